@@ -1,0 +1,92 @@
+"""What a run found and did, as Markdown for people and JSON for programs."""
+import collections
+import json
+import os
+import sys
+
+from .util import write_atomic
+
+REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            "..", "..", "reports"))
+
+
+def counts(records):
+    """{api: {idiom-or-reason: {outcome: n}}}"""
+    table = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
+    for r in records:
+        table[r["api"]][r["idiom"] or r["kind"]][r["outcome"]] += 1
+    return table
+
+
+def _bar(n, scale):
+    return "#" * max(1, round(n * scale)) if n else ""
+
+
+def markdown(run):
+    records = run["sites"]
+    out = ["# gup-unify: %s (%s)" % (run["tree"], run["version"]), ""]
+    out.append("Result: **%s**%s. Core series: %s. Base commit %s."
+               % (run["result"], " on branch `%s`" % run["branch"] if run.get("branch") else
+                  " as diff %s" % run.get("diff", ""), run["core_series"] or "none for this base",
+                  run["base_commit"][:12]))
+    out += ["", "## Steps", "", "| step | result | summary |", "|---|---|---|"]
+    for s in run["steps"]:
+        out.append("| %s | %s | %s |" % (s["step"], s["result"], s.get("summary", "")))
+    by_outcome = collections.Counter(r["outcome"] for r in records)
+    widest = max(by_outcome.values() or [1])
+    out += ["", "## Sites", "", "```"]
+    for outcome in ("converted", "unchanged", "manual"):
+        n = by_outcome.get(outcome, 0)
+        out.append("%-10s %4d %s" % (outcome, n, _bar(n, 40.0 / widest)))
+    out += ["```", "", "| API | idiom | converted | unchanged | left for a human |",
+            "|---|---|---:|---:|---:|"]
+    for api, idioms in sorted(counts(records).items()):
+        for idiom, c in sorted(idioms.items()):
+            out.append("| %s | %s | %d | %d | %d |" % (api, idiom, c["converted"],
+                                                      c["unchanged"], c["manual"]))
+    manual = [r for r in records if r["outcome"] == "manual"]
+    out += ["", "## Left for a human (%d)" % len(manual), ""]
+    out += ["- `%s:%d` %s: %s" % (r["file"], r["line"], r["api"], r["reason"]) for r in manual] \
+        or ["None."]
+    fallback = [r for r in records if r.get("by") == "fallback"]
+    out += ["", "## Converted outside spatch (%d): review these" % len(fallback), ""]
+    out += ["- `%s:%d` `%s` -> `%s`: %s" % (r["file"], r["line"], r["before"], r["after"],
+                                            r["reason"]) for r in fallback] or ["None."]
+    disagree = [r for r in records if r.get("disagreement")]
+    if disagree:
+        out += ["", "## spatch and the inventory disagree (%d)" % len(disagree), ""]
+        out += ["- `%s:%d` spatch wrote `%s`, %s" % (r["file"], r["line"], r["after"],
+                                                    r["disagreement"]) for r in disagree]
+    candidates = [r for r in records if r.get("longterm_candidate")]
+    out += ["", "## Long-term pin candidates (%d)" % len(candidates), "",
+            "get_user_pages_fast() callers in drivers that keep pages pinned for device "
+            "DMA: consider `| FOLL_LONGTERM` once the fast path honours it. A judgement, "
+            "not a rewrite.", ""]
+    out += ["- `%s:%d`" % (r["file"], r["line"]) for r in candidates] or ["None."]
+    out += ["", "## Every site", "", "| site | API | before | after | outcome | by |",
+            "|---|---|---|---|---|---|"]
+    for r in records:
+        out.append("| %s:%d | %s | `%s` | `%s` | %s | %s |" % (
+            r["file"], r["line"], r["api"], r["before"], r["after"], r["outcome"],
+            r["by"] or ""))
+    if run.get("timings"):
+        out += ["", "## Timings (s)", ""]
+        out += ["- %s: %.1f" % kv for kv in run["timings"].items()]
+    return "\n".join(out) + "\n"
+
+
+def write(run, reports_dir, name):
+    """Write conversion.md and conversion.json under reports_dir/name, atomically."""
+    where = os.path.join(reports_dir or REPORTS_DIR, name)
+    write_atomic(os.path.join(where, "conversion.json"),
+                 json.dumps(run, indent=1, sort_keys=True) + "\n")
+    write_atomic(os.path.join(where, "conversion.md"), markdown(run))
+    return where
+
+
+def print_summary(run):
+    by = collections.Counter((r["api"], r["outcome"]) for r in run["sites"])
+    for (api, outcome), n in sorted(by.items()):
+        print("%-24s %-10s %d" % (api, outcome, n))
+    print("result: %s" % run["result"])
+    sys.stdout.flush()

@@ -1,0 +1,109 @@
+"""The git side: a scratch worktree on a new branch, so the user's checkout is never touched."""
+import hashlib
+import os
+import shutil
+
+from .util import die, git, progress, run
+
+
+def scratch_dir():
+    base = os.environ.get("GUP_UNIFY_SCRATCH") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "gup-unify")
+    os.makedirs(base, exist_ok=True)
+    return base
+
+
+def repository_for(tree):
+    """The git repository holding tree; a plain directory is imported into a scratch one."""
+    rc, out, _ = run(["git", "-C", tree.path, "rev-parse", "--show-toplevel"], check=False)
+    if rc == 0:
+        top = out.strip()
+        if os.path.realpath(top) != os.path.realpath(tree.path):
+            die("%s is inside the git repository %s, not its top: give the top" % (tree.path, top))
+        if not git(top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip():
+            die("%s: git repository has no commit yet" % tree.path)
+        return top
+    digest = hashlib.sha1(os.path.realpath(tree.path).encode()).hexdigest()[:10]
+    repo = os.path.join(scratch_dir(), "repos", "%s-%s" % (tree.name, digest))
+    if os.path.isdir(os.path.join(repo, ".git")):
+        progress("%s is not a git checkout: using its scratch import %s" % (tree.path, repo))
+        return repo
+    progress("%s is not a git checkout: importing it into %s" % (tree.path, repo))
+    partial = repo + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    os.makedirs(partial)
+    run(["git", "init", "-q", partial])
+    env = {"GIT_WORK_TREE": tree.path, "GIT_DIR": os.path.join(partial, ".git")}
+    run(["git", "add", "-A", "."], cwd=tree.path, env=env)
+    run(["git", "commit", "-q", "-m", "Import of %s" % tree.path] + identity_args(partial),
+        cwd=tree.path, env=env)
+    run(["git", "-C", partial, "reset", "-q", "--hard"])
+    os.replace(partial, repo)
+    return repo
+
+
+def identity_args(repo):
+    """-c options giving git an identity when the user has none configured."""
+    name = git(repo, "config", "user.name", check=False).strip()
+    email = git(repo, "config", "user.email", check=False).strip()
+    args = []
+    if not name:
+        args += ["-c", "user.name=gup-unify"]
+    if not email:
+        args += ["-c", "user.email=gup-unify@localhost"]
+    return args
+
+
+def branch_exists(repo, branch):
+    return bool(git(repo, "rev-parse", "--verify", "-q", "refs/heads/" + branch,
+                    check=False).strip())
+
+
+class Worktree:
+    """A temporary worktree of repo at start, on a new branch, removed on exit.
+
+    The branch is created only when keep() is called with commits on it; an
+    interrupted run leaves neither branch nor worktree behind.
+    """
+
+    def __init__(self, repo, start, branch):
+        self.repo = repo
+        self.branch = branch
+        self.start = git(repo, "rev-parse", "--verify", start + "^{commit}").strip()
+        self.path = os.path.join(scratch_dir(), "worktrees",
+                                 "%s-%d" % (os.path.basename(repo), os.getpid()))
+        self.kept = False
+
+    def __enter__(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+        git(self.repo, "worktree", "prune")
+        git(self.repo, "worktree", "add", "-q", "--detach", self.path, self.start)
+        return self
+
+    def __exit__(self, *exc):
+        git(self.repo, "worktree", "remove", "--force", self.path, check=False)
+        shutil.rmtree(self.path, ignore_errors=True)
+        git(self.repo, "worktree", "prune", check=False)
+
+    def git(self, *args, **kw):
+        return git(self.path, *args, **kw)
+
+    def commit(self, subject, body, signoff=True):
+        """Commit everything changed; returns False when there was nothing to commit."""
+        self.git("add", "-A")
+        if not self.git("status", "--porcelain").strip():
+            return False
+        message = subject + "\n\n" + body.strip() + "\n"
+        args = identity_args(self.repo) + ["commit", "-q", "-F", "-"]
+        if signoff:
+            args.append("--signoff")
+        self.git(*args, input=message)
+        return True
+
+    def head(self):
+        return self.git("rev-parse", "HEAD").strip()
+
+    def keep(self):
+        """Point the new branch at the worktree's HEAD (refusing to move an existing one)."""
+        self.git("branch", self.branch, "HEAD")
+        self.kept = True
