@@ -51,3 +51,11 @@ def patch_text_for(path, author):
     if author:
         text = re.sub(r"^From: .*$", "From: " + author, text, count=1, flags=re.M)
     return text
+
+
+def paths_in(text):
+    """The files a patch touches."""
+    paths = set()
+    for m in re.finditer(r"^diff --git a/(\S+) b/(\S+)$", text, re.M):
+        paths.update(m.groups())
+    return sorted(paths)

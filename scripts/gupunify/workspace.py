@@ -60,9 +60,11 @@ def branch_exists(repo, branch):
 
 
 class Worktree:
-    """A temporary worktree of repo at start, on a new branch, removed on exit.
+    """A temporary, sparse worktree of repo at start, removed on exit.
 
-    The branch is created only when keep() is called with commits on it; an
+    Only the files a step reads or changes are checked out (materialize()),
+    which makes it seconds instead of a minute for a kernel tree; commits
+    still carry the whole tree. The branch is created only by keep(), so an
     interrupted run leaves neither branch nor worktree behind.
     """
 
@@ -77,8 +79,20 @@ class Worktree:
     def __enter__(self):
         shutil.rmtree(self.path, ignore_errors=True)
         git(self.repo, "worktree", "prune")
-        git(self.repo, "worktree", "add", "-q", "--detach", self.path, self.start)
+        git(self.repo, "worktree", "add", "-q", "--detach", "--no-checkout",
+            self.path, self.start)
+        self.git("sparse-checkout", "set", "--no-cone", "/include/linux/mm.h")
+        self.git("checkout", "-q", "--detach", self.start)
         return self
+
+    def materialize(self, paths):
+        """Check out paths (relative to the tree) in the sparse worktree."""
+        if paths:
+            self.git("sparse-checkout", "add", *["/" + p for p in paths])
+
+    def grep(self, *args):
+        """git grep -l over the whole tree at HEAD, checked out or not."""
+        return sorted(self.git("grep", "--cached", "-l", *args, check=False).split())
 
     def __exit__(self, *exc):
         git(self.repo, "worktree", "remove", "--force", self.path, check=False)

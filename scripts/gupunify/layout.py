@@ -1,0 +1,75 @@
+"""Kernel coding style on the lines a conversion touched, and only there."""
+import re
+
+WIDTH = 80
+
+
+def visual(text):
+    """Width of text on screen, tabs to 8."""
+    col = 0
+    for ch in text:
+        col = (col // 8 + 1) * 8 if ch == "\t" else col + 1
+    return col
+
+
+def indent_to(col):
+    return "\t" * (col // 8) + " " * (col % 8)
+
+
+def _line_bounds(source, offset):
+    start = source.rfind("\n", 0, offset) + 1
+    end = source.find("\n", offset)
+    return start, len(source) if end < 0 else end
+
+
+def paren_column(source, call_start):
+    """Visual column of the open parenthesis of the call starting at call_start."""
+    line_start, _ = _line_bounds(source, call_start)
+    return visual(source[line_start:source.index("(", call_start)])
+
+
+def tidy_call(source, call_start, call_end, old_paren_col, flag_span_of):
+    """Tidy one rewritten call in source; returns the new source.
+
+    Continuation lines aligned with the old open parenthesis follow it to
+    its new column; a comment-only line gets its neighbour's indentation
+    (spatch may leave one behind with a space before tabs); a line over 80
+    columns is broken before the flag argument, aligned with the parenthesis.
+    flag_span_of(source) gives the flag argument's (start, end) in source.
+    """
+    first_start, _ = _line_bounds(source, call_start)
+    new_col = paren_column(source, call_start) + 1
+    lines = source[first_start:call_end].split("\n")
+    previous_indent = None
+    for k in range(1, len(lines)):
+        body = lines[k].lstrip(" \t")
+        lead = lines[k][:len(lines[k]) - len(body)]
+        if body and old_paren_col != new_col - 1 and visual(lead) == old_paren_col + 1:
+            lead = indent_to(new_col)
+        elif re.match(r"/\*.*\*/\s*$", body) and " \t" in lead and previous_indent:
+            lead = previous_indent
+        lines[k] = lead + body
+        previous_indent = lead
+    source = source[:first_start] + "\n".join(lines) + source[call_end:]
+    arg_start, _ = flag_span_of(source)
+    line_start, line_end = _line_bounds(source, arg_start)
+    if visual(source[line_start:line_end]) > WIDTH:
+        cut = arg_start
+        while source[cut - 1] in " \t":
+            cut -= 1
+        if source[cut - 1] == "," and cut > line_start:
+            source = source[:cut] + "\n" + indent_to(new_col) + source[arg_start:]
+    arg_start, arg_end = flag_span_of(source)
+    line_start, line_end = _line_bounds(source, arg_start)
+    if visual(source[line_start:line_end]) > WIDTH and source[arg_end:arg_end + 2] == ", ":
+        source = source[:arg_end + 1] + "\n" + indent_to(new_col) + source[arg_end + 2:]
+    arg_start, arg_end = flag_span_of(source)
+    line_start, line_end = _line_bounds(source, arg_start)
+    if visual(source[line_start:line_end]) > WIDTH and \
+            source[line_start:arg_start].strip(" \t") == "":
+        # Too long even under the parenthesis: the usual fallback of two
+        # more tabs than the statement.
+        statement = source[first_start:call_start]
+        lead = statement[:len(statement) - len(statement.lstrip(" \t"))] + "\t\t"
+        source = source[:line_start] + lead + source[arg_start:]
+    return source

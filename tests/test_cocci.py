@@ -1,0 +1,92 @@
+"""The semantic patches against the name.c/name.res fixtures, one idiom each."""
+import glob
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from gupunify import sites, spatch
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
+CASES = sorted(os.path.basename(p)[:-2] for p in glob.glob(os.path.join(FIXTURES, "*.c")))
+
+
+def cocci_for(case):
+    return spatch.LONGTERM_COCCI if case.startswith("longterm_") else spatch.FAST_COCCI
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture(case, tmp_path, need_spatch):
+    """spatch turns name.c into exactly name.res."""
+    shutil.copy(os.path.join(FIXTURES, case + ".c"), tmp_path / "t.c")
+    results = spatch.apply(cocci_for(case), str(tmp_path), ["t.c"], str(tmp_path))
+    assert results["t.c"][0] == 0, results["t.c"][2]
+    assert read(tmp_path / "t.c") == read(os.path.join(FIXTURES, case + ".res"))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_inventory_agrees_with_fixture(case):
+    """The driver's own classifier predicts every call of name.res from name.c."""
+    names = (sites.FAST, sites.LONGTERM, sites.GUP)
+    before = [s for s in sites.scan("t.c", read(os.path.join(FIXTURES, case + ".c")), names)
+              if s.kind == "call"]
+    after = [s for s in sites.scan("t.c", read(os.path.join(FIXTURES, case + ".res")), names)
+             if s.kind == "call"]
+    assert len(before) == len(after)
+    for old, new in zip(before, after):
+        if old.name == sites.FAST:
+            _, expected = sites.classify_write(old.args[2])
+        elif old.name == sites.LONGTERM:
+            _, expected = sites.classify_longterm_flags(old.args[2])
+        else:
+            expected = None
+        assert new.args[2] == (expected or old.args[2]), old.key()
+
+
+def test_every_design_idiom_has_a_fixture():
+    """DESIGN.md 2 and the issue name these idioms; each has its own pair."""
+    wanted = ["fast_literal_true", "fast_literal_false", "fast_foll_write", "fast_flag_form",
+              "fast_variable", "fast_not", "fast_compare", "fast_logical", "fast_vm_flags",
+              "fast_and_one", "fast_integer", "fast_cast", "fast_ternary", "fast_multiline",
+              "fast_comment", "fast_ifdef", "fast_macro", "fast_definition", "fast_fname",
+              "longterm_zero", "longterm_simple", "longterm_compound", "longterm_definition"]
+    for case in wanted:
+        assert case in CASES
+        assert os.path.exists(os.path.join(FIXTURES, case + ".res"))
+
+
+def run_mode(mode, case, tmp_path):
+    shutil.copy(os.path.join(FIXTURES, case + ".c"), tmp_path / "t.c")
+    out = subprocess.run(["spatch", "--sp-file", cocci_for(case), "-D", mode, "--very-quiet",
+                          "--no-includes", "t.c"], cwd=tmp_path, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_report_mode_names_each_site(tmp_path, need_spatch):
+    """coccicheck MODE=report: one line per call that needs or deserves a look."""
+    lines = run_mode("report", "fast_foll_write", tmp_path).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("t.c:4:") and "is FOLL_WRITE" in lines[0] or \
+        lines[1].startswith("t.c:4:")
+    assert any(l.startswith("t.c:10:") and "other than FOLL_WRITE" in l for l in lines)
+    lines = run_mode("report", "longterm_compound", tmp_path).splitlines()
+    assert sorted(l.split(":")[1] for l in lines) == ["4", "5"]
+
+
+def test_report_mode_quiet_on_flag_form(tmp_path, need_spatch):
+    assert run_mode("report", "fast_flag_form", tmp_path) == ""
+
+
+def test_context_and_org_modes(tmp_path, need_spatch):
+    context = run_mode("context", "fast_compare", tmp_path)
+    assert context.count("\n-") == 3
+    org = run_mode("org", "fast_compare", tmp_path)
+    assert org.count("* TODO") == 3
