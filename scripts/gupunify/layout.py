@@ -33,7 +33,8 @@ def tidy_call(source, call_start, call_end, old_paren_col, flag_span_of):
 
     Continuation lines aligned with the old open parenthesis follow it to
     its new column; a comment-only line gets its neighbour's indentation
-    (spatch may leave one behind with a space before tabs); a line over 80
+    (spatch may leave one behind with a space before tabs), another line
+    with a space before a tab is aligned with the parenthesis; a line over 80
     columns is broken before the flag argument, aligned with the parenthesis.
     flag_span_of(source) gives the flag argument's (start, end) in source.
     """
@@ -48,6 +49,10 @@ def tidy_call(source, call_start, call_end, old_paren_col, flag_span_of):
             lead = indent_to(new_col)
         elif re.match(r"/\*.*\*/\s*$", body) and " \t" in lead and previous_indent:
             lead = previous_indent
+        elif body and " \t" in lead:
+            # spatch's reflow inside a multi-line expression can stack the
+            # next line's indentation on its own; kernel style aligns with (.
+            lead = indent_to(new_col)
         lines[k] = lead + body
         previous_indent = lead
     source = source[:first_start] + "\n".join(lines) + source[call_end:]

@@ -16,19 +16,18 @@ def scratch_dir():
 def repository_for(tree):
     """The git repository holding tree; a plain directory is imported into a scratch one."""
     rc, out, _ = run(["git", "-C", tree.path, "rev-parse", "--show-toplevel"], check=False)
-    if rc == 0:
-        top = out.strip()
-        if os.path.realpath(top) != os.path.realpath(tree.path):
-            die("%s is inside the git repository %s, not its top: give the top" % (tree.path, top))
+    top = out.strip() if rc == 0 else None
+    if top and os.path.realpath(top) == os.path.realpath(tree.path):
         if not git(top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip():
             die("%s: git repository has no commit yet" % tree.path)
         return top
     digest = hashlib.sha1(os.path.realpath(tree.path).encode()).hexdigest()[:10]
     repo = os.path.join(scratch_dir(), "repos", "%s-%s" % (tree.name, digest))
     if os.path.isdir(os.path.join(repo, ".git")):
-        progress("%s is not a git checkout: using its scratch import %s" % (tree.path, repo))
+        progress("%s is not the top of a git checkout: using its scratch import %s"
+                 % (tree.path, repo))
         return repo
-    progress("%s is not a git checkout: importing it into %s" % (tree.path, repo))
+    progress("%s is not the top of a git checkout: importing it into %s" % (tree.path, repo))
     partial = repo + ".partial"
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(partial)

@@ -1,0 +1,158 @@
+"""make spatch on the bundled sample tree: branch, report, refusals, idempotence."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE = os.path.join(ROOT, "sample", "linux")
+CLI = os.path.join(ROOT, "scripts", "gup-unify")
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", str(repo)] + list(args), check=True,
+                          capture_output=True, text=True).stdout
+
+
+def gup_unify(*args, scratch):
+    env = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
+    return subprocess.run(["/usr/bin/python3", CLI] + list(args), capture_output=True,
+                          text=True, env=env)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """The sample tree as a user's git checkout, on branch master."""
+    repo = tmp_path / "linux"
+    shutil.copytree(SAMPLE, repo)
+    git(repo, "init", "-q", "-b", "master")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "base")
+    return repo
+
+
+def test_converts_on_new_branch_and_leaves_user_alone(tree, tmp_path, need_spatch):
+    head = git(tree, "rev-parse", "HEAD")
+    status = git(tree, "status", "--porcelain")
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    assert git(tree, "rev-parse", "HEAD") == head
+    assert git(tree, "symbolic-ref", "HEAD").strip() == "refs/heads/master"
+    assert git(tree, "status", "--porcelain") == status
+    subjects = git(tree, "log", "--format=%s", "master..gup-unify").splitlines()
+    assert subjects == [
+        "treewide: pass gup_flags, not a write bool, to get_user_pages_fast()",
+        "treewide: call get_user_pages() with FOLL_LONGTERM, not get_user_pages_longterm()"]
+    body = git(tree, "log", "-1", "--format=%B", "gup-unify")
+    assert "Signed-off-by: " in body
+    rdma = git(tree, "show", "gup-unify:net/toy/rdma.c")
+    assert "get_user_pages_fast(user_addr, nr_pages, write ? FOLL_WRITE : 0,\n" in rdma
+    assert "FOLL_WRITE/* iswrite */" in rdma
+    assert "rw == 0 ? FOLL_WRITE : 0" in rdma
+    assert "get_user_pages_fast(start, 1, 0, pages)" in rdma
+    media = git(tree, "show", "gup-unify:drivers/media/toy/dma-sg.c")
+    assert "(vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0" in media
+    assert "get_user_pages(data, n, flags | FOLL_LONGTERM, pages, NULL)" in media
+    assert "#define TOY_PIN(addr, w, page) get_user_pages_fast(addr, 1, w, page)" in media
+    kvm = git(tree, "show", "gup-unify:arch/x86/kvm/paging_tmpl.h")
+    assert "get_user_pages_fast(ptep_user, 1, FOLL_WRITE, page)" in kvm
+    iov = git(tree, "show", "gup-unify:lib/iov_iter.c")
+    assert "i->rw != 1 ? FOLL_WRITE : 0" in iov
+    bench = git(tree, "show", "gup-unify:mm/gup_benchmark.c")
+    assert "(gup->flags & 1) | FOLL_LONGTERM" in bench
+    assert "(gup->flags & 1) ? FOLL_WRITE : 0" in bench
+    assert "get_user_pages_longterm(" not in \
+        git(tree, "show", "gup-unify:drivers/infiniband/hw/toy/umem.c")
+    # the definitions are the core patches' business
+    assert "int get_user_pages_fast(unsigned long start, int nr_pages, int write," in \
+        git(tree, "show", "gup-unify:include/linux/mm.h")
+
+
+def test_report_lists_every_site(tree, tmp_path, need_spatch):
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    run = json.loads((tmp_path / "rep" / "linux" / "conversion.json").read_text())
+    by = {}
+    for r in run["sites"]:
+        by.setdefault((r["api"], r["outcome"]), []).append(r)
+    assert len(by[("get_user_pages_longterm", "converted")]) == 3
+    assert len(by[("get_user_pages_fast", "converted")]) == 8
+    assert sorted((r["line"], r["reason"].split(":")[0]) for r in
+                  by[("get_user_pages_fast", "manual")]) == [
+        (8, "inside a #define body"), (10, "not called here (function pointer or reference)")]
+    assert sorted(r["idiom"] for r in by[("get_user_pages_fast", "unchanged")]) == \
+        ["foll_write_as_write", "zero"]
+    fallback = [r for r in run["sites"] if r["by"] == "fallback"]
+    assert [(r["file"], r["after"]) for r in fallback] == \
+        [("lib/iov_iter.c", "i->rw != 1 ? FOLL_WRITE : 0")]
+    assert not any(r.get("disagreement") for r in run["sites"])
+    md = (tmp_path / "rep" / "linux" / "conversion.md").read_text()
+    assert "## Left for a human (2)" in md
+    assert "drivers/infiniband/hw/toy/umem.c" in md.split("## Long-term pin candidates")[1]
+
+
+def test_second_run_on_converted_branch_does_nothing(tree, tmp_path, need_spatch):
+    first = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                      scratch=tmp_path / "s")
+    assert first.returncode == 0, first.stderr
+    git(tree, "checkout", "-q", "gup-unify")
+    again = gup_unify("spatch", str(tree), "--branch", "gup-unify-2",
+                      "--reports", str(tmp_path / "rep2"), scratch=tmp_path / "s")
+    assert again.returncode == 0, again.stderr
+    assert "nothing to do" in again.stderr
+    assert git(tree, "branch", "--list", "gup-unify-2") == ""
+    assert not (tmp_path / "rep2").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--branch", "master"], "branch master already exists"),
+])
+def test_refuses_existing_branch(tree, tmp_path, args, message, need_spatch):
+    out = gup_unify("spatch", str(tree), *args, scratch=tmp_path / "s")
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1].startswith("gup-unify: error: " + message)
+    assert "Traceback" not in out.stderr
+
+
+def test_refuses_non_kernel_and_missing_paths(tmp_path):
+    (tmp_path / "notkernel").mkdir()
+    for path in (tmp_path / "notkernel", tmp_path / "missing"):
+        out = gup_unify("spatch", str(path), scratch=tmp_path / "s")
+        assert out.returncode == 2
+        assert len(out.stderr.strip().splitlines()) == 1
+        assert "Traceback" not in out.stderr
+
+
+def test_refuses_dirty_tree(tree, tmp_path, need_spatch):
+    (tree / "net/toy/rdma.c").write_text("/* edited */\n")
+    out = gup_unify("spatch", str(tree), scratch=tmp_path / "s")
+    assert out.returncode == 2
+    assert "uncommitted changes" in out.stderr
+    assert git(tree, "branch", "--list", "gup-unify") == ""
+
+
+def test_diff_only(tree, tmp_path, need_spatch):
+    out = gup_unify("spatch", str(tree), "--diff", str(tmp_path / "out.diff"),
+                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    diff = (tmp_path / "out.diff").read_text()
+    assert "+\treturn get_user_pages_fast(ptep_user, 1, FOLL_WRITE, page);" in diff
+    assert git(tree, "branch", "--list", "gup-unify") == ""
+    applied = subprocess.run(["git", "-C", str(tree), "apply", "--check", str(tmp_path / "out.diff")])
+    assert applied.returncode == 0
+
+
+def test_plain_directory_is_imported(tmp_path, need_spatch):
+    plain = tmp_path / "plain"
+    shutil.copytree(SAMPLE, plain)
+    out = gup_unify("spatch", str(plain), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    assert "importing it into %s" % (tmp_path / "s" / "repos") in out.stderr
+    repo = next((tmp_path / "s" / "repos").iterdir())
+    assert git(repo, "log", "--format=%s", "-1", "gup-unify").startswith("treewide: pass gup_flags")
+    assert not (plain / ".git").exists()
