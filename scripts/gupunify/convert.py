@@ -253,6 +253,11 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state
+        if base and state["fast_takes"] == "gup_flags" and state["foll_longterm"] \
+                and not state["has_longterm"]:
+            progress("the core series is already in this tree: converting callers only")
+            steps, base = list(patches.CALLER_STEPS), None
+            run["core_series"] = None
         for step in steps:
             with watch(os.path.basename(step)):
                 _do_step(wt, step, workdir, run)
