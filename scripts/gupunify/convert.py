@@ -122,12 +122,16 @@ class CallerStep:
         source = _read(self.root, relpath)
         after = [s for s in sites.scan(relpath, source, names) if _pairable(s, self.api)]
         if len(after) != len(calls):
+            # Cannot tell which rewrite belongs to which call: keep the file as it was.
+            with open(os.path.join(self.root, relpath), "w") as f:
+                f.write(original)
             for s in calls:
                 self.records.append(self._record(s, None, "manual", None,
-                                                 "call count changed under spatch: check by hand"))
+                                                 "call count changed under spatch: "
+                                                 "file left as it was, convert by hand"))
             return
         spatch_failed = result is not None and result[0] != 0
-        plan = []           # (index, outcome, by, reason, idiom, extra)
+        plan = []           # (index, outcome, by, reason, idiom, disagreement)
         fallback = []       # (after site, replacement)
         for index, (old, new) in enumerate(zip(calls, after)):
             if old.name == sites.GUP:
