@@ -4,7 +4,7 @@ CLI     := $(PYTHON) scripts/gup-unify
 KERNEL  ?= sample/linux
 BRANCH  ?= gup-unify
 
-.PHONY: all deps spatch test bench
+.PHONY: all deps spatch cicheck test bench
 
 all: spatch
 
@@ -16,6 +16,11 @@ deps:
 spatch: deps
 	$(CLI) spatch $(KERNEL) --branch $(BRANCH) $(if $(DIFF),--diff $(DIFF)) \
 		$(if $(REPORTS),--reports $(REPORTS))
+
+# Report callers of the old API in KERNEL (only lines added since SINCE=<rev>);
+# FORMAT=gcc|json|sarif. Exit status 1 when something is found.
+cicheck:
+	$(CLI) cicheck $(KERNEL) $(if $(SINCE),--since $(SINCE)) $(if $(FORMAT),--format $(FORMAT))
 
 test: deps
 	$(PYTHON) -m pytest -q -rs tests

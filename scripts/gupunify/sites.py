@@ -361,15 +361,3 @@ def classify_longterm_flags(arg):
                           and not _is_cast(tokens)):
         return "simple", "%s | FOLL_LONGTERM" % code
     return "compound", "(%s) | FOLL_LONGTERM" % code
-
-
-def is_boolean_valued(arg):
-    """True for an argument whose value is 0 or 1 by construction (a bool where flags go)."""
-    tokens = tokenize(arg)
-    texts = [t.text for t in tokens]
-    if texts in (["true"], ["false"], ["1"]):
-        return True
-    loosest = _loosest_binary(tokens)
-    if loosest in _BOOLEAN_OPS:
-        return True
-    return loosest is None and texts[:1] == ["!"]

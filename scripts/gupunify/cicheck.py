@@ -1,0 +1,238 @@
+"""The CI guard: find callers of the old GUP API, and bools passed where gup_flags go."""
+import json
+import os
+import re
+
+from . import sites
+from .tree import KernelTree, api_state
+from .util import die, run
+
+RULES = {
+    "longterm-call": "get_user_pages_longterm() is gone: call get_user_pages() with "
+                     "FOLL_LONGTERM",
+    "write-not-flags": "get_user_pages_fast() takes gup_flags: this argument is not built "
+                       "from FOLL_* flags",
+    "old-write-arg": "get_user_pages_fast() write argument that the conversion would change",
+    "foll-as-write": "a FOLL_* value other than FOLL_WRITE passed as the write bool: its "
+                     "meaning changes with gup_flags",
+    "bool-as-flags": "passed where gup_flags are expected, but not built from FOLL_* "
+                     "flags (a bool, literal or other integer)",
+    "gup-fast-irq": "__get_user_pages_fast() call (information only)",
+}
+
+# Where each function of the family takes its gup_flags (0-based argument index)
+# in v5.0/v5.1; flags_arguments() reads the tree's own prototypes, because the
+# positions move (get_user_pages_remote() lost its task argument in v5.9).
+FLAGS_ARGUMENT = {
+    "get_user_pages": 2,
+    "get_user_pages_locked": 2,
+    "get_user_pages_unlocked": 3,
+    "get_user_pages_remote": 4,
+}
+NAMES = (sites.FAST, sites.LONGTERM, "__get_user_pages_fast") + tuple(FLAGS_ARGUMENT)
+
+
+class Finding:
+    def __init__(self, site, rule, level, argument, message):
+        self.site, self.rule, self.level = site, rule, level
+        self.argument, self.message = argument, message
+
+    def as_dict(self):
+        return {"file": self.site.path, "line": self.site.line,
+                "column": self.site.column + 1, "function": self.site.name,
+                "rule": self.rule, "level": self.level, "argument": self.argument,
+                "message": self.message}
+
+
+def flags_ok(arg):
+    """True if a gup_flags argument is built from FOLL_* flags (or is an opaque flags value).
+
+    0, FOLL_* names, | of such, c ? F : G, F & mask and ~F are flag values; a
+    variable, field or call is taken as a flags value it holds. Other literals
+    and boolean or arithmetic expressions are not.
+    """
+    tokens = sites.tokenize(arg)
+    return bool(tokens) and _flags_ok(tokens)
+
+
+def _flags_ok(tokens):
+    texts = [t.text for t in tokens]
+    if texts == ["0"]:
+        return True
+    if len(tokens) == 1:
+        return tokens[0].kind == "ident" and texts[0] not in ("true", "false")
+    if sites._wrapped(tokens):
+        return _flags_ok(tokens[1:-1])
+    loosest = sites._loosest_binary(tokens)
+    top = [k for k, t in sites._top_level(tokens) if t.text == loosest]
+    if loosest == "?":
+        colon = [k for k, t in sites._top_level(tokens) if t.text == ":"]
+        return len(colon) == 1 and _flags_ok(tokens[top[0] + 1:colon[0]]) and \
+            _flags_ok(tokens[colon[0] + 1:])
+    if loosest == "|":
+        bounds = [-1] + top + [len(tokens)]
+        return all(_flags_ok(tokens[a + 1:b]) for a, b in zip(bounds, bounds[1:]))
+    if loosest == "&":
+        return any(t.kind == "ident" and t.text.startswith("FOLL_") for t in tokens)
+    if loosest is None:
+        if texts[0] == "~":
+            return _flags_ok(tokens[1:])
+        return texts[0] != "!" and sites._is_unary_operand(tokens) and \
+            not (tokens[0].kind == "number")
+    return False
+
+
+def flags_arguments(path):
+    """{function: index of its gup_flags parameter} from the tree's include/linux/mm.h."""
+    with open(os.path.join(path, "include/linux/mm.h"), errors="replace") as f:
+        mm_h = f.read()
+    found = dict(FLAGS_ARGUMENT)
+    for name in FLAGS_ARGUMENT:
+        m = re.search(r"\blong\s+%s\s*\(([^)]*)\)" % name, mm_h)
+        if m:
+            params = [p for p in m.group(1).split(",")]
+            for index, param in enumerate(params):
+                if re.search(r"\bgup_flags\b", param):
+                    found[name] = index
+    return found
+
+
+def check_site(site, api, flags_argument=FLAGS_ARGUMENT):
+    """Findings for one site, given the tree's API ("write" or "gup_flags")."""
+    if site.name == sites.LONGTERM and site.kind in ("call", "define"):
+        return [Finding(site, "longterm-call", "warning", None, RULES["longterm-call"])]
+    if site.name == sites.FAST and site.kind == "define" and api == "write":
+        return [Finding(site, "old-write-arg", "warning", None,
+                        "get_user_pages_fast() inside a #define: the conversion leaves it; "
+                        "convert its write argument by hand")]
+    if site.kind != "call":
+        return []
+    if site.name == "__get_user_pages_fast":
+        return [Finding(site, "gup-fast-irq", "note", None, RULES["gup-fast-irq"])]
+    if site.name == sites.FAST and len(site.args) == 4:
+        arg = site.args[2]
+        if api == "gup_flags":
+            if not flags_ok(arg):
+                return [Finding(site, "write-not-flags", "warning", arg,
+                                "%s: `%s`" % (RULES["write-not-flags"], arg))]
+            return []
+        idiom, replacement = sites.classify_write(arg)
+        if idiom == "other_foll_flag":
+            return [Finding(site, "foll-as-write", "warning", arg,
+                            "%s: `%s`" % (RULES["foll-as-write"], arg))]
+        if replacement is not None:
+            return [Finding(site, "old-write-arg", "warning", arg,
+                            "get_user_pages_fast() write argument `%s`: the conversion "
+                            "passes `%s`" % (arg, replacement))]
+        return []
+    index = flags_argument.get(site.name)
+    if index is not None and len(site.args) > index and not flags_ok(site.args[index]):
+        arg = site.args[index]
+        return [Finding(site, "bool-as-flags", "warning", arg,
+                        "%s(): %s: `%s`" % (site.name, RULES["bool-as-flags"], arg))]
+    return []
+
+
+def _added_lines(root, since):
+    """{file: set of line numbers added since the revision} (git diff -U0)."""
+    rc, _, err = run(["git", "-C", root, "rev-parse", "--verify", "-q",
+                      since + "^{commit}"], check=False)
+    if rc != 0:
+        die("%s: not a revision of %s" % (since, root))
+    _, out, _ = run(["git", "-C", root, "diff", "-U0", "--no-color", "--no-ext-diff",
+                     since, "--", "*.c", "*.h"])
+    added, path = {}, None
+    for line in out.splitlines():
+        if line.startswith("+++ "):
+            path = line[6:] if line.startswith("+++ b/") else None
+        elif line.startswith("@@") and path:
+            m = re.search(r"\+(\d+)(?:,(\d+))?", line)
+            start, count = int(m.group(1)), int(m.group(2) or 1)
+            added.setdefault(path, set()).update(range(start, start + count))
+    return added
+
+
+def _candidate_files(root):
+    pattern = r"\b(%s)\b" % "|".join(map(re.escape, NAMES))
+    rc, out, _ = run(["git", "-C", root, "grep", "-l", "-E", pattern, "--", "*.c", "*.h",
+                      ":!tools", ":!Documentation", ":!scripts"], check=False)
+    if rc in (0, 1):
+        return out.split()
+    _, out, _ = run(["grep", "-rlE", "--include=*.c", "--include=*.h", pattern, "."],
+                    cwd=root, check=False)
+    return sorted(p[2:] for p in out.split()
+                  if not p.startswith(("./tools/", "./Documentation/", "./scripts/")))
+
+
+def check(path, since=None):
+    """(api, findings) for the tree at path, limited to lines added since `since`."""
+    tree = KernelTree(path)
+    api = api_state(tree.path)["fast_takes"]
+    flags_argument = flags_arguments(tree.path)
+    added = _added_lines(tree.path, since) if since else None
+    files = sorted(added) if added is not None else _candidate_files(tree.path)
+    findings = []
+    for relpath in files:
+        try:
+            with open(os.path.join(tree.path, relpath), errors="replace") as f:
+                source = f.read()
+        except FileNotFoundError:
+            continue
+        for site in sites.scan(relpath, source, NAMES):
+            if added is not None and site.line not in added[relpath]:
+                continue
+            findings.extend(check_site(site, api, flags_argument))
+    findings.sort(key=lambda f: (f.site.path, f.site.line, f.site.column))
+    return api, findings
+
+
+def as_gcc(findings):
+    return "".join("%s:%d:%d: %s: %s [gup-unify/%s]\n" % (
+        f.site.path, f.site.line, f.site.column + 1, f.level, f.message, f.rule)
+        for f in findings)
+
+
+def as_json(path, api, since, findings):
+    return json.dumps({"tree": os.path.abspath(path), "api": api, "since": since,
+                       "findings": [f.as_dict() for f in findings]}, indent=1) + "\n"
+
+
+def as_sarif(findings):
+    levels = {"warning": "warning", "note": "note"}
+    return json.dumps({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "gup-unify",
+                "informationUri": "https://example.invalid/gup-unify",
+                "rules": [{"id": rule, "shortDescription": {"text": text}}
+                          for rule, text in sorted(RULES.items())]}},
+            "results": [{
+                "ruleId": f.rule,
+                "level": levels[f.level],
+                "message": {"text": f.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": f.site.path},
+                    "region": {"startLine": f.site.line,
+                               "startColumn": f.site.column + 1}}}]}
+                for f in findings]}]}, indent=1) + "\n"
+
+
+def add_arguments(parser):
+    parser.add_argument("kernel", help="the kernel tree")
+    parser.add_argument("--since", metavar="REV",
+                        help="only lines added since this git revision")
+    parser.add_argument("--format", choices=("gcc", "json", "sarif"), default="gcc")
+
+
+def main(args):
+    """Print the findings; 0 when clean, 1 when a warning was found."""
+    api, findings = check(args.kernel, args.since)
+    if args.format == "json":
+        print(as_json(args.kernel, api, args.since, findings), end="")
+    elif args.format == "sarif":
+        print(as_sarif(findings), end="")
+    else:
+        print(as_gcc(findings), end="")
+    return 1 if any(f.level == "warning" for f in findings) else 0

@@ -1,0 +1,147 @@
+"""The CI guard on small trees of both API states, in its three formats."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from gupunify import cicheck
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE = os.path.join(ROOT, "sample", "linux")
+CLI = os.path.join(ROOT, "scripts", "gup-unify")
+
+NEW_MM_H = """\
+#define FOLL_WRITE	0x01
+#define FOLL_LONGTERM	0x10000
+int get_user_pages_fast(unsigned long start, int nr_pages,
+			unsigned int gup_flags, struct page **pages);
+"""
+
+CONVERTED_CALLER = """\
+static int ok(unsigned long a, unsigned int gup_flags, bool w, struct page **p)
+{
+	get_user_pages_fast(a, 1, gup_flags, p);
+	get_user_pages_fast(a, 1, w ? FOLL_WRITE : 0, p);
+	get_user_pages_fast(a, 1, FOLL_WRITE | FOLL_LONGTERM, p);
+	return get_user_pages(a, 1, 0, p, NULL);
+}
+
+static int bad(unsigned long a, struct vm_area_struct *vma, int prot, struct page **p)
+{
+	get_user_pages_fast(a, 1, 1, p);
+	get_user_pages_fast(a, 1, vma->vm_flags & VM_WRITE, p);
+	get_user_pages_unlocked(a, 1, p, !!(prot & 2));
+	__get_user_pages_fast(a, 1, 1, p);
+	return get_user_pages_longterm(a, 1, 0, p, NULL);
+}
+"""
+
+
+def cli(*args):
+    return subprocess.run(["/usr/bin/python3", CLI, "cicheck"] + list(args),
+                          capture_output=True, text=True)
+
+
+def git(repo, *args):
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@x"]
+                   + list(args), check=True, capture_output=True)
+
+
+@pytest.fixture
+def converted(tmp_path):
+    """A tree already on gup_flags, as a git repository."""
+    tree = tmp_path / "new"
+    (tree / "include/linux").mkdir(parents=True)
+    (tree / "mm").mkdir()
+    (tree / "drivers").mkdir()
+    (tree / "Makefile").write_text("VERSION = 5\nPATCHLEVEL = 2\n")
+    (tree / "include/linux/mm.h").write_text(NEW_MM_H)
+    (tree / "drivers/caller.c").write_text(CONVERTED_CALLER)
+    git(tree, "init", "-q")
+    git(tree, "add", "-A")
+    git(tree, "commit", "-qm", "base")
+    return tree
+
+
+@pytest.mark.parametrize("arg, ok", [
+    ("0", True), ("FOLL_WRITE", True), ("gup_flags", True), ("w ? FOLL_WRITE : 0", True),
+    ("FOLL_WRITE | FOLL_LONGTERM", True), ("flags & ~FOLL_WRITE", True), ("m->flags", True),
+    ("1", False), ("true", False), ("!!(prot & 2)", False), ("a == b", False),
+    ("vma->vm_flags & VM_WRITE", False), ("gup->flags & 1", False), ("w ? 1 : 0", False),
+])
+def test_flags_ok(arg, ok):
+    assert cicheck.flags_ok(arg) is ok
+
+
+def test_converted_tree_findings(converted):
+    out = cli(str(converted))
+    assert out.returncode == 1
+    rules = [(l.split(":")[1], l.rsplit("[gup-unify/", 1)[1].rstrip("]"))
+             for l in out.stdout.splitlines()]
+    assert rules == [("11", "write-not-flags"), ("12", "write-not-flags"),
+                     ("13", "bool-as-flags"), ("14", "gup-fast-irq"), ("15", "longterm-call")]
+    assert ": note: " in out.stdout.splitlines()[3]
+
+
+def test_old_tree_counts_what_the_conversion_changes():
+    """On the sample (int write) tree: every call the conversion rewrites, no more."""
+    out = cli(SAMPLE, "--format", "json")
+    assert out.returncode == 1
+    doc = json.loads(out.stdout)
+    assert doc["api"] == "write"
+    by_rule = {}
+    for f in doc["findings"]:
+        by_rule.setdefault(f["rule"], []).append(f)
+    # The conversion rewrites 8 fast calls and 3 longterm calls (tests/test_driver.py)
+    # and leaves the TOY_PIN #define body to a human: the guard names all of them.
+    assert len(by_rule["old-write-arg"]) == 9
+    assert [(f["file"], f["line"]) for f in by_rule["old-write-arg"]
+            if f["argument"] is None] == [("drivers/media/toy/dma-sg.c", 8)]
+    assert sorted(f["file"] for f in by_rule["longterm-call"]) == [
+        "drivers/infiniband/hw/toy/umem.c", "drivers/media/toy/dma-sg.c", "mm/gup_benchmark.c"]
+    assert set(by_rule) == {"old-write-arg", "longterm-call"}
+    assert set(doc) == {"tree", "api", "since", "findings"}
+    assert set(doc["findings"][0]) == {"file", "line", "column", "function", "rule", "level",
+                                       "argument", "message"}
+
+
+def test_since_reports_only_added_lines(converted):
+    clean = cli(str(converted), "--since", "HEAD")
+    assert clean.returncode == 0 and clean.stdout == ""
+    base = subprocess.run(["git", "-C", str(converted), "rev-parse", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    caller = converted / "drivers/caller.c"
+    caller.write_text(caller.read_text() + "\nstatic int added(unsigned long a, struct page **p)"
+                      "\n{\n\treturn get_user_pages_fast(a, 1, true, p);\n}\n")
+    git(converted, "commit", "-qam", "add a bad call")
+    out = cli(str(converted), "--since", base)
+    assert out.returncode == 1
+    assert out.stdout.splitlines() == [
+        "drivers/caller.c:20:9: warning: get_user_pages_fast() takes gup_flags: this "
+        "argument is not built from FOLL_* flags: `true` [gup-unify/write-not-flags]"]
+
+
+def test_sarif_structure(converted):
+    out = cli(str(converted), "--format", "sarif")
+    doc = json.loads(out.stdout)
+    assert doc["version"] == "2.1.0" and "sarif-2.1.0" in doc["$schema"]
+    run = doc["runs"][0]
+    rule_ids = {r["id"] for r in run["tool"]["driver"]["rules"]}
+    assert run["tool"]["driver"]["name"] == "gup-unify"
+    assert len(run["results"]) == 5
+    for result in run["results"]:
+        assert result["ruleId"] in rule_ids
+        assert result["level"] in ("warning", "note")
+        assert result["message"]["text"]
+        location = result["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "drivers/caller.c"
+        assert location["region"]["startLine"] >= 11 and location["region"]["startColumn"] >= 1
+
+
+@pytest.mark.parametrize("args", [["/nonexistent"], [SAMPLE, "--since", "no-such-rev"]])
+def test_bad_input(args):
+    out = cli(*args)
+    assert out.returncode == 2
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
