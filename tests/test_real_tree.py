@@ -48,8 +48,19 @@ def test_converts_every_caller(tmp_path):
             assert site.name != sites.LONGTERM, site.key()
             idiom, _ = sites.classify_write(site.args[2])
             assert idiom in FLAG_IDIOMS, (site.key(), site.args[2])
+    # The CI guard saw, before the conversion, exactly the calls it converted,
+    # and sees nothing left once the series is in.
+    converted = sum(1 for r in run["sites"] if r["outcome"] == "converted")
+    guard = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+                            "cicheck", str(clone), "--format", "json"],
+                           capture_output=True, text=True)
+    found = json.loads(guard.stdout)["findings"]
+    assert converted == sum(1 for f in found if f["rule"] in ("old-write-arg", "longterm-call"))
     # Running again on the converted branch finds nothing to do.
     git(clone, "checkout", "-q", "gup-unify")
+    guard = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+                            "cicheck", str(clone)], capture_output=True, text=True)
+    assert guard.returncode == 0, guard.stdout
     again = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
                             "spatch", str(clone), "--branch", "again",
                             "--reports", str(tmp_path / "rep2")],
