@@ -90,3 +90,35 @@ def test_context_and_org_modes(tmp_path, need_spatch):
     assert context.count("\n-") == 3
     org = run_mode("org", "fast_compare", tmp_path)
     assert org.count("* TODO") == 3
+
+
+MISUSE = """\
+static int f(unsigned long a, struct vm_area_struct *vma, unsigned int gup_flags,
+	     bool w, int prot, struct page **p)
+{
+	get_user_pages_fast(a, 1, gup_flags, p);
+	get_user_pages_fast(a, 1, w ? FOLL_WRITE : 0, p);
+	get_user_pages_fast(a, 1, gup_flags & FOLL_WRITE, p);
+	get_user_pages_fast(a, 1, 0, p);
+	get_user_pages_fast(a, 1, 1, p);
+	get_user_pages_fast(a, 1, vma->vm_flags & VM_WRITE, p);
+	get_user_pages_unlocked(a, 1, p, !!(prot & 2));
+	get_user_pages(a, 1, w == true, p, NULL);
+	return get_user_pages_remote(vma->vm_mm, a, 1, a > 2, p, NULL, NULL);
+}
+"""
+
+
+@pytest.mark.parametrize("mode, marker", [("report", "WARNING"), ("org", "* TODO")])
+def test_flags_misuse_in_converted_tree(mode, marker, tmp_path, need_spatch):
+    """gup_flags_misuse.cocci: only the arguments not built from FOLL_* flags."""
+    (tmp_path / "t.c").write_text(MISUSE)
+    out = subprocess.run(["spatch", "--sp-file", os.path.join(spatch.COCCI_DIR,
+                                                             "gup_flags_misuse.cocci"),
+                          "-D", mode, "--very-quiet", "--no-includes", "t.c"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    lines = [l for l in out.stdout.splitlines() if marker in l]
+    linenos = sorted(int(l.split(":")[1]) if mode == "report" else
+                     int(l.split("linb=")[1].split(":")[0]) for l in lines)
+    assert linenos == [8, 9, 10, 11, 12]
