@@ -4,9 +4,14 @@ CLI     := $(PYTHON) scripts/gup-unify
 KERNEL  ?= sample/linux
 BRANCH  ?= gup-unify
 
-.PHONY: all deps spatch cicheck test bench
+.PHONY: all demo deps spatch series cicheck test bench
 
-all: spatch
+all: demo
+
+# The whole pipeline on the bundled sample tree: conversion, per-subsystem
+# series with cover letters and recipients, the atomic patch, the report.
+demo: deps
+	$(CLI) series sample/linux
 
 deps:
 	@scripts/deps
@@ -15,7 +20,15 @@ deps:
 # write the diff to DIFF=<file>; REPORTS=<dir> moves the report from reports/.
 spatch: deps
 	$(CLI) spatch $(KERNEL) --branch $(BRANCH) $(if $(DIFF),--diff $(DIFF)) \
-		$(if $(REPORTS),--reports $(REPORTS))
+		$(if $(REPORTS),--reports $(REPORTS)) $(if $(MIN_SITES),--min-sites $(MIN_SITES))
+
+# Per-subsystem patch series (series/<tree>/ or OUT=<dir>) and one atomic
+# patch from BRANCH, converting KERNEL first when BRANCH is absent;
+# DRY_RUN=1 prints the plan and writes nothing; MIN_SITES=<n> (default 2).
+series: deps
+	$(CLI) series $(KERNEL) --branch $(BRANCH) $(if $(OUT),--output $(OUT)) \
+		$(if $(REPORTS),--reports $(REPORTS)) $(if $(DRY_RUN),--dry-run) \
+		$(if $(MIN_SITES),--min-sites $(MIN_SITES))
 
 # Report callers of the old API in KERNEL (only lines added since SINCE=<rev>);
 # FORMAT=gcc|json|sarif. Exit status 1 when something is found.

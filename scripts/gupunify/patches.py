@@ -6,9 +6,7 @@ from .util import progress
 
 PATCHES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "..", "..", "patches"))
-CALLERS_LONGTERM = "@callers-longterm"
-CALLERS_FAST = "@callers-fast"
-CALLER_STEPS = [CALLERS_LONGTERM, CALLERS_FAST]
+CALLERS = "@callers"
 PLACEHOLDER_SIGNOFF = re.compile(r"^Signed-off-by: gup-unify <gup-unify@localhost>\n", re.M)
 
 
@@ -20,27 +18,29 @@ def supported_bases():
 
 
 def steps_for(version):
-    """The ordered steps for a base: patch paths and caller markers.
+    """(prep, finish, base): the core patches before and after the caller commits.
 
-    A base without a series gets the caller conversions alone, and a message
-    naming the bases that have one.
+    A base without a series gets the caller conversions alone (no patches),
+    and a message naming the bases that have one.
     """
     base = "v" + version
     series = os.path.join(PATCHES_DIR, base, "series")
     if not os.path.isfile(series):
         progress("no core series for %s (supported: %s): converting the callers only"
                  % (base, ", ".join(supported_bases()) or "none"))
-        return list(CALLER_STEPS), None
-    steps = []
+        return [], [], None
+    prep, finish = [], []
+    current = prep
     with open(series) as f:
         for line in f:
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
-            steps.append(line if line.startswith("@") else os.path.join(PATCHES_DIR, base, line))
-    missing = [s for s in CALLER_STEPS if s not in steps]
-    steps += missing
-    return steps, base
+            if line == CALLERS:
+                current = finish
+            else:
+                current.append(os.path.join(PATCHES_DIR, base, line))
+    return prep, finish, base
 
 
 def patch_text_for(path, author):

@@ -44,6 +44,7 @@ def markdown(run):
         for idiom, c in sorted(idioms.items()):
             out.append("| %s | %s | %d | %d | %d |" % (api, idiom, c["converted"],
                                                       c["unchanged"], c["manual"]))
+    out += _per_group(records)
     manual = [r for r in records if r["outcome"] == "manual"]
     out += ["", "## Left for a human (%d)" % len(manual), ""]
     out += ["- `%s:%d` %s: %s" % (r["file"], r["line"], r["api"], r["reason"]) for r in manual] \
@@ -75,6 +76,26 @@ def markdown(run):
     return "\n".join(out) + "\n"
 
 
+def _per_group(records):
+    """Per MAINTAINERS group: the counts, and a bar of the converted sites."""
+    table = collections.defaultdict(collections.Counter)
+    for r in records:
+        group = r.get("group") or "-"
+        table[group][r["outcome"]] += 1
+        table[group]["candidates"] += bool(r.get("longterm_candidate"))
+    if not table:
+        return []
+    widest = max(c["converted"] for c in table.values()) or 1
+    out = ["", "## Per subsystem (MAINTAINERS group)", "",
+           "| group | converted | unchanged | left for a human | long-term candidates | |",
+           "|---|---:|---:|---:|---:|---|"]
+    for group, c in sorted(table.items(), key=lambda gc: (-gc[1]["converted"], gc[0])):
+        out.append("| %s | %d | %d | %d | %d | `%s` |" % (
+            group, c["converted"], c["unchanged"], c["manual"], c["candidates"],
+            _bar(c["converted"], 20.0 / widest)))
+    return out
+
+
 def write(run, reports_dir, name):
     """Write conversion.md and conversion.json under reports_dir/name, atomically."""
     where = os.path.join(reports_dir or REPORTS_DIR, name)
@@ -90,3 +111,33 @@ def print_summary(run):
         print("%-24s %-10s %d" % (api, outcome, n))
     print("result: %s" % run["result"])
     sys.stdout.flush()
+
+
+def series_markdown(summary):
+    out = ["# gup-unify series: %s" % summary["tree"], "",
+           "Branch `%s` (%s on base %s), written to `%s`. Recipients from %s." % (
+               summary["branch"], summary["tip"][:12], summary["base_commit"][:12],
+               summary["output"], summary["recipients_from"]),
+           "Applying every series below in order gives tree %s, the same as the atomic "
+           "patch `%s`." % (summary["verified_tree"][:12], summary["atomic"]["file"]),
+           "", "| # | series | patches | group | To |", "|---|---|---:|---|---|"]
+    for number, part in enumerate(summary["series"], 1):
+        out.append("| %d | `%s` | %d | %s | %s |" % (
+            number, part["directory"], len(part["patches"]), part["key"],
+            ", ".join(part["to"]) or "-"))
+    out += ["", "## Patches", ""]
+    for part in summary["series"]:
+        out.append("- `%s` %s" % (part["directory"], part["subject"]))
+        out += ["  - %s (%d files)" % (p["subject"], len(p["paths"])) for p in part["patches"]]
+    out += ["", "## Timings (s)", ""]
+    out += ["- %s: %.1f" % kv for kv in summary["timings"].items()]
+    return "\n".join(out) + "\n"
+
+
+def write_series(summary, reports_dir, name):
+    """Write series.md and series.json under reports_dir/name, atomically."""
+    where = os.path.join(reports_dir or REPORTS_DIR, name)
+    write_atomic(os.path.join(where, "series.json"),
+                 json.dumps(summary, indent=1, sort_keys=True) + "\n")
+    write_atomic(os.path.join(where, "series.md"), series_markdown(summary))
+    return where

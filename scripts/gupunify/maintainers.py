@@ -1,0 +1,224 @@
+"""Who owns a file and who gets a patch: the tree's MAINTAINERS and get_maintainer.pl.
+
+The ownership rules are get_maintainer.pl's own: an F: or X: pattern
+ending in '/' (or naming a directory) covers everything below it, any other
+pattern only files at its own depth; '*' and '?' are globs; N: is a regex
+on the path. A section's depth is the number of path components its
+matching pattern names, and the deepest section owns the file.
+"""
+import os
+import re
+
+import shutil
+
+from .util import git, run
+
+GET_MAINTAINER = "scripts/get_maintainer.pl"
+# b4's choice (DESIGN.md 7): To is everyone responsible, Cc the lists.
+GET_MAINTAINER_FLAGS = ["--nogit", "--nogit-fallback", "--nogit-chief-penguins",
+                        "--norolestats"]
+# What --nogit-chief-penguins leaves out: THE REST's maintainer.
+CHIEF_PENGUINS = ("torvalds@linux-foundation.org",)
+# What get_maintainer.pl wants to see before it calls a directory a kernel tree.
+TOP_LEVEL_FILES = ("COPYING", "CREDITS", "Kbuild", "MAINTAINERS", "Makefile", "README")
+TOP_LEVEL_DIRS = ("Documentation", "arch", "include", "drivers", "fs", "init", "ipc",
+                  "kernel", "lib", "scripts")
+
+
+class Section:
+    """One MAINTAINERS entry."""
+
+    def __init__(self, name, index):
+        self.name = name
+        self.index = index
+        self.entries = []       # (type letter, value) in file order
+
+    def values(self, kind):
+        return [v for k, v in self.entries if k == kind]
+
+    @property
+    def catch_all(self):
+        """THE REST: its F: * and */ match everything, so it owns nothing."""
+        return any(v in ("*", "*/") for v in self.values("F"))
+
+    def __repr__(self):
+        return "Section(%r)" % self.name
+
+
+def parse(text):
+    """The sections of a MAINTAINERS file, in file order."""
+    sections = []
+    name = None
+    current = None
+    for line in text.splitlines():
+        m = re.match(r"^([A-Z]):\s*(.*?)\s*$", line)
+        if m and name is not None:
+            if current is None:
+                current = Section(name, len(sections))
+                sections.append(current)
+            current.entries.append((m.group(1), m.group(2)))
+        elif line.strip():
+            name, current = line.strip(), None
+        else:
+            name, current = None, None
+    return sections
+
+
+def _glob_regex(pattern):
+    return pattern.replace(".", r"\.").replace("*", ".*").replace("?", ".")
+
+
+def file_matches(path, pattern):
+    """get_maintainer.pl's file_match_pattern(), pattern already directory-normalised."""
+    if not re.match(_glob_regex(pattern), path):
+        return False
+    return pattern.endswith("/") or path.count("/") == pattern.count("/")
+
+
+def pattern_depth(pattern):
+    return pattern.count("/") + (0 if pattern.endswith("/") else 1)
+
+
+class Maintainers:
+    """A tree's MAINTAINERS, answering who owns a path."""
+
+    def __init__(self, text, directories=()):
+        self.sections = parse(text)
+        self._dirs = set(directories)
+
+    def _normalise(self, pattern):
+        if not pattern.endswith("/") and pattern in self._dirs:
+            return pattern + "/"
+        return pattern
+
+    def matches(self, path):
+        """[(depth, section)] of every section covering path, deepest first."""
+        found = []
+        for section in self.sections:
+            if any(file_matches(path, self._normalise(x)) for x in section.values("X")):
+                continue
+            depth = None
+            for pattern in map(self._normalise, section.values("F")):
+                if file_matches(path, pattern):
+                    depth = max(depth or 0, pattern_depth(pattern))
+            for regex in section.values("N"):
+                try:
+                    if re.search(regex, path, re.X):
+                        depth = max(depth or 0, 0)
+                except re.error:
+                    continue
+            if depth is not None:
+                found.append((depth, section))
+        found.sort(key=lambda ds: (-ds[0], ds[1].index))
+        return found
+
+    def owners(self, path):
+        """The sections that can own path, most specific first (THE REST never does)."""
+        return [s for _, s in self.matches(path) if not s.catch_all]
+
+    def depth(self, path, section):
+        for d, s in self.matches(path):
+            if s is section:
+                return d
+        return None
+
+    def recipients(self, paths):
+        """(to, cc) for a patch touching paths, the way get_maintainer.pl would answer.
+
+        The fallback when perl or scripts/get_maintainer.pl is missing: M: and
+        R: go to To, R: and L: to Cc; K: content keywords are not looked at.
+        """
+        ordered = []
+        for path in paths:
+            for depth, section in self.matches(path):
+                ordered.append((depth, path, section))
+        ordered.sort(key=lambda t: -t[0])
+        to, cc = [], []
+        for _, _, section in ordered:
+            for kind, value in section.entries:
+                if kind in "MR" and _address(value) not in CHIEF_PENGUINS:
+                    _add(to, value)
+                if kind in "RL":
+                    _add(cc, _strip_list_note(value) if kind == "L" else value)
+        to = [_format(p) for p in to]
+        return to, [c for c in map(_format, cc) if c not in to]
+
+
+def _address(value):
+    m = re.search(r"<([^>]+)>", value)
+    return (m.group(1) if m else value).strip().lower()
+
+
+def _name(value):
+    return value.split("<")[0].strip().strip('"').lower() if "<" in value else ""
+
+
+def _format(value):
+    """Quote a name the way get_maintainer.pl does: anything beyond words, spaces and -."""
+    if "<" not in value:
+        return value
+    name, rest = value.split("<", 1)
+    name = name.strip()
+    if re.search(r"[^A-Za-z0-9_ \-]", name) and not name.startswith('"'):
+        name = '"%s"' % name
+    return "%s <%s" % (name, rest)
+
+
+def _strip_list_note(value):
+    """'linux-mm@kvack.org (moderated for non-subscribers)' -> the address."""
+    return value.split()[0] if value else value
+
+
+def _add(people, value):
+    """Add value unless its address or its name is there already, as get_maintainer.pl does."""
+    for other in people:
+        if _address(other) == _address(value) or (_name(value) and _name(other) == _name(value)):
+            return
+    people.append(value)
+
+
+class Recipients:
+    """To and Cc for patches against one commit of a repository.
+
+    The tree's own get_maintainer.pl answers when the commit has it and perl
+    runs; it works in a directory of its own (MAINTAINERS, the script and the
+    top-level names it looks for) so no worktree ever holds stub files.
+    Otherwise the MAINTAINERS parser above answers, and says so.
+    """
+
+    def __init__(self, repo, commit, workdir):
+        text = git(repo, "show", "%s:MAINTAINERS" % commit)
+        self.maintainers = Maintainers(
+            text, git(repo, "ls-tree", "-r", "-d", "--name-only", commit).split())
+        script = git(repo, "show", "%s:%s" % (commit, GET_MAINTAINER), check=False)
+        self.root = None
+        if script and shutil.which("perl"):
+            self.root = os.path.join(workdir, "get_maintainer")
+            for name in TOP_LEVEL_DIRS:
+                os.makedirs(os.path.join(self.root, name), exist_ok=True)
+            for name in TOP_LEVEL_FILES:
+                open(os.path.join(self.root, name), "w").close()
+            with open(os.path.join(self.root, "MAINTAINERS"), "w") as f:
+                f.write(text)
+            with open(os.path.join(self.root, GET_MAINTAINER), "w") as f:
+                f.write(script)
+            # get_maintainer.pl maps addresses through the tree's .mailmap.
+            mailmap = git(repo, "show", "%s:.mailmap" % commit, check=False)
+            with open(os.path.join(self.root, ".mailmap"), "w") as f:
+                f.write(mailmap)
+
+    @property
+    def source(self):
+        return GET_MAINTAINER if self.root else "the MAINTAINERS parser (no %s)" % GET_MAINTAINER
+
+    def for_patch(self, patch_file, paths):
+        """(to, cc) for the patch in patch_file, which touches paths."""
+        if not self.root:
+            return self.maintainers.recipients(paths)
+
+        def ask(extra):
+            _, out, _ = run(["perl", GET_MAINTAINER] + GET_MAINTAINER_FLAGS + extra +
+                            [os.path.abspath(patch_file)], cwd=self.root)
+            return [line.strip() for line in out.splitlines() if line.strip()]
+        to = ask(["--nol"])
+        return to, [a for a in ask(["--nom"]) if a not in to]

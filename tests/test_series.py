@@ -1,0 +1,239 @@
+"""make series on the sample tree: the split, the order, the recipients, and what it never does."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from gupunify import maintainers, series
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SAMPLE = os.path.join(ROOT, "sample", "linux")
+CLI = os.path.join(ROOT, "scripts", "gup-unify")
+ORDER = ["01-infiniband-tiny", "02-infiniband-toy", "03-lib-iov_iter", "04-media-toy",
+         "05-mm-gup_benchmark", "06-net-toy", "07-x86-kvm"]
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", str(repo)] + list(args), check=True,
+                          capture_output=True, text=True).stdout
+
+
+def gup_unify(*args, scratch, env=None):
+    full = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
+    full.update(env or {})
+    return subprocess.run(["/usr/bin/python3", CLI] + list(args), capture_output=True,
+                          text=True, env=full)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    repo = tmp_path / "linux"
+    shutil.copytree(SAMPLE, repo)
+    git(repo, "init", "-q", "-b", "master")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "base")
+    git(repo, "config", "user.name", "Pat Sender")
+    git(repo, "config", "user.email", "pat@example.org")
+    return repo
+
+
+@pytest.fixture
+def written(tree, tmp_path, need_spatch):
+    out = gup_unify("series", str(tree), "--output", str(tmp_path / "out"),
+                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    return tree, tmp_path / "out", tmp_path / "rep", out
+
+
+def patch_files(directory):
+    return sorted(p for p in directory.iterdir() if not p.name.startswith("0000-"))
+
+
+def headers(text):
+    head = text.split("\n\n", 1)[0]
+    unfolded = re.sub(r"\n[ \t]+", " ", head)
+    return dict(line.split(": ", 1) for line in unfolded.splitlines()[1:] if ": " in line)
+
+
+def addresses(value):
+    return [a.strip() for a in re.split(r",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)", value or "")
+            if a.strip()]
+
+
+def test_layout_and_order(written):
+    _, out, _, proc = written
+    assert sorted(p.name for p in out.iterdir()) == ["0000-cover-letter.patch", *ORDER, "atomic"]
+    # The printed plan lists the series in the order of the directories.
+    printed = [line.split()[0] for line in proc.stdout.splitlines() if re.match(r"\d\d-", line)]
+    assert printed == ORDER
+    cover = (out / "0000-cover-letter.patch").read_text()
+    assert [line.split()[0] for line in cover.splitlines() if re.match(r"  \d\d-", line)] == ORDER
+    for name in ORDER:
+        assert (out / name / "0000-cover-letter.patch").exists()
+        assert "base-commit: " in (out / name / "0000-cover-letter.patch").read_text()
+
+
+def test_each_patch_touches_only_its_maintainers_entry(written):
+    tree, out, _, _ = written
+    owners = maintainers.Maintainers((tree / "MAINTAINERS").read_text(),
+                                     git(tree, "ls-tree", "-r", "-d", "--name-only",
+                                         "master").split())
+    for name in ORDER:
+        sections = set()
+        for patch in patch_files(out / name):
+            text = patch.read_text()
+            entry = series.SECTION.search(" ".join(text.split())).group(1)
+            sections.add(entry)
+            for path in re.findall(r"^diff --git a/(\S+) ", text, re.M):
+                assert entry in [s.name for s in owners.owners(path)], (patch.name, path)
+        assert len(sections) == 1, name
+
+
+def test_recipients_are_the_maintainers_of_each_patch(written):
+    tree, out, _, _ = written
+    owners = maintainers.Maintainers((tree / "MAINTAINERS").read_text())
+    for name in ORDER:
+        union_to = []
+        for patch in patch_files(out / name):
+            text = patch.read_text()
+            paths = re.findall(r"^diff --git a/(\S+) ", text, re.M)
+            to, cc = owners.recipients(paths)
+            h = headers(text)
+            assert addresses(h.get("To")) == to
+            assert addresses(h.get("Cc")) == cc
+            union_to += [t for t in to if t not in union_to]
+        cover = headers((out / name / "0000-cover-letter.patch").read_text())
+        assert addresses(cover["To"]) == union_to
+    # THE REST's maintainer is never asked; the reviewer of the toy driver is.
+    everything = "".join(p.read_text() for d in ORDER for p in (out / d).iterdir())
+    assert "torvalds@" not in everything
+    assert "Rev Yewer <rev@example.org>" in (out / "02-infiniband-toy" / "0000-cover-letter.patch"
+                                            ).read_text()
+    tiny = headers(patch_files(out / "01-infiniband-tiny")[0].read_text())
+    assert addresses(tiny["To"]) == ["Tina Wee <tina@example.org>", "Jay Gee <jay@example.org>"]
+
+
+def test_series_in_order_give_the_atomic_tree_and_cover_every_site_once(written, tmp_path):
+    tree, out, rep, _ = written
+    clone = tmp_path / "apply"
+    git(tmp_path, "clone", "-q", str(tree), str(clone))
+    base = git(tree, "rev-parse", "master").strip()
+    git(clone, "checkout", "-q", "--detach", base)
+    for name in ORDER:
+        subprocess.run(["git", "-C", str(clone), "-c", "user.name=A", "-c",
+                        "user.email=a@example.org", "am", "-q"] +
+                       [str(p) for p in patch_files(out / name)], check=True)
+    by_series = git(clone, "rev-parse", "HEAD^{tree}")
+    assert by_series == git(tree, "rev-parse", "gup-unify^{tree}")
+    git(clone, "checkout", "-q", "--detach", base)
+    atomic = next((out / "atomic").iterdir())
+    subprocess.run(["git", "-C", str(clone), "apply", "--index", str(atomic)], check=True)
+    assert git(clone, "write-tree") == by_series
+    # Every converted call is one added line of exactly one series patch.
+    run = json.loads((rep / "linux" / "conversion.json").read_text())
+    converted = [r for r in run["sites"] if r["outcome"] == "converted"]
+    added = [line for name in ORDER for p in patch_files(out / name)
+             for line in p.read_text().splitlines()
+             if line.startswith("+") and re.search(r"get_user_pages(_fast)?\(", line)]
+    # 3 longterm + 9 fast calls in the sample tree
+    assert len(added) == len(converted) == 12
+    # Signed off by the user of the tree's git config.
+    assert all("Signed-off-by: Pat Sender <pat@example.org>" in p.read_text()
+               for name in ORDER for p in patch_files(out / name))
+
+
+def test_report_has_the_series_and_per_subsystem_counts(written):
+    _, out, rep, _ = written
+    summary = json.loads((rep / "linux" / "series.json").read_text())
+    assert [s["directory"] for s in summary["series"]] == ORDER
+    assert summary["recipients_from"].startswith("the MAINTAINERS parser")
+    md = (rep / "linux" / "conversion.md").read_text()
+    table = md.split("## Per subsystem")[1].split("\n## ")[0]
+    assert "| INFINIBAND TOY DRIVER | 2 | 1 | 0 | 2 |" in table
+    assert "| INFINIBAND SUBSYSTEM | 1 | 0 | 0 | 1 |" in table
+
+
+def test_second_run_changes_nothing(written, tmp_path):
+    tree, out, rep, _ = written
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    report_before = (rep / "linux" / "series.json").stat().st_mtime_ns
+    again = gup_unify("series", str(tree), "--output", str(out), "--reports", str(rep),
+                      scratch=tmp_path / "s")
+    assert again.returncode == 0, again.stderr
+    assert "up to date: nothing new" in again.stderr
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+    assert (rep / "linux" / "series.json").stat().st_mtime_ns == report_before
+
+
+def test_dry_run_writes_nothing(tree, tmp_path, need_spatch):
+    out = gup_unify("series", str(tree), "--dry-run", "--output", str(tmp_path / "out"),
+                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    assert [line.split()[0] for line in out.stdout.splitlines()
+            if re.match(r"\d\d-", line)] == ORDER
+    assert "To: Ina Band <ina@example.org>, Rev Yewer <rev@example.org>" in out.stdout
+    assert git(tree, "branch", "--list", "gup-unify") == ""
+    assert not (tmp_path / "out").exists() and not (tmp_path / "rep").exists()
+    assert not [p for p in tmp_path.iterdir() if ".partial." in p.name]
+
+
+def test_interrupted_while_writing_leaves_nothing(tree, tmp_path, monkeypatch, need_spatch):
+    made = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                     scratch=tmp_path / "s")
+    assert made.returncode == 0, made.stderr
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(series.Writer, "atomic", interrupted)
+    monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "s"))
+    with pytest.raises(KeyboardInterrupt):
+        series.make_series(str(tree), "gup-unify", str(tmp_path / "out"), str(tmp_path / "rep2"))
+    assert not (tmp_path / "out").exists() and not (tmp_path / "rep2").exists()
+    assert not [p for p in tmp_path.iterdir() if ".partial." in p.name]
+
+
+def test_ctrl_c_during_conversion_leaves_no_branch_or_output(tree, tmp_path, need_spatch):
+    env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
+    proc = subprocess.Popen(["/usr/bin/python3", CLI, "series", str(tree), "--output",
+                             str(tmp_path / "out"), "--reports", str(tmp_path / "rep")],
+                            env=env, stderr=subprocess.PIPE, text=True)
+    worktrees = tmp_path / "s" / "worktrees"
+    deadline = time.monotonic() + 60
+    while not (worktrees.exists() and any(worktrees.iterdir())):
+        assert proc.poll() is None and time.monotonic() < deadline, "no worktree appeared"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted; nothing was kept" in err and "Traceback" not in err
+    assert git(tree, "branch", "--list", "gup-unify") == ""
+    assert not (tmp_path / "out").exists() and not (tmp_path / "rep").exists()
+    assert not any(worktrees.iterdir())
+
+
+def test_bad_input_is_one_line_and_non_zero(tree, tmp_path):
+    (tmp_path / "notkernel").mkdir()
+    nospatch = tmp_path / "bin"
+    nospatch.mkdir()
+    for tool in ("git", "perl"):
+        os.symlink(shutil.which(tool), nospatch / tool)
+    cases = [
+        ([str(tmp_path / "missing")], {}, "no such directory"),
+        ([str(tmp_path / "notkernel")], {}, "not a Linux kernel tree"),
+        ([str(tree)], {"PATH": str(nospatch)}, "spatch not found"),
+    ]
+    for args, env, message in cases:
+        out = gup_unify("series", *args, "--output", str(tmp_path / "o"), scratch=tmp_path / "s",
+                        env=env)
+        assert out.returncode == 2, (args, out.stderr)
+        assert out.stderr.count("\n") == 1 and message in out.stderr, out.stderr
+    (tree / "net/toy/rdma.c").write_text("/* edited */\n")
+    out = gup_unify("series", str(tree), scratch=tmp_path / "s")
+    assert out.returncode == 2 and "uncommitted changes" in out.stderr
+    assert out.stderr.count("\n") == 1
+    assert git(tree, "branch", "--list", "gup-unify") == ""
