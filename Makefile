@@ -4,7 +4,7 @@ CLI     := $(PYTHON) scripts/gup-unify
 KERNEL  ?= sample/linux
 BRANCH  ?= gup-unify
 
-.PHONY: all demo deps spatch series cicheck test bench
+.PHONY: all demo deps spatch series cicheck check test bench
 
 all: demo
 
@@ -41,3 +41,12 @@ test: deps
 # Wall time of make spatch and of a plain spatch --dir on GUP_KERNEL_TREE.
 bench: deps
 	$(PYTHON) scripts/bench
+
+# Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
+# and compare warnings with the base; ARCHES=x86_64,mips limits the arches,
+# CONFIG=x86_64=defconfig changes a config, SPARSE=1 and CHECKPATCH=1 add those.
+check: deps
+	$(CLI) check $(KERNEL) --branch $(BRANCH) $(if $(BASE),--base $(BASE)) \
+		$(if $(ARCHES),--arches $(ARCHES)) $(foreach c,$(CONFIG),--config $(c)) \
+		$(if $(SPARSE),--sparse) $(if $(CHECKPATCH),--checkpatch) \
+		$(if $(REPORTS),--reports $(REPORTS))

@@ -1,0 +1,650 @@
+"""Build checks for every step of a series, on every arch the series touches."""
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+
+from . import affected
+from .tree import KernelTree
+from .util import UserError, die, git, progress, run, write_atomic
+from .workspace import repository_for, scratch_dir
+
+REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                            "..", "..", "reports"))
+CCACHE_SIZE = "10G"
+DEBIAN_TOOLCHAIN = {"mips": "gcc-mips-linux-gnu", "sh4": "gcc-sh4-linux-gnu",
+                    "sparc64": "gcc-sparc64-linux-gnu", "s390x": "gcc-s390x-linux-gnu",
+                    "powerpc64le": "gcc-powerpc64le-linux-gnu"}
+
+
+class Knob:
+    """A compatibility setting an old tree needs with a current compiler, and why."""
+
+    def __init__(self, name, reason, make_vars=None, config=()):
+        self.name = name
+        self.reason = reason
+        self.make_vars = make_vars or {}
+        self.config = list(config)
+
+    def as_dict(self):
+        return {"knob": self.name, "reason": self.reason}
+
+
+def version_tuple(version):
+    return tuple(int(x) for x in re.findall(r"\d+", version)[:2])
+
+
+def select_knobs(version, gcc_major, arch, facts):
+    """The knobs a tree needs for arch with gcc gcc_major (DESIGN.md 5).
+
+    facts, read from the tree and the host: selinux_pf_max (the highest PF_MAX
+    the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror,
+    has_werror.
+    """
+    v = version_tuple(version)
+    knobs = []
+    if gcc_major >= 10 and v < (5, 7):
+        knobs.append(Knob("HOSTCFLAGS=-fcommon",
+                          "scripts/dtc defines yylloc twice and gcc >= 10 defaults to "
+                          "-fno-common (fixed in v5.7)", {"HOSTCFLAGS": "-fcommon"}))
+    limit = facts.get("selinux_pf_max")
+    if limit is not None and facts.get("host_pf_max", 0) > limit:
+        knobs.append(Knob("CONFIG_SECURITY_SELINUX off",
+                          "scripts/selinux/genheaders stops on the host's PF_MAX %d (the "
+                          "tree knows %d)" % (facts["host_pf_max"], limit),
+                          config=["-d", "SECURITY_SELINUX"]))
+    if arch == "x86_64" and gcc_major >= 12 and v < (5, 17):
+        knobs.append(Knob("objtool off (RETPOLINE, STACK_VALIDATION, UNWINDER_ORC off; "
+                          "UNWINDER_FRAME_POINTER on)",
+                          "objtool does not build with gcc >= 12 (-Werror=use-after-free "
+                          "in libsubcmd, fixed in v5.17)",
+                          config=["-d", "RETPOLINE", "-d", "STACK_VALIDATION",
+                                  "-d", "UNWINDER_ORC", "-e", "UNWINDER_FRAME_POINTER"]))
+    if arch == "sh4" and gcc_major >= 12 and facts.get("sh_mm_werror"):
+        knobs.append(Knob("KCFLAGS=-Wno-error=address",
+                          "arch/sh/mm/Makefile builds with -Werror and gcc >= 12's -Waddress "
+                          "fires in mmzone.h on the base tree",
+                          {"KCFLAGS": "-Wno-error=address"}))
+    if facts.get("has_werror"):
+        knobs.append(Knob("CONFIG_WERROR off",
+                          "warnings are compared with the baseline, not made fatal",
+                          config=["-d", "WERROR"]))
+    return knobs
+
+
+def tree_facts(src):
+    """What select_knobs needs to know about the tree at src and the host."""
+    def read(rel):
+        try:
+            with open(os.path.join(src, rel), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+    facts = {}
+    m = re.search(r"#if\s+PF_MAX\s*>\s*(\d+)", read("security/selinux/include/classmap.h"))
+    facts["selinux_pf_max"] = int(m.group(1)) if m else None
+    facts["host_pf_max"] = host_pf_max()
+    facts["sh_mm_werror"] = "-Werror" in read("arch/sh/mm/Makefile")
+    facts["has_werror"] = bool(re.search(r"^config WERROR$", read("init/Kconfig"), re.M))
+    return facts
+
+
+def host_pf_max():
+    for root, _, files in os.walk("/usr/include"):
+        if "socket.h" in files and root.endswith("bits"):
+            with open(os.path.join(root, "socket.h"), errors="replace") as f:
+                m = re.search(r"#define\s+PF_MAX\s+(\d+)", f.read())
+            if m:
+                return int(m.group(1))
+    return 0
+
+
+def gcc_major(gcc):
+    rc, out, _ = run([gcc, "-dumpversion"], check=False)
+    m = re.match(r"(\d+)", out.strip())
+    return int(m.group(1)) if rc == 0 and m else 0
+
+
+# Diagnostics: "file:line[:col]: warning|error: message", and "cc1: error: ..." ones.
+_DIAG = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:\d+:)? "
+                   r"(?P<kind>warning|error|fatal error): (?P<msg>.*)$")
+_TOOL_ERROR = re.compile(r"^(?P<file>[\w.+-]+): (?P<kind>error|fatal error): (?P<msg>.*)$")
+_BLOCK = re.compile(r"^  (?P<verb>[A-Z][A-Z0-9_]*)(?: \[M\])?\s+(?P<path>\S+)$")
+
+
+def normalise_path(path, src, objdir):
+    """A diagnostic's file as a tree path (or O/... for generated files)."""
+    full = path if os.path.isabs(path) else os.path.normpath(os.path.join(objdir, path))
+    for root, prefix in ((src, ""), (objdir, "O/")):
+        rel = os.path.relpath(full, root)
+        if not rel.startswith(".."):
+            return prefix + rel
+    return path
+
+
+def diagnostic_key(file, kind, msg):
+    """A warning or error as compared across builds: line and column numbers dropped."""
+    # gcc quotes with ‘’ or '' depending on the locale a cached compile ran in.
+    msg = msg.strip().replace("\u2018", "'").replace("\u2019", "'")
+    return "%s: %s: %s" % (file, "error" if kind == "fatal error" else kind, msg)
+
+
+def parse_build_output(text, src, objdir):
+    """Split make -O output into {object: {"warnings": set, "errors": [str]}} and stray errors.
+
+    With --output-sync each recipe prints as one block, headed by its kbuild
+    line ("  CC [M]  drivers/x.o", "  CHECK   mm/gup.c"); the diagnostics
+    under it belong to that object.
+    """
+    objects, stray = {}, []
+    current = None
+    for line in text.splitlines():
+        block = _BLOCK.match(line)
+        if block:
+            path = block.group("path")
+            if block.group("verb") in ("CC", "CHECK") and path.endswith((".o", ".c")):
+                current = objects.setdefault(path[:-2] + ".o",
+                                             {"warnings": set(), "errors": []})
+            else:
+                current = None
+            continue
+        m = _DIAG.match(line) or _TOOL_ERROR.match(line)
+        if not m:
+            continue
+        file = normalise_path(m.group("file"), src, objdir) if "line" in m.groupdict() \
+            else m.group("file")
+        key = diagnostic_key(file, m.group("kind"), m.group("msg"))
+        if current is None:
+            if m.group("kind") != "warning":
+                stray.append(key)
+            continue
+        if m.group("kind") == "warning":
+            current["warnings"].add(key)
+        elif key not in current["errors"]:
+            current["errors"].append(key)
+    return objects, stray
+
+
+def compare(before, after):
+    """New warnings and errors of an object build against its previous build (or none)."""
+    old_w = before["warnings"] if before else set()
+    old_e = set(before["errors"]) if before else set()
+    return sorted(after["warnings"] - old_w), [e for e in after["errors"] if e not in old_e]
+
+
+class ArchBuild:
+    """One (arch, config) build directory of the check: configure once, then build objects."""
+
+    def __init__(self, name, src, workdir, version, jobs, sparse, config_target=None):
+        self.name = name
+        self.make_arch, self.prefix, default, self.arch_dir = affected.ARCHES[name]
+        self.config_target = config_target or default
+        self.src = src
+        self.version = version
+        self.jobs = jobs
+        self.sparse = sparse
+        self.objdir = os.path.join(workdir, "%s-%s" % (name, self.config_target))
+        self.gcc = self.prefix + "gcc"
+        self.skip = None
+        self.knobs = []
+        self.config = {}
+        self.compile_seconds = 0.0
+        self.compiled = 0
+        if not shutil.which(self.gcc):
+            package = DEBIAN_TOOLCHAIN.get(name)
+            self.skip = "no toolchain (%s not found%s)" % (
+                self.gcc, "; Debian package " + package if package else
+                "; Debian has no package for it")
+
+    @property
+    def label(self):
+        return "%s %s" % (self.name, self.config_target)
+
+    def make(self, *targets, check=False):
+        argv = ["make", "-C", self.src, "O=" + self.objdir, "ARCH=" + self.make_arch,
+                "CROSS_COMPILE=" + self.prefix, "CC=ccache " + self.gcc,
+                "-j%d" % self.jobs]
+        for knob in self.knobs:
+            argv += ["%s=%s" % kv for kv in sorted(knob.make_vars.items())]
+        argv += list(targets)
+        # One stream, so each -O block keeps its kbuild line and its diagnostics together.
+        return run(["sh", "-c", 'exec "$@" 2>&1', "make"] + argv, check=check,
+                   env={"LC_ALL": "C", "CCACHE_MAXSIZE": os.environ.get(
+                       "CCACHE_MAXSIZE", CCACHE_SIZE)})
+
+    def configure(self, base, facts):
+        """Configure at base and make prepare, unless the build directory already is."""
+        self.knobs = select_knobs(self.version, gcc_major(self.gcc), self.name, facts)
+        config_ops = [op for knob in self.knobs for op in knob.config]
+        stamp_path = os.path.join(self.objdir, ".gup-unify-buildcheck")
+        stamp = json.dumps({"base": base, "target": self.config_target, "ops": config_ops,
+                            "make": [k.make_vars for k in self.knobs]}, sort_keys=True)
+        old = ""
+        if os.path.exists(stamp_path):
+            with open(stamp_path) as f:
+                old = f.read()
+        if old != stamp:
+            os.makedirs(self.objdir, exist_ok=True)
+            progress("%s: configuring (%s)" % (self.name, self.config_target))
+            for step in ([self.config_target],):
+                self._checked(*step)
+            if config_ops:
+                run([os.path.join(self.src, "scripts", "config"), "--file",
+                     os.path.join(self.objdir, ".config")] + config_ops)
+            self._checked("olddefconfig")
+        progress("%s: make prepare" % self.name)
+        self._checked("prepare")
+        write_atomic(stamp_path, stamp)
+        with open(os.path.join(self.objdir, ".config")) as f:
+            self.config = affected.parse_config(f.read())
+
+    def _checked(self, *targets):
+        rc, out, _ = self.make(*targets)
+        if rc != 0:
+            errors = [line for line in out.splitlines() if "error" in line.lower()]
+            raise UserError("%s: make %s failed at the base: %s" % (
+                self.label, " ".join(targets), (errors or out.splitlines() or ["?"])[0]))
+
+    def build(self, objects):
+        """Compile objects afresh; {object: {"warnings", "errors", "built"}} plus stray errors."""
+        results, stray = {}, []
+        for obj in objects:
+            try:
+                os.unlink(os.path.join(self.objdir, obj))
+            except FileNotFoundError:
+                pass
+        stray = []
+        self._make(objects, results, stray)
+        # Targets in one directory can race on their .cmd files under -j: the
+        # ones that did not come out of the batch are retried alone.
+        if len(objects) > 1:
+            for obj in objects:
+                if not results[obj]["built"] and not results[obj]["errors"]:
+                    self._make([obj], results, stray)
+        return results, stray
+
+    def _make(self, objects, results, stray):
+        targets = ["-k", "--output-sync=target"] + list(objects)
+        if self.sparse:
+            targets.append("C=1")
+        start = time.monotonic()
+        _, out, _ = self.make(*targets)
+        elapsed = time.monotonic() - start
+        parsed, stray_now = parse_build_output(out, self.src, self.objdir)
+        stray += stray_now
+        for obj in objects:
+            got = parsed.get(obj, {"warnings": set(), "errors": []})
+            got["built"] = os.path.exists(os.path.join(self.objdir, obj))
+            results[obj] = got
+        if len(objects) > 1:
+            self.compile_seconds += elapsed
+            self.compiled += sum(results[o]["built"] for o in objects)
+
+
+class Lock:
+    """An exclusive lock on a check's work directory, so two runs cannot share a worktree."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def __enter__(self):
+        self.f = open(self.path, "w")
+        try:
+            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            die("another build check is running on this tree (%s)" % self.path)
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+
+def checkout(repo, path, commit):
+    """The check's own worktree of repo at commit, reused between runs to keep builds warm."""
+    listed = git(repo, "worktree", "list", "--porcelain")
+    if os.path.isdir(path) and ("worktree %s\n" % path) in listed + "\n":
+        git(path, "checkout", "-q", "--detach", "--force", commit)
+        git(path, "clean", "-fdxq")
+        return
+    shutil.rmtree(path, ignore_errors=True)
+    git(repo, "worktree", "prune")
+    progress("checking out %s in %s" % (commit[:12], path))
+    git(repo, "worktree", "add", "-q", "--detach", path, commit)
+
+
+def place(sources, arches, kbuild, builds):
+    """Where each source is compiled: {source: [(arch, None | reason it is not)]}.
+
+    A source builds in its home arch's config; generic mm/ code in every arch
+    in play too. A source its home config does not build moves to the first
+    other arch in play whose config does.
+    """
+    placement = {}
+    for src in sources:
+        home = affected.home_arch(src)
+        wanted = [home] + ([a for a in arches if a != home] if affected.is_mm_core(src) else [])
+        spots = [(home, why_not(src, home, arches, kbuild, builds))]
+        # The extra arches of mm/ code count only where their config builds it.
+        spots += [(a, None) for a in wanted[1:]
+                  if why_not(src, a, arches, kbuild, builds) is None]
+        if spots[0][1] and home == affected.GENERIC and not affected.is_mm_core(src):
+            tried = [spots[0][1]]
+            for arch in arches:
+                if arch == home:
+                    continue
+                why = why_not(src, arch, arches, kbuild, builds)
+                if why is None:
+                    spots.append((arch, None))
+                    break
+                tried.append(why)
+            else:
+                spots[0] = (home, "; ".join(tried))
+        placement[src] = spots
+    return placement
+
+
+def why_not(src, arch, arches, kbuild, builds):
+    """None when arch's config builds src, else the reason it is not built there."""
+    build = builds.get(arch)
+    if arch not in arches or build is None:
+        if arch not in affected.ARCHES:
+            return "skipped: no toolchain (the check has no cross compiler for arch/%s)" % arch
+        return "skipped: %s is not among the arches checked" % arch
+    if build.skip:
+        return "skipped: " + build.skip
+    enabled, reason = kbuild.enabled(src, build.config)
+    if enabled is False:
+        return "not built in %s: %s" % (build.label, reason)
+    return None
+
+
+def resolve_steps(repo, branch, base):
+    if not git(repo, "rev-parse", "--verify", "-q", branch + "^{commit}", check=False).strip():
+        die("%s: no branch %s (run make spatch first, or pass --branch)" % (repo, branch))
+    if base is None:
+        base = git(repo, "merge-base", branch, "HEAD", check=False).strip()
+        if not base:
+            die("%s and HEAD have no common ancestor: pass --base" % branch)
+    base = git(repo, "rev-parse", "--verify", base + "^{commit}").strip()
+    commits = git(repo, "rev-list", "--reverse", "%s..%s" % (base, branch)).split()
+    if not commits:
+        die("%s has no commits after %s: nothing to check" % (branch, base[:12]))
+    return base, commits
+
+
+def checkpatch(src, repo, commit):
+    """scripts/checkpatch.pl on one commit: (errors, warnings, first lines)."""
+    patch = git(repo, "format-patch", "-1", "--stdout", commit)
+    _, out, _ = run(["perl", os.path.join(src, "scripts", "checkpatch.pl"), "--no-tree",
+                     "--terse", "--show-types", "-"], cwd=src, input=patch, check=False)
+    lines = [l for l in out.splitlines() if ": ERROR:" in l or ": WARNING:" in l]
+    return {"errors": sum(": ERROR:" in l for l in lines),
+            "warnings": sum(": WARNING:" in l for l in lines),
+            "messages": lines[:20]}
+
+
+def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
+          checkpatch_too=False, reports_dir=None, jobs=None, configs=None):
+    """Build-check every step of BASE..BRANCH; writes the report, returns the exit status.
+
+    configs maps a check arch to the config target to use instead of its
+    default (allmodconfig for x86_64, the defconfig elsewhere).
+    """
+    configs = configs or {}
+    start = time.monotonic()
+    tree = KernelTree(kernel_path)
+    repo = repository_for(tree)
+    base, commits = resolve_steps(repo, branch, base)
+    if arches:
+        unknown = [a for a in list(arches) + list(configs) if a not in affected.ARCHES]
+        if unknown:
+            die("unknown arch %s (known: %s)" % (", ".join(unknown),
+                                                 ", ".join(sorted(affected.ARCHES))))
+    jobs = jobs or os.cpu_count() or 1
+    progress("%d steps in %s..%s" % (len(commits), base[:12], branch))
+    steps, parent = [], base
+    for commit in commits:
+        sources, notes = affected.step_sources(repo, parent, commit)
+        steps.append({"commit": commit,
+                      "subject": git(repo, "log", "-1", "--format=%s", commit).strip(),
+                      "sources": sources, "notes": notes})
+        parent = commit
+    every = sorted({s for step in steps for s in step["sources"]})
+    in_play = affected.arches_in_play(every)
+    if arches:
+        in_play = [a for a in in_play if a in arches] + [a for a in arches if a not in in_play]
+    digest = hashlib.sha1(os.path.realpath(repo).encode()).hexdigest()[:10]
+    workdir = os.path.join(scratch_dir(), "buildcheck", "%s-%s" % (tree.name, digest))
+    os.makedirs(workdir, exist_ok=True)
+    with Lock(os.path.join(workdir, "lock")):
+        src = os.path.join(workdir, "src")
+        checkout(repo, src, base)
+        facts = tree_facts(src)
+        builds = {}
+        for name in in_play:
+            if name not in affected.ARCHES:
+                continue
+            build = ArchBuild(name, src, workdir, tree.full_version, jobs, sparse,
+                              configs.get(name))
+            builds[name] = build
+            if not build.skip:
+                build.configure(base, facts)
+        head = affected.Source(repo, commits[-1])
+        placement = place(every, in_play, affected.Kbuild(head.read), builds)
+        exists_at_base = affected.Source(repo, base)
+        last = {}
+        baseline_start = time.monotonic()
+        for name, build in builds.items():
+            objs = sorted({affected.object_of(s) for s, spots in placement.items()
+                           for arch, why in spots if arch == name and why is None
+                           and exists_at_base.exists(s)})
+            if objs and not build.skip:
+                progress("%s: baseline, %d objects" % (name, len(objs)))
+                results, _ = build.build(objs)
+                for obj, result in results.items():
+                    last[(name, obj)] = result
+        baseline_seconds = time.monotonic() - baseline_start
+        failed = 0
+        for number, step in enumerate(steps, 1):
+            progress("step %d/%d: %s" % (number, len(steps), step["subject"]))
+            checkout(repo, src, step["commit"])
+            step["cells"] = run_step(step, placement, builds, last)
+            if checkpatch_too:
+                step["checkpatch"] = checkpatch(src, repo, step["commit"])
+            step["result"] = "failed" if any(c["result"] == "failed"
+                                             for c in step["cells"].values()) else "passed"
+            failed += step["result"] == "failed"
+        checkout(repo, src, base)
+    result = {
+        "tree": tree.path, "repository": repo, "version": tree.full_version,
+        "base": base, "branch": branch, "jobs": jobs, "sparse": sparse,
+        "arches": {name: {"config": b.config_target, "status": "skipped" if b.skip
+                          else "checked", "reason": b.skip,
+                          "knobs": [k.as_dict() for k in b.knobs],
+                          "compiled": b.compiled,
+                          "compile_seconds": round(b.compile_seconds, 1)}
+                   for name, b in builds.items()},
+        "steps": [{"commit": s["commit"], "subject": s["subject"], "result": s["result"],
+                   "notes": s["notes"], "checkpatch": s.get("checkpatch"),
+                   "sources": s["sources"], "cells": s["cells"]} for s in steps],
+        "result": "failed" if failed else "passed",
+        "timings": {"baseline": round(baseline_seconds, 1),
+                    "total": round(time.monotonic() - start, 1)},
+    }
+    where = write_report(result, reports_dir, tree.name)
+    print_summary(result)
+    progress("report: %s" % where)
+    return 1 if failed else 0
+
+
+def run_step(step, placement, builds, last):
+    """Build one step's objects in each arch; {arch: cell} where a cell lists object results."""
+    cells = {}
+    todo = {}
+    for src, reason in sorted(step["sources"].items()):
+        for arch, why in placement.get(src, []):
+            todo.setdefault(arch, []).append((src, why))
+    for arch, items in sorted(todo.items()):
+        build = builds.get(arch)
+        objects = []
+        wanted = sorted({affected.object_of(s) for s, why in items if why is None})
+        results, stray = build.build(wanted) if wanted else ({}, [])
+        for src, why in items:
+            obj = affected.object_of(src)
+            if why is not None:
+                skipped = why.startswith("skipped: ")
+                objects.append({"object": obj, "result": "skipped" if skipped else "not built",
+                                "reason": why[len("skipped: "):] if skipped else why})
+                continue
+            got = results[obj]
+            before = last.get((arch, obj))
+            before_built = before["built"] if before else None
+            new_w, new_e = compare(before, got)
+            entry = {"object": obj}
+            if got["errors"] and not new_e:
+                entry.update(result="skipped", reason="it fails at the base too: %s"
+                             % got["errors"][0])
+            elif new_e:
+                entry.update(result="failed", error=new_e[0], errors=new_e)
+            elif not got["built"] and before_built is False:
+                entry.update(result="not built", reason="not built in %s: kbuild makes no "
+                             "object of it" % build.label)
+            elif not got["built"]:
+                entry.update(result="failed", error=(stray or ["make built no object"])[0])
+            elif new_w:
+                entry.update(result="new warnings", warnings=new_w)
+            else:
+                entry.update(result="passed")
+            if new_w and entry["result"] == "failed":
+                entry["warnings"] = new_w
+            last[(arch, obj)] = got
+            objects.append(entry)
+        kinds = {o["result"] for o in objects}
+        if kinds & {"failed", "new warnings"}:
+            verdict = "failed"
+        elif "passed" in kinds:
+            verdict = "passed"
+        else:
+            verdict = "skipped"
+        cells[arch] = {"result": verdict, "objects": objects}
+    return cells
+
+
+def cell_text(cell):
+    if cell is None:
+        return "-"
+    objs = cell["objects"]
+    count = lambda kind: sum(o["result"] == kind for o in objs)
+    parts = []
+    if count("failed"):
+        parts.append("FAILED %d" % count("failed"))
+    if count("new warnings"):
+        parts.append("%d new warnings" % sum(len(o["warnings"]) for o in objs
+                                             if o["result"] == "new warnings"))
+    if count("passed"):
+        parts.append("passed %d" % count("passed"))
+    if count("not built"):
+        parts.append("%d not built" % count("not built"))
+    if count("skipped"):
+        parts.append("%d skipped" % count("skipped"))
+    return ", ".join(parts)
+
+
+def markdown(result):
+    arches = list(result["arches"])
+    lines = ["# Build check: %s" % result["tree"], "",
+             "Steps %s..%s (%d), base %s, -j%d%s: **%s** in %.0f s (baseline %.0f s)."
+             % (result["base"][:12], result["branch"], len(result["steps"]),
+                result["version"], result["jobs"], ", sparse" if result["sparse"] else "",
+                result["result"], result["timings"]["total"], result["timings"]["baseline"]),
+             "", "| # | step | " + " | ".join(arches) + " |",
+             "|---|------|" + "|".join("---" for _ in arches) + "|"]
+    for n, step in enumerate(result["steps"], 1):
+        lines.append("| %d | %s | %s |" % (n, step["subject"], " | ".join(
+            cell_text(step["cells"].get(a)) for a in arches)))
+    lines += ["", "## Arches", ""]
+    for name, a in result["arches"].items():
+        lines.append("- %s %s: %s" % (name, a["config"], "skipped: " + a["reason"]
+                                      if a["reason"] else "checked"))
+        for knob in a["knobs"]:
+            lines.append("  - knob %s: %s" % (knob["knob"], knob["reason"]))
+    for n, step in enumerate(result["steps"], 1):
+        lines += ["", "## %d. %s (%s)" % (n, step["subject"], step["result"]), ""]
+        for note in step["notes"]:
+            lines.append("- note: " + note)
+        if step.get("checkpatch"):
+            cp = step["checkpatch"]
+            lines.append("- checkpatch: %d errors, %d warnings" % (cp["errors"],
+                                                                   cp["warnings"]))
+            lines += ["  - " + m for m in cp["messages"]]
+        for arch, cell in sorted(step["cells"].items()):
+            for o in cell["objects"]:
+                if o["result"] == "not built":
+                    text = o["reason"]
+                else:
+                    extra = o.get("error") or o.get("reason")
+                    text = o["result"] + (": " + extra if extra else "")
+                lines.append("- %s %s: %s" % (arch, o["object"], text))
+                lines += ["  - new: " + w for w in o.get("warnings", [])]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(result, reports_dir, name):
+    where = os.path.join(reports_dir or REPORTS_DIR, name)
+    write_atomic(os.path.join(where, "buildcheck.json"), json.dumps(result, indent=1) + "\n")
+    write_atomic(os.path.join(where, "buildcheck.md"), markdown(result))
+    return where
+
+
+def print_summary(result):
+    arches = list(result["arches"])
+    width = max([len(s["subject"]) for s in result["steps"]] + [4])
+    width = min(width, 60)
+    print("%-3s %-*s  %s" % ("#", width, "step", "  ".join("%-22s" % a for a in arches)))
+    for n, step in enumerate(result["steps"], 1):
+        print("%-3d %-*s  %s" % (n, width, step["subject"][:width], "  ".join(
+            "%-22s" % cell_text(step["cells"].get(a)) for a in arches)))
+        for arch, cell in sorted(step["cells"].items()):
+            for o in cell["objects"]:
+                if o["result"] == "failed":
+                    print("    %s %s: %s" % (arch, o["object"], o["error"]))
+                elif o["result"] == "new warnings":
+                    for w in o["warnings"]:
+                        print("    %s %s: new %s" % (arch, o["object"], w))
+    for name, a in result["arches"].items():
+        for knob in a["knobs"]:
+            print("%s: applied %s (%s)" % (name, knob["knob"], knob["reason"]))
+        if a["reason"]:
+            print("%s: skipped: %s" % (name, a["reason"]))
+    print("result: %s (%.0f s)" % (result["result"], result["timings"]["total"]))
+
+
+def add_arguments(p):
+    p.add_argument("kernel", help="the kernel tree whose repository holds the series")
+    p.add_argument("--branch", default="gup-unify", help="the series (default gup-unify)")
+    p.add_argument("--base", help="where the series starts (default: merge-base with HEAD)")
+    p.add_argument("--arches", help="comma-separated check arches (default: those the "
+                                    "series touches; known: %s)"
+                                    % ",".join(sorted(affected.ARCHES)))
+    p.add_argument("--sparse", action="store_true", help="also run sparse (C=1)")
+    p.add_argument("--checkpatch", action="store_true",
+                   help="also run scripts/checkpatch.pl on each step")
+    p.add_argument("--reports", metavar="DIR", help="where reports go (default reports/)")
+    p.add_argument("--config", action="append", default=[], metavar="ARCH=TARGET",
+                   help="config target for an arch (e.g. x86_64=defconfig); repeatable")
+    p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: the cores)")
+
+
+def main(args):
+    configs = {}
+    for item in args.config:
+        arch, sep, target = item.partition("=")
+        if not sep or not target:
+            die("--config %s: expected ARCH=TARGET, e.g. x86_64=defconfig" % item)
+        configs[arch] = target
+    return check(args.kernel, args.branch, args.base,
+                 args.arches.split(",") if args.arches else None, args.sparse,
+                 args.checkpatch, args.reports, args.jobs, configs)

@@ -1,0 +1,381 @@
+"""make check: build checks per step of a series (issue 5).
+
+The pure logic is tested on small inputs; the checker end to end on Debian's
+linux-source-6.1 (x86_64 defconfig) and, with GUP_KERNEL_TREE, on a legacy tree.
+"""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from gupunify import affected, buildcheck, workspace
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TARBALL = "/usr/src/linux-source-6.1.tar.xz"
+LEGACY = os.environ.get("GUP_KERNEL_TREE")
+
+
+def git(repo, *args, **kw):
+    return subprocess.run(["git", "-C", str(repo)] + list(args), check=True,
+                          capture_output=True, text=True, **kw).stdout
+
+
+# --- which objects a step can affect -------------------------------------------------
+
+def test_declarations_see_prototypes_macros_and_skip_statics():
+    text = ("#define FOO 1\n"
+            "#define BAR(x) \\\n\t((x) + 1)\n"
+            "int get_user_pages_fast(unsigned long start, int nr_pages,\n"
+            "\t\t\tint write, struct page **pages);\n"
+            "static int helper(int a)\n{\n\tif (a)\n\t\treturn 1;\n}\n"
+            "EXPORT_SYMBOL(get_user_pages_fast);\n"
+            "struct page {\n\tint x;\n};\n")
+    in_c = affected.declarations(text, header=False)
+    assert set(in_c) == {"FOO", "BAR", "get_user_pages_fast"}
+    assert in_c["get_user_pages_fast"] == (
+        "int get_user_pages_fast(unsigned long start, int nr_pages, int write, "
+        "struct page **pages)",)
+    assert "helper" in affected.declarations(text, header=True)
+
+
+def test_changed_symbols_are_the_changed_prototypes_only():
+    old = ("int f(int write);\nint g(int a);\n#define K 1\n"
+           "int h(void)\n{\n\treturn 1;\n}\n")
+    new = ("int f(unsigned int gup_flags);\nint g(int a);\n#define K 1\n#define L 2\n"
+           "int h(void)\n{\n\treturn 2;\n}\n")
+    assert affected.changed_symbols("x.h", old, new) == ["L", "f"]
+
+
+def test_resolve_include_prefers_the_including_directory_then_include():
+    files = {"arch/x86/kvm/paging_tmpl.h", "include/linux/mm.h",
+             "arch/powerpc/include/asm/pgtable.h", "arch/x86/include/asm/pgtable.h"}
+    exists = files.__contains__
+    assert affected.resolve_include("arch/x86/kvm/mmu.c", "paging_tmpl.h",
+                                    exists) == "arch/x86/kvm/paging_tmpl.h"
+    assert affected.resolve_include("mm/gup.c", "linux/mm.h", exists) == "include/linux/mm.h"
+    assert affected.resolve_include("arch/powerpc/mm/hugetlbpage.c", "asm/pgtable.h",
+                                    exists) == "arch/powerpc/include/asm/pgtable.h"
+    assert affected.resolve_include("mm/gup.c", "linux/none.h", exists) is None
+
+
+@pytest.fixture
+def small_repo(tmp_path):
+    """A tiny git tree: a header with a prototype, its definer, two callers, one includer."""
+    repo = tmp_path / "r"
+    files = {
+        "include/linux/mm.h": "int gup_fast(unsigned long start, int write);\n",
+        "mm/gup.c": "#include <linux/mm.h>\nint gup_fast(unsigned long start, int write)\n"
+                    "{\n\treturn write;\n}\n",
+        "drivers/a/a.c": "#include <linux/mm.h>\nvoid a(void) { gup_fast(0, 1); }\n",
+        "drivers/b/b.c": "#include <linux/mm.h>\nvoid b(void) { }\n",
+        "arch/x86/kvm/tmpl.h": "static int t(void) { return gup_fast(0, 0); }\n",
+        "arch/x86/kvm/mmu.c": "#include \"tmpl.h\"\n",
+        "tools/t.c": "int gup_fast;\n",
+    }
+    for path, text in files.items():
+        (repo / path).parent.mkdir(parents=True, exist_ok=True)
+        (repo / path).write_text(text)
+    git(tmp_path, "init", "-q", str(repo))
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@l", "commit", "-q", "-m", "base")
+    return repo
+
+
+def commit_change(repo, path, old, new, message):
+    p = repo / path
+    p.write_text(p.read_text().replace(old, new))
+    git(repo, "-c", "user.name=t", "-c", "user.email=t@l", "commit", "-q", "-am", message)
+    return git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_prototype_change_reaches_callers_and_headers_that_use_it(small_repo):
+    commit_change(small_repo, "include/linux/mm.h", "int write", "unsigned int gup_flags",
+                  "proto")
+    sources, notes = affected.step_sources(str(small_repo), "HEAD~1", "HEAD")
+    # mm/gup.c defines it, drivers/a calls it, arch/x86/kvm/mmu.c includes a
+    # header calling it; drivers/b only includes mm.h; tools/ is not kbuild.
+    assert set(sources) == {"mm/gup.c", "drivers/a/a.c", "drivers/b/b.c",
+                            "arch/x86/kvm/mmu.c"}
+    assert sources["drivers/b/b.c"] == "includes include/linux/mm.h"
+    assert "includes arch/x86/kvm/tmpl.h" in sources["arch/x86/kvm/mmu.c"]
+    assert any("gup_fast (include/linux/mm.h)" in n for n in notes)
+
+
+def test_body_only_change_builds_the_file_alone(small_repo):
+    commit_change(small_repo, "mm/gup.c", "return write;", "return !!write;", "body")
+    sources, notes = affected.step_sources(str(small_repo), "HEAD~1", "HEAD")
+    assert sources == {"mm/gup.c": "changed"}
+    assert notes == []
+
+
+def test_crowded_header_is_followed_only_through_its_changed_symbols(small_repo, monkeypatch):
+    monkeypatch.setattr(affected, "HEADER_FANOUT", 1)
+    commit_change(small_repo, "include/linux/mm.h", "int write);",
+                  "int write);\n#define FOLL_X 1\n", "macro")
+    sources, notes = affected.step_sources(str(small_repo), "HEAD~1", "HEAD")
+    assert sources == {}
+    assert any("included by more than 1 .c files" in n for n in notes)
+
+
+# --- where each object builds --------------------------------------------------------
+
+def test_arch_mapping():
+    assert affected.home_arch("arch/sparc/mm/gup.c") == "sparc64"
+    assert affected.home_arch("arch/sh/mm/gup.c") == "sh4"
+    assert affected.home_arch("arch/powerpc/mm/hugetlbpage.c") == "powerpc64le"
+    assert affected.home_arch("arch/arm/mm/x.c") == "arm"
+    assert affected.home_arch("drivers/vfio/vfio.c") == "x86_64"
+    assert affected.is_mm_core("mm/gup.c") and not affected.is_mm_core("drivers/mm.c")
+    assert affected.arches_in_play(["arch/mips/mm/gup.c"]) == ["mips"]
+    assert affected.arches_in_play(["mm/gup.c", "arch/s390/mm/gup.c"]) == ["s390x", "x86_64"]
+
+
+def kbuild_of(files):
+    return affected.Kbuild(lambda path: files.get(path))
+
+
+def test_kbuild_follows_objects_composites_and_directories():
+    files = {
+        "drivers/Makefile": "obj-$(CONFIG_SBUS)\t\t+= sbus/\nobj-y += misc/\n",
+        "drivers/sbus/Makefile": "obj-y += char/\n",
+        "drivers/sbus/char/Makefile": "obj-$(CONFIG_ORACLE_DAX) += oradax.o\n",
+        "drivers/misc/Makefile": "obj-$(CONFIG_VMWARE_VMCI) += vmw_vmci/\n",
+        "drivers/misc/vmw_vmci/Makefile": "vmw_vmci-y += vmci_host.o \\\n\tvmci_queue_pair.o\n"
+                                          "obj-$(CONFIG_VMWARE_VMCI) += vmw_vmci.o\n",
+    }
+    kb = kbuild_of(files)
+    assert kb.enabled("drivers/sbus/char/oradax.c", {}) == (False, "CONFIG_ORACLE_DAX not set")
+    assert kb.enabled("drivers/sbus/char/oradax.c", {"CONFIG_ORACLE_DAX": "m"}) == \
+        (False, "CONFIG_SBUS not set")
+    assert kb.enabled("drivers/sbus/char/oradax.c", {"CONFIG_ORACLE_DAX": "m",
+                                                     "CONFIG_SBUS": "y"})[0] is True
+    assert kb.enabled("drivers/misc/vmw_vmci/vmci_queue_pair.c",
+                      {"CONFIG_VMWARE_VMCI": "m"})[0] is True
+    assert kb.enabled("drivers/misc/vmw_vmci/vmci_queue_pair.c", {})[0] is False
+    # A Makefile that does not name the object: kbuild decides.
+    assert kb.enabled("drivers/misc/other.c", {})[0] is None
+
+
+def test_place_moves_an_object_to_the_arch_that_builds_it():
+    files = {"drivers/sbus/char/Makefile": "obj-$(CONFIG_ORACLE_DAX) += oradax.o\n",
+             "arch/ia64/kernel/Makefile": "obj-y += err_inject.o\n"}
+
+    class FakeBuild:
+        def __init__(self, label, config, skip=None):
+            self.label, self.config, self.skip = label, config, skip
+    builds = {"x86_64": FakeBuild("x86_64 allmodconfig", {}),
+              "sparc64": FakeBuild("sparc64 defconfig", {"CONFIG_ORACLE_DAX": "m"}),
+              "ia64": FakeBuild("ia64 defconfig", {}, skip="no toolchain (ia64-linux-gnu-gcc "
+                                "not found)")}
+    arches = ["ia64", "sparc64", "x86_64"]
+    where = buildcheck.place(["drivers/sbus/char/oradax.c", "arch/ia64/kernel/err_inject.c",
+                              "mm/gup.c", "arch/arm/mm/x.c"], arches, kbuild_of(files), builds)
+    assert where["drivers/sbus/char/oradax.c"] == [
+        ("x86_64", "not built in x86_64 allmodconfig: CONFIG_ORACLE_DAX not set"),
+        ("sparc64", None)]
+    # mm/ code builds in the other arches in play that build it, silently elsewhere.
+    assert where["mm/gup.c"] == [("x86_64", None), ("sparc64", None)]
+    assert where["arch/ia64/kernel/err_inject.c"] == [
+        ("ia64", "skipped: no toolchain (ia64-linux-gnu-gcc not found)")]
+    assert where["arch/arm/mm/x.c"][0][1].startswith("skipped: no toolchain")
+    builds["sparc64"].config = {}
+    where = buildcheck.place(["drivers/sbus/char/oradax.c"], arches, kbuild_of(files), builds)
+    assert where["drivers/sbus/char/oradax.c"] == [
+        ("x86_64", "not built in x86_64 allmodconfig: CONFIG_ORACLE_DAX not set; "
+                   "skipped: no toolchain (ia64-linux-gnu-gcc not found); "
+                   "not built in sparc64 defconfig: CONFIG_ORACLE_DAX not set")]
+
+
+# --- warnings ------------------------------------------------------------------------
+
+def test_parse_attributes_diagnostics_to_their_object_and_drops_line_numbers(tmp_path):
+    src, obj = str(tmp_path / "src"), str(tmp_path / "o")
+    out = ("  CC      mm/gup.o\n"
+           "In file included from %s/mm/gup.c:3:\n"
+           "%s/include/linux/mm.h:12:5: warning: unused variable \u2018x\u2019 "
+           "[-Wunused-variable]\n"
+           "  CC [M]  drivers/a/a.o\n"
+           "%s/drivers/a/a.c:40:9: error: too few arguments to function 'gup'\n"
+           "../src/drivers/a/a.c:41: warning: bad thing\n"
+           "make[2]: *** [scripts/Makefile.build:250: drivers/a/a.o] Error 1\n"
+           "  CHECK   lib/x.c\n"
+           "lib/x.c:3:1: warning: symbol 'y' was not declared. Should it be static?\n"
+           "  LD      vmlinux\n"
+           "cc1: error: unrecognized option\n") % (src, src, src)
+    objects, stray = buildcheck.parse_build_output(out, src, obj)
+    assert objects["mm/gup.o"] == {"warnings": {
+        "include/linux/mm.h: warning: unused variable 'x' [-Wunused-variable]"}, "errors": []}
+    assert objects["drivers/a/a.o"]["errors"] == [
+        "drivers/a/a.c: error: too few arguments to function 'gup'"]
+    assert objects["drivers/a/a.o"]["warnings"] == {"drivers/a/a.c: warning: bad thing"}
+    assert objects["lib/x.o"]["warnings"] == {
+        "O/lib/x.c: warning: symbol 'y' was not declared. Should it be static?"}
+    assert stray == ["cc1: error: unrecognized option"]
+
+
+def test_compare_reports_only_new_warnings_and_errors():
+    before = {"warnings": {"a.c: warning: old"}, "errors": ["a.c: error: old"]}
+    after = {"warnings": {"a.c: warning: old", "a.c: warning: new"},
+             "errors": ["a.c: error: old", "a.c: error: new"]}
+    assert buildcheck.compare(before, after) == (["a.c: warning: new"], ["a.c: error: new"])
+    assert buildcheck.compare(None, after)[0] == ["a.c: warning: new", "a.c: warning: old"]
+
+
+# --- knobs ---------------------------------------------------------------------------
+
+OLD_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,
+             "has_werror": False}
+
+
+def test_knobs_for_v5_0_with_gcc_12():
+    x86 = [k.name for k in buildcheck.select_knobs("5.0", 12, "x86_64", OLD_FACTS)]
+    assert x86[0] == "HOSTCFLAGS=-fcommon"
+    assert "CONFIG_SECURITY_SELINUX off" in x86
+    assert any(k.startswith("objtool off") for k in x86)
+    sh = buildcheck.select_knobs("5.0", 12, "sh4", OLD_FACTS)
+    assert [k.make_vars for k in sh if k.make_vars.get("KCFLAGS")] == [
+        {"KCFLAGS": "-Wno-error=address"}]
+    assert not any(k.name.startswith("objtool") for k in sh)
+
+
+def test_no_knobs_for_a_current_tree_or_an_old_compiler():
+    facts = {"selinux_pf_max": None, "host_pf_max": 46, "sh_mm_werror": False,
+             "has_werror": True}
+    assert [k.name for k in buildcheck.select_knobs("6.1.90", 12, "x86_64", facts)] == [
+        "CONFIG_WERROR off"]
+    assert [k.name for k in buildcheck.select_knobs("5.0", 8, "sh4",
+                                                    dict(OLD_FACTS, host_pf_max=45))] == []
+
+
+# --- end to end on Debian's linux-source-6.1 -----------------------------------------
+
+def linux_source_61():
+    """The 6.1 tarball extracted once into a git repository under the scratch dir."""
+    if not os.path.exists(TARBALL):
+        subprocess.run([os.path.join(ROOT, "scripts", "deps")], capture_output=True)
+    if not os.path.exists(TARBALL):
+        pytest.skip("%s is absent and scripts/deps could not install linux-source-6.1"
+                    % TARBALL)
+    src = os.path.join(workspace.scratch_dir(), "src", "linux-source-6.1")
+    if not git_ready(src):
+        partial = src + ".partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        os.makedirs(partial)
+        subprocess.run(["tar", "-xf", TARBALL, "-C", partial], check=True)
+        tree = os.path.join(partial, "linux-source-6.1")
+        git(tree, "init", "-q")
+        # Debian's .gitignore ignores the whole top level.
+        git(tree, "add", "-A", "-f", ".")
+        git(tree, "-c", "user.name=t", "-c", "user.email=t@l", "commit", "-q", "-m",
+            "linux-source-6.1")
+        shutil.rmtree(src, ignore_errors=True)
+        os.replace(tree, src)
+        shutil.rmtree(partial, ignore_errors=True)
+    return src
+
+
+def git_ready(path):
+    return os.path.isdir(os.path.join(path, ".git")) and subprocess.run(
+        ["git", "-C", path, "rev-parse", "-q", "--verify", "HEAD"],
+        capture_output=True).returncode == 0
+
+
+def make_branch(repo, name, edits):
+    """A branch of commits on repo's HEAD, one per (subject, path, old, new), by plumbing."""
+    env = dict(os.environ, GIT_INDEX_FILE=os.path.join(repo, ".git", "buildcheck-test-index"),
+               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@l", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@l")
+    parent = git(repo, "rev-parse", "HEAD").strip()
+    for subject, path, old, new in edits:
+        text = git(repo, "show", "%s:%s" % (parent, path))
+        assert old in text, (path, old)
+        blob = git(repo, "hash-object", "-w", "--stdin", input=text.replace(old, new, 1)).strip()
+        git(repo, "read-tree", parent, env=env)
+        git(repo, "update-index", "--cacheinfo", "100644,%s,%s" % (blob, path), env=env)
+        tree = git(repo, "write-tree", env=env).strip()
+        parent = git(repo, "commit-tree", tree, "-p", parent, "-m", subject, env=env).strip()
+    git(repo, "branch", "-f", name, parent)
+
+
+CLEAN = ("mm/gup: say why the fast path stops", "mm/gup.c",
+         "static bool gup_fast_permitted(",
+         "/* The walk stops here when the range is not user memory. */\n"
+         "static bool gup_fast_permitted(")
+WARNING = ("mm/gup: add an unused variable", "mm/gup.c",
+           "long get_user_pages_unlocked(unsigned long start, unsigned long nr_pages,\n"
+           "\t\t\t     struct page **pages, unsigned int gup_flags)\n{\n",
+           "long get_user_pages_unlocked(unsigned long start, unsigned long nr_pages,\n"
+           "\t\t\t     struct page **pages, unsigned int gup_flags)\n{\n"
+           "\tint buildcheck_unused;\n")
+BROKEN = ("lib/iov_iter: call get_user_pages_fast() with one argument too few",
+          "lib/iov_iter.c", "res = get_user_pages_fast(addr, n,",
+          "res = get_user_pages_fast(addr, n, pages);\n\tres = get_user_pages_fast(addr, n,")
+
+
+@pytest.fixture(scope="module")
+def tree61():
+    return linux_source_61()
+
+
+def run_check(tree, branch, reports):
+    return subprocess.run(
+        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check", tree,
+         "--branch", branch, "--arches", "x86_64", "--config", "x86_64=defconfig",
+         "--reports", str(reports)], capture_output=True, text=True)
+
+
+def test_61_small_change_builds_clean(tree61, tmp_path):
+    make_branch(tree61, "buildcheck-test-clean", [CLEAN])
+    head = git(tree61, "rev-parse", "HEAD").strip()
+    out = run_check(tree61, "buildcheck-test-clean", tmp_path)
+    assert out.returncode == 0, out.stderr + out.stdout
+    result = json.loads((tmp_path / "linux-source-6.1" / "buildcheck.json").read_text())
+    (step,) = result["steps"]
+    assert step["result"] == "passed"
+    assert step["cells"]["x86_64"]["objects"] == [{"object": "mm/gup.o", "result": "passed"}]
+    assert result["arches"]["x86_64"]["config"] == "defconfig"
+    # The user's checkout is where it was, with nothing new in it.
+    assert git(tree61, "rev-parse", "HEAD").strip() == head
+    assert git(tree61, "status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_61_new_warning_and_broken_step_are_caught(tree61, tmp_path):
+    make_branch(tree61, "buildcheck-test-broken", [CLEAN, WARNING, BROKEN])
+    out = run_check(tree61, "buildcheck-test-broken", tmp_path)
+    assert out.returncode == 1, out.stderr + out.stdout
+    result = json.loads((tmp_path / "linux-source-6.1" / "buildcheck.json").read_text())
+    clean, warning, broken = result["steps"]
+    assert clean["result"] == "passed"
+    assert warning["result"] == "failed"
+    (gup,) = warning["cells"]["x86_64"]["objects"]
+    assert gup["result"] == "new warnings"
+    assert gup["warnings"] == ["mm/gup.c: warning: unused variable 'buildcheck_unused' "
+                               "[-Wunused-variable]"]
+    assert broken["result"] == "failed"
+    (iov,) = broken["cells"]["x86_64"]["objects"]
+    assert iov["object"] == "lib/iov_iter.o" and iov["result"] == "failed"
+    assert iov["error"] == "lib/iov_iter.c: error: too few arguments to function " \
+                           "'get_user_pages_fast'"
+    assert "lib/iov_iter.o: lib/iov_iter.c: error: too few arguments" in out.stdout
+    md = (tmp_path / "linux-source-6.1" / "buildcheck.md").read_text()
+    assert "| 3 | %s | FAILED 1 |" % BROKEN[0] in md
+
+
+# --- a legacy tree with the full series ----------------------------------------------
+
+@pytest.mark.skipif(not LEGACY, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree "
+                                       "(v5.0 git checkout, DESIGN.md 6) to check")
+def test_legacy_series_builds_on_x86_64(tmp_path):
+    clone = tmp_path / "tree"
+    git(tmp_path, "clone", "-q", "--shared", os.path.abspath(LEGACY), str(clone))
+    cli = ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify")]
+    spatch = subprocess.run(cli + ["spatch", str(clone), "--reports", str(tmp_path / "c")],
+                            capture_output=True, text=True)
+    assert spatch.returncode == 0, spatch.stderr
+    out = subprocess.run(cli + ["check", str(clone), "--arches", "x86_64",
+                                "--reports", str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
+    result = json.loads((tmp_path / "tree" / "buildcheck.json").read_text())
+    assert all(s["result"] == "passed" for s in result["steps"])
