@@ -4,7 +4,7 @@ CLI     := $(PYTHON) scripts/gup-unify
 KERNEL  ?= sample/linux
 BRANCH  ?= gup-unify
 
-.PHONY: all demo deps spatch series cicheck check test bench
+.PHONY: all demo deps deps-boottest spatch series cicheck check test bench boottest
 
 all: demo
 
@@ -15,6 +15,9 @@ demo: deps
 
 deps:
 	@scripts/deps
+
+deps-boottest:
+	@scripts/deps boottest
 
 # Convert KERNEL (default: the bundled sample tree) on branch BRANCH, or only
 # write the diff to DIFF=<file>; REPORTS=<dir> moves the report from reports/.
@@ -41,6 +44,11 @@ test: deps
 # Wall time of make spatch and of a plain spatch --dir on GUP_KERNEL_TREE.
 bench: deps
 	$(PYTHON) scripts/bench
+
+# Build KERNEL at its base and on BRANCH, boot both under QEMU and run the GUP
+# tests of boottest/ in them; report in reports/<tree>/boottest.md.
+boottest: deps-boottest
+	$(CLI) boottest $(KERNEL) --branch $(BRANCH) $(if $(REPORTS),--reports $(REPORTS))
 
 # Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,

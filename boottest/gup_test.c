@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gup_test: runs inside the boottest guest and checks what the gup-unify
+ * series promises, through /sys/kernel/debug/gup_benchmark and, where that
+ * interface cannot say it, through gup_unify_test.ko (module/).  Output is
+ * TAP, kselftest style.  "# <test>: ..." lines record what a kernel did, so
+ * that the harness can put the base and the patched kernel side by side;
+ * a feature the kernel does not have is a SKIP, never a FAIL.
+ *
+ * Usage: gup_test [-d DAXDIR]   (DAXDIR: an ext2 mounted with -o dax)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "module/gup_unify_test.h"
+
+#define GUP_BENCHMARK_PATH	"/sys/kernel/debug/gup_benchmark"
+#define GUP_FAST_BENCHMARK	_IOWR('g', 1, struct gup_benchmark)
+#define GUP_LONGTERM_BENCHMARK	_IOWR('g', 2, struct gup_benchmark)
+#define GUP_BENCHMARK		_IOWR('g', 3, struct gup_benchmark)
+#define GUP_FAST_LONGTERM_BENCHMARK	_IOWR('g', 4, struct gup_benchmark)
+
+/* mm/gup_benchmark.c's ioctl argument. */
+struct gup_benchmark {
+	__u64 get_delta_usec;
+	__u64 put_delta_usec;
+	__u64 addr;
+	__u64 size;
+	__u32 nr_pages_per_call;
+	__u32 flags;
+	__u64 expansion[10];
+};
+
+#define NR_PAGES	64		/* pages in each mapping under test */
+#define TIMING_MIB	128		/* buffer of the timing test */
+#define TIMING_PER_CALL	512		/* pages per GUP call when timing */
+#define TIMING_RUNS	15
+
+enum status { PASS, FAIL, SKIP };
+
+struct result {
+	enum status status;
+	char why[512];
+};
+
+static const char *current_test;
+static long page_size;
+static int bench_fd = -1;
+static int module_fd = -1;
+static const char *dax_dir;
+
+/* A diagnostic line about the running test, kept by the harness. */
+static void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# %s: ", current_test);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+static void set_result(struct result *r, enum status status,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = status;
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+}
+
+#define FAIL_IF(r, cond, ...)						\
+	do {								\
+		if (cond) {						\
+			set_result(r, FAIL, __VA_ARGS__);		\
+			return;						\
+		}							\
+	} while (0)
+
+/*
+ * Run one gup_benchmark command over [addr, addr + size).  With one page
+ * per call, the returned size counts exactly the pages pinned before the
+ * first call that failed.  Returns 0 or -errno of the ioctl itself.
+ */
+static int bench(unsigned long cmd, void *addr, size_t size,
+		 unsigned int per_call, int write, struct gup_benchmark *gup)
+{
+	memset(gup, 0, sizeof(*gup));
+	gup->addr = (unsigned long)addr;
+	gup->size = size;
+	gup->nr_pages_per_call = per_call;
+	gup->flags = write ? 1 : 0;
+	if (ioctl(bench_fd, cmd, gup))
+		return -errno;
+	return 0;
+}
+
+/* Pages of a one-page-per-call benchmark run that were pinned, or -errno. */
+static long bench_pinned(unsigned long cmd, void *addr, int write)
+{
+	struct gup_benchmark gup;
+	int err = bench(cmd, addr, NR_PAGES * page_size, 1, write, &gup);
+
+	if (err)
+		return err;
+	return gup.size / page_size;
+}
+
+/* A GUP call through the module; returns what the call returned. */
+static int module_gup(unsigned long cmd, void *addr, unsigned int flags,
+		      unsigned int poke, struct gut_req *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->addr = (unsigned long)addr;
+	req->nr_pages = NR_PAGES;
+	req->flags = flags;
+	req->poke = poke;
+	if (ioctl(module_fd, cmd, req))
+		return -errno;
+	return req->ret;
+}
+
+static const char *errname(long ret)
+{
+	switch (-ret) {
+	case EINVAL: return "EINVAL";
+	case EFAULT: return "EFAULT";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENOMEM: return "ENOMEM";
+	case EPERM: return "EPERM";
+	default: return ret < 0 ? "errno" : "pages";
+	}
+}
+
+/* A private writable anonymous mapping with every page present. */
+static char *map_anon(size_t size)
+{
+	char *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x5a, size);
+	return p;
+}
+
+/* A read-only shared mapping of a file written here, pages faulted in. */
+static char *map_ro_file(void)
+{
+	size_t size = NR_PAGES * page_size;
+	const char *path = "/gup_test.ro";
+	char *buf = malloc(size);
+	volatile char sum = 0;
+	char *p = NULL;
+	size_t i;
+	int fd;
+
+	if (!buf)
+		return NULL;
+	memset(buf, 0x33, size);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0 && write(fd, buf, size) == (ssize_t)size) {
+		close(fd);
+		fd = open(path, O_RDONLY);
+		if (fd >= 0) {
+			p = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED)
+				p = NULL;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	for (i = 0; p && i < size; i += page_size)
+		sum += p[i];
+	(void)sum;
+	return p;
+}
+
+/* True when dir's filesystem is mounted with -o dax, per /proc/mounts. */
+static int dir_is_dax(const char *dir)
+{
+	char dev[256], mnt[256], type[64], opts[512];
+	int found = 0;
+	FILE *f = fopen("/proc/mounts", "r");
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%255s %255s %63s %511s %*d %*d",
+		      dev, mnt, type, opts) == 4) {
+		if (!strcmp(mnt, dir))
+			found = strstr(opts, "dax") != NULL;
+	}
+	fclose(f);
+	return found;
+}
+
+/* A shared writable mapping of a file on the DAX filesystem, faulted in. */
+static char *map_dax(void)
+{
+	size_t size = NR_PAGES * page_size;
+	char path[512];
+	char *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/gup_test.dax", dax_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return NULL;
+	if (ftruncate(fd, size)) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	memset(p, 0x77, size);
+	return p;
+}
+
+#define NEED_BENCH(r)							\
+	do {								\
+		if (bench_fd < 0) {					\
+			set_result(r, SKIP, "no %s (CONFIG_GUP_BENCHMARK, debugfs)", \
+				   GUP_BENCHMARK_PATH);			\
+			return;						\
+		}							\
+	} while (0)
+
+#define NEED_MODULE(r)							\
+	do {								\
+		if (module_fd < 0) {					\
+			set_result(r, SKIP, "no %s (gup_unify_test.ko not loaded)", \
+				   GUT_DEBUGFS);			\
+			return;						\
+		}							\
+	} while (0)
+
+#define NEED_DAX(r)							\
+	do {								\
+		if (!dax_dir || !dir_is_dax(dax_dir)) {			\
+			set_result(r, SKIP, "no filesystem mounted -o dax (-d DAXDIR)"); \
+			return;						\
+		}							\
+	} while (0)
+
+/* Fast GUP with FOLL_WRITE pins every page of a private writable mapping. */
+static void fast_write_private_pins_all(struct result *r)
+{
+	char *p;
+	long n;
+
+	NEED_BENCH(r);
+	p = map_anon(NR_PAGES * page_size);
+	FAIL_IF(r, !p, "mmap: %s", strerror(errno));
+	n = bench_pinned(GUP_FAST_BENCHMARK, p, 1);
+	note("gup_benchmark fast write pinned %ld/%d", n, NR_PAGES);
+	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+	munmap(p, NR_PAGES * page_size);
+}
+
+/* A write through pages pinned by fast GUP with FOLL_WRITE reaches user space. */
+static void fast_write_pin_write_seen(struct result *r)
+{
+	struct gut_req req;
+	char *p;
+	long i;
+	int ret;
+
+	NEED_MODULE(r);
+	p = map_anon(NR_PAGES * page_size);
+	FAIL_IF(r, !p, "mmap: %s", strerror(errno));
+	ret = module_gup(GUT_FAST, p, GUT_WRITE, 0xa5, &req);
+	note("get_user_pages_fast(%#x) returned %d", req.gup_flags, ret);
+	FAIL_IF(r, ret != NR_PAGES, "pinned %d of %d pages", ret, NR_PAGES);
+	for (i = 0; i < NR_PAGES * page_size; i++)
+		FAIL_IF(r, (unsigned char)p[i] != 0xa5,
+			"byte %ld reads %#x, not the 0xa5 written through the pin",
+			i, (unsigned char)p[i]);
+	note("0xa5 written by the kernel seen in all %d pages", NR_PAGES);
+	munmap(p, NR_PAGES * page_size);
+}
+
+/* Fast GUP with 0 pins the pages of a read-only mapping. */
+static void fast_read_ro_mapping_pins(struct result *r)
+{
+	char *p;
+	long n;
+
+	NEED_BENCH(r);
+	p = map_ro_file();
+	FAIL_IF(r, !p, "read-only file mapping: %s", strerror(errno));
+	n = bench_pinned(GUP_FAST_BENCHMARK, p, 0);
+	note("gup_benchmark fast read pinned %ld/%d", n, NR_PAGES);
+	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+	munmap(p, NR_PAGES * page_size);
+}
+
+/* Fast GUP with FOLL_WRITE does not pin a page of a read-only mapping. */
+static void fast_write_ro_mapping_refused(struct result *r)
+{
+	struct gut_req req;
+	char *p;
+	long n;
+	int ret;
+
+	NEED_BENCH(r);
+	p = map_ro_file();
+	FAIL_IF(r, !p, "read-only file mapping: %s", strerror(errno));
+	n = bench_pinned(GUP_FAST_BENCHMARK, p, 1);
+	note("gup_benchmark fast write pinned %ld/%d", n, NR_PAGES);
+	FAIL_IF(r, n != 0, "pinned %ld read-only pages for write", n);
+	if (module_fd >= 0) {
+		ret = module_gup(GUT_FAST, p, GUT_WRITE, 0, &req);
+		note("get_user_pages_fast(%#x) returned %d (%s)",
+		     req.gup_flags, ret, errname(ret));
+		FAIL_IF(r, ret >= 0, "returned %d, not an error", ret);
+	}
+	munmap(p, NR_PAGES * page_size);
+}
+
+/* The fast path refuses a flag it does not support (FOLL_FORCE) with -EINVAL. */
+static void fast_unsupported_flag_einval(struct result *r)
+{
+	struct gut_req req;
+	char *p;
+	int ret;
+
+	NEED_MODULE(r);
+	p = map_anon(NR_PAGES * page_size);
+	FAIL_IF(r, !p, "mmap: %s", strerror(errno));
+	ret = module_gup(GUT_FAST, p, GUT_FORCE, 0, &req);
+	munmap(p, NR_PAGES * page_size);
+	if (!(req.api & GUT_API_GUP_FLAGS)) {
+		note("int write = FOLL_FORCE (%#x) returned %d (%s)",
+		     req.gup_flags, ret, errname(ret));
+		set_result(r, SKIP, "get_user_pages_fast() takes int write: "
+			   "FOLL_FORCE read as write, returned %d", ret);
+		return;
+	}
+	note("get_user_pages_fast(FOLL_FORCE %#x) returned %d (%s)",
+	     req.gup_flags, ret, errname(ret));
+	FAIL_IF(r, ret != -EINVAL, "returned %d, not -EINVAL", ret);
+}
+
+/* FOLL_LONGTERM through get_user_pages() pins ordinary anonymous memory. */
+static void longterm_gup_anon_pins(struct result *r)
+{
+	char *p;
+	long n;
+
+	NEED_BENCH(r);
+	p = map_anon(NR_PAGES * page_size);
+	FAIL_IF(r, !p, "mmap: %s", strerror(errno));
+	n = bench_pinned(GUP_LONGTERM_BENCHMARK, p, 1);
+	note("gup_benchmark longterm (get_user_pages) pinned %ld/%d",
+	     n, NR_PAGES);
+	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+	munmap(p, NR_PAGES * page_size);
+}
+
+/* FOLL_LONGTERM through get_user_pages_fast() pins ordinary anonymous memory. */
+static void longterm_fast_anon_pins(struct result *r)
+{
+	char *p;
+	long n;
+
+	NEED_BENCH(r);
+	p = map_anon(NR_PAGES * page_size);
+	FAIL_IF(r, !p, "mmap: %s", strerror(errno));
+	n = bench_pinned(GUP_FAST_LONGTERM_BENCHMARK, p, 1);
+	munmap(p, NR_PAGES * page_size);
+	if (n == -EINVAL) {
+		note("GUP_FAST_LONGTERM_BENCHMARK: EINVAL");
+		set_result(r, SKIP, "gup_benchmark has no "
+			   "GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)");
+		return;
+	}
+	note("gup_benchmark fast longterm pinned %ld/%d", n, NR_PAGES);
+	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+}
+
+/* Control: without FOLL_LONGTERM, fast GUP pins the DAX file's pages. */
+static void dax_fast_pins_without_longterm(struct result *r)
+{
+	char *p;
+	long n;
+
+	NEED_BENCH(r);
+	NEED_DAX(r);
+	p = map_dax();
+	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
+	n = bench_pinned(GUP_FAST_BENCHMARK, p, 1);
+	note("gup_benchmark fast write on DAX pinned %ld/%d", n, NR_PAGES);
+	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+	munmap(p, NR_PAGES * page_size);
+}
+
+/* FOLL_LONGTERM through get_user_pages() is refused for a DAX file. */
+static void longterm_gup_dax_refused(struct result *r)
+{
+	struct gut_req req;
+	char *p;
+	long n;
+	int ret;
+
+	NEED_BENCH(r);
+	NEED_DAX(r);
+	p = map_dax();
+	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
+	n = bench_pinned(GUP_LONGTERM_BENCHMARK, p, 1);
+	note("gup_benchmark longterm (get_user_pages) on DAX pinned %ld/%d",
+	     n, NR_PAGES);
+	FAIL_IF(r, n != 0, "pinned %ld DAX pages long term", n);
+	if (module_fd >= 0) {
+		ret = module_gup(GUT_SLOW, p, GUT_WRITE | GUT_LONGTERM, 0, &req);
+		note("%s returned %d (%s)", req.api & GUT_API_GUP_FLAGS ?
+		     "get_user_pages(FOLL_LONGTERM)" :
+		     "get_user_pages_longterm()", ret, errname(ret));
+		FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP",
+			ret);
+	}
+	munmap(p, NR_PAGES * page_size);
+}
+
+/* FOLL_LONGTERM through get_user_pages_fast() is refused for a DAX file. */
+static void longterm_fast_dax_refused(struct result *r)
+{
+	struct gut_req req;
+	char *p;
+	long n;
+	int ret = 0;
+
+	NEED_BENCH(r);
+	NEED_DAX(r);
+	p = map_dax();
+	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
+	if (module_fd >= 0)
+		ret = module_gup(GUT_FAST, p, GUT_WRITE | GUT_LONGTERM, 0, &req);
+	if (module_fd >= 0 && !(req.api & GUT_API_LONGTERM_FAST)) {
+		munmap(p, NR_PAGES * page_size);
+		note("get_user_pages_fast(write=%u) on the DAX pages returned %d (%s)",
+		     req.gup_flags, ret, errname(ret));
+		set_result(r, SKIP, "no FOLL_LONGTERM in the fast path: it pinned "
+			   "%d/%d DAX pages", ret, NR_PAGES);
+		return;
+	}
+	n = bench_pinned(GUP_FAST_LONGTERM_BENCHMARK, p, 1);
+	munmap(p, NR_PAGES * page_size);
+	if (n == -EINVAL) {
+		set_result(r, SKIP, "gup_benchmark has no "
+			   "GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)");
+		return;
+	}
+	note("gup_benchmark fast longterm on DAX pinned %ld/%d", n, NR_PAGES);
+	FAIL_IF(r, n != 0, "pinned %ld DAX pages long term", n);
+	if (module_fd >= 0) {
+		note("get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned %d (%s)",
+		     ret, errname(ret));
+		FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP",
+			ret);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * gup_benchmark's fast and slow timings over the same buffer, interleaved:
+ * the minimum (the least disturbed run, what a noisy TCG host leaves
+ * comparable) and the median.  Reported for the harness, never asserted.
+ */
+static void gup_benchmark_timings(struct result *r)
+{
+	size_t size = (size_t)TIMING_MIB << 20;
+	unsigned long cmds[2] = { GUP_FAST_BENCHMARK, GUP_BENCHMARK };
+	__u64 get[2][TIMING_RUNS], put[2][TIMING_RUNS];
+	struct gup_benchmark gup;
+	char *p;
+	int c, i, err;
+
+	NEED_BENCH(r);
+	p = map_anon(size);
+	FAIL_IF(r, !p, "mmap %d MiB: %s", TIMING_MIB, strerror(errno));
+	for (i = 0; i < TIMING_RUNS; i++) {
+		for (c = 0; c < 2; c++) {
+			err = bench(cmds[c], p, size, TIMING_PER_CALL, 1, &gup);
+			FAIL_IF(r, err, "gup_benchmark: %s", strerror(-err));
+			FAIL_IF(r, gup.size != size, "pinned %llu of %zu bytes",
+				(unsigned long long)gup.size, size);
+			get[c][i] = gup.get_delta_usec;
+			put[c][i] = gup.put_delta_usec;
+		}
+	}
+	munmap(p, size);
+	for (c = 0; c < 2; c++) {
+		qsort(get[c], TIMING_RUNS, sizeof(__u64), cmp_u64);
+		qsort(put[c], TIMING_RUNS, sizeof(__u64), cmp_u64);
+	}
+	note("%d MiB, %d pages per call, %d runs: minimum and median", TIMING_MIB,
+	     TIMING_PER_CALL, TIMING_RUNS);
+	printf("# timing: fast_get_min_usec=%llu fast_get_usec=%llu fast_put_usec=%llu "
+	       "slow_get_min_usec=%llu slow_get_usec=%llu slow_put_usec=%llu "
+	       "size_mib=%d per_call=%d runs=%d\n",
+	       (unsigned long long)get[0][0],
+	       (unsigned long long)get[0][TIMING_RUNS / 2],
+	       (unsigned long long)put[0][TIMING_RUNS / 2],
+	       (unsigned long long)get[1][0],
+	       (unsigned long long)get[1][TIMING_RUNS / 2],
+	       (unsigned long long)put[1][TIMING_RUNS / 2],
+	       TIMING_MIB, TIMING_PER_CALL, TIMING_RUNS);
+}
+
+#define TEST(fn) { #fn, fn }
+
+static const struct {
+	const char *name;
+	void (*fn)(struct result *r);
+} tests[] = {
+	TEST(fast_write_private_pins_all),
+	TEST(fast_write_pin_write_seen),
+	TEST(fast_read_ro_mapping_pins),
+	TEST(fast_write_ro_mapping_refused),
+	TEST(fast_unsupported_flag_einval),
+	TEST(longterm_gup_anon_pins),
+	TEST(longterm_fast_anon_pins),
+	TEST(dax_fast_pins_without_longterm),
+	TEST(longterm_gup_dax_refused),
+	TEST(longterm_fast_dax_refused),
+	TEST(gup_benchmark_timings),
+};
+
+int main(int argc, char **argv)
+{
+	int n = sizeof(tests) / sizeof(tests[0]);
+	int counts[3] = { 0, 0, 0 };
+	struct utsname u;
+	char uptime[64] = "?";
+	FILE *f;
+	int i, opt;
+
+	while ((opt = getopt(argc, argv, "d:")) != -1) {
+		if (opt != 'd') {
+			fprintf(stderr, "usage: %s [-d DAXDIR]\n", argv[0]);
+			return 2;
+		}
+		dax_dir = optarg;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	page_size = sysconf(_SC_PAGESIZE);
+	bench_fd = open(GUP_BENCHMARK_PATH, O_RDWR);
+	module_fd = open(GUT_DEBUGFS, O_RDWR);
+	f = fopen("/proc/uptime", "r");
+	if (f) {
+		if (!fgets(uptime, sizeof(uptime), f))
+			strcpy(uptime, "?");
+		uptime[strcspn(uptime, " \n")] = '\0';
+		fclose(f);
+	}
+
+	printf("TAP version 13\n");
+	if (!uname(&u))
+		printf("# kernel: %s %s\n", u.release, u.version);
+	printf("# uptime: %s\n", uptime);
+	printf("1..%d\n", n);
+	for (i = 0; i < n; i++) {
+		struct result r = { PASS, "" };
+
+		current_test = tests[i].name;
+		tests[i].fn(&r);
+		counts[r.status]++;
+		if (r.status == SKIP) {
+			printf("ok %d %s # SKIP %s\n", i + 1, current_test, r.why);
+			continue;
+		}
+		if (r.status == FAIL)
+			note("%s", r.why);
+		printf("%sok %d %s\n", r.status == FAIL ? "not " : "", i + 1,
+		       current_test);
+	}
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
+	       counts[PASS], counts[FAIL], counts[SKIP]);
+	return counts[FAIL] ? 1 : 0;
+}

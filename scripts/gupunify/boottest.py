@@ -1,0 +1,630 @@
+"""make boottest: build, boot and test a kernel before and after the gup-unify series."""
+import json
+import os
+import re
+import shutil
+import stat
+import subprocess
+import time
+
+from . import report, tree as kernel_tree
+from .util import die, git, progress, run, write_atomic
+from .workspace import scratch_dir
+
+BOOTTEST_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                             "..", "..", "boottest"))
+FRAGMENT = os.path.join(BOOTTEST_DIR, "kernel.config")
+
+# DESIGN.md 5, each with why.  A tinyconfig v5.0 built by gcc 12 links and
+# boots with these and no more (the fragment adds ACPI only for a clock).
+CONFIG_KNOBS = [
+    ("# CONFIG_SECURITY_SELINUX is not set",
+     "scripts/selinux/genheaders fails against new glibc's AF_MAX"),
+    ("# CONFIG_RETPOLINE is not set", "objtool fails with -Werror=use-after-free"),
+    ("# CONFIG_STACK_VALIDATION is not set", "no objtool run at all"),
+    ("CONFIG_UNWINDER_FRAME_POINTER=y", "the unwinder that needs no objtool (not ORC)"),
+]
+MAKE_KNOBS = [
+    ("HOSTCFLAGS=-fcommon", "host tools define globals twice (scripts/dtc yylloc)"),
+]
+
+# Guest memory and the legacy pmem region (e820 type 12) for the DAX cases;
+# both 128 MiB aligned, as devm_memremap_pages() wants whole sections.
+GUEST_MEMORY = "1G"
+PMEM = "128M!512M"
+BUSYBOX_APPLETS = ["sh", "mount", "mkdir", "cat", "insmod", "mke2fs", "reboot",
+                   "dmesg", "ls"]
+KERNELS = ("base", "patched")
+# A tiny kernel boots and runs gup_test in seconds under TCG; KVM gets less
+# time because a KVM that hangs the guest is only noticed by its timeout.
+KVM_TIMEOUT = 120
+TCG_TIMEOUT = 900
+
+
+# ---------------------------------------------------------------- TAP, console
+
+def parse_tap(text):
+    """Parse gup_test's TAP: results, the '# <test>:' notes, timings, completeness."""
+    tap = {"version": None, "plan": None, "tests": [], "kernel": None, "uptime": None,
+           "timing": {}, "totals": None, "problems": []}
+    notes = {}
+    for line in text.splitlines():
+        line = line.rstrip("\r")
+        m = re.match(r"TAP version (\d+)$", line)
+        if m:
+            tap["version"] = int(m.group(1))
+            continue
+        m = re.match(r"1\.\.(\d+)$", line)
+        if m:
+            tap["plan"] = int(m.group(1))
+            continue
+        m = re.match(r"(not )?ok (\d+) (\S+)(?: # (SKIP|TODO)\b ?(.*))?$", line)
+        if m:
+            status = "fail" if m.group(1) else "skip" if m.group(4) == "SKIP" else "pass"
+            tap["tests"].append({"number": int(m.group(2)), "name": m.group(3),
+                                 "status": status, "reason": m.group(5) or "",
+                                 "notes": notes.get(m.group(3), [])})
+            continue
+        m = re.match(r"# (kernel|uptime): (.*)$", line)
+        if m:
+            tap[m.group(1)] = m.group(2)
+            continue
+        m = re.match(r"# timing: (.*)$", line)
+        if m:
+            tap["timing"] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
+            continue
+        m = re.match(r"# Totals: (.*)$", line)
+        if m:
+            tap["totals"] = {k: int(v) for k, v in re.findall(r"(\w+):(\d+)", m.group(1))}
+            continue
+        m = re.match(r"# (\w+): (.*)$", line)
+        if m:
+            notes.setdefault(m.group(1), []).append(m.group(2))
+    if tap["plan"] is None:
+        tap["problems"].append("no TAP plan: gup_test did not start")
+    elif len(tap["tests"]) != tap["plan"]:
+        tap["problems"].append("%d of %d results: the guest stopped early"
+                               % (len(tap["tests"]), tap["plan"]))
+    elif tap["totals"] is None:
+        tap["problems"].append("no '# Totals' line: gup_test did not finish")
+    for t in tap["tests"]:
+        if t["status"] == "fail":
+            tap["problems"].append("not ok %d %s" % (t["number"], t["name"]))
+    tap["complete"] = not tap["problems"] or all(p.startswith("not ok")
+                                                 for p in tap["problems"])
+    return tap
+
+
+def scan_console(text):
+    """What the kernel log says: warnings (first line each), oopses, init's exit status."""
+    lines = [line.rstrip("\r") for line in text.splitlines()]
+    found = {"warnings": [], "oops": [], "exit_status": None, "dax": None,
+             "clocksource": None}
+    for line in lines:
+        body = re.sub(r"^\[\s*\d+\.\d+\]\s*", "", line)
+        if body.startswith("WARNING:"):
+            found["warnings"].append(body)
+        elif re.match(r"(BUG:|Oops|Kernel panic|general protection fault)", body):
+            found["oops"].append(body)
+        m = re.match(r"boottest: gup_test exit status (\d+)", body)
+        if m:
+            found["exit_status"] = int(m.group(1))
+        if "DAX enabled" in body:
+            found["dax"] = body
+        m = re.match(r"boottest: clocksource (\S+)", body)
+        if m:
+            found["clocksource"] = m.group(1)
+    return found
+
+
+def judge(kernel):
+    """The problems that make one kernel's run a failure (empty when it passed)."""
+    problems = list(kernel["tap"]["problems"])
+    boot = kernel["boot"]
+    if boot.get("timed_out"):
+        problems.append("QEMU timed out after %d s" % boot["timeout_s"])
+    problems += ["kernel: " + line for line in kernel["console"]["oops"]]
+    return problems
+
+
+def compare(kernels):
+    """Side-by-side rows per test, and the timings of both kernels with ratios."""
+    names = []
+    for label in KERNELS:
+        for t in kernels.get(label, {}).get("tap", {}).get("tests", []):
+            if t["name"] not in names:
+                names.append(t["name"])
+    cases = []
+    for name in names:
+        row = {"name": name}
+        for label in KERNELS:
+            tests = kernels.get(label, {}).get("tap", {}).get("tests", [])
+            t = next((t for t in tests if t["name"] == name), None)
+            row[label] = {"status": t["status"], "reason": t["reason"],
+                          "notes": t["notes"]} if t else {"status": "missing",
+                                                          "reason": "", "notes": []}
+        cases.append(row)
+    timings = {label: kernels[label]["tap"]["timing"] for label in KERNELS
+               if label in kernels and kernels[label]["tap"]["timing"]}
+    for label, t in timings.items():
+        if t.get("slow_get_min_usec"):
+            t["fast_over_slow"] = round(t["fast_get_min_usec"] / t["slow_get_min_usec"], 3)
+    ratios = {}
+    if len(timings) == 2:
+        for key in ("fast_get_min_usec", "fast_get_usec", "slow_get_min_usec",
+                    "slow_get_usec"):
+            if timings["base"].get(key) and key in timings["patched"]:
+                ratios[key] = round(timings["patched"][key] / timings["base"][key], 3)
+    return cases, timings, ratios
+
+
+def _cell(result):
+    if result["status"] == "pass":
+        text = "ok"
+    elif result["status"] == "fail":
+        text = "**not ok**"
+    elif result["status"] == "skip":
+        text = "SKIP"
+    else:
+        text = result["status"]
+    detail = "; ".join(result["notes"] + ([result["reason"]] if result["reason"] else []))
+    return (text + ": " + detail if detail else text).replace("|", "\\|")
+
+
+def markdown(res):
+    """boottest.md: base and patched side by side, then timings, builds and boots."""
+    kernels = res["kernels"]
+    labels = [k for k in KERNELS if k in kernels]
+    out = ["# gup-unify boottest: %s" % res["tree"], "",
+           "Result: **%s**. Accelerator: %s (%s). Branch `%s`." % (
+               res["result"], res["accel"], res["accel_reason"], res["branch"])]
+    for label in labels:
+        k = kernels[label]
+        out.append("%s: %s (%s)" % (label, k["commit"][:12], k["tap"].get("kernel") or "?"))
+    if res["problems"]:
+        out += ["", "Problems:", ""] + ["- " + p for p in res["problems"]]
+    out += ["", "## Cases", "", "| test | " + " | ".join(labels) + " |",
+            "|---|" + "---|" * len(labels)]
+    for row in res["cases"]:
+        out.append("| %s | %s |" % (row["name"], " | ".join(_cell(row[k]) for k in labels)))
+    out += ["", "## gup_benchmark timings (usec; reported, not asserted)", "",
+            "| kernel | fast get min | fast get median | slow get min | slow get median "
+            "| fast put median | fast/slow (min) |", "|---|---|---|---|---|---|---|"]
+    for label, t in res["timings"].items():
+        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            label, t.get("fast_get_min_usec"), t.get("fast_get_usec"),
+            t.get("slow_get_min_usec"), t.get("slow_get_usec"), t.get("fast_put_usec"),
+            t.get("fast_over_slow")))
+    if res["ratios"]:
+        out += ["", "patched/base (above 1: patched slower): " + ", ".join(
+            "%s %.3f" % (key, ratio) for key, ratio in res["ratios"].items())]
+    out += ["", "## Builds and boots", "",
+            "| kernel | config s | bzImage s | module s | ccache hits/misses | boot s | "
+            "guest uptime at test | clocksource | kernel warnings |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for label in labels:
+        k = kernels[label]
+        b, boot = k["build"], k["boot"]
+        out.append("| %s | %s | %s | %s | %s/%s | %s | %s | %s | %d |" % (
+            label, b.get("config_s"), b.get("kernel_s"), b.get("module_s"),
+            b.get("ccache_hits"), b.get("ccache_misses"), boot.get("wall_s"),
+            k["tap"].get("uptime"), k["console"]["clocksource"],
+            len(k["console"]["warnings"])))
+    out += ["", "Knobs applied: " + "; ".join(
+        "%s (%s)" % kv for kv in res["knobs"]["config"] + res["knobs"]["make"])]
+    for label in labels:
+        for w in kernels[label]["console"]["warnings"]:
+            out.append("- %s kernel log: %s" % (label, w))
+        for w in kernels[label]["build"].get("module_warnings", []):
+            out.append("- %s module build: %s" % (label, w))
+    return "\n".join(out) + "\n"
+
+
+def summarize(res):
+    """Set the overall result and problems from each kernel's judgement."""
+    res["cases"], res["timings"], res["ratios"] = compare(res["kernels"])
+    res["problems"] = []
+    for label in KERNELS:
+        if label in res["kernels"]:
+            res["problems"] += ["%s: %s" % (label, p) for p in judge(res["kernels"][label])]
+    if "patched" in res["kernels"]:
+        skipped = [t["name"] for t in res["kernels"]["patched"]["tap"]["tests"]
+                   if t["status"] == "skip"]
+        if skipped:
+            res["problems"].append("patched: skipped " + ", ".join(skipped))
+    res["result"] = "fail" if res["problems"] else "pass"
+    return res
+
+
+def write_reports(res, reports_dir=None):
+    """reports/<tree>/boottest.md and boottest.json; returns the folder."""
+    where = os.path.join(reports_dir or report.REPORTS_DIR, res["tree"])
+    write_atomic(os.path.join(where, "boottest.md"), markdown(res))
+    write_atomic(os.path.join(where, "boottest.json"),
+                 json.dumps(res, indent=1, sort_keys=True) + "\n")
+    return where
+
+
+# ------------------------------------------------------------------ initramfs
+
+def _newc(name, mode, data=b"", ino=1, rdev=(0, 0), nlink=1):
+    name_b = name.encode() + b"\0"
+    fields = [ino, mode, 0, 0, nlink, 0, len(data), 0, 0, rdev[0], rdev[1],
+              len(name_b), 0]
+    head = b"070701" + b"".join(b"%08X" % f for f in fields) + name_b
+    head += b"\0" * (-len(head) % 4)
+    return head + data + b"\0" * (-len(data) % 4)
+
+
+def pack_initramfs(out, files, busybox):
+    """Write a newc cpio: /init, /dev/console, busybox and its applets, and files.
+
+    files maps archive paths to (host path, mode). Written here rather than by
+    cpio(1) so that /dev/console needs no root and the archive is reproducible.
+    """
+    entries = []
+    for d in ("bin", "dev", "proc", "sys", "mnt"):
+        entries.append((d, stat.S_IFDIR | 0o755, b"", (0, 0)))
+    entries.append(("dev/console", stat.S_IFCHR | 0o600, b"", (5, 1)))
+    with open(busybox, "rb") as f:
+        entries.append(("bin/busybox", stat.S_IFREG | 0o755, f.read(), (0, 0)))
+    for applet in BUSYBOX_APPLETS:
+        entries.append(("bin/" + applet, stat.S_IFLNK | 0o777, b"busybox", (0, 0)))
+    for name, (path, mode) in sorted(files.items()):
+        with open(path, "rb") as f:
+            entries.append((name.lstrip("/"), stat.S_IFREG | mode, f.read(), (0, 0)))
+    blob = b"".join(_newc(name, mode, data, ino=i + 1, rdev=rdev,
+                          nlink=2 if stat.S_ISDIR(mode) else 1)
+                    for i, (name, mode, data, rdev) in enumerate(entries))
+    blob += _newc("TRAILER!!!", 0, ino=0)
+    with open(out, "wb") as f:
+        f.write(blob)
+    return [e[0] for e in entries]
+
+
+def is_static_elf(path):
+    """True for an ELF executable without a program interpreter (PT_INTERP)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2:
+        return False
+    phoff = int.from_bytes(data[0x20:0x28], "little")
+    phentsize = int.from_bytes(data[0x36:0x38], "little")
+    phnum = int.from_bytes(data[0x38:0x3a], "little")
+    return all(int.from_bytes(data[phoff + i * phentsize:phoff + i * phentsize + 4],
+                              "little") != 3 for i in range(phnum))
+
+
+def build_test_program(out_dir):
+    """gup_test, static, warnings as errors; returns its path."""
+    exe = os.path.join(out_dir, "gup_test")
+    run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", exe,
+         os.path.join(BOOTTEST_DIR, "gup_test.c")])
+    if not is_static_elf(exe):
+        die("%s: not a static executable" % exe)
+    return exe
+
+
+# --------------------------------------------------------------------- kernel
+
+def checkout(repo, rev, path):
+    """A full worktree of repo at rev under the scratch dir, reused between runs."""
+    if os.path.isdir(os.path.join(path, ".git")) or os.path.isfile(os.path.join(path, ".git")):
+        git(path, "checkout", "-q", "--detach", "--force", rev)
+        git(path, "clean", "-q", "-fdx")
+    else:
+        shutil.rmtree(path, ignore_errors=True)
+        git(repo, "worktree", "prune")
+        progress("checking out %s in %s" % (rev[:12], path))
+        git(repo, "worktree", "add", "-q", "--detach", path, rev)
+    return path
+
+
+def missing_config(config_text, wanted_lines):
+    """Lines of a fragment that olddefconfig did not keep."""
+    have = set(config_text.splitlines())
+    missing = []
+    for line in wanted_lines:
+        m = re.match(r"# (CONFIG_\w+) is not set", line)
+        if m:
+            if any(h.startswith(m.group(1) + "=") for h in have):
+                missing.append(line)
+        elif line.startswith("CONFIG_") and line not in have:
+            missing.append(line)
+    return missing
+
+
+def _fragment_lines(path):
+    with open(path) as f:
+        return [line.strip() for line in f
+                if line.startswith("CONFIG_") or re.match(r"# CONFIG_\w+ is not set", line)]
+
+
+def compiler():
+    return "ccache gcc" if shutil.which("ccache") else "gcc"
+
+
+def make_args(build):
+    return ["make", "-j2", "ARCH=x86_64", "O=" + build, "CC=" + compiler()] + [
+        k for k, _ in MAKE_KNOBS]
+
+
+def ccache_counts(stats_log):
+    """(hits, misses) of the compilations logged to stats_log (CCACHE_STATSLOG).
+
+    A log of our own: ccache's global counters also count whoever else
+    shares the cache.
+    """
+    if not os.path.exists(stats_log):
+        return 0, 0
+    with open(stats_log) as f:
+        lines = f.read().splitlines()
+    hits = sum(line in ("direct_cache_hit", "preprocessed_cache_hit") for line in lines)
+    return hits, lines.count("cache_miss")
+
+
+def configure(src, build, log):
+    """tinyconfig + fragment + knobs, olddefconfig; dies naming symbols that did not stick."""
+    knobs = os.path.join(build, "boottest-knobs.config")
+    os.makedirs(build, exist_ok=True)
+    write_atomic(knobs, "".join(line + "\n" for line, _ in CONFIG_KNOBS))
+    args = make_args(build)
+    for step in (args + ["tinyconfig"],
+                 ["scripts/kconfig/merge_config.sh", "-m", "-O", build,
+                  os.path.join(build, ".config"), FRAGMENT, knobs],
+                 args + ["olddefconfig"]):
+        rc, out, err = run(step, cwd=src, check=False)
+        log.write(out + err)
+        if rc:
+            die("%s failed in %s: see %s" % (" ".join(step[:3]), src, log.name))
+    with open(os.path.join(build, ".config")) as f:
+        missing = missing_config(f.read(), _fragment_lines(FRAGMENT) + _fragment_lines(knobs))
+    if missing:
+        die("%s: olddefconfig dropped %s" % (src, ", ".join(missing)))
+
+
+def build_kernel(src, build, log, clean):
+    """Configure and build bzImage and the module; returns the timings and warnings."""
+    timings = {}
+    if clean:
+        shutil.rmtree(build, ignore_errors=True)
+    start = time.monotonic()
+    configure(src, build, log)
+    timings["config_s"] = round(time.monotonic() - start, 1)
+    start = time.monotonic()
+    stats_log = os.path.join(build, "ccache-stats.log")
+    if os.path.exists(stats_log):
+        os.unlink(stats_log)
+    rc, out, err = run(make_args(build) + ["bzImage"], cwd=src, check=False,
+                       env={"CCACHE_STATSLOG": stats_log})
+    log.write(out + err)
+    timings["kernel_s"] = round(time.monotonic() - start, 1)
+    if rc:
+        last = [line for line in err.splitlines() if "rror" in line][-1:] or ["exit %d" % rc]
+        die("kernel build failed in %s: %s (log: %s)" % (build, last[0], log.name))
+    moddir = os.path.join(os.path.dirname(build), "module")
+    shutil.rmtree(moddir, ignore_errors=True)
+    shutil.copytree(os.path.join(BOOTTEST_DIR, "module"), moddir)
+    start = time.monotonic()
+    rc, out, err = run(["make", "-C", build, "ARCH=x86_64", "CC=" + compiler(),
+                        "M=" + moddir, "modules"], check=False,
+                       env={"CCACHE_STATSLOG": stats_log})
+    log.write(out + err)
+    timings["module_s"] = round(time.monotonic() - start, 1)
+    if rc:
+        die("module build failed against %s: see %s" % (build, log.name))
+    timings["ccache_hits"], timings["ccache_misses"] = ccache_counts(stats_log)
+    warnings = [line for line in err.splitlines() if "warning:" in line]
+    timings["module_warnings"] = sorted(set(
+        line.replace(moddir + "/", "") for line in warnings if line.startswith(moddir)))
+    # -Wextra also warns in the tree's own headers (unused parameters of
+    # inline stubs...): counted, not ours to fix.
+    timings["module_header_warnings"] = len(warnings) - len(
+        [line for line in warnings if line.startswith(moddir)])
+    return timings, os.path.join(moddir, "gup_unify_test.ko")
+
+
+# ----------------------------------------------------------------------- QEMU
+
+def accelerator():
+    """('kvm', why) when /dev/kvm can be opened read-write, else ('tcg', why)."""
+    try:
+        fd = os.open("/dev/kvm", os.O_RDWR)
+    except OSError as e:
+        return "tcg", "/dev/kvm not usable (%s): TCG, slower" % (e.strerror or e)
+    os.close(fd)
+    return "kvm", "/dev/kvm usable"
+
+
+def qemu_argv(bzimage, initrd, console_log, tap_log, accel):
+    """The QEMU command line: ttyS0 to console_log, the virtio console to tap_log."""
+    return ["qemu-system-x86_64", "-accel", accel, "-cpu", "host" if accel == "kvm" else "max",
+            "-m", GUEST_MEMORY, "-smp", "1", "-nodefaults", "-no-reboot",
+            "-display", "none", "-monitor", "none",
+            "-kernel", bzimage, "-initrd", initrd,
+            "-append", "console=ttyS0 memmap=%s panic=-1" % PMEM,
+            "-serial", "file:" + console_log,
+            "-device", "virtio-serial-pci",
+            "-chardev", "file,id=tap,path=" + tap_log,
+            "-device", "virtconsole,chardev=tap"]
+
+
+def boot(bzimage, initrd, guest_dir, accel, timeout):
+    """Boot once; returns the boot record and the TAP and console texts."""
+    console_log = os.path.join(guest_dir, "console.log")
+    tap_log = os.path.join(guest_dir, "tap.log")
+    for path in (console_log, tap_log):
+        if os.path.exists(path):
+            os.unlink(path)
+    argv = qemu_argv(bzimage, initrd, console_log, tap_log, accel)
+    start = time.monotonic()
+    status, messages = run_qemu(argv, timeout, os.path.join(guest_dir, "qemu.log"))
+    wall = round(time.monotonic() - start, 1)
+    texts = []
+    for path in (tap_log, console_log):
+        with open(path, errors="replace") if os.path.exists(path) else open(os.devnull) as f:
+            texts.append(f.read())
+    record = {"accel": accel, "wall_s": wall, "timeout_s": timeout,
+              "timed_out": status == "timeout", "qemu_status": status,
+              "qemu_output": messages[-2000:], "console_log": console_log, "tap_log": tap_log}
+    if status not in (0, "timeout", "kvm-error"):
+        die("QEMU failed (exit %s): %s" % (status, (messages.splitlines() or ["?"])[-1]))
+    return record, texts[0], texts[1]
+
+
+def run_qemu(argv, timeout, output):
+    """Run QEMU; returns (status, output), status being its exit status, "timeout" or "kvm-error".
+
+    Not util.run(): after a KVM internal error QEMU pauses the guest and
+    would only burn the timeout, so its output is watched while it runs.
+    """
+    deadline = time.monotonic() + timeout
+    with open(output, "w+") as out:
+        try:
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                    stderr=subprocess.STDOUT)
+        except FileNotFoundError:
+            die("%s: command not found" % argv[0])
+        status = None
+        while status is None:
+            try:
+                status = proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                out.seek(0)
+                if "KVM internal error" in out.read():
+                    status = "kvm-error"
+                elif time.monotonic() > deadline:
+                    status = "timeout"
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        out.seek(0)
+        return status, out.read().strip()
+
+
+def kvm_failure(record, tap_text):
+    """Why a KVM boot says nothing about the kernel (None when it does).
+
+    Some hosts expose a /dev/kvm that cannot run a guest: QEMU then reports a
+    KVM internal error and pauses the guest until the timeout.
+    """
+    if record["accel"] != "kvm" or parse_tap(tap_text)["plan"] is not None:
+        return None
+    if record["qemu_status"] == "kvm-error":
+        return "QEMU: " + next(line.strip() for line in record["qemu_output"].splitlines()
+                               if "KVM internal error" in line)
+    if record["timed_out"]:
+        return "no TAP output within %d s" % record["timeout_s"]
+    return None
+
+
+# ----------------------------------------------------------------------- main
+
+def kernel_revs(repo, branch):
+    """{label: commit}: base is the merge-base of HEAD and branch, patched is branch."""
+    if not git(repo, "rev-parse", "--verify", "-q", "refs/heads/" + branch,
+               check=False).strip():
+        die("%s has no branch %s: run make spatch KERNEL=%s first" % (repo, branch, repo))
+    patched = git(repo, "rev-parse", "refs/heads/" + branch).strip()
+    base = git(repo, "merge-base", "HEAD", patched).strip()
+    if base == patched:
+        base = git(repo, "rev-parse", "HEAD").strip()
+    return {"base": base, "patched": patched}
+
+
+def run_kernel(label, repo, rev, work, exe, qemu, clean):
+    """Check out, build, pack and boot one kernel; returns its record.
+
+    qemu is {"accel", "reason", "timeout"}; a KVM that fails switches it to
+    TCG for this and every later kernel, so that their timings compare.
+    """
+    os.makedirs(work, exist_ok=True)
+    src = checkout(repo, rev, os.path.join(work, "src"))
+    build = os.path.join(work, "build")
+    guest = os.path.join(work, "guest")
+    os.makedirs(guest, exist_ok=True)
+    with open(os.path.join(work, "build.log"), "w") as log:
+        progress("%s: building %s (log: %s)" % (label, rev[:12], log.name))
+        timings, module = build_kernel(src, build, log, clean)
+    progress("%s: bzImage in %.0f s, module in %.0f s" % (
+        label, timings["kernel_s"], timings["module_s"]))
+    initrd = os.path.join(guest, "initramfs.cpio")
+    pack_initramfs(initrd, {"init": (os.path.join(BOOTTEST_DIR, "init"), 0o755),
+                            "gup_test": (exe, 0o755),
+                            "gup_unify_test.ko": (module, 0o644)},
+                   busybox_path())
+    bzimage = os.path.join(build, "arch/x86/boot/bzImage")
+    progress("%s: booting under QEMU (%s)" % (label, qemu["accel"]))
+    record, tap_text, console_text = boot(bzimage, initrd, guest, qemu["accel"],
+                                          qemu["timeout"])
+    failure = kvm_failure(record, tap_text)
+    if failure:
+        qemu.update(accel="tcg", timeout=TCG_TIMEOUT,
+                    reason="KVM unusable here (%s): TCG, slower" % failure)
+        progress("%s: %s" % (label, qemu["reason"]))
+        record, tap_text, console_text = boot(bzimage, initrd, guest, "tcg",
+                                              qemu["timeout"])
+        record["kvm_failure"] = failure
+    tap = parse_tap(tap_text)
+    progress("%s: %d results in %.0f s" % (label, len(tap["tests"]), record["wall_s"]))
+    return {"commit": rev, "api": kernel_tree.api_state(src), "build": timings,
+            "boot": record, "tap": tap, "console": scan_console(console_text)}
+
+
+def busybox_path():
+    for path in ("/bin/busybox", "/usr/bin/busybox"):
+        if os.path.isfile(path) and is_static_elf(path):
+            return path
+    die("no static busybox: install busybox-static (make deps-boottest)")
+
+
+def main(args):
+    """The boottest subcommand: build and boot base and patched, write the report."""
+    tree = kernel_tree.KernelTree(args.kernel)
+    repo = tree.path
+    if git(repo, "rev-parse", "--show-toplevel", check=False).strip() != repo:
+        die("%s: not the top of a git checkout" % repo)
+    for tool in ("qemu-system-x86_64", "gcc", "make"):
+        if not shutil.which(tool):
+            die("%s not found: run make deps-boottest" % tool)
+    revs = kernel_revs(repo, args.branch)
+    wanted = [args.only] if args.only else list(KERNELS)
+    accel, why = (("tcg", "--tcg given") if args.tcg else accelerator())
+    qemu = {"accel": accel, "reason": why,
+            "timeout": args.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
+    progress("accelerator: %s (%s)" % (accel, why))
+    progress("knobs: " + ", ".join(k for k, _ in CONFIG_KNOBS + MAKE_KNOBS))
+    root = os.path.join(scratch_dir(), "boottest", tree.name)
+    os.makedirs(root, exist_ok=True)
+    exe = build_test_program(root)
+    res = {"tree": tree.name, "repository": repo, "branch": args.branch,
+           "knobs": {"config": CONFIG_KNOBS, "make": MAKE_KNOBS},
+           "kernels": {}}
+    for label in wanted:
+        res["kernels"][label] = run_kernel(label, repo, revs[label],
+                                           os.path.join(root, label), exe, qemu, args.clean)
+    res["accel"], res["accel_reason"] = qemu["accel"], qemu["reason"]
+    summarize(res)
+    where = write_reports(res, args.reports)
+    progress("report: %s" % os.path.join(where, "boottest.md"))
+    for row in res["cases"]:
+        print("%-34s %s" % (row["name"], "  ".join(
+            "%s=%s" % (k, row[k]["status"]) for k in wanted)))
+    for key, ratio in res["ratios"].items():
+        print("patched/base %s: %.3f" % (key, ratio))
+    print("result: %s" % res["result"])
+    for p in res["problems"]:
+        print("problem: %s" % p)
+    return 0 if res["result"] == "pass" else 1
+
+
+def add_arguments(p):
+    p.add_argument("kernel", help="the kernel tree (a git checkout with the gup-unify branch)")
+    p.add_argument("--branch", default="gup-unify", help="the patched branch (default gup-unify)")
+    p.add_argument("--only", choices=KERNELS, help="build and boot one kernel only")
+    p.add_argument("--clean", action="store_true",
+                   help="start from an empty build directory (ccache still applies)")
+    p.add_argument("--tcg", action="store_true", help="do not use KVM even when usable")
+    p.add_argument("--timeout", type=int, help="seconds per boot (default %d KVM, %d TCG)"
+                   % (KVM_TIMEOUT, TCG_TIMEOUT))
+    p.add_argument("--reports", metavar="DIR", help="where reports go (default reports/)")

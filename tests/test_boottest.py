@@ -1,0 +1,245 @@
+"""make boottest without a kernel: the TAP parser, the report, the initramfs, the guest program."""
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+from gupunify import boottest
+from gupunify.util import UserError
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "tests", "boottest")
+
+
+def fixture(name):
+    with open(os.path.join(FIXTURES, name)) as f:
+        return f.read()
+
+
+def recorded(label):
+    """A kernel record as run_kernel() makes it, from a recorded v5.0 run."""
+    return {"commit": "c20ce182c0a0" if label == "base" else "dd09708a180c",
+            "build": {"config_s": 5.0, "kernel_s": 264.0, "module_s": 2.0,
+                      "ccache_hits": 0, "ccache_misses": 900, "module_warnings": []},
+            "boot": {"accel": "tcg", "wall_s": 2.0, "timeout_s": 900, "timed_out": False,
+                     "qemu_status": 0, "qemu_output": ""},
+            "tap": boottest.parse_tap(fixture(label + ".tap")),
+            "console": boottest.scan_console(fixture(label + ".console"))}
+
+
+def result(kernels):
+    res = {"tree": "linux-5.0", "repository": "/src/linux-5.0", "branch": "gup-unify",
+           "accel": "tcg", "accel_reason": "KVM unusable here", "kernels": kernels,
+           "knobs": {"config": boottest.CONFIG_KNOBS, "make": boottest.MAKE_KNOBS}}
+    return boottest.summarize(res)
+
+
+def test_tap_base_log_passes_with_the_new_features_skipped():
+    tap = boottest.parse_tap(fixture("base.tap"))
+    assert tap["plan"] == 11 and tap["version"] == 13 and tap["problems"] == []
+    status = {t["name"]: t["status"] for t in tap["tests"]}
+    assert status["fast_write_private_pins_all"] == "pass"
+    assert status["fast_unsupported_flag_einval"] == "skip"
+    assert status["longterm_fast_dax_refused"] == "skip"
+    dax = next(t for t in tap["tests"] if t["name"] == "longterm_fast_dax_refused")
+    assert "pinned 64/64 DAX pages" in dax["reason"]
+    timing = tap["timing"]
+    assert 0 < timing["fast_get_min_usec"] <= timing["fast_get_usec"]
+    assert 0 < timing["slow_get_min_usec"] <= timing["slow_get_usec"]
+    assert tap["totals"]["skip"] == 3
+
+
+def test_tap_patched_log_passes_everything():
+    tap = boottest.parse_tap(fixture("patched.tap"))
+    assert [t["status"] for t in tap["tests"]] == ["pass"] * 11
+    einval = next(t for t in tap["tests"] if t["name"] == "fast_unsupported_flag_einval")
+    assert any("-22 (EINVAL)" in n for n in einval["notes"])
+
+
+def test_tap_not_ok_is_a_problem():
+    text = fixture("patched.tap").replace("ok 5 fast_unsupported_flag_einval",
+                                          "not ok 5 fast_unsupported_flag_einval")
+    tap = boottest.parse_tap(text)
+    assert tap["tests"][4]["status"] == "fail"
+    assert tap["problems"] == ["not ok 5 fast_unsupported_flag_einval"]
+
+
+def test_tap_without_plan_is_a_problem():
+    text = "\n".join(line for line in fixture("patched.tap").splitlines()
+                     if not line.startswith("1.."))
+    assert boottest.parse_tap(text)["problems"] == ["no TAP plan: gup_test did not start"]
+    assert boottest.parse_tap("")["plan"] is None
+
+
+def test_crashed_guest_is_a_failure():
+    lines = fixture("patched.tap").splitlines()
+    cut = next(i for i, line in enumerate(lines) if line.startswith("ok 6 "))
+    kernel = recorded("patched")
+    kernel["tap"] = boottest.parse_tap("\n".join(lines[:cut + 1]))
+    kernel["console"] = boottest.scan_console(fixture("crash.console"))
+    assert kernel["tap"]["problems"] == ["6 of 11 results: the guest stopped early"]
+    problems = boottest.judge(kernel)
+    assert any(p.startswith("kernel: BUG: unable to handle") for p in problems)
+    assert result({"base": recorded("base"), "patched": kernel})["result"] == "fail"
+
+
+def test_tap_without_totals_is_a_problem():
+    text = "\n".join(line for line in fixture("patched.tap").splitlines()
+                     if not line.startswith("# Totals"))
+    assert boottest.parse_tap(text)["problems"] == ["no '# Totals' line: gup_test did not finish"]
+
+
+def test_console_scan_finds_the_einval_warning_and_the_exit_status():
+    console = boottest.scan_console(fixture("patched.console"))
+    assert len(console["warnings"]) == 1 and "get_user_pages_fast" in console["warnings"][0]
+    assert console["oops"] == [] and console["exit_status"] == 0
+    assert "DAX enabled" in console["dax"]
+    assert console["clocksource"] not in (None, "jiffies", "refined-jiffies")
+    assert boottest.scan_console(fixture("base.console"))["warnings"] == []
+
+
+def test_report_puts_base_and_patched_side_by_side(tmp_path):
+    res = result({"base": recorded("base"), "patched": recorded("patched")})
+    assert res["result"] == "pass", res["problems"]
+    row = next(r for r in res["cases"] if r["name"] == "fast_unsupported_flag_einval")
+    assert (row["base"]["status"], row["patched"]["status"]) == ("skip", "pass")
+    assert set(res["ratios"]) == {"fast_get_min_usec", "fast_get_usec",
+                                  "slow_get_min_usec", "slow_get_usec"}
+    base_t, patched_t = res["timings"]["base"], res["timings"]["patched"]
+    assert res["ratios"]["fast_get_min_usec"] == round(
+        patched_t["fast_get_min_usec"] / base_t["fast_get_min_usec"], 3)
+    assert base_t["fast_over_slow"] == round(
+        base_t["fast_get_min_usec"] / base_t["slow_get_min_usec"], 3)
+    where = boottest.write_reports(res, str(tmp_path))
+    md = open(os.path.join(where, "boottest.md")).read()
+    assert "| test | base | patched |" in md
+    assert "| fast_unsupported_flag_einval | SKIP: " in md
+    assert "patched/base (above 1: patched slower): fast_get_min_usec " in md
+    data = json.load(open(os.path.join(where, "boottest.json")))
+    assert data["result"] == "pass" and data["kernels"]["patched"]["commit"] == "dd09708a180c"
+    assert [c["name"] for c in data["cases"]][0] == "fast_write_private_pins_all"
+
+
+def test_report_fails_when_the_patched_kernel_skips():
+    kernel = recorded("patched")
+    kernel["tap"] = boottest.parse_tap(fixture("base.tap"))
+    res = result({"base": recorded("base"), "patched": kernel})
+    assert res["result"] == "fail"
+    assert res["problems"][-1].startswith("patched: skipped fast_unsupported_flag_einval")
+
+
+def test_timed_out_kernel_fails():
+    kernel = recorded("patched")
+    kernel["boot"].update(timed_out=True, timeout_s=900)
+    assert "QEMU timed out after 900 s" in boottest.judge(kernel)
+
+
+def test_kvm_internal_error_means_retry_on_tcg():
+    record = {"accel": "kvm", "timed_out": False, "timeout_s": 120, "qemu_status": "kvm-error",
+              "qemu_output": "KVM internal error. Suberror: 1\nemulation failure"}
+    assert boottest.kvm_failure(record, "") == "QEMU: KVM internal error. Suberror: 1"
+    hung = dict(record, qemu_status="timeout", timed_out=True, qemu_output="")
+    assert boottest.kvm_failure(hung, "") == "no TAP output within 120 s"
+    assert boottest.kvm_failure(record, fixture("base.tap")) is None
+    assert boottest.kvm_failure(dict(record, accel="tcg"), "") is None
+
+
+def test_qemu_argv_keeps_tap_apart_from_the_kernel_log():
+    argv = boottest.qemu_argv("bz", "initrd", "c.log", "t.log", "tcg")
+    assert argv[argv.index("-accel") + 1] == "tcg" and argv[argv.index("-cpu") + 1] == "max"
+    assert "file:c.log" in argv and "file,id=tap,path=t.log" in argv
+    assert "memmap=" + boottest.PMEM in argv[argv.index("-append") + 1]
+    assert boottest.qemu_argv("bz", "i", "c", "t", "kvm")[4] == "host"
+
+
+def test_missing_config_names_what_olddefconfig_dropped():
+    config = "CONFIG_64BIT=y\nCONFIG_FS_DAX=y\nCONFIG_RETPOLINE=y\n"
+    wanted = ["CONFIG_64BIT=y", "CONFIG_FS_DAX=y", "CONFIG_ZONE_DEVICE=y",
+              "# CONFIG_RETPOLINE is not set", "# CONFIG_SECURITY_SELINUX is not set"]
+    assert boottest.missing_config(config, wanted) == [
+        "CONFIG_ZONE_DEVICE=y", "# CONFIG_RETPOLINE is not set"]
+
+
+def test_guest_program_builds_warning_free_with_its_own_makefile(tmp_path):
+    for rel in ("Makefile", "gup_test.c", "module/gup_unify_test.h"):
+        os.makedirs(os.path.dirname(str(tmp_path / rel)), exist_ok=True)
+        shutil.copy(os.path.join(boottest.BOOTTEST_DIR, rel), str(tmp_path / rel))
+    proc = subprocess.run(["make", "-C", str(tmp_path), "CFLAGS=-O2 -Wall -Wextra -Werror"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "warning" not in proc.stderr
+    assert boottest.is_static_elf(str(tmp_path / "gup_test"))
+
+
+def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
+    exe = boottest.build_test_program(str(tmp_path))
+    assert boottest.is_static_elf(exe)
+    assert not boottest.is_static_elf(shutil.which("python3") or "/usr/bin/python3")
+    module = tmp_path / "gup_unify_test.ko"
+    module.write_bytes(b"not really a module")
+    out = str(tmp_path / "initramfs.cpio")
+    names = boottest.pack_initramfs(out, {
+        "init": (os.path.join(boottest.BOOTTEST_DIR, "init"), 0o755),
+        "gup_test": (exe, 0o755), "gup_unify_test.ko": (str(module), 0o644)},
+        busybox=exe)
+    with open(out, "rb") as f:
+        listing = subprocess.run(["cpio", "-itv", "--quiet"], stdin=f, capture_output=True,
+                                 text=True, check=True).stdout.splitlines()
+    by_name = {line.split()[-1] if " -> " not in line else line.split()[-3]: line
+               for line in listing}
+    assert sorted(by_name) == sorted(names)
+    assert by_name["dev/console"].startswith("crw-------")
+    assert by_name["init"].startswith("-rwxr-xr-x")
+    assert by_name["bin/sh"].startswith("l") and by_name["bin/sh"].endswith("-> busybox")
+    assert by_name["gup_unify_test.ko"].startswith("-rw-r--r--")
+    extract = tmp_path / "x"
+    extract.mkdir()
+    with open(out, "rb") as f:
+        subprocess.run(["cpio", "-id", "--quiet", "gup_test", "init"], stdin=f,
+                       cwd=str(extract), check=True)
+    assert (extract / "gup_test").read_bytes() == open(exe, "rb").read()
+    assert os.access(str(extract / "init"), os.X_OK)
+
+
+def test_cli_refuses_a_path_that_is_not_a_kernel_tree():
+    proc = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+                           "boottest", tempfile.gettempdir()], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "gup-unify: error: %s: not a Linux kernel tree (no Makefile, include/linux/mm.h "
+        "and mm/)" % tempfile.gettempdir()]
+
+
+def test_kernel_revs_needs_the_branch(tmp_path):
+    repo = str(tmp_path)
+    subprocess.run(["git", "init", "-q", repo], check=True)
+    subprocess.run(["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-q", "--allow-empty", "-m", "base"], check=True)
+    with pytest.raises(UserError, match="no branch gup-unify: run make spatch"):
+        boottest.kernel_revs(repo, "gup-unify")
+    subprocess.run(["git", "-C", repo, "branch", "gup-unify"], check=True)
+    revs = boottest.kernel_revs(repo, "gup-unify")
+    assert revs["base"] == revs["patched"]
+
+
+def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path):
+    tree = os.environ.get("GUP_KERNEL_TREE")
+    if not tree:
+        pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to configure")
+    if not shutil.which("bison") or not shutil.which("flex"):
+        pytest.skip("bison/flex missing: run make deps-boottest")
+    with open(str(tmp_path / "config.log"), "w") as log:
+        boottest.configure(os.path.abspath(tree), str(tmp_path / "build"), log)
+    config = open(str(tmp_path / "build" / ".config")).read()
+    assert "CONFIG_FS_DAX=y" in config and "CONFIG_GUP_BENCHMARK=y" in config
+
+
+def test_ccache_counts_read_our_own_stats_log(tmp_path):
+    log = tmp_path / "stats.log"
+    log.write_text("# a.c\ncache_miss\ndirect_cache_miss\n# b.c\ndirect_cache_hit\n"
+                   "local_storage_hit\n# c.c\npreprocessed_cache_hit\n")
+    assert boottest.ccache_counts(str(log)) == (2, 1)
+    assert boottest.ccache_counts(str(tmp_path / "none.log")) == (0, 0)
