@@ -154,6 +154,11 @@ def test_kbuild_follows_objects_composites_and_directories():
     assert kb.enabled("drivers/misc/vmw_vmci/vmci_queue_pair.c",
                       {"CONFIG_VMWARE_VMCI": "m"})[0] is True
     assert kb.enabled("drivers/misc/vmw_vmci/vmci_queue_pair.c", {})[0] is False
+    ppc = kbuild_of({"arch/powerpc/kvm/Makefile":
+                     "kvm-e500-objs := e500.o \\\n\te500_mmu.o\n"
+                     "kvm-objs-$(CONFIG_KVM_E500V2) := $(kvm-e500-objs)\n"})
+    assert ppc.enabled("arch/powerpc/kvm/e500_mmu.c", {}) == (False,
+                                                             "CONFIG_KVM_E500V2 not set")
     # A Makefile that does not name the object: kbuild decides.
     assert kb.enabled("drivers/misc/other.c", {})[0] is None
 

@@ -333,6 +333,9 @@ class Kbuild:
                     result = self._enabled(parent, directory + "/", config, depth + 1)
             else:
                 result = self._enabled(directory, stem + ".o", config, depth + 1)
+                if result[0] is None:
+                    # A list used by reference: kvm-objs-$(CONFIG_KVM_E500V2) := $(kvm-e500-objs)
+                    result = self._enabled(directory, "$(%s)" % lhs, config, depth + 1)
             if result[0] is not False:
                 return result
             reasons.append(result[1])

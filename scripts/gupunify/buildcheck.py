@@ -216,7 +216,13 @@ class ArchBuild:
                        "CCACHE_MAXSIZE", CCACHE_SIZE)})
 
     def configure(self, base, facts):
-        """Configure at base and make prepare, unless the build directory already is."""
+        """Configure at base, unless the build directory already is; then make prepare."""
+        self.configure_only(base, facts)
+        progress("%s: make prepare" % self.label)
+        self._checked("prepare")
+
+    def configure_only(self, base, facts):
+        """Write .config for base with the knobs, unless the build directory has it already."""
         self.knobs = select_knobs(self.version, gcc_major(self.gcc), self.name, facts)
         config_ops = [op for knob in self.knobs for op in knob.config]
         stamp_path = os.path.join(self.objdir, ".gup-unify-buildcheck")
@@ -228,16 +234,13 @@ class ArchBuild:
                 old = f.read()
         if old != stamp:
             os.makedirs(self.objdir, exist_ok=True)
-            progress("%s: configuring (%s)" % (self.name, self.config_target))
-            for step in ([self.config_target],):
-                self._checked(*step)
+            progress("%s: configuring" % self.label)
+            self._checked(self.config_target)
             if config_ops:
                 run([os.path.join(self.src, "scripts", "config"), "--file",
                      os.path.join(self.objdir, ".config")] + config_ops)
             self._checked("olddefconfig")
-        progress("%s: make prepare" % self.name)
-        self._checked("prepare")
-        write_atomic(stamp_path, stamp)
+            write_atomic(stamp_path, stamp)
         with open(os.path.join(self.objdir, ".config")) as f:
             self.config = affected.parse_config(f.read())
 
@@ -256,7 +259,6 @@ class ArchBuild:
                 os.unlink(os.path.join(self.objdir, obj))
             except FileNotFoundError:
                 pass
-        stray = []
         self._make(objects, results, stray)
         # Targets in one directory can race on their .cmd files under -j: the
         # ones that did not come out of the batch are retried alone.
@@ -361,6 +363,43 @@ def why_not(src, arch, arches, kbuild, builds):
     return None
 
 
+def fallback(placement, in_play, kbuild, builds, base, facts):
+    """Objects no config in play builds go to an arch's allmodconfig that does, if any.
+
+    sbus, spapr and sh drivers are not x86 objects; trying the allmodconfig
+    of each arch in play (configured only when needed, prepared only when it
+    builds something) beats reporting them unchecked.
+    """
+    homeless = [src for src, spots in sorted(placement.items())
+                if not any(why is None for _, why in spots)
+                and not spots[0][1].startswith("skipped: ")]
+    for name in in_play:
+        primary = builds.get(name)
+        if not homeless or not primary or primary.skip or \
+                primary.config_target == "allmodconfig":
+            continue
+        build = ArchBuild(name, primary.src, os.path.dirname(primary.objdir), primary.version,
+                          primary.jobs, primary.sparse, "allmodconfig")
+        key = "%s-allmodconfig" % name
+        try:
+            build.configure_only(base, facts)
+        except UserError as e:
+            progress("%s: %s" % (build.label, e))
+            continue
+        found = [src for src in homeless if kbuild.enabled(src, build.config)[0] is True]
+        if not found:
+            continue
+        try:
+            build.configure(base, facts)
+        except UserError as e:
+            progress("%s: %s" % (build.label, e))
+            continue
+        builds[key] = build
+        for src in found:
+            placement[src].append((key, None))
+            homeless.remove(src)
+
+
 def resolve_steps(repo, branch, base):
     if not git(repo, "rev-parse", "--verify", "-q", branch + "^{commit}", check=False).strip():
         die("%s: no branch %s (run make spatch first, or pass --branch)" % (repo, branch))
@@ -431,9 +470,13 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
                               configs.get(name))
             builds[name] = build
             if not build.skip:
-                build.configure(base, facts)
-        head = affected.Source(repo, commits[-1])
-        placement = place(every, in_play, affected.Kbuild(head.read), builds)
+                try:
+                    build.configure(base, facts)
+                except UserError as e:
+                    build.skip = str(e)
+        kbuild = affected.Kbuild(affected.Source(repo, commits[-1]).read)
+        placement = place(every, in_play, kbuild, builds)
+        fallback(placement, in_play, kbuild, builds, base, facts)
         exists_at_base = affected.Source(repo, base)
         last = {}
         baseline_start = time.monotonic()
@@ -484,7 +527,7 @@ def run_step(step, placement, builds, last):
     """Build one step's objects in each arch; {arch: cell} where a cell lists object results."""
     cells = {}
     todo = {}
-    for src, reason in sorted(step["sources"].items()):
+    for src in sorted(step["sources"]):
         for arch, why in placement.get(src, []):
             todo.setdefault(arch, []).append((src, why))
     for arch, items in sorted(todo.items()):
@@ -504,16 +547,17 @@ def run_step(step, placement, builds, last):
             before_built = before["built"] if before else None
             new_w, new_e = compare(before, got)
             entry = {"object": obj}
-            if got["errors"] and not new_e:
+            if new_e:
+                entry.update(result="failed", error=new_e[0], errors=new_e)
+            elif not got["built"] and before_built is False and got["errors"]:
                 entry.update(result="skipped", reason="it fails at the base too: %s"
                              % got["errors"][0])
-            elif new_e:
-                entry.update(result="failed", error=new_e[0], errors=new_e)
             elif not got["built"] and before_built is False:
                 entry.update(result="not built", reason="not built in %s: kbuild makes no "
                              "object of it" % build.label)
             elif not got["built"]:
-                entry.update(result="failed", error=(stray or ["make built no object"])[0])
+                entry.update(result="failed", error=(got["errors"] + stray
+                                                     + ["make built no object"])[0])
             elif new_w:
                 entry.update(result="new warnings", warnings=new_w)
             else:
