@@ -40,6 +40,7 @@ def result(kernels):
 def test_tap_base_log_passes_with_the_new_features_skipped():
     tap = boottest.parse_tap(fixture("base.tap"))
     assert tap["plan"] == 11 and tap["version"] == 13 and tap["problems"] == []
+    assert tap["complete"]
     status = {t["name"]: t["status"] for t in tap["tests"]}
     assert status["fast_write_private_pins_all"] == "pass"
     assert status["fast_unsupported_flag_einval"] == "skip"
@@ -81,6 +82,7 @@ def test_crashed_guest_is_a_failure():
     kernel["tap"] = boottest.parse_tap("\n".join(lines[:cut + 1]))
     kernel["console"] = boottest.scan_console(fixture("crash.console"))
     assert kernel["tap"]["problems"] == ["6 of 11 results: the guest stopped early"]
+    assert not kernel["tap"]["complete"]
     problems = boottest.judge(kernel)
     assert any(p.startswith("kernel: BUG: unable to handle") for p in problems)
     assert result({"base": recorded("base"), "patched": kernel})["result"] == "fail"
@@ -221,8 +223,16 @@ def test_kernel_revs_needs_the_branch(tmp_path):
     with pytest.raises(UserError, match="no branch gup-unify: run make spatch"):
         boottest.kernel_revs(repo, "gup-unify")
     subprocess.run(["git", "-C", repo, "branch", "gup-unify"], check=True)
+    with pytest.raises(UserError, match="HEAD already contains gup-unify"):
+        boottest.kernel_revs(repo, "gup-unify")
+    subprocess.run(["git", "-C", repo, "checkout", "-q", "gup-unify"], check=True)
+    subprocess.run(["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-q", "--allow-empty", "-m", "series"], check=True)
+    subprocess.run(["git", "-C", repo, "checkout", "-q", "-"], check=True)
     revs = boottest.kernel_revs(repo, "gup-unify")
-    assert revs["base"] == revs["patched"]
+    head = subprocess.run(["git", "-C", repo, "rev-parse", "HEAD", "gup-unify"],
+                          capture_output=True, text=True).stdout.split()
+    assert (revs["base"], revs["patched"]) == (head[0], head[1])
 
 
 def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path):

@@ -1,4 +1,5 @@
 """make boottest: build, boot and test a kernel before and after the gup-unify series."""
+import hashlib
 import json
 import os
 import re
@@ -90,8 +91,8 @@ def parse_tap(text):
     for t in tap["tests"]:
         if t["status"] == "fail":
             tap["problems"].append("not ok %d %s" % (t["number"], t["name"]))
-    tap["complete"] = not tap["problems"] or all(p.startswith("not ok")
-                                                 for p in tap["problems"])
+    tap["complete"] = (tap["plan"] is not None and len(tap["tests"]) == tap["plan"]
+                       and tap["totals"] is not None)
     return tap
 
 
@@ -210,6 +211,10 @@ def markdown(res):
             b.get("ccache_hits"), b.get("ccache_misses"), boot.get("wall_s"),
             k["tap"].get("uptime"), k["console"]["clocksource"],
             len(k["console"]["warnings"])))
+    out += ["", "gup_unify_test.ko with -Wall -Wextra: " + ", ".join(
+        "%s %d warnings in its own files (%d in the tree's headers)" % (
+            label, len(kernels[label]["build"].get("module_warnings", [])),
+            kernels[label]["build"].get("module_header_warnings", 0)) for label in labels)]
     out += ["", "Knobs applied: " + "; ".join(
         "%s (%s)" % kv for kv in res["knobs"]["config"] + res["knobs"]["make"])]
     for label in labels:
@@ -309,7 +314,7 @@ def build_test_program(out_dir):
 
 def checkout(repo, rev, path):
     """A full worktree of repo at rev under the scratch dir, reused between runs."""
-    if os.path.isdir(os.path.join(path, ".git")) or os.path.isfile(os.path.join(path, ".git")):
+    if os.path.exists(os.path.join(path, ".git")):
         git(path, "checkout", "-q", "--detach", "--force", rev)
         git(path, "clean", "-q", "-fdx")
     else:
@@ -345,7 +350,9 @@ def compiler():
 
 
 def make_args(build):
-    return ["make", "-j2", "ARCH=x86_64", "O=" + build, "CC=" + compiler()] + [
+    # CROSS_COMPILE= too: the v5.1.15 snapshot's Makefile defaults to arm64's.
+    return ["make", "-j2", "ARCH=x86_64", "CROSS_COMPILE=", "O=" + build,
+            "CC=" + compiler()] + [
         k for k, _ in MAKE_KNOBS]
 
 
@@ -406,8 +413,8 @@ def build_kernel(src, build, log, clean):
     shutil.rmtree(moddir, ignore_errors=True)
     shutil.copytree(os.path.join(BOOTTEST_DIR, "module"), moddir)
     start = time.monotonic()
-    rc, out, err = run(["make", "-C", build, "ARCH=x86_64", "CC=" + compiler(),
-                        "M=" + moddir, "modules"], check=False,
+    rc, out, err = run(["make", "-C", build, "ARCH=x86_64", "CROSS_COMPILE=",
+                        "CC=" + compiler(), "M=" + moddir, "modules"], check=False,
                        env={"CCACHE_STATSLOG": stats_log})
     log.write(out + err)
     timings["module_s"] = round(time.monotonic() - start, 1)
@@ -473,7 +480,7 @@ def boot(bzimage, initrd, guest_dir, accel, timeout):
 
 
 def run_qemu(argv, timeout, output):
-    """Run QEMU; returns (status, output), status being its exit status, "timeout" or "kvm-error".
+    """Run QEMU; returns (status, output): its exit status, "timeout" or "kvm-error".
 
     Not util.run(): after a KVM internal error QEMU pauses the guest and
     would only burn the timeout, so its output is watched while it runs.
@@ -528,7 +535,8 @@ def kernel_revs(repo, branch):
     patched = git(repo, "rev-parse", "refs/heads/" + branch).strip()
     base = git(repo, "merge-base", "HEAD", patched).strip()
     if base == patched:
-        base = git(repo, "rev-parse", "HEAD").strip()
+        die("%s: HEAD already contains %s, so there is no base to compare: check out "
+            "the branch it was made from" % (repo, branch))
     return {"base": base, "patched": patched}
 
 
@@ -594,7 +602,9 @@ def main(args):
             "timeout": args.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
     progress("accelerator: %s (%s)" % (accel, why))
     progress("knobs: " + ", ".join(k for k, _ in CONFIG_KNOBS + MAKE_KNOBS))
-    root = os.path.join(scratch_dir(), "boottest", tree.name)
+    # Keyed by the repository too: two trees may share a name.
+    digest = hashlib.sha1(repo.encode()).hexdigest()[:10]
+    root = os.path.join(scratch_dir(), "boottest", "%s-%s" % (tree.name, digest))
     os.makedirs(root, exist_ok=True)
     exe = build_test_program(root)
     res = {"tree": tree.name, "repository": repo, "branch": args.branch,
