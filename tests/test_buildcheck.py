@@ -205,10 +205,10 @@ def test_parse_attributes_diagnostics_to_their_object_and_drops_line_numbers(tmp
            "%s/drivers/a/a.c:40:9: error: too few arguments to function 'gup'\n"
            "../src/drivers/a/a.c:41: warning: bad thing\n"
            "make[2]: *** [scripts/Makefile.build:250: drivers/a/a.o] Error 1\n"
-           "  CHECK   lib/x.c\n"
+           "  CHECK   %s/lib/x.c\n"
            "lib/x.c:3:1: warning: symbol 'y' was not declared. Should it be static?\n"
            "  LD      vmlinux\n"
-           "cc1: error: unrecognized option\n") % (src, src, src)
+           "cc1: error: unrecognized option\n") % (src, src, src, src)
     objects, stray = buildcheck.parse_build_output(out, src, obj)
     assert objects["mm/gup.o"] == {"warnings": {
         "include/linux/mm.h: warning: unused variable 'x' [-Wunused-variable]"}, "errors": []}
@@ -324,11 +324,11 @@ def tree61():
     return linux_source_61()
 
 
-def run_check(tree, branch, reports):
+def run_check(tree, branch, reports, *options):
     return subprocess.run(
         ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check", tree,
          "--branch", branch, "--arches", "x86_64", "--config", "x86_64=defconfig",
-         "--reports", str(reports)], capture_output=True, text=True)
+         "--reports", str(reports)] + list(options), capture_output=True, text=True)
 
 
 def test_61_small_change_builds_clean(tree61, tmp_path):
@@ -366,6 +366,24 @@ def test_61_new_warning_and_broken_step_are_caught(tree61, tmp_path):
     assert "lib/iov_iter.o: lib/iov_iter.c: error: too few arguments" in out.stdout
     md = (tmp_path / "linux-source-6.1" / "buildcheck.md").read_text()
     assert "| 3 | %s | FAILED 1 |" % BROKEN[0] in md
+
+
+SPARSE_ONLY = ("mm/gup: add a global sparse wants static", "mm/gup.c",
+               "long get_user_pages_unlocked(",
+               "int buildcheck_sparse_only;\n\nlong get_user_pages_unlocked(")
+
+
+@pytest.mark.skipif(not shutil.which("sparse"), reason="sparse is not installed: make deps")
+def test_61_sparse_finds_what_gcc_does_not(tree61, tmp_path):
+    make_branch(tree61, "buildcheck-test-sparse", [SPARSE_ONLY])
+    plain = run_check(tree61, "buildcheck-test-sparse", tmp_path)
+    assert plain.returncode == 0, plain.stderr + plain.stdout
+    out = run_check(tree61, "buildcheck-test-sparse", tmp_path, "--sparse")
+    assert out.returncode == 1, out.stderr + out.stdout
+    result = json.loads((tmp_path / "linux-source-6.1" / "buildcheck.json").read_text())
+    (gup,) = result["steps"][0]["cells"]["x86_64"]["objects"]
+    assert gup["warnings"] == ["mm/gup.c: warning: symbol 'buildcheck_sparse_only' was not "
+                               "declared. Should it be static?"]
 
 
 # --- a legacy tree with the full series ----------------------------------------------

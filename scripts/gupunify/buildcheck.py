@@ -145,6 +145,10 @@ def parse_build_output(text, src, objdir):
         block = _BLOCK.match(line)
         if block:
             path = block.group("path")
+            if os.path.isabs(path) or path.startswith(".."):
+                # CHECK names the source under $(srctree), CC the object under O=.
+                path = normalise_path(path, src, objdir)
+                path = path[2:] if path.startswith("O/") else path
             if block.group("verb") in ("CC", "CHECK") and path.endswith((".o", ".c")):
                 current = objects.setdefault(path[:-2] + ".o",
                                              {"warnings": set(), "errors": []})
@@ -287,7 +291,7 @@ class ArchBuild:
 
 
 class Lock:
-    """An exclusive lock on a check's work directory, so two runs cannot share a worktree."""
+    """An exclusive lock on a check's work directory: a second run waits for the first."""
 
     def __init__(self, path):
         self.path = path
@@ -297,7 +301,9 @@ class Lock:
         try:
             fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            die("another build check is running on this tree (%s)" % self.path)
+            progress("another build check is running on this tree: waiting for it (%s)"
+                     % self.path)
+            fcntl.flock(self.f, fcntl.LOCK_EX)
         return self
 
     def __exit__(self, *exc):
