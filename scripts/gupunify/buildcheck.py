@@ -339,7 +339,7 @@ def place(sources, arches, kbuild, builds):
         spots += [(a, None) for a in wanted[1:]
                   if why_not(src, a, arches, kbuild, builds) is None]
         if spots[0][1] and home == affected.GENERIC and not affected.is_mm_core(src):
-            tried = [spots[0][1]]
+            tried = []
             for arch in arches:
                 if arch == home:
                     continue
@@ -347,9 +347,11 @@ def place(sources, arches, kbuild, builds):
                 if why is None:
                     spots.append((arch, None))
                     break
-                tried.append(why)
+                if why.startswith("not built in "):
+                    tried.append(builds[arch].label)
             else:
-                spots[0] = (home, "; ".join(tried))
+                if tried:
+                    spots[0] = (home, "%s; nor in %s" % (spots[0][1], ", ".join(tried)))
         placement[src] = spots
     return placement
 
@@ -379,6 +381,7 @@ def fallback(placement, in_play, kbuild, builds, base, facts):
     homeless = [src for src, spots in sorted(placement.items())
                 if not any(why is None for _, why in spots)
                 and not spots[0][1].startswith("skipped: ")]
+    tried = []
     for name in in_play:
         primary = builds.get(name)
         if not homeless or not primary or primary.skip or \
@@ -387,6 +390,7 @@ def fallback(placement, in_play, kbuild, builds, base, facts):
         build = ArchBuild(name, primary.src, os.path.dirname(primary.objdir), primary.version,
                           primary.jobs, primary.sparse, "allmodconfig")
         key = "%s-allmodconfig" % name
+        tried.append(build.label)
         try:
             build.configure_only(base, facts)
         except UserError as e:
@@ -404,6 +408,11 @@ def fallback(placement, in_play, kbuild, builds, base, facts):
         for src in found:
             placement[src].append((key, None))
             homeless.remove(src)
+    for src in homeless:
+        arch, why = placement[src][0]
+        if tried:
+            placement[src][0] = (arch, "%s%s %s" % (why, ", " if "; nor in " in why
+                                                    else "; nor in ", ", ".join(tried)))
 
 
 def resolve_steps(repo, branch, base):
@@ -451,12 +460,14 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     jobs = jobs or os.cpu_count() or 1
     progress("%d steps in %s..%s" % (len(commits), base[:12], branch))
     steps, parent = [], base
+    affected_start = time.monotonic()
     for commit in commits:
         sources, notes = affected.step_sources(repo, parent, commit)
         steps.append({"commit": commit,
                       "subject": git(repo, "log", "-1", "--format=%s", commit).strip(),
                       "sources": sources, "notes": notes})
         parent = commit
+    affected_seconds = time.monotonic() - affected_start
     every = sorted({s for step in steps for s in step["sources"]})
     in_play = affected.arches_in_play(every)
     if arches:
@@ -465,6 +476,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     workdir = os.path.join(scratch_dir(), "buildcheck", "%s-%s" % (tree.name, digest))
     os.makedirs(workdir, exist_ok=True)
     with Lock(os.path.join(workdir, "lock")):
+        configure_start = time.monotonic()
         src = os.path.join(workdir, "src")
         checkout(repo, src, base)
         facts = tree_facts(src)
@@ -483,6 +495,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
         kbuild = affected.Kbuild(affected.Source(repo, commits[-1]).read)
         placement = place(every, in_play, kbuild, builds)
         fallback(placement, in_play, kbuild, builds, base, facts)
+        configure_seconds = time.monotonic() - configure_start
         exists_at_base = affected.Source(repo, base)
         last = {}
         baseline_start = time.monotonic()
@@ -499,8 +512,10 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
         failed = 0
         for number, step in enumerate(steps, 1):
             progress("step %d/%d: %s" % (number, len(steps), step["subject"]))
+            step_start = time.monotonic()
             checkout(repo, src, step["commit"])
             step["cells"] = run_step(step, placement, builds, last)
+            step["seconds"] = round(time.monotonic() - step_start, 1)
             if checkpatch_too:
                 step["checkpatch"] = checkpatch(src, repo, step["commit"])
             step["result"] = "failed" if any(c["result"] == "failed"
@@ -517,10 +532,13 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
                           "compile_seconds": round(b.compile_seconds, 1)}
                    for name, b in builds.items()},
         "steps": [{"commit": s["commit"], "subject": s["subject"], "result": s["result"],
+                   "seconds": s["seconds"],
                    "notes": s["notes"], "checkpatch": s.get("checkpatch"),
                    "sources": s["sources"], "cells": s["cells"]} for s in steps],
         "result": "failed" if failed else "passed",
-        "timings": {"baseline": round(baseline_seconds, 1),
+        "timings": {"affected": round(affected_seconds, 1),
+                    "configure": round(configure_seconds, 1),
+                    "baseline": round(baseline_seconds, 1),
                     "total": round(time.monotonic() - start, 1)},
     }
     where = write_report(result, reports_dir, tree.name)
@@ -606,15 +624,17 @@ def cell_text(cell):
 def markdown(result):
     arches = list(result["arches"])
     lines = ["# Build check: %s" % result["tree"], "",
-             "Steps %s..%s (%d), base %s, -j%d%s: **%s** in %.0f s (baseline %.0f s)."
+             "Steps %s..%s (%d), base %s, -j%d%s: **%s** in %.0f s (finding the objects "
+             "%.0f s, worktree and configs %.0f s, baseline %.0f s, steps as below)."
              % (result["base"][:12], result["branch"], len(result["steps"]),
                 result["version"], result["jobs"], ", sparse" if result["sparse"] else "",
-                result["result"], result["timings"]["total"], result["timings"]["baseline"]),
-             "", "| # | step | " + " | ".join(arches) + " |",
-             "|---|------|" + "|".join("---" for _ in arches) + "|"]
+                result["result"], result["timings"]["total"], result["timings"]["affected"],
+                result["timings"]["configure"], result["timings"]["baseline"]),
+             "", "| # | step | " + " | ".join(arches) + " | s |",
+             "|---|------|" + "|".join("---" for _ in arches) + "|---|"]
     for n, step in enumerate(result["steps"], 1):
-        lines.append("| %d | %s | %s |" % (n, step["subject"], " | ".join(
-            cell_text(step["cells"].get(a)) for a in arches)))
+        lines.append("| %d | %s | %s | %.0f |" % (n, step["subject"], " | ".join(
+            cell_text(step["cells"].get(a)) for a in arches), step["seconds"]))
     lines += ["", "## Arches", ""]
     for name, a in result["arches"].items():
         lines.append("- %s %s: %s" % (name, a["config"], "skipped: " + a["reason"]
