@@ -1,6 +1,7 @@
 """make spatch on a real legacy tree named by GUP_KERNEL_TREE (DESIGN.md 6)."""
 import json
 import os
+import re
 import subprocess
 
 import pytest
@@ -32,12 +33,13 @@ def test_converts_every_caller(tmp_path):
     assert out.returncode == 0, out.stderr
     run = json.loads((tmp_path / "rep" / "tree" / "conversion.json").read_text())
     assert not [r for r in run["sites"] if r.get("disagreement")]
-    # Where the fast callers are converted (before later core patches may
-    # pass flag variables), no longterm call is left and every fast call
-    # passes a gup_flags value.
-    callers = git(clone, "log", "--format=%H", "-1", "--grep",
-                  "^treewide: pass gup_flags", "gup-unify").strip()
-    assert callers
+    # Where the last caller commit is (before later core patches may pass
+    # flag variables), no longterm call is left and every fast call passes a
+    # gup_flags value.
+    removal = git(clone, "log", "--format=%H", "-1", "--grep",
+                  "^mm/gup: remove get_user_pages_longterm()", "gup-unify").strip()
+    assert removal
+    callers = git(clone, "rev-parse", removal + "^").strip()
     for path in git(clone, "grep", "-l", "-w", "-e", sites.FAST, "-e", sites.LONGTERM,
                     callers, "--", "*.c", "*.h", ":!tools").split():
         path = path.split(":", 1)[1]
@@ -67,3 +69,95 @@ def test_converts_every_caller(tmp_path):
                            capture_output=True, text=True, env=env)
     assert again.returncode == 0, again.stderr
     assert "nothing to do" in again.stderr
+
+
+@pytest.fixture(scope="module")
+def series_run(tmp_path_factory):
+    """make series on a clone of the legacy tree, once for the tests below."""
+    tmp = tmp_path_factory.mktemp("series")
+    clone = tmp / "tree"
+    git(tmp, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp / "s"))
+    out = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+                          "series", str(clone), "--output", str(tmp / "out"),
+                          "--reports", str(tmp / "rep")], capture_output=True, text=True,
+                         env=env)
+    assert out.returncode == 0, out.stderr
+    summary = json.loads((tmp / "rep" / "tree" / "series.json").read_text())
+    conversion = json.loads((tmp / "rep" / "tree" / "conversion.json").read_text())
+    return clone, tmp / "out", summary, conversion
+
+
+def _patches(out, part):
+    return [out / part["directory"] / p["file"] for p in part["patches"]]
+
+
+def test_series_cover_every_converted_file_once_and_give_the_atomic_tree(series_run, tmp_path):
+    clone, out, summary, conversion = series_run
+    callers = [p for p in summary["series"] if p["kind"] == "callers"]
+    seen = {}
+    for part in callers:
+        for patch in part["patches"]:
+            for path in patch["paths"]:
+                assert seen.setdefault(path, part["directory"]) == part["directory"], path
+    assert set(seen) == {r["file"] for r in conversion["sites"] if r["outcome"] == "converted"}
+    apply = tmp_path / "apply"
+    git(tmp_path, "clone", "-q", "--shared", str(clone), str(apply))
+    git(apply, "checkout", "-q", "--detach", summary["base_commit"])
+    for part in summary["series"]:
+        subprocess.run(["git", "-C", str(apply), "-c", "user.name=A", "-c",
+                        "user.email=a@example.org", "am", "-q"] +
+                       [str(p) for p in _patches(out, part)], check=True)
+    tree = git(apply, "rev-parse", "HEAD^{tree}")
+    assert tree == git(clone, "rev-parse", summary["tip"] + "^{tree}")
+    git(apply, "checkout", "-q", "--detach", summary["base_commit"])
+    subprocess.run(["git", "-C", str(apply), "apply", "--index",
+                    str(out / summary["atomic"]["file"])], check=True)
+    assert git(apply, "write-tree") == tree
+
+
+def test_series_patches_stay_in_their_entry_and_go_to_get_maintainer(series_run):
+    from gupunify import maintainers, series
+    clone, out, summary, _ = series_run
+    owners = maintainers.Maintainers((clone / "MAINTAINERS").read_text(errors="replace"),
+                                     git(clone, "ls-tree", "-r", "-d", "--name-only",
+                                         summary["base_commit"]).split())
+    flags = ["--nogit", "--nogit-fallback", "--nogit-chief-penguins", "--norolestats"]
+    for part in summary["series"]:
+        for patch_file, patch in zip(_patches(out, part), part["patches"]):
+            text = patch_file.read_text()
+            if part["kind"] == "callers":
+                entry = series.SECTION.search(" ".join(text.split())).group(1)
+                for path in patch["paths"]:
+                    found = [s.name for s in owners.owners(path)]
+                    if entry.startswith("no entry for "):
+                        assert not found and path.startswith(entry[len("no entry for "):])
+                    else:
+                        assert entry in found, (patch_file, path)
+
+            # Ask about the patch as format-patch wrote it: get_maintainer.pl
+            # matches K: keywords in the headers too, so our own To/Cc would
+            # feed back (bpf@vger.kernel.org matches BPF's "K: bpf").
+            head, _, body = text.partition("\n\n")
+            bare = patch_file.with_suffix(".bare")
+            bare.write_text(re.sub(r"^(To|Cc): .*(\n[ \t].*)*\n", "", head + "\n", flags=re.M)
+                            + "\n" + body)
+
+            def ask(extra):
+                return subprocess.run(["perl", "scripts/get_maintainer.pl"] + flags + extra +
+                                      [str(bare)], cwd=clone, capture_output=True,
+                                      text=True, check=True).stdout.split("\n")
+            to = [a for a in ask(["--nol"]) if a]
+            cc = [a for a in ask(["--nom"]) if a and a not in to]
+            bare.unlink()
+            # A patch with no maintainer (v5.0 mm/ has none) goes To its lists.
+            assert (patch["to"], patch["cc"]) == ((to, cc) if to else (cc, [])), patch_file
+
+
+def test_series_patches_pass_checkpatch(series_run):
+    clone, out, summary, _ = series_run
+    files = [str(p) for part in summary["series"] for p in _patches(out, part)]
+    files.append(str(out / summary["atomic"]["file"]))
+    result = subprocess.run(["perl", "scripts/checkpatch.pl", "--no-tree", "-q"] + files,
+                            cwd=clone, capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout[-3000:]

@@ -384,7 +384,7 @@ def owners_at(repo, commit):
 
 def _owner_name(owners, path):
     found = owners.owners(path)
-    return found[0].name if found else "no MAINTAINERS entry (%s)" % os.path.dirname(path)
+    return found[0].name if found else "no entry for %s" % os.path.dirname(path)
 
 
 def _caller_message(api, group, records):

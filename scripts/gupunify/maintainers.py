@@ -181,20 +181,23 @@ class Recipients:
     """To and Cc for patches against one commit of a repository.
 
     The tree's own get_maintainer.pl answers when the commit has it and perl
-    runs; it works in a directory of its own (MAINTAINERS, the script and the
-    top-level names it looks for) so no worktree ever holds stub files.
+    runs; it works in a directory of its own (MAINTAINERS, .mailmap, the
+    script, the tree's directories and the top-level names it looks for) so
+    no worktree ever holds stub files.
     Otherwise the MAINTAINERS parser above answers, and says so.
     """
 
     def __init__(self, repo, commit, workdir):
         text = git(repo, "show", "%s:MAINTAINERS" % commit)
-        self.maintainers = Maintainers(
-            text, git(repo, "ls-tree", "-r", "-d", "--name-only", commit).split())
+        directories = git(repo, "ls-tree", "-r", "-d", "--name-only", commit).split()
+        self.maintainers = Maintainers(text, directories)
         script = git(repo, "show", "%s:%s" % (commit, GET_MAINTAINER), check=False)
         self.root = None
         if script and shutil.which("perl"):
             self.root = os.path.join(workdir, "get_maintainer")
-            for name in TOP_LEVEL_DIRS:
+            # An F: pattern without a trailing slash is a directory pattern
+            # only if get_maintainer.pl sees that directory: give it them all.
+            for name in set(TOP_LEVEL_DIRS) | set(directories):
                 os.makedirs(os.path.join(self.root, name), exist_ok=True)
             for name in TOP_LEVEL_FILES:
                 open(os.path.join(self.root, name), "w").close()

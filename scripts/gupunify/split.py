@@ -23,7 +23,7 @@ class Group:
     def name(self):
         if self.section:
             return self.section.name
-        return "no MAINTAINERS entry (%s)" % self.directory
+        return "no entry for %s" % self.directory
 
     @property
     def prefix(self):
