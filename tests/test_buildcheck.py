@@ -286,12 +286,12 @@ def git_ready(path):
         capture_output=True).returncode == 0
 
 
-def make_branch(repo, name, edits):
-    """A branch of commits on repo's HEAD, one per (subject, path, old, new), by plumbing."""
+def make_branch(repo, name, edits, start="HEAD"):
+    """A branch of commits on start, one per (subject, path, old, new), by plumbing."""
     env = dict(os.environ, GIT_INDEX_FILE=os.path.join(repo, ".git", "buildcheck-test-index"),
                GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@l", GIT_COMMITTER_NAME="t",
                GIT_COMMITTER_EMAIL="t@l")
-    parent = git(repo, "rev-parse", "HEAD").strip()
+    parent = git(repo, "rev-parse", start).strip()
     for subject, path, old, new in edits:
         text = git(repo, "show", "%s:%s" % (parent, path))
         assert old in text, (path, old)
@@ -389,15 +389,27 @@ def test_61_sparse_finds_what_gcc_does_not(tree61, tmp_path):
 
 @pytest.mark.skipif(not LEGACY, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree "
                                        "(v5.0 git checkout, DESIGN.md 6) to check")
-def test_legacy_series_builds_on_x86_64(tmp_path):
+def test_legacy_series_builds_on_x86_64_and_a_typo_is_caught(tmp_path):
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(LEGACY), str(clone))
+    env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "scratch"))
     cli = ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify")]
     spatch = subprocess.run(cli + ["spatch", str(clone), "--reports", str(tmp_path / "c")],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, env=env)
     assert spatch.returncode == 0, spatch.stderr
-    out = subprocess.run(cli + ["check", str(clone), "--arches", "x86_64",
-                                "--reports", str(tmp_path)], capture_output=True, text=True)
+    check = cli + ["check", str(clone), "--arches", "x86_64", "--reports", str(tmp_path)]
+    out = subprocess.run(check, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     result = json.loads((tmp_path / "tree" / "buildcheck.json").read_text())
     assert all(s["result"] == "passed" for s in result["steps"])
+    # A core patch with a typo on top of the series is named with the compiler's message.
+    make_branch(str(clone), "typo", [("mm/util: typo", "mm/util.c", "pages, gup_flags);",
+                                      "pages, gup_flag);")], start="gup-unify")
+    out = subprocess.run(check + ["--branch", "typo"], capture_output=True, text=True, env=env)
+    assert out.returncode == 1, out.stdout + out.stderr
+    result = json.loads((tmp_path / "tree" / "buildcheck.json").read_text())
+    last = result["steps"][-1]
+    (util,) = [o for o in last["cells"]["x86_64"]["objects"] if o["object"] == "mm/util.o"]
+    assert util["result"] == "failed"
+    assert util["error"].startswith("mm/util.c: error: 'gup_flag' undeclared")
+
