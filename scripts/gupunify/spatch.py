@@ -5,7 +5,7 @@ import re
 import signal
 import shutil
 
-from .util import die, run
+from .util import die, progress, run
 
 COCCI_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cocci")
 COCCI_DIR = os.path.normpath(COCCI_DIR)
@@ -79,9 +79,12 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
         return results
     with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_ignore_sigint) as pool:
         futures = [pool.submit(_one, cocci, root, f, builtins, mode, in_place) for f in files]
-        for fut in concurrent.futures.as_completed(futures):
+        step = max(10, len(files) // 10)
+        for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             relpath, rc, out, err = fut.result()
             results[relpath] = (rc, out, err)
+            if done % step == 0 or done == len(files):
+                progress("%s: %d/%d files" % (os.path.basename(cocci), done, len(files)))
     return results
 
 
