@@ -333,13 +333,16 @@ def run_check(tree, branch, reports, *options):
 def test_61_small_change_builds_clean(tree61, tmp_path):
     make_branch(tree61, "buildcheck-test-clean", [CLEAN])
     head = git(tree61, "rev-parse", "HEAD").strip()
-    out = run_check(tree61, "buildcheck-test-clean", tmp_path)
+    out = run_check(tree61, "buildcheck-test-clean", tmp_path, "--checkpatch")
     assert out.returncode == 0, out.stderr + out.stdout
     result = json.loads((tmp_path / "linux-source-6.1" / "buildcheck.json").read_text())
     (step,) = result["steps"]
     assert step["result"] == "passed"
     assert step["cells"]["x86_64"]["objects"] == [{"object": "mm/gup.o", "result": "passed"}]
     assert result["arches"]["x86_64"]["config"] == "defconfig"
+    # checkpatch is reported, not a failure: the test commit has no Signed-off-by.
+    assert step["checkpatch"]["errors"] == 1
+    assert any("MISSING_SIGN_OFF" in m for m in step["checkpatch"]["messages"])
     # The user's checkout is where it was, with nothing new in it.
     assert git(tree61, "rev-parse", "HEAD").strip() == head
     assert git(tree61, "status", "--porcelain", "--untracked-files=all") == ""

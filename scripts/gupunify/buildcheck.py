@@ -429,7 +429,7 @@ def resolve_steps(repo, branch, base):
     return base, commits
 
 
-def checkpatch(src, repo, commit):
+def run_checkpatch(src, repo, commit):
     """scripts/checkpatch.pl on one commit: (errors, warnings, first lines)."""
     patch = git(repo, "format-patch", "-1", "--stdout", commit)
     _, out, _ = run(["perl", os.path.join(src, "scripts", "checkpatch.pl"), "--no-tree",
@@ -441,7 +441,7 @@ def checkpatch(src, repo, commit):
 
 
 def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
-          checkpatch_too=False, reports_dir=None, jobs=None, configs=None):
+          checkpatch=False, reports_dir=None, jobs=None, configs=None):
     """Build-check every step of BASE..BRANCH; writes the report, returns the exit status.
 
     configs maps a check arch to the config target to use instead of its
@@ -516,8 +516,8 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
             checkout(repo, src, step["commit"])
             step["cells"] = run_step(step, placement, builds, last)
             step["seconds"] = round(time.monotonic() - step_start, 1)
-            if checkpatch_too:
-                step["checkpatch"] = checkpatch(src, repo, step["commit"])
+            if checkpatch:
+                step["checkpatch"] = run_checkpatch(src, repo, step["commit"])
             step["result"] = "failed" if any(c["result"] == "failed"
                                              for c in step["cells"].values()) else "passed"
             failed += step["result"] == "failed"
