@@ -1,5 +1,6 @@
 import os
 import shutil
+import subprocess
 import sys
 
 import pytest
@@ -12,3 +13,33 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 def need_spatch():
     if not shutil.which("spatch"):
         pytest.fail("spatch is not installed: run make deps")
+
+
+SAMPLE = os.path.join(ROOT, "sample", "linux")
+CLI = os.path.join(ROOT, "scripts", "gup-unify")
+
+
+def git(repo, *args):
+    return subprocess.run(["git", "-C", str(repo)] + list(args), check=True,
+                          capture_output=True, text=True).stdout
+
+
+def gup_unify(*args, scratch, env=None):
+    """Run the CLI as a user would, with its scratch area in scratch."""
+    full = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
+    full.update(env or {})
+    return subprocess.run(["/usr/bin/python3", CLI] + list(args), capture_output=True,
+                          text=True, env=full)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """The sample tree as a user's git checkout, on branch master, with an identity."""
+    repo = tmp_path / "linux"
+    shutil.copytree(SAMPLE, repo)
+    git(repo, "init", "-q", "-b", "master")
+    git(repo, "add", "-A")
+    git(repo, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "base")
+    git(repo, "config", "user.name", "Pat Sender")
+    git(repo, "config", "user.email", "pat@example.org")
+    return repo

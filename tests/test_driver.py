@@ -1,36 +1,10 @@
 """make spatch on the bundled sample tree: branch, report, refusals, idempotence."""
 import json
-import os
 import shutil
 import subprocess
 
 import pytest
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SAMPLE = os.path.join(ROOT, "sample", "linux")
-CLI = os.path.join(ROOT, "scripts", "gup-unify")
-
-
-def git(repo, *args):
-    return subprocess.run(["git", "-C", str(repo)] + list(args), check=True,
-                          capture_output=True, text=True).stdout
-
-
-def gup_unify(*args, scratch):
-    env = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
-    return subprocess.run(["/usr/bin/python3", CLI] + list(args), capture_output=True,
-                          text=True, env=env)
-
-
-@pytest.fixture
-def tree(tmp_path):
-    """The sample tree as a user's git checkout, on branch master."""
-    repo = tmp_path / "linux"
-    shutil.copytree(SAMPLE, repo)
-    git(repo, "init", "-q", "-b", "master")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "base")
-    return repo
+from conftest import SAMPLE, git, gup_unify
 
 
 def test_converts_on_new_branch_and_leaves_user_alone(tree, tmp_path, need_spatch):

@@ -8,38 +8,12 @@ import subprocess
 import time
 
 import pytest
+from conftest import CLI, git, gup_unify
 
 from gupunify import maintainers, series
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SAMPLE = os.path.join(ROOT, "sample", "linux")
-CLI = os.path.join(ROOT, "scripts", "gup-unify")
 ORDER = ["01-infiniband-tiny", "02-infiniband-toy", "03-lib-iov_iter", "04-media-toy",
          "05-mm-gup_benchmark", "06-net-toy", "07-x86-kvm"]
-
-
-def git(repo, *args):
-    return subprocess.run(["git", "-C", str(repo)] + list(args), check=True,
-                          capture_output=True, text=True).stdout
-
-
-def gup_unify(*args, scratch, env=None):
-    full = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
-    full.update(env or {})
-    return subprocess.run(["/usr/bin/python3", CLI] + list(args), capture_output=True,
-                          text=True, env=full)
-
-
-@pytest.fixture
-def tree(tmp_path):
-    repo = tmp_path / "linux"
-    shutil.copytree(SAMPLE, repo)
-    git(repo, "init", "-q", "-b", "master")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "base")
-    git(repo, "config", "user.name", "Pat Sender")
-    git(repo, "config", "user.email", "pat@example.org")
-    return repo
 
 
 @pytest.fixture

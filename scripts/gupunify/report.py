@@ -96,13 +96,18 @@ def _per_group(records):
     return out
 
 
-def write(run, reports_dir, name):
-    """Write conversion.md and conversion.json under reports_dir/name, atomically."""
+def write_pair(data, text, reports_dir, name, stem):
+    """Write stem.json (data) and stem.md (text) under reports_dir/name, atomically."""
     where = os.path.join(reports_dir or REPORTS_DIR, name)
-    write_atomic(os.path.join(where, "conversion.json"),
-                 json.dumps(run, indent=1, sort_keys=True) + "\n")
-    write_atomic(os.path.join(where, "conversion.md"), markdown(run))
+    write_atomic(os.path.join(where, stem + ".json"),
+                 json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_atomic(os.path.join(where, stem + ".md"), text)
     return where
+
+
+def write(run, reports_dir, name):
+    """The conversion report: conversion.md and conversion.json."""
+    return write_pair(run, markdown(run), reports_dir, name, "conversion")
 
 
 def print_summary(run):
@@ -135,9 +140,5 @@ def series_markdown(summary):
 
 
 def write_series(summary, reports_dir, name):
-    """Write series.md and series.json under reports_dir/name, atomically."""
-    where = os.path.join(reports_dir or REPORTS_DIR, name)
-    write_atomic(os.path.join(where, "series.json"),
-                 json.dumps(summary, indent=1, sort_keys=True) + "\n")
-    write_atomic(os.path.join(where, "series.md"), series_markdown(summary))
-    return where
+    """The series report: series.md and series.json."""
+    return write_pair(summary, series_markdown(summary), reports_dir, name, "series")
