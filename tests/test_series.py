@@ -126,6 +126,11 @@ def test_report_has_the_series_and_per_subsystem_counts(written):
     summary = json.loads((rep / "linux" / "series.json").read_text())
     assert [s["directory"] for s in summary["series"]] == ORDER
     assert summary["recipients_from"].startswith("the MAINTAINERS parser")
+    counted = json.loads((rep / "linux" / "conversion.json").read_text())["counts_per_group"]
+    # umem.c: longterm(gup_flags) is a "simple" operand; writable a variable.
+    assert counted["INFINIBAND TOY DRIVER"] == {"simple": {"converted": 1},
+                                                "variable": {"converted": 1},
+                                                "foll_write_as_write": {"unchanged": 1}}
     md = (rep / "linux" / "conversion.md").read_text()
     table = md.split("## Per subsystem")[1].split("\n## ")[0]
     assert "| INFINIBAND TOY DRIVER | 2 | 1 | 0 | 2 |" in table

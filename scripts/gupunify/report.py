@@ -10,11 +10,11 @@ REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__fi
                                             "..", "..", "reports"))
 
 
-def counts(records):
-    """{api: {idiom-or-reason: {outcome: n}}}"""
+def counts(records, by="api"):
+    """{api (or group): {idiom-or-reason: {outcome: n}}}"""
     table = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
     for r in records:
-        table[r["api"]][r["idiom"] or r["kind"]][r["outcome"]] += 1
+        table[r.get(by) or "-"][r["idiom"] or r["kind"]][r["outcome"]] += 1
     return table
 
 
@@ -106,8 +106,9 @@ def write_pair(data, text, reports_dir, name, stem):
 
 
 def write(run, reports_dir, name):
-    """The conversion report: conversion.md and conversion.json."""
-    return write_pair(run, markdown(run), reports_dir, name, "conversion")
+    """The conversion report: conversion.md and conversion.json (with the counts per group)."""
+    data = dict(run, counts_per_group=counts(run["sites"], by="group"))
+    return write_pair(data, markdown(run), reports_dir, name, "conversion")
 
 
 def print_summary(run):
