@@ -27,11 +27,12 @@ spatch: deps
 
 # Per-subsystem patch series (series/<tree>/ or OUT=<dir>) and one atomic
 # patch from BRANCH, converting KERNEL first when BRANCH is absent;
-# DRY_RUN=1 prints the plan and writes nothing; MIN_SITES=<n> (default 2).
+# DRY_RUN=1 prints the plan and writes nothing; MIN_SITES=<n> (default 2);
+# CHECK=1 then build-checks every step as make check does.
 series: deps
 	$(CLI) series $(KERNEL) --branch $(BRANCH) $(if $(OUT),--output $(OUT)) \
 		$(if $(REPORTS),--reports $(REPORTS)) $(if $(DRY_RUN),--dry-run) \
-		$(if $(MIN_SITES),--min-sites $(MIN_SITES))
+		$(if $(MIN_SITES),--min-sites $(MIN_SITES)) $(if $(CHECK),--check)
 
 # Report callers of the old API in KERNEL (only lines added since SINCE=<rev>);
 # FORMAT=gcc|json|sarif. Exit status 1 when something is found.

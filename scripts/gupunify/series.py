@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import textwrap
 
-from . import convert, report
+from . import buildcheck, convert, report
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
@@ -298,8 +298,12 @@ def print_plan(parts, atomic, source):
 
 
 def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=False,
-                allow_dirty=False, min_sites=None):
-    """The `series` job: returns 0, having written the series (or only printed the plan)."""
+                allow_dirty=False, min_sites=None, check=False):
+    """The `series` job: write the series (or only print the plan); return the exit status.
+
+    With check, every step of the branch is then build-checked (make check),
+    and the status is the checker's.
+    """
     watch = Stopwatch()
     tree = KernelTree(kernel)
     repo = repository_for(tree)
@@ -345,7 +349,8 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
         if _same_dir(scratch, out):
             progress("%s is up to date: nothing new" % out)
             print_plan(parts, atomic, recipients.source)
-            return 0
+            return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
+                if check else 0
         _replace_dir(scratch, out)
         scratch = None
     finally:
@@ -364,4 +369,6 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     progress("series: %s (apply the directories in the order listed; atomic/ is the same "
              "change as one commit)" % out)
     progress("report: %s" % where)
+    if check:
+        return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir)
     return 0
