@@ -184,7 +184,7 @@ class ArchBuild:
 
     def __init__(self, name, src, workdir, version, jobs, sparse, config_target=None):
         self.name = name
-        self.make_arch, self.prefix, default, self.arch_dir = affected.ARCHES[name]
+        self.make_arch, self.prefix, default, _ = affected.ARCHES[name]
         self.config_target = config_target or default
         self.src = src
         self.version = version
@@ -207,7 +207,7 @@ class ArchBuild:
     def label(self):
         return "%s %s" % (self.name, self.config_target)
 
-    def make(self, *targets, check=False):
+    def make(self, *targets):
         argv = ["make", "-C", self.src, "O=" + self.objdir, "ARCH=" + self.make_arch,
                 "CROSS_COMPILE=" + self.prefix, "CC=ccache " + self.gcc,
                 "-j%d" % self.jobs]
@@ -215,7 +215,7 @@ class ArchBuild:
             argv += ["%s=%s" % kv for kv in sorted(knob.make_vars.items())]
         argv += list(targets)
         # One stream, so each -O block keeps its kbuild line and its diagnostics together.
-        return run(["sh", "-c", 'exec "$@" 2>&1', "make"] + argv, check=check,
+        return run(["sh", "-c", 'exec "$@" 2>&1', "make"] + argv, check=False,
                    env={"LC_ALL": "C", "CCACHE_MAXSIZE": os.environ.get(
                        "CCACHE_MAXSIZE", CCACHE_SIZE)})
 
@@ -313,7 +313,7 @@ class Lock:
 def checkout(repo, path, commit):
     """The check's own worktree of repo at commit, reused between runs to keep builds warm."""
     listed = git(repo, "worktree", "list", "--porcelain")
-    if os.path.isdir(path) and ("worktree %s\n" % path) in listed + "\n":
+    if os.path.isdir(path) and ("worktree %s\n" % os.path.realpath(path)) in listed + "\n":
         git(path, "checkout", "-q", "--detach", "--force", commit)
         git(path, "clean", "-fdxq")
         return
