@@ -409,6 +409,37 @@ static void dax_fast_pins_without_longterm(struct result *r)
 	munmap(p, NR_PAGES * page_size);
 }
 
+/* Control: without FOLL_LONGTERM, get_user_pages() pins the DAX file's pages. */
+static void dax_slow_pins_without_longterm(struct result *r)
+{
+	char *p;
+	long n;
+
+	NEED_BENCH(r);
+	NEED_DAX(r);
+	p = map_dax();
+	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
+	n = bench_pinned(GUP_BENCHMARK, p, 1);
+	note("gup_benchmark get_user_pages write on DAX pinned %ld/%d", n, NR_PAGES);
+	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+	munmap(p, NR_PAGES * page_size);
+}
+
+/*
+ * Whether a long-term refusal other than -EOPNOTSUPP is the kernel failing
+ * to pin these DAX pages at all: true when plain get_user_pages() fails
+ * the same way, which then says nothing about FOLL_LONGTERM.
+ */
+static int dax_unpinnable(char *p, int ret)
+{
+	struct gut_req req;
+	int plain = module_gup(GUT_SLOW, p, GUT_WRITE, 0, &req);
+
+	note("get_user_pages(%#x) without FOLL_LONGTERM returned %d (%s)",
+	     req.gup_flags, plain, errname(plain));
+	return plain == ret;
+}
+
 /* FOLL_LONGTERM through get_user_pages() is refused for a DAX file. */
 static void longterm_gup_dax_refused(struct result *r)
 {
@@ -430,6 +461,12 @@ static void longterm_gup_dax_refused(struct result *r)
 		note("%s returned %d (%s)", req.api & GUT_API_GUP_FLAGS ?
 		     "get_user_pages(FOLL_LONGTERM)" :
 		     "get_user_pages_longterm()", ret, errname(ret));
+		if (ret != -EOPNOTSUPP && dax_unpinnable(p, ret)) {
+			munmap(p, NR_PAGES * page_size);
+			set_result(r, SKIP, "get_user_pages() cannot pin these DAX "
+				   "pages at all (%s)", errname(ret));
+			return;
+		}
 		FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP",
 			ret);
 	}
@@ -459,8 +496,8 @@ static void longterm_fast_dax_refused(struct result *r)
 		return;
 	}
 	n = bench_pinned(GUP_FAST_LONGTERM_BENCHMARK, p, 1);
-	munmap(p, NR_PAGES * page_size);
 	if (n == -EINVAL) {
+		munmap(p, NR_PAGES * page_size);
 		set_result(r, SKIP, "gup_benchmark has no "
 			   "GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)");
 		return;
@@ -470,9 +507,16 @@ static void longterm_fast_dax_refused(struct result *r)
 	if (module_fd >= 0) {
 		note("get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned %d (%s)",
 		     ret, errname(ret));
+		if (ret != -EOPNOTSUPP && dax_unpinnable(p, ret)) {
+			munmap(p, NR_PAGES * page_size);
+			set_result(r, SKIP, "its slow path cannot pin these DAX "
+				   "pages at all (%s)", errname(ret));
+			return;
+		}
 		FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP",
 			ret);
 	}
+	munmap(p, NR_PAGES * page_size);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -542,6 +586,7 @@ static const struct {
 	TEST(longterm_gup_anon_pins),
 	TEST(longterm_fast_anon_pins),
 	TEST(dax_fast_pins_without_longterm),
+	TEST(dax_slow_pins_without_longterm),
 	TEST(longterm_gup_dax_refused),
 	TEST(longterm_fast_dax_refused),
 	TEST(gup_benchmark_timings),

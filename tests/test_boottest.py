@@ -39,7 +39,7 @@ def result(kernels):
 
 def test_tap_base_log_passes_with_the_new_features_skipped():
     tap = boottest.parse_tap(fixture("base.tap"))
-    assert tap["plan"] == 11 and tap["version"] == 13 and tap["problems"] == []
+    assert tap["plan"] == 12 and tap["version"] == 13 and tap["problems"] == []
     assert tap["complete"]
     status = {t["name"]: t["status"] for t in tap["tests"]}
     assert status["fast_write_private_pins_all"] == "pass"
@@ -55,7 +55,7 @@ def test_tap_base_log_passes_with_the_new_features_skipped():
 
 def test_tap_patched_log_passes_everything():
     tap = boottest.parse_tap(fixture("patched.tap"))
-    assert [t["status"] for t in tap["tests"]] == ["pass"] * 11
+    assert [t["status"] for t in tap["tests"]] == ["pass"] * 12
     einval = next(t for t in tap["tests"] if t["name"] == "fast_unsupported_flag_einval")
     assert any("-22 (EINVAL)" in n for n in einval["notes"])
 
@@ -81,7 +81,7 @@ def test_crashed_guest_is_a_failure():
     kernel = recorded("patched")
     kernel["tap"] = boottest.parse_tap("\n".join(lines[:cut + 1]))
     kernel["console"] = boottest.scan_console(fixture("crash.console"))
-    assert kernel["tap"]["problems"] == ["6 of 11 results: the guest stopped early"]
+    assert kernel["tap"]["problems"] == ["6 of 12 results: the guest stopped early"]
     assert not kernel["tap"]["complete"]
     problems = boottest.judge(kernel)
     assert any(p.startswith("kernel: BUG: unable to handle") for p in problems)
@@ -253,3 +253,11 @@ def test_ccache_counts_read_our_own_stats_log(tmp_path):
                    "local_storage_hit\n# c.c\npreprocessed_cache_hit\n")
     assert boottest.ccache_counts(str(log)) == (2, 1)
     assert boottest.ccache_counts(str(tmp_path / "none.log")) == (0, 0)
+
+
+def test_no_usable_kvm_means_tcg(monkeypatch):
+    def refuse(path, flags):
+        raise PermissionError(13, "Permission denied", path)
+    monkeypatch.setattr(boottest.os, "open", refuse)
+    accel, why = boottest.accelerator()
+    assert accel == "tcg" and why == "/dev/kvm not usable (Permission denied): TCG, slower"

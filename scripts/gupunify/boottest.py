@@ -402,8 +402,11 @@ def build_kernel(src, build, log, clean):
     stats_log = os.path.join(build, "ccache-stats.log")
     if os.path.exists(stats_log):
         os.unlink(stats_log)
-    rc, out, err = run(make_args(build) + ["bzImage"], cwd=src, check=False,
-                       env={"CCACHE_STATSLOG": stats_log})
+    # Paths relative to the scratch dir: base and patched (../src from each
+    # build dir) then share every object the series does not change.
+    env = {"CCACHE_STATSLOG": stats_log,
+           "CCACHE_BASEDIR": os.path.join(scratch_dir(), "boottest")}
+    rc, out, err = run(make_args(build) + ["bzImage"], cwd=src, check=False, env=env)
     log.write(out + err)
     timings["kernel_s"] = round(time.monotonic() - start, 1)
     if rc:
@@ -415,7 +418,7 @@ def build_kernel(src, build, log, clean):
     start = time.monotonic()
     rc, out, err = run(["make", "-C", build, "ARCH=x86_64", "CROSS_COMPILE=",
                         "CC=" + compiler(), "M=" + moddir, "modules"], check=False,
-                       env={"CCACHE_STATSLOG": stats_log})
+                       env=env)
     log.write(out + err)
     timings["module_s"] = round(time.monotonic() - start, 1)
     if rc:
