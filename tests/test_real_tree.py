@@ -146,6 +146,7 @@ def test_series_patches_stay_in_their_entry_and_go_to_get_maintainer(series_run)
             def ask(extra):
                 return subprocess.run(["perl", "scripts/get_maintainer.pl"] + flags + extra +
                                       [str(bare)], cwd=clone, capture_output=True,
+                                      env=dict(os.environ, **maintainers.STABLE_PERL),
                                       text=True, check=True).stdout.split("\n")
             to = [a for a in ask(["--nol"]) if a]
             cc = [a for a in ask(["--nom"]) if a and a not in to]

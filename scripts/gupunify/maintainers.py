@@ -17,6 +17,9 @@ GET_MAINTAINER = "scripts/get_maintainer.pl"
 # b4's choice (DESIGN.md 7): To is everyone responsible, Cc the lists.
 GET_MAINTAINER_FLAGS = ["--nogit", "--nogit-fallback", "--nogit-chief-penguins",
                         "--norolestats"]
+# get_maintainer.pl orders equally deep sections by Perl's hash order, which
+# is random per process: a fixed seed makes a second run write the same To.
+STABLE_PERL = {"PERL_HASH_SEED": "0", "PERL_PERTURB_KEYS": "0"}
 # What --nogit-chief-penguins leaves out: THE REST's maintainer.
 CHIEF_PENGUINS = ("torvalds@linux-foundation.org",)
 # What get_maintainer.pl wants to see before it calls a directory a kernel tree.
@@ -221,7 +224,7 @@ class Recipients:
 
         def ask(extra):
             _, out, _ = run(["perl", GET_MAINTAINER] + GET_MAINTAINER_FLAGS + extra +
-                            [os.path.abspath(patch_file)], cwd=self.root)
+                            [os.path.abspath(patch_file)], cwd=self.root, env=STABLE_PERL)
             return [line.strip() for line in out.splitlines() if line.strip()]
         to = ask(["--nol"])
         return to, [a for a in ask(["--nom"]) if a not in to]
