@@ -88,6 +88,19 @@ def series_run(tmp_path_factory):
     return clone, tmp / "out", summary, conversion
 
 
+def test_series_second_run_is_a_no_op(series_run):
+    clone, out, summary, _ = series_run
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    again = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+                            "series", str(clone), "--output", str(out),
+                            "--reports", str(out.parent / "rep")],
+                           capture_output=True, text=True,
+                           env=dict(os.environ, GUP_UNIFY_SCRATCH=str(out.parent / "s")))
+    assert again.returncode == 0, again.stderr
+    assert "up to date: nothing new" in again.stderr
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
+
+
 def _patches(out, part):
     return [out / part["directory"] / p["file"] for p in part["patches"]]
 
