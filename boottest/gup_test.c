@@ -207,16 +207,21 @@ static int dir_is_dax(const char *dir)
 	return found;
 }
 
-/* A shared writable mapping of a file on the DAX filesystem, faulted in. */
+/*
+ * A shared writable mapping of a new file on the DAX filesystem, faulted
+ * in: a new file each time, so that no case sees pages an earlier one
+ * pinned.
+ */
 static char *map_dax(void)
 {
 	size_t size = NR_PAGES * page_size;
+	static int files;
 	char path[512];
 	char *p;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/gup_test.dax", dax_dir);
-	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	snprintf(path, sizeof(path), "%s/gup_test.%d.dax", dax_dir, files++);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0)
 		return NULL;
 	if (ftruncate(fd, size)) {
@@ -426,51 +431,29 @@ static void dax_slow_pins_without_longterm(struct result *r)
 }
 
 /*
- * Whether a long-term refusal other than -EOPNOTSUPP is the kernel failing
- * to pin these DAX pages at all: true when plain get_user_pages() fails
- * the same way, which then says nothing about FOLL_LONGTERM.
+ * The DAX refusals go through the module only: after a refused call,
+ * gup_benchmark puts the pages of its array that the kernel had already
+ * released, taking the first DAX page's refcount to 0 (v5.1.15's
+ * try_get_page() then refuses that page to every later GUP call).
  */
-static int dax_unpinnable(char *p, int ret)
-{
-	struct gut_req req;
-	int plain = module_gup(GUT_SLOW, p, GUT_WRITE, 0, &req);
-
-	note("get_user_pages(%#x) without FOLL_LONGTERM returned %d (%s)",
-	     req.gup_flags, plain, errname(plain));
-	return plain == ret;
-}
 
 /* FOLL_LONGTERM through get_user_pages() is refused for a DAX file. */
 static void longterm_gup_dax_refused(struct result *r)
 {
 	struct gut_req req;
 	char *p;
-	long n;
 	int ret;
 
-	NEED_BENCH(r);
+	NEED_MODULE(r);
 	NEED_DAX(r);
 	p = map_dax();
 	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
-	n = bench_pinned(GUP_LONGTERM_BENCHMARK, p, 1);
-	note("gup_benchmark longterm (get_user_pages) on DAX pinned %ld/%d",
-	     n, NR_PAGES);
-	FAIL_IF(r, n != 0, "pinned %ld DAX pages long term", n);
-	if (module_fd >= 0) {
-		ret = module_gup(GUT_SLOW, p, GUT_WRITE | GUT_LONGTERM, 0, &req);
-		note("%s returned %d (%s)", req.api & GUT_API_GUP_FLAGS ?
-		     "get_user_pages(FOLL_LONGTERM)" :
-		     "get_user_pages_longterm()", ret, errname(ret));
-		if (ret != -EOPNOTSUPP && dax_unpinnable(p, ret)) {
-			munmap(p, NR_PAGES * page_size);
-			set_result(r, SKIP, "get_user_pages() cannot pin these DAX "
-				   "pages at all (%s)", errname(ret));
-			return;
-		}
-		FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP",
-			ret);
-	}
+	ret = module_gup(GUT_SLOW, p, GUT_WRITE | GUT_LONGTERM, 0, &req);
+	note("%s returned %d (%s)", req.api & GUT_API_GUP_FLAGS ?
+	     "get_user_pages(FOLL_WRITE | FOLL_LONGTERM)" :
+	     "get_user_pages_longterm(FOLL_WRITE)", ret, errname(ret));
 	munmap(p, NR_PAGES * page_size);
+	FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP", ret);
 }
 
 /* FOLL_LONGTERM through get_user_pages_fast() is refused for a DAX file. */
@@ -478,16 +461,14 @@ static void longterm_fast_dax_refused(struct result *r)
 {
 	struct gut_req req;
 	char *p;
-	long n;
-	int ret = 0;
+	int ret;
 
-	NEED_BENCH(r);
+	NEED_MODULE(r);
 	NEED_DAX(r);
 	p = map_dax();
 	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
-	if (module_fd >= 0)
-		ret = module_gup(GUT_FAST, p, GUT_WRITE | GUT_LONGTERM, 0, &req);
-	if (module_fd >= 0 && !(req.api & GUT_API_LONGTERM_FAST)) {
+	ret = module_gup(GUT_FAST, p, GUT_WRITE | GUT_LONGTERM, 0, &req);
+	if (!(req.api & GUT_API_LONGTERM_FAST)) {
 		munmap(p, NR_PAGES * page_size);
 		note("get_user_pages_fast(write=%u) on the DAX pages returned %d (%s)",
 		     req.gup_flags, ret, errname(ret));
@@ -495,28 +476,10 @@ static void longterm_fast_dax_refused(struct result *r)
 			   "%d/%d DAX pages", ret, NR_PAGES);
 		return;
 	}
-	n = bench_pinned(GUP_FAST_LONGTERM_BENCHMARK, p, 1);
-	if (n == -EINVAL) {
-		munmap(p, NR_PAGES * page_size);
-		set_result(r, SKIP, "gup_benchmark has no "
-			   "GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)");
-		return;
-	}
-	note("gup_benchmark fast longterm on DAX pinned %ld/%d", n, NR_PAGES);
-	FAIL_IF(r, n != 0, "pinned %ld DAX pages long term", n);
-	if (module_fd >= 0) {
-		note("get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned %d (%s)",
-		     ret, errname(ret));
-		if (ret != -EOPNOTSUPP && dax_unpinnable(p, ret)) {
-			munmap(p, NR_PAGES * page_size);
-			set_result(r, SKIP, "its slow path cannot pin these DAX "
-				   "pages at all (%s)", errname(ret));
-			return;
-		}
-		FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP",
-			ret);
-	}
+	note("get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned %d (%s)",
+	     ret, errname(ret));
 	munmap(p, NR_PAGES * page_size);
+	FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP", ret);
 }
 
 static int cmp_u64(const void *a, const void *b)

@@ -58,6 +58,9 @@ def test_tap_patched_log_passes_everything():
     assert [t["status"] for t in tap["tests"]] == ["pass"] * 12
     einval = next(t for t in tap["tests"] if t["name"] == "fast_unsupported_flag_einval")
     assert any("-22 (EINVAL)" in n for n in einval["notes"])
+    for name in ("longterm_gup_dax_refused", "longterm_fast_dax_refused"):
+        dax = next(t for t in tap["tests"] if t["name"] == name)
+        assert any("FOLL_LONGTERM) returned -95 (EOPNOTSUPP)" in n for n in dax["notes"])
 
 
 def test_tap_not_ok_is_a_problem():
