@@ -476,7 +476,7 @@ def boot(bzimage, initrd, guest_dir, accel, timeout):
             texts.append(f.read())
     record = {"accel": accel, "wall_s": wall, "timeout_s": timeout,
               "timed_out": status == "timeout", "qemu_status": status,
-              "qemu_output": messages[-2000:], "console_log": console_log, "tap_log": tap_log}
+              "qemu_output": messages[:2000], "console_log": console_log, "tap_log": tap_log}
     if status not in (0, "timeout", "kvm-error"):
         die("QEMU failed (exit %s): %s" % (status, (messages.splitlines() or ["?"])[-1]))
     return record, texts[0], texts[1]
@@ -521,8 +521,8 @@ def kvm_failure(record, tap_text):
     if record["accel"] != "kvm" or parse_tap(tap_text)["plan"] is not None:
         return None
     if record["qemu_status"] == "kvm-error":
-        return "QEMU: " + next(line.strip() for line in record["qemu_output"].splitlines()
-                               if "KVM internal error" in line)
+        return "QEMU: " + next((line.strip() for line in record["qemu_output"].splitlines()
+                                if "KVM internal error" in line), "KVM internal error")
     if record["timed_out"]:
         return "no TAP output within %d s" % record["timeout_s"]
     return None
