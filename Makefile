@@ -47,9 +47,11 @@ bench: deps
 	$(PYTHON) scripts/bench
 
 # Build KERNEL at its base and on BRANCH, boot both under QEMU and run the GUP
-# tests of boottest/ in them; report in reports/<tree>/boottest.md.
+# tests of boottest/ in them (BOOTS=N boots each for the timings, default 3);
+# report in reports/<tree>/boottest.md.
 boottest: deps-boottest
-	$(CLI) boottest $(KERNEL) --branch $(BRANCH) $(if $(REPORTS),--reports $(REPORTS))
+	$(CLI) boottest $(KERNEL) --branch $(BRANCH) $(if $(REPORTS),--reports $(REPORTS)) \
+		$(if $(BOOTS),--boots $(BOOTS))
 
 # Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,

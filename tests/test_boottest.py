@@ -264,3 +264,35 @@ def test_no_usable_kvm_means_tcg(monkeypatch):
     monkeypatch.setattr(boottest.os, "open", refuse)
     accel, why = boottest.accelerator()
     assert accel == "tcg" and why == "/dev/kvm not usable (Permission denied): TCG, slower"
+
+
+def test_timings_of_several_boots_merge_to_least_minimum_and_median():
+    boots = [{"fast_get_min_usec": 1200, "fast_get_usec": 1300, "size_mib": 128},
+             {"fast_get_min_usec": 1150, "fast_get_usec": 1500, "size_mib": 128},
+             {"fast_get_min_usec": 1250, "fast_get_usec": 1250, "size_mib": 128}]
+    assert boottest.merge_timings(boots) == {
+        "boots": 3, "fast_get_min_usec": 1150, "fast_get_usec": 1300, "size_mib": 128}
+
+
+def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
+    order = []
+
+    def fake_boot(bzimage, initrd, guest, accel, timeout):
+        order.append(bzimage)
+        text = fixture(bzimage + ".tap")
+        if bzimage == "patched" and guest.endswith("boot-3"):
+            text = text.replace("ok 2 fast_write_pin_write_seen",
+                                "not ok 2 fast_write_pin_write_seen")
+        return {"timed_out": False}, text.replace("fast_get_min_usec=", "fast_get_min_usec=1"), ""
+    monkeypatch.setattr(boottest, "boot", fake_boot)
+    kernels = {label: recorded(label) for label in ("base", "patched")}
+    for label, k in kernels.items():
+        k["boot"].update(bzimage=label, initrd="i", tap_log=str(tmp_path / label / "tap.log"))
+    first = {label: k["tap"]["timing"]["fast_get_min_usec"] for label, k in kernels.items()}
+    boottest.timing_boots(kernels, {"accel": "tcg", "timeout": 9}, 3)
+    assert order == ["base", "patched", "base", "patched"]
+    for label, k in kernels.items():
+        assert k["tap"]["timing"]["boots"] == 3
+        assert k["tap"]["timing"]["fast_get_min_usec"] == first[label]
+    assert kernels["patched"]["tap"]["problems"] == ["boot 3: not ok 2 fast_write_pin_write_seen"]
+    assert kernels["base"]["tap"]["problems"] == []
