@@ -176,16 +176,23 @@ def test_interrupted_while_writing_leaves_nothing(tree, tmp_path, monkeypatch, n
     assert not [p for p in tmp_path.iterdir() if ".partial." in p.name]
 
 
-def test_ctrl_c_during_conversion_leaves_no_branch_or_output(tree, tmp_path, need_spatch):
+@pytest.mark.parametrize("moment", ["worktree", "spatch"])
+def test_ctrl_c_during_conversion_leaves_no_branch_or_output(tree, tmp_path, moment,
+                                                             need_spatch):
+    """Ctrl-C as the worktree is made, or while spatch runs over checked-out callers."""
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
     proc = subprocess.Popen(["/usr/bin/python3", CLI, "series", str(tree), "--output",
                              str(tmp_path / "out"), "--reports", str(tmp_path / "rep")],
                             env=env, stderr=subprocess.PIPE, text=True)
     worktrees = tmp_path / "s" / "worktrees"
+
+    def reached():
+        made = list(worktrees.iterdir()) if worktrees.exists() else []
+        return made and (moment == "worktree" or (made[0] / "drivers").exists())
     deadline = time.monotonic() + 60
-    while not (worktrees.exists() and any(worktrees.iterdir())):
-        assert proc.poll() is None and time.monotonic() < deadline, "no worktree appeared"
-        time.sleep(0.05)
+    while not reached():
+        assert proc.poll() is None and time.monotonic() < deadline, "%s not reached" % moment
+        time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err

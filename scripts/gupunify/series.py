@@ -8,6 +8,7 @@ import tempfile
 import textwrap
 
 from . import buildcheck, convert, report
+from .patches import paths_in
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
@@ -47,6 +48,7 @@ class SubSeries:
         self.commits = commits      # [(sha, subject)], oldest first
         self.directory = None
         self.patches = []           # [{file, subject, to, cc, paths}]
+        self.subject, self.to, self.cc = None, [], []     # of its cover letter
 
     @property
     def prefix(self):
@@ -96,22 +98,13 @@ def _fold(name, people):
     return "%s: %s\n" % (name, ",\n    ".join(people))
 
 
-def _with_headers(text, to, cc, subject=None, date=None):
-    """The patch text with To/Cc after Subject (and a new Subject/Date when given)."""
+def _with_headers(text, to, cc, date=None):
+    """The patch text with To/Cc after its other headers (and a new Date when given)."""
     head, sep, body = text.partition("\n\n")
-    lines = head.split("\n")
-    out, skipping = [], False
-    for line in lines:
-        if skipping and line[:1] in (" ", "\t"):
-            continue
-        skipping = False
-        if subject is not None and line.startswith("Subject: "):
-            line, skipping = "Subject: " + subject, True
-        elif date is not None and line.startswith("Date: "):
-            line = "Date: " + date
-        out.append(line)
-    return "\n".join(out) + "\n" + (_fold("To", to) + _fold("Cc", cc)).rstrip("\n") + \
-        sep + body
+    if date is not None:
+        head = re.sub(r"^Date: .*$", "Date: " + date, head, count=1, flags=re.M)
+    added = (_fold("To", to) + _fold("Cc", cc)).rstrip("\n")
+    return head + ("\n" + added if added else "") + sep + body
 
 
 def _people(to, cc):
@@ -126,10 +119,6 @@ def _union(lists):
             if p not in seen:
                 seen.append(p)
     return seen
-
-
-def _paths(text):
-    return sorted({m.group(1) for m in re.finditer(r"^diff --git a/(\S+) b/", text, re.M)})
 
 
 class Writer:
@@ -149,11 +138,11 @@ class Writer:
             path = os.path.join(where, name)
             with open(path) as f:
                 text = f.read()
-            to, cc = _people(*self.recipients.for_patch(path, _paths(text)))
+            to, cc = _people(*self.recipients.for_patch(path, paths_in(text)))
             with open(path, "w") as f:
                 f.write(_with_headers(text, to, cc))
             part.patches.append({"file": name, "subject": _subject(text), "to": to, "cc": cc,
-                                 "paths": _paths(text)})
+                                 "paths": paths_in(text)})
         self._cover(number, part, os.path.join(where, files[0]))
 
     def _cover(self, number, part, path):
@@ -239,7 +228,7 @@ class Writer:
         path = os.path.join(where, os.listdir(where)[0])
         with open(path) as f:
             text = f.read()
-        to, cc = _people(*self.recipients.for_patch(path, _paths(text)))
+        to, cc = _people(*self.recipients.for_patch(path, paths_in(text)))
         with open(path, "w") as f:
             f.write(_with_headers(text, to, cc))
         return os.path.relpath(path, self.out), to, cc

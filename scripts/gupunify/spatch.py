@@ -78,7 +78,14 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
     if not files:
         return results
     with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_ignore_sigint) as pool:
-        futures = [pool.submit(_one, cocci, root, f, builtins, mode, in_place) for f in files]
+        # Ctrl-C while the pool forks would land in a fork handler and print
+        # a traceback: hold it until the workers exist, then take it here.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            futures = [pool.submit(_one, cocci, root, f, builtins, mode, in_place)
+                       for f in files]
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         step = max(10, len(files) // 10)
         for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
             relpath, rc, out, err = fut.result()

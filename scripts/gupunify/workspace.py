@@ -78,10 +78,15 @@ class Worktree:
     def __enter__(self):
         shutil.rmtree(self.path, ignore_errors=True)
         git(self.repo, "worktree", "prune")
-        git(self.repo, "worktree", "add", "-q", "--detach", "--no-checkout",
-            self.path, self.start)
-        self.git("sparse-checkout", "set", "--no-cone", "/include/linux/mm.h")
-        self.git("checkout", "-q", "--detach", self.start)
+        try:
+            git(self.repo, "worktree", "add", "-q", "--detach", "--no-checkout",
+                self.path, self.start)
+            self.git("sparse-checkout", "set", "--no-cone", "/include/linux/mm.h")
+            self.git("checkout", "-q", "--detach", self.start)
+        except BaseException:
+            # Interrupted half way (Ctrl-C): __exit__ will not run, so clean up here.
+            self.__exit__()
+            raise
         return self
 
     def materialize(self, paths):
