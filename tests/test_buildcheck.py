@@ -227,6 +227,16 @@ def test_compare_reports_only_new_warnings_and_errors():
     assert buildcheck.compare(None, after)[0] == ["a.c: warning: new", "a.c: warning: old"]
 
 
+def test_a_step_with_nothing_built_is_not_passed():
+    cell = lambda result: {"result": result, "objects": []}
+    assert buildcheck.step_result({"x86_64": cell("passed"), "ia64": cell("skipped")}) == \
+        "passed"
+    assert buildcheck.step_result({"ia64": cell("skipped")}) == "skipped"
+    assert buildcheck.step_result({"x86_64": cell("passed"), "sh4": cell("failed")}) == \
+        "failed"
+    assert buildcheck.step_result({}) == "nothing to build"
+
+
 # --- knobs ---------------------------------------------------------------------------
 
 OLD_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,

@@ -518,8 +518,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
             step["seconds"] = round(time.monotonic() - step_start, 1)
             if checkpatch:
                 step["checkpatch"] = run_checkpatch(src, repo, step["commit"])
-            step["result"] = "failed" if any(c["result"] == "failed"
-                                             for c in step["cells"].values()) else "passed"
+            step["result"] = step_result(step["cells"])
             failed += step["result"] == "failed"
         checkout(repo, src, base)
     result = {
@@ -535,7 +534,8 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
                    "seconds": s["seconds"],
                    "notes": s["notes"], "checkpatch": s.get("checkpatch"),
                    "sources": s["sources"], "cells": s["cells"]} for s in steps],
-        "result": "failed" if failed else "passed",
+        "result": "failed" if failed else "passed" if any(
+            s["result"] == "passed" for s in steps) else "skipped",
         "timings": {"affected": round(affected_seconds, 1),
                     "configure": round(configure_seconds, 1),
                     "baseline": round(baseline_seconds, 1),
@@ -544,7 +544,17 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     where = write_report(result, reports_dir, tree.name)
     print_summary(result)
     progress("report: %s" % where)
-    return 1 if failed else 0
+    # Nothing built at all is no evidence the series builds: not a pass either.
+    return 0 if result["result"] == "passed" else 1
+
+
+def step_result(cells):
+    """failed, passed, skipped (nothing could be built), or "nothing to build"."""
+    kinds = {c["result"] for c in cells.values()}
+    for kind in ("failed", "passed", "skipped"):
+        if kind in kinds:
+            return kind
+    return "nothing to build"
 
 
 def run_step(step, placement, builds, last):
