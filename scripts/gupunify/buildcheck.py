@@ -411,8 +411,8 @@ def fallback(placement, in_play, kbuild, builds, base, facts):
     for src in homeless:
         arch, why = placement[src][0]
         if tried:
-            placement[src][0] = (arch, "%s%s %s" % (why, ", " if "; nor in " in why
-                                                    else "; nor in ", ", ".join(tried)))
+            placement[src][0] = (arch, "%s%s%s" % (why, ", " if "; nor in " in why
+                                                   else "; nor in ", ", ".join(tried)))
 
 
 def resolve_steps(repo, branch, base):
