@@ -414,7 +414,11 @@ def test_legacy_series_builds_on_x86_64_and_a_typo_is_caught(tmp_path):
     out = subprocess.run(check, capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     result = json.loads((tmp_path / "tree" / "buildcheck.json").read_text())
-    assert all(s["result"] == "passed" for s in result["steps"])
+    assert result["result"] == "passed"
+    # A caller step only an other arch builds (sbus, vchiq ...) is skipped here, never failed.
+    assert {s["result"] for s in result["steps"]} <= {"passed", "skipped"}
+    assert all(s["result"] == "passed" for s in result["steps"]
+               if s["subject"].startswith("mm/gup:"))
     # A core patch with a typo on top of the series is named with the compiler's message.
     make_branch(str(clone), "typo", [("mm/util: typo", "mm/util.c", "pages, gup_flags);",
                                       "pages, gup_flag);")], start="gup-unify")
