@@ -431,10 +431,11 @@ static void dax_slow_pins_without_longterm(struct result *r)
 }
 
 /*
- * The DAX refusals go through the module only: after a refused call,
- * gup_benchmark puts the pages of its array that the kernel had already
- * released, taking the first DAX page's refcount to 0 (v5.1.15's
- * try_get_page() then refuses that page to every later GUP call).
+ * The DAX refusals go through the module only: after a refused call, the
+ * base kernel's gup_benchmark puts the pages of its array that the kernel
+ * had already released, taking the first DAX page's refcount to 0 (v5.1.15's
+ * try_get_page() then refuses that page to every later GUP call).  Core
+ * patch 6/8 fixes that; the base kernel must be tested as it is.
  */
 
 /* FOLL_LONGTERM through get_user_pages() is refused for a DAX file. */
