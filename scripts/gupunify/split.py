@@ -1,6 +1,5 @@
 """Which MAINTAINERS entry each converted file goes to: the per-subsystem groups."""
 import os
-import re
 
 # A group with fewer converted call sites than this joins its parent entry,
 # the next broader section covering all its files, when that is the same
@@ -28,10 +27,6 @@ class Group:
     @property
     def prefix(self):
         return subject_prefix(self.files)
-
-    @property
-    def slug(self):
-        return re.sub(r"[^A-Za-z0-9_.-]+", "-", self.prefix).strip("-")
 
 
 def subject_prefix(files):
