@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from gupunify import affected, buildcheck, workspace
+from gupunify import affected, buildcheck, kbuild, workspace
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
@@ -244,11 +244,11 @@ OLD_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,
 
 
 def test_knobs_for_v5_0_with_gcc_12():
-    x86 = [k.name for k in buildcheck.select_knobs("5.0", 12, "x86_64", OLD_FACTS)]
+    x86 = [k.name for k in kbuild.select_knobs("5.0", 12, "x86_64", OLD_FACTS)]
     assert x86[0] == "HOSTCFLAGS=-fcommon"
     assert "CONFIG_SECURITY_SELINUX off" in x86
     assert any(k.startswith("objtool off") for k in x86)
-    sh = buildcheck.select_knobs("5.0", 12, "sh4", OLD_FACTS)
+    sh = kbuild.select_knobs("5.0", 12, "sh4", OLD_FACTS)
     assert [k.make_vars for k in sh if k.make_vars.get("KCFLAGS")] == [
         {"KCFLAGS": "-Wno-error=address"}]
     assert not any(k.name.startswith("objtool") for k in sh)
@@ -257,10 +257,22 @@ def test_knobs_for_v5_0_with_gcc_12():
 def test_no_knobs_for_a_current_tree_or_an_old_compiler():
     facts = {"selinux_pf_max": None, "host_pf_max": 46, "sh_mm_werror": False,
              "has_werror": True}
-    assert [k.name for k in buildcheck.select_knobs("6.1.90", 12, "x86_64", facts)] == [
+    assert [k.name for k in kbuild.select_knobs("6.1.90", 12, "x86_64", facts)] == [
         "CONFIG_WERROR off"]
-    assert [k.name for k in buildcheck.select_knobs("5.0", 8, "sh4",
+    assert [k.name for k in kbuild.select_knobs("5.0", 8, "sh4",
                                                     dict(OLD_FACTS, host_pf_max=45))] == []
+
+
+def test_make_argv_names_arch_and_compiler_explicitly():
+    sh = kbuild.select_knobs("5.0", 12, "sh4", OLD_FACTS)
+    assert kbuild.make_argv("sh4", "/s", "/o", 3, sh, "mm/gup.o") == [
+        "make", "-C", "/s", "O=/o", "ARCH=sh", "CROSS_COMPILE=sh4-linux-gnu-",
+        "CC=ccache sh4-linux-gnu-gcc", "-j3", "HOSTCFLAGS=-fcommon",
+        "KCFLAGS=-Wno-error=address", "mm/gup.o"]
+    # A native build still says CROSS_COMPILE=: v5.1.15's Makefile defaults to arm64's.
+    assert "CROSS_COMPILE=" in kbuild.make_argv("x86_64", "/s", "/o", 1, [])
+    assert kbuild.missing_toolchain("ia64") == (
+        "no toolchain (ia64-linux-gnu-gcc not found; Debian has no package for it)")
 
 
 # --- end to end on Debian's linux-source-6.1 -----------------------------------------

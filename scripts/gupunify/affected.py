@@ -2,6 +2,7 @@
 import os
 import re
 
+from .kbuild import ARCHES
 from .util import git
 
 # A header included by more .c files than this is not followed to all of them:
@@ -12,17 +13,7 @@ HEADER_FANOUT = 40
 # Trees the kernel build does not compile into objects.
 NOT_KBUILD = ("tools/", "scripts/", "Documentation/", "usr/")
 
-# Check arches: name -> (ARCH=, CROSS_COMPILE=, config target, arch/ directory).
-ARCHES = {
-    "x86_64": ("x86_64", "", "allmodconfig", "x86"),
-    "mips": ("mips", "mips-linux-gnu-", "defconfig", "mips"),
-    "sh4": ("sh", "sh4-linux-gnu-", "defconfig", "sh"),
-    "sparc64": ("sparc64", "sparc64-linux-gnu-", "defconfig", "sparc"),
-    "s390x": ("s390", "s390x-linux-gnu-", "defconfig", "s390"),
-    "powerpc64le": ("powerpc", "powerpc64le-linux-gnu-", "ppc64le_defconfig", "powerpc"),
-    "ia64": ("ia64", "ia64-linux-gnu-", "defconfig", "ia64"),
-}
-ARCH_BY_DIR = {spec[3]: name for name, spec in ARCHES.items()}
+ARCH_BY_DIR = {arch.arch_dir: name for name, arch in ARCHES.items()}
 GENERIC = "x86_64"
 
 _DECL_SKIP = re.compile(r"[#{}\s/*]")
@@ -346,13 +337,3 @@ class Kbuild:
         if unknown:
             return None, ""
         return False, reasons[0]
-
-
-def parse_config(text):
-    """A .config as a dict CONFIG_X -> value ('y', 'm', '"string"' ...)."""
-    config = {}
-    for line in text.splitlines():
-        m = re.match(r"(CONFIG_\w+)=(.*)", line)
-        if m:
-            config[m.group(1)] = m.group(2)
-    return config

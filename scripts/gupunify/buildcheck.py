@@ -7,105 +7,13 @@ import re
 import shutil
 import time
 
-from . import affected
+from . import affected, kbuild
 from .tree import KernelTree
 from .util import UserError, die, git, progress, run, write_atomic
 from .workspace import repository_for, scratch_dir
 
 REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "..", "..", "reports"))
-CCACHE_SIZE = "10G"
-DEBIAN_TOOLCHAIN = {"mips": "gcc-mips-linux-gnu", "sh4": "gcc-sh4-linux-gnu",
-                    "sparc64": "gcc-sparc64-linux-gnu", "s390x": "gcc-s390x-linux-gnu",
-                    "powerpc64le": "gcc-powerpc64le-linux-gnu"}
-
-
-class Knob:
-    """A compatibility setting an old tree needs with a current compiler, and why."""
-
-    def __init__(self, name, reason, make_vars=None, config=()):
-        self.name = name
-        self.reason = reason
-        self.make_vars = make_vars or {}
-        self.config = list(config)
-
-    def as_dict(self):
-        return {"knob": self.name, "reason": self.reason}
-
-
-def version_tuple(version):
-    return tuple(int(x) for x in re.findall(r"\d+", version)[:2])
-
-
-def select_knobs(version, gcc_major, arch, facts):
-    """The knobs a tree needs for arch with gcc gcc_major (DESIGN.md 5).
-
-    facts, read from the tree and the host: selinux_pf_max (the highest PF_MAX
-    the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror,
-    has_werror.
-    """
-    v = version_tuple(version)
-    knobs = []
-    if gcc_major >= 10 and v < (5, 7):
-        knobs.append(Knob("HOSTCFLAGS=-fcommon",
-                          "scripts/dtc defines yylloc twice and gcc >= 10 defaults to "
-                          "-fno-common (fixed in v5.7)", {"HOSTCFLAGS": "-fcommon"}))
-    limit = facts.get("selinux_pf_max")
-    if limit is not None and facts.get("host_pf_max", 0) > limit:
-        knobs.append(Knob("CONFIG_SECURITY_SELINUX off",
-                          "scripts/selinux/genheaders stops on the host's PF_MAX %d (the "
-                          "tree knows %d)" % (facts["host_pf_max"], limit),
-                          config=["-d", "SECURITY_SELINUX"]))
-    if arch == "x86_64" and gcc_major >= 12 and v < (5, 17):
-        knobs.append(Knob("objtool off (RETPOLINE, STACK_VALIDATION, UNWINDER_ORC off; "
-                          "UNWINDER_FRAME_POINTER on)",
-                          "objtool does not build with gcc >= 12 (-Werror=use-after-free "
-                          "in libsubcmd, fixed in v5.17)",
-                          config=["-d", "RETPOLINE", "-d", "STACK_VALIDATION",
-                                  "-d", "UNWINDER_ORC", "-e", "UNWINDER_FRAME_POINTER"]))
-    if arch == "sh4" and gcc_major >= 12 and facts.get("sh_mm_werror"):
-        knobs.append(Knob("KCFLAGS=-Wno-error=address",
-                          "arch/sh/mm/Makefile builds with -Werror and gcc >= 12's -Waddress "
-                          "fires in mmzone.h on the base tree",
-                          {"KCFLAGS": "-Wno-error=address"}))
-    if facts.get("has_werror"):
-        knobs.append(Knob("CONFIG_WERROR off",
-                          "warnings are compared with the baseline, not made fatal",
-                          config=["-d", "WERROR"]))
-    return knobs
-
-
-def tree_facts(src):
-    """What select_knobs needs to know about the tree at src and the host."""
-    def read(rel):
-        try:
-            with open(os.path.join(src, rel), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
-    facts = {}
-    m = re.search(r"#if\s+PF_MAX\s*>\s*(\d+)", read("security/selinux/include/classmap.h"))
-    facts["selinux_pf_max"] = int(m.group(1)) if m else None
-    facts["host_pf_max"] = host_pf_max()
-    facts["sh_mm_werror"] = "-Werror" in read("arch/sh/mm/Makefile")
-    facts["has_werror"] = bool(re.search(r"^config WERROR$", read("init/Kconfig"), re.M))
-    return facts
-
-
-def host_pf_max():
-    for root, _, files in os.walk("/usr/include"):
-        if "socket.h" in files and root.endswith("bits"):
-            with open(os.path.join(root, "socket.h"), errors="replace") as f:
-                m = re.search(r"#define\s+PF_MAX\s+(\d+)", f.read())
-            if m:
-                return int(m.group(1))
-    return 0
-
-
-def gcc_major(gcc):
-    rc, out, _ = run([gcc, "-dumpversion"], check=False)
-    m = re.match(r"(\d+)", out.strip())
-    return int(m.group(1)) if rc == 0 and m else 0
 
 
 # Diagnostics: "file:line[:col]: warning|error: message", and "cc1: error: ..." ones.
@@ -184,50 +92,35 @@ class ArchBuild:
 
     def __init__(self, name, src, workdir, version, jobs, sparse, config_target=None):
         self.name = name
-        self.make_arch, self.prefix, default, _ = affected.ARCHES[name]
-        self.config_target = config_target or default
+        self.config_target = config_target or kbuild.ARCHES[name].config
         self.src = src
         self.version = version
         self.jobs = jobs
         self.sparse = sparse
         self.objdir = os.path.join(workdir, "%s-%s" % (name, self.config_target))
-        self.gcc = self.prefix + "gcc"
-        self.skip = None
+        self.skip = kbuild.missing_toolchain(name)
         self.knobs = []
         self.config = {}
         self.compile_seconds = 0.0
         self.compiled = 0
-        if not shutil.which(self.gcc):
-            package = DEBIAN_TOOLCHAIN.get(name)
-            self.skip = "no toolchain (%s not found%s)" % (
-                self.gcc, "; Debian package " + package if package else
-                "; Debian has no package for it")
 
     @property
     def label(self):
         return "%s %s" % (self.name, self.config_target)
 
     def make(self, *targets):
-        argv = ["make", "-C", self.src, "O=" + self.objdir, "ARCH=" + self.make_arch,
-                "CROSS_COMPILE=" + self.prefix, "CC=ccache " + self.gcc,
-                "-j%d" % self.jobs]
-        for knob in self.knobs:
-            argv += ["%s=%s" % kv for kv in sorted(knob.make_vars.items())]
-        argv += list(targets)
-        # One stream, so each -O block keeps its kbuild line and its diagnostics together.
-        return run(["sh", "-c", 'exec "$@" 2>&1', "make"] + argv, check=False,
-                   env={"LC_ALL": "C", "CCACHE_MAXSIZE": os.environ.get(
-                       "CCACHE_MAXSIZE", CCACHE_SIZE)})
+        return kbuild.make(self.name, self.src, self.objdir, self.jobs, self.knobs, *targets)
 
     def configure(self, base, facts):
         """Configure at base, unless the build directory already is; then make prepare."""
         self.configure_only(base, facts)
         progress("%s: make prepare" % self.label)
-        self._checked("prepare")
+        kbuild.checked_make(self.name, self.src, self.objdir, self.jobs, self.knobs,
+                            self.label, "prepare")
 
     def configure_only(self, base, facts):
         """Write .config for base with the knobs, unless the build directory has it already."""
-        self.knobs = select_knobs(self.version, gcc_major(self.gcc), self.name, facts)
+        self.knobs = kbuild.knobs(self.name, self.src, self.version, facts)
         config_ops = [op for knob in self.knobs for op in knob.config]
         stamp_path = os.path.join(self.objdir, ".gup-unify-buildcheck")
         stamp = json.dumps({"base": base, "target": self.config_target, "ops": config_ops,
@@ -237,23 +130,11 @@ class ArchBuild:
             with open(stamp_path) as f:
                 old = f.read()
         if old != stamp:
-            os.makedirs(self.objdir, exist_ok=True)
             progress("%s: configuring" % self.label)
-            self._checked(self.config_target)
-            if config_ops:
-                run([os.path.join(self.src, "scripts", "config"), "--file",
-                     os.path.join(self.objdir, ".config")] + config_ops)
-            self._checked("olddefconfig")
+            kbuild.configure(self.name, self.src, self.objdir, self.jobs, self.knobs,
+                             self.config_target, self.label)
             write_atomic(stamp_path, stamp)
-        with open(os.path.join(self.objdir, ".config")) as f:
-            self.config = affected.parse_config(f.read())
-
-    def _checked(self, *targets):
-        rc, out, _ = self.make(*targets)
-        if rc != 0:
-            errors = [line for line in out.splitlines() if "error" in line.lower()]
-            raise UserError("%s: make %s failed at the base: %s" % (
-                self.label, " ".join(targets), (errors or out.splitlines() or ["?"])[0]))
+        self.config = kbuild.read_config(self.objdir)
 
     def build(self, objects):
         """Compile objects afresh; {object: {"warnings", "errors", "built"}} plus stray errors."""
@@ -277,7 +158,7 @@ class ArchBuild:
         if self.sparse:
             targets.append("C=1")
         start = time.monotonic()
-        _, out, _ = self.make(*targets)
+        _, out = self.make(*targets)
         elapsed = time.monotonic() - start
         parsed, stray_now = parse_build_output(out, self.src, self.objdir)
         stray += stray_now
@@ -323,7 +204,7 @@ def checkout(repo, path, commit):
     git(repo, "worktree", "add", "-q", "--detach", path, commit)
 
 
-def place(sources, arches, kbuild, builds):
+def place(sources, arches, makefiles, builds):
     """Where each source is compiled: {source: [(arch, None | reason it is not)]}.
 
     A source builds in its home arch's config; generic mm/ code in every arch
@@ -334,16 +215,16 @@ def place(sources, arches, kbuild, builds):
     for src in sources:
         home = affected.home_arch(src)
         wanted = [home] + ([a for a in arches if a != home] if affected.is_mm_core(src) else [])
-        spots = [(home, why_not(src, home, arches, kbuild, builds))]
+        spots = [(home, why_not(src, home, arches, makefiles, builds))]
         # The extra arches of mm/ code count only where their config builds it.
         spots += [(a, None) for a in wanted[1:]
-                  if why_not(src, a, arches, kbuild, builds) is None]
+                  if why_not(src, a, arches, makefiles, builds) is None]
         if spots[0][1] and home == affected.GENERIC and not affected.is_mm_core(src):
             tried = []
             for arch in arches:
                 if arch == home:
                     continue
-                why = why_not(src, arch, arches, kbuild, builds)
+                why = why_not(src, arch, arches, makefiles, builds)
                 if why is None:
                     spots.append((arch, None))
                     break
@@ -356,22 +237,22 @@ def place(sources, arches, kbuild, builds):
     return placement
 
 
-def why_not(src, arch, arches, kbuild, builds):
+def why_not(src, arch, arches, makefiles, builds):
     """None when arch's config builds src, else the reason it is not built there."""
     build = builds.get(arch)
     if arch not in arches or build is None:
-        if arch not in affected.ARCHES:
+        if arch not in kbuild.ARCHES:
             return "skipped: no toolchain (the check has no cross compiler for arch/%s)" % arch
         return "skipped: %s is not among the arches checked" % arch
     if build.skip:
         return "skipped: " + build.skip
-    enabled, reason = kbuild.enabled(src, build.config)
+    enabled, reason = makefiles.enabled(src, build.config)
     if enabled is False:
         return "not built in %s: %s" % (build.label, reason)
     return None
 
 
-def fallback(placement, in_play, kbuild, builds, base, facts):
+def fallback(placement, in_play, makefiles, builds, base, facts):
     """Objects no config in play builds go to an arch's allmodconfig that does, if any.
 
     sbus, spapr and sh drivers are not x86 objects; trying the allmodconfig
@@ -396,7 +277,7 @@ def fallback(placement, in_play, kbuild, builds, base, facts):
         except UserError as e:
             progress("%s: %s" % (build.label, e))
             continue
-        found = [src for src in homeless if kbuild.enabled(src, build.config)[0] is True]
+        found = [src for src in homeless if makefiles.enabled(src, build.config)[0] is True]
         if not found:
             continue
         try:
@@ -453,10 +334,10 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     repo = repository_for(tree)
     base, commits = resolve_steps(repo, branch, base)
     if arches:
-        unknown = [a for a in list(arches) + list(configs) if a not in affected.ARCHES]
+        unknown = [a for a in list(arches) + list(configs) if a not in kbuild.ARCHES]
         if unknown:
             die("unknown arch %s (known: %s)" % (", ".join(unknown),
-                                                 ", ".join(sorted(affected.ARCHES))))
+                                                 ", ".join(sorted(kbuild.ARCHES))))
     jobs = jobs or os.cpu_count() or 1
     progress("%d steps in %s..%s" % (len(commits), base[:12], branch))
     steps, parent = [], base
@@ -479,10 +360,10 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
         configure_start = time.monotonic()
         src = os.path.join(workdir, "src")
         checkout(repo, src, base)
-        facts = tree_facts(src)
+        facts = kbuild.tree_facts(src)
         builds = {}
         for name in in_play:
-            if name not in affected.ARCHES:
+            if name not in kbuild.ARCHES:
                 continue
             build = ArchBuild(name, src, workdir, tree.full_version, jobs, sparse,
                               configs.get(name))
@@ -492,9 +373,9 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
                     build.configure(base, facts)
                 except UserError as e:
                     build.skip = str(e)
-        kbuild = affected.Kbuild(affected.Source(repo, commits[-1]).read)
-        placement = place(every, in_play, kbuild, builds)
-        fallback(placement, in_play, kbuild, builds, base, facts)
+        makefiles = affected.Kbuild(affected.Source(repo, commits[-1]).read)
+        placement = place(every, in_play, makefiles, builds)
+        fallback(placement, in_play, makefiles, builds, base, facts)
         configure_seconds = time.monotonic() - configure_start
         exists_at_base = affected.Source(repo, base)
         last = {}
@@ -708,7 +589,7 @@ def add_arguments(p):
     p.add_argument("--base", help="where the series starts (default: merge-base with HEAD)")
     p.add_argument("--arches", help="comma-separated check arches (default: those the "
                                     "series touches; known: %s)"
-                                    % ",".join(sorted(affected.ARCHES)))
+                                    % ",".join(sorted(kbuild.ARCHES)))
     p.add_argument("--sparse", action="store_true", help="also run sparse (C=1)")
     p.add_argument("--checkpatch", action="store_true",
                    help="also run scripts/checkpatch.pl on each step")

@@ -1,0 +1,225 @@
+"""The kernel build layer: arches, compatibility knobs, the make command line, .config.
+
+make check (buildcheck) and make boottest build kernels through this module
+alone, so both see the same arches, knobs and compiler.
+
+    ARCHES[name]             an Arch: make_arch (ARCH=), cross_compile
+                             (CROSS_COMPILE=, "" for the native x86_64), config
+                             (default config target), arch_dir (arch/<dir>/),
+                             package (Debian's compiler package, None when
+                             Debian has none); .gcc is the compiler's full name
+    missing_toolchain(name)  None, or why the arch cannot be built here
+    knobs(name, src, version)
+                             the Knobs the tree at src (kernel version) needs
+                             with this arch's gcc (DESIGN.md 5), each with its
+                             reason, make_vars (VAR=value for make) and config
+                             (scripts/config options)
+    make_argv(name, src, objdir, jobs, knobs, *targets)
+                             make -C src O=objdir ARCH= CROSS_COMPILE= (always
+                             explicit) CC="ccache <prefix>gcc" -jN, knob variables
+    make(name, src, objdir, jobs, knobs, *targets)
+                             runs it in the C locale: (returncode, stdout and
+                             stderr as one stream, so make -O keeps each
+                             object's diagnostics under its kbuild line)
+    configure(name, src, objdir, jobs, knobs, target)
+                             target (a defconfig), the knobs' config options,
+                             olddefconfig; raises UserError naming the failure
+    read_config(objdir)      {CONFIG_X: value} of objdir/.config
+
+An arch is a row of ARCHES; more columns (QEMU's) may come with the boot test.
+"""
+import collections
+import os
+import re
+import shutil
+
+from .util import UserError, run
+
+CCACHE_SIZE = "10G"
+
+
+
+class Arch(collections.namedtuple("Arch", "make_arch cross_compile config arch_dir package")):
+    __slots__ = ()
+
+    @property
+    def gcc(self):
+        """The compiler by its full name, so a distcc host runs the same one."""
+        return self.cross_compile + "gcc"
+
+
+ARCHES = {
+    "x86_64": Arch("x86_64", "", "allmodconfig", "x86", "gcc"),
+    "mips": Arch("mips", "mips-linux-gnu-", "defconfig", "mips", "gcc-mips-linux-gnu"),
+    "sh4": Arch("sh", "sh4-linux-gnu-", "defconfig", "sh", "gcc-sh4-linux-gnu"),
+    "sparc64": Arch("sparc64", "sparc64-linux-gnu-", "defconfig", "sparc",
+                    "gcc-sparc64-linux-gnu"),
+    "s390x": Arch("s390", "s390x-linux-gnu-", "defconfig", "s390", "gcc-s390x-linux-gnu"),
+    "powerpc64le": Arch("powerpc", "powerpc64le-linux-gnu-", "ppc64le_defconfig", "powerpc",
+                        "gcc-powerpc64le-linux-gnu"),
+    "ia64": Arch("ia64", "ia64-linux-gnu-", "defconfig", "ia64", None),
+}
+
+
+def missing_toolchain(name):
+    """None when name's compiler is on PATH, else why not (and where to get it)."""
+    arch = ARCHES[name]
+    if shutil.which(arch.gcc):
+        return None
+    return "no toolchain (%s not found%s)" % (
+        arch.gcc, "; Debian package " + arch.package if arch.package else
+        "; Debian has no package for it")
+
+
+class Knob:
+    """A compatibility setting an old tree needs with a current compiler, and why."""
+
+    def __init__(self, name, reason, make_vars=None, config=()):
+        self.name = name
+        self.reason = reason
+        self.make_vars = make_vars or {}
+        self.config = list(config)
+
+    def as_dict(self):
+        return {"knob": self.name, "reason": self.reason}
+
+
+def version_tuple(version):
+    return tuple(int(x) for x in re.findall(r"\d+", version)[:2])
+
+
+def select_knobs(version, gcc_major, arch, facts):
+    """The knobs a tree needs for arch with gcc gcc_major (DESIGN.md 5).
+
+    facts, read from the tree and the host: selinux_pf_max (the highest PF_MAX
+    the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror,
+    has_werror.
+    """
+    v = version_tuple(version)
+    knobs = []
+    if gcc_major >= 10 and v < (5, 7):
+        knobs.append(Knob("HOSTCFLAGS=-fcommon",
+                          "scripts/dtc defines yylloc twice and gcc >= 10 defaults to "
+                          "-fno-common (fixed in v5.7)", {"HOSTCFLAGS": "-fcommon"}))
+    limit = facts.get("selinux_pf_max")
+    if limit is not None and facts.get("host_pf_max", 0) > limit:
+        knobs.append(Knob("CONFIG_SECURITY_SELINUX off",
+                          "scripts/selinux/genheaders stops on the host's PF_MAX %d (the "
+                          "tree knows %d)" % (facts["host_pf_max"], limit),
+                          config=["-d", "SECURITY_SELINUX"]))
+    if arch == "x86_64" and gcc_major >= 12 and v < (5, 17):
+        knobs.append(Knob("objtool off (RETPOLINE, STACK_VALIDATION, UNWINDER_ORC off; "
+                          "UNWINDER_FRAME_POINTER on)",
+                          "objtool does not build with gcc >= 12 (-Werror=use-after-free "
+                          "in libsubcmd, fixed in v5.17)",
+                          config=["-d", "RETPOLINE", "-d", "STACK_VALIDATION",
+                                  "-d", "UNWINDER_ORC", "-e", "UNWINDER_FRAME_POINTER"]))
+    if arch == "sh4" and gcc_major >= 12 and facts.get("sh_mm_werror"):
+        knobs.append(Knob("KCFLAGS=-Wno-error=address",
+                          "arch/sh/mm/Makefile builds with -Werror and gcc >= 12's -Waddress "
+                          "fires in mmzone.h on the base tree",
+                          {"KCFLAGS": "-Wno-error=address"}))
+    if facts.get("has_werror"):
+        knobs.append(Knob("CONFIG_WERROR off",
+                          "warnings are compared with the baseline, not made fatal",
+                          config=["-d", "WERROR"]))
+    return knobs
+
+
+def tree_facts(src):
+    """What select_knobs needs to know about the tree at src and the host."""
+    def read(rel):
+        try:
+            with open(os.path.join(src, rel), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+    facts = {}
+    m = re.search(r"#if\s+PF_MAX\s*>\s*(\d+)", read("security/selinux/include/classmap.h"))
+    facts["selinux_pf_max"] = int(m.group(1)) if m else None
+    facts["host_pf_max"] = host_pf_max()
+    facts["sh_mm_werror"] = "-Werror" in read("arch/sh/mm/Makefile")
+    facts["has_werror"] = bool(re.search(r"^config WERROR$", read("init/Kconfig"), re.M))
+    return facts
+
+
+def host_pf_max():
+    for root, _, files in os.walk("/usr/include"):
+        if "socket.h" in files and root.endswith("bits"):
+            with open(os.path.join(root, "socket.h"), errors="replace") as f:
+                m = re.search(r"#define\s+PF_MAX\s+(\d+)", f.read())
+            if m:
+                return int(m.group(1))
+    return 0
+
+
+def gcc_major(gcc):
+    rc, out, _ = run([gcc, "-dumpversion"], check=False)
+    m = re.match(r"(\d+)", out.strip())
+    return int(m.group(1)) if rc == 0 and m else 0
+
+
+def knobs(name, src, version, facts=None):
+    """The knobs the tree at src needs for arch name with its compiler (facts: tree_facts)."""
+    return select_knobs(version, gcc_major(ARCHES[name].gcc), name,
+                        facts if facts is not None else tree_facts(src))
+
+
+def make_argv(name, src, objdir, jobs, knobs, *targets):
+    """The make command line for arch name, out of tree in objdir."""
+    arch = ARCHES[name]
+    argv = ["make", "-C", src, "O=" + objdir, "ARCH=" + arch.make_arch,
+            # Always explicit: empty for a native build (v5.1.15's Makefile
+            # defaults to arm64's prefix).
+            "CROSS_COMPILE=" + arch.cross_compile, "CC=ccache " + arch.gcc,
+            "-j%d" % jobs]
+    for knob in knobs:
+        argv += ["%s=%s" % kv for kv in sorted(knob.make_vars.items())]
+    return argv + list(targets)
+
+
+def make(name, src, objdir, jobs, knobs, *targets):
+    """Run make_argv; (returncode, stdout and stderr as one stream)."""
+    argv = make_argv(name, src, objdir, jobs, knobs, *targets)
+    # One stream, so each -O block keeps its kbuild line and its diagnostics together.
+    rc, out, _ = run(["sh", "-c", 'exec "$@" 2>&1', "make"] + argv, check=False,
+                     env={"LC_ALL": "C", "CCACHE_MAXSIZE": os.environ.get(
+                         "CCACHE_MAXSIZE", CCACHE_SIZE)})
+    return rc, out
+
+
+def checked_make(name, src, objdir, jobs, knobs, label, *targets):
+    """make, raising UserError with the first error line when it fails."""
+    rc, out = make(name, src, objdir, jobs, knobs, *targets)
+    if rc != 0:
+        errors = [line for line in out.splitlines() if "error" in line.lower()]
+        raise UserError("%s: make %s failed at the base: %s" % (
+            label, " ".join(targets), (errors or out.splitlines() or ["?"])[0]))
+    return out
+
+
+def configure(name, src, objdir, jobs, knobs, target, label=None):
+    """objdir/.config from target, the knobs' config options, then olddefconfig."""
+    label = label or "%s %s" % (name, target)
+    os.makedirs(objdir, exist_ok=True)
+    checked_make(name, src, objdir, jobs, knobs, label, target)
+    ops = [op for knob in knobs for op in knob.config]
+    if ops:
+        run([os.path.join(src, "scripts", "config"), "--file",
+             os.path.join(objdir, ".config")] + ops)
+    checked_make(name, src, objdir, jobs, knobs, label, "olddefconfig")
+
+
+def parse_config(text):
+    """A .config as a dict CONFIG_X -> value ('y', 'm', '"string"' ...)."""
+    config = {}
+    for line in text.splitlines():
+        m = re.match(r"(CONFIG_\w+)=(.*)", line)
+        if m:
+            config[m.group(1)] = m.group(2)
+    return config
+
+
+def read_config(objdir):
+    with open(os.path.join(objdir, ".config")) as f:
+        return parse_config(f.read())
