@@ -4,7 +4,7 @@ CLI     := $(PYTHON) scripts/gup-unify
 KERNEL  ?= sample/linux
 BRANCH  ?= gup-unify
 
-.PHONY: all demo deps deps-boottest spatch series cicheck check test bench boottest
+.PHONY: all demo deps deps-boottest spatch series cicheck advise check test bench boottest
 
 all: demo
 
@@ -38,6 +38,13 @@ series: deps
 # FORMAT=gcc|json|sarif. Exit status 1 when something is found.
 cicheck:
 	$(CLI) cicheck $(KERNEL) $(if $(SINCE),--since $(SINCE)) $(if $(FORMAT),--format $(FORMAT))
+
+# Report GUP calls in KERNEL made in the wrong lock context (mmap_sem held,
+# atomic context, a lock taken only around one call); FORMAT=text|json,
+# REPORTS=<dir>. Advice only: exit status 0 whatever is found.
+advise: deps
+	$(CLI) advise $(KERNEL) $(if $(FORMAT),--format $(FORMAT)) \
+		$(if $(REPORTS),--reports $(REPORTS))
 
 test: deps
 	$(PYTHON) -m pytest -q -rs tests

@@ -1,0 +1,184 @@
+"""The lock-context advisor: cocci/gup_lock_context.cocci and gup-unify advise.
+
+Each tests/cocci/advise_*.c holds one idiom; advise_*.res beside it lists the
+findings expected there, one "line class function" a line (empty: none).
+"""
+import glob
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import git, gup_unify
+from gupunify import advise
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
+CASES = sorted(os.path.basename(p)[:-2]
+               for p in glob.glob(os.path.join(FIXTURES, "advise_*.c")))
+
+
+def expected(case):
+    with open(os.path.join(FIXTURES, case + ".res")) as f:
+        return sorted(tuple(line.split()) for line in f if line.strip())
+
+
+def found(findings):
+    return sorted((str(f["line"]), f["class"], f["function"]) for f in findings)
+
+
+def spatch_mode(mode, case, cwd):
+    """spatch with the options coccicheck takes from the .cocci's Options line."""
+    shutil.copy(os.path.join(FIXTURES, case + ".c"), cwd / (case + ".c"))
+    out = subprocess.run(["spatch", "-D", mode, "--very-quiet", "--no-includes",
+                          "--include-headers", "--sp-file", advise.COCCI, case + ".c"],
+                         cwd=cwd, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_cocci_report(case, tmp_path, need_spatch):
+    """MODE=report names exactly the findings of name.res, each once, with a reason."""
+    out = spatch_mode("report", case, tmp_path)
+    findings = advise.parse(out)
+    assert len(findings) == len(out.splitlines())
+    assert found(findings) == expected(case)
+    assert all(f["file"] == case + ".c" and f["reason"] for f in findings)
+
+
+def test_b_advice_follows_the_flags(tmp_path, need_spatch):
+    """[B] with FOLL_LONGTERM points at _fast() only: _unlocked() refuses it."""
+    (b,) = advise.parse(spatch_mode("report", "advise_b_mmap_lock", tmp_path))
+    assert b["reason"].endswith(": pin_user_pages_fast() does the locking itself "
+                                "(pin_user_pages_unlocked() refuses FOLL_LONGTERM)")
+    (b,) = advise.parse(spatch_mode("report", "advise_b_around", tmp_path))
+    assert b["reason"].endswith(": get_user_pages_unlocked() or get_user_pages_fast() "
+                                "does the locking itself")
+
+
+def test_every_class_has_a_true_positive_and_near_misses():
+    for cls in "ABC":
+        hits = [c for c in CASES if c.startswith("advise_%s_" % cls.lower()) and expected(c)]
+        misses = [c for c in CASES if c.startswith("advise_%s_" % cls.lower())
+                  and not expected(c)]
+        assert hits and len(misses) >= 3, cls
+        assert all(cls == e[1] for c in hits for e in expected(c))
+
+
+def test_cocci_context_and_org(tmp_path, need_spatch):
+    """MODE=context stars the call; MODE=org gives one TODO per finding."""
+    context = spatch_mode("context", "advise_c_preempt", tmp_path)
+    assert [l for l in context.splitlines() if l.startswith("-\t")] == \
+        ["-\tret = get_user_pages_fast(addr, 1, 0, pages);"] * 2
+    org = spatch_mode("org", "advise_c_preempt", tmp_path)
+    assert org.count("* TODO") == 2 and "[C] per_cpu_pin(): " in org
+    assert spatch_mode("context", "advise_a_released", tmp_path) == ""
+
+
+UNPARSABLE = """\
+static int broken(struct dev *d)
+{
+	int x = FOO BAR BAZ ( ;
+	spin_lock(&d->lock);
+	get_user_pages_fast(d->addr, 1, 0, d->pages);
+	spin_unlock(&d->lock);
+	return x;
+}
+"""
+
+
+def mini_tree(root):
+    """A kernel tree of our fixtures, as files under drivers/advise/."""
+    (root / "include/linux").mkdir(parents=True)
+    (root / "mm").mkdir()
+    (root / "Makefile").write_text("VERSION = 5\nPATCHLEVEL = 0\nSUBLEVEL = 0\n")
+    (root / "include/linux/mm.h").write_text("/* the API */\n")
+    (root / "mm/gup.c").write_text("int get_user_pages_fast(unsigned long s, int n, int w, "
+                                   "struct page **p)\n{\n\treturn 0;\n}\n")
+    drivers = root / "drivers/advise"
+    drivers.mkdir(parents=True)
+    for case in CASES:
+        shutil.copy(os.path.join(FIXTURES, case + ".c"), drivers / (case + ".c"))
+    (drivers / "unparsable.c").write_text(UNPARSABLE)
+    return root
+
+
+def test_cli_json_matches_every_fixture(tmp_path, need_spatch):
+    """advise --format json: per fixture file exactly its .res, and the report on disk."""
+    tree = mini_tree(tmp_path / "linux")
+    reports = tmp_path / "reports"
+    out = gup_unify("advise", str(tree), "--format", "json", "--reports", str(reports),
+                    scratch=tmp_path / "scratch")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    for case in CASES:
+        path = "drivers/advise/%s.c" % case
+        assert found(f for f in data["findings"] if f["file"] == path) == expected(case), case
+    assert data["counts"] == {c: sum(1 for case in CASES for e in expected(case) if e[1] == c)
+                              for c in "ABC"}
+    # git grep leaves out of spatch's way what cannot have a finding: mm/gup.c
+    # names no lock context, advise_b_other_mm.c calls only get_user_pages_remote().
+    assert data["files"] == sorted(["drivers/advise/%s.c" % c for c in CASES
+                                    if c != "advise_b_other_mm"] +
+                                   ["drivers/advise/unparsable.c"])
+    assert data["unparsed"]["drivers/advise/unparsable.c"] >= 6
+    assert not any(f["file"] == "drivers/advise/unparsable.c" for f in data["findings"])
+    assert data["failed"] == {}
+    with open(reports / "linux" / "advise.json") as f:
+        assert json.load(f) == data
+    md = (reports / "linux" / "advise.md").read_text()
+    assert "| A | %d |" % data["counts"]["A"] in md
+    assert "drivers/advise/unparsable.c: %d lines spatch could not parse" % \
+        data["unparsed"]["drivers/advise/unparsable.c"] in md
+
+
+def test_cli_text_in_a_git_checkout(tmp_path, need_spatch):
+    """advise (text) on a git checkout: one line per finding, the counts, the unread lines."""
+    tree = mini_tree(tmp_path / "linux")
+    git(tree, "init", "-q")
+    git(tree, "add", "-A")
+    git(tree, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "base")
+    # An untracked file is not part of the checkout: git grep leaves it alone.
+    shutil.copy(os.path.join(FIXTURES, "advise_a_fast_read.c"), tree / "untracked.c")
+    out = gup_unify("advise", str(tree), "--reports", str(tmp_path / "reports"),
+                    scratch=tmp_path / "scratch")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "drivers/advise/advise_a_fast_read.c:8: [A] pin_buffer(): get_user_pages_fast() " \
+        "with current->mm's mmap_sem held (down_read() at line 7): its slow path takes " \
+        "mmap_sem again, a deadlock behind a waiting writer" in lines
+    assert not any(l.startswith("untracked.c") for l in lines)
+    total = {c: sum(1 for case in CASES for e in expected(case) if e[1] == c) for c in "ABC"}
+    assert "%s: A %d, B %d, C %d in %d files read" % (
+        tree, total["A"], total["B"], total["C"], len(CASES)) in lines
+    assert any(l.startswith("drivers/advise/unparsable.c: ") and
+               l.endswith(" lines spatch could not parse (no advice there)") for l in lines)
+    assert git(tree, "status", "--porcelain") == "?? untracked.c\n"
+
+
+def test_cli_refuses_a_non_kernel_tree(tmp_path):
+    out = gup_unify("advise", str(tmp_path), scratch=tmp_path / "scratch")
+    assert out.returncode == 2
+    assert out.stderr == "gup-unify: error: %s: not a Linux kernel tree (no Makefile, " \
+        "include/linux/mm.h and mm/)\n" % tmp_path
+    assert out.stdout == ""
+
+
+@pytest.fixture
+def legacy_tree():
+    path = os.environ.get("GUP_KERNEL_TREE")
+    if not path:
+        pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to advise on")
+    return path
+
+
+def test_real_tree_mips_sigtramp(legacy_tree, tmp_path, need_spatch):
+    """v5.0/v5.1: r4k_flush_cache_sigtramp() calls fast GUP under mmap_sem (checked by hand)."""
+    out = gup_unify("advise", legacy_tree, "--format", "json", "--reports",
+                    str(tmp_path / "reports"), scratch=tmp_path / "scratch")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    mips = [f for f in data["findings"] if f["file"] == "arch/mips/mm/c-r4k.c"]
+    assert [(f["class"], f["function"]) for f in mips] == [("A", "r4k_flush_cache_sigtramp")]
