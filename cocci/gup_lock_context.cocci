@@ -35,6 +35,7 @@ virtual report
 # thread functions of threaded IRQ handlers: filled by the rules below.
 current_mm = set()
 irq_threads = set()
+only_if = {}
 seen = set()
 
 def is_current_mm(mm, p):
@@ -76,6 +77,20 @@ mm << cur_assign.mm;
 p << cur_assign.p;
 @@
 current_mm.add((p[0].file, p[0].current_element, mm))
+
+// A lock taken as "if (cond && lock(mm))" is held only on cond's paths.
+@conditional@
+expression C;
+identifier lock =~ "^(down_(read|write)(_killable|_nested)?|mmap_(read|write)_lock(_killable|_nested)?)$";
+position p1;
+@@
+C && lock@p1(...)
+
+@script:python@
+c << conditional.C;
+p1 << conditional.p1;
+@@
+only_if[(p1[0].file, p1[0].line, p1[0].column)] = c
 
 @held exists@
 expression M, M2;
@@ -243,8 +258,10 @@ p1 << held.p1;
 gup << held.gup;
 lock << held.lock;
 @@
-say("A", p, "%s() with current->mm's mmap_sem held (%s() at line %s): its slow "
+cond = only_if.get((p1[0].file, p1[0].line, p1[0].column))
+say("A", p, "%s() with current->mm's mmap_sem held (%s() at line %s%s): its slow "
     "path takes mmap_sem again, a deadlock%s" % (gup, lock, p1[0].line,
+    ", only if %s: check that this path can have both" % cond if cond else "",
     " at once" if "write" in lock else " behind a waiting writer"))
 
 @script:python depends on report || org@

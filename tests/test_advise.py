@@ -58,6 +58,15 @@ def test_b_advice_follows_the_flags(tmp_path, need_spatch):
                                 "does the locking itself")
 
 
+def test_a_conditional_lock_is_named(tmp_path, need_spatch):
+    """[A] under "if (cond && lock)" says the lock is held only if cond."""
+    (a,) = advise.parse(spatch_mode("report", "advise_a_conditional", tmp_path))
+    assert "(down_read_killable() at line 10, only if slow: check that this path " \
+        "can have both)" in a["reason"]
+    (a,) = advise.parse(spatch_mode("report", "advise_a_fast_read", tmp_path))
+    assert "(down_read() at line 7):" in a["reason"]
+
+
 def test_every_class_has_a_true_positive_and_near_misses():
     for cls in "ABC":
         hits = [c for c in CASES if c.startswith("advise_%s_" % cls.lower()) and expected(c)]
