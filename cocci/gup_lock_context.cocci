@@ -259,8 +259,8 @@ gup << held.gup;
 lock << held.lock;
 @@
 cond = only_if.get((p1[0].file, p1[0].line, p1[0].column))
-say("A", p, "%s() with current->mm's mmap_sem held (%s() at line %s%s): its slow "
-    "path takes mmap_sem again, a deadlock%s" % (gup, lock, p1[0].line,
+say("A", p, "%s() with current->mm's mmap lock held (%s() at line %s%s): its slow "
+    "path takes that lock again, a deadlock%s" % (gup, lock, p1[0].line,
     ", only if %s: check that this path can have both" % cond if cond else "",
     " at once" if "write" in lock else " behind a waiting writer"))
 
@@ -275,7 +275,7 @@ if "FOLL_LONGTERM" in flags:
         "FOLL_LONGTERM)" % (gup, gup)
 else:
     better = "%s_unlocked() or %s_fast() does the locking itself" % (gup, gup)
-say("B", p, "mmap_sem of current->mm is taken only around this %s(): %s" % (gup, better))
+say("B", p, "current->mm's mmap lock is taken only around this %s(): %s" % (gup, better))
 
 @script:python depends on report || org@
 p << spinning.p;
