@@ -13,8 +13,8 @@ def die(message):
     raise UserError(message)
 
 
-def run(argv, cwd=None, check=True, env=None, input=None, timeout=None):
-    """Run argv, returning (returncode, stdout, stderr) as text.
+def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=False):
+    """Run argv, returning (returncode, stdout, stderr) as text (stdout as bytes with binary).
 
     With check, a non-zero exit becomes a UserError naming the command and its
     last line of stderr, because the caller cannot do better than say so.
@@ -25,22 +25,23 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None):
         full_env.update(env)
     try:
         proc = subprocess.run(argv, cwd=cwd, env=full_env, input=input,
-                              capture_output=True, text=True, errors="replace",
-                              timeout=timeout)
+                              capture_output=True, timeout=timeout,
+                              **({} if binary else {"text": True, "errors": "replace"}))
     except FileNotFoundError:
         die("%s: command not found" % argv[0])
     except subprocess.TimeoutExpired:
         die("%s: timed out after %d s" % (" ".join(argv[:2]), timeout))
+    stderr = proc.stderr.decode(errors="replace") if binary else proc.stderr
     if check and proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
+        last = (stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
         die("%s failed: %s" % (" ".join(argv[:3]), last))
-    return proc.returncode, proc.stdout, proc.stderr
+    return proc.returncode, proc.stdout, stderr
 
 
-def git(repo, *args, check=True, env=None, input=None):
+def git(repo, *args, check=True, env=None, input=None, binary=False):
     """Run git in repo and return its stdout."""
     return run(["git", "-C", repo] + list(args), check=check, env=env,
-               input=input)[1]
+               input=input, binary=binary)[1]
 
 
 _quiet = False
@@ -76,9 +77,12 @@ class Stopwatch:
 
 
 def write_atomic(path, text):
-    """Write text to path so that an interrupted run leaves the old file or none."""
+    """Write text (or bytes) to path so that an interrupted run leaves the old file or none."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     tmp = "%s.tmp.%d" % (path, os.getpid())
-    with open(tmp, "w") as f:
+    if isinstance(text, str):
+        # A tree's non-UTF-8 bytes (surrogateescape) go out as they came in.
+        text = text.encode("utf-8", "surrogateescape")
+    with open(tmp, "wb") as f:
         f.write(text)
     os.replace(tmp, path)
