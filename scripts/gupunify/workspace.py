@@ -1,6 +1,7 @@
 """The git side: a scratch worktree on a new branch, so the user's checkout is never touched."""
 import hashlib
 import os
+import re
 import shutil
 
 from .util import die, git, progress, run
@@ -58,6 +59,12 @@ def branch_exists(repo, branch):
                     check=False).strip())
 
 
+def _literal(path):
+    """path as a sparse-checkout (gitignore) pattern that matches only itself."""
+    path = re.sub(r"([\\*?\[ ])", r"\\\1", path)
+    return path.replace("\n", "?").replace("\r", "?")
+
+
 class Worktree:
     """A temporary, sparse worktree of repo at start, removed on exit.
 
@@ -92,11 +99,12 @@ class Worktree:
     def materialize(self, paths):
         """Check out paths (relative to the tree) in the sparse worktree."""
         if paths:
-            self.git("sparse-checkout", "add", *["/" + p for p in paths])
+            self.git("sparse-checkout", "add", *["/" + _literal(p) for p in paths])
 
     def grep(self, *args):
         """git grep -l over the whole tree at HEAD, checked out or not."""
-        return sorted(self.git("grep", "--cached", "-l", *args, check=False).split())
+        out = self.git("grep", "--cached", "-l", "-z", *args, check=False)
+        return sorted(p for p in out.split("\0") if p)
 
     def __exit__(self, *exc):
         git(self.repo, "worktree", "remove", "--force", self.path, check=False)
