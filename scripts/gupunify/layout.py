@@ -22,6 +22,13 @@ def _line_bounds(source, offset):
     return start, len(source) if end < 0 else end
 
 
+def widest_line(source, start, end):
+    """Visual width of the widest line holding part of source[start:end]."""
+    first, _ = _line_bounds(source, start)
+    _, last = _line_bounds(source, end)
+    return max(visual(line) for line in source[first:last].split("\n"))
+
+
 def paren_column(source, call_start):
     """Visual column of the open parenthesis of the call starting at call_start."""
     line_start, _ = _line_bounds(source, call_start)
@@ -37,9 +44,13 @@ def tidy_call(source, call_start, call_end, old_paren_col, flag_span_of):
     with a space before a tab is aligned with the parenthesis; a line over 80
     columns is broken before the flag argument, aligned with the parenthesis.
     flag_span_of(source) gives the flag argument's (start, end) in source.
+    A call that opens past the last column cannot be aligned with its
+    parenthesis: its lines are left as they are (the caller says so).
     """
     first_start, _ = _line_bounds(source, call_start)
     new_col = paren_column(source, call_start) + 1
+    if new_col >= WIDTH:
+        return source
     lines = source[first_start:call_end].split("\n")
     previous_indent = None
     for k in range(1, len(lines)):

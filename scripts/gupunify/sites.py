@@ -81,17 +81,19 @@ def _open_comment(source, start, end):
 
 
 class Site:
-    """One occurrence of an API name: a call, a use in a #define, or a reference."""
+    """One occurrence of an API name: a call, a use in a #define, a reference or a member."""
 
-    def __init__(self, path, name, line, column, kind, args, arg_spans, call_span):
+    def __init__(self, path, name, line, column, kind, args, arg_spans, call_span,
+                 directives=False):
         self.path = path
         self.name = name
         self.line = line
         self.column = column
-        self.kind = kind            # "call", "define" or "reference"
+        self.kind = kind            # "call", "define", "reference" or "member"
         self.args = args            # argument texts, comments stripped
         self.arg_spans = arg_spans  # (start, end) of each argument's code
         self.call_span = call_span
+        self.directives = directives    # a #if (or other directive) among the arguments
 
     def key(self):
         return "%s:%d:%d" % (self.path, self.line, self.column)
@@ -165,7 +167,15 @@ def scan(path, source, names=(FAST, LONGTERM)):
         if tok.kind != "ident" or tok.text not in names:
             continue
         line, col = position(tok.start)
+        prev = tokens[i - 1].text if i else ""
+        if prev in ("struct", "union", "enum", "goto"):
+            continue        # a tag or a label: another namespace, not the function
         following = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        if prev in ("->", "."):
+            # A struct member of the same name (a function pointer, an
+            # initializer): not the API, whatever it points to.
+            sites.append(Site(path, tok.text, line, col, "member", [], [], None))
+            continue
         if following != "(":
             prev = tokens[i - 1].text if i else ""
             if prev == "(" and i >= 2 and tokens[i - 2].text.startswith("EXPORT_SYMBOL"):
@@ -180,7 +190,8 @@ def scan(path, source, names=(FAST, LONGTERM)):
                  for a, b in parts]
         sites.append(Site(path, tok.text, line, col, "call",
                           [_respace(tokens[a:b]) for a, b in parts], spans,
-                          (tok.start, tokens[close].end)))
+                          (tok.start, tokens[close].end),
+                          any(t.kind == "pp" for t in tokens[i + 2:close])))
     return sites
 
 
@@ -191,6 +202,16 @@ def scan_define(path, source, pp, names):
     for m in re.finditer(r"\b(%s)\b" % "|".join(map(re.escape, names)), body):
         found.append((pp.start + m.start(), m.group(1)))
     return found
+
+
+def comments(source):
+    """The comments of source, in order."""
+    return [m.group() for m in _TOKEN.finditer(source) if m.lastgroup == "comment"]
+
+
+def _code(text, tokens):
+    """The source text from the first token to the last, comments and line breaks kept."""
+    return text[tokens[0].start:tokens[-1].end] if tokens else ""
 
 
 def _respace(tokens):
@@ -312,10 +333,12 @@ def classify_write(arg):
 
     Returns (idiom, replacement): replacement is the gup_flags text, or None
     when the site is left as it is (already a flag value) or left to a human.
+    arg may be the argument's source text: its comments and line breaks are
+    kept in the replacement.
     """
     tokens = tokenize(arg)
     texts = [t.text for t in tokens]
-    code = _respace(tokens)
+    code = _code(arg, tokens)
     if texts == ["0"]:
         return "zero", None
     if texts == ["FOLL_WRITE"]:
@@ -336,7 +359,7 @@ def classify_write(arg):
     if ternary and ternary[1] in TRUE_LITERALS + FALSE_LITERALS \
             and ternary[2] in TRUE_LITERALS + FALSE_LITERALS \
             and (ternary[1] in TRUE_LITERALS) != (ternary[2] in TRUE_LITERALS):
-        cond = _respace(ternary[0])
+        cond = _code(arg, ternary[0])
         if ternary[1] in TRUE_LITERALS:
             return "ternary_literal", "%s ? FOLL_WRITE : 0" % cond
         return "ternary_literal", "%s ? 0 : FOLL_WRITE" % cond
@@ -353,7 +376,7 @@ def classify_write(arg):
 def classify_longterm_flags(arg):
     """Classify the gup_flags argument of get_user_pages_longterm()."""
     tokens = tokenize(arg)
-    code = _respace(tokens)
+    code = _code(arg, tokens)
     if [t.text for t in tokens] == ["0"]:
         return "zero", "FOLL_LONGTERM"
     loosest = _loosest_binary(tokens)
