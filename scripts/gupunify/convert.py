@@ -5,7 +5,7 @@ import re
 import tempfile
 import textwrap
 
-from . import layout, maintainers, patches, report, sites, spatch, split
+from . import layout, maintainers, patches, report, sites, source, spatch, split
 from .tree import KernelTree, api_state, check_foll_write
 from .util import Stopwatch, UserError, die, git, progress, write_atomic
 from .workspace import Worktree, branch_exists, identity_args, repository_for
@@ -56,11 +56,6 @@ def files_mentioning(wt, name):
     return files
 
 
-def _read(root, relpath):
-    with open(os.path.join(root, relpath), errors="replace") as f:
-        return f.read()
-
-
 def _pairable(site, api):
     """Sites that stand for the same call before and after a conversion."""
     if site.kind != "call":
@@ -89,9 +84,25 @@ REASONS = {
                        "changes with gup_flags, fix by hand",
 }
 
+NOT_A_CALL = {
+    "define": "inside a #define body: the argument can be any expression at each expansion",
+    "reference": "not called here (function pointer or reference)",
+    "member": "a struct member of the same name, not the function: left as it is; if it "
+              "points to %(api)s(), convert its calls by hand",
+}
+
+DIRECTIVE = ("a preprocessor directive (#if ...) inside the argument list: left as it was, "
+             "convert each branch by hand")
+NON_UTF8_NAME = "file name is not UTF-8: not converted, rename it or convert it by hand"
+
 
 class CallerStep:
-    """One caller conversion (longterm or fast) over a worktree, with its site records."""
+    """One caller conversion (longterm or fast) over a worktree, with its site records.
+
+    Files are read and written as bytes (source.py): a CRLF or Latin-1 file
+    is converted with every other byte kept, and a file that cannot be (mixed
+    line ends) is left as it is and listed in skipped, with its sites.
+    """
 
     def __init__(self, wt, api, workdir):
         self.wt = wt
@@ -100,33 +111,63 @@ class CallerStep:
         self.workdir = workdir
         self.cocci = spatch.LONGTERM_COCCI if api == sites.LONGTERM else spatch.FAST_COCCI
         self.records = []
+        self.skipped = []       # [{file, reason}]: files left as they were
 
     def run(self):
         names = (sites.FAST,) if self.api == sites.FAST else (sites.LONGTERM, sites.GUP)
-        files = files_mentioning(self.wt, self.api)
-        sources = {f: _read(self.root, f) for f in files}
+        files = []
+        for relpath in files_mentioning(self.wt, self.api):
+            if "\ufffd" in relpath:
+                # git's name did not decode: there is no such path to open.
+                self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
+            else:
+                files.append(relpath)
+        originals = {}          # {relpath: (bytes, crlf)}
+        for relpath in files:
+            path = os.path.join(self.root, relpath)
+            data = source.read_bytes(path)
+            try:
+                crlf = source.line_ends(data)
+            except source.Unconvertible as e:
+                self._leave(relpath, data, names, str(e))
+                continue
+            originals[relpath] = data, crlf
+            if crlf:
+                # spatch ends the lines it adds with LF: let it see LF only.
+                source.write_bytes(path, data.replace(b"\r\n", b"\n"))
         progress("%s: %d files mention it; running %s"
                  % (self.api, len(files), os.path.basename(self.cocci)))
-        results = spatch.apply(self.cocci, self.root, files, self.workdir)
-        for relpath in files:
-            self._file(relpath, sources[relpath], results.get(relpath), names)
+        results = spatch.apply(self.cocci, self.root, list(originals), self.workdir)
+        for relpath, (data, crlf) in originals.items():
+            self._file(relpath, data, crlf, results.get(relpath), names)
         return self.records
 
-    def _file(self, relpath, original, result, names):
+    def _leave(self, relpath, data, names, why):
+        """List a file the conversion cannot write back, with every site in it."""
+        found = [s for s in sites.scan(relpath, source.text_of(data), names)
+                 if s.name == self.api]
+        if not found:
+            return
+        reason = "%s: file left as it was, convert by hand" % why
+        self.skipped.append({"file": relpath, "reason": reason})
+        for s in found:
+            self.records.append(self._record(s, None, "manual", None, reason))
+
+    def _file(self, relpath, data, crlf, result, names):
+        original = source.text_of(data)
+        path = os.path.join(self.root, relpath)
         before = sites.scan(relpath, original, names)
         for s in before:
             if s.kind != "call" and s.name == self.api:
-                reason = ("inside a #define body: the argument can be any expression "
-                          "at each expansion" if s.kind == "define"
-                          else "not called here (function pointer or reference)")
+                reason = NOT_A_CALL[s.kind] % {"api": self.api}
                 self.records.append(self._record(s, None, "manual", None, reason))
         calls = [s for s in before if _pairable(s, self.api)]
-        source = _read(self.root, relpath)
-        after = [s for s in sites.scan(relpath, source, names) if _pairable(s, self.api)]
+        on_disk = source.read_bytes(path)
+        text = source.decode(on_disk)
+        after = [s for s in sites.scan(relpath, text, names) if _pairable(s, self.api)]
         if len(after) != len(calls):
             # Cannot tell which rewrite belongs to which call: keep the file as it was.
-            with open(os.path.join(self.root, relpath), "w") as f:
-                f.write(original)
+            source.write_bytes(path, data)
             for s in calls:
                 self.records.append(self._record(s, None, "manual", None,
                                                  "call count changed under spatch: "
@@ -134,56 +175,95 @@ class CallerStep:
             return
         spatch_failed = result is not None and result[0] != 0
         plan = []           # (index, outcome, by, reason, idiom, disagreement)
-        fallback = []       # (after site, replacement)
+        edits = []          # (span of a call in text, what it becomes)
         for index, (old, new) in enumerate(zip(calls, after)):
-            if old.name == sites.GUP:
-                plan.append((index, "unchanged", None,
-                             "already get_user_pages() with FOLL_LONGTERM", "flag_form", None))
-                continue
-            if len(old.args) != (4 if self.api == sites.FAST else 5):
-                plan.append((index, "manual", None, "unexpected number of arguments", None, None))
-                continue
-            idiom, expected = _classify(self.api, old.args[2])
-            if old.args[2] != new.args[2] or old.name != new.name:
-                extra = None if _same(new.args[2], expected) else expected
-                plan.append((index, "converted", "spatch", None, idiom, extra))
-            elif expected is None:
-                outcome = "manual" if idiom == "other_foll_flag" else "unchanged"
-                plan.append((index, outcome, None, REASONS[idiom], idiom, None))
-            else:
-                why = ("spatch failed on this file (%s)" % _last_line(result[2])
-                       if spatch_failed else "spatch could not match this call "
-                       "(code it cannot parse, or a macro argument)")
-                fallback.append((new, expected))
-                plan.append((index, "converted", "fallback", why, idiom, None))
-        if fallback:
-            source = _fallback(source, self.api, fallback)
+            old_call = original[old.call_span[0]:old.call_span[1]]
+            new_call = text[new.call_span[0]:new.call_span[1]]
+            step = self._plan(original, old, new, old_call, new_call,
+                              result if spatch_failed else None)
+            if step[1] == "fallback":
+                rewritten = _rewritten_call(original, old, self.api)
+                if sites.comments(rewritten) != sites.comments(old_call):
+                    step = ("manual", None, "the rewrite would drop a comment inside the "
+                            "argument: left as it was, convert by hand", step[3], None)
+                else:
+                    edits.append((new.call_span, rewritten))
+            plan.append((index,) + step)
+            if step[0] != "converted" and new_call != old_call:
+                # Whatever spatch did to a call that is not converted is undone,
+                # so the report's "unchanged" and "manual" hold for the bytes.
+                edits.append((new.call_span, old_call))
+        for (start, end), replacement in sorted(edits, reverse=True):
+            text = text[:start] + replacement + text[end:]
+        if any(p[2] == "fallback" for p in plan):
             unparsed = spatch.unparsed_lines(self.root, relpath, self.workdir)
             plan = [p if p[2] != "fallback" else
                     p[:3] + ("%s; spatch left %d lines of this file unparsed" % (p[3], unparsed),)
                     + p[4:] for p in plan]
-        converted = [p[0] for p in plan if p[1] == "converted"]
-        for index in reversed(converted):
-            source = self._tidy(relpath, original, source, calls[index], index, names)
-        if converted:
-            with open(os.path.join(self.root, relpath), "w") as f:
-                f.write(source)
-        final = [s for s in sites.scan(relpath, source, names) if _pairable(s, self.api)]
+        notes = {}
+        for index in reversed([p[0] for p in plan if p[1] == "converted"]):
+            text, notes[index] = self._tidy(relpath, original, text, calls[index], index, names)
+        final = source.as_bytes(text, crlf)
+        if final != on_disk:
+            source.write_bytes(path, final)
+        final_sites = [s for s in sites.scan(relpath, text, names) if _pairable(s, self.api)]
         for index, outcome, by, reason, idiom, disagreement in plan:
-            record = self._record(calls[index], final[index], outcome, by, reason, idiom)
+            record = self._record(calls[index], final_sites[index], outcome, by, reason, idiom)
             if disagreement:
                 record["disagreement"] = "inventory expected %r" % disagreement
+            if notes.get(index):
+                record["note"] = notes[index]
             self.records.append(record)
 
-    def _tidy(self, relpath, original, source, old, index, names):
-        """Kernel style for the index-th call (old, in original) as it now stands in source."""
+    def _plan(self, original, old, new, old_call, new_call, failed):
+        """(outcome, by, reason, idiom, disagreement) for one call and what spatch made of it."""
+        if old.name == sites.GUP:
+            return "unchanged", None, "already get_user_pages() with FOLL_LONGTERM", \
+                "flag_form", None
+        if old.directives:
+            return "manual", None, DIRECTIVE, None, None
+        if len(old.args) != (4 if self.api == sites.FAST else 5):
+            return "manual", None, "unexpected number of arguments", None, None
+        idiom, expected = _classify(self.api, old.args[2])
+        if old.args[2] != new.args[2] or old.name != new.name:
+            if sites.comments(old_call) != sites.comments(new_call):
+                return "converted", "fallback", "spatch dropped a comment inside the call: " \
+                    "rewritten by the driver, comments kept", idiom, None
+            if layout.paren_column(original, old.call_span[0]) + 1 >= layout.WIDTH:
+                # spatch would align new lines with it: hundreds of tabs.
+                return "converted", "fallback", "the call opens past column %d: rewritten " \
+                    "in place by the driver, not re-wrapped by spatch" % layout.WIDTH, \
+                    idiom, None
+            extra = None if _same(new.args[2], expected) else expected
+            return "converted", "spatch", None, idiom, extra
+        if expected is None:
+            outcome = "manual" if idiom == "other_foll_flag" else "unchanged"
+            return outcome, None, REASONS[idiom], idiom, None
+        why = ("spatch failed on this file (%s)" % _last_line(failed[2]) if failed
+               else "spatch could not match this call (code it cannot parse, or a macro "
+                    "argument)")
+        return "converted", "fallback", why, idiom, None
+
+    def _tidy(self, relpath, original, text, old, index, names):
+        """Kernel style for the index-th call (old, in original) as it now stands in text.
+
+        Returns the new text and a note when a line of the call is left over 80
+        columns.
+        """
         def paired(src):
             return [s for s in sites.scan(relpath, src, names) if _pairable(s, self.api)]
-        site = paired(source)[index]
-        start = site.call_span[0]
+        site = paired(text)[index]
         old_col = layout.paren_column(original, old.call_span[0])
-        return layout.tidy_call(source, start, site.call_span[1], old_col,
+        text = layout.tidy_call(text, site.call_span[0], site.call_span[1], old_col,
                                 lambda src: paired(src)[index].arg_spans[2])
+        was = layout.widest_line(original, *old.call_span)
+        now = layout.widest_line(text, *paired(text)[index].call_span)
+        if now <= layout.WIDTH or now <= was:
+            return text, None
+        if was > layout.WIDTH:
+            return text, ("its line was already %d columns: the argument is rewritten in "
+                          "place, the line not re-wrapped (%d columns now)" % (was, now))
+        return text, "a line of the call is %d columns now: re-wrap it by hand" % now
 
     def _record(self, old, new, outcome, by, reason, idiom=None):
         record = {
@@ -208,17 +288,19 @@ def _last_line(text):
     return lines[-1] if lines else "no message"
 
 
-def _fallback(source, api, edits):
-    """Rewrite the flag argument (and for longterm the name) of each call, back to front."""
-    spans = []
-    for site, replacement in edits:
-        spans.append((site.arg_spans[2], replacement))
-        if api == sites.LONGTERM and site.name == sites.LONGTERM:
-            start = site.call_span[0]
-            spans.append(((start, start + len(sites.LONGTERM)), sites.GUP))
-    for (start, end), text in sorted(spans, reverse=True):
-        source = source[:start] + text + source[end:]
-    return source
+def _rewritten_call(text, site, api):
+    """The call at site in text with its flag argument (and a longterm name) converted.
+
+    The argument is classified as it stands in the source, so comments and
+    line breaks inside it are kept.
+    """
+    start, end = site.call_span
+    arg_start, arg_end = site.arg_spans[2]
+    _, replacement = _classify(api, text[arg_start:arg_end])
+    call = text[start:arg_start] + replacement + text[arg_end:end]
+    if site.name == sites.LONGTERM:
+        call = sites.GUP + call[len(sites.LONGTERM):]
+    return call
 
 
 def summarise(records):
@@ -261,7 +343,9 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     prep, finish, base = patches.steps_for(tree.version)
     run = {"tree": tree.path, "repository": repo, "version": tree.full_version,
            "core_series": base, "branch": None if diff_path else branch,
-           "steps": [], "sites": [], "groups": []}
+           "steps": [], "sites": [], "groups": [], "skipped_files": []}
+    if os.path.realpath(repo) == os.path.realpath(tree.path):
+        _untracked(repo, run)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
             Worktree(repo, "HEAD", branch) as wt:
         run["base_commit"] = wt.start
@@ -291,7 +375,7 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
         if not keep:
             return tip
         if diff_path:
-            write_atomic(diff_path, wt.git("diff", wt.start, "HEAD"))
+            write_atomic(diff_path, wt.git("diff", "--binary", wt.start, "HEAD", binary=True))
             run["diff"] = os.path.abspath(diff_path)
             progress("diff written to %s" % diff_path)
         else:
@@ -304,6 +388,31 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
         progress("report: %s" % where)
         report.print_summary(run)
     return tip
+
+
+UNTRACKED = "untracked, commit it first"
+
+
+def _untracked(repo, run):
+    """List the API's sites in files git does not track: the conversion starts from HEAD."""
+    out = git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--", "*.c", "*.h",
+              *SCAN_EXCLUDES)
+    for relpath in _z(out):
+        if "\ufffd" in relpath:
+            found = []      # git's name did not decode: no path to read it by
+        else:
+            text = source.text_of(source.read_bytes(os.path.join(repo, relpath)))
+            found = [s for s in sites.scan(relpath, text, (sites.LONGTERM, sites.FAST))
+                     if s.kind != "member"]
+            if not found:
+                continue
+        progress("not converted: %s: %s" % (relpath, UNTRACKED))
+        run["skipped_files"].append({"file": relpath, "reason": UNTRACKED})
+        run["sites"].extend({"file": relpath, "line": s.line, "column": s.column + 1,
+                             "api": s.name, "kind": s.kind, "idiom": None,
+                             "before": s.args[2] if len(s.args) > 2 else None,
+                             "after": None, "outcome": "manual", "by": None,
+                             "reason": UNTRACKED} for s in found)
 
 
 def _apply_patch(wt, path, run):
@@ -330,8 +439,10 @@ def _convert_all(wt, workdir, run):
         if api == sites.FAST:
             check_foll_write(state)
         before = wt.head()
-        records = CallerStep(wt, api, workdir).run()
+        step = CallerStep(wt, api, workdir)
+        records = step.run()
         run["sites"].extend(records)
+        run["skipped_files"].extend(f for f in step.skipped if f not in run["skipped_files"])
         made = wt.commit("gup-unify: all %s callers" % api, "scratch", signoff=False)
         run["steps"].append({"step": api, "result": "converted" if made else "nothing to do",
                              "summary": summarise(records)})
@@ -354,18 +465,22 @@ def _commit_callers(wt, workdir, run, min_sites):
         return
     per_file = collections.Counter(r["file"] for r in run["sites"]
                                    if r["outcome"] == "converted")
-    for before, after in changes.values():
-        for path in wt.git("diff", "--name-only", before, after).split():
+    changed = {}
+    for api, (before, after) in changes.items():
+        changed[api] = set(_z(wt.git("diff", "-z", "--name-only", before, after)))
+        for path in changed[api]:
             per_file.setdefault(path, 0)
     owners = owners_at(wt.repo, start)
     groups = split.plan(owners, per_file, min_sites)
     wt.git("reset", "-q", "--hard", start)
     for group in groups:
         for api, (before, after) in changes.items():
-            diff = wt.git("diff", "--binary", before, after, "--", *group.files)
-            if not diff:
+            paths = sorted(changed[api] & set(group.files))
+            if not paths:
                 continue
-            wt.git("apply", "--index", input=diff)
+            # The files as the conversion left them, byte for byte (a diff
+            # through text would lose CR and non-UTF-8 bytes).
+            wt.git("checkout", after, "--", *[":(literal)" + p for p in paths])
             wt.commit(*_caller_message(api, group, run["sites"]))
     for record in run["sites"]:
         group = split.group_of(groups, record["file"])
@@ -378,8 +493,13 @@ def _commit_callers(wt, workdir, run, min_sites):
 def owners_at(repo, commit):
     """The MAINTAINERS of commit (an empty one when the tree has none)."""
     text = git(repo, "show", "%s:MAINTAINERS" % commit, check=False)
-    return maintainers.Maintainers(text, git(repo, "ls-tree", "-r", "-d", "--name-only",
-                                             commit).split())
+    return maintainers.Maintainers(text, _z(git(repo, "ls-tree", "-z", "-r", "-d",
+                                                "--name-only", commit)))
+
+
+def _z(out):
+    """The paths of git's -z output."""
+    return [p for p in out.split("\0") if p]
 
 
 def _owner_name(owners, path):

@@ -45,6 +45,9 @@ def markdown(run):
             out.append("| %s | %s | %d | %d | %d |" % (api, idiom, c["converted"],
                                                       c["unchanged"], c["manual"]))
     out += _per_group(records)
+    skipped = run.get("skipped_files", [])
+    out += ["", "## Files not converted (%d)" % len(skipped), ""]
+    out += ["- `%s`: %s" % (f["file"], f["reason"]) for f in skipped] or ["None."]
     manual = [r for r in records if r["outcome"] == "manual"]
     out += ["", "## Left for a human (%d)" % len(manual), ""]
     out += ["- `%s:%d` %s: %s" % (r["file"], r["line"], r["api"], r["reason"]) for r in manual] \
@@ -53,6 +56,10 @@ def markdown(run):
     out += ["", "## Converted outside spatch (%d): review these" % len(fallback), ""]
     out += ["- `%s:%d` `%s` -> `%s`: %s" % (r["file"], r["line"], r["before"], r["after"],
                                             r["reason"]) for r in fallback] or ["None."]
+    noted = [r for r in records if r.get("note")]
+    if noted:
+        out += ["", "## Converted, with a note (%d)" % len(noted), ""]
+        out += ["- `%s:%d` %s" % (r["file"], r["line"], r["note"]) for r in noted]
     disagree = [r for r in records if r.get("disagreement")]
     if disagree:
         out += ["", "## spatch and the inventory disagree (%d)" % len(disagree), ""]
@@ -115,6 +122,8 @@ def print_summary(run):
     by = collections.Counter((r["api"], r["outcome"]) for r in run["sites"])
     for (api, outcome), n in sorted(by.items()):
         print("%-24s %-10s %d" % (api, outcome, n))
+    for skipped in run.get("skipped_files", []):
+        print("not converted: %s: %s" % (skipped["file"], skipped["reason"]))
     print("result: %s" % run["result"])
     sys.stdout.flush()
 
