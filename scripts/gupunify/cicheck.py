@@ -2,8 +2,10 @@
 import json
 import os
 import re
+import sys
+import urllib.parse
 
-from . import sites
+from . import sites, source
 from .tree import KernelTree, api_state
 from .util import die, run
 
@@ -133,52 +135,67 @@ def check_site(site, api, flags_argument=FLAGS_ARGUMENT):
     return []
 
 
-def _added_lines(root, since):
-    """{file: set of line numbers added since the revision} (git diff -U0)."""
-    rc, _, err = run(["git", "-C", root, "rev-parse", "--verify", "-q",
+def _revision(root, since):
+    """The commit --since names; one-line refusal of an empty or unknown revision."""
+    if not since.strip():
+        die("--since: empty revision: name a commit, tag or branch")
+    rc, out, _ = run(["git", "-C", root, "rev-parse", "--verify", "-q", "--end-of-options",
                       since + "^{commit}"], check=False)
     if rc != 0:
-        die("%s: not a revision of %s" % (since, root))
-    _, out, _ = run(["git", "-C", root, "diff", "-U0", "--no-color", "--no-ext-diff",
-                     since, "--", "*.c", "*.h"])
-    added, path = {}, None
-    for line in out.splitlines():
-        if line.startswith("+++ "):
-            path = line[6:] if line.startswith("+++ b/") else None
-        elif line.startswith("@@") and path:
-            m = re.search(r"\+(\d+)(?:,(\d+))?", line)
+        die("--since %s: not a revision of %s" % (since, root))
+    return out.strip()
+
+
+def _added_lines(root, commit):
+    """{file: set of line numbers added since commit} (git diff -U0), paths from root.
+
+    --relative keeps a tree that is a subdirectory of its repository to
+    itself, with its own paths. The file of each diff is taken from git's
+    NUL-separated list in the same order, never parsed from the headers,
+    which quote odd names.
+    """
+    diff = ["git", "-C", root, "diff", "--relative", "--no-color", "--no-ext-diff", commit]
+    spec = ["--", "*.c", "*.h"]
+    names = [p for p in run(diff + ["--name-only", "-z"] + spec)[1].split("\0") if p]
+    out = run(diff + ["-U0"] + spec, binary=True)[1]
+    added, index = {}, -1
+    for line in out.split(b"\n"):
+        if line.startswith(b"diff --git "):
+            index += 1
+        elif line.startswith(b"@@ ") and 0 <= index < len(names):
+            m = re.match(rb"@@ -\S+ \+(\d+)(?:,(\d+))? @@", line)
             start, count = int(m.group(1)), int(m.group(2) or 1)
-            added.setdefault(path, set()).update(range(start, start + count))
+            added.setdefault(names[index], set()).update(range(start, start + count))
     return added
 
 
 def _candidate_files(root):
     pattern = r"\b(%s)\b" % "|".join(map(re.escape, NAMES))
-    rc, out, _ = run(["git", "-C", root, "grep", "-l", "-E", pattern, "--", "*.c", "*.h",
+    rc, out, _ = run(["git", "-C", root, "grep", "-l", "-z", "-E", pattern, "--", "*.c", "*.h",
                       ":!tools", ":!Documentation", ":!scripts"], check=False)
     if rc in (0, 1):
-        return out.split()
-    _, out, _ = run(["grep", "-rlE", "--include=*.c", "--include=*.h", pattern, "."],
+        return [p for p in out.split("\0") if p]
+    _, out, _ = run(["grep", "-rlZE", "--include=*.c", "--include=*.h", pattern, "."],
                     cwd=root, check=False)
-    return sorted(p[2:] for p in out.split()
-                  if not p.startswith(("./tools/", "./Documentation/", "./scripts/")))
+    return sorted(p[2:] for p in out.split("\0")
+                  if p and not p.startswith(("./tools/", "./Documentation/", "./scripts/")))
 
 
 def check(path, since=None):
     """(api, findings) for the tree at path, limited to lines added since `since`."""
     tree = KernelTree(path)
+    commit = _revision(tree.path, since) if since is not None else None
     api = api_state(tree.path)["fast_takes"]
     flags_argument = flags_arguments(tree.path)
-    added = _added_lines(tree.path, since) if since else None
+    added = _added_lines(tree.path, commit) if commit else None
     files = sorted(added) if added is not None else _candidate_files(tree.path)
     findings = []
     for relpath in files:
         try:
-            with open(os.path.join(tree.path, relpath), errors="replace") as f:
-                source = f.read()
+            text = source.text_of(source.read_bytes(os.path.join(tree.path, relpath)))
         except FileNotFoundError:
             continue
-        for site in sites.scan(relpath, source, NAMES):
+        for site in sites.scan(relpath, text, NAMES):
             if added is not None and site.line not in added[relpath]:
                 continue
             findings.extend(check_site(site, api, flags_argument))
@@ -213,7 +230,7 @@ def as_sarif(findings):
                 "level": levels[f.level],
                 "message": {"text": f.message},
                 "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": f.site.path},
+                    "artifactLocation": {"uri": urllib.parse.quote(f.site.path)},
                     "region": {"startLine": f.site.line,
                                "startColumn": f.site.column + 1}}}]}
                 for f in findings]}]}, indent=1) + "\n"
@@ -230,9 +247,12 @@ def main(args):
     """Print the findings; 0 when clean, 1 when a warning was found."""
     api, findings = check(args.kernel, args.since)
     if args.format == "json":
-        print(as_json(args.kernel, api, args.since, findings), end="")
+        text = as_json(args.kernel, api, args.since, findings)
     elif args.format == "sarif":
-        print(as_sarif(findings), end="")
+        text = as_sarif(findings)
     else:
-        print(as_gcc(findings), end="")
+        text = as_gcc(findings)
+    # An argument quoted from a Latin-1 file goes out with the file's bytes.
+    sys.stdout.buffer.write(source.encode(text))
+    sys.stdout.flush()
     return 1 if any(f.level == "warning" for f in findings) else 0
