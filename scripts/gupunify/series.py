@@ -8,7 +8,6 @@ import tempfile
 import textwrap
 
 from . import buildcheck, convert, report
-from .patches import paths_in
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
@@ -134,20 +133,18 @@ class Writer:
         git(self.repo, "format-patch", "-q", "--numbered", "--cover-letter", "--base",
             self.base, "-o", where, "%s^..%s" % (first, last))
         files = sorted(os.listdir(where))
-        for name in files[1:]:
+        for name, (sha, _) in zip(files[1:], part.commits):
             path = os.path.join(where, name)
-            with open(path) as f:
-                text = f.read()
-            to, cc = _people(*self.recipients.for_patch(path, paths_in(text)))
-            with open(path, "w") as f:
-                f.write(_with_headers(text, to, cc))
+            text = _read_patch(path)
+            paths = _paths(self.repo, sha)
+            to, cc = _people(*self.recipients.for_patch(path, paths))
+            _write_patch(path, _with_headers(text, to, cc))
             part.patches.append({"file": name, "subject": _subject(text), "to": to, "cc": cc,
-                                 "paths": paths_in(text)})
+                                 "paths": paths})
         self._cover(number, part, os.path.join(where, files[0]))
 
     def _cover(self, number, part, path):
-        with open(path) as f:
-            text = f.read()
+        text = _read_patch(path)
         to = _union(p["to"] for p in part.patches)
         cc = [c for c in _union(p["cc"] for p in part.patches) if c not in to]
         subject = (TREEWIDE_SUBJECT + " (%s)" % part.key if part.kind == "core"
@@ -156,9 +153,7 @@ class Writer:
         text = text.replace("*** SUBJECT HERE ***", subject)
         text = text.replace("*** BLURB HERE ***", self._blurb(number, part))
         date = git(self.repo, "log", "-1", "--format=%cD", part.commits[-1][0]).strip()
-        text = _with_headers(text, to, cc, date=date)
-        with open(path, "w") as f:
-            f.write(text)
+        _write_patch(path, _with_headers(text, to, cc, date=date))
         part.subject = "[PATCH 0/%d] %s" % (total, subject)
         part.to, part.cc = to, cc
 
@@ -226,12 +221,27 @@ class Writer:
         git(self.repo, "format-patch", "-q", "--base", self.base, "-o", where,
             "%s^..%s" % (commit, commit))
         path = os.path.join(where, os.listdir(where)[0])
-        with open(path) as f:
-            text = f.read()
-        to, cc = _people(*self.recipients.for_patch(path, paths_in(text)))
-        with open(path, "w") as f:
-            f.write(_with_headers(text, to, cc))
+        text = _read_patch(path)
+        to, cc = _people(*self.recipients.for_patch(path, _paths(self.repo, commit)))
+        _write_patch(path, _with_headers(text, to, cc))
         return os.path.relpath(path, self.out), to, cc
+
+
+def _read_patch(path):
+    """A patch as text that gives back its bytes (CRLF, Latin-1) when written."""
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as f:
+        return f.read()
+
+
+def _write_patch(path, text):
+    with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
+        f.write(text)
+
+
+def _paths(repo, commit):
+    """The files commit changes, from git (a patch's headers quote odd names)."""
+    out = git(repo, "diff-tree", "-z", "-r", "--name-only", "--no-commit-id", commit)
+    return sorted(p for p in out.split("\0") if p)
 
 
 def _subject(text):
