@@ -192,7 +192,8 @@ class Recipients:
 
     def __init__(self, repo, commit, workdir):
         text = git(repo, "show", "%s:MAINTAINERS" % commit)
-        directories = git(repo, "ls-tree", "-r", "-d", "--name-only", commit).split()
+        directories = [d for d in git(repo, "ls-tree", "-z", "-r", "-d", "--name-only",
+                                      commit).split("\0") if d]
         self.maintainers = Maintainers(text, directories)
         script = git(repo, "show", "%s:%s" % (commit, GET_MAINTAINER), check=False)
         self.root = None
