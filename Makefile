@@ -10,8 +10,12 @@ all: demo
 
 # The whole pipeline on the bundled sample tree: conversion, per-subsystem
 # series with cover letters and recipients, the atomic patch, the report.
+# The sample is not for sending, so it is signed off by an example identity
+# and works on a machine with no git identity (IDENTITY= gives another).
+DEMO_IDENTITY := Example Developer <developer@example.org>
 demo: deps
-	$(CLI) series sample/linux
+	@echo "make demo: signing the sample series off as $(or $(IDENTITY),$(DEMO_IDENTITY)) (IDENTITY= to change)"
+	$(CLI) series sample/linux --identity "$(or $(IDENTITY),$(DEMO_IDENTITY))"
 
 deps:
 	@scripts/deps
@@ -23,7 +27,8 @@ deps-boottest:
 # write the diff to DIFF=<file>; REPORTS=<dir> moves the report from reports/.
 spatch: deps
 	$(CLI) spatch $(KERNEL) --branch $(BRANCH) $(if $(DIFF),--diff $(DIFF)) \
-		$(if $(REPORTS),--reports $(REPORTS)) $(if $(MIN_SITES),--min-sites $(MIN_SITES))
+		$(if $(REPORTS),--reports $(REPORTS)) $(if $(MIN_SITES),--min-sites $(MIN_SITES)) \
+		$(if $(IDENTITY),--identity "$(IDENTITY)")
 
 # Per-subsystem patch series (series/<tree>/ or OUT=<dir>) and one atomic
 # patch from BRANCH, converting KERNEL first when BRANCH is absent;
@@ -32,7 +37,8 @@ spatch: deps
 series: deps
 	$(CLI) series $(KERNEL) --branch $(BRANCH) $(if $(OUT),--output $(OUT)) \
 		$(if $(REPORTS),--reports $(REPORTS)) $(if $(DRY_RUN),--dry-run) \
-		$(if $(MIN_SITES),--min-sites $(MIN_SITES)) $(if $(CHECK),--check)
+		$(if $(MIN_SITES),--min-sites $(MIN_SITES)) $(if $(CHECK),--check) \
+		$(if $(IDENTITY),--identity "$(IDENTITY)")
 
 # Report callers of the old API in KERNEL (only lines added since SINCE=<rev>);
 # FORMAT=gcc|json|sarif. Exit status 1 when something is found.

@@ -8,7 +8,7 @@ import textwrap
 from . import layout, maintainers, patches, report, sites, source, spatch, split
 from .tree import KernelTree, api_state, check_foll_write
 from .util import Stopwatch, UserError, die, git, progress, write_atomic
-from .workspace import Worktree, branch_exists, identity_args, repository_for
+from .workspace import Worktree, branch_exists, identity, identity_args, repository_for
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
 # get_user_pages_fast() call there may want FOLL_LONGTERM. A judgement for
@@ -315,31 +315,24 @@ def _dirty(repo):
     return git(repo, "status", "--porcelain", "--untracked-files=no").strip()
 
 
-def _author(repo):
-    name = git(repo, "config", "user.name", check=False).strip()
-    email = git(repo, "config", "user.email", check=False).strip()
-    return "%s <%s>" % (name, email) if name and email else None
-
-
 def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
-            allow_dirty=False, min_sites=split.MIN_SITES, keep=True):
+            allow_dirty=False, min_sites=split.MIN_SITES, keep=True, who=None):
     """The `spatch` job: make the branch (or diff) and the report; return the new tip.
 
     None when there was nothing to convert. With keep false the commits are
-    made but no branch, diff or report is: what --dry-run plans from.
+    made but no branch, diff or report is: what --dry-run plans from. who is
+    the --identity text; without it the tree's git config names the author.
     """
     watch = Stopwatch()
     tree = KernelTree(kernel)
     spatch.require_spatch()
-    repo = repository_for(tree)
+    author = identity(tree.path, who)
+    repo = repository_for(tree, author)
     if _dirty(repo) and not allow_dirty:
         die("%s has uncommitted changes: commit or stash them (the conversion starts "
             "from HEAD), or pass --allow-dirty" % tree.path)
     if not diff_path and branch_exists(repo, branch):
         die("branch %s already exists in %s: choose another with BRANCH=" % (branch, repo))
-    if not _author(repo):
-        progress("no user.name/user.email in git config: commits are signed off by "
-                 "gup-unify <gup-unify@localhost>; set them before sending anything")
     prep, finish, base = patches.steps_for(tree.version)
     run = {"tree": tree.path, "repository": repo, "version": tree.full_version,
            "core_series": base, "branch": None if diff_path else branch,
@@ -347,7 +340,7 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     if os.path.realpath(repo) == os.path.realpath(tree.path):
         _untracked(repo, run)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
-            Worktree(repo, "HEAD", branch) as wt:
+            Worktree(repo, "HEAD", branch, author) as wt:
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state
@@ -416,10 +409,10 @@ def _untracked(repo, run):
 
 
 def _apply_patch(wt, path, run):
-    text = patches.patch_text_for(path, _author(wt.repo))
+    text = patches.patch_text_for(path, wt.identity)
     wt.materialize(patches.paths_in(text))
     try:
-        wt.git(*identity_args(wt.repo), "am", "-q", "--signoff", input=text)
+        wt.git(*identity_args(wt.identity), "am", "-q", "--signoff", input=text)
     except UserError as e:
         wt.git("am", "--abort", check=False)
         die("core patch %s does not apply to this tree: %s" % (os.path.basename(path), e))

@@ -7,7 +7,7 @@ from .util import progress
 PATCHES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "..", "..", "patches"))
 CALLERS = "@callers"
-PLACEHOLDER_SIGNOFF = re.compile(r"^Signed-off-by: gup-unify <gup-unify@localhost>\n", re.M)
+SIGNOFF = re.compile(r"^Signed-off-by: .*\n", re.M)
 
 
 def supported_bases():
@@ -43,14 +43,18 @@ def steps_for(version):
     return prep, finish, base
 
 
-def patch_text_for(path, author):
-    """A core patch as the user will send it: their authorship, no placeholder sign-off."""
+def patch_text_for(path, identity):
+    """A core patch as the user sends it: authored by identity, with no other sign-off.
+
+    The files in patches/ carry neither author nor sign-off (only the person
+    applying them can certify the DCO); git am --signoff adds theirs.
+    """
     with open(path) as f:
         text = f.read()
-    text = PLACEHOLDER_SIGNOFF.sub("", text)
-    if author:
-        text = re.sub(r"^From: .*$", "From: " + author, text, count=1, flags=re.M)
-    return text
+    head, sep, body = text.partition("\n\n")
+    lines = [l for l in head.split("\n") if not l.startswith("From: ")]
+    lines.insert(1, "From: %s <%s>" % identity)
+    return "\n".join(lines) + sep + SIGNOFF.sub("", body)
 
 
 def paths_in(text):

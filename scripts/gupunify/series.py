@@ -11,7 +11,7 @@ from . import buildcheck, convert, report
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
-from .workspace import branch_exists, identity_args, repository_for
+from .workspace import branch_exists, identity, identity_args, repository_for
 
 SERIES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                            "..", "..", "series"))
@@ -123,15 +123,17 @@ def _union(lists):
 class Writer:
     """Writes one run's series directory (in a scratch place; the caller moves it in)."""
 
-    def __init__(self, repo, base, tip, parts, recipients, out):
+    def __init__(self, repo, base, tip, parts, recipients, out, author):
         self.repo, self.base, self.tip = repo, base, tip
+        self.author = author            # (name, email) of the person sending
         self.parts, self.recipients, self.out = parts, recipients, out
 
     def format_part(self, number, part):
         where = os.path.join(self.out, part.directory)
         first, last = part.commits[0][0], part.commits[-1][0]
-        git(self.repo, "format-patch", "-q", "--numbered", "--cover-letter", "--base",
-            self.base, "-o", where, "%s^..%s" % (first, last))
+        # The cover letter is from the person sending, not whoever git config names.
+        git(self.repo, *identity_args(self.author), "format-patch", "-q", "--numbered",
+            "--cover-letter", "--base", self.base, "-o", where, "%s^..%s" % (first, last))
         files = sorted(os.listdir(where))
         for name, (sha, _) in zip(files[1:], part.commits):
             path = os.path.join(where, name)
@@ -191,7 +193,7 @@ class Writer:
                   "  %s" % atomic_dir, ""]
         stat = git(self.repo, "diff", "--stat=72", "--summary", self.base, self.tip)
         date = git(self.repo, "log", "-1", "--format=%cD", self.tip).strip()
-        author = git(self.repo, "log", "-1", "--format=%an <%ae>", self.tip).strip()
+        author = "%s <%s>" % self.author
         total = sum(len(p.patches) for p in self.parts)
         text = ("From %s Mon Sep 17 00:00:00 2001\nFrom: %s\nDate: %s\n"
                 "Subject: [PATCH 0/%d] %s\n\n%s\n%s\nbase-commit: %s\n"
@@ -209,11 +211,11 @@ class Writer:
             env["GIT_%s_DATE" % who] = git(self.repo, "log", "-1", "--format=%cD",
                                            self.tip).strip()
         subjects = "\n".join("  " + s for p in self.parts for _, s in p.commits)
-        author = git(self.repo, "log", "-1", "--format=%an <%ae>", self.tip).strip()
+        author = "%s <%s>" % self.author
         message = "%s\n\n%s\nIt is the following series as one commit:\n\n%s\n\n" \
                   "Signed-off-by: %s\n" % (ATOMIC_SUBJECT, OVERVIEW, subjects, author)
         tree = git(self.repo, "rev-parse", self.tip + "^{tree}").strip()
-        _, out, _ = run(["git", "-C", self.repo] + identity_args(self.repo) +
+        _, out, _ = run(["git", "-C", self.repo] + identity_args(self.author) +
                         ["commit-tree", tree, "-p", self.base, "-F", "-"], input=message,
                         env=env)
         commit = out.strip()
@@ -297,20 +299,22 @@ def print_plan(parts, atomic, source):
 
 
 def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=False,
-                allow_dirty=False, min_sites=None, check=False):
+                allow_dirty=False, min_sites=None, check=False, who=None):
     """The `series` job: write the series (or only print the plan); return the exit status.
 
     With check, every step of the branch is then build-checked (make check),
-    and the status is the checker's.
+    and the status is the checker's. who is the --identity text; without it
+    the tree's git config names the person sending.
     """
     watch = Stopwatch()
     tree = KernelTree(kernel)
-    repo = repository_for(tree)
+    author = identity(tree.path, who)
+    repo = repository_for(tree, author)
     kwargs = {} if min_sites is None else {"min_sites": min_sites}
     if not branch_exists(repo, branch):
         with watch("convert"):
             tip = convert.convert(tree.path, branch, None, reports_dir, allow_dirty,
-                                  keep=not dry_run, **kwargs)
+                                  keep=not dry_run, who="%s <%s>" % author, **kwargs)
         if tip is None:
             progress("nothing to convert: no series to write")
             return 0
@@ -329,7 +333,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     try:
         with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir:
             recipients = Recipients(repo, base, workdir)
-            writer = Writer(repo, base, tip, parts, recipients, scratch)
+            writer = Writer(repo, base, tip, parts, recipients, scratch, author)
             with watch("format-patch and recipients"):
                 with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
                     futures = [pool.submit(writer.format_part, n, p) for n, p in enumerate(parts)]

@@ -14,8 +14,11 @@ def scratch_dir():
     return base
 
 
-def repository_for(tree):
-    """The git repository holding tree; a plain directory is imported into a scratch one."""
+def repository_for(tree, who=None):
+    """The git repository holding tree; a plain directory is imported into a scratch one.
+
+    The import is committed as who (default: the identity of the git config).
+    """
     rc, out, _ = run(["git", "-C", tree.path, "rev-parse", "--show-toplevel"], check=False)
     top = out.strip() if rc == 0 else None
     if top and os.path.realpath(top) == os.path.realpath(tree.path):
@@ -35,23 +38,48 @@ def repository_for(tree):
     run(["git", "init", "-q", partial])
     env = {"GIT_WORK_TREE": tree.path, "GIT_DIR": os.path.join(partial, ".git")}
     run(["git", "add", "-A", "."], cwd=tree.path, env=env)
-    run(["git", "commit", "-q", "-m", "Import of %s" % tree.path] + identity_args(partial),
-        cwd=tree.path, env=env)
+    run(["git"] + identity_args(who or identity(tree.path)) +
+        ["commit", "-q", "-m", "Import of %s" % tree.path], cwd=tree.path, env=env)
     run(["git", "-C", partial, "reset", "-q", "--hard"])
     os.replace(partial, repo)
     return repo
 
 
-def identity_args(repo):
-    """-c options giving git an identity when the user has none configured."""
-    name = git(repo, "config", "user.name", check=False).strip()
-    email = git(repo, "config", "user.email", check=False).strip()
-    args = []
-    if not name:
-        args += ["-c", "user.name=gup-unify"]
-    if not email:
-        args += ["-c", "user.email=gup-unify@localhost"]
-    return args
+IDENTITY = re.compile(r"^([^<>@]*[^<>@\s])\s*<([^<>\s]+@[^<>\s]+)>$")
+# Identities earlier versions signed off with when the user had none: they
+# must never reach a patch again.
+PLACEHOLDERS = ("gup-unify@localhost", "dev@gup-unify.example")
+
+
+def parse_identity(text):
+    """(name, email) of "Name <mail>", or a UserError saying what is wrong."""
+    m = IDENTITY.match(text.strip())
+    if not m:
+        die("--identity %r: expected \"Name <user@example.org>\"" % text)
+    if m.group(2) in PLACEHOLDERS:
+        die("--identity %s is a placeholder, not a person: give your own" % text)
+    return m.group(1), m.group(2)
+
+
+def identity(path, explicit=None):
+    """(name, email) that commits and sign-offs carry: explicit, else git config at path.
+
+    A Signed-off-by certifies the DCO, so it must name a real person: with
+    neither, the run stops before doing anything.
+    """
+    if explicit:
+        return parse_identity(explicit)
+    name = git(path, "config", "user.name", check=False).strip()
+    email = git(path, "config", "user.email", check=False).strip()
+    if not (name and email):
+        die("no identity to sign the patches off with: set user.name and user.email "
+            "(git config) or pass --identity \"Name <mail>\" (make: IDENTITY=)")
+    return parse_identity("%s <%s>" % (name, email))
+
+
+def identity_args(identity):
+    """-c options making git author, commit and sign off as identity."""
+    return ["-c", "user.name=%s" % identity[0], "-c", "user.email=%s" % identity[1]]
 
 
 def branch_exists(repo, branch):
@@ -74,8 +102,9 @@ class Worktree:
     interrupted run leaves neither branch nor worktree behind.
     """
 
-    def __init__(self, repo, start, branch):
+    def __init__(self, repo, start, branch, identity):
         self.repo = repo
+        self.identity = identity
         self.branch = branch
         self.start = git(repo, "rev-parse", "--verify", start + "^{commit}").strip()
         self.path = os.path.join(scratch_dir(), "worktrees",
@@ -120,7 +149,7 @@ class Worktree:
         if not self.git("status", "--porcelain").strip():
             return False
         message = subject + "\n\n" + body.strip() + "\n"
-        args = identity_args(self.repo) + ["commit", "-q", "-F", "-"]
+        args = identity_args(self.identity) + ["commit", "-q", "-F", "-"]
         if signoff:
             args.append("--signoff")
         self.git(*args, input=message)
