@@ -435,7 +435,7 @@ static void dax_slow_pins_without_longterm(struct result *r)
  * base kernel's gup_benchmark puts the pages of its array that the kernel
  * had already released, taking the first DAX page's refcount to 0 (v5.1.15's
  * try_get_page() then refuses that page to every later GUP call).  Core
- * patch 6/8 fixes that; the base kernel must be tested as it is.
+ * patch 1/9 fixes that; the base kernel must be tested as it is.
  */
 
 /* FOLL_LONGTERM through get_user_pages() is refused for a DAX file. */
