@@ -5,7 +5,7 @@ import re
 import tempfile
 import textwrap
 
-from . import layout, maintainers, patches, report, sites, source, spatch, split
+from . import layout, maintainers, patches, report, sites, source, spatch, split, stale
 from .tree import KernelTree, api_state, check_foll_write
 from .util import Stopwatch, UserError, die, git, progress, write_atomic
 from .workspace import Worktree, branch_exists, identity, identity_args, repository_for
@@ -112,6 +112,7 @@ class CallerStep:
         self.cocci = spatch.LONGTERM_COCCI if api == sites.LONGTERM else spatch.FAST_COCCI
         self.records = []
         self.skipped = []       # [{file, reason}]: files left as they were
+        self.renamed = []       # messages and comments naming the removed function
 
     def run(self):
         names = (sites.FAST,) if self.api == sites.FAST else (sites.LONGTERM, sites.GUP)
@@ -203,6 +204,11 @@ class CallerStep:
         notes = {}
         for index in reversed([p[0] for p in plan if p[1] == "converted"]):
             text, notes[index] = self._tidy(relpath, original, text, calls[index], index, names)
+        if self.api == sites.LONGTERM and notes and not any(
+                s.name == sites.LONGTERM for s in sites.scan(relpath, text, names)):
+            # Its last call is gone: so goes the name from its messages and comments.
+            text, renamed = stale.rename(text)
+            self.renamed += [dict(r, file=relpath) for r in renamed]
         final = source.as_bytes(text, crlf)
         if final != on_disk:
             source.write_bytes(path, final)
@@ -336,7 +342,7 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     prep, finish, base = patches.steps_for(tree.version)
     run = {"tree": tree.path, "repository": repo, "version": tree.full_version,
            "core_series": base, "branch": None if diff_path else branch,
-           "steps": [], "sites": [], "groups": [], "skipped_files": []}
+           "steps": [], "sites": [], "renamed": [], "groups": [], "skipped_files": []}
     if os.path.realpath(repo) == os.path.realpath(tree.path):
         _untracked(repo, run)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
@@ -435,6 +441,7 @@ def _convert_all(wt, workdir, run):
         step = CallerStep(wt, api, workdir)
         records = step.run()
         run["sites"].extend(records)
+        run["renamed"].extend(step.renamed)
         run["skipped_files"].extend(f for f in step.skipped if f not in run["skipped_files"])
         made = wt.commit("gup-unify: all %s callers" % api, "scratch", signoff=False)
         run["steps"].append({"step": api, "result": "converted" if made else "nothing to do",
@@ -474,7 +481,7 @@ def _commit_callers(wt, workdir, run, min_sites):
             # The files as the conversion left them, byte for byte (a diff
             # through text would lose CR and non-UTF-8 bytes).
             wt.git("checkout", after, "--", *[":(literal)" + p for p in paths])
-            wt.commit(*_caller_message(api, group, run["sites"]))
+            wt.commit(*_caller_message(api, group, run["sites"], run["renamed"]))
     for record in run["sites"]:
         group = split.group_of(groups, record["file"])
         record["group"] = group.name if group else _owner_name(owners, record["file"])
@@ -500,7 +507,7 @@ def _owner_name(owners, path):
     return found[0].name if found else "no entry for %s" % os.path.dirname(path)
 
 
-def _caller_message(api, group, records):
+def _caller_message(api, group, records, renamed=()):
     """(subject, body) of one group's commit for api."""
     mine = [r for r in records if r["api"] == api and r["outcome"] == "converted"
             and r["file"] in group.files]
@@ -513,5 +520,21 @@ def _caller_message(api, group, records):
                                        else spatch.FAST_COCCI)}, 72,
                           break_long_words=False, break_on_hyphens=False)
     if api == sites.LONGTERM:
+        mine = [r for r in renamed if r["file"] in group.files]
+        if mine:
+            scope = textwrap.fill(
+                "The %s that still named get_user_pages_longterm() in %s now name%s "
+                "get_user_pages(), as the call does." % (
+                    _counted(mine), ", ".join(sorted({r["file"] for r in mine})),
+                    "s" if len(mine) == 1 else ""), 72, break_long_words=False,
+                break_on_hyphens=False) + "\n\n" + scope
         return LONGTERM_SUBJECT % {"prefix": group.prefix}, LONGTERM_MESSAGE % {"scope": scope}
     return FAST_SUBJECT % {"prefix": group.prefix}, FAST_MESSAGE % {"scope": scope}
+
+
+def _counted(renamed):
+    """'message and 2 comments' for a list of renamed strings and comments."""
+    kinds = collections.Counter(r["kind"] for r in renamed)
+    words = {"string": "message", "comment": "comment"}
+    return " and ".join("%s%s%s" % ("%d " % n if n > 1 else "", words[k], "s" if n > 1 else "")
+                        for k, n in sorted(kinds.items(), reverse=True))

@@ -65,6 +65,12 @@ def markdown(run):
         out += ["", "## spatch and the inventory disagree (%d)" % len(disagree), ""]
         out += ["- `%s:%d` spatch wrote `%s`, %s" % (r["file"], r["line"], r["after"],
                                                     r["disagreement"]) for r in disagree]
+    renamed = run.get("renamed", [])
+    out += ["", "## Messages and comments renamed (%d)" % len(renamed), "",
+            "They named get_user_pages_longterm() in a file that no longer calls it; "
+            "each is renamed in the commit that converts the file's calls.", ""]
+    out += ["- `%s:%d` %s: `%s` -> `%s`" % (r["file"], r["line"], r["kind"], r["before"],
+                                           r["after"]) for r in renamed] or ["None."]
     candidates = [r for r in records if r.get("longterm_candidate")]
     out += ["", "## Long-term pin candidates (%d)" % len(candidates), "",
             "get_user_pages_fast() callers in drivers that keep pages pinned for device "
