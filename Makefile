@@ -28,7 +28,7 @@ deps-boottest:
 spatch: deps
 	$(CLI) spatch $(KERNEL) --branch $(BRANCH) $(if $(DIFF),--diff $(DIFF)) \
 		$(if $(REPORTS),--reports $(REPORTS)) $(if $(MIN_SITES),--min-sites $(MIN_SITES)) \
-		$(if $(IDENTITY),--identity "$(IDENTITY)")
+		$(if $(IDENTITY),--identity "$(IDENTITY)") $(if $(PREFIX_FILE),--prefix-file $(PREFIX_FILE))
 
 # Per-subsystem patch series (series/<tree>/ or OUT=<dir>) and one atomic
 # patch from BRANCH, converting KERNEL first when BRANCH is absent;
@@ -38,7 +38,7 @@ series: deps
 	$(CLI) series $(KERNEL) --branch $(BRANCH) $(if $(OUT),--output $(OUT)) \
 		$(if $(REPORTS),--reports $(REPORTS)) $(if $(DRY_RUN),--dry-run) \
 		$(if $(MIN_SITES),--min-sites $(MIN_SITES)) $(if $(CHECK),--check) \
-		$(if $(IDENTITY),--identity "$(IDENTITY)")
+		$(if $(IDENTITY),--identity "$(IDENTITY)") $(if $(PREFIX_FILE),--prefix-file $(PREFIX_FILE))
 
 # Report callers of the old API in KERNEL (only lines added since SINCE=<rev>);
 # FORMAT=gcc|json|sarif. Exit status 1 when something is found.

@@ -13,7 +13,7 @@ from conftest import CLI, git, gup_unify
 from gupunify import maintainers, series
 
 ORDER = ["01-infiniband-tiny", "02-infiniband-toy", "03-lib-iov_iter", "04-media-toy",
-         "05-mm-gup_benchmark", "06-net-toy", "07-x86-kvm"]
+         "05-mm-gup_benchmark", "06-net-toy", "07-KVM-x86"]
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ import re
 import tempfile
 import textwrap
 
-from . import layout, maintainers, patches, report, sites, source, spatch, split, stale
+from . import (layout, maintainers, patches, prefixes, report, sites, source, spatch, split,
+               stale)
 from .tree import KernelTree, api_state, check_foll_write
 from .util import Stopwatch, UserError, die, git, progress, write_atomic
 from .workspace import Worktree, branch_exists, identity, identity_args, repository_for
@@ -19,7 +20,10 @@ LONGTERM_CANDIDATE_PATHS = ("drivers/infiniband/", "drivers/vfio/", "net/rds/",
 
 SCAN_EXCLUDES = [":!tools", ":!Documentation", ":!scripts"]
 
-LONGTERM_SUBJECT = "%(prefix)s: use FOLL_LONGTERM, not get_user_pages_longterm()"
+# Subjects, longest first: the first that keeps a subject under 75 columns
+# with the group's prefix is used.
+LONGTERM_SUBJECTS = ("%(prefix)s: use FOLL_LONGTERM, not get_user_pages_longterm()",
+                     "%(prefix)s: use FOLL_LONGTERM")
 LONGTERM_MESSAGE = """\
 get_user_pages() now honours FOLL_LONGTERM: it refuses filesystem-dax
 pages (and on v5.1 migrates pages out of CMA) exactly as
@@ -30,7 +34,8 @@ the errors returned are the same.
 %(scope)s
 """
 
-FAST_SUBJECT = "%(prefix)s: pass gup_flags to get_user_pages_fast()"
+FAST_SUBJECTS = ("%(prefix)s: pass gup_flags to get_user_pages_fast()",
+                 "%(prefix)s: pass gup_flags to GUP fast")
 FAST_MESSAGE = """\
 get_user_pages_fast() is about to take unsigned int gup_flags instead of
 int write. Pass each caller's value in flag form now: 1 and true become
@@ -322,12 +327,14 @@ def _dirty(repo):
 
 
 def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
-            allow_dirty=False, min_sites=split.MIN_SITES, keep=True, who=None):
+            allow_dirty=False, min_sites=split.MIN_SITES, keep=True, who=None,
+            prefix_overrides=None):
     """The `spatch` job: make the branch (or diff) and the report; return the new tip.
 
     None when there was nothing to convert. With keep false the commits are
     made but no branch, diff or report is: what --dry-run plans from. who is
     the --identity text; without it the tree's git config names the author.
+    prefix_overrides ({group: prefix}) take the place of learned subject prefixes.
     """
     watch = Stopwatch()
     tree = KernelTree(kernel)
@@ -359,7 +366,7 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
             with watch(os.path.basename(patch)):
                 _apply_patch(wt, patch, run)
         with watch("callers"):
-            _commit_callers(wt, workdir, run, min_sites)
+            _commit_callers(wt, workdir, run, min_sites, prefix_overrides)
         for patch in finish:
             with watch(os.path.basename(patch)):
                 _apply_patch(wt, patch, run)
@@ -451,7 +458,7 @@ def _convert_all(wt, workdir, run):
     return changes
 
 
-def _commit_callers(wt, workdir, run, min_sites):
+def _commit_callers(wt, workdir, run, min_sites, overrides=None):
     """Convert every caller, then commit the changes one MAINTAINERS group at a time.
 
     Both conversions run tree-wide first, so each group is known before any
@@ -472,6 +479,8 @@ def _commit_callers(wt, workdir, run, min_sites):
             per_file.setdefault(path, 0)
     owners = owners_at(wt.repo, start)
     groups = split.plan(owners, per_file, min_sites)
+    # History of the user's tree, not of the core patches just applied on it.
+    prefixes.assign(wt.repo, wt.start, groups, overrides)
     wt.git("reset", "-q", "--hard", start)
     for group in groups:
         for api, (before, after) in changes.items():
@@ -485,8 +494,8 @@ def _commit_callers(wt, workdir, run, min_sites):
     for record in run["sites"]:
         group = split.group_of(groups, record["file"])
         record["group"] = group.name if group else _owner_name(owners, record["file"])
-    run["groups"] = [{"name": g.name, "prefix": g.prefix, "files": g.files, "sites": g.sites,
-                      "merged": g.merged} for g in groups]
+    run["groups"] = [{"name": g.name, "prefix": g.prefix, "prefix_source": g.prefix_source,
+                      "files": g.files, "sites": g.sites, "merged": g.merged} for g in groups]
     progress("callers committed in %d MAINTAINERS groups" % len(groups))
 
 
@@ -528,8 +537,22 @@ def _caller_message(api, group, records, renamed=()):
                     _counted(mine), ", ".join(sorted({r["file"] for r in mine})),
                     "s" if len(mine) == 1 else ""), 72, break_long_words=False,
                 break_on_hyphens=False) + "\n\n" + scope
-        return LONGTERM_SUBJECT % {"prefix": group.prefix}, LONGTERM_MESSAGE % {"scope": scope}
-    return FAST_SUBJECT % {"prefix": group.prefix}, FAST_MESSAGE % {"scope": scope}
+        return _subject(LONGTERM_SUBJECTS, group.prefix), LONGTERM_MESSAGE % {"scope": scope}
+    return _subject(FAST_SUBJECTS, group.prefix), FAST_MESSAGE % {"scope": scope}
+
+
+def _subject(templates, prefix):
+    subjects = [t % {"prefix": prefix} for t in templates]
+    return next((s for s in subjects if len(s) < prefixes.SUBJECT_LIMIT), subjects[-1])
+
+
+def prefix_of(subject):
+    """The subsystem prefix of a commit subject ('KVM: x86' of a caller commit)."""
+    for template in LONGTERM_SUBJECTS + FAST_SUBJECTS:
+        tail = template % {"prefix": ""}
+        if subject.endswith(tail) and len(subject) > len(tail):
+            return subject[:-len(tail)]
+    return subject.split(":", 1)[0]
 
 
 def _counted(renamed):

@@ -141,11 +141,12 @@ def series_markdown(summary):
                summary["output"], summary["recipients_from"]),
            "Applying every series below in order gives tree %s, the same as the atomic "
            "patch `%s`." % (summary["verified_tree"][:12], summary["atomic"]["file"]),
-           "", "| # | series | patches | group | To |", "|---|---|---:|---|---|"]
+           "", "| # | series | patches | group | prefix (from) | To |",
+           "|---|---|---:|---|---|---|"]
     for number, part in enumerate(summary["series"], 1):
-        out.append("| %d | `%s` | %d | %s | %s |" % (
-            number, part["directory"], len(part["patches"]), part["key"],
-            ", ".join(part["to"]) or "-"))
+        out.append("| %d | `%s` | %d | %s | `%s:` (%s) | %s |" % (
+            number, part["directory"], len(part["patches"]), part["key"], part["prefix"],
+            part["prefix_source"], ", ".join(part["to"]) or "-"))
     out += ["", "## Patches", ""]
     for part in summary["series"]:
         out.append("- `%s` %s" % (part["directory"], part["subject"]))

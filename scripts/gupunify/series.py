@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import textwrap
 
-from . import buildcheck, convert, report
+from . import buildcheck, convert, prefixes, report
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
@@ -48,10 +48,24 @@ class SubSeries:
         self.directory = None
         self.patches = []           # [{file, subject, to, cc, paths}]
         self.subject, self.to, self.cc = None, [], []     # of its cover letter
+        self.prefix_source = "core series" if kind == "core" else None
 
     @property
     def prefix(self):
-        return self.commits[0][1].split(":", 1)[0]
+        return convert.prefix_of(self.commits[0][1])
+
+
+def _prefix_sources(repo, base, parts, overrides):
+    """Say for each caller part where its subject prefix came from (for the report)."""
+    owners = convert.owners_at(repo, base)
+    sections = {s.name: s for s in owners.sections}
+    for part in parts:
+        if part.kind != "callers":
+            continue
+        files = sorted({f for sha, _ in part.commits
+                        for f in git(repo, "show", "--format=", "--name-only", sha).split()})
+        part.prefix_source = prefixes.source_of(repo, base, part.prefix, files,
+                                                sections.get(part.key), overrides)
 
 
 def _commits(repo, base, tip):
@@ -289,7 +303,8 @@ def _replace_dir(new, final):
 def print_plan(parts, atomic, source):
     print("series, in the order to apply them (recipients from %s):" % source)
     for part in parts:
-        print("%s  %s  [%s]" % (part.directory, part.subject, part.key))
+        print("%s  %s  [%s; prefix from %s]" % (part.directory, part.subject, part.key,
+                                                 part.prefix_source))
         for patch in part.patches:
             print("    %s" % patch["subject"])
             print("        To: %s" % (", ".join(patch["to"]) or "-"))
@@ -299,7 +314,8 @@ def print_plan(parts, atomic, source):
 
 
 def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=False,
-                allow_dirty=False, min_sites=None, check=False, who=None):
+                allow_dirty=False, min_sites=None, check=False, who=None,
+                prefix_overrides=None):
     """The `series` job: write the series (or only print the plan); return the exit status.
 
     With check, every step of the branch is then build-checked (make check),
@@ -314,7 +330,8 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     if not branch_exists(repo, branch):
         with watch("convert"):
             tip = convert.convert(tree.path, branch, None, reports_dir, allow_dirty,
-                                  keep=not dry_run, who="%s <%s>" % author, **kwargs)
+                                  keep=not dry_run, who="%s <%s>" % author,
+                                  prefix_overrides=prefix_overrides, **kwargs)
         if tip is None:
             progress("nothing to convert: no series to write")
             return 0
@@ -325,6 +342,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
         die("branch %s has no commits on top of HEAD of %s: nothing to send" % (branch, repo))
     out = os.path.abspath(out or os.path.join(SERIES_DIR, tree.name))
     parts = split_commits(repo, base, tip)
+    _prefix_sources(repo, base, parts, prefix_overrides)
     progress("%d series from %d commits on %s" % (len(parts), sum(len(p.commits) for p in parts),
                                                    base[:12]))
     os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -364,6 +382,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                "verified_tree": tree_id, "atomic": {"file": atomic, "to": atomic_to,
                                                     "cc": atomic_cc},
                "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
+                           "prefix": p.prefix, "prefix_source": p.prefix_source,
                            "subject": p.subject, "to": p.to, "cc": p.cc,
                            "patches": p.patches} for p in parts],
                "timings": watch.seconds}

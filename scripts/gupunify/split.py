@@ -17,6 +17,7 @@ class Group:
         self.files = sorted(files)
         self.sites = 0
         self.merged = []        # names of the sections that joined this one
+        self.learned = None     # (prefix, source) from prefixes.assign()
 
     @property
     def name(self):
@@ -25,12 +26,21 @@ class Group:
         return "no entry for %s" % self.directory
 
     @property
-    def prefix(self):
+    def path_prefix(self):
         return subject_prefix(self.files)
+
+    @property
+    def prefix(self):
+        """The subject prefix: learned (prefixes.assign) when known, else from the path."""
+        return self.learned[0] if self.learned else self.path_prefix
+
+    @property
+    def prefix_source(self):
+        return self.learned[1] if self.learned else "path"
 
 
 def subject_prefix(files):
-    """A kernel-style subject prefix from the files' common directory.
+    """A subject prefix from the files' common directory: the last resort.
 
     drivers/ and arch/ are dropped (media/v4l2-core, powerpc/kvm), a deep path
     keeps its first and last components (infiniband/hfi1), and a lone file in a
@@ -115,7 +125,7 @@ def plan(maintainers, sites_per_file, min_sites=MIN_SITES):
             del groups[key]
             changed = True
             break
-    return sorted(groups.values(), key=lambda g: (g.prefix, g.name))
+    return sorted(groups.values(), key=lambda g: (g.path_prefix, g.name))
 
 
 def group_of(groups, path):

@@ -1,0 +1,139 @@
+"""Subject prefixes per group, learned from the tree's git history.
+
+Maintainers ask for the prefix their subsystem uses (`drm/via:`, `IB/hfi1:`,
+`KVM: x86:`), taken from `git log` of the files, never made up from paths.
+This does what Coccinelle's tools/splitpatch.ml does: the leading words
+ending in ':' of each file's recent commit subjects, recent commits weighing
+more, intersected over the group's files, the best scoring common one
+chosen. Without history, the MAINTAINERS entry's short name or the path.
+"""
+import collections
+import concurrent.futures
+import os
+import re
+
+from . import split
+from .util import die, git
+
+HISTORY_DEPTH = 30      # commits per file
+RANGES = 5              # recency ranges: the newest fifth weighs 1, the next 1/2, ...
+SUBJECT_LIMIT = 75      # columns of a commit subject, prefix included
+ABBREVIATION = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9/_.-]*)\)$")
+SOURCES = ("override", "history", "MAINTAINERS", "path")
+
+
+def tags(subject):
+    """'KVM: x86' for 'KVM: x86: fix foo': the leading words ending in ':'."""
+    words = []
+    for word in subject.split():
+        if not word.endswith(":") or len(word) == 1:
+            break
+        words.append(word)
+    return " ".join(words)[:-1] or None
+
+
+def file_scores(repo, rev, path):
+    """{prefix: weight} from the recent subjects of path (renames followed)."""
+    out = git(repo, "log", "--follow", "--no-merges", "-n", str(HISTORY_DEPTH),
+              "--format=%s", rev, "--", path, check=False)
+    found = [t for t in map(tags, out.splitlines()) if t]
+    scores = collections.Counter()
+    for rank, prefix in enumerate(found):
+        scores[prefix] += 1.0 / (1 + rank * RANGES // len(found))
+    return scores
+
+
+def from_history(repo, rev, files, jobs=None):
+    """The best prefix common to every file's history, or None.
+
+    `git log --follow` takes exactly one path, so each file is asked alone.
+    """
+    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
+        per_file = list(pool.map(lambda f: file_scores(repo, rev, f), files))
+    if not per_file or not all(per_file):
+        return None
+    common = set(per_file[0])
+    for scores in per_file[1:]:
+        common &= set(scores)
+    if not common:
+        return None
+    return max(sorted(common), key=lambda p: sum(s[p] for s in per_file))
+
+
+def from_maintainers(section, files):
+    """The short name a MAINTAINERS title ends with, when the files bear it out.
+
+    '(LIBCEPH)' gives libceph for net/ceph, '(KVM/x86)' gives 'KVM: x86' for
+    arch/x86/kvm (an upper-case subsystem over a lower-case part reads the
+    kernel's way). Every part of the name (less a leading "lib") must name a
+    directory or file of the group: '(UIOVEC)' is not a prefix for
+    lib/iov_iter.c, nor '(V4L/DVB)' for drivers/media/v4l2-core.
+    """
+    m = ABBREVIATION.search(section.name) if section else None
+    if not m:
+        return None
+    name = m.group(1)
+    names = {n.lower() for f in files for n in re.split(r"[/.]", f)}
+    for part in name.lower().split("/"):
+        if part not in names and not (part.startswith("lib") and part[3:] in names):
+            return None
+    if name.isupper():
+        return name.lower()
+    return re.sub(r"^([A-Z0-9]+)/(?=[a-z0-9])", r"\1: ", name)
+
+
+def parse_overrides(pairs, files=()):
+    """{group: prefix} from GROUP=PREFIX arguments and lines of files ('#' comments)."""
+    items = list(pairs)
+    for path in files:
+        try:
+            with open(path) as f:
+                items += [l.strip() for l in f if l.strip() and not l.lstrip().startswith("#")]
+        except OSError as e:
+            die("--prefix-file %s: %s" % (path, e.strerror))
+    overrides = {}
+    for item in items:
+        group, sep, prefix = item.partition("=")
+        prefix = prefix.strip().rstrip(":").strip()
+        if not sep or not group.strip() or not prefix:
+            die("--prefix %r: expected GROUP=PREFIX (GROUP a MAINTAINERS entry or the "
+                "path prefix of a group)" % item)
+        overrides[group.strip().lower()] = prefix
+    return overrides
+
+
+def source_of(repo, rev, prefix, files, section, overrides=None):
+    """Which source gives prefix for these files (a branch made earlier has its subjects)."""
+    overrides = overrides or {}
+    path = split.subject_prefix(files)
+    if overrides.get(path.lower()) == prefix or \
+            (section and overrides.get(section.name.lower()) == prefix):
+        return "override"
+    for source, find in (("history", lambda: from_history(repo, rev, files)),
+                         ("MAINTAINERS", lambda: from_maintainers(section, files)),
+                         ("path", lambda: path)):
+        found = find()
+        if found:
+            return source if found == prefix else "as on the branch"
+    return "as on the branch"
+
+
+def assign(repo, rev, groups, overrides=None):
+    """Give each group its prefix and its source; an override naming no group is an error."""
+    overrides = dict(overrides or {})
+    for group in groups:
+        keys = {group.name.lower(), group.path_prefix.lower()}
+        chosen = [overrides.pop(k) for k in sorted(keys) if k in overrides]
+        if chosen:
+            group.learned = (chosen[0], "override")
+            continue
+        for source, prefix in (("history", lambda: from_history(repo, rev, group.files)),
+                               ("MAINTAINERS", lambda: from_maintainers(group.section, group.files)),
+                               ("path", lambda: group.path_prefix)):
+            found = prefix()
+            if found:
+                group.learned = (found, source)
+                break
+    if overrides:
+        die("--prefix names no group: %s (the groups: %s)" % (
+            ", ".join(repr(k) for k in sorted(overrides)), "; ".join(g.name for g in groups)))
