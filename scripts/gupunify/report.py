@@ -147,6 +147,9 @@ def series_markdown(summary):
         out.append("| %d | `%s` | %d | %s | `%s:` (%s) | %s |" % (
             number, part["directory"], len(part["patches"]), part["key"], part["prefix"],
             part["prefix_source"], ", ".join(part["to"]) or "-"))
+    out += ["", "## Routing", "", "| series | goes through | needs first |", "|---|---|---|"]
+    out += ["| `%s` | %s | %s |" % (p["directory"], p["route"],
+                                    "; ".join(p["depends"]) or "-") for p in summary["series"]]
     out += ["", "## Patches", ""]
     for part in summary["series"]:
         out.append("- `%s` %s" % (part["directory"], part["subject"]))

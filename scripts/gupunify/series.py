@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import textwrap
 
-from . import buildcheck, convert, prefixes, report
+from . import buildcheck, convert, prefixes, report, routing
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
@@ -49,23 +49,30 @@ class SubSeries:
         self.patches = []           # [{file, subject, to, cc, paths}]
         self.subject, self.to, self.cc = None, [], []     # of its cover letter
         self.prefix_source = "core series" if kind == "core" else None
+        self.files = []             # every file its commits touch
+        self.route, self.net, self.depends = None, False, []    # routing.plan()
 
     @property
     def prefix(self):
         return convert.prefix_of(self.commits[0][1])
 
+    @property
+    def subject_prefix(self):
+        """What [PATCH ...] says: netdev wants the target tree named."""
+        return "PATCH net-next" if self.net else "PATCH"
 
-def _prefix_sources(repo, base, parts, overrides):
-    """Say for each caller part where its subject prefix came from (for the report)."""
+
+def _annotate(repo, base, parts, overrides):
+    """Each part's files, where its subject prefix came from, its route and dependencies."""
     owners = convert.owners_at(repo, base)
     sections = {s.name: s for s in owners.sections}
     for part in parts:
-        if part.kind != "callers":
-            continue
-        files = sorted({f for sha, _ in part.commits
-                        for f in git(repo, "show", "--format=", "--name-only", sha).split()})
-        part.prefix_source = prefixes.source_of(repo, base, part.prefix, files,
-                                                sections.get(part.key), overrides)
+        part.files = sorted({f for sha, _ in part.commits for f in
+                             git(repo, "show", "--format=", "--name-only", sha).split()})
+        if part.kind == "callers":
+            part.prefix_source = prefixes.source_of(repo, base, part.prefix, part.files,
+                                                    sections.get(part.key), overrides)
+    routing.plan(repo, owners, parts, lambda part: part.files)
 
 
 def _commits(repo, base, tip):
@@ -147,7 +154,8 @@ class Writer:
         first, last = part.commits[0][0], part.commits[-1][0]
         # The cover letter is from the person sending, not whoever git config names.
         git(self.repo, *identity_args(self.author), "format-patch", "-q", "--numbered",
-            "--cover-letter", "--base", self.base, "-o", where, "%s^..%s" % (first, last))
+            "--cover-letter", "--subject-prefix", part.subject_prefix, "--base", self.base,
+            "-o", where, "%s^..%s" % (first, last))
         files = sorted(os.listdir(where))
         for name, (sha, _) in zip(files[1:], part.commits):
             path = os.path.join(where, name)
@@ -170,7 +178,7 @@ class Writer:
         text = text.replace("*** BLURB HERE ***", self._blurb(number, part))
         date = git(self.repo, "log", "-1", "--format=%cD", part.commits[-1][0]).strip()
         _write_patch(path, _with_headers(text, to, cc, date=date))
-        part.subject = "[PATCH 0/%d] %s" % (total, subject)
+        part.subject = "[%s 0/%d] %s" % (part.subject_prefix, total, subject)
         part.to, part.cc = to, cc
 
     def _blurb(self, number, part):
@@ -178,20 +186,19 @@ class Writer:
         after = [p for p in self.parts[number + 1:] if p.kind == "core"]
         text = OVERVIEW + "\n"
         if part.kind == "callers":
-            text += textwrap.fill(
+            text += _fill(
                 "These patches convert the callers under %s. They are part %d of %d of "
                 "the change (0000-cover-letter.patch lists every part), and apply on top "
                 "of %s; %s needs them in." % (
                     part.key, number + 1, len(self.parts),
                     " and ".join(p.directory for p in before) or "the base",
-                    " and ".join(p.directory for p in after) or "nothing"), 72,
-                break_long_words=False, break_on_hyphens=False)
+                    " and ".join(p.directory for p in after) or "nothing"))
         else:
-            text += textwrap.fill(
+            text += _fill(
                 "This is the %s of the core series: part %d of %d of the change "
                 "(0000-cover-letter.patch lists every part)." % (part.key, number + 1,
-                                                                  len(self.parts)), 72)
-        return text + "\n"
+                                                                  len(self.parts)))
+        return text + "\n\n" + _routing_text(part) + "\n"
 
     def treewide_cover(self, atomic_dir):
         to = _union(p.to for p in self.parts)
@@ -203,6 +210,14 @@ class Writer:
             lines.append("  %s  %d patch%s, %s" % (part.directory, len(part.patches),
                                                    "" if len(part.patches) == 1 else "es",
                                                    part.key))
+            lines.append("      through %s%s" % (part.route, "; needs \"%s\"" % part.depends[0]
+                                                 if part.depends else ""))
+        lines += ["", _fill(
+            "The core goes through %s. Each subsystem can take its own series through "
+            "its tree once the core patch its series needs (named above) is in; one "
+            "that needs none can go at any time. Or the whole set goes through %s with "
+            "the subsystem maintainers' acks. The rest of the core series goes last, "
+            "after every subsystem series." % (routing.CORE_TREE, routing.CORE_TREE))]
         lines += ["", "The same change as one commit, for a maintainer who prefers it:",
                   "  %s" % atomic_dir, ""]
         stat = git(self.repo, "diff", "--stat=72", "--summary", self.base, self.tip)
@@ -258,6 +273,22 @@ def _paths(repo, commit):
     """The files commit changes, from git (a patch's headers quote odd names)."""
     out = git(repo, "diff-tree", "-z", "-r", "--name-only", "--no-commit-id", commit)
     return sorted(p for p in out.split("\0") if p)
+
+
+def _fill(text):
+    return textwrap.fill(text, 72, break_long_words=False, break_on_hyphens=False)
+
+
+def _routing_text(part):
+    """What a series needs first and through which tree it goes, for its cover letter."""
+    if part.kind == "core":
+        return _fill("It goes through %s." % part.route)
+    if part.depends:
+        return _fill("It needs \"%s\" of the core series, which comes first: it goes "
+                     "through %s once that is in, or through %s together with the core."
+                     % (part.depends[0], part.route, routing.CORE_TREE))
+    return _fill("It needs nothing beyond the base, so it can go through %s at any time "
+                 "(or through %s with the core)." % (part.route, routing.CORE_TREE))
 
 
 def _subject(text):
@@ -342,7 +373,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
         die("branch %s has no commits on top of HEAD of %s: nothing to send" % (branch, repo))
     out = os.path.abspath(out or os.path.join(SERIES_DIR, tree.name))
     parts = split_commits(repo, base, tip)
-    _prefix_sources(repo, base, parts, prefix_overrides)
+    _annotate(repo, base, parts, prefix_overrides)
     progress("%d series from %d commits on %s" % (len(parts), sum(len(p.commits) for p in parts),
                                                    base[:12]))
     os.makedirs(os.path.dirname(out), exist_ok=True)
@@ -383,6 +414,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                                                     "cc": atomic_cc},
                "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
                            "prefix": p.prefix, "prefix_source": p.prefix_source,
+                           "route": p.route, "depends": p.depends,
                            "subject": p.subject, "to": p.to, "cc": p.cc,
                            "patches": p.patches} for p in parts],
                "timings": watch.seconds}
