@@ -4,7 +4,7 @@ CLI     := $(PYTHON) scripts/gup-unify
 KERNEL  ?= sample/linux
 BRANCH  ?= gup-unify
 
-.PHONY: all demo deps deps-boottest spatch series cicheck advise check test bench boottest
+.PHONY: all demo deps deps-boottest spatch series b4 cicheck advise check test bench boottest
 
 all: demo
 
@@ -38,6 +38,14 @@ series: deps
 	$(CLI) series $(KERNEL) --branch $(BRANCH) $(if $(OUT),--output $(OUT)) \
 		$(if $(REPORTS),--reports $(REPORTS)) $(if $(DRY_RUN),--dry-run) \
 		$(if $(MIN_SITES),--min-sites $(MIN_SITES)) $(if $(CHECK),--check) \
+		$(if $(IDENTITY),--identity "$(IDENTITY)") $(if $(PREFIX_FILE),--prefix-file $(PREFIX_FILE))
+
+# make series, and one b4 prep branch per series (b4/gup-unify-NN-<group>),
+# each checked offline with b4 send -o against series/. Sends nothing.
+b4: deps
+	@scripts/deps b4
+	$(CLI) series $(KERNEL) --branch $(BRANCH) --b4 $(if $(OUT),--output $(OUT)) \
+		$(if $(REPORTS),--reports $(REPORTS)) $(if $(MIN_SITES),--min-sites $(MIN_SITES)) \
 		$(if $(IDENTITY),--identity "$(IDENTITY)") $(if $(PREFIX_FILE),--prefix-file $(PREFIX_FILE))
 
 # Report callers of the old API in KERNEL (only lines added since SINCE=<rev>);

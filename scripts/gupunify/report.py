@@ -150,6 +150,10 @@ def series_markdown(summary):
     out += ["", "## Routing", "", "| series | goes through | needs first |", "|---|---|---|"]
     out += ["| `%s` | %s | %s |" % (p["directory"], p["route"],
                                     "; ".join(p["depends"]) or "-") for p in summary["series"]]
+    if summary.get("b4"):
+        out += ["", "## b4 prep branches", "",
+                "`b4 send -o` on each gives the patches and recipients of its series here.", ""]
+        out += ["- `%s`: %d patches" % (b["branch"], b["patches"]) for b in summary["b4"]]
     out += ["", "## Patches", ""]
     for part in summary["series"]:
         out.append("- `%s` %s" % (part["directory"], part["subject"]))

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import textwrap
 
-from . import buildcheck, convert, prefixes, report, routing
+from . import b4prep, buildcheck, convert, prefixes, report, routing
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
@@ -51,6 +51,7 @@ class SubSeries:
         self.prefix_source = "core series" if kind == "core" else None
         self.files = []             # every file its commits touch
         self.route, self.net, self.depends = None, False, []    # routing.plan()
+        self.blurb = None           # the text of its cover letter
 
     @property
     def prefix(self):
@@ -175,7 +176,8 @@ class Writer:
                    else SUBSYSTEM_SUBJECT % part.prefix)
         total = len(part.patches)
         text = text.replace("*** SUBJECT HERE ***", subject)
-        text = text.replace("*** BLURB HERE ***", self._blurb(number, part))
+        part.blurb = self._blurb(number, part)
+        text = text.replace("*** BLURB HERE ***", part.blurb)
         date = git(self.repo, "log", "-1", "--format=%cD", part.commits[-1][0]).strip()
         _write_patch(path, _with_headers(text, to, cc, date=date))
         part.subject = "[%s 0/%d] %s" % (part.subject_prefix, total, subject)
@@ -346,8 +348,10 @@ def print_plan(parts, atomic, source):
 
 def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=False,
                 allow_dirty=False, min_sites=None, check=False, who=None,
-                prefix_overrides=None):
+                prefix_overrides=None, b4=False):
     """The `series` job: write the series (or only print the plan); return the exit status.
+
+    With b4, each series also becomes a b4 prep branch (b4prep.hand_off).
 
     With check, every step of the branch is then build-checked (make check),
     and the status is the checker's. who is the --identity text; without it
@@ -355,6 +359,8 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     """
     watch = Stopwatch()
     tree = KernelTree(kernel)
+    if b4:
+        b4prep.require_b4()
     author = identity(tree.path, who)
     repo = repository_for(tree, author)
     kwargs = {} if min_sites is None else {"min_sites": min_sites}
@@ -401,6 +407,8 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
         if _same_dir(scratch, out):
             progress("%s is up to date: nothing new" % out)
             print_plan(parts, atomic, recipients.source)
+            if b4:
+                b4prep.hand_off(repo, parts, author, out)
             return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
                 if check else 0
         _replace_dir(scratch, out)
@@ -418,6 +426,8 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                            "subject": p.subject, "to": p.to, "cc": p.cc,
                            "patches": p.patches} for p in parts],
                "timings": watch.seconds}
+    if b4:
+        summary["b4"] = b4prep.hand_off(repo, parts, author, out)
     where = report.write_series(summary, reports_dir, tree.name)
     print_plan(parts, atomic, recipients.source)
     progress("series: %s (apply the directories in the order listed; atomic/ is the same "
