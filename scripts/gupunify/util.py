@@ -1,5 +1,6 @@
 """The one place where gup-unify runs programs, reports errors and shows progress."""
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,20 +14,27 @@ def die(message):
     raise UserError(message)
 
 
-def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=False):
+def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=False,
+        own_group=False):
     """Run argv, returning (returncode, stdout, stderr) as text (stdout as bytes with binary).
 
     With check, a non-zero exit becomes a UserError naming the command and its
     last line of stderr, because the caller cannot do better than say so.
+    With own_group, argv runs in a process group of its own, out of reach of
+    Ctrl-C at the terminal: an interrupt or a timeout kills that whole group
+    (spatch -j forks workers), so nothing outlives the run.
     """
     full_env = None
     if env:
         full_env = dict(os.environ)
         full_env.update(env)
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=full_env, input=input,
-                              capture_output=True, timeout=timeout,
-                              **({} if binary else {"text": True, "errors": "replace"}))
+        if own_group:
+            proc = _run_group(argv, cwd, full_env, input, timeout)
+        else:
+            proc = subprocess.run(argv, cwd=cwd, env=full_env, input=input,
+                                  capture_output=True, timeout=timeout,
+                                  **({} if binary else {"text": True, "errors": "replace"}))
     except FileNotFoundError:
         die("%s: command not found" % argv[0])
     except subprocess.TimeoutExpired:
@@ -36,6 +44,32 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
         last = (stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
         die("%s failed: %s" % (" ".join(argv[:3]), last))
     return proc.returncode, proc.stdout, stderr
+
+
+def _run_group(argv, cwd, env, input, timeout):
+    # Ctrl-C between the fork and the try below would leave the group running:
+    # hold it until then (the child has a group of its own, SIGINT is not for it).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, text=True, errors="replace",
+                                stdin=subprocess.PIPE if input is not None else None,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                process_group=0)
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        raise
+    with proc:
+        try:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            out, err = proc.communicate(input, timeout=timeout)
+        except BaseException:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+            raise
+    return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
 def git(repo, *args, check=True, env=None, input=None, binary=False):
