@@ -465,29 +465,37 @@ def _commit_callers(wt, workdir, run, min_sites):
         return
     per_file = collections.Counter(r["file"] for r in run["sites"]
                                    if r["outcome"] == "converted")
-    changed = {}
-    for api, (before, after) in changes.items():
-        changed[api] = set(_z(wt.git("diff", "-z", "--name-only", before, after)))
-        for path in changed[api]:
+    changed = {api: _changed_files(wt, before, after)
+               for api, (before, after) in changes.items()}
+    for files in changed.values():
+        for path in files:
             per_file.setdefault(path, 0)
     owners = owners_at(wt.repo, start)
     groups = split.plan(owners, per_file, min_sites)
-    wt.git("reset", "-q", "--hard", start)
+    commits = []
     for group in groups:
-        for api, (before, after) in changes.items():
-            paths = sorted(changed[api] & set(group.files))
-            if not paths:
-                continue
-            # The files as the conversion left them, byte for byte (a diff
-            # through text would lose CR and non-UTF-8 bytes).
-            wt.git("checkout", after, "--", *[":(literal)" + p for p in paths])
-            wt.commit(*_caller_message(api, group, run["sites"]))
+        for api in changes:
+            files = {p: changed[api][p] for p in group.files if p in changed[api]}
+            if files:
+                commits.append(_caller_message(api, group, run["sites"]) + (files,))
+    wt.commit_files(start, commits)
     for record in run["sites"]:
         group = split.group_of(groups, record["file"])
         record["group"] = group.name if group else _owner_name(owners, record["file"])
     run["groups"] = [{"name": g.name, "prefix": g.prefix, "files": g.files, "sites": g.sites,
                       "merged": g.merged} for g in groups]
     progress("callers committed in %d MAINTAINERS groups" % len(groups))
+
+
+def _changed_files(wt, before, after):
+    """{path: (mode, blob), or None when deleted} of what changed from before to after."""
+    out = wt.git("diff", "--raw", "-z", "--no-renames", "--no-abbrev", before, after)
+    fields = out.split("\0")
+    changed = {}
+    for meta, path in zip(fields[0::2], fields[1::2]):
+        _, mode, _, blob, status = meta.split()
+        changed[path] = None if status == "D" else (mode, blob)
+    return changed
 
 
 def owners_at(repo, commit):

@@ -126,6 +126,41 @@ class Worktree:
         self.git(*args, input=message)
         return True
 
+    def commit_files(self, base, commits):
+        """Commit each (subject, body, {path: (mode, blob) or None to delete}) on base,
+        signed off as commit() does, and move HEAD to the last of them.
+
+        One git fast-import makes them all: a git commit per commit reads and
+        writes the whole index of a kernel tree several times. The last
+        commit must have HEAD's tree, so the index and the files stay as they
+        are.
+        """
+        ref = "refs/worktree/gup-unify-commits"
+        ident = {}
+        for who in ("AUTHOR", "COMMITTER"):
+            ident[who] = self.git(*identity_args(self.repo), "var",
+                                  "GIT_%s_IDENT" % who).strip()
+        signoff = "Signed-off-by: %s" % ident["COMMITTER"].rsplit(" ", 2)[0]
+        stream = []
+        for n, (subject, body, files) in enumerate(commits):
+            message = subject + "\n\n" + body.strip() + "\n\n" + signoff + "\n"
+            stream += ["commit %s" % ref,
+                       "author %s" % ident["AUTHOR"],
+                       "committer %s" % ident["COMMITTER"],
+                       "data %d" % len(message.encode()), message]
+            if n == 0:
+                stream.append("from %s" % base)
+            for path, blob in sorted(files.items()):
+                stream.append("D %s" % _quote(path) if blob is None
+                              else "M %s %s %s" % (blob[0], blob[1], _quote(path)))
+            stream.append("")
+        self.git("fast-import", "--quiet", "--done", input="\n".join(stream) + "done\n")
+        tip = self.git("rev-parse", ref).strip()
+        self.git("update-ref", "-d", ref)
+        if self.git("rev-parse", tip + "^{tree}") != self.git("rev-parse", "HEAD^{tree}"):
+            die("internal error: the commits do not add up to the converted tree")
+        self.git("reset", "-q", "--soft", tip)
+
     def head(self):
         return self.git("rev-parse", "HEAD").strip()
 
@@ -133,3 +168,8 @@ class Worktree:
         """Point the new branch at the worktree's HEAD (refusing to move an existing one)."""
         self.git("branch", self.branch, "HEAD")
         self.kept = True
+
+
+def _quote(path):
+    """A path as git fast-import reads it, C-quoted."""
+    return '"%s"' % path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
