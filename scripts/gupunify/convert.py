@@ -51,9 +51,31 @@ SCOPE = ("This converts the %(count)s in %(files)s (MAINTAINERS: %(section)s). "
 
 def files_mentioning(wt, name):
     """Source files of the worktree's tree that mention name, checked out for use."""
-    files = wt.grep("-w", name, "--", "*.c", "*.h", *SCAN_EXCLUDES)
+    files = _mentions(wt).get(name, [])
     wt.materialize(files)
     return files
+
+
+def _mentions(wt):
+    """{name: files} for both APIs, from one git grep of the tree.
+
+    git grep reads every blob of the tree, the slow part, so it runs once:
+    the longterm step adds or removes no get_user_pages_fast, so what it
+    found for that still holds when the fast step comes.
+    """
+    if wt.mentions is None:
+        out = wt.git("grep", "--cached", "-z", "-o", "-w", "-e", sites.LONGTERM,
+                     "-e", sites.FAST, "--", "*.c", "*.h", *SCAN_EXCLUDES, check=False)
+        # "path\0word\n" per match; a path may hold a newline, a word cannot.
+        found = collections.defaultdict(set)
+        parts = out.split("\0")
+        path = parts[0]
+        for part in parts[1:]:
+            word, _, following = part.partition("\n")
+            found[word].add(path)
+            path = following
+        wt.mentions = {word: sorted(paths) for word, paths in found.items()}
+    return wt.mentions
 
 
 def _pairable(site, api):

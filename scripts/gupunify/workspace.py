@@ -81,6 +81,7 @@ class Worktree:
         self.path = os.path.join(scratch_dir(), "worktrees",
                                  "%s-%d" % (os.path.basename(repo), os.getpid()))
         self.kept = False
+        self.mentions = None    # what the conversion's one git grep found
 
     def __enter__(self):
         shutil.rmtree(self.path, ignore_errors=True)
@@ -100,11 +101,6 @@ class Worktree:
         """Check out paths (relative to the tree) in the sparse worktree."""
         if paths:
             self.git("sparse-checkout", "add", *["/" + _literal(p) for p in paths])
-
-    def grep(self, *args):
-        """git grep -l over the whole tree at HEAD, checked out or not."""
-        out = self.git("grep", "--cached", "-l", "-z", *args, check=False)
-        return sorted(p for p in out.split("\0") if p)
 
     def __exit__(self, *exc):
         git(self.repo, "worktree", "remove", "--force", self.path, check=False)
