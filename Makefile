@@ -49,9 +49,11 @@ advise: deps
 test: deps
 	$(PYTHON) -m pytest -q -rs tests
 
-# Wall time of make spatch and of a plain spatch --dir on GUP_KERNEL_TREE.
+# On GUP_KERNEL_TREE: make check against a full build, then make spatch
+# against a plain spatch --dir, ending with their ratio; BENCH=spatch|check
+# runs one half only.
 bench: deps
-	$(PYTHON) scripts/bench
+	BENCH=$(BENCH) $(PYTHON) scripts/bench
 
 # Build KERNEL at its base and on BRANCH, boot both under QEMU and run the GUP
 # tests of boottest/ in them (BOOTS=N boots each for the timings, default 3);
