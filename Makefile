@@ -4,7 +4,8 @@ CLI     := $(PYTHON) scripts/gup-unify
 KERNEL  ?= sample/linux
 BRANCH  ?= gup-unify
 
-.PHONY: all demo deps deps-boottest spatch series cicheck advise check test bench boottest
+.PHONY: all demo deps deps-boottest spatch series cicheck advise check test bench bench-quick \
+	boottest
 
 all: demo
 
@@ -54,6 +55,12 @@ test: deps
 # runs one half only.
 bench: deps
 	BENCH=$(BENCH) $(PYTHON) scripts/bench
+
+# Under a minute, no legacy tree: grouping and cicheck on linux-source-6.1,
+# the sample's whole pipeline, each against scripts/bench-quick.json (the
+# last release's figures, rewritten only with UPDATE=1).
+bench-quick: deps
+	$(PYTHON) scripts/bench-quick $(if $(UPDATE),--update)
 
 # Build KERNEL at its base and on BRANCH, boot both under QEMU and run the GUP
 # tests of boottest/ in them (BOOTS=N boots each for the timings, default 3);
