@@ -9,7 +9,7 @@ import statistics
 import subprocess
 import time
 
-from . import report, tree as kernel_tree
+from . import outputs, report, tree as kernel_tree
 from .util import die, git, progress, run, write_atomic
 from .workspace import scratch_dir
 
@@ -247,6 +247,7 @@ def summarize(res):
 def write_reports(res, reports_dir=None):
     """reports/<tree>/boottest.md and boottest.json; returns the folder."""
     where = os.path.join(reports_dir or report.REPORTS_DIR, res["tree"])
+    outputs.mark(where, res["repository"])
     write_atomic(os.path.join(where, "boottest.md"), markdown(res))
     write_atomic(os.path.join(where, "boottest.json"),
                  json.dumps(res, indent=1, sort_keys=True) + "\n")
@@ -636,6 +637,7 @@ def busybox_path():
 def main(args):
     """The boottest subcommand: build and boot base and patched, write the report."""
     tree = kernel_tree.KernelTree(args.kernel)
+    report.folder(args.reports, tree)
     repo = tree.path
     if git(repo, "rev-parse", "--show-toplevel", check=False).strip() != repo:
         die("%s: not the top of a git checkout" % repo)

@@ -321,6 +321,18 @@ def _author(repo):
     return "%s <%s>" % (name, email) if name and email else None
 
 
+def preflight(tree, branch, diff_path, allow_dirty):
+    """What the conversion of tree needs, checked before any work; returns its repository."""
+    spatch.require_spatch()
+    repo = repository_for(tree)
+    if _dirty(repo) and not allow_dirty:
+        die("%s has uncommitted changes: commit or stash them (the conversion starts "
+            "from HEAD), or pass --allow-dirty" % tree.path)
+    if not diff_path and branch_exists(repo, branch):
+        die("branch %s already exists in %s: choose another with BRANCH=" % (branch, repo))
+    return repo
+
+
 def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
             allow_dirty=False, min_sites=split.MIN_SITES, keep=True):
     """The `spatch` job: make the branch (or diff) and the report; return the new tip.
@@ -330,13 +342,8 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     """
     watch = Stopwatch()
     tree = KernelTree(kernel)
-    spatch.require_spatch()
-    repo = repository_for(tree)
-    if _dirty(repo) and not allow_dirty:
-        die("%s has uncommitted changes: commit or stash them (the conversion starts "
-            "from HEAD), or pass --allow-dirty" % tree.path)
-    if not diff_path and branch_exists(repo, branch):
-        die("branch %s already exists in %s: choose another with BRANCH=" % (branch, repo))
+    repo = preflight(tree, branch, diff_path, allow_dirty)
+    where = report.folder(reports_dir, tree)
     if not _author(repo):
         progress("no user.name/user.email in git config: commits are signed off by "
                  "gup-unify <gup-unify@localhost>; set them before sending anything")
@@ -384,7 +391,7 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
                      % (branch, repo, len(wt.git("rev-list", "%s..HEAD" % wt.start).split()),
                         wt.start[:12]))
         run["result"] = "converted"
-        where = report.write(run, reports_dir, tree.name)
+        report.write(run, where)
         progress("report: %s" % where)
         report.print_summary(run)
     return tip

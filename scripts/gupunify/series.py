@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import textwrap
 
-from . import buildcheck, convert, report
+from . import buildcheck, convert, outputs, report
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
@@ -307,7 +307,13 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     tree = KernelTree(kernel)
     repo = repository_for(tree)
     kwargs = {} if min_sites is None else {"min_sites": min_sites}
-    if not branch_exists(repo, branch):
+    need_branch = not branch_exists(repo, branch)
+    if need_branch:
+        convert.preflight(tree, branch, None, allow_dirty)
+    out = os.path.realpath(out or os.path.join(SERIES_DIR, tree.name))
+    outputs.check_folder(out, "output directory", tree.path)
+    where = report.folder(reports_dir, tree)
+    if need_branch:
         with watch("convert"):
             tip = convert.convert(tree.path, branch, None, reports_dir, allow_dirty,
                                   keep=not dry_run, **kwargs)
@@ -319,7 +325,6 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     base = git(repo, "merge-base", "HEAD", tip).strip()
     if base == tip:
         die("branch %s has no commits on top of HEAD of %s: nothing to send" % (branch, repo))
-    out = os.path.abspath(out or os.path.join(SERIES_DIR, tree.name))
     parts = split_commits(repo, base, tip)
     progress("%d series from %d commits on %s" % (len(parts), sum(len(p.commits) for p in parts),
                                                    base[:12]))
@@ -338,6 +343,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                         progress("series %d/%d written" % (done, len(parts)))
                 atomic, atomic_to, atomic_cc = writer.atomic()
                 writer.treewide_cover(atomic)
+            outputs.mark(scratch, tree.path)
             with watch("verify"):
                 same, tree_id = verify(repo, base, scratch, parts, atomic)
         if not same:
@@ -350,6 +356,8 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
             print_plan(parts, atomic, recipients.source)
             return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
                 if check else 0
+        # Made while this run worked? Then it is not ours to replace.
+        outputs.check_folder(out, "output directory", tree.path)
         _replace_dir(scratch, out)
         scratch = None
     finally:
@@ -363,7 +371,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                            "subject": p.subject, "to": p.to, "cc": p.cc,
                            "patches": p.patches} for p in parts],
                "timings": watch.seconds}
-    where = report.write_series(summary, reports_dir, tree.name)
+    report.write_series(summary, where)
     print_plan(parts, atomic, recipients.source)
     progress("series: %s (apply the directories in the order listed; atomic/ is the same "
              "change as one commit)" % out)

@@ -1,0 +1,79 @@
+"""Where a run may write, checked before any work: nothing the tool did not write is lost.
+
+Every folder the tool writes (a series directory, a tree's reports folder)
+holds a MARKER file naming the kernel tree it was written for. A run writes
+into, or replaces, a folder only when it is absent, empty, or marked for the
+same tree; and never one inside the kernel tree or its git directory, the
+tree itself or a folder above it, nor gup-unify's own checkout or a folder
+above that.
+"""
+import os
+
+from .util import die, run, write_atomic
+
+MARKER = ".gup-unify"
+CHECKOUT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                         "..", ".."))
+
+
+def _within(path, root):
+    """path is root or below it."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _marker_text(tree_path):
+    return "written by gup-unify for the kernel tree %s\n" % os.path.realpath(tree_path)
+
+
+def mark(folder, tree_path):
+    """Mark folder as the tool's output for the tree at tree_path."""
+    write_atomic(os.path.join(folder, MARKER), _marker_text(tree_path))
+
+
+def _git_dir(tree_path):
+    rc, out, _ = run(["git", "-C", tree_path, "rev-parse", "--path-format=absolute",
+                      "--git-common-dir"], check=False)
+    return os.path.realpath(out.strip()) if rc == 0 and out.strip() else None
+
+
+def _check_place(path, what, tree_path):
+    real = os.path.realpath(path)
+    kernel = os.path.realpath(tree_path)
+    if _within(real, kernel):
+        die("%s %s %s the kernel tree %s: choose one outside it"
+            % (what, path, "is inside" if real != kernel else "is", tree_path))
+    if _within(kernel, real):
+        die("%s %s holds the kernel tree %s: choose one outside it" % (what, path, tree_path))
+    git_dir = _git_dir(tree_path)
+    if git_dir and (_within(real, git_dir) or _within(git_dir, real)):
+        die("%s %s overlaps the git directory %s of the kernel tree: choose another"
+            % (what, path, git_dir))
+    if _within(CHECKOUT, real):
+        die("%s %s %s gup-unify's own checkout %s: choose another"
+            % (what, path, "is" if real == CHECKOUT else "holds", CHECKOUT))
+    parent = os.path.dirname(real)
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        die("%s %s cannot be made: %s is not a directory" % (what, path, parent))
+
+
+def check_folder(path, what, tree_path):
+    """A folder the run will write or replace: absent, empty, or its own output for this tree."""
+    _check_place(path, what, tree_path)
+    if not os.path.lexists(path):
+        return
+    if not os.path.isdir(path):
+        die("%s %s is not a directory" % (what, path))
+    marker = os.path.join(path, MARKER)
+    if os.path.isfile(marker):
+        with open(marker, errors="replace") as f:
+            text = f.read()
+        if text == _marker_text(tree_path):
+            return
+        die("%s %s holds gup-unify output for another tree (%s): remove it or choose "
+            "another" % (what, path, text.rsplit(" ", 1)[-1].strip()))
+    if os.listdir(path):
+        die("%s %s exists and is not gup-unify output (no %s in it): nothing in it is "
+            "replaced; remove it or choose another" % (what, path, MARKER))
+
