@@ -5,7 +5,7 @@ import re
 import tempfile
 import textwrap
 
-from . import layout, maintainers, patches, report, sites, source, spatch, split
+from . import layout, maintainers, outputs, patches, report, sites, source, spatch, split
 from .tree import KernelTree, api_state, check_foll_write
 from .util import Stopwatch, UserError, die, git, progress, write_atomic
 from .workspace import Worktree, branch_exists, identity_args, repository_for
@@ -321,6 +321,13 @@ def _author(repo):
     return "%s <%s>" % (name, email) if name and email else None
 
 
+def check_options(branch, min_sites):
+    """The options that need no tree, checked before anything else."""
+    outputs.check_branch(branch)
+    if min_sites < 1:
+        die("--min-sites must be at least 1 (got %d)" % min_sites)
+
+
 def preflight(tree, branch, diff_path, allow_dirty):
     """What the conversion of tree needs, checked before any work; returns its repository."""
     spatch.require_spatch()
@@ -341,8 +348,11 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     made but no branch, diff or report is: what --dry-run plans from.
     """
     watch = Stopwatch()
+    check_options(branch, min_sites)
     tree = KernelTree(kernel)
     repo = preflight(tree, branch, diff_path, allow_dirty)
+    if diff_path:
+        outputs.check_file(diff_path, "--diff", tree.path)
     where = report.folder(reports_dir, tree)
     if not _author(repo):
         progress("no user.name/user.email in git config: commits are signed off by "

@@ -58,6 +58,13 @@ def _check_place(path, what, tree_path):
         die("%s %s cannot be made: %s is not a directory" % (what, path, parent))
 
 
+def check_file(path, what, tree_path):
+    """A file the run will write (--diff): not a directory, and outside the kernel tree."""
+    if os.path.isdir(path):
+        die("%s %s is a directory: name a file" % (what, path))
+    _check_place(path, what, tree_path)
+
+
 def check_folder(path, what, tree_path):
     """A folder the run will write or replace: absent, empty, or its own output for this tree."""
     _check_place(path, what, tree_path)
@@ -77,3 +84,9 @@ def check_folder(path, what, tree_path):
         die("%s %s exists and is not gup-unify output (no %s in it): nothing in it is "
             "replaced; remove it or choose another" % (what, path, MARKER))
 
+
+def check_branch(name):
+    """The branch a run will create: a name git accepts for a branch."""
+    if not name or name.startswith("-") or run(["git", "check-ref-format", "--branch", name],
+                                                 check=False)[0] != 0:
+        die("%r is not a valid branch name (git check-ref-format --branch)" % name)

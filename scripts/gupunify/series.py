@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import textwrap
 
-from . import buildcheck, convert, outputs, report
+from . import buildcheck, convert, outputs, report, split
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
@@ -304,9 +304,10 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     and the status is the checker's.
     """
     watch = Stopwatch()
+    kwargs = {} if min_sites is None else {"min_sites": min_sites}
+    convert.check_options(branch, kwargs.get("min_sites", split.MIN_SITES))
     tree = KernelTree(kernel)
     repo = repository_for(tree)
-    kwargs = {} if min_sites is None else {"min_sites": min_sites}
     need_branch = not branch_exists(repo, branch)
     if need_branch:
         convert.preflight(tree, branch, None, allow_dirty)
