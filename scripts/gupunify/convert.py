@@ -312,7 +312,9 @@ def summarise(records):
 
 
 def _dirty(repo):
-    return git(repo, "status", "--porcelain", "--untracked-files=no").strip()
+    # --no-optional-locks: a status check must not rewrite the user's index.
+    return git(repo, "--no-optional-locks", "status", "--porcelain",
+               "--untracked-files=no").strip()
 
 
 def _author(repo):
@@ -341,11 +343,12 @@ def preflight(tree, branch, diff_path, allow_dirty):
 
 
 def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
-            allow_dirty=False, min_sites=split.MIN_SITES, keep=True):
+            allow_dirty=False, min_sites=split.MIN_SITES, keep=True, work_repo=None):
     """The `spatch` job: make the branch (or diff) and the report; return the new tip.
 
     None when there was nothing to convert. With keep false the commits are
-    made but no branch, diff or report is: what --dry-run plans from.
+    made but no branch, diff or report is: what --dry-run plans from, with
+    work_repo a throwaway clone of the tree's repository that takes them.
     """
     watch = Stopwatch()
     check_options(branch, min_sites)
@@ -364,7 +367,7 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     if os.path.realpath(repo) == os.path.realpath(tree.path):
         _untracked(repo, run)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
-            Worktree(repo, "HEAD", branch) as wt:
+            Worktree(work_repo or repo, "HEAD", branch) as wt:
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state

@@ -1,5 +1,6 @@
 """The `series` job: per-subsystem patch series and one atomic patch, from the branch."""
 import concurrent.futures
+import contextlib
 import filecmp
 import os
 import re
@@ -11,7 +12,7 @@ from . import buildcheck, convert, outputs, report, split
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
-from .workspace import branch_exists, identity_args, repository_for
+from .workspace import branch_exists, identity_args, repository_for, scratch_dir
 
 SERIES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                            "..", "..", "series"))
@@ -296,6 +297,23 @@ def print_plan(parts, atomic, source):
     print("atomic  %s" % atomic)
 
 
+def _throwaway(repo, where):
+    """A bare clone of repo in where, sharing its objects: what --dry-run works in.
+
+    The commits, trees and worktrees of a dry run go to the clone, which
+    goes with where, so nothing is written in repo. The clone starts at
+    repo's HEAD and signs off with repo's identity.
+    """
+    clone = os.path.join(where, "repo.git")
+    run(["git", "clone", "-q", "--bare", "--shared", "--no-tags", repo, clone])
+    git(clone, "update-ref", "--no-deref", "HEAD", git(repo, "rev-parse", "HEAD").strip())
+    for key in ("user.name", "user.email"):
+        value = git(repo, "config", key, check=False).strip()
+        if value:
+            git(clone, "config", key, value)
+    return clone
+
+
 def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=False,
                 allow_dirty=False, min_sites=None, check=False):
     """The `series` job: write the series (or only print the plan); return the exit status.
@@ -314,56 +332,64 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     out = os.path.realpath(out or os.path.join(SERIES_DIR, tree.name))
     outputs.check_folder(out, "output directory", tree.path)
     where = report.folder(reports_dir, tree)
-    if need_branch:
-        with watch("convert"):
-            tip = convert.convert(tree.path, branch, None, reports_dir, allow_dirty,
-                                  keep=not dry_run, **kwargs)
-        if tip is None:
-            progress("nothing to convert: no series to write")
-            return 0
-    else:
-        tip = git(repo, "rev-parse", "refs/heads/" + branch).strip()
-    base = git(repo, "merge-base", "HEAD", tip).strip()
-    if base == tip:
-        die("branch %s has no commits on top of HEAD of %s: nothing to send" % (branch, repo))
-    parts = split_commits(repo, base, tip)
-    progress("%d series from %d commits on %s" % (len(parts), sum(len(p.commits) for p in parts),
-                                                   base[:12]))
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    scratch = tempfile.mkdtemp(prefix=".%s.partial." % os.path.basename(out),
-                               dir=os.path.dirname(out))
-    try:
-        with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir:
-            recipients = Recipients(repo, base, workdir)
-            writer = Writer(repo, base, tip, parts, recipients, scratch)
-            with watch("format-patch and recipients"):
-                with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-                    futures = [pool.submit(writer.format_part, n, p) for n, p in enumerate(parts)]
-                    for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
-                        fut.result()
-                        progress("series %d/%d written" % (done, len(parts)))
-                atomic, atomic_to, atomic_cc = writer.atomic()
-                writer.treewide_cover(atomic)
-            outputs.mark(scratch, tree.path)
-            with watch("verify"):
-                same, tree_id = verify(repo, base, scratch, parts, atomic)
-        if not same:
-            die("the series and the atomic patch give different trees: not written")
+    with contextlib.ExitStack() as cleanup:
+        scratch_parent = os.path.dirname(out)
         if dry_run:
-            print_plan(parts, atomic, recipients.source)
-            return 0
-        if _same_dir(scratch, out):
-            progress("%s is up to date: nothing new" % out)
-            print_plan(parts, atomic, recipients.source)
-            return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
-                if check else 0
-        # Made while this run worked? Then it is not ours to replace.
-        outputs.check_folder(out, "output directory", tree.path)
-        _replace_dir(scratch, out)
-        scratch = None
-    finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
+            scratch_parent = cleanup.enter_context(tempfile.TemporaryDirectory(
+                prefix="gup-unify-dry-run-", dir=scratch_dir()))
+            repo = _throwaway(repo, scratch_parent)
+        if need_branch:
+            with watch("convert"):
+                tip = convert.convert(tree.path, branch, None, reports_dir, allow_dirty,
+                                      keep=not dry_run, work_repo=repo, **kwargs)
+            if tip is None:
+                progress("nothing to convert: no series to write")
+                return 0
+        else:
+            tip = git(repo, "rev-parse", "refs/heads/" + branch).strip()
+        base = git(repo, "merge-base", "HEAD", tip).strip()
+        if base == tip:
+            die("branch %s has no commits on top of HEAD of %s: nothing to send"
+                % (branch, repo))
+        parts = split_commits(repo, base, tip)
+        progress("%d series from %d commits on %s" % (
+            len(parts), sum(len(p.commits) for p in parts), base[:12]))
+        os.makedirs(scratch_parent, exist_ok=True)
+        scratch = tempfile.mkdtemp(prefix=".%s.partial." % os.path.basename(out),
+                                   dir=scratch_parent)
+        try:
+            with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir:
+                recipients = Recipients(repo, base, workdir)
+                writer = Writer(repo, base, tip, parts, recipients, scratch)
+                with watch("format-patch and recipients"):
+                    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+                        futures = [pool.submit(writer.format_part, n, p)
+                                   for n, p in enumerate(parts)]
+                        for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
+                            fut.result()
+                            progress("series %d/%d written" % (done, len(parts)))
+                    atomic, atomic_to, atomic_cc = writer.atomic()
+                    writer.treewide_cover(atomic)
+                outputs.mark(scratch, tree.path)
+                with watch("verify"):
+                    same, tree_id = verify(repo, base, scratch, parts, atomic)
+            if not same:
+                die("the series and the atomic patch give different trees: not written")
+            if dry_run:
+                print_plan(parts, atomic, recipients.source)
+                return 0
+            if _same_dir(scratch, out):
+                progress("%s is up to date: nothing new" % out)
+                print_plan(parts, atomic, recipients.source)
+                return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
+                    if check else 0
+            # Made while this run worked? Then it is not ours to replace.
+            outputs.check_folder(out, "output directory", tree.path)
+            _replace_dir(scratch, out)
+            scratch = None
+        finally:
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
     summary = {"tree": tree.path, "repository": repo, "branch": branch, "base_commit": base,
                "tip": tip, "output": out, "recipients_from": recipients.source,
                "verified_tree": tree_id, "atomic": {"file": atomic, "to": atomic_to,
