@@ -11,7 +11,7 @@ import textwrap
 from . import buildcheck, convert, outputs, report, split
 from .maintainers import Recipients
 from .tree import KernelTree
-from .util import Stopwatch, die, git, progress, run
+from .util import Stopwatch, die, git, progress, run, warn
 from .workspace import branch_exists, identity_args, repository_for, scratch_dir
 
 SERIES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -285,6 +285,15 @@ def _replace_dir(new, final):
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _warn_unaddressed(parts, recipients):
+    patches = [p for part in parts for p in part.patches]
+    nobody = [p for p in patches if not p["to"] and not p["cc"]]
+    if nobody:
+        why = ": %s" % recipients.problem if recipients.problem else ""
+        warn("%d of %d patches have no recipients (no To, no Cc)%s; address them by hand "
+             "before sending" % (len(nobody), len(patches), why))
+
+
 def print_plan(parts, atomic, source):
     print("series, in the order to apply them (recipients from %s):" % source)
     for part in parts:
@@ -375,6 +384,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                     same, tree_id = verify(repo, base, scratch, parts, atomic)
             if not same:
                 die("the series and the atomic patch give different trees: not written")
+            _warn_unaddressed(parts, recipients)
             if dry_run:
                 print_plan(parts, atomic, recipients.source)
                 return 0

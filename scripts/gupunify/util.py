@@ -58,6 +58,11 @@ def progress(message):
         print("gup-unify: " + message, file=sys.stderr, flush=True)
 
 
+def warn(message):
+    """A warning on stderr, shown even with -q: it is about the result, not progress."""
+    print("gup-unify: warning: " + message, file=sys.stderr, flush=True)
+
+
 class Stopwatch:
     """Named wall-clock timings, for the report."""
 
