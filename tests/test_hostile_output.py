@@ -145,9 +145,9 @@ def test_a_previous_output_is_replaced_whole(tree, tmp_path, need_spatch):
     first = gup_unify("series", str(tree), "--output", str(out), "--reports", str(rep),
                       scratch=tmp_path / "s")
     assert first.returncode == 0, first.stderr
-    assert (out / MARKER).read_text() == \
-        "written by gup-unify for the kernel tree %s\n" % tree
-    assert (rep / "linux" / MARKER).read_text() == (out / MARKER).read_text()
+    assert (out / MARKER).read_text() == "gup-unify series of the kernel tree %s\n" % tree
+    assert (rep / "linux" / MARKER).read_text() == \
+        "gup-unify reports of the kernel tree %s\n" % tree
     (out / "stale.patch").write_text("from an older run\n")
     layout = sorted(os.listdir(out))
     again = gup_unify("series", str(tree), "--output", str(out), "--reports", str(rep),
@@ -169,11 +169,11 @@ def test_same_name_trees_do_not_share_outputs(tmp_path, need_spatch):
     kept = snapshot(tool)
     before = snapshot(second)
     proc = run_tool(tool, "series", str(second), scratch=tmp_path / "s2")
-    refused(proc, "output directory %s holds gup-unify output for another tree (%s): "
+    refused(proc, "output directory %s holds gup-unify's series of another tree (%s): "
                   "remove it or choose another" % (series_dir, first))
     proc = run_tool(tool, "series", str(second), "--output", str(tmp_path / "out2"),
                     scratch=tmp_path / "s2")
-    refused(proc, "reports directory %s holds gup-unify output for another tree (%s)"
+    refused(proc, "reports directory %s holds gup-unify's reports of another tree (%s)"
                   % (reports_dir, first))
     untouched_before_any_work(second, before, tmp_path / "s2")
     assert snapshot(tool) == kept
@@ -198,6 +198,32 @@ def test_reports_that_are_not_the_tools_are_refused(tree, tmp_path, job, need_sp
     assert afile.read_text() == "my notes\n"
     assert snapshot(theirs) == kept
     assert not (tmp_path / "out").exists()
+
+
+def test_output_and_reports_are_kept_apart(tree, tmp_path, need_spatch):
+    rep = tmp_path / "rep"
+    made = gup_unify("spatch", str(tree), "--reports", str(rep), scratch=tmp_path / "s")
+    assert made.returncode == 0, made.stderr
+    kept = snapshot(rep)
+    # the tree's reports folder is the tool's, but not a series to replace
+    proc = gup_unify("series", str(tree), "--output", str(rep / "linux"), "--reports",
+                     str(rep), scratch=tmp_path / "s")
+    refused(proc, "output directory %s holds gup-unify's reports of %s, not its series: "
+                  "choose another" % (rep / "linux", tree))
+    # one folder for both: replacing the series would take the reports
+    both = tmp_path / "both"
+    proc = gup_unify("series", str(tree), "--output", str(both), "--reports", str(both),
+                     scratch=tmp_path / "s")
+    refused(proc, "output directory %s and reports folder %s overlap"
+                  % (both, both / "linux"))
+    # a name the file system cannot take is refused before any work as well
+    long_name = tmp_path / ("x" * 300)
+    proc = gup_unify("series", str(tree), "--output", str(long_name), "--reports",
+                     str(rep), scratch=tmp_path / "s")
+    refused(proc, "output directory %s: File name too long" % long_name)
+    assert snapshot(rep) == kept
+    assert not both.exists()
+    assert git(tree, "rev-list", "--count", "master..gup-unify") == "10\n"
 
 
 # -- 2. --dry-run writes nothing -----------------------------------------

@@ -247,7 +247,7 @@ def summarize(res):
 def write_reports(res, reports_dir=None):
     """reports/<tree>/boottest.md and boottest.json; returns the folder."""
     where = os.path.join(reports_dir or report.REPORTS_DIR, res["tree"])
-    outputs.mark(where, res["repository"])
+    outputs.mark(where, "reports", res["repository"])
     write_atomic(os.path.join(where, "boottest.md"), markdown(res))
     write_atomic(os.path.join(where, "boottest.json"),
                  json.dumps(res, indent=1, sort_keys=True) + "\n")

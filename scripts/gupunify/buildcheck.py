@@ -551,7 +551,7 @@ def markdown(result):
 
 
 def write_report(result, where, tree_path):
-    outputs.mark(where, tree_path)
+    outputs.mark(where, "reports", tree_path)
     write_atomic(os.path.join(where, "buildcheck.json"), json.dumps(result, indent=1) + "\n")
     write_atomic(os.path.join(where, "buildcheck.md"), markdown(result))
     return where

@@ -1,13 +1,14 @@
 """Where a run may write, checked before any work: nothing the tool did not write is lost.
 
 Every folder the tool writes (a series directory, a tree's reports folder)
-holds a MARKER file naming the kernel tree it was written for. A run writes
-into, or replaces, a folder only when it is absent, empty, or marked for the
-same tree; and never one inside the kernel tree or its git directory, the
-tree itself or a folder above it, nor gup-unify's own checkout or a folder
-above that.
+holds a MARKER file saying which it is and naming the kernel tree it was
+written for. A run writes into, or replaces, a folder only when it is
+absent, empty, or marked as the same kind for the same tree; and never one
+inside the kernel tree or its git directory, the tree itself or a folder
+above it, nor gup-unify's own checkout or a folder above that.
 """
 import os
+import re
 
 from .util import die, run, write_atomic
 
@@ -21,13 +22,19 @@ def _within(path, root):
     return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
-def _marker_text(tree_path):
-    return "written by gup-unify for the kernel tree %s\n" % os.path.realpath(tree_path)
+def overlap(a, b):
+    """Folders a and b are one, or one holds the other."""
+    a, b = os.path.realpath(a), os.path.realpath(b)
+    return _within(a, b) or _within(b, a)
 
 
-def mark(folder, tree_path):
-    """Mark folder as the tool's output for the tree at tree_path."""
-    write_atomic(os.path.join(folder, MARKER), _marker_text(tree_path))
+def _marker_text(kind, tree_path):
+    return "gup-unify %s of the kernel tree %s\n" % (kind, os.path.realpath(tree_path))
+
+
+def mark(folder, kind, tree_path):
+    """Mark folder as the tool's kind ("series" or "reports") for the tree at tree_path."""
+    write_atomic(os.path.join(folder, MARKER), _marker_text(kind, tree_path))
 
 
 def _git_dir(tree_path):
@@ -65,21 +72,30 @@ def check_file(path, what, tree_path):
     _check_place(path, what, tree_path)
 
 
-def check_folder(path, what, tree_path):
-    """A folder the run will write or replace: absent, empty, or its own output for this tree."""
+def check_folder(path, what, kind, tree_path):
+    """A folder the run will write or replace: absent, empty, or its own kind for this tree."""
     _check_place(path, what, tree_path)
-    if not os.path.lexists(path):
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
         return
+    except OSError as e:
+        die("%s %s: %s" % (what, path, e.strerror))
     if not os.path.isdir(path):
         die("%s %s is not a directory" % (what, path))
     marker = os.path.join(path, MARKER)
     if os.path.isfile(marker):
         with open(marker, errors="replace") as f:
             text = f.read()
-        if text == _marker_text(tree_path):
+        if text == _marker_text(kind, tree_path):
             return
-        die("%s %s holds gup-unify output for another tree (%s): remove it or choose "
-            "another" % (what, path, text.rsplit(" ", 1)[-1].strip()))
+        m = re.match(r"gup-unify (\w+) of the kernel tree (.*)\n\Z", text)
+        if m and m.group(1) != kind:
+            die("%s %s holds gup-unify's %s of %s, not its %s: choose another"
+                % (what, path, m.group(1), m.group(2), kind))
+        if m:
+            die("%s %s holds gup-unify's %s of another tree (%s): remove it or choose "
+                "another" % (what, path, kind, m.group(2)))
     if os.listdir(path):
         die("%s %s exists and is not gup-unify output (no %s in it): nothing in it is "
             "replaced; remove it or choose another" % (what, path, MARKER))

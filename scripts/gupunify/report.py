@@ -109,13 +109,13 @@ def folder(reports_dir, tree):
     if reports_dir and os.path.exists(reports_dir) and not os.path.isdir(reports_dir):
         die("reports directory %s is a file, not a directory" % reports_dir)
     where = os.path.join(reports_dir or REPORTS_DIR, tree.name)
-    outputs.check_folder(where, "reports directory", tree.path)
+    outputs.check_folder(where, "reports directory", "reports", tree.path)
     return where
 
 
 def write_pair(data, text, where, tree_path, stem):
     """Write stem.json (data) and stem.md (text) in the tree's reports folder, atomically."""
-    outputs.mark(where, tree_path)
+    outputs.mark(where, "reports", tree_path)
     write_atomic(os.path.join(where, stem + ".json"),
                  json.dumps(data, indent=1, sort_keys=True) + "\n")
     write_atomic(os.path.join(where, stem + ".md"), text)

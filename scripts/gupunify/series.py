@@ -339,8 +339,11 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     if need_branch:
         convert.preflight(tree, branch, None, allow_dirty)
     out = os.path.realpath(out or os.path.join(SERIES_DIR, tree.name))
-    outputs.check_folder(out, "output directory", tree.path)
+    outputs.check_folder(out, "output directory", "series", tree.path)
     where = report.folder(reports_dir, tree)
+    if outputs.overlap(out, where):
+        die("output directory %s and reports folder %s overlap: replacing the one would "
+            "take the other; choose apart" % (out, where))
     with contextlib.ExitStack() as cleanup:
         scratch_parent = os.path.dirname(out)
         if dry_run:
@@ -379,7 +382,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                             progress("series %d/%d written" % (done, len(parts)))
                     atomic, atomic_to, atomic_cc = writer.atomic()
                     writer.treewide_cover(atomic)
-                outputs.mark(scratch, tree.path)
+                outputs.mark(scratch, "series", tree.path)
                 with watch("verify"):
                     same, tree_id = verify(repo, base, scratch, parts, atomic)
             if not same:
@@ -394,7 +397,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                 return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
                     if check else 0
             # Made while this run worked? Then it is not ours to replace.
-            outputs.check_folder(out, "output directory", tree.path)
+            outputs.check_folder(out, "output directory", "series", tree.path)
             _replace_dir(scratch, out)
             scratch = None
         finally:
