@@ -321,6 +321,19 @@ def test_patches_without_recipients_are_written_with_a_warning(tree, tmp_path, c
                            "(no To, no Cc): %s; address them by hand before sending\n" % why)
 
 
+def test_a_file_system_refusal_after_the_checks_is_one_line(tree, tmp_path, need_spatch):
+    # 250 characters pass as a name, but not with the scratch folder's
+    # ".<name>.partial.XXXXXXXX" made next to it once the series is planned
+    out = tmp_path / ("x" * 250)
+    proc = gup_unify("-q", "series", str(tree), "--output", str(out),
+                     "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("gup-unify: error: [Errno 36] File name too long: ")
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert not out.exists()
+    assert [p for p in os.listdir(tmp_path) if ".partial." in p] == []
+
+
 # -- 6. the Makefile -------------------------------------------------------
 
 def test_make_yes_no_options_are_off_unless_1_yes_or_true(tmp_path, need_spatch):

@@ -65,9 +65,20 @@ def _check_place(path, what, tree_path):
         die("%s %s cannot be made: %s is not a directory" % (what, path, parent))
 
 
+def _exists(path, what):
+    """Whether path exists; a name the file system cannot take is refused here."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError as e:
+        die("%s %s: %s" % (what, path, e.strerror))
+    return True
+
+
 def check_file(path, what, tree_path):
     """A file the run will write (--diff): not a directory, and outside the kernel tree."""
-    if os.path.isdir(path):
+    if _exists(path, what) and os.path.isdir(path):
         die("%s %s is a directory: name a file" % (what, path))
     _check_place(path, what, tree_path)
 
@@ -75,12 +86,8 @@ def check_file(path, what, tree_path):
 def check_folder(path, what, kind, tree_path):
     """A folder the run will write or replace: absent, empty, or its own kind for this tree."""
     _check_place(path, what, tree_path)
-    try:
-        os.lstat(path)
-    except FileNotFoundError:
+    if not _exists(path, what):
         return
-    except OSError as e:
-        die("%s %s: %s" % (what, path, e.strerror))
     if not os.path.isdir(path):
         die("%s %s is not a directory" % (what, path))
     marker = os.path.join(path, MARKER)
