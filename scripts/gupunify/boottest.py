@@ -11,7 +11,7 @@ import time
 
 from . import report, tree as kernel_tree
 from .util import die, git, progress, run, write_atomic
-from .workspace import scratch_dir
+from .workspace import scratch_dir, toplevel
 
 BOOTTEST_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                              "..", "..", "boottest"))
@@ -637,7 +637,7 @@ def main(args):
     """The boottest subcommand: build and boot base and patched, write the report."""
     tree = kernel_tree.KernelTree(args.kernel)
     repo = tree.path
-    if git(repo, "rev-parse", "--show-toplevel", check=False).strip() != repo:
+    if toplevel(repo) != repo:
         die("%s: not the top of a git checkout" % repo)
     for tool in ("qemu-system-x86_64", "gcc", "make"):
         if not shutil.which(tool):

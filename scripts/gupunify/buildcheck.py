@@ -10,7 +10,7 @@ import time
 from . import affected, kbuild
 from .tree import KernelTree
 from .util import UserError, die, git, progress, run, write_atomic
-from .workspace import repository_for, scratch_dir
+from .workspace import repository, scratch_dir
 
 REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "..", "..", "reports"))
@@ -331,8 +331,10 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     configs = configs or {}
     start = time.monotonic()
     tree = KernelTree(kernel_path)
-    repo = repository_for(tree)
-    base, commits = resolve_steps(repo, branch, base)
+    # Locked only while a plain directory's import is brought up to date: the
+    # check reads commits, and its own work directory has a lock of its own.
+    with repository(tree) as repo:
+        base, commits = resolve_steps(repo, branch, base)
     if arches:
         unknown = [a for a in list(arches) + list(configs) if a not in kbuild.ARCHES]
         if unknown:

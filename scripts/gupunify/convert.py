@@ -7,8 +7,8 @@ import textwrap
 
 from . import layout, maintainers, patches, report, sites, source, spatch, split
 from .tree import KernelTree, api_state, check_foll_write
-from .util import Stopwatch, UserError, die, git, progress, write_atomic
-from .workspace import Worktree, branch_exists, identity_args, repository_for
+from .util import Stopwatch, UserError, die, git, pause_at, progress, write_atomic
+from .workspace import Worktree, branch_exists, identity_args, repository
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
 # get_user_pages_fast() call there may want FOLL_LONGTERM. A judgement for
@@ -311,7 +311,14 @@ def summarise(records):
         converted, unchanged, manual)
 
 
+def _is_import(repo):
+    """A scratch import (bare) is the whole directory: nothing uncommitted or untracked."""
+    return git(repo, "rev-parse", "--is-bare-repository").strip() == "true"
+
+
 def _dirty(repo):
+    if _is_import(repo):
+        return ""
     return git(repo, "status", "--porcelain", "--untracked-files=no").strip()
 
 
@@ -328,10 +335,15 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     None when there was nothing to convert. With keep false the commits are
     made but no branch, diff or report is: what --dry-run plans from.
     """
-    watch = Stopwatch()
     tree = KernelTree(kernel)
     spatch.require_spatch()
-    repo = repository_for(tree)
+    with repository(tree) as repo:
+        return _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
+                        keep)
+
+
+def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites, keep):
+    watch = Stopwatch()
     if _dirty(repo) and not allow_dirty:
         die("%s has uncommitted changes: commit or stash them (the conversion starts "
             "from HEAD), or pass --allow-dirty" % tree.path)
@@ -348,6 +360,7 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
         _untracked(repo, run)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
             Worktree(repo, "HEAD", branch) as wt:
+        pause_at("worktree")
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state
@@ -395,6 +408,8 @@ UNTRACKED = "untracked, commit it first"
 
 def _untracked(repo, run):
     """List the API's sites in files git does not track: the conversion starts from HEAD."""
+    if _is_import(repo):
+        return
     out = git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--", "*.c", "*.h",
               *SCAN_EXCLUDES)
     for relpath in _z(out):

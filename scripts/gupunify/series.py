@@ -11,7 +11,7 @@ from . import buildcheck, convert, report
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, progress, run
-from .workspace import branch_exists, identity_args, repository_for
+from .workspace import branch_exists, identity_args, repository
 
 SERIES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                            "..", "..", "series"))
@@ -303,9 +303,14 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     With check, every step of the branch is then build-checked (make check),
     and the status is the checker's.
     """
-    watch = Stopwatch()
     tree = KernelTree(kernel)
-    repo = repository_for(tree)
+    with repository(tree) as repo:
+        return _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty,
+                            min_sites, check)
+
+
+def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, min_sites, check):
+    watch = Stopwatch()
     kwargs = {} if min_sites is None else {"min_sites": min_sites}
     if not branch_exists(repo, branch):
         with watch("convert"):
