@@ -10,7 +10,7 @@ import subprocess
 import time
 
 from . import report, tree as kernel_tree
-from .util import die, git, progress, run, write_atomic
+from .util import die, git, kept, progress, run, write_atomic
 from .workspace import scratch_dir, toplevel
 
 BOOTTEST_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -250,6 +250,7 @@ def write_reports(res, reports_dir=None):
     write_atomic(os.path.join(where, "boottest.md"), markdown(res))
     write_atomic(os.path.join(where, "boottest.json"),
                  json.dumps(res, indent=1, sort_keys=True) + "\n")
+    kept("report %s" % os.path.join(where, "boottest.md"))
     return where
 
 

@@ -9,7 +9,7 @@ import time
 
 from . import affected, kbuild
 from .tree import KernelTree
-from .util import UserError, die, git, progress, run, write_atomic
+from .util import UserError, die, git, kept, progress, run, write_atomic
 from .workspace import repository, scratch_dir
 
 REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -559,6 +559,7 @@ def write_report(result, reports_dir, name):
     where = os.path.join(reports_dir or REPORTS_DIR, name)
     write_atomic(os.path.join(where, "buildcheck.json"), json.dumps(result, indent=1) + "\n")
     write_atomic(os.path.join(where, "buildcheck.md"), markdown(result))
+    kept("report %s" % os.path.join(where, "buildcheck.md"))
     return where
 
 

@@ -7,7 +7,8 @@ import textwrap
 
 from . import layout, maintainers, patches, report, sites, source, spatch, split
 from .tree import KernelTree, api_state, check_foll_write
-from .util import Stopwatch, UserError, die, git, pause_at, progress, write_atomic
+from .util import (Stopwatch, UserError, die, git, interrupts_held, kept, pause_at, progress,
+                   write_atomic)
 from .workspace import Worktree, branch_exists, identity_args, repository
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
@@ -387,19 +388,28 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
         tip = wt.head()
         if not keep:
             return tip
+        commits = len(wt.git("rev-list", "%s..HEAD" % wt.start).split())
+        diff = (wt.git("diff", "--binary", wt.start, "HEAD", binary=True) if diff_path
+                else None)
+        run["result"] = "converted"
+        # The branch (or diff) and its report are kept together or not at all.
+        with interrupts_held():
+            if diff_path:
+                write_atomic(diff_path, diff)
+                run["diff"] = os.path.abspath(diff_path)
+                kept("diff %s" % diff_path)
+            else:
+                wt.keep()
+                kept("branch %s of %s" % (branch, repo))
+            where = report.write(run, reports_dir, tree.name)
         if diff_path:
-            write_atomic(diff_path, wt.git("diff", "--binary", wt.start, "HEAD", binary=True))
-            run["diff"] = os.path.abspath(diff_path)
             progress("diff written to %s" % diff_path)
         else:
-            wt.keep()
-            progress("branch %s of %s: %d commits on %s"
-                     % (branch, repo, len(wt.git("rev-list", "%s..HEAD" % wt.start).split()),
-                        wt.start[:12]))
-        run["result"] = "converted"
-        where = report.write(run, reports_dir, tree.name)
+            progress("branch %s of %s: %d commits on %s" % (branch, repo, commits,
+                                                            wt.start[:12]))
         progress("report: %s" % where)
         report.print_summary(run)
+        pause_at("kept")
     return tip
 
 

@@ -4,7 +4,7 @@ import json
 import os
 import sys
 
-from .util import write_atomic
+from .util import kept, write_atomic
 
 REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "..", "..", "reports"))
@@ -109,6 +109,7 @@ def write_pair(data, text, reports_dir, name, stem):
     write_atomic(os.path.join(where, stem + ".json"),
                  json.dumps(data, indent=1, sort_keys=True) + "\n")
     write_atomic(os.path.join(where, stem + ".md"), text)
+    kept("report %s" % os.path.join(where, stem + ".md"))
     return where
 
 

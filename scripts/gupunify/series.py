@@ -10,7 +10,7 @@ import textwrap
 from . import buildcheck, convert, report
 from .maintainers import Recipients
 from .tree import KernelTree
-from .util import Stopwatch, die, git, progress, run
+from .util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run
 from .workspace import branch_exists, identity_args, repository
 
 SERIES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -355,20 +355,24 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, min
             print_plan(parts, atomic, recipients.source)
             return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
                 if check else 0
-        _replace_dir(scratch, out)
-        scratch = None
+        summary = {"tree": tree.path, "repository": repo, "branch": branch, "base_commit": base,
+                   "tip": tip, "output": out, "recipients_from": recipients.source,
+                   "verified_tree": tree_id, "atomic": {"file": atomic, "to": atomic_to,
+                                                        "cc": atomic_cc},
+                   "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
+                               "subject": p.subject, "to": p.to, "cc": p.cc,
+                               "patches": p.patches} for p in parts],
+                   "timings": watch.seconds}
+        # The series and their report are kept together or not at all.
+        with interrupts_held():
+            _replace_dir(scratch, out)
+            scratch = None
+            kept("series %s" % out)
+            where = report.write_series(summary, reports_dir, tree.name)
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)
-    summary = {"tree": tree.path, "repository": repo, "branch": branch, "base_commit": base,
-               "tip": tip, "output": out, "recipients_from": recipients.source,
-               "verified_tree": tree_id, "atomic": {"file": atomic, "to": atomic_to,
-                                                    "cc": atomic_cc},
-               "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
-                           "subject": p.subject, "to": p.to, "cc": p.cc,
-                           "patches": p.patches} for p in parts],
-               "timings": watch.seconds}
-    where = report.write_series(summary, reports_dir, tree.name)
+    pause_at("written")
     print_plan(parts, atomic, recipients.source)
     progress("series: %s (apply the directories in the order listed; atomic/ is the same "
              "change as one commit)" % out)
