@@ -336,11 +336,17 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, min
             recipients = Recipients(repo, base, workdir)
             writer = Writer(repo, base, tip, parts, recipients, scratch)
             with watch("format-patch and recipients"):
-                with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+                pool = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1)
+                try:
                     futures = [pool.submit(writer.format_part, n, p) for n, p in enumerate(parts)]
                     for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
                         fut.result()
                         progress("series %d/%d written" % (done, len(parts)))
+                finally:
+                    # On Ctrl-C or an error the parts not started are dropped
+                    # (a with block would run them all); a running one ends with
+                    # its git or perl call.
+                    pool.shutdown(cancel_futures=True)
                 atomic, atomic_to, atomic_cc = writer.atomic()
                 writer.treewide_cover(atomic)
             with watch("verify"):
