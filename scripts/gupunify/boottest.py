@@ -500,18 +500,21 @@ def run_qemu(argv, timeout, output):
         except FileNotFoundError:
             die("%s: command not found" % argv[0])
         status = None
-        while status is None:
-            try:
-                status = proc.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                out.seek(0)
-                if "KVM internal error" in out.read():
-                    status = "kvm-error"
-                elif time.monotonic() > deadline:
-                    status = "timeout"
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        try:
+            while status is None:
+                try:
+                    status = proc.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    out.seek(0)
+                    if "KVM internal error" in out.read():
+                        status = "kvm-error"
+                    elif time.monotonic() > deadline:
+                        status = "timeout"
+        finally:
+            # On Ctrl-C too: QEMU must not outlive the run.
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         out.seek(0)
         return status, out.read().strip()
 
