@@ -10,8 +10,8 @@ import subprocess
 import time
 
 from . import outputs, report, tree as kernel_tree
-from .util import die, git, progress, run, write_atomic
-from .workspace import scratch_dir
+from .util import die, git, kept, progress, run, write_atomic
+from .workspace import scratch_dir, toplevel
 
 BOOTTEST_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                              "..", "..", "boottest"))
@@ -251,6 +251,7 @@ def write_reports(res, reports_dir=None):
     write_atomic(os.path.join(where, "boottest.md"), markdown(res))
     write_atomic(os.path.join(where, "boottest.json"),
                  json.dumps(res, indent=1, sort_keys=True) + "\n")
+    kept("report %s" % os.path.join(where, "boottest.md"))
     return where
 
 
@@ -500,18 +501,21 @@ def run_qemu(argv, timeout, output):
         except FileNotFoundError:
             die("%s: command not found" % argv[0])
         status = None
-        while status is None:
-            try:
-                status = proc.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                out.seek(0)
-                if "KVM internal error" in out.read():
-                    status = "kvm-error"
-                elif time.monotonic() > deadline:
-                    status = "timeout"
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        try:
+            while status is None:
+                try:
+                    status = proc.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    out.seek(0)
+                    if "KVM internal error" in out.read():
+                        status = "kvm-error"
+                    elif time.monotonic() > deadline:
+                        status = "timeout"
+        finally:
+            # On Ctrl-C too: QEMU must not outlive the run.
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         out.seek(0)
         return status, out.read().strip()
 
@@ -639,7 +643,7 @@ def main(args):
     tree = kernel_tree.KernelTree(args.kernel)
     report.folder(args.reports, tree)
     repo = tree.path
-    if git(repo, "rev-parse", "--show-toplevel", check=False).strip() != repo:
+    if toplevel(repo) != repo:
         die("%s: not the top of a git checkout" % repo)
     for tool in ("qemu-system-x86_64", "gcc", "make"):
         if not shutil.which(tool):

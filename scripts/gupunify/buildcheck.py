@@ -9,8 +9,8 @@ import time
 
 from . import affected, kbuild, outputs, report
 from .tree import KernelTree
-from .util import UserError, die, git, progress, run, write_atomic
-from .workspace import repository_for, scratch_dir
+from .util import UserError, die, git, kept, progress, run, write_atomic
+from .workspace import repository, scratch_dir
 
 # Diagnostics: "file:line[:col]: warning|error: message", and "cc1: error: ..." ones.
 _DIAG = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:\d+:)? "
@@ -328,8 +328,10 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     start = time.monotonic()
     tree = KernelTree(kernel_path)
     where = report.folder(reports_dir, tree)
-    repo = repository_for(tree)
-    base, commits = resolve_steps(repo, branch, base)
+    # Locked only while a plain directory's import is brought up to date: the
+    # check reads commits, and its own work directory has a lock of its own.
+    with repository(tree) as repo:
+        base, commits = resolve_steps(repo, branch, base)
     if arches:
         unknown = [a for a in list(arches) + list(configs) if a not in kbuild.ARCHES]
         if unknown:
@@ -554,6 +556,7 @@ def write_report(result, where, tree_path):
     outputs.mark(where, "reports", tree_path)
     write_atomic(os.path.join(where, "buildcheck.json"), json.dumps(result, indent=1) + "\n")
     write_atomic(os.path.join(where, "buildcheck.md"), markdown(result))
+    kept("report %s" % os.path.join(where, "buildcheck.md"))
     return where
 
 

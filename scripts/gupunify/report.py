@@ -5,7 +5,7 @@ import os
 import sys
 
 from . import outputs
-from .util import die, write_atomic
+from .util import die, kept, write_atomic
 
 REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "..", "..", "reports"))
@@ -119,6 +119,7 @@ def write_pair(data, text, where, tree_path, stem):
     write_atomic(os.path.join(where, stem + ".json"),
                  json.dumps(data, indent=1, sort_keys=True) + "\n")
     write_atomic(os.path.join(where, stem + ".md"), text)
+    kept("report %s" % os.path.join(where, stem + ".md"))
     return where
 
 

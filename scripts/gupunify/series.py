@@ -11,8 +11,8 @@ import textwrap
 from . import buildcheck, convert, outputs, report, split
 from .maintainers import Recipients
 from .tree import KernelTree
-from .util import Stopwatch, die, git, progress, run, warn
-from .workspace import branch_exists, identity_args, repository_for, scratch_dir
+from .util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
+from .workspace import branch_exists, identity_args, repository, scratch_dir
 
 SERIES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                            "..", "..", "series"))
@@ -330,14 +330,19 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     With check, every step of the branch is then build-checked (make check),
     and the status is the checker's.
     """
-    watch = Stopwatch()
     kwargs = {} if min_sites is None else {"min_sites": min_sites}
     convert.check_options(branch, kwargs.get("min_sites", split.MIN_SITES))
     tree = KernelTree(kernel)
-    repo = repository_for(tree)
+    with repository(tree) as repo:
+        return _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty,
+                            kwargs, check)
+
+
+def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwargs, check):
+    watch = Stopwatch()
     need_branch = not branch_exists(repo, branch)
     if need_branch:
-        convert.preflight(tree, branch, None, allow_dirty)
+        convert.preflight(tree, repo, branch, None, allow_dirty)
     out = os.path.realpath(out or os.path.join(SERIES_DIR, tree.name))
     outputs.check_folder(out, "output directory", "series", tree.path)
     where = report.folder(reports_dir, tree)
@@ -374,12 +379,18 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                 recipients = Recipients(repo, base, workdir)
                 writer = Writer(repo, base, tip, parts, recipients, scratch)
                 with watch("format-patch and recipients"):
-                    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+                    pool = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1)
+                    try:
                         futures = [pool.submit(writer.format_part, n, p)
                                    for n, p in enumerate(parts)]
                         for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
                             fut.result()
                             progress("series %d/%d written" % (done, len(parts)))
+                    finally:
+                        # On Ctrl-C or an error the parts not started are dropped
+                        # (a with block would run them all); a running one ends with
+                        # its git or perl call.
+                        pool.shutdown(cancel_futures=True)
                     atomic, atomic_to, atomic_cc = writer.atomic()
                     writer.treewide_cover(atomic)
                 outputs.mark(scratch, "series", tree.path)
@@ -398,20 +409,24 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
                     if check else 0
             # Made while this run worked? Then it is not ours to replace.
             outputs.check_folder(out, "output directory", "series", tree.path)
-            _replace_dir(scratch, out)
-            scratch = None
+            summary = {"tree": tree.path, "repository": repo, "branch": branch,
+                       "base_commit": base, "tip": tip, "output": out,
+                       "recipients_from": recipients.source, "verified_tree": tree_id,
+                       "atomic": {"file": atomic, "to": atomic_to, "cc": atomic_cc},
+                       "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
+                                   "subject": p.subject, "to": p.to, "cc": p.cc,
+                                   "patches": p.patches} for p in parts],
+                       "timings": watch.seconds}
+            # The series and their report are kept together or not at all.
+            with interrupts_held():
+                _replace_dir(scratch, out)
+                scratch = None
+                kept("series %s" % out)
+                report.write_series(summary, where)
         finally:
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
-    summary = {"tree": tree.path, "repository": repo, "branch": branch, "base_commit": base,
-               "tip": tip, "output": out, "recipients_from": recipients.source,
-               "verified_tree": tree_id, "atomic": {"file": atomic, "to": atomic_to,
-                                                    "cc": atomic_cc},
-               "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
-                           "subject": p.subject, "to": p.to, "cc": p.cc,
-                           "patches": p.patches} for p in parts],
-               "timings": watch.seconds}
-    report.write_series(summary, where)
+    pause_at("written")
     print_plan(parts, atomic, recipients.source)
     progress("series: %s (apply the directories in the order listed; atomic/ is the same "
              "change as one commit)" % out)
