@@ -5,10 +5,11 @@ import re
 import tempfile
 import textwrap
 
-from . import layout, maintainers, patches, report, sites, source, spatch, split
+from . import layout, maintainers, outputs, patches, report, sites, source, spatch, split
 from .tree import KernelTree, api_state, check_foll_write
-from .util import Stopwatch, UserError, die, git, progress, write_atomic
-from .workspace import Worktree, branch_exists, identity_args, repository_for
+from .util import (Stopwatch, UserError, die, git, interrupts_held, kept, pause_at, progress,
+                   write_atomic)
+from .workspace import Worktree, branch_exists, identity_args, repository
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
 # get_user_pages_fast() call there may want FOLL_LONGTERM. A judgement for
@@ -333,8 +334,17 @@ def summarise(records):
         converted, unchanged, manual)
 
 
+def _is_import(repo):
+    """A scratch import (bare) is the whole directory: nothing uncommitted or untracked."""
+    return git(repo, "rev-parse", "--is-bare-repository").strip() == "true"
+
+
 def _dirty(repo):
-    return git(repo, "status", "--porcelain", "--untracked-files=no").strip()
+    if _is_import(repo):
+        return ""
+    # --no-optional-locks: a status check must not rewrite the user's index.
+    return git(repo, "--no-optional-locks", "status", "--porcelain",
+               "--untracked-files=no").strip()
 
 
 def _author(repo):
@@ -343,22 +353,45 @@ def _author(repo):
     return "%s <%s>" % (name, email) if name and email else None
 
 
-def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
-            allow_dirty=False, min_sites=split.MIN_SITES, keep=True):
-    """The `spatch` job: make the branch (or diff) and the report; return the new tip.
+def check_options(branch, min_sites):
+    """The options that need no tree, checked before anything else."""
+    outputs.check_branch(branch)
+    if min_sites < 1:
+        die("--min-sites must be at least 1 (got %d)" % min_sites)
 
-    None when there was nothing to convert. With keep false the commits are
-    made but no branch, diff or report is: what --dry-run plans from.
-    """
-    watch = Stopwatch()
-    tree = KernelTree(kernel)
+
+def preflight(tree, repo, branch, diff_path, allow_dirty):
+    """What the conversion of tree (in repo) needs, checked before any work."""
     spatch.require_spatch()
-    repo = repository_for(tree)
     if _dirty(repo) and not allow_dirty:
         die("%s has uncommitted changes: commit or stash them (the conversion starts "
             "from HEAD), or pass --allow-dirty" % tree.path)
     if not diff_path and branch_exists(repo, branch):
         die("branch %s already exists in %s: choose another with BRANCH=" % (branch, repo))
+
+
+def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
+            allow_dirty=False, min_sites=split.MIN_SITES, keep=True, work_repo=None):
+    """The `spatch` job: make the branch (or diff) and the report; return the new tip.
+
+    None when there was nothing to convert. With keep false the commits are
+    made but no branch, diff or report is: what --dry-run plans from, with
+    work_repo a throwaway clone of the tree's repository that takes them.
+    """
+    check_options(branch, min_sites)
+    tree = KernelTree(kernel)
+    with repository(tree) as repo:
+        return _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
+                        keep, work_repo)
+
+
+def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites, keep,
+             work_repo):
+    watch = Stopwatch()
+    preflight(tree, repo, branch, diff_path, allow_dirty)
+    if diff_path:
+        outputs.check_file(diff_path, "--diff", tree.path)
+    where = report.folder(reports_dir, tree)
     if not _author(repo):
         progress("no user.name/user.email in git config: commits are signed off by "
                  "gup-unify <gup-unify@localhost>; set them before sending anything")
@@ -369,7 +402,8 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     if os.path.realpath(repo) == os.path.realpath(tree.path):
         _untracked(repo, run)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
-            Worktree(repo, "HEAD", branch) as wt:
+            Worktree(work_repo or repo, "HEAD", branch) as wt:
+        pause_at("worktree")
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state
@@ -396,19 +430,28 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
         tip = wt.head()
         if not keep:
             return tip
+        commits = len(wt.git("rev-list", "%s..HEAD" % wt.start).split())
+        diff = (wt.git("diff", "--binary", wt.start, "HEAD", binary=True) if diff_path
+                else None)
+        run["result"] = "converted"
+        # The branch (or diff) and its report are kept together or not at all.
+        with interrupts_held():
+            if diff_path:
+                write_atomic(diff_path, diff)
+                run["diff"] = os.path.abspath(diff_path)
+                kept("diff %s" % diff_path)
+            else:
+                wt.keep()
+                kept("branch %s of %s" % (branch, repo))
+            report.write(run, where)
         if diff_path:
-            write_atomic(diff_path, wt.git("diff", "--binary", wt.start, "HEAD", binary=True))
-            run["diff"] = os.path.abspath(diff_path)
             progress("diff written to %s" % diff_path)
         else:
-            wt.keep()
-            progress("branch %s of %s: %d commits on %s"
-                     % (branch, repo, len(wt.git("rev-list", "%s..HEAD" % wt.start).split()),
-                        wt.start[:12]))
-        run["result"] = "converted"
-        where = report.write(run, reports_dir, tree.name)
+            progress("branch %s of %s: %d commits on %s" % (branch, repo, commits,
+                                                            wt.start[:12]))
         progress("report: %s" % where)
         report.print_summary(run)
+        pause_at("kept")
     return tip
 
 
@@ -417,6 +460,8 @@ UNTRACKED = "untracked, commit it first"
 
 def _untracked(repo, run):
     """List the API's sites in files git does not track: the conversion starts from HEAD."""
+    if _is_import(repo):
+        return
     out = git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--", "*.c", "*.h",
               *SCAN_EXCLUDES)
     for relpath in _z(out):

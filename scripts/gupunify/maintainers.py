@@ -266,10 +266,16 @@ class Recipients:
     """
 
     def __init__(self, repo, commit, workdir):
-        text = git(repo, "show", "%s:MAINTAINERS" % commit)
+        text = git(repo, "show", "%s:MAINTAINERS" % commit, check=False)
         directories = [d for d in git(repo, "ls-tree", "-z", "-r", "-d", "--name-only",
                                       commit).split("\0") if d]
         self.maintainers = Maintainers(text, directories)
+        # Why a patch may get no recipients at all, for the warning that says so.
+        self.problem = None
+        if not git(repo, "ls-tree", "--name-only", commit, "MAINTAINERS", check=False).strip():
+            self.problem = "the tree has no MAINTAINERS file"
+        elif not self.maintainers.sections:
+            self.problem = "its MAINTAINERS has no entries"
         script = git(repo, "show", "%s:%s" % (commit, GET_MAINTAINER), check=False)
         self.root = None
         if script and shutil.which("perl"):

@@ -1,10 +1,12 @@
 """The git side: a scratch worktree on a new branch, so the user's checkout is never touched."""
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 
-from .util import die, git, progress, run
+from .util import die, git, interrupts_held, pause_at, progress, run
 
 
 def scratch_dir():
@@ -14,32 +16,120 @@ def scratch_dir():
     return base
 
 
-def repository_for(tree):
-    """The git repository holding tree; a plain directory is imported into a scratch one."""
-    rc, out, _ = run(["git", "-C", tree.path, "rev-parse", "--show-toplevel"], check=False)
-    top = out.strip() if rc == 0 else None
+def _digest(path):
+    return hashlib.sha1(os.path.realpath(path).encode()).hexdigest()[:10]
+
+
+def toplevel(path):
+    """The top of the git checkout holding path, or None when path is in none.
+
+    A repository git refuses to read (another user's, "dubious ownership") is
+    an error: treating it as a plain directory would skip the dirty-tree check.
+    """
+    rc, out, err = run(["git", "-C", path, "rev-parse", "--show-toplevel"], check=False)
+    if rc == 0:
+        return out.strip()
+    if "dubious ownership" in err:
+        m = re.search(r"repository at '(.*)'", err)
+        die("%s: git refuses the repository %s: another user owns it; run as its owner, "
+            "or trust it with git config --global --add safe.directory %s"
+            % (path, m.group(1) if m else path, m.group(1) if m else path))
+    if "not a git repository" in err:
+        return None
+    die("%s: git cannot read its repository: %s"
+        % (path, (err.strip().splitlines() or ["exit %d" % rc])[-1]))
+
+
+# Repositories this process holds the lock of: {lock path: repository}.
+_held = {}
+
+
+@contextlib.contextmanager
+def repository(tree):
+    """The git repository holding tree, locked against other runs until the block ends.
+
+    The lock is a flock on the repository's (common) git directory, or on a
+    plain directory itself, so nothing is written there; a second run waits
+    for the first. A plain directory is imported into, or brought up to
+    date in, a scratch repository of its own first. Nested blocks of one
+    process (series runs the spatch job) share the first one's lock.
+    """
+    top = toplevel(tree.path)
     if top and os.path.realpath(top) == os.path.realpath(tree.path):
         if not git(top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip():
             die("%s: git repository has no commit yet" % tree.path)
-        return top
-    digest = hashlib.sha1(os.path.realpath(tree.path).encode()).hexdigest()[:10]
-    repo = os.path.join(scratch_dir(), "repos", "%s-%s" % (tree.name, digest))
-    if os.path.isdir(os.path.join(repo, ".git")):
-        progress("%s is not the top of a git checkout: using its scratch import %s"
-                 % (tree.path, repo))
+        key = git(top, "rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+    else:
+        key, top = tree.path, None
+    key = os.path.realpath(key)
+    if key in _held:
+        yield _held[key]
+        return
+    fd = os.open(key, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress("another gup-unify run is working on %s: waiting for it to finish" % key)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        pause_at("locked")
+        _held[key] = top or _import(tree)
+        try:
+            yield _held[key]
+        finally:
+            del _held[key]
+    finally:
+        os.close(fd)
+
+
+def _import(tree):
+    """The scratch repository of a plain directory, its HEAD a snapshot of the directory now.
+
+    A bare repository: the directory is its work tree only while a snapshot
+    is taken (git add -A), so the index keeps the directory's stat data and
+    a rerun rehashes only what changed. A changed directory gets a new
+    commit on top of the last snapshot, so a branch made from that one keeps
+    its merge-base.
+    """
+    repo = os.path.join(scratch_dir(), "repos", "%s-%s.git" % (tree.name, _digest(tree.path)))
+    if os.path.isdir(repo):
+        if _snapshot(tree, repo):
+            progress("%s is not the top of a git checkout and changed since its scratch "
+                     "import: took a new snapshot in %s" % (tree.path, repo))
+        else:
+            progress("%s is not the top of a git checkout: using its scratch import %s"
+                     % (tree.path, repo))
         return repo
     progress("%s is not the top of a git checkout: importing it into %s" % (tree.path, repo))
     partial = repo + ".partial"
     shutil.rmtree(partial, ignore_errors=True)
-    os.makedirs(partial)
-    run(["git", "init", "-q", partial])
-    env = {"GIT_WORK_TREE": tree.path, "GIT_DIR": os.path.join(partial, ".git")}
-    run(["git", "add", "-A", "."], cwd=tree.path, env=env)
-    run(["git", "commit", "-q", "-m", "Import of %s" % tree.path] + identity_args(partial),
-        cwd=tree.path, env=env)
-    run(["git", "-C", partial, "reset", "-q", "--hard"])
-    os.replace(partial, repo)
+    try:
+        run(["git", "init", "-q", "--bare", partial])
+        _snapshot(tree, partial)
+        os.replace(partial, repo)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     return repo
+
+
+def _snapshot(tree, repo):
+    """Commit the directory's current contents in repo unless HEAD has them; True if it did."""
+    env = {"GIT_DIR": repo, "GIT_WORK_TREE": tree.path}
+    # Left by a run killed while git held the index; we hold the lock, so no
+    # live run is using it.
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(repo, "index.lock"))
+    run(["git", "add", "-A", "."], cwd=tree.path, env=env)
+    snapshot = run(["git", "write-tree"], env=env)[1].strip()
+    head = git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    if head and git(repo, "rev-parse", head + "^{tree}").strip() == snapshot:
+        return False
+    commit = run(["git", "-C", repo] + identity_args(repo) +
+                 ["commit-tree", snapshot, "-m", "Import of %s" % tree.path] +
+                 (["-p", head] if head else []))[1].strip()
+    git(repo, "update-ref", "HEAD", commit)
+    return True
 
 
 def identity_args(repo):
@@ -72,43 +162,79 @@ class Worktree:
     which makes it seconds instead of a minute for a kernel tree; commits
     still carry the whole tree. The branch is created only by keep(), so an
     interrupted run leaves neither branch nor worktree behind.
+
+    The sparse patterns go straight into the worktree's own
+    info/sparse-checkout and every git command here gets
+    core.sparseCheckout=true on its command line: git sparse-checkout would
+    set extensions.worktreeConfig in the user's .git/config.
+
+    Made only under repository()'s lock, so every other worktree of ours
+    for repo belongs to a run that was killed: __enter__ removes them.
     """
 
     def __init__(self, repo, start, branch):
         self.repo = repo
         self.branch = branch
         self.start = git(repo, "rev-parse", "--verify", start + "^{commit}").strip()
-        self.path = os.path.join(scratch_dir(), "worktrees",
-                                 "%s-%d" % (os.path.basename(repo), os.getpid()))
+        self.family = os.path.join(os.path.realpath(scratch_dir()), "worktrees", "%s-%s-" % (
+            os.path.basename(repo.rstrip("/")).removesuffix(".git"), _digest(repo)))
+        self.path = self.family + str(os.getpid())
         self.kept = False
         self.mentions = None    # what the conversion's one git grep found
 
     def __enter__(self):
-        shutil.rmtree(self.path, ignore_errors=True)
-        git(self.repo, "worktree", "prune")
+        self._remove_stale()
         try:
             git(self.repo, "worktree", "add", "-q", "--detach", "--no-checkout",
                 self.path, self.start)
-            self.git("sparse-checkout", "set", "--no-cone", "/include/linux/mm.h")
-            self.git("checkout", "-q", "--detach", self.start)
+            info = os.path.join(self.git("rev-parse", "--absolute-git-dir").strip(), "info")
+            os.makedirs(info, exist_ok=True)
+            self.sparse = os.path.join(info, "sparse-checkout")
+            with open(self.sparse, "w") as f:
+                f.write("/include/linux/mm.h\n")
+            self.git("read-tree", "-mu", "HEAD")
         except BaseException:
             # Interrupted half way (Ctrl-C): __exit__ will not run, so clean up here.
             self.__exit__()
             raise
         return self
 
+    def _remove_stale(self):
+        """Remove the worktrees (registered or only on disk) of killed runs on repo."""
+        stale = set()
+        for line in git(self.repo, "worktree", "list", "--porcelain").splitlines():
+            if line.startswith("worktree ") and line[9:].startswith(self.family):
+                stale.add(line[9:])
+        parent = os.path.dirname(self.family)
+        if os.path.isdir(parent):
+            stale.update(os.path.join(parent, name) for name in os.listdir(parent)
+                         if os.path.join(parent, name).startswith(self.family))
+        for path in sorted(stale):
+            if path != self.path:
+                progress("removing %s, left by a run that was killed" % path)
+            # A run killed inside git worktree add leaves it locked.
+            git(self.repo, "worktree", "unlock", path, check=False)
+            git(self.repo, "worktree", "remove", "--force", path, check=False)
+            shutil.rmtree(path, ignore_errors=True)
+        git(self.repo, "worktree", "prune")
+
     def materialize(self, paths):
         """Check out paths (relative to the tree) in the sparse worktree."""
         if paths:
-            self.git("sparse-checkout", "add", *["/" + _literal(p) for p in paths])
+            with open(self.sparse, "a", encoding="utf-8", errors="surrogateescape") as f:
+                f.writelines("/%s\n" % _literal(p) for p in paths)
+            self.git("read-tree", "-mu", "HEAD")
 
     def __exit__(self, *exc):
-        git(self.repo, "worktree", "remove", "--force", self.path, check=False)
-        shutil.rmtree(self.path, ignore_errors=True)
-        git(self.repo, "worktree", "prune", check=False)
+        # A second Ctrl-C must not leave a half-removed worktree: this takes
+        # milliseconds.
+        with interrupts_held():
+            git(self.repo, "worktree", "remove", "--force", self.path, check=False)
+            shutil.rmtree(self.path, ignore_errors=True)
+            git(self.repo, "worktree", "prune", check=False)
 
     def git(self, *args, **kw):
-        return git(self.path, *args, **kw)
+        return git(self.path, "-c", "core.sparseCheckout=true", *args, **kw)
 
     def commit(self, subject, body, signoff=True):
         """Commit everything changed; returns False when there was nothing to commit."""
