@@ -4,7 +4,18 @@ CLI     := $(PYTHON) scripts/gup-unify
 KERNEL  ?= sample/linux
 BRANCH  ?= gup-unify
 
-.PHONY: all demo deps deps-boottest spatch series b4 cicheck advise check test bench boottest
+# A yes/no option is on only when it is 1, yes or true: DRY_RUN=0 is off.
+on = $(filter 1 yes true,$(1))
+# A value as one shell word, whatever it holds (KERNEL="/src/my linux"); a
+# leading ~/ still means $HOME, as it did unquoted.
+q = $(if $(filter ~/%,$(firstword $(1))),"$$HOME"/'$(subst ','\'',$(subst ^^~/,,^^$(1)))',$\
+	'$(subst ','\'',$(1))')
+# What spatch, series and b4 share: who signs off, and subject prefixes to use.
+sendable = $(if $(IDENTITY),--identity $(call q,$(IDENTITY))) \
+	$(if $(PREFIX_FILE),--prefix-file $(call q,$(PREFIX_FILE)))
+
+.PHONY: all demo deps deps-boottest spatch series b4 cicheck advise check test bench \
+	bench-quick boottest
 
 all: demo
 
@@ -26,59 +37,69 @@ deps-boottest:
 # Convert KERNEL (default: the bundled sample tree) on branch BRANCH, or only
 # write the diff to DIFF=<file>; REPORTS=<dir> moves the report from reports/.
 spatch: deps
-	$(CLI) spatch $(KERNEL) --branch $(BRANCH) $(if $(DIFF),--diff $(DIFF)) \
-		$(if $(REPORTS),--reports $(REPORTS)) $(if $(MIN_SITES),--min-sites $(MIN_SITES)) \
-		$(if $(IDENTITY),--identity "$(IDENTITY)") $(if $(PREFIX_FILE),--prefix-file $(PREFIX_FILE))
+	$(CLI) spatch $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
+		$(if $(DIFF),--diff $(call q,$(DIFF))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
+		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) $(sendable)
 
 # Per-subsystem patch series (series/<tree>/ or OUT=<dir>) and one atomic
 # patch from BRANCH, converting KERNEL first when BRANCH is absent;
 # DRY_RUN=1 prints the plan and writes nothing; MIN_SITES=<n> (default 2);
 # CHECK=1 then build-checks every step as make check does.
 series: deps
-	$(CLI) series $(KERNEL) --branch $(BRANCH) $(if $(OUT),--output $(OUT)) \
-		$(if $(REPORTS),--reports $(REPORTS)) $(if $(DRY_RUN),--dry-run) \
-		$(if $(MIN_SITES),--min-sites $(MIN_SITES)) $(if $(CHECK),--check) \
-		$(if $(IDENTITY),--identity "$(IDENTITY)") $(if $(PREFIX_FILE),--prefix-file $(PREFIX_FILE))
+	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
+		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
+		$(if $(call on,$(DRY_RUN)),--dry-run) $(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
+		$(if $(call on,$(CHECK)),--check) $(sendable)
 
 # make series, and one b4 prep branch per series (b4/gup-unify-NN-<group>),
 # each checked offline with b4 send -o against series/. Sends nothing.
 b4: deps
 	@scripts/deps b4
-	$(CLI) series $(KERNEL) --branch $(BRANCH) --b4 $(if $(OUT),--output $(OUT)) \
-		$(if $(REPORTS),--reports $(REPORTS)) $(if $(MIN_SITES),--min-sites $(MIN_SITES)) \
-		$(if $(IDENTITY),--identity "$(IDENTITY)") $(if $(PREFIX_FILE),--prefix-file $(PREFIX_FILE))
+	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) --b4 \
+		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
+		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) $(sendable)
 
 # Report callers of the old API in KERNEL (only lines added since SINCE=<rev>);
-# FORMAT=gcc|json|sarif. Exit status 1 when something is found.
+# FORMAT=gcc|json|sarif. The tool exits 1 when something is found, 2 on bad
+# input; make turns any failure into its own 2 ("Error 1" or "Error 2" says which).
 cicheck:
-	$(CLI) cicheck $(KERNEL) $(if $(SINCE),--since $(SINCE)) $(if $(FORMAT),--format $(FORMAT))
+	$(CLI) cicheck $(call q,$(KERNEL)) $(if $(SINCE),--since $(call q,$(SINCE))) \
+		$(if $(FORMAT),--format $(call q,$(FORMAT)))
 
 # Report GUP calls in KERNEL made in the wrong lock context (mmap_sem held,
 # atomic context, a lock taken only around one call); FORMAT=text|json,
 # REPORTS=<dir>. Advice only: exit status 0 whatever is found.
 advise: deps
-	$(CLI) advise $(KERNEL) $(if $(FORMAT),--format $(FORMAT)) \
-		$(if $(REPORTS),--reports $(REPORTS))
+	$(CLI) advise $(call q,$(KERNEL)) $(if $(FORMAT),--format $(call q,$(FORMAT))) \
+		$(if $(REPORTS),--reports $(call q,$(REPORTS)))
 
 test: deps
 	$(PYTHON) -m pytest -q -rs tests
 
-# Wall time of make spatch and of a plain spatch --dir on GUP_KERNEL_TREE.
+# On GUP_KERNEL_TREE: make check against a full build, then make spatch
+# against a plain spatch --dir, ending with their ratio; BENCH=spatch|check
+# runs one half only.
 bench: deps
-	$(PYTHON) scripts/bench
+	BENCH=$(BENCH) $(PYTHON) scripts/bench
+
+# Under a minute, no legacy tree: grouping and cicheck on linux-source-6.1,
+# the sample's whole pipeline, each against scripts/bench-quick.json (the
+# last release's figures, rewritten only with UPDATE=1).
+bench-quick: deps
+	$(PYTHON) scripts/bench-quick $(if $(UPDATE),--update)
 
 # Build KERNEL at its base and on BRANCH, boot both under QEMU and run the GUP
 # tests of boottest/ in them (BOOTS=N boots each for the timings, default 3);
 # report in reports/<tree>/boottest.md.
 boottest: deps-boottest
-	$(CLI) boottest $(KERNEL) --branch $(BRANCH) $(if $(REPORTS),--reports $(REPORTS)) \
-		$(if $(BOOTS),--boots $(BOOTS))
+	$(CLI) boottest $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
+		$(if $(REPORTS),--reports $(call q,$(REPORTS))) $(if $(BOOTS),--boots $(call q,$(BOOTS)))
 
 # Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,
 # CONFIG=x86_64=defconfig changes a config, SPARSE=1 and CHECKPATCH=1 add those.
 check: deps
-	$(CLI) check $(KERNEL) --branch $(BRANCH) $(if $(BASE),--base $(BASE)) \
-		$(if $(ARCHES),--arches $(ARCHES)) $(foreach c,$(CONFIG),--config $(c)) \
-		$(if $(SPARSE),--sparse) $(if $(CHECKPATCH),--checkpatch) \
-		$(if $(REPORTS),--reports $(REPORTS))
+	$(CLI) check $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
+		$(if $(BASE),--base $(call q,$(BASE))) $(if $(ARCHES),--arches $(call q,$(ARCHES))) \
+		$(foreach c,$(CONFIG),--config $(call q,$(c))) $(if $(call on,$(SPARSE)),--sparse) \
+		$(if $(call on,$(CHECKPATCH)),--checkpatch) $(if $(REPORTS),--reports $(call q,$(REPORTS)))

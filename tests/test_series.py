@@ -41,7 +41,8 @@ def addresses(value):
 
 def test_layout_and_order(written):
     _, out, _, proc = written
-    assert sorted(p.name for p in out.iterdir()) == ["0000-cover-letter.patch", *ORDER, "atomic"]
+    assert sorted(p.name for p in out.iterdir()) == [".gup-unify", "0000-cover-letter.patch",
+                                                     *ORDER, "atomic"]
     # The printed plan lists the series in the order of the directories.
     printed = [line.split()[0] for line in proc.stdout.splitlines() if re.match(r"\d\d-", line)]
     assert printed == ORDER

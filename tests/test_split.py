@@ -131,3 +131,31 @@ def test_fallback_recipients_like_get_maintainer():
     # The same person under two addresses is named once.
     to, _ = m.recipients(["mm/gup.c"])
     assert to == ["Em Em <mm@example.org>"]
+
+
+BROKEN = MAINTAINERS.replace("F:\tdrivers/misc/genwqe/\n", """\
+F:\tdrivers/misc/genwqe/
+F:\tdrivers/misc/genwqe/gen[wqe.c
+X:\tdrivers/misc/genwqe/(old
+N:\tgenwqe_(
+""")
+
+
+def test_invalid_patterns_are_skipped_with_a_warning(capsys):
+    """A pattern that is no valid regex matches nothing and is named once on stderr;
+    the section's other patterns still work (get_maintainer.pl would die on it)."""
+    m = maintainers.Maintainers(BROKEN, DIRS)
+    assert [s.name for s in m.owners("drivers/misc/genwqe/card_utils.c")] == \
+        ["GENWQE", "CHAR and MISC DRIVERS"]
+    assert [s.name for s in m.owners("drivers/misc/genwqe/old/x.c")] == \
+        ["GENWQE", "CHAR and MISC DRIVERS"]
+    assert [s.name for s in m.owners("drivers/misc/genwqe/gen[wqe.c")] == \
+        ["GENWQE", "CHAR and MISC DRIVERS"]
+    m.owners("drivers/misc/genwqe/other.c")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("gup-unify: MAINTAINERS: GENWQE: skipping N: genwqe_( (")
+    assert lines[1].startswith("gup-unify: MAINTAINERS: GENWQE: skipping X: "
+                               "drivers/misc/genwqe/(old (")
+    assert lines[2].startswith("gup-unify: MAINTAINERS: GENWQE: skipping F: "
+                               "drivers/misc/genwqe/gen[wqe.c (")

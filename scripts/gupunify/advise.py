@@ -127,9 +127,9 @@ def add_arguments(parser):
 
 def main(args):
     """Print the advice and write reports/<tree>/advise.{md,json}; advice is not failure."""
+    where = report.folder(args.reports, KernelTree(args.kernel))
     data = advise(args.kernel)
-    where = report.write_pair(data, as_markdown(data), args.reports,
-                              os.path.basename(data["tree"]), "advise")
+    report.write_pair(data, as_markdown(data), where, data["tree"], "advise")
     if args.format == "json":
         print(json.dumps(data, indent=1, sort_keys=True))
     else:

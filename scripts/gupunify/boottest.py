@@ -9,9 +9,9 @@ import statistics
 import subprocess
 import time
 
-from . import report, tree as kernel_tree
-from .util import die, git, progress, run, write_atomic
-from .workspace import scratch_dir
+from . import outputs, report, tree as kernel_tree
+from .util import die, git, kept, progress, run, write_atomic
+from .workspace import scratch_dir, toplevel
 
 BOOTTEST_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                              "..", "..", "boottest"))
@@ -247,9 +247,11 @@ def summarize(res):
 def write_reports(res, reports_dir=None):
     """reports/<tree>/boottest.md and boottest.json; returns the folder."""
     where = os.path.join(reports_dir or report.REPORTS_DIR, res["tree"])
+    outputs.mark(where, "reports", res["repository"])
     write_atomic(os.path.join(where, "boottest.md"), markdown(res))
     write_atomic(os.path.join(where, "boottest.json"),
                  json.dumps(res, indent=1, sort_keys=True) + "\n")
+    kept("report %s" % os.path.join(where, "boottest.md"))
     return where
 
 
@@ -499,18 +501,21 @@ def run_qemu(argv, timeout, output):
         except FileNotFoundError:
             die("%s: command not found" % argv[0])
         status = None
-        while status is None:
-            try:
-                status = proc.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                out.seek(0)
-                if "KVM internal error" in out.read():
-                    status = "kvm-error"
-                elif time.monotonic() > deadline:
-                    status = "timeout"
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        try:
+            while status is None:
+                try:
+                    status = proc.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    out.seek(0)
+                    if "KVM internal error" in out.read():
+                        status = "kvm-error"
+                    elif time.monotonic() > deadline:
+                        status = "timeout"
+        finally:
+            # On Ctrl-C too: QEMU must not outlive the run.
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         out.seek(0)
         return status, out.read().strip()
 
@@ -636,8 +641,9 @@ def busybox_path():
 def main(args):
     """The boottest subcommand: build and boot base and patched, write the report."""
     tree = kernel_tree.KernelTree(args.kernel)
+    report.folder(args.reports, tree)
     repo = tree.path
-    if git(repo, "rev-parse", "--show-toplevel", check=False).strip() != repo:
+    if toplevel(repo) != repo:
         die("%s: not the top of a git checkout" % repo)
     for tool in ("qemu-system-x86_64", "gcc", "make"):
         if not shutil.which(tool):

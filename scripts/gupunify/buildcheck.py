@@ -7,14 +7,10 @@ import re
 import shutil
 import time
 
-from . import affected, kbuild
+from . import affected, kbuild, outputs, report
 from .tree import KernelTree
-from .util import UserError, die, git, progress, run, write_atomic
-from .workspace import repository_for, scratch_dir
-
-REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                            "..", "..", "reports"))
-
+from .util import UserError, die, git, kept, progress, run, write_atomic
+from .workspace import repository, scratch_dir
 
 # Diagnostics: "file:line[:col]: warning|error: message", and "cc1: error: ..." ones.
 _DIAG = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:\d+:)? "
@@ -331,8 +327,11 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     configs = configs or {}
     start = time.monotonic()
     tree = KernelTree(kernel_path)
-    repo = repository_for(tree)
-    base, commits = resolve_steps(repo, branch, base)
+    where = report.folder(reports_dir, tree)
+    # Locked only while a plain directory's import is brought up to date: the
+    # check reads commits, and its own work directory has a lock of its own.
+    with repository(tree) as repo:
+        base, commits = resolve_steps(repo, branch, base)
     if arches:
         unknown = [a for a in list(arches) + list(configs) if a not in kbuild.ARCHES]
         if unknown:
@@ -422,7 +421,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
                     "baseline": round(baseline_seconds, 1),
                     "total": round(time.monotonic() - start, 1)},
     }
-    where = write_report(result, reports_dir, tree.name)
+    write_report(result, where, tree.path)
     print_summary(result)
     progress("report: %s" % where)
     # Nothing built at all is no evidence the series builds: not a pass either.
@@ -553,10 +552,11 @@ def markdown(result):
     return "\n".join(lines) + "\n"
 
 
-def write_report(result, reports_dir, name):
-    where = os.path.join(reports_dir or REPORTS_DIR, name)
+def write_report(result, where, tree_path):
+    outputs.mark(where, "reports", tree_path)
     write_atomic(os.path.join(where, "buildcheck.json"), json.dumps(result, indent=1) + "\n")
     write_atomic(os.path.join(where, "buildcheck.md"), markdown(result))
+    kept("report %s" % os.path.join(where, "buildcheck.md"))
     return where
 
 

@@ -5,11 +5,12 @@ import re
 import tempfile
 import textwrap
 
-from . import (layout, maintainers, patches, prefixes, report, sites, source, spatch, split,
-               stale)
+from . import (layout, maintainers, outputs, patches, prefixes, report, sites, source, spatch,
+               split, stale)
 from .tree import KernelTree, api_state, check_foll_write
-from .util import Stopwatch, UserError, die, git, progress, write_atomic
-from .workspace import Worktree, branch_exists, identity, identity_args, repository_for
+from .util import (Stopwatch, UserError, die, git, interrupts_held, kept, pause_at, progress,
+                   write_atomic)
+from .workspace import Worktree, branch_exists, identity, identity_args, repository
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
 # get_user_pages_fast() call there may want FOLL_LONGTERM. A judgement for
@@ -56,9 +57,31 @@ SCOPE = ("This converts the %(count)s in %(files)s (MAINTAINERS: %(section)s). "
 
 def files_mentioning(wt, name):
     """Source files of the worktree's tree that mention name, checked out for use."""
-    files = wt.grep("-w", name, "--", "*.c", "*.h", *SCAN_EXCLUDES)
+    files = _mentions(wt).get(name, [])
     wt.materialize(files)
     return files
+
+
+def _mentions(wt):
+    """{name: files} for both APIs, from one git grep of the tree.
+
+    git grep reads every blob of the tree, the slow part, so it runs once:
+    the longterm step adds or removes no get_user_pages_fast, so what it
+    found for that still holds when the fast step comes.
+    """
+    if wt.mentions is None:
+        out = wt.git("grep", "--cached", "-z", "-o", "-w", "-e", sites.LONGTERM,
+                     "-e", sites.FAST, "--", "*.c", "*.h", *SCAN_EXCLUDES, check=False)
+        # "path\0word\n" per match; a path may hold a newline, a word cannot.
+        found = collections.defaultdict(set)
+        parts = out.split("\0")
+        path = parts[0]
+        for part in parts[1:]:
+            word, _, following = part.partition("\n")
+            found[word].add(path)
+            path = following
+        wt.mentions = {word: sorted(paths) for word, paths in found.items()}
+    return wt.mentions
 
 
 def _pairable(site, api):
@@ -322,30 +345,63 @@ def summarise(records):
         converted, unchanged, manual)
 
 
+def _is_import(repo):
+    """A scratch import (bare) is the whole directory: nothing uncommitted or untracked."""
+    return git(repo, "rev-parse", "--is-bare-repository").strip() == "true"
+
+
 def _dirty(repo):
-    return git(repo, "status", "--porcelain", "--untracked-files=no").strip()
+    if _is_import(repo):
+        return ""
+    # --no-optional-locks: a status check must not rewrite the user's index.
+    return git(repo, "--no-optional-locks", "status", "--porcelain",
+               "--untracked-files=no").strip()
 
 
-def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
-            allow_dirty=False, min_sites=split.MIN_SITES, keep=True, who=None,
-            prefix_overrides=None):
-    """The `spatch` job: make the branch (or diff) and the report; return the new tip.
+def check_options(branch, min_sites):
+    """The options that need no tree, checked before anything else."""
+    outputs.check_branch(branch)
+    if min_sites < 1:
+        die("--min-sites must be at least 1 (got %d)" % min_sites)
 
-    None when there was nothing to convert. With keep false the commits are
-    made but no branch, diff or report is: what --dry-run plans from. who is
-    the --identity text; without it the tree's git config names the author.
-    prefix_overrides ({group: prefix}) take the place of learned subject prefixes.
-    """
-    watch = Stopwatch()
-    tree = KernelTree(kernel)
+
+def preflight(tree, repo, branch, diff_path, allow_dirty):
+    """What the conversion of tree (in repo) needs, checked before any work."""
     spatch.require_spatch()
-    author = identity(tree.path, who)
-    repo = repository_for(tree, author)
     if _dirty(repo) and not allow_dirty:
         die("%s has uncommitted changes: commit or stash them (the conversion starts "
             "from HEAD), or pass --allow-dirty" % tree.path)
     if not diff_path and branch_exists(repo, branch):
         die("branch %s already exists in %s: choose another with BRANCH=" % (branch, repo))
+
+
+def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
+            allow_dirty=False, min_sites=split.MIN_SITES, keep=True, work_repo=None,
+            who=None, prefix_overrides=None):
+    """The `spatch` job: make the branch (or diff) and the report; return the new tip.
+
+    None when there was nothing to convert. With keep false the commits are
+    made but no branch, diff or report is: what --dry-run plans from, with
+    work_repo a throwaway clone of the tree's repository that takes them.
+    who is the --identity text; without it the tree's git config names the
+    author. prefix_overrides ({group: prefix}) take the place of learned
+    subject prefixes.
+    """
+    check_options(branch, min_sites)
+    tree = KernelTree(kernel)
+    author = identity(tree.path, who)
+    with repository(tree) as repo:
+        return _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
+                        keep, work_repo, author, prefix_overrides)
+
+
+def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites, keep,
+             work_repo, author, prefix_overrides):
+    watch = Stopwatch()
+    preflight(tree, repo, branch, diff_path, allow_dirty)
+    if diff_path:
+        outputs.check_file(diff_path, "--diff", tree.path)
+    where = report.folder(reports_dir, tree)
     prep, finish, base = patches.steps_for(tree.version)
     run = {"tree": tree.path, "repository": repo, "version": tree.full_version,
            "core_series": base, "branch": None if diff_path else branch,
@@ -353,7 +409,8 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     if os.path.realpath(repo) == os.path.realpath(tree.path):
         _untracked(repo, run)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
-            Worktree(repo, "HEAD", branch, author) as wt:
+            Worktree(work_repo or repo, "HEAD", branch, author) as wt:
+        pause_at("worktree")
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state
@@ -380,19 +437,28 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
         tip = wt.head()
         if not keep:
             return tip
+        commits = len(wt.git("rev-list", "%s..HEAD" % wt.start).split())
+        diff = (wt.git("diff", "--binary", wt.start, "HEAD", binary=True) if diff_path
+                else None)
+        run["result"] = "converted"
+        # The branch (or diff) and its report are kept together or not at all.
+        with interrupts_held():
+            if diff_path:
+                write_atomic(diff_path, diff)
+                run["diff"] = os.path.abspath(diff_path)
+                kept("diff %s" % diff_path)
+            else:
+                wt.keep()
+                kept("branch %s of %s" % (branch, repo))
+            report.write(run, where)
         if diff_path:
-            write_atomic(diff_path, wt.git("diff", "--binary", wt.start, "HEAD", binary=True))
-            run["diff"] = os.path.abspath(diff_path)
             progress("diff written to %s" % diff_path)
         else:
-            wt.keep()
-            progress("branch %s of %s: %d commits on %s"
-                     % (branch, repo, len(wt.git("rev-list", "%s..HEAD" % wt.start).split()),
-                        wt.start[:12]))
-        run["result"] = "converted"
-        where = report.write(run, reports_dir, tree.name)
+            progress("branch %s of %s: %d commits on %s" % (branch, repo, commits,
+                                                            wt.start[:12]))
         progress("report: %s" % where)
         report.print_summary(run)
+        pause_at("kept")
     return tip
 
 
@@ -401,6 +467,8 @@ UNTRACKED = "untracked, commit it first"
 
 def _untracked(repo, run):
     """List the API's sites in files git does not track: the conversion starts from HEAD."""
+    if _is_import(repo):
+        return
     out = git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--", "*.c", "*.h",
               *SCAN_EXCLUDES)
     for relpath in _z(out):
@@ -472,31 +540,40 @@ def _commit_callers(wt, workdir, run, min_sites, overrides=None):
         return
     per_file = collections.Counter(r["file"] for r in run["sites"]
                                    if r["outcome"] == "converted")
-    changed = {}
-    for api, (before, after) in changes.items():
-        changed[api] = set(_z(wt.git("diff", "-z", "--name-only", before, after)))
-        for path in changed[api]:
+    changed = {api: _changed_files(wt, before, after)
+               for api, (before, after) in changes.items()}
+    for files in changed.values():
+        for path in files:
             per_file.setdefault(path, 0)
     owners = owners_at(wt.repo, start)
     groups = split.plan(owners, per_file, min_sites)
     # History of the user's tree, not of the core patches just applied on it.
     prefixes.assign(wt.repo, wt.start, groups, overrides)
-    wt.git("reset", "-q", "--hard", start)
+    commits = []
     for group in groups:
-        for api, (before, after) in changes.items():
-            paths = sorted(changed[api] & set(group.files))
-            if not paths:
-                continue
-            # The files as the conversion left them, byte for byte (a diff
-            # through text would lose CR and non-UTF-8 bytes).
-            wt.git("checkout", after, "--", *[":(literal)" + p for p in paths])
-            wt.commit(*_caller_message(api, group, run["sites"], run["renamed"]))
+        for api in changes:
+            files = {p: changed[api][p] for p in group.files if p in changed[api]}
+            if files:
+                commits.append(_caller_message(api, group, run["sites"], run["renamed"])
+                               + (files,))
+    wt.commit_files(start, commits)
     for record in run["sites"]:
         group = split.group_of(groups, record["file"])
         record["group"] = group.name if group else _owner_name(owners, record["file"])
     run["groups"] = [{"name": g.name, "prefix": g.prefix, "prefix_source": g.prefix_source,
                       "files": g.files, "sites": g.sites, "merged": g.merged} for g in groups]
     progress("callers committed in %d MAINTAINERS groups" % len(groups))
+
+
+def _changed_files(wt, before, after):
+    """{path: (mode, blob), or None when deleted} of what changed from before to after."""
+    out = wt.git("diff", "--raw", "-z", "--no-renames", "--no-abbrev", before, after)
+    fields = out.split("\0")
+    changed = {}
+    for meta, path in zip(fields[0::2], fields[1::2]):
+        _, mode, _, blob, status = meta.split()
+        changed[path] = None if status == "D" else (mode, blob)
+    return changed
 
 
 def owners_at(repo, commit):

@@ -11,7 +11,7 @@ import re
 
 import shutil
 
-from .util import git, run
+from .util import git, progress, run
 
 GET_MAINTAINER = "scripts/get_maintainer.pl"
 # b4's choice (DESIGN.md 7): To is everyone responsible, Cc the lists.
@@ -71,23 +71,95 @@ def _glob_regex(pattern):
     return pattern.replace(".", r"\.").replace("*", ".*").replace("?", ".")
 
 
-def file_matches(path, pattern):
-    """get_maintainer.pl's file_match_pattern(), pattern already directory-normalised."""
-    if not re.match(_glob_regex(pattern), path):
-        return False
-    return pattern.endswith("/") or path.count("/") == pattern.count("/")
-
-
 def pattern_depth(pattern):
     return pattern.count("/") + (0 if pattern.endswith("/") else 1)
 
 
+# A pattern holding one of these is a regex beyond a glob: no literal prefix.
+_REGEX_CHARS = set("|+{()\\^$")
+_warned = set()
+
+
+def _warn(section, kind, pattern, error):
+    """Say once per run that a pattern is skipped: get_maintainer.pl would die on it."""
+    if (section, kind, pattern) not in _warned:
+        _warned.add((section, kind, pattern))
+        progress("MAINTAINERS: %s: skipping %s: %s (%s)" % (section, kind, pattern, error))
+
+
+class _Pattern:
+    """get_maintainer.pl's file_match_pattern() for one normalised F: or X: pattern."""
+
+    def __init__(self, section, kind, pattern):
+        self.section = section
+        self.kind = kind
+        self.pattern = pattern
+        self.directory = pattern.endswith("/")
+        self.slashes = pattern.count("/")
+        self.depth = pattern_depth(pattern)
+        if _REGEX_CHARS & set(pattern):
+            self.prefix = ""
+        else:
+            self.prefix = re.split(r"[*?\[]", pattern, maxsplit=1)[0]
+        # Compiled on first use: the prefix rules most patterns out before.
+        self._regex = None
+
+    def matches(self, path):
+        if not self.directory and path.count("/") != self.slashes:
+            return False
+        if not path.startswith(self.prefix):
+            return False
+        if self._regex is None:
+            try:
+                self._regex = re.compile(_glob_regex(self.pattern))
+            except re.error as e:
+                _warn(self.section, self.kind, self.pattern, e)
+                self._regex = False
+        return bool(self._regex and self._regex.match(path))
+
+
+def _first_component(prefix):
+    """The leading directory a pattern is bound to, or None when it is not bound."""
+    return prefix.split("/", 1)[0] if "/" in prefix else None
+
+
 class Maintainers:
-    """A tree's MAINTAINERS, answering who owns a path."""
+    """A tree's MAINTAINERS, answering who owns a path.
+
+    Each pattern is compiled once, and only F: patterns whose leading
+    directory is the path's are tried: a real MAINTAINERS has thousands,
+    and a run asks about the same few hundred files many times.
+    """
 
     def __init__(self, text, directories=()):
         self.sections = parse(text)
         self._dirs = set(directories)
+        self._files = {}        # section index -> [_Pattern] of its F:
+        self._excludes = {}     # section index -> [_Pattern] of its X:
+        self._regexes = {}      # section index -> [compiled N:]
+        self._by_top = {}       # leading directory -> indices of sections with F: there
+        self._anywhere = set()  # indices of sections with an unbound F:, or an N:
+        for section in self.sections:
+            i = section.index
+            self._files[i] = [_Pattern(section.name, "F", self._normalise(v))
+                              for v in section.values("F")]
+            self._excludes[i] = [_Pattern(section.name, "X", self._normalise(v))
+                                 for v in section.values("X")]
+            self._regexes[i] = []
+            for value in section.values("N"):
+                try:
+                    self._regexes[i].append(re.compile(value, re.X))
+                except re.error as e:
+                    _warn(section.name, "N", value, e)
+            for pattern in self._files[i]:
+                top = _first_component(pattern.prefix)
+                if top is None:
+                    self._anywhere.add(i)
+                else:
+                    self._by_top.setdefault(top, set()).add(i)
+            if self._regexes[i]:
+                self._anywhere.add(i)
+        self._matches = {}
 
     def _normalise(self, pattern):
         if not pattern.endswith("/") and pattern in self._dirs:
@@ -96,22 +168,25 @@ class Maintainers:
 
     def matches(self, path):
         """[(depth, section)] of every section covering path, deepest first."""
+        if path not in self._matches:
+            self._matches[path] = self._match(path)
+        return list(self._matches[path])
+
+    def _match(self, path):
         found = []
-        for section in self.sections:
-            if any(file_matches(path, self._normalise(x)) for x in section.values("X")):
+        candidates = self._anywhere | self._by_top.get(path.split("/", 1)[0], set())
+        for i in sorted(candidates):
+            if any(x.matches(path) for x in self._excludes[i]):
                 continue
             depth = None
-            for pattern in map(self._normalise, section.values("F")):
-                if file_matches(path, pattern):
-                    depth = max(depth or 0, pattern_depth(pattern))
-            for regex in section.values("N"):
-                try:
-                    if re.search(regex, path, re.X):
-                        depth = max(depth or 0, 0)
-                except re.error:
-                    continue
+            for pattern in self._files[i]:
+                if pattern.matches(path):
+                    depth = max(depth or 0, pattern.depth)
+            for regex in self._regexes[i]:
+                if regex.search(path):
+                    depth = max(depth or 0, 0)
             if depth is not None:
-                found.append((depth, section))
+                found.append((depth, self.sections[i]))
         found.sort(key=lambda ds: (-ds[0], ds[1].index))
         return found
 
@@ -191,10 +266,16 @@ class Recipients:
     """
 
     def __init__(self, repo, commit, workdir):
-        text = git(repo, "show", "%s:MAINTAINERS" % commit)
+        text = git(repo, "show", "%s:MAINTAINERS" % commit, check=False)
         directories = [d for d in git(repo, "ls-tree", "-z", "-r", "-d", "--name-only",
                                       commit).split("\0") if d]
         self.maintainers = Maintainers(text, directories)
+        # Why a patch may get no recipients at all, for the warning that says so.
+        self.problem = None
+        if not git(repo, "ls-tree", "--name-only", commit, "MAINTAINERS", check=False).strip():
+            self.problem = "the tree has no MAINTAINERS file"
+        elif not self.maintainers.sections:
+            self.problem = "its MAINTAINERS has no entries"
         script = git(repo, "show", "%s:%s" % (commit, GET_MAINTAINER), check=False)
         self.root = None
         if script and shutil.which("perl"):

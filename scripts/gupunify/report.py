@@ -4,7 +4,8 @@ import json
 import os
 import sys
 
-from .util import write_atomic
+from . import outputs
+from .util import die, kept, write_atomic
 
 REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                             "..", "..", "reports"))
@@ -109,19 +110,29 @@ def _per_group(records):
     return out
 
 
-def write_pair(data, text, reports_dir, name, stem):
-    """Write stem.json (data) and stem.md (text) under reports_dir/name, atomically."""
-    where = os.path.join(reports_dir or REPORTS_DIR, name)
-    write_atomic(os.path.join(where, stem + ".json"),
-                 json.dumps(data, indent=1, sort_keys=True) + "\n")
-    write_atomic(os.path.join(where, stem + ".md"), text)
+def folder(reports_dir, tree):
+    """reports_dir/<tree name>, checked before any work: the run may write there."""
+    if reports_dir and os.path.exists(reports_dir) and not os.path.isdir(reports_dir):
+        die("reports directory %s is a file, not a directory" % reports_dir)
+    where = os.path.join(reports_dir or REPORTS_DIR, tree.name)
+    outputs.check_folder(where, "reports directory", "reports", tree.path)
     return where
 
 
-def write(run, reports_dir, name):
+def write_pair(data, text, where, tree_path, stem):
+    """Write stem.json (data) and stem.md (text) in the tree's reports folder, atomically."""
+    outputs.mark(where, "reports", tree_path)
+    write_atomic(os.path.join(where, stem + ".json"),
+                 json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_atomic(os.path.join(where, stem + ".md"), text)
+    kept("report %s" % os.path.join(where, stem + ".md"))
+    return where
+
+
+def write(run, where):
     """The conversion report: conversion.md and conversion.json (with the counts per group)."""
     data = dict(run, counts_per_group=counts(run["sites"], by="group"))
-    return write_pair(data, markdown(run), reports_dir, name, "conversion")
+    return write_pair(data, markdown(run), where, run["tree"], "conversion")
 
 
 def print_summary(run):
@@ -163,6 +174,6 @@ def series_markdown(summary):
     return "\n".join(out) + "\n"
 
 
-def write_series(summary, reports_dir, name):
+def write_series(summary, where):
     """The series report: series.md and series.json."""
-    return write_pair(summary, series_markdown(summary), reports_dir, name, "series")
+    return write_pair(summary, series_markdown(summary), where, summary["tree"], "series")

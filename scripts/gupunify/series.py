@@ -1,5 +1,6 @@
 """The `series` job: per-subsystem patch series and one atomic patch, from the branch."""
 import concurrent.futures
+import contextlib
 import filecmp
 import os
 import re
@@ -7,11 +8,11 @@ import shutil
 import tempfile
 import textwrap
 
-from . import b4prep, buildcheck, convert, prefixes, report, routing
+from . import b4prep, buildcheck, convert, outputs, prefixes, report, routing, split
 from .maintainers import Recipients
 from .tree import KernelTree
-from .util import Stopwatch, die, git, progress, run
-from .workspace import branch_exists, identity, identity_args, repository_for
+from .util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
+from .workspace import branch_exists, identity, identity_args, repository, scratch_dir
 
 SERIES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                            "..", "..", "series"))
@@ -333,6 +334,15 @@ def _replace_dir(new, final):
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _warn_unaddressed(parts, recipients):
+    patches = [p for part in parts for p in part.patches]
+    nobody = [p for p in patches if not p["to"] and not p["cc"]]
+    if nobody:
+        why = ": %s" % recipients.problem if recipients.problem else ""
+        warn("%d of %d patches have no recipients (no To, no Cc)%s; address them by hand "
+             "before sending" % (len(nobody), len(patches), why))
+
+
 def print_plan(parts, atomic, source):
     print("series, in the order to apply them (recipients from %s):" % source)
     for part in parts:
@@ -346,6 +356,23 @@ def print_plan(parts, atomic, source):
     print("atomic  %s" % atomic)
 
 
+def _throwaway(repo, where):
+    """A bare clone of repo in where, sharing its objects: what --dry-run works in.
+
+    The commits, trees and worktrees of a dry run go to the clone, which
+    goes with where, so nothing is written in repo. The clone starts at
+    repo's HEAD and signs off with repo's identity.
+    """
+    clone = os.path.join(where, "repo.git")
+    run(["git", "clone", "-q", "--bare", "--shared", "--no-tags", repo, clone])
+    git(clone, "update-ref", "--no-deref", "HEAD", git(repo, "rev-parse", "HEAD").strip())
+    for key in ("user.name", "user.email"):
+        value = git(repo, "config", key, check=False).strip()
+        if value:
+            git(clone, "config", key, value)
+    return clone
+
+
 def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=False,
                 allow_dirty=False, min_sites=None, check=False, who=None,
                 prefix_overrides=None, b4=False):
@@ -357,78 +384,117 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     and the status is the checker's. who is the --identity text; without it
     the tree's git config names the person sending.
     """
-    watch = Stopwatch()
+    kwargs = {} if min_sites is None else {"min_sites": min_sites}
+    convert.check_options(branch, kwargs.get("min_sites", split.MIN_SITES))
     tree = KernelTree(kernel)
     if b4:
         b4prep.require_b4()
     author = identity(tree.path, who)
-    repo = repository_for(tree, author)
-    kwargs = {} if min_sites is None else {"min_sites": min_sites}
-    if not branch_exists(repo, branch):
-        with watch("convert"):
-            tip = convert.convert(tree.path, branch, None, reports_dir, allow_dirty,
-                                  keep=not dry_run, who="%s <%s>" % author,
-                                  prefix_overrides=prefix_overrides, **kwargs)
-        if tip is None:
-            progress("nothing to convert: no series to write")
-            return 0
-    else:
-        tip = git(repo, "rev-parse", "refs/heads/" + branch).strip()
-    base = git(repo, "merge-base", "HEAD", tip).strip()
-    if base == tip:
-        die("branch %s has no commits on top of HEAD of %s: nothing to send" % (branch, repo))
-    out = os.path.abspath(out or os.path.join(SERIES_DIR, tree.name))
-    parts = split_commits(repo, base, tip)
-    _annotate(repo, base, parts, prefix_overrides)
-    progress("%d series from %d commits on %s" % (len(parts), sum(len(p.commits) for p in parts),
-                                                   base[:12]))
-    os.makedirs(os.path.dirname(out), exist_ok=True)
-    scratch = tempfile.mkdtemp(prefix=".%s.partial." % os.path.basename(out),
-                               dir=os.path.dirname(out))
-    try:
-        with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir:
-            recipients = Recipients(repo, base, workdir)
-            writer = Writer(repo, base, tip, parts, recipients, scratch, author)
-            with watch("format-patch and recipients"):
-                with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-                    futures = [pool.submit(writer.format_part, n, p) for n, p in enumerate(parts)]
-                    for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
-                        fut.result()
-                        progress("series %d/%d written" % (done, len(parts)))
-                atomic, atomic_to, atomic_cc = writer.atomic()
-                writer.treewide_cover(atomic)
-            with watch("verify"):
-                same, tree_id = verify(repo, base, scratch, parts, atomic)
-        if not same:
-            die("the series and the atomic patch give different trees: not written")
+    with repository(tree) as repo:
+        return _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty,
+                            kwargs, check, author, prefix_overrides, b4)
+
+
+def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwargs, check,
+                 author, prefix_overrides, b4):
+    watch = Stopwatch()
+    need_branch = not branch_exists(repo, branch)
+    if need_branch:
+        convert.preflight(tree, repo, branch, None, allow_dirty)
+    out = os.path.realpath(out or os.path.join(SERIES_DIR, tree.name))
+    outputs.check_folder(out, "output directory", "series", tree.path)
+    where = report.folder(reports_dir, tree)
+    if outputs.overlap(out, where):
+        die("output directory %s and reports folder %s overlap: replacing the one would "
+            "take the other; choose apart" % (out, where))
+    with contextlib.ExitStack() as cleanup:
+        scratch_parent = os.path.dirname(out)
         if dry_run:
-            print_plan(parts, atomic, recipients.source)
-            return 0
-        if _same_dir(scratch, out):
-            progress("%s is up to date: nothing new" % out)
-            print_plan(parts, atomic, recipients.source)
-            if b4:
-                b4prep.hand_off(repo, parts, author, out)
-            return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
-                if check else 0
-        _replace_dir(scratch, out)
-        scratch = None
-    finally:
-        if scratch:
-            shutil.rmtree(scratch, ignore_errors=True)
-    summary = {"tree": tree.path, "repository": repo, "branch": branch, "base_commit": base,
-               "tip": tip, "output": out, "recipients_from": recipients.source,
-               "verified_tree": tree_id, "atomic": {"file": atomic, "to": atomic_to,
-                                                    "cc": atomic_cc},
-               "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
-                           "prefix": p.prefix, "prefix_source": p.prefix_source,
-                           "route": p.route, "depends": p.depends,
-                           "subject": p.subject, "to": p.to, "cc": p.cc,
-                           "patches": p.patches} for p in parts],
-               "timings": watch.seconds}
+            scratch_parent = cleanup.enter_context(tempfile.TemporaryDirectory(
+                prefix="gup-unify-dry-run-", dir=scratch_dir()))
+            repo = _throwaway(repo, scratch_parent)
+        if need_branch:
+            with watch("convert"):
+                tip = convert.convert(tree.path, branch, None, reports_dir, allow_dirty,
+                                      keep=not dry_run, work_repo=repo,
+                                      who="%s <%s>" % author,
+                                      prefix_overrides=prefix_overrides, **kwargs)
+            if tip is None:
+                progress("nothing to convert: no series to write")
+                return 0
+        else:
+            tip = git(repo, "rev-parse", "refs/heads/" + branch).strip()
+        base = git(repo, "merge-base", "HEAD", tip).strip()
+        if base == tip:
+            die("branch %s has no commits on top of HEAD of %s: nothing to send"
+                % (branch, repo))
+        parts = split_commits(repo, base, tip)
+        _annotate(repo, base, parts, prefix_overrides)
+        progress("%d series from %d commits on %s" % (
+            len(parts), sum(len(p.commits) for p in parts), base[:12]))
+        os.makedirs(scratch_parent, exist_ok=True)
+        scratch = tempfile.mkdtemp(prefix=".%s.partial." % os.path.basename(out),
+                                   dir=scratch_parent)
+        try:
+            with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir:
+                recipients = Recipients(repo, base, workdir)
+                writer = Writer(repo, base, tip, parts, recipients, scratch, author)
+                with watch("format-patch and recipients"):
+                    pool = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1)
+                    try:
+                        futures = [pool.submit(writer.format_part, n, p)
+                                   for n, p in enumerate(parts)]
+                        for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
+                            fut.result()
+                            progress("series %d/%d written" % (done, len(parts)))
+                    finally:
+                        # On Ctrl-C or an error the parts not started are dropped
+                        # (a with block would run them all); a running one ends with
+                        # its git or perl call.
+                        pool.shutdown(cancel_futures=True)
+                    atomic, atomic_to, atomic_cc = writer.atomic()
+                    writer.treewide_cover(atomic)
+                outputs.mark(scratch, "series", tree.path)
+                with watch("verify"):
+                    same, tree_id = verify(repo, base, scratch, parts, atomic)
+            if not same:
+                die("the series and the atomic patch give different trees: not written")
+            _warn_unaddressed(parts, recipients)
+            if dry_run:
+                print_plan(parts, atomic, recipients.source)
+                return 0
+            if _same_dir(scratch, out):
+                progress("%s is up to date: nothing new" % out)
+                print_plan(parts, atomic, recipients.source)
+                if b4:
+                    b4prep.hand_off(repo, parts, author, out)
+                return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
+                    if check else 0
+            # Made while this run worked? Then it is not ours to replace.
+            outputs.check_folder(out, "output directory", "series", tree.path)
+            summary = {"tree": tree.path, "repository": repo, "branch": branch,
+                       "base_commit": base, "tip": tip, "output": out,
+                       "recipients_from": recipients.source, "verified_tree": tree_id,
+                       "atomic": {"file": atomic, "to": atomic_to, "cc": atomic_cc},
+                       "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
+                                   "prefix": p.prefix, "prefix_source": p.prefix_source,
+                                   "route": p.route, "depends": p.depends,
+                                   "subject": p.subject, "to": p.to, "cc": p.cc,
+                                   "patches": p.patches} for p in parts],
+                       "timings": watch.seconds}
+            # The series and their report are kept together or not at all.
+            with interrupts_held():
+                _replace_dir(scratch, out)
+                scratch = None
+                kept("series %s" % out)
+                report.write_series(summary, where)
+        finally:
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
     if b4:
         summary["b4"] = b4prep.hand_off(repo, parts, author, out)
-    where = report.write_series(summary, reports_dir, tree.name)
+        report.write_series(summary, where)
+    pause_at("written")
     print_plan(parts, atomic, recipients.source)
     progress("series: %s (apply the directories in the order listed; atomic/ is the same "
              "change as one commit)" % out)

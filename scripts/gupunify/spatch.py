@@ -1,11 +1,9 @@
 """Running the semantic patches of cocci/ over files of a tree."""
-import concurrent.futures
 import os
 import re
-import signal
 import shutil
 
-from .util import die, progress, run
+from .util import UserError, die, progress, run
 
 COCCI_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cocci")
 COCCI_DIR = os.path.normpath(COCCI_DIR)
@@ -16,6 +14,8 @@ STANDARD_H = "/usr/lib/coccinelle/standard.h"
 
 # Per file, as the kernel's .cocciconfig has it: one hang must not stop the run.
 TIMEOUT = 200
+# GUP_UNIFY_SPATCH_TIMEOUT=<s> changes it (the tests make a file time out).
+TIMEOUT_ENV = "GUP_UNIFY_SPATCH_TIMEOUT"
 
 
 def require_spatch():
@@ -51,55 +51,108 @@ def builtins_file(workdir):
     return path
 
 
-def _ignore_sigint():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def timeout():
+    value = os.environ.get(TIMEOUT_ENV, "")
+    if not value:
+        return TIMEOUT
+    if not value.isdigit() or int(value) == 0:
+        die("%s=%s: want a number of seconds" % (TIMEOUT_ENV, value))
+    return int(value)
 
 
-def _one(cocci, root, relpath, builtins, mode, in_place):
-    argv = ["spatch", "--sp-file", cocci, "-D", mode, "--very-quiet",
-            "--include-headers", "--no-includes",
-            "--macro-file-builtins", builtins, "--timeout", str(TIMEOUT)]
-    argv += ["--in-place", relpath] if in_place else [relpath]
-    rc, out, err = run(argv, cwd=root, check=False, timeout=TIMEOUT + 60)
-    return relpath, rc, out, err
+def _argv(cocci, builtins, limit, mode, in_place):
+    return ["spatch", "--sp-file", cocci, "-D", mode, "--very-quiet",
+            "--include-headers", "--no-includes", "--macro-file-builtins", builtins,
+            "--timeout", str(limit)] + (["--in-place"] if in_place else [])
+
+
+def _spatch(argv, root, workdir, limit, files):
+    """One spatch run in its own process group, its temporary files in workdir."""
+    return run(argv, cwd=root, check=False, own_group=True, env={"TMPDIR": workdir},
+               timeout=limit * files + 60)
 
 
 def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
-    """Run cocci over files (relative to root), one spatch per file in parallel.
+    """Run cocci over files (relative to root), rewriting them with in_place.
 
-    Returns {relpath: (returncode, stdout, stderr)}. spatch's exit status
-    says nothing about matches; a non-zero one means the file failed
-    (timeout, or a rewrite spatch refused) and its sites need the fallback.
+    One spatch run takes them all (--file-groups, a group per file, -j the
+    cores): starting spatch costs more than most files do. spatch goes on
+    past a file that fails or times out, naming it in an "EXN: ... in FILE"
+    line; each such file is put back as it was and run again alone. Returns
+    {relpath: (returncode, stdout, stderr)}, each file with the lines of
+    output that name it; a non-zero status means the file failed alone as
+    well (for a rewrite, its sites need the fallback).
     """
     require_spatch()
-    builtins = builtins_file(workdir)
-    jobs = jobs or os.cpu_count() or 1
     results = {}
     if not files:
         return results
-    with concurrent.futures.ProcessPoolExecutor(jobs, initializer=_ignore_sigint) as pool:
-        # Ctrl-C while the pool forks would land in a fork handler and print
-        # a traceback: hold it until the workers exist, then take it here.
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    builtins = builtins_file(workdir)
+    jobs = jobs or os.cpu_count() or 1
+    limit = timeout()
+    originals = {}
+    for relpath in files:
+        with open(os.path.join(root, relpath), "rb") as f:
+            originals[relpath] = f.read()
+    groups = os.path.join(workdir, "file-groups")
+    with open(groups, "w") as f:
+        f.write("\n\n".join(files) + "\n")
+    name = os.path.basename(cocci)
+    progress("%s: %d files, -j %d" % (name, len(files), jobs))
+    argv = _argv(cocci, builtins, limit, mode, in_place)
+    try:
+        rc, out, err = _spatch(argv + ["-j", str(jobs), "--file-groups", groups],
+                               root, workdir, limit, len(files))
+    except UserError as e:
+        rc, out, err = None, "", str(e)
+    failed = {}
+    for m in re.finditer(r"^EXN: (.*) in (.*)$", err, re.M):
+        relpath = m.group(2)
+        if os.path.isabs(relpath):
+            relpath = os.path.relpath(relpath, root)
+        failed[relpath] = m.group(1)
+    if rc != 0 or not set(failed) <= set(originals):
+        # spatch itself went wrong: no file's rewrite can be trusted.
+        progress("%s: spatch failed (%s): running each file alone"
+                 % (name, _last_line(err) if rc is not None else err))
+        failed = dict.fromkeys(files, "the run over all files failed")
+    output = _by_file(out, files)
+    for relpath in files:
+        if relpath not in failed:
+            results[relpath] = (0, output[relpath], "")
+            continue
+        progress("%s: %s: %s; running it alone" % (name, relpath, failed[relpath]))
+        with open(os.path.join(root, relpath), "wb") as f:
+            f.write(originals[relpath])
         try:
-            futures = [pool.submit(_one, cocci, root, f, builtins, mode, in_place)
-                       for f in files]
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        step = max(10, len(files) // 10)
-        for done, fut in enumerate(concurrent.futures.as_completed(futures), 1):
-            relpath, rc, out, err = fut.result()
-            results[relpath] = (rc, out, err)
-            if done % step == 0 or done == len(files):
-                progress("%s: %d/%d files" % (os.path.basename(cocci), done, len(files)))
+            results[relpath] = _spatch(argv + [relpath], root, workdir, limit, 1)
+        except UserError as e:
+            results[relpath] = (1, "", str(e))
     return results
+
+
+def _by_file(out, files):
+    """{file: the lines of out naming it}; a line naming none goes with the one before."""
+    output = {f: [] for f in files}
+    current = files[0]
+    for line in out.splitlines(keepends=True):
+        path = line.split(":", 1)[0]
+        if path in output:
+            current = path
+        output[current].append(line)
+    return {f: "".join(lines) for f, lines in output.items()}
+
+
+def _last_line(text):
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
 
 
 def unparsed_lines(root, relpath, workdir):
     """How many lines of relpath spatch could not parse (its --parse-c 'bad' lines)."""
     builtins = builtins_file(workdir)
-    _, out, err = run(["spatch", "--parse-c", "--include-headers", "--no-includes",
-                       "--macro-file-builtins", builtins, relpath], cwd=root, check=False,
-                      timeout=TIMEOUT + 60)
+    _, out, err = _spatch(["spatch", "--parse-c", "--include-headers", "--no-includes",
+                           "--macro-file-builtins", builtins, relpath],
+                          root, workdir, timeout(), 1)
     return sum(1 for line in (out + err).splitlines()
                if line.startswith(("bad:", "BAD:")))

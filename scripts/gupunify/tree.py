@@ -12,6 +12,8 @@ class KernelTree:
         if not path:
             die("no kernel tree given (KERNEL=<path>)")
         self.path = os.path.abspath(path)
+        if os.path.exists(self.path) and not os.path.isdir(self.path):
+            die("%s: is a file, not a kernel tree directory" % path)
         if not os.path.isdir(self.path):
             die("%s: no such directory" % path)
         makefile = os.path.join(self.path, "Makefile")

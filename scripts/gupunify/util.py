@@ -1,5 +1,7 @@
 """The one place where gup-unify runs programs, reports errors and shows progress."""
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -13,29 +15,75 @@ def die(message):
     raise UserError(message)
 
 
-def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=False):
+def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=False,
+        own_group=False):
     """Run argv, returning (returncode, stdout, stderr) as text (stdout as bytes with binary).
 
     With check, a non-zero exit becomes a UserError naming the command and its
     last line of stderr, because the caller cannot do better than say so.
+    With own_group, argv runs in a process group of its own, out of reach of
+    Ctrl-C at the terminal: an interrupt or a timeout kills that whole group
+    (spatch -j forks workers), so nothing outlives the run.
     """
     full_env = None
     if env:
         full_env = dict(os.environ)
         full_env.update(env)
+    if own_group:
+        # Ctrl-C between the fork and the try below would leave the group
+        # running: hold it until then (SIGINT at the terminal is not for it).
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        proc = subprocess.run(argv, cwd=cwd, env=full_env, input=input,
-                              capture_output=True, timeout=timeout,
-                              **({} if binary else {"text": True, "errors": "replace"}))
+        proc = subprocess.Popen(argv, cwd=cwd, env=full_env,
+                                stdin=None if input is None else subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                process_group=0 if own_group else None,
+                                **({} if binary else {"text": True, "errors": "replace"}))
     except FileNotFoundError:
         die("%s: command not found" % argv[0])
-    except subprocess.TimeoutExpired:
-        die("%s: timed out after %d s" % (" ".join(argv[:2]), timeout))
-    stderr = proc.stderr.decode(errors="replace") if binary else proc.stderr
+    finally:
+        if own_group and "proc" not in locals():
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    with proc:
+        try:
+            if own_group:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            out, err = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _end(proc, own_group, at_once=True)
+            die("%s: timed out after %d s" % (" ".join(argv[:2]), timeout))
+        except BaseException:
+            # Ctrl-C: a child that did not get it from the terminal (kill -INT
+            # of this process alone, or a group of its own) is ended too, with
+            # SIGTERM so that git drops its lock files and make stops its own
+            # jobs; none outlives us.
+            _end(proc, own_group)
+            raise
+    if proc.returncode == -signal.SIGINT:
+        # The terminal's Ctrl-C reached the child first: it is ours as well.
+        raise KeyboardInterrupt
+    stderr = err.decode(errors="replace") if binary else err
     if check and proc.returncode != 0:
         last = (stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
         die("%s failed: %s" % (" ".join(argv[:3]), last))
-    return proc.returncode, proc.stdout, stderr
+    return proc.returncode, out, stderr
+
+
+def _end(proc, group=False, at_once=False):
+    """End proc (with group, its whole process group: spatch -j forks workers)."""
+    if group:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    elif proc.poll() is None:
+        if at_once:
+            proc.kill()
+        else:
+            proc.terminate()
+            try:
+                proc.wait(2)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    proc.communicate()
 
 
 def git(repo, *args, check=True, env=None, input=None, binary=False):
@@ -55,7 +103,15 @@ def set_quiet(quiet):
 def progress(message):
     """One line of progress on stderr, so stdout stays machine-readable."""
     if not _quiet:
-        print("gup-unify: " + message, file=sys.stderr, flush=True)
+        # One write: print() writes the newline apart, and a Ctrl-C between
+        # the two would run the next message into this one.
+        sys.stderr.write("gup-unify: %s\n" % message)
+        sys.stderr.flush()
+
+
+def warn(message):
+    """A warning on stderr, shown even with -q: it is about the result, not progress."""
+    print("gup-unify: warning: " + message, file=sys.stderr, flush=True)
 
 
 class Stopwatch:
@@ -86,3 +142,45 @@ def write_atomic(path, text):
     with open(tmp, "wb") as f:
         f.write(text)
     os.replace(tmp, path)
+
+
+_kept = []
+
+
+def kept(what):
+    """Record something the run has left for the user (a branch, a report ...)."""
+    _kept.append(what)
+
+
+def kept_so_far():
+    """What was kept, for a run that ends early to say so."""
+    return list(_kept)
+
+
+@contextlib.contextmanager
+def interrupts_held():
+    """Take Ctrl-C only after the steps inside, which must be done all or not at all.
+
+    SIGINT is blocked rather than caught so that the git children started
+    inside (which inherit the mask) finish too; a pending one is delivered
+    when the block ends.
+    """
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def pause_at(stage):
+    """Test hook: with GUP_UNIFY_PAUSE_AT=stage the run says so and waits here.
+
+    tests/test_hostile_interrupt.py uses it to send SIGINT or SIGKILL at a
+    known moment; SIGUSR1 lets the run go on.
+    """
+    if os.environ.get("GUP_UNIFY_PAUSE_AT") != stage:
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    progress("paused at %s" % stage)
+    signal.sigwaitinfo({signal.SIGUSR1})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1})

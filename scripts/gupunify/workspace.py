@@ -1,10 +1,12 @@
 """The git side: a scratch worktree on a new branch, so the user's checkout is never touched."""
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import shutil
 
-from .util import die, git, progress, run
+from .util import die, git, interrupts_held, pause_at, progress, run
 
 
 def scratch_dir():
@@ -14,37 +16,125 @@ def scratch_dir():
     return base
 
 
-def repository_for(tree, who=None):
-    """The git repository holding tree; a plain directory is imported into a scratch one.
+def _digest(path):
+    return hashlib.sha1(os.path.realpath(path).encode()).hexdigest()[:10]
 
-    The import is committed as who (default: the identity of the git config).
+
+def toplevel(path):
+    """The top of the git checkout holding path, or None when path is in none.
+
+    A repository git refuses to read (another user's, "dubious ownership") is
+    an error: treating it as a plain directory would skip the dirty-tree check.
     """
-    rc, out, _ = run(["git", "-C", tree.path, "rev-parse", "--show-toplevel"], check=False)
-    top = out.strip() if rc == 0 else None
+    rc, out, err = run(["git", "-C", path, "rev-parse", "--show-toplevel"], check=False)
+    if rc == 0:
+        return out.strip()
+    if "dubious ownership" in err:
+        m = re.search(r"repository at '(.*)'", err)
+        die("%s: git refuses the repository %s: another user owns it; run as its owner, "
+            "or trust it with git config --global --add safe.directory %s"
+            % (path, m.group(1) if m else path, m.group(1) if m else path))
+    if "not a git repository" in err:
+        return None
+    die("%s: git cannot read its repository: %s"
+        % (path, (err.strip().splitlines() or ["exit %d" % rc])[-1]))
+
+
+# Repositories this process holds the lock of: {lock path: repository}.
+_held = {}
+
+
+@contextlib.contextmanager
+def repository(tree):
+    """The git repository holding tree, locked against other runs until the block ends.
+
+    The lock is a flock on the repository's (common) git directory, or on a
+    plain directory itself, so nothing is written there; a second run waits
+    for the first. A plain directory is imported into, or brought up to
+    date in, a scratch repository of its own first. Nested blocks of one
+    process (series runs the spatch job) share the first one's lock.
+    """
+    top = toplevel(tree.path)
     if top and os.path.realpath(top) == os.path.realpath(tree.path):
         if not git(top, "rev-parse", "--verify", "-q", "HEAD", check=False).strip():
             die("%s: git repository has no commit yet" % tree.path)
-        return top
-    digest = hashlib.sha1(os.path.realpath(tree.path).encode()).hexdigest()[:10]
-    repo = os.path.join(scratch_dir(), "repos", "%s-%s" % (tree.name, digest))
-    if os.path.isdir(os.path.join(repo, ".git")):
-        progress("%s is not the top of a git checkout: using its scratch import %s"
-                 % (tree.path, repo))
+        key = git(top, "rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+    else:
+        key, top = tree.path, None
+    key = os.path.realpath(key)
+    if key in _held:
+        yield _held[key]
+        return
+    fd = os.open(key, os.O_RDONLY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress("another gup-unify run is working on %s: waiting for it to finish" % key)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        pause_at("locked")
+        _held[key] = top or _import(tree)
+        try:
+            yield _held[key]
+        finally:
+            del _held[key]
+    finally:
+        os.close(fd)
+
+
+def _import(tree):
+    """The scratch repository of a plain directory, its HEAD a snapshot of the directory now.
+
+    A bare repository: the directory is its work tree only while a snapshot
+    is taken (git add -A), so the index keeps the directory's stat data and
+    a rerun rehashes only what changed. A changed directory gets a new
+    commit on top of the last snapshot, so a branch made from that one keeps
+    its merge-base.
+    """
+    repo = os.path.join(scratch_dir(), "repos", "%s-%s.git" % (tree.name, _digest(tree.path)))
+    if os.path.isdir(repo):
+        if _snapshot(tree, repo):
+            progress("%s is not the top of a git checkout and changed since its scratch "
+                     "import: took a new snapshot in %s" % (tree.path, repo))
+        else:
+            progress("%s is not the top of a git checkout: using its scratch import %s"
+                     % (tree.path, repo))
         return repo
     progress("%s is not the top of a git checkout: importing it into %s" % (tree.path, repo))
     partial = repo + ".partial"
     shutil.rmtree(partial, ignore_errors=True)
-    os.makedirs(partial)
-    run(["git", "init", "-q", partial])
-    env = {"GIT_WORK_TREE": tree.path, "GIT_DIR": os.path.join(partial, ".git")}
-    run(["git", "add", "-A", "."], cwd=tree.path, env=env)
-    run(["git"] + identity_args(who or identity(tree.path)) +
-        ["commit", "-q", "-m", "Import of %s" % tree.path], cwd=tree.path, env=env)
-    run(["git", "-C", partial, "reset", "-q", "--hard"])
-    os.replace(partial, repo)
+    try:
+        run(["git", "init", "-q", "--bare", partial])
+        _snapshot(tree, partial)
+        os.replace(partial, repo)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     return repo
 
 
+def _snapshot(tree, repo):
+    """Commit the directory's current contents in repo unless HEAD has them; True if it did."""
+    env = {"GIT_DIR": repo, "GIT_WORK_TREE": tree.path}
+    # Left by a run killed while git held the index; we hold the lock, so no
+    # live run is using it.
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(repo, "index.lock"))
+    run(["git", "add", "-A", "."], cwd=tree.path, env=env)
+    snapshot = run(["git", "write-tree"], env=env)[1].strip()
+    head = git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+    if head and git(repo, "rev-parse", head + "^{tree}").strip() == snapshot:
+        return False
+    commit = run(["git", "-C", repo] + identity_args(IMPORT_IDENTITY) +
+                 ["commit-tree", snapshot, "-m", "Import of %s" % tree.path] +
+                 (["-p", head] if head else []))[1].strip()
+    git(repo, "update-ref", "HEAD", commit)
+    return True
+
+
+# Who commits a plain directory's snapshot: a base commit in a scratch
+# repository, never part of a patch.
+IMPORT_IDENTITY = ("gup-unify import", "import@gup-unify.invalid")
 IDENTITY = re.compile(r"^([^<>@]*[^<>@\s])\s*<([^<>\s]+@[^<>\s]+)>$")
 # Identities earlier versions signed off with when the user had none: they
 # must never reach a patch again.
@@ -100,6 +190,14 @@ class Worktree:
     which makes it seconds instead of a minute for a kernel tree; commits
     still carry the whole tree. The branch is created only by keep(), so an
     interrupted run leaves neither branch nor worktree behind.
+
+    The sparse patterns go straight into the worktree's own
+    info/sparse-checkout and every git command here gets
+    core.sparseCheckout=true on its command line: git sparse-checkout would
+    set extensions.worktreeConfig in the user's .git/config.
+
+    Made only under repository()'s lock, so every other worktree of ours
+    for repo belongs to a run that was killed: __enter__ removes them.
     """
 
     def __init__(self, repo, start, branch, identity):
@@ -107,41 +205,65 @@ class Worktree:
         self.identity = identity
         self.branch = branch
         self.start = git(repo, "rev-parse", "--verify", start + "^{commit}").strip()
-        self.path = os.path.join(scratch_dir(), "worktrees",
-                                 "%s-%d" % (os.path.basename(repo), os.getpid()))
+        self.family = os.path.join(os.path.realpath(scratch_dir()), "worktrees", "%s-%s-" % (
+            os.path.basename(repo.rstrip("/")).removesuffix(".git"), _digest(repo)))
+        self.path = self.family + str(os.getpid())
         self.kept = False
+        self.mentions = None    # what the conversion's one git grep found
 
     def __enter__(self):
-        shutil.rmtree(self.path, ignore_errors=True)
-        git(self.repo, "worktree", "prune")
+        self._remove_stale()
         try:
             git(self.repo, "worktree", "add", "-q", "--detach", "--no-checkout",
                 self.path, self.start)
-            self.git("sparse-checkout", "set", "--no-cone", "/include/linux/mm.h")
-            self.git("checkout", "-q", "--detach", self.start)
+            info = os.path.join(self.git("rev-parse", "--absolute-git-dir").strip(), "info")
+            os.makedirs(info, exist_ok=True)
+            self.sparse = os.path.join(info, "sparse-checkout")
+            with open(self.sparse, "w") as f:
+                f.write("/include/linux/mm.h\n")
+            self.git("read-tree", "-mu", "HEAD")
         except BaseException:
             # Interrupted half way (Ctrl-C): __exit__ will not run, so clean up here.
             self.__exit__()
             raise
         return self
 
+    def _remove_stale(self):
+        """Remove the worktrees (registered or only on disk) of killed runs on repo."""
+        stale = set()
+        for line in git(self.repo, "worktree", "list", "--porcelain").splitlines():
+            if line.startswith("worktree ") and line[9:].startswith(self.family):
+                stale.add(line[9:])
+        parent = os.path.dirname(self.family)
+        if os.path.isdir(parent):
+            stale.update(os.path.join(parent, name) for name in os.listdir(parent)
+                         if os.path.join(parent, name).startswith(self.family))
+        for path in sorted(stale):
+            if path != self.path:
+                progress("removing %s, left by a run that was killed" % path)
+            # A run killed inside git worktree add leaves it locked.
+            git(self.repo, "worktree", "unlock", path, check=False)
+            git(self.repo, "worktree", "remove", "--force", path, check=False)
+            shutil.rmtree(path, ignore_errors=True)
+        git(self.repo, "worktree", "prune")
+
     def materialize(self, paths):
         """Check out paths (relative to the tree) in the sparse worktree."""
         if paths:
-            self.git("sparse-checkout", "add", *["/" + _literal(p) for p in paths])
-
-    def grep(self, *args):
-        """git grep -l over the whole tree at HEAD, checked out or not."""
-        out = self.git("grep", "--cached", "-l", "-z", *args, check=False)
-        return sorted(p for p in out.split("\0") if p)
+            with open(self.sparse, "a", encoding="utf-8", errors="surrogateescape") as f:
+                f.writelines("/%s\n" % _literal(p) for p in paths)
+            self.git("read-tree", "-mu", "HEAD")
 
     def __exit__(self, *exc):
-        git(self.repo, "worktree", "remove", "--force", self.path, check=False)
-        shutil.rmtree(self.path, ignore_errors=True)
-        git(self.repo, "worktree", "prune", check=False)
+        # A second Ctrl-C must not leave a half-removed worktree: this takes
+        # milliseconds.
+        with interrupts_held():
+            git(self.repo, "worktree", "remove", "--force", self.path, check=False)
+            shutil.rmtree(self.path, ignore_errors=True)
+            git(self.repo, "worktree", "prune", check=False)
 
     def git(self, *args, **kw):
-        return git(self.path, *args, **kw)
+        return git(self.path, "-c", "core.sparseCheckout=true", *args, **kw)
 
     def commit(self, subject, body, signoff=True):
         """Commit everything changed; returns False when there was nothing to commit."""
@@ -155,6 +277,41 @@ class Worktree:
         self.git(*args, input=message)
         return True
 
+    def commit_files(self, base, commits):
+        """Commit each (subject, body, {path: (mode, blob) or None to delete}) on base,
+        signed off as commit() does, and move HEAD to the last of them.
+
+        One git fast-import makes them all: a git commit per commit reads and
+        writes the whole index of a kernel tree several times. The last
+        commit must have HEAD's tree, so the index and the files stay as they
+        are.
+        """
+        ref = "refs/worktree/gup-unify-commits"
+        ident = {}
+        for who in ("AUTHOR", "COMMITTER"):
+            ident[who] = self.git(*identity_args(self.identity), "var",
+                                  "GIT_%s_IDENT" % who).strip()
+        signoff = "Signed-off-by: %s" % ident["COMMITTER"].rsplit(" ", 2)[0]
+        stream = []
+        for n, (subject, body, files) in enumerate(commits):
+            message = subject + "\n\n" + body.strip() + "\n\n" + signoff + "\n"
+            stream += ["commit %s" % ref,
+                       "author %s" % ident["AUTHOR"],
+                       "committer %s" % ident["COMMITTER"],
+                       "data %d" % len(message.encode()), message]
+            if n == 0:
+                stream.append("from %s" % base)
+            for path, blob in sorted(files.items()):
+                stream.append("D %s" % _quote(path) if blob is None
+                              else "M %s %s %s" % (blob[0], blob[1], _quote(path)))
+            stream.append("")
+        self.git("fast-import", "--quiet", "--done", input="\n".join(stream) + "done\n")
+        tip = self.git("rev-parse", ref).strip()
+        self.git("update-ref", "-d", ref)
+        if self.git("rev-parse", tip + "^{tree}") != self.git("rev-parse", "HEAD^{tree}"):
+            die("internal error: the commits do not add up to the converted tree")
+        self.git("reset", "-q", "--soft", tip)
+
     def head(self):
         return self.git("rev-parse", "HEAD").strip()
 
@@ -162,3 +319,8 @@ class Worktree:
         """Point the new branch at the worktree's HEAD (refusing to move an existing one)."""
         self.git("branch", self.branch, "HEAD")
         self.kept = True
+
+
+def _quote(path):
+    """A path as git fast-import reads it, C-quoted."""
+    return '"%s"' % path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
