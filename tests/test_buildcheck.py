@@ -362,6 +362,13 @@ def test_61_small_change_builds_clean(tree61, tmp_path):
     assert step["result"] == "passed"
     assert step["cells"]["x86_64"]["objects"] == [{"object": "mm/gup.o", "result": "passed"}]
     assert result["arches"]["x86_64"]["config"] == "defconfig"
+    # Every phase is timed, wall and CPU; the steps' CPU is the compilers' too.
+    phases = result["timings"]["phases"]
+    assert [p["phase"] for p in phases] == ["find objects", "configure", "baseline", "step 1"]
+    assert phases[3]["wall"] == step["seconds"] and phases[3]["cpu"] == step["cpu"] > 0
+    assert result["timings"]["total"] >= sum(p["wall"] for p in phases)
+    assert "| 1 steps | %.1f | %.1f |" % (step["seconds"], step["cpu"]) in (
+        tmp_path / "linux-source-6.1" / "buildcheck.md").read_text()
     # checkpatch is reported, not a failure: the test commit has no Signed-off-by.
     assert step["checkpatch"]["errors"] == 1
     assert any("MISSING_SIGN_OFF" in m for m in step["checkpatch"]["messages"])
