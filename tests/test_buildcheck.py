@@ -237,6 +237,45 @@ def test_a_step_with_nothing_built_is_not_passed():
     assert buildcheck.step_result({}) == "nothing to build"
 
 
+# --- steps built together ------------------------------------------------------------
+
+def test_runs_join_steps_that_change_other_c_files_only():
+    def step(changed, sources=None):
+        return {"changed": changed, "sources": dict.fromkeys(sources or changed, "changed")}
+    core = step(["include/linux/mm.h", "mm/gup.c"], ["mm/gup.c", "drivers/a.c"])
+    a, b, a_again = step(["drivers/a.c"]), step(["drivers/b.c"]), step(["drivers/a.c"])
+    # Builds a file it does not change: a declaration in a .c file changed.
+    wider = step(["drivers/c.c"], ["drivers/c.c", "drivers/d.c"])
+    d, e = step(["drivers/d.c"]), step(["drivers/e.c", "Documentation/x.txt"])
+    runs = buildcheck.runs_of([core, a, b, a_again, wider, d, e])
+    assert runs == [[core], [a, b], [a_again], [wider], [d], [e]]
+
+
+def test_an_object_stands_for_its_step_only_when_it_read_nothing_changed_later(tmp_path):
+    src, objdir = tmp_path / "src", tmp_path / "o"
+    for path in ("mm/gup.c", "include/linux/mm.h", "drivers/a.c"):
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        (src / path).write_text("")
+    (objdir / "mm").mkdir(parents=True)
+    (objdir / "mm" / ".gup.o.cmd").write_text(
+        "cmd_mm/gup.o := ccache gcc -Wp,-MD,mm/.gup.o.d -I%s/include -c -o mm/gup.o %s/mm/gup.c\n"
+        "source_mm/gup.o := %s/mm/gup.c\n\n"
+        "deps_mm/gup.o := \\\n    $(wildcard include/config/fs/dax.h) \\\n"
+        "  %s/include/linux/mm.h \\\n\nmm/gup.o: $(deps_mm/gup.o)\n" % ((src,) * 4))
+    build = buildcheck.ArchBuild("x86_64", str(src), str(tmp_path), "6.1", 1, False, "defconfig")
+    build.objdir = str(objdir)
+    assert build.inputs("mm/gup.o") == {"mm/gup.c", "include/linux/mm.h"}
+    assert build.inputs("mm/util.o") is None
+    built = {"built": True, "errors": [], "warnings": set()}
+    assert buildcheck.clean_inputs(build, "mm/gup.o", built, {"drivers/a.c"})
+    assert not buildcheck.clean_inputs(build, "mm/gup.o", built, {"include/linux/mm.h"})
+    assert not buildcheck.clean_inputs(build, "mm/util.o", built, set())
+    failed = {"built": False, "errors": ["mm/gup.c: error: x"], "warnings": set()}
+    assert not buildcheck.clean_inputs(build, "mm/gup.o", failed, set())
+    # kbuild makes no such object: the run changes no Makefile, so it stands.
+    assert buildcheck.clean_inputs(build, "mm/gup.o", dict(failed, errors=[]), set())
+
+
 # --- knobs ---------------------------------------------------------------------------
 
 OLD_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,
@@ -367,7 +406,7 @@ def test_61_small_change_builds_clean(tree61, tmp_path):
     assert [p["phase"] for p in phases] == ["find objects", "configure", "baseline", "step 1"]
     assert phases[3]["wall"] == step["seconds"] and phases[3]["cpu"] == step["cpu"] > 0
     assert result["timings"]["total"] >= sum(p["wall"] for p in phases)
-    assert "| 1 steps | %.1f | %.1f |" % (step["seconds"], step["cpu"]) in (
+    assert "| steps: 1 in 1 runs | %.1f | %.1f |" % (step["seconds"], step["cpu"]) in (
         tmp_path / "linux-source-6.1" / "buildcheck.md").read_text()
     # checkpatch is reported, not a failure: the test commit has no Signed-off-by.
     assert step["checkpatch"]["errors"] == 1
@@ -377,13 +416,24 @@ def test_61_small_change_builds_clean(tree61, tmp_path):
     assert git(tree61, "status", "--porcelain", "--untracked-files=all") == ""
 
 
+OTHER = ("mm/util: a blank line", "mm/util.c", "EXPORT_SYMBOL(kfree_const);",
+         "EXPORT_SYMBOL(kfree_const);\n")
+
+
 def test_61_new_warning_and_broken_step_are_caught(tree61, tmp_path):
-    make_branch(tree61, "buildcheck-test-broken", [CLEAN, WARNING, BROKEN])
+    make_branch(tree61, "buildcheck-test-broken", [CLEAN, WARNING, BROKEN, OTHER])
     out = run_check(tree61, "buildcheck-test-broken", tmp_path)
     assert out.returncode == 1, out.stderr + out.stdout
     result = json.loads((tmp_path / "linux-source-6.1" / "buildcheck.json").read_text())
-    clean, warning, broken = result["steps"]
-    assert clean["result"] == "passed"
+    clean, warning, broken, other = result["steps"]
+    assert clean["result"] == "passed" and other["result"] == "passed"
+    # Steps 2-4 change other .c files: built in one make at step 4's commit;
+    # the broken step's failure is built again at its own commit.
+    together = "built with steps 2-4 at the commit of step 4"
+    assert any(n.startswith(together) for n in warning["notes"])
+    assert not any(n.startswith("built with") for n in broken["notes"])
+    assert [p["phase"] for p in result["timings"]["phases"]][3:] == [
+        "step 1", "steps 2-4", "step 3"]
     assert warning["result"] == "failed"
     (gup,) = warning["cells"]["x86_64"]["objects"]
     assert gup["result"] == "new warnings"

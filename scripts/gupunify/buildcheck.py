@@ -147,6 +147,22 @@ class ArchBuild:
             write_atomic(stamp_path, stamp)
         self.config = kbuild.read_config(self.objdir)
 
+    def inputs(self, obj):
+        """The tree files obj's last compile read, from kbuild's .cmd file (None: no file)."""
+        path = os.path.join(self.objdir, os.path.dirname(obj), ".%s.cmd" % os.path.basename(obj))
+        try:
+            with open(path, errors="replace") as f:
+                text = f.read()
+        except FileNotFoundError:
+            return None
+        files = set()
+        for token in re.findall(r"[^\s()$\\:=]+", text):
+            full = os.path.normpath(os.path.join(self.objdir, token))
+            rel = os.path.relpath(full, self.src)
+            if not rel.startswith("..") and os.path.isfile(full):
+                files.add(rel)
+        return files
+
     def build(self, objects, phase):
         """Compile objects afresh; {object: {"warnings", "errors", "built"}} plus stray errors.
 
@@ -419,9 +435,10 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     with phases("find objects"):
         for commit in commits:
             sources, notes = affected.step_sources(repo, parent, commit)
+            changed = git(repo, "diff", "--name-only", "--no-renames", parent, commit).split()
             steps.append({"commit": commit,
                           "subject": git(repo, "log", "-1", "--format=%s", commit).strip(),
-                          "sources": sources, "notes": notes})
+                          "sources": sources, "notes": notes, "changed": changed})
             parent = commit
     every = sorted({s for step in steps for s in step["sources"]})
     in_play = affected.arches_in_play(every)
@@ -458,14 +475,26 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
             for name, (results, _) in built.items():
                 for obj, result in results.items():
                     last[(name, obj)] = result
-        failed = 0
         for number, step in enumerate(steps, 1):
-            progress("step %d/%d: %s" % (number, len(steps), step["subject"]))
-            with phases("step %d" % number) as row:
-                checkout(repo, src, step["commit"])
-                step["cells"] = run_step(step, placement, builds, last)
-            step["seconds"] = row["wall"]
-            step["cpu"] = row["cpu"]
+            step["number"] = number
+        for run in runs_of(steps):
+            first, end = run[0]["number"], run[-1]["number"]
+            name = "step %d" % first if len(run) == 1 else "steps %d-%d" % (first, end)
+            progress("%s/%d: %s" % (name, len(steps), run[-1]["subject"] if len(run) == 1
+                                    else "%d steps changing .c files only" % len(run)))
+            with phases(name) as row:
+                redo = run_together(run, repo, src, placement, builds, last)
+            for step in run:
+                step["seconds"] = round(row["wall"] / len(run), 1)
+                step["cpu"] = round(row["cpu"] / len(run), 1)
+            for step in redo:
+                with phases("step %d" % step["number"]) as row:
+                    checkout(repo, src, step["commit"])
+                    step["cells"] = run_step(step, placement, builds, last)
+                step["seconds"] += row["wall"]
+                step["cpu"] += row["cpu"]
+        failed = 0
+        for step in steps:
             if checkpatch:
                 step["checkpatch"] = run_checkpatch(src, repo, step["commit"])
             step["result"] = step_result(step["cells"])
@@ -501,6 +530,75 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     return 0 if result["result"] == "passed" else 1
 
 
+def runs_of(steps):
+    """The steps in runs whose objects can be compiled together, at the run's last commit.
+
+    A step joins the run before it when it changes only .c files, none that
+    a step of the run changes, and builds only those: nothing a compile
+    reads but its own .c file then differs between the step and the end of
+    the run. Caller conversions are such steps; a header change starts a
+    run of its own. (run_together checks it again, object by object.)
+    """
+    runs, current, seen = [], [], set()
+    for step in steps:
+        changed = set(step["changed"])
+        alone = not changed or not all(p.endswith(".c") for p in changed) or \
+            not set(step["sources"]) <= changed
+        if current and not alone and not changed & seen:
+            current.append(step)
+            seen |= changed
+            continue
+        if current:
+            runs.append(current)
+        current, seen = ([], set()) if alone else ([step], changed)
+        if alone:
+            runs.append([step])
+    if current:
+        runs.append(current)
+    return runs
+
+
+def run_together(run, repo, src, placement, builds, last):
+    """Check out the run's last commit, build all its steps' objects in one make per arch.
+
+    A step's objects count as built at that step when their compile read
+    nothing a later step of the run changes (kbuild's .cmd file lists every
+    file it read): the preprocessed input is the step's own, which the note
+    on the step says. The steps returned, whose objects failed or read such
+    a file, are to be built again at their own commit.
+    """
+    checkout(repo, src, run[-1]["commit"])
+    built = build_objects(builds, wanted_objects(run, placement))
+    redo, later = [], set()
+    for step in reversed(run):
+        proven = step is run[-1] or all(
+            clean_inputs(builds[arch], obj, results[obj], later)
+            for arch, (results, _) in built.items()
+            for obj in wanted_objects([step], placement).get(arch, []))
+        later |= set(step["changed"])
+        if not proven:
+            redo.append(step)
+            continue
+        step["cells"] = run_step(step, placement, builds, last, built)
+        if len(run) > 1:
+            step["notes"].append(
+                "built with steps %d-%d at the commit of step %d, one make per arch: no "
+                "file its objects read (kbuild's .cmd files) changes after this step"
+                % (run[0]["number"], run[-1]["number"], run[-1]["number"]))
+    return list(reversed(redo))
+
+
+def clean_inputs(build, obj, result, changed):
+    """True when obj's result stands for its own step: it read none of the files in changed."""
+    if not result["built"]:
+        # No error: kbuild makes no such object, which its Makefiles and the
+        # .config decide, and the run changes .c files only. A failed compile
+        # must fail at its own commit.
+        return not result["errors"]
+    deps = build.inputs(obj)
+    return deps is not None and not deps & changed
+
+
 def step_result(cells):
     """failed, passed, skipped (nothing could be built), or "nothing to build"."""
     kinds = {c["result"] for c in cells.values()}
@@ -510,17 +608,39 @@ def step_result(cells):
     return "nothing to build"
 
 
-def run_step(step, placement, builds, last):
-    """Build one step's objects in each arch; {arch: cell} where a cell lists object results."""
-    cells = {}
+def step_todo(step, placement):
+    """{arch: [(source, None | why it is not built there)]} of one step."""
     todo = {}
     for src in sorted(step["sources"]):
         for arch, why in placement.get(src, []):
             todo.setdefault(arch, []).append((src, why))
-    wanted = {arch: sorted({affected.object_of(s) for s, why in items if why is None})
-              for arch, items in todo.items()}
-    built = in_parallel(lambda arch: builds[arch].build(wanted[arch], "steps"),
-                        [arch for arch in sorted(wanted) if wanted[arch]])
+    return todo
+
+
+def wanted_objects(steps, placement):
+    """{arch: [object]} the steps compile, together."""
+    wanted = {}
+    for step in steps:
+        for arch, items in step_todo(step, placement).items():
+            wanted.setdefault(arch, set()).update(affected.object_of(s) for s, why in items
+                                                  if why is None)
+    return {arch: sorted(objs) for arch, objs in wanted.items() if objs}
+
+
+def build_objects(builds, wanted):
+    """One make per arch, the arches side by side: {arch: (results, stray)}."""
+    return in_parallel(lambda arch: builds[arch].build(wanted[arch], "steps"), sorted(wanted))
+
+
+def run_step(step, placement, builds, last, built=None):
+    """Build one step's objects in each arch; {arch: cell} where a cell lists object results.
+
+    built: the results of a make that already compiled them (a run of steps).
+    """
+    cells = {}
+    todo = step_todo(step, placement)
+    if built is None:
+        built = build_objects(builds, wanted_objects([step], placement))
     for arch, items in sorted(todo.items()):
         build = builds.get(arch)
         objects = []
@@ -637,14 +757,14 @@ def timing_table(result):
                  "/".join("%.1f" % x for x in t["load"]["start"]),
                  "/".join("%.1f" % x for x in t["load"]["end"])), "",
              "| phase | wall s | CPU s | load |", "|---|---|---|---|"]
-    steps = [row for row in t["phases"] if row["phase"].startswith("step ")]
+    steps = [row for row in t["phases"] if row["phase"].startswith("step")]
     for row in t["phases"]:
         if row not in steps:
             lines.append("| %s | %.1f | %.1f | %.1f |" % (row["phase"], row["wall"], row["cpu"],
                                                           row["load"]))
     if steps:
-        lines.append("| %d steps | %.1f | %.1f | %.1f |" % (
-            len(result["steps"]), sum(r["wall"] for r in steps),
+        lines.append("| steps: %d in %d runs | %.1f | %.1f | %.1f |" % (
+            len(result["steps"]), len(steps), sum(r["wall"] for r in steps),
             sum(r["cpu"] for r in steps), max(r["load"] for r in steps)))
     lines.append("| total | %.1f | %.1f | |" % (t["total"], t["cpu"]))
     lines += ["", "| arch | " + " | ".join(PER_ARCH) + " | objects compiled |",
@@ -688,7 +808,7 @@ def print_summary(result):
         if a["reason"]:
             print("%s: skipped: %s" % (name, a["reason"]))
     t = result["timings"]
-    steps = [row for row in t["phases"] if row["phase"].startswith("step ")]
+    steps = [row for row in t["phases"] if row["phase"].startswith("step")]
     print("time: %s, %d steps %.0f s; total %.0f s wall, %.0f s CPU; load %.1f -> %.1f" % (
         ", ".join("%s %.0f s" % (row["phase"], row["wall"]) for row in t["phases"]
                   if row not in steps), len(result["steps"]), sum(r["wall"] for r in steps),
