@@ -62,9 +62,11 @@ boottest: deps-boottest
 
 # Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,
-# CONFIG=x86_64=defconfig changes a config, SPARSE=1 and CHECKPATCH=1 add those.
+# CONFIG=x86_64=defconfig changes a config, SPARSE=1 and CHECKPATCH=1 add those;
+# DISTCC_HOSTS="host/slots ..." sends the compiles to distcc hosts.
 check: deps
 	$(CLI) check $(KERNEL) --branch $(BRANCH) $(if $(BASE),--base $(BASE)) \
 		$(if $(ARCHES),--arches $(ARCHES)) $(foreach c,$(CONFIG),--config $(c)) \
 		$(if $(SPARSE),--sparse) $(if $(CHECKPATCH),--checkpatch) \
-		$(if $(REPORTS),--reports $(REPORTS))
+		$(if $(REPORTS),--reports $(REPORTS)) \
+		$(if $(DISTCC_HOSTS),--distcc-hosts "$(DISTCC_HOSTS)")

@@ -6,7 +6,10 @@ linux-source-6.1 (x86_64 defconfig) and, with GUP_KERNEL_TREE, on a legacy tree.
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -309,7 +312,10 @@ def test_make_argv_names_arch_and_compiler_explicitly():
         "CC=ccache sh4-linux-gnu-gcc", "-j3", "HOSTCFLAGS=-fcommon",
         "KCFLAGS=-Wno-error=address", "mm/gup.o"]
     # A native build still says CROSS_COMPILE=: v5.1.15's Makefile defaults to arm64's.
-    assert "CROSS_COMPILE=" in kbuild.make_argv("x86_64", "/s", "/o", 1, [])
+    x86 = kbuild.make_argv("x86_64", "/s", "/o", 1, [])
+    assert "CROSS_COMPILE=" in x86
+    # The native compiler by its full name too, which a distcc host can run.
+    assert "CC=ccache x86_64-linux-gnu-gcc" in x86
     assert kbuild.missing_toolchain("ia64") == (
         "no toolchain (ia64-linux-gnu-gcc not found; Debian has no package for it)")
 
@@ -465,6 +471,92 @@ def test_61_sparse_finds_what_gcc_does_not(tree61, tmp_path):
     (gup,) = result["steps"][0]["cells"]["x86_64"]["objects"]
     assert gup["warnings"] == ["mm/gup.c: warning: symbol 'buildcheck_sparse_only' was not "
                                "declared. Should it be static?"]
+
+
+# --- distcc -----------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def distccd(tmp_path):
+    """A distccd of our own on 127.0.0.1 (clients from 127.0.0.1 only), stopped after the test.
+
+    Yields (port, log path). It runs in a session of its own: on SIGTERM
+    distccd signals its whole process group, which must not be pytest's.
+    """
+    if not shutil.which("distccd") or not shutil.which("distcc"):
+        pytest.skip("distcc is not installed (make deps installs Debian's distcc)")
+    # The log goes to a file we opened: run as root, distccd drops to its own
+    # user, who cannot open files under pytest's private tmp_path.
+    port, log = free_port(), tmp_path / "distccd.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(["distccd", "--daemon", "--no-detach", "--listen", "127.0.0.1",
+                                 "--allow", "127.0.0.1", "--port", str(port), "--jobs", "2",
+                                 "--log-stderr", "--log-level", "info"],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.skip("distccd did not start on 127.0.0.1:%d: %s" % (
+                port, log.read_text().strip() or "no answer in 20 s"))
+        yield port, log
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def test_61_check_sends_its_compiles_to_distcc_hosts(tree61, tmp_path, distccd):
+    port, log = distccd
+    make_branch(tree61, "buildcheck-test-distcc", [CLEAN])
+    # An empty cache of our own, so the compiles are misses that distcc runs.
+    env = dict(os.environ, CCACHE_DIR=str(tmp_path / "ccache"),
+               DISTCC_DIR=str(tmp_path / "distcc"))
+    os.mkdir(env["DISTCC_DIR"])
+    hosts = "127.0.0.1:%d/3" % port
+    out = subprocess.run(
+        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check", tree61,
+         "--branch", "buildcheck-test-distcc", "--arches", "x86_64",
+         "--config", "x86_64=defconfig", "--reports", str(tmp_path),
+         "--distcc-hosts", hosts], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr + out.stdout
+    result = json.loads((tmp_path / "linux-source-6.1" / "buildcheck.json").read_text())
+    assert result["steps"][0]["cells"]["x86_64"]["objects"] == [
+        {"object": "mm/gup.o", "result": "passed"}]
+    # -j follows the hosts' slots.
+    assert result["jobs"] == 3 and result["distcc_hosts"] == hosts
+    # distccd itself says it compiled mm/gup.c, by the compiler's full name: the
+    # base's and the step's (distcc falls back to local compiles silently).
+    gcc = kbuild.ARCHES["x86_64"].gcc
+    done = [line for line in log.read_text().splitlines()
+            if " COMPILE_OK " in line and line.endswith("mm/gup.c")]
+    assert len(done) >= 2, log.read_text()[-3000:]
+    assert all("/%s " % gcc in line for line in done), done
+
+
+def test_a_bad_distcc_host_list_is_refused_in_one_line(tmp_path):
+    if not shutil.which("distcc"):
+        pytest.skip("distcc is not installed (make deps installs Debian's distcc)")
+    out = subprocess.run(
+        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check",
+         str(tmp_path), "--distcc-hosts", "build1/x"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr == ("gup-unify: error: distcc hosts 'build1/x': bad multiplier \"/x\" "
+                          "in host specification\n")
 
 
 # --- a legacy tree with the full series ----------------------------------------------

@@ -92,8 +92,10 @@ def compare(before, after):
 class ArchBuild:
     """One (arch, config) build directory of the check: configure once, then build objects."""
 
-    def __init__(self, name, src, workdir, version, jobs, sparse, config_target=None):
+    def __init__(self, name, src, workdir, version, jobs, sparse, config_target=None,
+                 env=None):
         self.name = name
+        self.env = env
         self.config_target = config_target or kbuild.ARCHES[name].config
         self.src = src
         self.version = version
@@ -112,7 +114,8 @@ class ArchBuild:
         return "%s %s" % (self.name, self.config_target)
 
     def make(self, *targets):
-        return kbuild.make(self.name, self.src, self.objdir, self.jobs, self.knobs, *targets)
+        return kbuild.make(self.name, self.src, self.objdir, self.jobs, self.knobs, *targets,
+                           env=self.env)
 
     def configure(self, base, facts):
         """Configure at base, unless the build directory already is; then make prepare.
@@ -124,7 +127,7 @@ class ArchBuild:
             self.configure_only(base, facts)
             progress("%s: make prepare" % self.label)
             kbuild.checked_make(self.name, self.src, self.objdir, self.jobs, self.knobs,
-                                self.label, "prepare")
+                                self.label, "prepare", env=self.env)
         except UserError as e:
             self.skip = str(e)
         self.seconds["configure"] = self.seconds.get("configure", 0) + time.monotonic() - start
@@ -143,7 +146,7 @@ class ArchBuild:
         if old != stamp:
             progress("%s: configuring" % self.label)
             kbuild.configure(self.name, self.src, self.objdir, self.jobs, self.knobs,
-                             self.config_target, self.label)
+                             self.config_target, self.label, env=self.env)
             write_atomic(stamp_path, stamp)
         self.config = kbuild.read_config(self.objdir)
 
@@ -301,7 +304,7 @@ def fallback(placement, in_play, makefiles, builds, base, facts):
                 primary.config_target != "allmodconfig":
             candidates.append(ArchBuild(name, primary.src, os.path.dirname(primary.objdir),
                                         primary.version, primary.jobs, primary.sparse,
-                                        "allmodconfig"))
+                                        "allmodconfig", primary.env))
 
     def configure_only(build):
         try:
@@ -411,14 +414,19 @@ def in_parallel(function, items):
 
 
 def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
-          checkpatch=False, reports_dir=None, jobs=None, configs=None):
+          checkpatch=False, reports_dir=None, jobs=None, configs=None, distcc_hosts=None):
     """Build-check every step of BASE..BRANCH; writes the report, returns the exit status.
 
     configs maps a check arch to the config target to use instead of its
-    default (allmodconfig for x86_64, the defconfig elsewhere).
+    default (allmodconfig for x86_64, the defconfig elsewhere); distcc_hosts
+    (DISTCC_HOSTS) sends the compiles there, -j their slots unless jobs.
     """
     configs = configs or {}
     phases = Phases()
+    env = None
+    if distcc_hosts:
+        slots, env = kbuild.distcc(distcc_hosts)
+        jobs = jobs or slots
     tree = KernelTree(kernel_path)
     # Locked only while a plain directory's import is brought up to date: the
     # check reads commits, and its own work directory has a lock of its own.
@@ -453,7 +461,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
             checkout(repo, src, base)
             facts = kbuild.tree_facts(src)
             builds = {name: ArchBuild(name, src, workdir, tree.full_version, jobs, sparse,
-                                      configs.get(name))
+                                      configs.get(name), env)
                       for name in in_play if name in kbuild.ARCHES}
             in_parallel(lambda b: b.configure(base, facts),
                         [b for b in builds.values() if not b.skip])
@@ -508,6 +516,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     result = {
         "tree": tree.path, "repository": repo, "version": tree.full_version,
         "base": base, "branch": branch, "jobs": jobs, "sparse": sparse,
+        "distcc_hosts": distcc_hosts,
         "arches": {name: {"config": b.config_target, "status": "skipped" if b.skip
                           else "checked", "reason": b.skip,
                           "knobs": [k.as_dict() for k in b.knobs],
@@ -829,7 +838,11 @@ def add_arguments(p):
     p.add_argument("--reports", metavar="DIR", help="where reports go (default reports/)")
     p.add_argument("--config", action="append", default=[], metavar="ARCH=TARGET",
                    help="config target for an arch (e.g. x86_64=defconfig); repeatable")
-    p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: the cores)")
+    p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: the cores, or "
+                                                  "the distcc hosts' slots)")
+    p.add_argument("--distcc-hosts", metavar="HOSTS",
+                   help="send compiles to these distcc hosts through ccache "
+                        "(DISTCC_HOSTS syntax, e.g. \"build1/8 build2/16\")")
 
 
 def main(args):
@@ -841,4 +854,4 @@ def main(args):
         configs[arch] = target
     return check(args.kernel, args.branch, args.base,
                  args.arches.split(",") if args.arches else None, args.sparse,
-                 args.checkpatch, args.reports, args.jobs, configs)
+                 args.checkpatch, args.reports, args.jobs, configs, args.distcc_hosts)
