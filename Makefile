@@ -97,9 +97,11 @@ boottest: deps-boottest
 
 # Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,
-# CONFIG=x86_64=defconfig changes a config, SPARSE=1 and CHECKPATCH=1 add those.
+# CONFIG=x86_64=defconfig changes a config, SPARSE=1 and CHECKPATCH=1 add those;
+# DISTCC_HOSTS="host/slots ..." sends the compiles to distcc hosts.
 check: deps
 	$(CLI) check $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
 		$(if $(BASE),--base $(call q,$(BASE))) $(if $(ARCHES),--arches $(call q,$(ARCHES))) \
 		$(foreach c,$(CONFIG),--config $(call q,$(c))) $(if $(call on,$(SPARSE)),--sparse) \
-		$(if $(call on,$(CHECKPATCH)),--checkpatch) $(if $(REPORTS),--reports $(call q,$(REPORTS)))
+		$(if $(call on,$(CHECKPATCH)),--checkpatch) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
+		$(if $(DISTCC_HOSTS),--distcc-hosts $(call q,$(DISTCC_HOSTS)))

@@ -6,7 +6,10 @@ linux-source-6.1 (x86_64 defconfig) and, with GUP_KERNEL_TREE, on a legacy tree.
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
+import time
 
 import pytest
 
@@ -237,6 +240,45 @@ def test_a_step_with_nothing_built_is_not_passed():
     assert buildcheck.step_result({}) == "nothing to build"
 
 
+# --- steps built together ------------------------------------------------------------
+
+def test_runs_join_steps_that_change_other_c_files_only():
+    def step(changed, sources=None):
+        return {"changed": changed, "sources": dict.fromkeys(sources or changed, "changed")}
+    core = step(["include/linux/mm.h", "mm/gup.c"], ["mm/gup.c", "drivers/a.c"])
+    a, b, a_again = step(["drivers/a.c"]), step(["drivers/b.c"]), step(["drivers/a.c"])
+    # Builds a file it does not change: a declaration in a .c file changed.
+    wider = step(["drivers/c.c"], ["drivers/c.c", "drivers/d.c"])
+    d, e = step(["drivers/d.c"]), step(["drivers/e.c", "Documentation/x.txt"])
+    runs = buildcheck.runs_of([core, a, b, a_again, wider, d, e])
+    assert runs == [[core], [a, b], [a_again], [wider], [d], [e]]
+
+
+def test_an_object_stands_for_its_step_only_when_it_read_nothing_changed_later(tmp_path):
+    src, objdir = tmp_path / "src", tmp_path / "o"
+    for path in ("mm/gup.c", "include/linux/mm.h", "drivers/a.c"):
+        (src / path).parent.mkdir(parents=True, exist_ok=True)
+        (src / path).write_text("")
+    (objdir / "mm").mkdir(parents=True)
+    (objdir / "mm" / ".gup.o.cmd").write_text(
+        "cmd_mm/gup.o := ccache gcc -Wp,-MD,mm/.gup.o.d -I%s/include -c -o mm/gup.o %s/mm/gup.c\n"
+        "source_mm/gup.o := %s/mm/gup.c\n\n"
+        "deps_mm/gup.o := \\\n    $(wildcard include/config/fs/dax.h) \\\n"
+        "  %s/include/linux/mm.h \\\n\nmm/gup.o: $(deps_mm/gup.o)\n" % ((src,) * 4))
+    build = buildcheck.ArchBuild("x86_64", str(src), str(tmp_path), "6.1", 1, False, "defconfig")
+    build.objdir = str(objdir)
+    assert build.inputs("mm/gup.o") == {"mm/gup.c", "include/linux/mm.h"}
+    assert build.inputs("mm/util.o") is None
+    built = {"built": True, "errors": [], "warnings": set()}
+    assert buildcheck.clean_inputs(build, "mm/gup.o", built, {"drivers/a.c"})
+    assert not buildcheck.clean_inputs(build, "mm/gup.o", built, {"include/linux/mm.h"})
+    assert not buildcheck.clean_inputs(build, "mm/util.o", built, set())
+    failed = {"built": False, "errors": ["mm/gup.c: error: x"], "warnings": set()}
+    assert not buildcheck.clean_inputs(build, "mm/gup.o", failed, set())
+    # kbuild makes no such object: the run changes no Makefile, so it stands.
+    assert buildcheck.clean_inputs(build, "mm/gup.o", dict(failed, errors=[]), set())
+
+
 # --- knobs ---------------------------------------------------------------------------
 
 OLD_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,
@@ -270,7 +312,10 @@ def test_make_argv_names_arch_and_compiler_explicitly():
         "CC=ccache sh4-linux-gnu-gcc", "-j3", "HOSTCFLAGS=-fcommon",
         "KCFLAGS=-Wno-error=address", "mm/gup.o"]
     # A native build still says CROSS_COMPILE=: v5.1.15's Makefile defaults to arm64's.
-    assert "CROSS_COMPILE=" in kbuild.make_argv("x86_64", "/s", "/o", 1, [])
+    x86 = kbuild.make_argv("x86_64", "/s", "/o", 1, [])
+    assert "CROSS_COMPILE=" in x86
+    # The native compiler by its full name too, which a distcc host can run.
+    assert "CC=ccache x86_64-linux-gnu-gcc" in x86
     assert kbuild.missing_toolchain("ia64") == (
         "no toolchain (ia64-linux-gnu-gcc not found; Debian has no package for it)")
 
@@ -362,6 +407,13 @@ def test_61_small_change_builds_clean(tree61, tmp_path):
     assert step["result"] == "passed"
     assert step["cells"]["x86_64"]["objects"] == [{"object": "mm/gup.o", "result": "passed"}]
     assert result["arches"]["x86_64"]["config"] == "defconfig"
+    # Every phase is timed, wall and CPU; the steps' CPU is the compilers' too.
+    phases = result["timings"]["phases"]
+    assert [p["phase"] for p in phases] == ["find objects", "configure", "baseline", "step 1"]
+    assert phases[3]["wall"] == step["seconds"] and phases[3]["cpu"] == step["cpu"] > 0
+    assert result["timings"]["total"] >= sum(p["wall"] for p in phases)
+    assert "| steps: 1 in 1 runs | %.1f | %.1f |" % (step["seconds"], step["cpu"]) in (
+        tmp_path / "linux-source-6.1" / "buildcheck.md").read_text()
     # checkpatch is reported, not a failure: the test commit has no Signed-off-by.
     assert step["checkpatch"]["errors"] == 1
     assert any("MISSING_SIGN_OFF" in m for m in step["checkpatch"]["messages"])
@@ -370,13 +422,24 @@ def test_61_small_change_builds_clean(tree61, tmp_path):
     assert git(tree61, "status", "--porcelain", "--untracked-files=all") == ""
 
 
+OTHER = ("mm/util: a blank line", "mm/util.c", "EXPORT_SYMBOL(kfree_const);",
+         "EXPORT_SYMBOL(kfree_const);\n")
+
+
 def test_61_new_warning_and_broken_step_are_caught(tree61, tmp_path):
-    make_branch(tree61, "buildcheck-test-broken", [CLEAN, WARNING, BROKEN])
+    make_branch(tree61, "buildcheck-test-broken", [CLEAN, WARNING, BROKEN, OTHER])
     out = run_check(tree61, "buildcheck-test-broken", tmp_path)
     assert out.returncode == 1, out.stderr + out.stdout
     result = json.loads((tmp_path / "linux-source-6.1" / "buildcheck.json").read_text())
-    clean, warning, broken = result["steps"]
-    assert clean["result"] == "passed"
+    clean, warning, broken, other = result["steps"]
+    assert clean["result"] == "passed" and other["result"] == "passed"
+    # Steps 2-4 change other .c files: built in one make at step 4's commit;
+    # the broken step's failure is built again at its own commit.
+    together = "built with steps 2-4 at the commit of step 4"
+    assert any(n.startswith(together) for n in warning["notes"])
+    assert not any(n.startswith("built with") for n in broken["notes"])
+    assert [p["phase"] for p in result["timings"]["phases"]][3:] == [
+        "step 1", "steps 2-4", "step 3"]
     assert warning["result"] == "failed"
     (gup,) = warning["cells"]["x86_64"]["objects"]
     assert gup["result"] == "new warnings"
@@ -408,6 +471,92 @@ def test_61_sparse_finds_what_gcc_does_not(tree61, tmp_path):
     (gup,) = result["steps"][0]["cells"]["x86_64"]["objects"]
     assert gup["warnings"] == ["mm/gup.c: warning: symbol 'buildcheck_sparse_only' was not "
                                "declared. Should it be static?"]
+
+
+# --- distcc -----------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def distccd(tmp_path):
+    """A distccd of our own on 127.0.0.1 (clients from 127.0.0.1 only), stopped after the test.
+
+    Yields (port, log path). It runs in a session of its own: on SIGTERM
+    distccd signals its whole process group, which must not be pytest's.
+    """
+    if not shutil.which("distccd") or not shutil.which("distcc"):
+        pytest.skip("distcc is not installed (make deps installs Debian's distcc)")
+    # The log goes to a file we opened: run as root, distccd drops to its own
+    # user, who cannot open files under pytest's private tmp_path.
+    port, log = free_port(), tmp_path / "distccd.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(["distccd", "--daemon", "--no-detach", "--listen", "127.0.0.1",
+                                 "--allow", "127.0.0.1", "--port", str(port), "--jobs", "2",
+                                 "--log-stderr", "--log-level", "info"],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.skip("distccd did not start on 127.0.0.1:%d: %s" % (
+                port, log.read_text().strip() or "no answer in 20 s"))
+        yield port, log
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+
+
+def test_61_check_sends_its_compiles_to_distcc_hosts(tree61, tmp_path, distccd):
+    port, log = distccd
+    make_branch(tree61, "buildcheck-test-distcc", [CLEAN])
+    # An empty cache of our own, so the compiles are misses that distcc runs.
+    env = dict(os.environ, CCACHE_DIR=str(tmp_path / "ccache"),
+               DISTCC_DIR=str(tmp_path / "distcc"))
+    os.mkdir(env["DISTCC_DIR"])
+    hosts = "127.0.0.1:%d/3" % port
+    out = subprocess.run(
+        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check", tree61,
+         "--branch", "buildcheck-test-distcc", "--arches", "x86_64",
+         "--config", "x86_64=defconfig", "--reports", str(tmp_path),
+         "--distcc-hosts", hosts], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr + out.stdout
+    result = json.loads((tmp_path / "linux-source-6.1" / "buildcheck.json").read_text())
+    assert result["steps"][0]["cells"]["x86_64"]["objects"] == [
+        {"object": "mm/gup.o", "result": "passed"}]
+    # -j follows the hosts' slots.
+    assert result["jobs"] == 3 and result["distcc_hosts"] == hosts
+    # distccd itself says it compiled mm/gup.c, by the compiler's full name: the
+    # base's and the step's (distcc falls back to local compiles silently).
+    gcc = kbuild.ARCHES["x86_64"].gcc
+    done = [line for line in log.read_text().splitlines()
+            if " COMPILE_OK " in line and line.endswith("mm/gup.c")]
+    assert len(done) >= 2, log.read_text()[-3000:]
+    assert all("/%s " % gcc in line for line in done), done
+
+
+def test_a_bad_distcc_host_list_is_refused_in_one_line(tmp_path):
+    if not shutil.which("distcc"):
+        pytest.skip("distcc is not installed (make deps installs Debian's distcc)")
+    out = subprocess.run(
+        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check",
+         str(tmp_path), "--distcc-hosts", "build1/x"], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr == ("gup-unify: error: distcc hosts 'build1/x': bad multiplier \"/x\" "
+                          "in host specification\n")
 
 
 # --- a legacy tree with the full series ----------------------------------------------

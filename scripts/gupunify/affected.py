@@ -132,10 +132,13 @@ class Source:
             return None
         return git(self.repo, "show", "%s:%s" % (self.commit, path))
 
-    def grep(self, *args):
-        """git grep -l at this commit; the paths, without the commit prefix."""
-        out = git(self.repo, "grep", "-l", *args, self.commit, "--", "*.c", "*.h",
-                  check=False)
+    def grep(self, *args, paths=None):
+        """git grep -l at this commit (in paths only, if given); the paths it names."""
+        spec = [p for p in paths if p.endswith((".c", ".h"))] if paths is not None \
+            else ["*.c", "*.h"]
+        if not spec:
+            return []
+        out = git(self.repo, "grep", "-l", *args, self.commit, "--", *spec, check=False)
         return sorted({line.split(":", 1)[1] for line in out.splitlines() if ":" in line})
 
     def includers(self, headers):
@@ -223,9 +226,10 @@ def step_sources(repo, parent, commit):
         args = []
         for sym in sorted(symbols):
             args += ["-e", sym]
-        users = set()
-        for side in (old, new):
-            users.update(side.grep("-w", "-F", *args))
+        # A file the commit does not change reads the same on both sides: the
+        # tree is searched once, the old side only in the files it changes.
+        users = set(new.grep("-w", "-F", *args))
+        users.update(old.grep("-w", "-F", *args, paths=sorted(touched)))
         headers = set()
         for path in sorted(users - touched):
             if path.startswith(NOT_KBUILD):

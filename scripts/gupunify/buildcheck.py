@@ -1,4 +1,6 @@
 """Build checks for every step of a series, on every arch the series touches."""
+import concurrent.futures
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -86,8 +88,10 @@ def compare(before, after):
 class ArchBuild:
     """One (arch, config) build directory of the check: configure once, then build objects."""
 
-    def __init__(self, name, src, workdir, version, jobs, sparse, config_target=None):
+    def __init__(self, name, src, workdir, version, jobs, sparse, config_target=None,
+                 env=None):
         self.name = name
+        self.env = env
         self.config_target = config_target or kbuild.ARCHES[name].config
         self.src = src
         self.version = version
@@ -99,20 +103,30 @@ class ArchBuild:
         self.config = {}
         self.compile_seconds = 0.0
         self.compiled = 0
+        self.seconds = {}
 
     @property
     def label(self):
         return "%s %s" % (self.name, self.config_target)
 
     def make(self, *targets):
-        return kbuild.make(self.name, self.src, self.objdir, self.jobs, self.knobs, *targets)
+        return kbuild.make(self.name, self.src, self.objdir, self.jobs, self.knobs, *targets,
+                           env=self.env)
 
     def configure(self, base, facts):
-        """Configure at base, unless the build directory already is; then make prepare."""
-        self.configure_only(base, facts)
-        progress("%s: make prepare" % self.label)
-        kbuild.checked_make(self.name, self.src, self.objdir, self.jobs, self.knobs,
-                            self.label, "prepare")
+        """Configure at base, unless the build directory already is; then make prepare.
+
+        A failure is not raised: it makes the arch skipped, with the reason.
+        """
+        start = time.monotonic()
+        try:
+            self.configure_only(base, facts)
+            progress("%s: make prepare" % self.label)
+            kbuild.checked_make(self.name, self.src, self.objdir, self.jobs, self.knobs,
+                                self.label, "prepare", env=self.env)
+        except UserError as e:
+            self.skip = str(e)
+        self.seconds["configure"] = self.seconds.get("configure", 0) + time.monotonic() - start
 
     def configure_only(self, base, facts):
         """Write .config for base with the knobs, unless the build directory has it already."""
@@ -128,12 +142,32 @@ class ArchBuild:
         if old != stamp:
             progress("%s: configuring" % self.label)
             kbuild.configure(self.name, self.src, self.objdir, self.jobs, self.knobs,
-                             self.config_target, self.label)
+                             self.config_target, self.label, env=self.env)
             write_atomic(stamp_path, stamp)
         self.config = kbuild.read_config(self.objdir)
 
-    def build(self, objects):
-        """Compile objects afresh; {object: {"warnings", "errors", "built"}} plus stray errors."""
+    def inputs(self, obj):
+        """The tree files obj's last compile read, from kbuild's .cmd file (None: no file)."""
+        path = os.path.join(self.objdir, os.path.dirname(obj), ".%s.cmd" % os.path.basename(obj))
+        try:
+            with open(path, errors="replace") as f:
+                text = f.read()
+        except FileNotFoundError:
+            return None
+        files = set()
+        for token in re.findall(r"[^\s()$\\:=]+", text):
+            full = os.path.normpath(os.path.join(self.objdir, token))
+            rel = os.path.relpath(full, self.src)
+            if not rel.startswith("..") and os.path.isfile(full):
+                files.add(rel)
+        return files
+
+    def build(self, objects, phase):
+        """Compile objects afresh; {object: {"warnings", "errors", "built"}} plus stray errors.
+
+        The wall time is added to self.seconds[phase].
+        """
+        start = time.monotonic()
         results, stray = {}, []
         for obj in objects:
             try:
@@ -147,6 +181,7 @@ class ArchBuild:
             for obj in objects:
                 if not results[obj]["built"] and not results[obj]["errors"]:
                     self._make([obj], results, stray)
+        self.seconds[phase] = self.seconds.get(phase, 0) + time.monotonic() - start
         return results, stray
 
     def _make(self, objects, results, stray):
@@ -258,33 +293,41 @@ def fallback(placement, in_play, makefiles, builds, base, facts):
     homeless = [src for src, spots in sorted(placement.items())
                 if not any(why is None for _, why in spots)
                 and not spots[0][1].startswith("skipped: ")]
-    tried = []
+    candidates = []
     for name in in_play:
         primary = builds.get(name)
-        if not homeless or not primary or primary.skip or \
-                primary.config_target == "allmodconfig":
-            continue
-        build = ArchBuild(name, primary.src, os.path.dirname(primary.objdir), primary.version,
-                          primary.jobs, primary.sparse, "allmodconfig")
-        key = "%s-allmodconfig" % name
-        tried.append(build.label)
+        if homeless and primary and not primary.skip and \
+                primary.config_target != "allmodconfig":
+            candidates.append(ArchBuild(name, primary.src, os.path.dirname(primary.objdir),
+                                        primary.version, primary.jobs, primary.sparse,
+                                        "allmodconfig", primary.env))
+
+    def configure_only(build):
         try:
             build.configure_only(base, facts)
         except UserError as e:
             progress("%s: %s" % (build.label, e))
+            build.skip = str(e)
+    # Configured side by side: in practice every candidate is tried (some
+    # object, such as an arm-only staging driver, is homeless everywhere).
+    in_parallel(configure_only, candidates)
+    tried, chosen = [], []
+    for build in candidates:
+        tried.append(build.label)
+        found = [src for src in homeless if not build.skip
+                 and makefiles.enabled(src, build.config)[0] is True]
+        if found:
+            chosen.append((build, found))
+            homeless = [src for src in homeless if src not in found]
+    in_parallel(lambda build: build.configure(base, facts), [b for b, _ in chosen])
+    for build, found in chosen:
+        if build.skip:
+            progress("%s: %s" % (build.label, build.skip))
+            homeless += found
             continue
-        found = [src for src in homeless if makefiles.enabled(src, build.config)[0] is True]
-        if not found:
-            continue
-        try:
-            build.configure(base, facts)
-        except UserError as e:
-            progress("%s: %s" % (build.label, e))
-            continue
-        builds[key] = build
+        builds["%s-allmodconfig" % build.name] = build
         for src in found:
-            placement[src].append((key, None))
-            homeless.remove(src)
+            placement[src].append(("%s-allmodconfig" % build.name, None))
     for src in homeless:
         arch, why = placement[src][0]
         if tried:
@@ -317,15 +360,69 @@ def run_checkpatch(src, repo, commit):
             "messages": lines[:20]}
 
 
+class Phases:
+    """Wall and CPU seconds of each phase of a check, and how loaded the machine was.
+
+    CPU is user + system time of the checker and of every program it ran
+    (the compilers): against the wall time it says whether the machine was
+    the limit, and it does not change with the load of others' jobs.
+    """
+
+    def __init__(self):
+        self.rows = []
+        self.start = time.monotonic()
+        self.load_start = os.getloadavg()
+
+    @staticmethod
+    def cpu():
+        t = os.times()
+        return t.user + t.system + t.children_user + t.children_system
+
+    @contextlib.contextmanager
+    def __call__(self, name):
+        wall, cpu = time.monotonic(), self.cpu()
+        row = {"phase": name}
+        yield row
+        row.update(wall=round(time.monotonic() - wall, 1), cpu=round(self.cpu() - cpu, 1),
+                   load=round(os.getloadavg()[0], 1))
+        self.rows.append(row)
+
+    def as_dict(self):
+        return {"phases": self.rows, "total": round(time.monotonic() - self.start, 1),
+                "cpu": round(self.cpu(), 1),
+                "load": {"start": [round(x, 1) for x in self.load_start],
+                         "end": [round(x, 1) for x in os.getloadavg()]}}
+
+
+def in_parallel(function, items):
+    """function(item) for every item at once, in threads: {item: result}, first error raised.
+
+    Each item is an arch's make: most of a make run is make itself reading
+    Makefiles, one core each, so arches side by side fill the cores that
+    one arch's -j cannot.
+    """
+    items = list(items)
+    if len(items) <= 1:
+        return {item: function(item) for item in items}
+    with concurrent.futures.ThreadPoolExecutor(len(items)) as pool:
+        futures = {item: pool.submit(function, item) for item in items}
+        return {item: future.result() for item, future in futures.items()}
+
+
 def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
-          checkpatch=False, reports_dir=None, jobs=None, configs=None):
+          checkpatch=False, reports_dir=None, jobs=None, configs=None, distcc_hosts=None):
     """Build-check every step of BASE..BRANCH; writes the report, returns the exit status.
 
     configs maps a check arch to the config target to use instead of its
-    default (allmodconfig for x86_64, the defconfig elsewhere).
+    default (allmodconfig for x86_64, the defconfig elsewhere); distcc_hosts
+    (DISTCC_HOSTS) sends the compiles there, -j their slots unless jobs.
     """
     configs = configs or {}
-    start = time.monotonic()
+    phases = Phases()
+    env = None
+    if distcc_hosts:
+        slots, env = kbuild.distcc(distcc_hosts)
+        jobs = jobs or slots
     tree = KernelTree(kernel_path)
     where = report.folder(reports_dir, tree)
     # Locked only while a plain directory's import is brought up to date: the
@@ -340,14 +437,14 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     jobs = jobs or os.cpu_count() or 1
     progress("%d steps in %s..%s" % (len(commits), base[:12], branch))
     steps, parent = [], base
-    affected_start = time.monotonic()
-    for commit in commits:
-        sources, notes = affected.step_sources(repo, parent, commit)
-        steps.append({"commit": commit,
-                      "subject": git(repo, "log", "-1", "--format=%s", commit).strip(),
-                      "sources": sources, "notes": notes})
-        parent = commit
-    affected_seconds = time.monotonic() - affected_start
+    with phases("find objects"):
+        for commit in commits:
+            sources, notes = affected.step_sources(repo, parent, commit)
+            changed = git(repo, "diff", "--name-only", "--no-renames", parent, commit).split()
+            steps.append({"commit": commit,
+                          "subject": git(repo, "log", "-1", "--format=%s", commit).strip(),
+                          "sources": sources, "notes": notes, "changed": changed})
+            parent = commit
     every = sorted({s for step in steps for s in step["sources"]})
     in_play = affected.arches_in_play(every)
     if arches:
@@ -356,76 +453,156 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     workdir = os.path.join(scratch_dir(), "buildcheck", "%s-%s" % (tree.name, digest))
     os.makedirs(workdir, exist_ok=True)
     with Lock(os.path.join(workdir, "lock")):
-        configure_start = time.monotonic()
-        src = os.path.join(workdir, "src")
-        checkout(repo, src, base)
-        facts = kbuild.tree_facts(src)
-        builds = {}
-        for name in in_play:
-            if name not in kbuild.ARCHES:
-                continue
-            build = ArchBuild(name, src, workdir, tree.full_version, jobs, sparse,
-                              configs.get(name))
-            builds[name] = build
-            if not build.skip:
-                try:
-                    build.configure(base, facts)
-                except UserError as e:
-                    build.skip = str(e)
-        makefiles = affected.Kbuild(affected.Source(repo, commits[-1]).read)
-        placement = place(every, in_play, makefiles, builds)
-        fallback(placement, in_play, makefiles, builds, base, facts)
-        configure_seconds = time.monotonic() - configure_start
+        with phases("configure"):
+            src = os.path.join(workdir, "src")
+            checkout(repo, src, base)
+            facts = kbuild.tree_facts(src)
+            builds = {name: ArchBuild(name, src, workdir, tree.full_version, jobs, sparse,
+                                      configs.get(name), env)
+                      for name in in_play if name in kbuild.ARCHES}
+            in_parallel(lambda b: b.configure(base, facts),
+                        [b for b in builds.values() if not b.skip])
+            makefiles = affected.Kbuild(affected.Source(repo, commits[-1]).read)
+            placement = place(every, in_play, makefiles, builds)
+            fallback(placement, in_play, makefiles, builds, base, facts)
         exists_at_base = affected.Source(repo, base)
         last = {}
-        baseline_start = time.monotonic()
-        for name, build in builds.items():
-            objs = sorted({affected.object_of(s) for s, spots in placement.items()
-                           for arch, why in spots if arch == name and why is None
-                           and exists_at_base.exists(s)})
-            if objs and not build.skip:
-                progress("%s: baseline, %d objects" % (name, len(objs)))
-                results, _ = build.build(objs)
+        with phases("baseline"):
+            wanted = {name: sorted({affected.object_of(s) for s, spots in placement.items()
+                                    for arch, why in spots if arch == name and why is None
+                                    and exists_at_base.exists(s)})
+                      for name, build in builds.items() if not build.skip}
+            for name, objs in wanted.items():
+                if objs:
+                    progress("%s: baseline, %d objects" % (name, len(objs)))
+            built = in_parallel(lambda name: builds[name].build(wanted[name], "baseline"),
+                                [name for name, objs in wanted.items() if objs])
+            for name, (results, _) in built.items():
                 for obj, result in results.items():
                     last[(name, obj)] = result
-        baseline_seconds = time.monotonic() - baseline_start
-        failed = 0
         for number, step in enumerate(steps, 1):
-            progress("step %d/%d: %s" % (number, len(steps), step["subject"]))
-            step_start = time.monotonic()
-            checkout(repo, src, step["commit"])
-            step["cells"] = run_step(step, placement, builds, last)
-            step["seconds"] = round(time.monotonic() - step_start, 1)
+            step["number"] = number
+        for run in runs_of(steps):
+            first, end = run[0]["number"], run[-1]["number"]
+            name = "step %d" % first if len(run) == 1 else "steps %d-%d" % (first, end)
+            progress("%s/%d: %s" % (name, len(steps), run[-1]["subject"] if len(run) == 1
+                                    else "%d steps changing .c files only" % len(run)))
+            with phases(name) as row:
+                redo = run_together(run, repo, src, placement, builds, last)
+            for step in run:
+                step["seconds"] = round(row["wall"] / len(run), 1)
+                step["cpu"] = round(row["cpu"] / len(run), 1)
+            for step in redo:
+                with phases("step %d" % step["number"]) as row:
+                    checkout(repo, src, step["commit"])
+                    step["cells"] = run_step(step, placement, builds, last)
+                step["seconds"] += row["wall"]
+                step["cpu"] += row["cpu"]
+        failed = 0
+        for step in steps:
             if checkpatch:
                 step["checkpatch"] = run_checkpatch(src, repo, step["commit"])
             step["result"] = step_result(step["cells"])
             failed += step["result"] == "failed"
         checkout(repo, src, base)
+    timings = phases.as_dict()
+    # The older flat figures, kept for readers of earlier reports.
+    rows = {row["phase"]: row["wall"] for row in timings["phases"]}
+    timings.update(affected=rows["find objects"], configure=rows["configure"],
+                   baseline=rows["baseline"])
     result = {
         "tree": tree.path, "repository": repo, "version": tree.full_version,
         "base": base, "branch": branch, "jobs": jobs, "sparse": sparse,
+        "distcc_hosts": distcc_hosts,
         "arches": {name: {"config": b.config_target, "status": "skipped" if b.skip
                           else "checked", "reason": b.skip,
                           "knobs": [k.as_dict() for k in b.knobs],
                           "compiled": b.compiled,
-                          "compile_seconds": round(b.compile_seconds, 1)}
+                          "compile_seconds": round(b.compile_seconds, 1),
+                          "seconds": {k: round(v, 1) for k, v in b.seconds.items()}}
                    for name, b in builds.items()},
         "steps": [{"commit": s["commit"], "subject": s["subject"], "result": s["result"],
-                   "seconds": s["seconds"],
+                   "seconds": s["seconds"], "cpu": s["cpu"],
                    "notes": s["notes"], "checkpatch": s.get("checkpatch"),
                    "sources": s["sources"], "cells": s["cells"]} for s in steps],
         "result": "failed" if failed else "passed" if any(
             s["result"] == "passed" for s in steps) else "skipped",
-        "timings": {"affected": round(affected_seconds, 1),
-                    "configure": round(configure_seconds, 1),
-                    "baseline": round(baseline_seconds, 1),
-                    "total": round(time.monotonic() - start, 1)},
+        "timings": timings,
     }
     write_report(result, where, tree.path)
     print_summary(result)
     progress("report: %s" % where)
     # Nothing built at all is no evidence the series builds: not a pass either.
     return 0 if result["result"] == "passed" else 1
+
+
+def runs_of(steps):
+    """The steps in runs whose objects can be compiled together, at the run's last commit.
+
+    A step joins the run before it when it changes only .c files, none that
+    a step of the run changes, and builds only those: nothing a compile
+    reads but its own .c file then differs between the step and the end of
+    the run. Caller conversions are such steps; a header change starts a
+    run of its own. (run_together checks it again, object by object.)
+    """
+    runs, current, seen = [], [], set()
+    for step in steps:
+        changed = set(step["changed"])
+        alone = not changed or not all(p.endswith(".c") for p in changed) or \
+            not set(step["sources"]) <= changed
+        if current and not alone and not changed & seen:
+            current.append(step)
+            seen |= changed
+            continue
+        if current:
+            runs.append(current)
+        current, seen = ([], set()) if alone else ([step], changed)
+        if alone:
+            runs.append([step])
+    if current:
+        runs.append(current)
+    return runs
+
+
+def run_together(run, repo, src, placement, builds, last):
+    """Check out the run's last commit, build all its steps' objects in one make per arch.
+
+    A step's objects count as built at that step when their compile read
+    nothing a later step of the run changes (kbuild's .cmd file lists every
+    file it read): the preprocessed input is the step's own, which the note
+    on the step says. The steps returned, whose objects failed or read such
+    a file, are to be built again at their own commit.
+    """
+    checkout(repo, src, run[-1]["commit"])
+    built = build_objects(builds, wanted_objects(run, placement))
+    redo, later = [], set()
+    for step in reversed(run):
+        proven = step is run[-1] or all(
+            clean_inputs(builds[arch], obj, results[obj], later)
+            for arch, (results, _) in built.items()
+            for obj in wanted_objects([step], placement).get(arch, []))
+        later |= set(step["changed"])
+        if not proven:
+            redo.append(step)
+            continue
+        step["cells"] = run_step(step, placement, builds, last, built)
+        if len(run) > 1:
+            step["notes"].append(
+                "built with steps %d-%d at the commit of step %d, one make per arch: no "
+                "file its objects read (kbuild's .cmd files) changes after this step"
+                % (run[0]["number"], run[-1]["number"], run[-1]["number"]))
+    return list(reversed(redo))
+
+
+def clean_inputs(build, obj, result, changed):
+    """True when obj's result stands for its own step: it read none of the files in changed."""
+    if not result["built"]:
+        # No error: kbuild makes no such object, which its Makefiles and the
+        # .config decide, and the run changes .c files only. A failed compile
+        # must fail at its own commit.
+        return not result["errors"]
+    deps = build.inputs(obj)
+    return deps is not None and not deps & changed
 
 
 def step_result(cells):
@@ -437,18 +614,43 @@ def step_result(cells):
     return "nothing to build"
 
 
-def run_step(step, placement, builds, last):
-    """Build one step's objects in each arch; {arch: cell} where a cell lists object results."""
-    cells = {}
+def step_todo(step, placement):
+    """{arch: [(source, None | why it is not built there)]} of one step."""
     todo = {}
     for src in sorted(step["sources"]):
         for arch, why in placement.get(src, []):
             todo.setdefault(arch, []).append((src, why))
+    return todo
+
+
+def wanted_objects(steps, placement):
+    """{arch: [object]} the steps compile, together."""
+    wanted = {}
+    for step in steps:
+        for arch, items in step_todo(step, placement).items():
+            wanted.setdefault(arch, set()).update(affected.object_of(s) for s, why in items
+                                                  if why is None)
+    return {arch: sorted(objs) for arch, objs in wanted.items() if objs}
+
+
+def build_objects(builds, wanted):
+    """One make per arch, the arches side by side: {arch: (results, stray)}."""
+    return in_parallel(lambda arch: builds[arch].build(wanted[arch], "steps"), sorted(wanted))
+
+
+def run_step(step, placement, builds, last, built=None):
+    """Build one step's objects in each arch; {arch: cell} where a cell lists object results.
+
+    built: the results of a make that already compiled them (a run of steps).
+    """
+    cells = {}
+    todo = step_todo(step, placement)
+    if built is None:
+        built = build_objects(builds, wanted_objects([step], placement))
     for arch, items in sorted(todo.items()):
         build = builds.get(arch)
         objects = []
-        wanted = sorted({affected.object_of(s) for s, why in items if why is None})
-        results, stray = build.build(wanted) if wanted else ({}, [])
+        results, stray = built.get(arch, ({}, []))
         for src, why in items:
             obj = affected.object_of(src)
             if why is not None:
@@ -525,6 +727,7 @@ def markdown(result):
     for n, step in enumerate(result["steps"], 1):
         lines.append("| %d | %s | %s | %.0f |" % (n, step["subject"], " | ".join(
             cell_text(step["cells"].get(a)) for a in arches), step["seconds"]))
+    lines += ["", "## Timings", ""] + timing_table(result)
     lines += ["", "## Arches", ""]
     for name, a in result["arches"].items():
         lines.append("- %s %s: %s" % (name, a["config"], "skipped: " + a["reason"]
@@ -550,6 +753,36 @@ def markdown(result):
                 lines.append("- %s %s: %s" % (arch, o["object"], text))
                 lines += ["  - new: " + w for w in o.get("warnings", [])]
     return "\n".join(lines) + "\n"
+
+
+def timing_table(result):
+    """The phases of the check as markdown table lines: wall and CPU seconds, load."""
+    t = result["timings"]
+    lines = ["Load average (1, 5, 15 min) %s at the start, %s at the end; CPU is user + "
+             "system seconds of the checker and the programs it ran." % (
+                 "/".join("%.1f" % x for x in t["load"]["start"]),
+                 "/".join("%.1f" % x for x in t["load"]["end"])), "",
+             "| phase | wall s | CPU s | load |", "|---|---|---|---|"]
+    steps = [row for row in t["phases"] if row["phase"].startswith("step")]
+    for row in t["phases"]:
+        if row not in steps:
+            lines.append("| %s | %.1f | %.1f | %.1f |" % (row["phase"], row["wall"], row["cpu"],
+                                                          row["load"]))
+    if steps:
+        lines.append("| steps: %d in %d runs | %.1f | %.1f | %.1f |" % (
+            len(result["steps"]), len(steps), sum(r["wall"] for r in steps),
+            sum(r["cpu"] for r in steps), max(r["load"] for r in steps)))
+    lines.append("| total | %.1f | %.1f | |" % (t["total"], t["cpu"]))
+    lines += ["", "| arch | " + " | ".join(PER_ARCH) + " | objects compiled |",
+              "|---|" + "---|" * (len(PER_ARCH) + 1)]
+    for name, a in result["arches"].items():
+        lines.append("| %s %s | %s | %d |" % (name, a["config"], " | ".join(
+            "%.1f" % a.get("seconds", {}).get(k, 0) for k in PER_ARCH), a["compiled"]))
+    return lines
+
+
+# The per-arch wall times, each arch's makes running side by side.
+PER_ARCH = ("configure", "baseline", "steps")
 
 
 def write_report(result, where, tree_path):
@@ -580,6 +813,12 @@ def print_summary(result):
             print("%s: applied %s (%s)" % (name, knob["knob"], knob["reason"]))
         if a["reason"]:
             print("%s: skipped: %s" % (name, a["reason"]))
+    t = result["timings"]
+    steps = [row for row in t["phases"] if row["phase"].startswith("step")]
+    print("time: %s, %d steps %.0f s; total %.0f s wall, %.0f s CPU; load %.1f -> %.1f" % (
+        ", ".join("%s %.0f s" % (row["phase"], row["wall"]) for row in t["phases"]
+                  if row not in steps), len(result["steps"]), sum(r["wall"] for r in steps),
+        t["total"], t["cpu"], t["load"]["start"][0], t["load"]["end"][0]))
     print("result: %s (%.0f s)" % (result["result"], result["timings"]["total"]))
 
 
@@ -596,7 +835,11 @@ def add_arguments(p):
     p.add_argument("--reports", metavar="DIR", help="where reports go (default reports/)")
     p.add_argument("--config", action="append", default=[], metavar="ARCH=TARGET",
                    help="config target for an arch (e.g. x86_64=defconfig); repeatable")
-    p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: the cores)")
+    p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: the cores, or "
+                                                  "the distcc hosts' slots)")
+    p.add_argument("--distcc-hosts", metavar="HOSTS",
+                   help="send compiles to these distcc hosts through ccache "
+                        "(DISTCC_HOSTS syntax, e.g. \"build1/8 build2/16\")")
 
 
 def main(args):
@@ -608,4 +851,4 @@ def main(args):
         configs[arch] = target
     return check(args.kernel, args.branch, args.base,
                  args.arches.split(",") if args.arches else None, args.sparse,
-                 args.checkpatch, args.reports, args.jobs, configs)
+                 args.checkpatch, args.reports, args.jobs, configs, args.distcc_hosts)

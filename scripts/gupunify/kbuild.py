@@ -16,19 +16,23 @@ alone, so both see the same arches, knobs and compiler.
                              (scripts/config options)
     make_argv(name, src, objdir, jobs, knobs, *targets)
                              make -C src O=objdir ARCH= CROSS_COMPILE= (always
-                             explicit) CC="ccache <prefix>gcc" -jN, knob variables
-    make(name, src, objdir, jobs, knobs, *targets)
+                             explicit) CC="ccache <arch>.gcc" -jN, knob variables
+    make(name, src, objdir, jobs, knobs, *targets, env=None)
                              runs it in the C locale: (returncode, stdout and
                              stderr as one stream, so make -O keeps each
                              object's diagnostics under its kbuild line)
-    configure(name, src, objdir, jobs, knobs, target)
+    configure(name, src, objdir, jobs, knobs, target, env=None)
                              target (a defconfig), the knobs' config options,
                              olddefconfig; raises UserError naming the failure
+    distcc(hosts)            (jobs, env) for make and configure: compiles go
+                             to distcc's DISTCC_HOSTS through ccache
+                             (CCACHE_PREFIX=distcc), -j the hosts' slots
     read_config(objdir)      {CONFIG_X: value} of objdir/.config
 
 An arch is a row of ARCHES; more columns (QEMU's) may come with the boot test.
 """
 import collections
+import functools
 import os
 import re
 import shutil
@@ -44,8 +48,12 @@ class Arch(collections.namedtuple("Arch", "make_arch cross_compile config arch_d
 
     @property
     def gcc(self):
-        """The compiler by its full name, so a distcc host runs the same one."""
-        return self.cross_compile + "gcc"
+        """The compiler by its full name (x86_64-linux-gnu-gcc for the native one).
+
+        A distcc host runs the compiler it is sent by name: a bare gcc there
+        may target any arch, mips-linux-gnu-gcc is the same Debian package.
+        """
+        return (self.cross_compile or host_triplet() + "-") + "gcc"
 
 
 ARCHES = {
@@ -59,6 +67,13 @@ ARCHES = {
                         "gcc-powerpc64le-linux-gnu"),
     "ia64": Arch("ia64", "ia64-linux-gnu-", "defconfig", "ia64", None),
 }
+
+
+@functools.lru_cache(maxsize=None)
+def host_triplet():
+    """The native compiler's target, as Debian names its compilers (x86_64-linux-gnu)."""
+    rc, out, _ = run(["gcc", "-dumpmachine"], check=False)
+    return out.strip() if rc == 0 and out.strip() else "x86_64-linux-gnu"
 
 
 def missing_toolchain(name):
@@ -178,19 +193,37 @@ def make_argv(name, src, objdir, jobs, knobs, *targets):
     return argv + list(targets)
 
 
-def make(name, src, objdir, jobs, knobs, *targets):
-    """Run make_argv; (returncode, stdout and stderr as one stream)."""
+def distcc(hosts):
+    """(jobs, env) that send compiles to the distcc hosts through ccache.
+
+    hosts is distcc's own host list (DISTCC_HOSTS, e.g. "build1/8 build2/16,lzo");
+    jobs is what distcc -j makes of it: the sum of the hosts' slots.
+    """
+    if not shutil.which("distcc"):
+        raise UserError("distcc is not installed (Debian package distcc)")
+    env = {"CCACHE_PREFIX": "distcc", "DISTCC_HOSTS": hosts}
+    rc, out, err = run(["distcc", "-j"], check=False, env=env)
+    if rc != 0 or not out.strip().isdigit():
+        # distcc -j says what is wrong first, then that it has no host list.
+        first = (err.strip().splitlines() or ["distcc -j failed"])[0]
+        raise UserError("distcc hosts %r: %s" % (hosts, re.sub(
+            r"^distcc\[\d+\] \(\w+\) (ERROR: |Warning: )?", "", first)))
+    return int(out.strip()), env
+
+
+def make(name, src, objdir, jobs, knobs, *targets, env=None):
+    """Run make_argv; (returncode, stdout and stderr as one stream). env: distcc()'s."""
     argv = make_argv(name, src, objdir, jobs, knobs, *targets)
+    full = {"LC_ALL": "C", "CCACHE_MAXSIZE": os.environ.get("CCACHE_MAXSIZE", CCACHE_SIZE)}
+    full.update(env or {})
     # One stream, so each -O block keeps its kbuild line and its diagnostics together.
-    rc, out, _ = run(["sh", "-c", 'exec "$@" 2>&1', "make"] + argv, check=False,
-                     env={"LC_ALL": "C", "CCACHE_MAXSIZE": os.environ.get(
-                         "CCACHE_MAXSIZE", CCACHE_SIZE)})
+    rc, out, _ = run(["sh", "-c", 'exec "$@" 2>&1', "make"] + argv, check=False, env=full)
     return rc, out
 
 
-def checked_make(name, src, objdir, jobs, knobs, label, *targets):
+def checked_make(name, src, objdir, jobs, knobs, label, *targets, env=None):
     """make, raising UserError with the first error line when it fails."""
-    rc, out = make(name, src, objdir, jobs, knobs, *targets)
+    rc, out = make(name, src, objdir, jobs, knobs, *targets, env=env)
     if rc != 0:
         errors = [line for line in out.splitlines() if "error" in line.lower()]
         raise UserError("%s: make %s failed at the base: %s" % (
@@ -198,16 +231,16 @@ def checked_make(name, src, objdir, jobs, knobs, label, *targets):
     return out
 
 
-def configure(name, src, objdir, jobs, knobs, target, label=None):
+def configure(name, src, objdir, jobs, knobs, target, label=None, env=None):
     """objdir/.config from target, the knobs' config options, then olddefconfig."""
     label = label or "%s %s" % (name, target)
     os.makedirs(objdir, exist_ok=True)
-    checked_make(name, src, objdir, jobs, knobs, label, target)
+    checked_make(name, src, objdir, jobs, knobs, label, target, env=env)
     ops = [op for knob in knobs for op in knob.config]
     if ops:
         run([os.path.join(src, "scripts", "config"), "--file",
              os.path.join(objdir, ".config")] + ops)
-    checked_make(name, src, objdir, jobs, knobs, label, "olddefconfig")
+    checked_make(name, src, objdir, jobs, knobs, label, "olddefconfig", env=env)
 
 
 def parse_config(text):
