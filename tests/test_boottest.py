@@ -152,6 +152,55 @@ def test_kvm_internal_error_means_retry_on_tcg():
     assert boottest.kvm_failure(dict(record, accel="tcg"), "") is None
 
 
+def kvm_abort(accel="kvm"):
+    """QEMU's record of the kvm_buf_set_msrs abort a user met (issue 15)."""
+    return {"accel": accel, "timed_out": False, "timeout_s": 120, "qemu_status": -6,
+            "qemu_output": fixture("kvm-abort.qemu").strip()}
+
+
+def test_qemu_abort_under_kvm_before_tap_means_retry_on_tcg():
+    assert boottest.kvm_failure(kvm_abort(), "") == (
+        "QEMU failed (killed by signal 6 (SIGABRT)): qemu-system-x86_64: "
+        "../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion "
+        "`ret == cpu->kvm_msr_buf->nmsrs' failed.")
+    exited = dict(kvm_abort(), qemu_status=1, qemu_output="")
+    assert boottest.kvm_failure(exited, "") == "QEMU failed (exit 1): no output"
+    # Once gup_test has started, the kernel is on trial, not KVM.
+    assert boottest.kvm_failure(kvm_abort(), fixture("patched.tap")) is None
+
+
+def test_boot_after_a_kvm_abort_is_redone_under_tcg(monkeypatch):
+    calls = []
+
+    def fake_boot(bzimage, initrd, guest, accel, timeout):
+        calls.append((accel, timeout))
+        if accel == "kvm":
+            return kvm_abort(), "", ""
+        return dict(kvm_abort("tcg"), qemu_status=0, qemu_output=""), \
+            fixture("patched.tap"), fixture("patched.console")
+    monkeypatch.setattr(boottest, "boot", fake_boot)
+    qemu = {"accel": "kvm", "reason": "/dev/kvm usable", "timeout": 120}
+    record, tap, _ = boottest.boot_with_fallback("bz", "i", "g", qemu)
+    assert calls == [("kvm", 120), ("tcg", boottest.TCG_TIMEOUT)]
+    assert record["accel"] == "tcg" and record["kvm_failure"].startswith(
+        "QEMU failed (killed by signal 6 (SIGABRT)): qemu-system-x86_64: ")
+    assert qemu["accel"] == "tcg" and qemu["reason"].startswith("KVM unusable here (QEMU ")
+    assert boottest.parse_tap(tap)["complete"]
+
+
+def test_qemu_death_without_kvm_to_blame_stops_the_run(monkeypatch):
+    monkeypatch.setattr(boottest, "boot", lambda *a: (kvm_abort("tcg"), "", ""))
+    with pytest.raises(UserError, match=r"^QEMU failed \(killed by signal 6 \(SIGABRT\)\): "
+                       r"qemu-system-x86_64: .*kvm_buf_set_msrs"):
+        boottest.boot_with_fallback("bz", "i", "g", {"accel": "tcg", "timeout": 9})
+    started = fixture("patched.tap").splitlines()[:4]
+    monkeypatch.setattr(boottest, "boot", lambda *a: (kvm_abort(), "\n".join(started), ""))
+    qemu = {"accel": "kvm", "timeout": 120}
+    with pytest.raises(UserError, match="^QEMU failed"):
+        boottest.boot_with_fallback("bz", "i", "g", qemu)
+    assert qemu["accel"] == "kvm"
+
+
 def test_qemu_argv_keeps_tap_apart_from_the_kernel_log():
     argv = boottest.qemu_argv("bz", "initrd", "c.log", "t.log", "tcg")
     assert argv[argv.index("-accel") + 1] == "tcg" and argv[argv.index("-cpu") + 1] == "max"
@@ -283,7 +332,7 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
         if bzimage == "patched" and guest.endswith("boot-3"):
             text = text.replace("ok 2 fast_write_pin_write_seen",
                                 "not ok 2 fast_write_pin_write_seen")
-        return {"timed_out": False}, text.replace("fast_get_min_usec=", "fast_get_min_usec=1"), ""
+        return {"timed_out": False, "qemu_status": 0}, text.replace("fast_get_min_usec=", "fast_get_min_usec=1"), ""
     monkeypatch.setattr(boottest, "boot", fake_boot)
     kernels = {label: recorded(label) for label in ("base", "patched")}
     for label, k in kernels.items():
