@@ -54,11 +54,11 @@ bench: deps
 	$(PYTHON) scripts/bench
 
 # Build KERNEL at its base and on BRANCH, boot both under QEMU and run the GUP
-# tests of boottest/ in them (BOOTS=N boots each for the timings, default 3);
-# report in reports/<tree>/boottest.md.
+# tests of boottest/ in them, on ARCH=a,b or all (default x86_64; BOOTS=N
+# boots each for the timings, default 3); report in reports/<tree>/boottest.md.
 boottest: deps-boottest
 	$(CLI) boottest $(KERNEL) --branch $(BRANCH) $(if $(REPORTS),--reports $(REPORTS)) \
-		$(if $(BOOTS),--boots $(BOOTS))
+		$(if $(BOOTS),--boots $(BOOTS)) $(if $(ARCH),--arch $(ARCH))
 
 # Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,

@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from gupunify import boottest
+from gupunify import boottest, guests
 from gupunify.util import UserError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -22,6 +22,7 @@ def fixture(name):
 def recorded(label):
     """A kernel record as run_kernel() makes it, from a recorded v5.0 run."""
     return {"commit": "c20ce182c0a0" if label == "base" else "dd09708a180c",
+            "arch": "x86_64",
             "build": {"config_s": 5.0, "kernel_s": 264.0, "module_s": 2.0,
                       "ccache_hits": 0, "ccache_misses": 900, "module_warnings": []},
             "boot": {"accel": "tcg", "wall_s": 2.0, "timeout_s": 900, "timed_out": False,
@@ -30,11 +31,19 @@ def recorded(label):
             "console": boottest.scan_console(fixture(label + ".console"))}
 
 
-def result(kernels):
-    res = {"tree": "linux-5.0", "repository": "/src/linux-5.0", "branch": "gup-unify",
+def result(kernels, arch="x86_64"):
+    """One arch's result as run_arch() makes it."""
+    res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": "gup-unify",
            "accel": "tcg", "accel_reason": "KVM unusable here", "kernels": kernels,
-           "knobs": {"config": boottest.CONFIG_KNOBS, "make": boottest.MAKE_KNOBS}}
+           "knobs": {"config": boottest.config_knobs(arch), "make": boottest.MAKE_KNOBS}}
     return boottest.summarize(res)
+
+
+def overall(runs, not_booted=None):
+    """The whole run as main() makes it."""
+    return boottest.summarize_all({"tree": "linux-5.0", "repository": "/src/linux-5.0",
+                                   "branch": "gup-unify", "kernels": ["base", "patched"],
+                                   "arches": runs, "not_booted": not_booted or {}})
 
 
 def test_tap_base_log_passes_with_the_new_features_skipped():
@@ -118,14 +127,27 @@ def test_report_puts_base_and_patched_side_by_side(tmp_path):
         patched_t["fast_get_min_usec"] / base_t["fast_get_min_usec"], 3)
     assert base_t["fast_over_slow"] == round(
         base_t["fast_get_min_usec"] / base_t["slow_get_min_usec"], 3)
-    where = boottest.write_reports(res, str(tmp_path))
+    where = boottest.write_reports(overall({"x86_64": res}), str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "| test | base | patched |" in md
     assert "| fast_unsupported_flag_einval | SKIP: " in md
     assert "patched/base (above 1: patched slower): fast_get_min_usec " in md
     data = json.load(open(os.path.join(where, "boottest.json")))
-    assert data["result"] == "pass" and data["kernels"]["patched"]["commit"] == "dd09708a180c"
-    assert [c["name"] for c in data["cases"]][0] == "fast_write_private_pins_all"
+    assert data["result"] == "pass"
+    assert data["arches"]["x86_64"]["kernels"]["patched"]["commit"] == "dd09708a180c"
+    assert [c["name"] for c in data["arches"]["x86_64"]["cases"]][0] == \
+        "fast_write_private_pins_all"
+
+
+def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
+    res = overall({"x86_64": result({"base": recorded("base"), "patched": recorded("patched")})},
+                  {"mips": guests.NOT_BOOTED["mips"]})
+    assert res["result"] == "incomplete"
+    assert res["problems"] == ["mips: not booted: " + guests.NOT_BOOTED["mips"]]
+    md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    assert "- mips: not attempted this session: time" in md
+    assert "not booted: mips: not attempted" in boottest.matrix_text(res)
+    assert overall({}, {})["result"] == "incomplete"
 
 
 def test_report_fails_when_the_patched_kernel_skips():
@@ -172,7 +194,7 @@ def test_qemu_abort_under_kvm_before_tap_means_retry_on_tcg():
 def test_boot_after_a_kvm_abort_is_redone_under_tcg(monkeypatch):
     calls = []
 
-    def fake_boot(bzimage, initrd, guest, accel, timeout):
+    def fake_boot(bzimage, initrd, guest, accel, timeout, arch):
         calls.append((accel, timeout))
         if accel == "kvm":
             return kvm_abort(), "", ""
@@ -202,11 +224,33 @@ def test_qemu_death_without_kvm_to_blame_stops_the_run(monkeypatch):
 
 
 def test_qemu_argv_keeps_tap_apart_from_the_kernel_log():
-    argv = boottest.qemu_argv("bz", "initrd", "c.log", "t.log", "tcg")
+    argv = guests.qemu_argv("x86_64", "bz", "initrd", "c.log", "t.log", "tcg")
     assert argv[argv.index("-accel") + 1] == "tcg" and argv[argv.index("-cpu") + 1] == "max"
     assert "file:c.log" in argv and "file,id=tap,path=t.log" in argv
-    assert "memmap=" + boottest.PMEM in argv[argv.index("-append") + 1]
-    assert boottest.qemu_argv("bz", "i", "c", "t", "kvm")[4] == "host"
+    assert argv[argv.index("-append") + 1] == "console=ttyS0 panic=-1 memmap=128M!512M"
+    assert guests.qemu_argv("x86_64", "bz", "i", "c", "t", "kvm")[4] == "host"
+
+
+def test_arm_guest_boots_the_fallback_family_with_tap_on_virtio_mmio():
+    argv = guests.qemu_argv("arm", "zImage", "i", "c.log", "t.log", "tcg")
+    assert argv[:2] == ["qemu-system-arm", "-accel"] and "-cpu" in argv
+    assert argv[argv.index("-M") + 1] == "virt"
+    assert argv[argv.index("-append") + 1] == "console=ttyAMA0 panic=-1"
+    assert "virtio-serial-device" in argv and "file,id=tap,path=t.log" in argv
+    assert guests.GUESTS["arm"].family == guests.FALLBACK
+    assert boottest.accelerator("arm") == ("tcg", "no KVM for arm on a %s host: TCG"
+                                           % os.uname().machine)
+    # objtool's knobs are x86's; the arm compiler's float ABI is arm's
+    assert boottest.config_knobs("arm") == boottest.CONFIG_KNOBS[:1]
+    assert ("CC+=-mfloat-abi=soft", boottest.CC_KNOBS["arm"][1]) in boottest.make_knobs("arm")
+    assert boottest.compiler("arm").endswith("arm-linux-gnueabihf-gcc -mfloat-abi=soft")
+
+
+def test_arch_list_is_checked_and_kept_in_table_order():
+    assert boottest.parse_arches("arm,x86_64") == ["x86_64", "arm"]
+    assert boottest.parse_arches("all") == guests.ALL
+    with pytest.raises(UserError, match="^unknown arch ia64: choose from x86_64,arm,"):
+        boottest.parse_arches("arm,ia64")
 
 
 def test_missing_config_names_what_olddefconfig_dropped():
@@ -226,6 +270,18 @@ def test_guest_program_builds_warning_free_with_its_own_makefile(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "warning" not in proc.stderr
     assert boottest.is_static_elf(str(tmp_path / "gup_test"))
+
+
+def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path):
+    if not shutil.which("arm-linux-gnueabihf-gcc"):
+        pytest.skip("no arm-linux-gnueabihf-gcc: run make deps-boottest")
+    exe = boottest.build_test_program(str(tmp_path), "arm")
+    with open(exe, "rb") as f:
+        assert f.read(5) == b"\x7fELF\x01"
+    assert boottest.is_static_elf(exe)
+    out = str(tmp_path / "initramfs.cpio")
+    names = boottest.pack_initramfs(out, {"init": (exe, 0o755)})
+    assert "bin/busybox" not in names and "init" in names and "dev/console" in names
 
 
 def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
@@ -287,16 +343,24 @@ def test_kernel_revs_needs_the_branch(tmp_path):
     assert (revs["base"], revs["patched"]) == (head[0], head[1])
 
 
-def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path):
+@pytest.mark.parametrize("arch", sorted(guests.GUESTS))
+def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
     tree = os.environ.get("GUP_KERNEL_TREE")
     if not tree:
         pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to configure")
     if not shutil.which("bison") or not shutil.which("flex"):
         pytest.skip("bison/flex missing: run make deps-boottest")
+    if not shutil.which(guests.GUESTS[arch].cross_compile + "gcc"):
+        pytest.skip("no %sgcc: run make deps-boottest" % guests.GUESTS[arch].cross_compile)
     with open(str(tmp_path / "config.log"), "w") as log:
-        boottest.configure(os.path.abspath(tree), str(tmp_path / "build"), log)
+        boottest.configure(os.path.abspath(tree), str(tmp_path / "build"), log, arch)
     config = open(str(tmp_path / "build" / ".config")).read()
-    assert "CONFIG_FS_DAX=y" in config and "CONFIG_GUP_BENCHMARK=y" in config
+    assert "CONFIG_GUP_BENCHMARK=y" in config
+    if arch == "arm":
+        assert "# CONFIG_ARM_LPAE is not set" in config
+        assert "CONFIG_HAVE_GENERIC_GUP=y" not in config
+    else:
+        assert "CONFIG_FS_DAX=y" in config
 
 
 def test_ccache_counts_read_our_own_stats_log(tmp_path):
@@ -326,7 +390,7 @@ def test_timings_of_several_boots_merge_to_least_minimum_and_median():
 def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
     order = []
 
-    def fake_boot(bzimage, initrd, guest, accel, timeout):
+    def fake_boot(bzimage, initrd, guest, accel, timeout, arch):
         order.append(bzimage)
         text = fixture(bzimage + ".tap")
         if bzimage == "patched" and guest.endswith("boot-3"):
