@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from gupunify import boottest, guests
+from gupunify import boottest, guests, kbuild
 from gupunify.util import UserError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,11 +31,16 @@ def recorded(label):
             "console": boottest.scan_console(fixture(label + ".console"))}
 
 
+# What kbuild.tree_facts() and the compilers say for v5.0 on Debian bookworm.
+V5_0_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,
+              "has_werror": False, "arm_march_v7": False}
+
+
 def result(kernels, arch="x86_64"):
     """One arch's result as run_arch() makes it."""
     res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": "gup-unify",
            "accel": "tcg", "accel_reason": "KVM unusable here", "kernels": kernels,
-           "knobs": {"config": boottest.config_knobs(arch), "make": boottest.MAKE_KNOBS}}
+           "knobs": [k.as_dict() for k in kbuild.select_knobs("5.0", 12, arch, V5_0_FACTS)]}
     return boottest.summarize(res)
 
 
@@ -240,10 +245,32 @@ def test_arm_guest_boots_the_fallback_family_with_tap_on_virtio_mmio():
     assert guests.GUESTS["arm"].family == guests.FALLBACK
     assert boottest.accelerator("arm") == ("tcg", "no KVM for arm on a %s host: TCG"
                                            % os.uname().machine)
-    # objtool's knobs are x86's; the arm compiler's float ABI is arm's
-    assert boottest.config_knobs("arm") == boottest.CONFIG_KNOBS[:1]
-    assert ("CC+=-mfloat-abi=soft", boottest.CC_KNOBS["arm"][1]) in boottest.make_knobs("arm")
-    assert boottest.compiler("arm").endswith("arm-linux-gnueabihf-gcc -mfloat-abi=soft")
+
+
+def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs():
+    knobs = kbuild.select_knobs("5.0", 12, "arm", V5_0_FACTS)
+    assert [k.name for k in knobs] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
+                                       "CC+=-mfloat-abi=soft"]
+    assert kbuild.make_argv("arm", "/s", "/o", 2, knobs, "zImage") == [
+        "make", "-C", "/s", "O=/o", "ARCH=arm", "CROSS_COMPILE=arm-linux-gnueabihf-",
+        "CC=ccache arm-linux-gnueabihf-gcc -mfloat-abi=soft", "-j2", "HOSTCFLAGS=-fcommon",
+        "zImage"]
+    assert boottest.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set"]
+    x86 = kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)
+    assert boottest.knob_lines(x86) == [
+        "# CONFIG_SECURITY_SELINUX is not set", "# CONFIG_RETPOLINE is not set",
+        "# CONFIG_STACK_VALIDATION is not set", "# CONFIG_UNWINDER_ORC is not set",
+        "CONFIG_UNWINDER_FRAME_POINTER=y"]
+    assert kbuild.select_knobs("5.0", 12, "arm", dict(V5_0_FACTS, arm_march_v7=True))[-1] \
+        .name == "CONFIG_SECURITY_SELINUX off"
+
+
+def test_armhf_gcc_needs_soft_float_for_the_kernels_march_test():
+    gcc = kbuild.ARCHES["arm"].gcc
+    if not shutil.which(gcc):
+        pytest.skip("no %s: run make deps-boottest" % gcc)
+    assert not kbuild.accepts(gcc, "-march=armv7-a")
+    assert kbuild.accepts(gcc, "-mfloat-abi=soft", "-march=armv7-a")
 
 
 def test_arch_list_is_checked_and_kept_in_table_order():
@@ -350,10 +377,13 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
         pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to configure")
     if not shutil.which("bison") or not shutil.which("flex"):
         pytest.skip("bison/flex missing: run make deps-boottest")
-    if not shutil.which(guests.GUESTS[arch].cross_compile + "gcc"):
-        pytest.skip("no %sgcc: run make deps-boottest" % guests.GUESTS[arch].cross_compile)
+    missing = kbuild.missing_toolchain(arch)
+    if missing:
+        pytest.skip("%s: run make deps-boottest" % missing)
+    src = os.path.abspath(tree)
+    knobs = kbuild.knobs(arch, src, "5.0")
     with open(str(tmp_path / "config.log"), "w") as log:
-        boottest.configure(os.path.abspath(tree), str(tmp_path / "build"), log, arch)
+        boottest.configure(src, str(tmp_path / "build"), log, arch, knobs)
     config = open(str(tmp_path / "build" / ".config")).read()
     assert "CONFIG_GUP_BENCHMARK=y" in config
     if arch == "arm":
@@ -396,7 +426,8 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
         if bzimage == "patched" and guest.endswith("boot-3"):
             text = text.replace("ok 2 fast_write_pin_write_seen",
                                 "not ok 2 fast_write_pin_write_seen")
-        return {"timed_out": False, "qemu_status": 0}, text.replace("fast_get_min_usec=", "fast_get_min_usec=1"), ""
+        return ({"timed_out": False, "qemu_status": 0},
+                text.replace("fast_get_min_usec=", "fast_get_min_usec=1"), "")
     monkeypatch.setattr(boottest, "boot", fake_boot)
     kernels = {label: recorded(label) for label in ("base", "patched")}
     for label, k in kernels.items():

@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import time
 
-from . import guests, report, tree as kernel_tree
+from . import guests, kbuild, report, tree as kernel_tree
 from .util import die, git, kept, progress, run, write_atomic
 from .workspace import scratch_dir, toplevel
 
@@ -23,40 +23,21 @@ def arch_fragment(arch):
     return os.path.join(BOOTTEST_DIR, "config", arch + ".config")
 
 
-# DESIGN.md 5, each with why.  A tinyconfig v5.0 built by gcc 12 links and
-# boots with these and no more (the fragment adds ACPI only for a clock).
-CONFIG_KNOBS = [
-    ("# CONFIG_SECURITY_SELINUX is not set",
-     "scripts/selinux/genheaders fails against new glibc's AF_MAX"),
-    ("# CONFIG_RETPOLINE is not set", "objtool fails with -Werror=use-after-free"),
-    ("# CONFIG_STACK_VALIDATION is not set", "no objtool run at all"),
-    ("CONFIG_UNWINDER_FRAME_POINTER=y", "the unwinder that needs no objtool (not ORC)"),
-]
-# objtool is x86's alone
-X86_ONLY_KNOBS = CONFIG_KNOBS[1:]
-MAKE_KNOBS = [
-    ("HOSTCFLAGS=-fcommon", "host tools define globals twice (scripts/dtc yylloc)"),
-]
+def knob_lines(knobs):
+    """The config options of kbuild knobs as fragment lines (-d X, -e X)."""
+    lines = []
+    for knob in knobs:
+        ops = knob.config
+        for op, symbol in zip(ops[::2], ops[1::2]):
+            lines.append("# CONFIG_%s is not set" % symbol if op == "-d"
+                         else "CONFIG_%s=y" % symbol)
+    return lines
 
-
-# Added to CC (kernel and module) per arch.
-CC_KNOBS = {
-    "arm": ("-mfloat-abi=soft", "armhf gcc defaults to hard float, so v5.0's cc-option "
-            "-march=armv7-a fails (no FPU) and the kernel builds for armv5t"),
-}
-
-
-def config_knobs(arch):
-    return [k for k in CONFIG_KNOBS if arch == "x86_64" or k not in X86_ONLY_KNOBS]
-
-
-def make_knobs(arch):
-    return MAKE_KNOBS + ([("CC+=" + CC_KNOBS[arch][0], CC_KNOBS[arch][1])]
-                         if arch in CC_KNOBS else [])
 
 BUSYBOX_APPLETS = ["sh", "mount", "mkdir", "cat", "insmod", "mke2fs", "reboot",
                    "dmesg", "ls"]
 KERNELS = ("base", "patched")
+JOBS = 2
 # A tiny kernel boots and runs gup_test in seconds under TCG; KVM gets less
 # time because a KVM that hangs the guest is only noticed by its timeout.
 KVM_TIMEOUT = 120
@@ -239,7 +220,7 @@ def markdown(res):
             label, len(kernels[label]["build"].get("module_warnings", [])),
             kernels[label]["build"].get("module_header_warnings", 0)) for label in labels)]
     out += ["", "Knobs applied: " + "; ".join(
-        "%s (%s)" % kv for kv in res["knobs"]["config"] + res["knobs"]["make"])]
+        "%(knob)s (%(reason)s)" % k for k in res["knobs"])]
     for label in labels:
         for w in kernels[label]["console"]["warnings"]:
             out.append("- %s kernel log: %s" % (label, w))
@@ -413,7 +394,7 @@ def is_static_elf(path):
 def build_test_program(out_dir, arch="x86_64"):
     """gup_test for arch, static, warnings as errors; returns its path."""
     exe = os.path.join(out_dir, "gup_test")
-    run([guests.GUESTS[arch].cross_compile + "gcc", "-O2", "-Wall", "-Wextra", "-Werror",
+    run([kbuild.ARCHES[arch].gcc, "-O2", "-Wall", "-Wextra", "-Werror",
          "-static", "-o", exe, os.path.join(BOOTTEST_DIR, "gup_test.c")])
     if not is_static_elf(exe):
         die("%s: not a static executable" % exe)
@@ -455,20 +436,6 @@ def _fragment_lines(path):
                 if line.startswith("CONFIG_") or re.match(r"# CONFIG_\w+ is not set", line)]
 
 
-def compiler(arch):
-    gcc = guests.GUESTS[arch].cross_compile + "gcc"
-    if arch in CC_KNOBS:
-        gcc += " " + CC_KNOBS[arch][0]
-    return "ccache " + gcc if shutil.which("ccache") else gcc
-
-
-def make_args(build, arch):
-    g = guests.GUESTS[arch]
-    # CROSS_COMPILE= always: the v5.1.15 snapshot's Makefile defaults to arm64's.
-    return ["make", "-j2", "ARCH=" + g.make_arch, "CROSS_COMPILE=" + g.cross_compile,
-            "O=" + build, "CC=" + compiler(arch)] + [k for k, _ in MAKE_KNOBS]
-
-
 def ccache_counts(stats_log):
     """(hits, misses) of the compilations logged to stats_log (CCACHE_STATSLOG).
 
@@ -483,21 +450,21 @@ def ccache_counts(stats_log):
     return hits, lines.count("cache_miss")
 
 
-def configure(src, build, log, arch="x86_64"):
+def configure(src, build, log, arch, knobs):
     """tinyconfig + fragments + knobs, olddefconfig; dies naming symbols that did not stick."""
-    knobs = os.path.join(build, "boottest-knobs.config")
+    knob_fragment = os.path.join(build, "boottest-knobs.config")
     os.makedirs(build, exist_ok=True)
-    write_atomic(knobs, "".join(line + "\n" for line, _ in config_knobs(arch)))
-    args = make_args(build, arch)
-    fragments = [FRAGMENT, arch_fragment(arch), knobs]
-    for step in (args + ["tinyconfig"],
+    write_atomic(knob_fragment, "".join(line + "\n" for line in knob_lines(knobs)))
+    fragments = [FRAGMENT, arch_fragment(arch), knob_fragment]
+    for step in (kbuild.make_argv(arch, src, build, JOBS, knobs, "tinyconfig"),
                  ["scripts/kconfig/merge_config.sh", "-m", "-O", build,
                   os.path.join(build, ".config")] + fragments,
-                 args + ["olddefconfig"]):
+                 kbuild.make_argv(arch, src, build, JOBS, knobs, "olddefconfig")):
         rc, out, err = run(step, cwd=src, check=False)
         log.write(out + err)
         if rc:
-            die("%s failed in %s: see %s" % (" ".join(step[:3]), src, log.name))
+            die("%s failed in %s: see %s" % (step[-1] if step[0] == "make" else step[0],
+                                             src, log.name))
     with open(os.path.join(build, ".config")) as f:
         missing = missing_config(f.read(), [line for path in fragments
                                             for line in _fragment_lines(path)])
@@ -505,13 +472,13 @@ def configure(src, build, log, arch="x86_64"):
         die("%s: olddefconfig dropped %s" % (src, ", ".join(missing)))
 
 
-def build_kernel(src, build, log, clean, arch):
+def build_kernel(src, build, log, clean, arch, knobs):
     """Configure and build the image and the module; returns the timings and warnings."""
     timings = {}
     if clean:
         shutil.rmtree(build, ignore_errors=True)
     start = time.monotonic()
-    configure(src, build, log, arch)
+    configure(src, build, log, arch, knobs)
     timings["config_s"] = round(time.monotonic() - start, 1)
     start = time.monotonic()
     stats_log = os.path.join(build, "ccache-stats.log")
@@ -521,8 +488,8 @@ def build_kernel(src, build, log, clean, arch):
     # build dir) then share every object the series does not change.
     env = {"CCACHE_STATSLOG": stats_log,
            "CCACHE_BASEDIR": os.path.join(scratch_dir(), "boottest")}
-    rc, out, err = run(make_args(build, arch) + [guests.GUESTS[arch].target], cwd=src,
-                       check=False, env=env)
+    rc, out, err = run(kbuild.make_argv(arch, src, build, JOBS, knobs,
+                                        guests.GUESTS[arch].target), check=False, env=env)
     log.write(out + err)
     timings["kernel_s"] = round(time.monotonic() - start, 1)
     if rc:
@@ -532,10 +499,8 @@ def build_kernel(src, build, log, clean, arch):
     shutil.rmtree(moddir, ignore_errors=True)
     shutil.copytree(os.path.join(BOOTTEST_DIR, "module"), moddir)
     start = time.monotonic()
-    g = guests.GUESTS[arch]
-    rc, out, err = run(["make", "-C", build, "ARCH=" + g.make_arch,
-                        "CROSS_COMPILE=" + g.cross_compile, "CC=" + compiler(arch),
-                        "M=" + moddir, "modules"], check=False, env=env)
+    rc, out, err = run(kbuild.make_argv(arch, src, build, JOBS, knobs, "M=" + moddir,
+                                        "modules"), check=False, env=env)
     log.write(out + err)
     timings["module_s"] = round(time.monotonic() - start, 1)
     if rc:
@@ -738,7 +703,7 @@ def kernel_revs(repo, branch):
     return {"base": base, "patched": patched}
 
 
-def run_kernel(label, arch, repo, rev, work, exe, qemu, clean):
+def run_kernel(label, arch, repo, rev, work, exe, qemu, clean, version):
     """Check out, build, pack and boot one kernel; returns its record.
 
     qemu is {"accel", "reason", "timeout"}; a KVM that fails switches it to
@@ -752,7 +717,8 @@ def run_kernel(label, arch, repo, rev, work, exe, qemu, clean):
     os.makedirs(guest, exist_ok=True)
     with open(os.path.join(work, "build.log"), "w") as log:
         progress("%s %s: building %s (log: %s)" % (arch, label, rev[:12], log.name))
-        timings, module = build_kernel(src, build, log, clean, arch)
+        knobs = kbuild.knobs(arch, src, version)
+        timings, module = build_kernel(src, build, log, clean, arch, knobs)
     progress("%s %s: %s in %.0f s, module in %.0f s" % (
         arch, label, g.target, timings["kernel_s"], timings["module_s"]))
     initrd = os.path.join(guest, "initramfs.cpio")
@@ -772,7 +738,7 @@ def run_kernel(label, arch, repo, rev, work, exe, qemu, clean):
     progress("%s %s: %d results in %.0f s" % (arch, label, len(tap["tests"]),
                                               record["wall_s"]))
     return {"commit": rev, "arch": arch, "api": kernel_tree.api_state(src),
-            "build": timings, "boot": record, "tap": tap,
+            "knobs": [k.as_dict() for k in knobs], "build": timings, "boot": record, "tap": tap,
             "console": scan_console(console_text)}
 
 
@@ -797,12 +763,15 @@ def check_tools(arches):
     """Die naming the first tool an arch needs that is not installed."""
     for arch in arches:
         g = guests.GUESTS[arch]
-        for tool in (g.qemu, g.cross_compile + "gcc", "make"):
+        missing = kbuild.missing_toolchain(arch)
+        if missing:
+            die("%s: %s: run make deps-boottest" % (arch, missing))
+        for tool in (g.qemu, "make"):
             if not shutil.which(tool):
                 die("%s not found (for %s): run make deps-boottest" % (tool, arch))
 
 
-def run_arch(arch, repo, revs, wanted, root, args):
+def run_arch(arch, repo, revs, wanted, root, args, version):
     """Build and boot base and patched for one arch; returns its summarized result."""
     accel, why = (("tcg", "--tcg given") if args.tcg else accelerator(arch))
     qemu = {"accel": accel, "reason": why,
@@ -812,10 +781,13 @@ def run_arch(arch, repo, revs, wanted, root, args):
     os.makedirs(work, exist_ok=True)
     exe = build_test_program(work, arch)
     res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": args.branch,
-           "knobs": {"config": config_knobs(arch), "make": make_knobs(arch)}, "kernels": {}}
+           "kernels": {}}
     for label in wanted:
         res["kernels"][label] = run_kernel(label, arch, repo, revs[label],
-                                           os.path.join(work, label), exe, qemu, args.clean)
+                                           os.path.join(work, label), exe, qemu, args.clean,
+                                           version)
+    # The knobs come from the tree and the compiler: the same for both kernels.
+    res["knobs"] = next(iter(res["kernels"].values()))["knobs"]
     res["accel"], res["accel_reason"] = qemu["accel"], qemu["reason"]
     if args.boots > 1:
         progress("%s timings: %d more boots of each kernel, in turn" % (arch, args.boots - 1))
@@ -843,7 +815,7 @@ def main(args):
             not_booted[arch] = guests.NOT_BOOTED[arch]
             progress("%s: not booted: %s" % (arch, not_booted[arch]))
             continue
-        runs[arch] = run_arch(arch, repo, revs, wanted, root, args)
+        runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version)
     res = summarize_all({"tree": tree.name, "repository": repo, "branch": args.branch,
                          "kernels": wanted, "arches": runs, "not_booted": not_booted})
     where = write_reports(res, args.reports)

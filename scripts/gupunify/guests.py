@@ -1,16 +1,15 @@
-"""The QEMU machines make boottest boots, one per arch, and the QEMU command line."""
+"""The QEMU machines make boottest boots, one per arch, and the QEMU command line.
+
+Keyed by kbuild.ARCHES' names: the compiler, ARCH= and the knobs come from there.
+"""
 import collections
 import os
 
 # Which get_user_pages_fast() an arch runs in v5.0/v5.1 (DESIGN.md 5).
 GENERIC = "generic walk (mm/gup.c)"
 FALLBACK = "__weak fallback (mm/util.c)"
-ARCH_WALK = "arch walk (arch/%s/mm/gup.c)"
 
 Guest = collections.namedtuple("Guest", [
-    "make_arch",      # the kernel's ARCH=
-    "cross_compile",  # CROSS_COMPILE= ("" native), also the guest program's gcc
-    "packages",       # Debian packages: cross gcc, static libc, QEMU
     "family",         # which GUP implementation its kernel runs
     "qemu",           # QEMU binary
     "machine",        # QEMU machine and CPU options
@@ -25,16 +24,13 @@ Guest = collections.namedtuple("Guest", [
 ])
 
 GUESTS = {
-    "x86_64": Guest("x86_64", "", ["qemu-system-x86", "busybox-static"], GENERIC,
-                    "qemu-system-x86_64", [], "1G", "arch/x86/boot/bzImage", "bzImage",
+    "x86_64": Guest(GENERIC, "qemu-system-x86_64", [], "1G", "arch/x86/boot/bzImage", "bzImage",
                     "ttyS0", "virtio-serial-pci", "busybox", True,
                     # a 128 MiB legacy pmem region (e820 type 12) for the DAX
                     # cases, 128 MiB aligned as devm_memremap_pages() wants
                     "memmap=128M!512M"),
     # multi_v7 without LPAE: no HAVE_GENERIC_GUP, so the mm/util.c fallback
-    "arm": Guest("arm", "arm-linux-gnueabihf-",
-                 ["gcc-arm-linux-gnueabihf", "libc6-dev-armhf-cross", "qemu-system-arm"],
-                 FALLBACK, "qemu-system-arm", ["-M", "virt", "-cpu", "cortex-a15"], "1G",
+    "arm": Guest(FALLBACK, "qemu-system-arm", ["-M", "virt", "-cpu", "cortex-a15"], "1G",
                  "arch/arm/boot/zImage", "zImage", "ttyAMA0", "virtio-serial-device",
                  "gup_test", False, ""),
 }
@@ -48,8 +44,7 @@ NOT_BOOTED = {
     "sparc64": "not attempted this session: time (arch walk; QEMU sun4u)",
     "sh4": "not attempted this session: time (arch walk; QEMU r2d)",
     "s390x": "not attempted this session: time (arch walk in v5.0; QEMU s390-ccw-virtio)",
-    "riscv64": "not attempted this session: time (mm/util.c fallback; QEMU virt, "
-               "needs OpenSBI firmware for a v5.0 kernel)",
+    "riscv64": "not attempted this session: time (mm/util.c fallback; QEMU virt)",
 }
 ALL = list(GUESTS) + list(NOT_BOOTED)
 # gup_test's cases that need a DAX file: they SKIP where dax is False
