@@ -280,6 +280,87 @@ def test_arch_list_is_checked_and_kept_in_table_order():
         boottest.parse_arches("arm,ia64")
 
 
+def test_arm_base_log_shows_no_longterm_fast_path_and_no_dax():
+    tap = boottest.parse_tap(fixture("arm-base.tap"))
+    assert tap["complete"] and tap["problems"] == [] and tap["totals"]["skip"] == 6
+    skips = {t["name"]: t["reason"] for t in tap["tests"] if t["status"] == "skip"}
+    assert skips["longterm_fast_anon_pins"].startswith(
+        "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK")
+    assert skips["fast_unsupported_flag_einval"].startswith(
+        "get_user_pages_fast() takes int write")
+    assert sorted(n for n, why in skips.items() if why.startswith("no pmem in this guest")) \
+        == sorted(guests.DAX_CASES)
+    console = boottest.scan_console(fixture("arm-base.console"))
+    assert console["warnings"] == [] and console["exit_status"] == 0
+    assert console["clocksource"] == "arch_sys_counter"
+
+
+def arm_recorded(label, tap=None):
+    """An arm kernel record from the recorded v5.0 run (TCG on virt)."""
+    kernel = recorded(label)
+    kernel.update(arch="arm", tap=boottest.parse_tap(fixture(tap or "arm-%s.tap" % label)),
+                  console=boottest.scan_console(fixture("arm-%s.console" % label)))
+    return kernel
+
+
+def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
+    tap = boottest.parse_tap(fixture("arm-patched.tap"))
+    status = {t["name"]: t["status"] for t in tap["tests"]}
+    assert status["longterm_fast_anon_pins"] == "pass"
+    assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
+    fast = next(t for t in tap["tests"] if t["name"] == "longterm_fast_anon_pins")
+    assert fast["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    # FOLL_FORCE refused by the mm/util.c fallback's WARN_ON_ONCE
+    console = boottest.scan_console(fixture("arm-patched.console"))
+    assert [w.split(" at ")[1] for w in console["warnings"]] == [
+        "../src/mm/util.c:338 get_user_pages_fast+0xa8/0xc8"]
+    arm = result({"base": arm_recorded("base"), "patched": arm_recorded("patched")}, "arm")
+    assert arm["result"] == "pass", arm["problems"]
+    x86 = result({"base": recorded("base"), "patched": recorded("patched")})
+    res = overall({"x86_64": x86, "arm": arm})
+    assert res["result"] == "pass"
+    row = next(r for r in res["matrix"] if r["name"] == "longterm_fast_anon_pins")
+    assert row["arm"] == {"base": "skip", "patched": "pass"} == row["x86_64"]
+    rows = {r[0]: r[1:] for r in boottest.matrix_rows(res)}
+    assert rows["case (base / patched)"] == ["x86_64", "arm"]
+    assert rows["dax_fast_pins_without_longterm"] == ["ok / ok", "SKIP / SKIP"]
+    assert rows["kernel warnings"] == ["0 / 1", "0 / 1"]
+    assert rows["family"] == [guests.GENERIC, guests.FALLBACK]
+    assert boottest.matrix_text(res).splitlines()[0].split() == [
+        "case", "(base", "/", "patched)", "x86_64", "arm"]
+    md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    assert "| longterm_fast_anon_pins | SKIP / ok | SKIP / ok |" in md
+    assert "## arm: __weak fallback (mm/util.c)" in md
+
+
+def test_arm_with_the_previous_5_8_fails_the_fast_longterm_case():
+    """Recorded on v5.0 with mm/util.c as the previous 5/8 left it (issue 15)."""
+    kernel = arm_recorded("patched", tap="arm-old58.tap")
+    kernel["console"] = boottest.scan_console(fixture("arm-old58.console"))
+    fast = next(t for t in kernel["tap"]["tests"] if t["name"] == "longterm_fast_anon_pins")
+    assert fast["status"] == "fail"
+    assert fast["notes"] == ["gup_benchmark fast longterm pinned 0/64", "pinned 0 of 64 pages"]
+    # the fallback handed FOLL_LONGTERM to get_user_pages_unlocked(), which refuses it
+    assert [w.split(" at ")[1] for w in kernel["console"]["warnings"]] == [
+        "../src/mm/util.c:338 get_user_pages_fast+0x48/0x60",
+        "../src/mm/gup.c:1047 get_user_pages_unlocked+0xe4/0x21c"]
+    arm = result({"base": arm_recorded("base"), "patched": kernel}, "arm")
+    assert arm["result"] == "fail"
+    assert arm["problems"] == ["patched: not ok 7 longterm_fast_anon_pins"]
+    row = next(r for r in overall({"arm": arm})["matrix"] if r["name"] == fast["name"])
+    assert row["arm"] == {"base": "skip", "patched": "fail"}
+
+
+def test_arm_patched_skipping_a_case_it_can_run_fails():
+    text = fixture("arm-patched.tap").replace(
+        "ok 7 longterm_fast_anon_pins", "ok 7 longterm_fast_anon_pins # SKIP no benchmark")
+    arm = result({"base": arm_recorded("base"),
+                  "patched": dict(arm_recorded("patched"), tap=boottest.parse_tap(text))},
+                 "arm")
+    assert arm["result"] == "fail"
+    assert arm["problems"] == ["patched: skipped longterm_fast_anon_pins"]
+
+
 def test_missing_config_names_what_olddefconfig_dropped():
     config = "CONFIG_64BIT=y\nCONFIG_FS_DAX=y\nCONFIG_RETPOLINE=y\n"
     wanted = ["CONFIG_64BIT=y", "CONFIG_FS_DAX=y", "CONFIG_ZONE_DEVICE=y",
