@@ -89,11 +89,12 @@ bench-quick: deps
 	$(PYTHON) scripts/bench-quick $(if $(UPDATE),--update)
 
 # Build KERNEL at its base and on BRANCH, boot both under QEMU and run the GUP
-# tests of boottest/ in them (BOOTS=N boots each for the timings, default 3);
-# report in reports/<tree>/boottest.md.
+# tests of boottest/ in them, on ARCH=a,b or all (default x86_64; BOOTS=N
+# boots each for the timings, default 3); report in reports/<tree>/boottest.md.
 boottest: deps-boottest
 	$(CLI) boottest $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
-		$(if $(REPORTS),--reports $(call q,$(REPORTS))) $(if $(BOOTS),--boots $(call q,$(BOOTS)))
+		$(if $(REPORTS),--reports $(call q,$(REPORTS))) $(if $(BOOTS),--boots $(call q,$(BOOTS))) \
+		$(if $(ARCH),--arch $(call q,$(ARCH)))
 
 # Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,

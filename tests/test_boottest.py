@@ -7,7 +7,7 @@ import tempfile
 
 import pytest
 
-from gupunify import boottest
+from gupunify import boottest, guests, kbuild
 from gupunify.util import UserError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -22,6 +22,7 @@ def fixture(name):
 def recorded(label):
     """A kernel record as run_kernel() makes it, from a recorded v5.0 run."""
     return {"commit": "c20ce182c0a0" if label == "base" else "dd09708a180c",
+            "arch": "x86_64",
             "build": {"config_s": 5.0, "kernel_s": 264.0, "module_s": 2.0,
                       "ccache_hits": 0, "ccache_misses": 900, "module_warnings": []},
             "boot": {"accel": "tcg", "wall_s": 2.0, "timeout_s": 900, "timed_out": False,
@@ -30,11 +31,24 @@ def recorded(label):
             "console": boottest.scan_console(fixture(label + ".console"))}
 
 
-def result(kernels):
-    res = {"tree": "linux-5.0", "repository": "/src/linux-5.0", "branch": "gup-unify",
+# What kbuild.tree_facts() and the compilers say for v5.0 on Debian bookworm.
+V5_0_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,
+              "has_werror": False, "arm_march_v7": False}
+
+
+def result(kernels, arch="x86_64"):
+    """One arch's result as run_arch() makes it."""
+    res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": "gup-unify",
            "accel": "tcg", "accel_reason": "KVM unusable here", "kernels": kernels,
-           "knobs": {"config": boottest.CONFIG_KNOBS, "make": boottest.MAKE_KNOBS}}
+           "knobs": [k.as_dict() for k in kbuild.select_knobs("5.0", 12, arch, V5_0_FACTS)]}
     return boottest.summarize(res)
+
+
+def overall(runs, not_booted=None):
+    """The whole run as main() makes it."""
+    return boottest.summarize_all({"tree": "linux-5.0", "repository": "/src/linux-5.0",
+                                   "branch": "gup-unify", "kernels": ["base", "patched"],
+                                   "arches": runs, "not_booted": not_booted or {}})
 
 
 def test_tap_base_log_passes_with_the_new_features_skipped():
@@ -118,14 +132,27 @@ def test_report_puts_base_and_patched_side_by_side(tmp_path):
         patched_t["fast_get_min_usec"] / base_t["fast_get_min_usec"], 3)
     assert base_t["fast_over_slow"] == round(
         base_t["fast_get_min_usec"] / base_t["slow_get_min_usec"], 3)
-    where = boottest.write_reports(res, str(tmp_path))
+    where = boottest.write_reports(overall({"x86_64": res}), str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "| test | base | patched |" in md
     assert "| fast_unsupported_flag_einval | SKIP: " in md
     assert "patched/base (above 1: patched slower): fast_get_min_usec " in md
     data = json.load(open(os.path.join(where, "boottest.json")))
-    assert data["result"] == "pass" and data["kernels"]["patched"]["commit"] == "dd09708a180c"
-    assert [c["name"] for c in data["cases"]][0] == "fast_write_private_pins_all"
+    assert data["result"] == "pass"
+    assert data["arches"]["x86_64"]["kernels"]["patched"]["commit"] == "dd09708a180c"
+    assert [c["name"] for c in data["arches"]["x86_64"]["cases"]][0] == \
+        "fast_write_private_pins_all"
+
+
+def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
+    res = overall({"x86_64": result({"base": recorded("base"), "patched": recorded("patched")})},
+                  {"mips": guests.NOT_BOOTED["mips"]})
+    assert res["result"] == "incomplete"
+    assert res["problems"] == ["mips: not booted: " + guests.NOT_BOOTED["mips"]]
+    md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    assert "- mips: not attempted this session: time" in md
+    assert "not booted: mips: not attempted" in boottest.matrix_text(res)
+    assert overall({}, {})["result"] == "incomplete"
 
 
 def test_report_fails_when_the_patched_kernel_skips():
@@ -152,12 +179,186 @@ def test_kvm_internal_error_means_retry_on_tcg():
     assert boottest.kvm_failure(dict(record, accel="tcg"), "") is None
 
 
+def kvm_abort(accel="kvm"):
+    """QEMU's record of the kvm_buf_set_msrs abort a user met (issue 15)."""
+    return {"accel": accel, "timed_out": False, "timeout_s": 120, "qemu_status": -6,
+            "qemu_output": fixture("kvm-abort.qemu").strip()}
+
+
+def test_qemu_abort_under_kvm_before_tap_means_retry_on_tcg():
+    assert boottest.kvm_failure(kvm_abort(), "") == (
+        "QEMU failed (killed by signal 6 (SIGABRT)): qemu-system-x86_64: "
+        "../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion "
+        "`ret == cpu->kvm_msr_buf->nmsrs' failed.")
+    exited = dict(kvm_abort(), qemu_status=1, qemu_output="")
+    assert boottest.kvm_failure(exited, "") == "QEMU failed (exit 1): no output"
+    # Once gup_test has started, the kernel is on trial, not KVM.
+    assert boottest.kvm_failure(kvm_abort(), fixture("patched.tap")) is None
+
+
+def test_boot_after_a_kvm_abort_is_redone_under_tcg(monkeypatch):
+    calls = []
+
+    def fake_boot(bzimage, initrd, guest, accel, timeout, arch):
+        calls.append((accel, timeout))
+        if accel == "kvm":
+            return kvm_abort(), "", ""
+        return dict(kvm_abort("tcg"), qemu_status=0, qemu_output=""), \
+            fixture("patched.tap"), fixture("patched.console")
+    monkeypatch.setattr(boottest, "boot", fake_boot)
+    qemu = {"accel": "kvm", "reason": "/dev/kvm usable", "timeout": 120}
+    record, tap, _ = boottest.boot_with_fallback("bz", "i", "g", qemu)
+    assert calls == [("kvm", 120), ("tcg", boottest.TCG_TIMEOUT)]
+    assert record["accel"] == "tcg" and record["kvm_failure"].startswith(
+        "QEMU failed (killed by signal 6 (SIGABRT)): qemu-system-x86_64: ")
+    assert qemu["accel"] == "tcg" and qemu["reason"].startswith("KVM unusable here (QEMU ")
+    assert boottest.parse_tap(tap)["complete"]
+
+
+def test_qemu_death_without_kvm_to_blame_stops_the_run(monkeypatch):
+    monkeypatch.setattr(boottest, "boot", lambda *a: (kvm_abort("tcg"), "", ""))
+    with pytest.raises(UserError, match=r"^QEMU failed \(killed by signal 6 \(SIGABRT\)\): "
+                       r"qemu-system-x86_64: .*kvm_buf_set_msrs"):
+        boottest.boot_with_fallback("bz", "i", "g", {"accel": "tcg", "timeout": 9})
+    started = fixture("patched.tap").splitlines()[:4]
+    monkeypatch.setattr(boottest, "boot", lambda *a: (kvm_abort(), "\n".join(started), ""))
+    qemu = {"accel": "kvm", "timeout": 120}
+    with pytest.raises(UserError, match="^QEMU failed"):
+        boottest.boot_with_fallback("bz", "i", "g", qemu)
+    assert qemu["accel"] == "kvm"
+
+
 def test_qemu_argv_keeps_tap_apart_from_the_kernel_log():
-    argv = boottest.qemu_argv("bz", "initrd", "c.log", "t.log", "tcg")
+    argv = guests.qemu_argv("x86_64", "bz", "initrd", "c.log", "t.log", "tcg")
     assert argv[argv.index("-accel") + 1] == "tcg" and argv[argv.index("-cpu") + 1] == "max"
     assert "file:c.log" in argv and "file,id=tap,path=t.log" in argv
-    assert "memmap=" + boottest.PMEM in argv[argv.index("-append") + 1]
-    assert boottest.qemu_argv("bz", "i", "c", "t", "kvm")[4] == "host"
+    assert argv[argv.index("-append") + 1] == "console=ttyS0 panic=-1 memmap=128M!512M"
+    assert guests.qemu_argv("x86_64", "bz", "i", "c", "t", "kvm")[4] == "host"
+
+
+def test_arm_guest_boots_the_fallback_family_with_tap_on_virtio_mmio():
+    argv = guests.qemu_argv("arm", "zImage", "i", "c.log", "t.log", "tcg")
+    assert argv[:2] == ["qemu-system-arm", "-accel"] and "-cpu" in argv
+    assert argv[argv.index("-M") + 1] == "virt"
+    assert argv[argv.index("-append") + 1] == "console=ttyAMA0 panic=-1"
+    assert "virtio-serial-device" in argv and "file,id=tap,path=t.log" in argv
+    assert guests.GUESTS["arm"].family == guests.FALLBACK
+    assert boottest.accelerator("arm") == ("tcg", "no KVM for arm on a %s host: TCG"
+                                           % os.uname().machine)
+
+
+def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs():
+    knobs = kbuild.select_knobs("5.0", 12, "arm", V5_0_FACTS)
+    assert [k.name for k in knobs] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
+                                       "CC+=-mfloat-abi=soft"]
+    assert kbuild.make_argv("arm", "/s", "/o", 2, knobs, "zImage") == [
+        "make", "-C", "/s", "O=/o", "ARCH=arm", "CROSS_COMPILE=arm-linux-gnueabihf-",
+        "CC=ccache arm-linux-gnueabihf-gcc -mfloat-abi=soft", "-j2", "HOSTCFLAGS=-fcommon",
+        "zImage"]
+    assert boottest.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set"]
+    x86 = kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)
+    assert boottest.knob_lines(x86) == [
+        "# CONFIG_SECURITY_SELINUX is not set", "# CONFIG_RETPOLINE is not set",
+        "# CONFIG_STACK_VALIDATION is not set", "# CONFIG_UNWINDER_ORC is not set",
+        "CONFIG_UNWINDER_FRAME_POINTER=y"]
+    assert kbuild.select_knobs("5.0", 12, "arm", dict(V5_0_FACTS, arm_march_v7=True))[-1] \
+        .name == "CONFIG_SECURITY_SELINUX off"
+
+
+def test_armhf_gcc_needs_soft_float_for_the_kernels_march_test():
+    gcc = kbuild.ARCHES["arm"].gcc
+    if not shutil.which(gcc):
+        pytest.skip("no %s: run make deps-boottest" % gcc)
+    assert not kbuild.accepts(gcc, "-march=armv7-a")
+    assert kbuild.accepts(gcc, "-mfloat-abi=soft", "-march=armv7-a")
+
+
+def test_arch_list_is_checked_and_kept_in_table_order():
+    assert boottest.parse_arches("arm,x86_64") == ["x86_64", "arm"]
+    assert boottest.parse_arches("all") == guests.ALL
+    with pytest.raises(UserError, match="^unknown arch ia64: choose from x86_64,arm,"):
+        boottest.parse_arches("arm,ia64")
+
+
+def test_arm_base_log_shows_no_longterm_fast_path_and_no_dax():
+    tap = boottest.parse_tap(fixture("arm-base.tap"))
+    assert tap["complete"] and tap["problems"] == [] and tap["totals"]["skip"] == 6
+    skips = {t["name"]: t["reason"] for t in tap["tests"] if t["status"] == "skip"}
+    assert skips["longterm_fast_anon_pins"].startswith(
+        "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK")
+    assert skips["fast_unsupported_flag_einval"].startswith(
+        "get_user_pages_fast() takes int write")
+    assert sorted(n for n, why in skips.items() if why.startswith("no pmem in this guest")) \
+        == sorted(guests.DAX_CASES)
+    console = boottest.scan_console(fixture("arm-base.console"))
+    assert console["warnings"] == [] and console["exit_status"] == 0
+    assert console["clocksource"] == "arch_sys_counter"
+
+
+def arm_recorded(label, tap=None):
+    """An arm kernel record from the recorded v5.0 run (TCG on virt)."""
+    kernel = recorded(label)
+    kernel.update(arch="arm", tap=boottest.parse_tap(fixture(tap or "arm-%s.tap" % label)),
+                  console=boottest.scan_console(fixture("arm-%s.console" % label)))
+    return kernel
+
+
+def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
+    tap = boottest.parse_tap(fixture("arm-patched.tap"))
+    status = {t["name"]: t["status"] for t in tap["tests"]}
+    assert status["longterm_fast_anon_pins"] == "pass"
+    assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
+    fast = next(t for t in tap["tests"] if t["name"] == "longterm_fast_anon_pins")
+    assert fast["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    # FOLL_FORCE refused by the mm/util.c fallback's WARN_ON_ONCE
+    console = boottest.scan_console(fixture("arm-patched.console"))
+    assert [w.split(" at ")[1] for w in console["warnings"]] == [
+        "../src/mm/util.c:338 get_user_pages_fast+0xa8/0xc8"]
+    arm = result({"base": arm_recorded("base"), "patched": arm_recorded("patched")}, "arm")
+    assert arm["result"] == "pass", arm["problems"]
+    x86 = result({"base": recorded("base"), "patched": recorded("patched")})
+    res = overall({"x86_64": x86, "arm": arm})
+    assert res["result"] == "pass"
+    row = next(r for r in res["matrix"] if r["name"] == "longterm_fast_anon_pins")
+    assert row["arm"] == {"base": "skip", "patched": "pass"} == row["x86_64"]
+    rows = {r[0]: r[1:] for r in boottest.matrix_rows(res)}
+    assert rows["case (base / patched)"] == ["x86_64", "arm"]
+    assert rows["dax_fast_pins_without_longterm"] == ["ok / ok", "SKIP / SKIP"]
+    assert rows["kernel warnings"] == ["0 / 1", "0 / 1"]
+    assert rows["family"] == [guests.GENERIC, guests.FALLBACK]
+    assert boottest.matrix_text(res).splitlines()[0].split() == [
+        "case", "(base", "/", "patched)", "x86_64", "arm"]
+    md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    assert "| longterm_fast_anon_pins | SKIP / ok | SKIP / ok |" in md
+    assert "## arm: __weak fallback (mm/util.c)" in md
+
+
+def test_arm_with_the_previous_5_8_fails_the_fast_longterm_case():
+    """Recorded on v5.0 with mm/util.c as the previous 5/8 left it (issue 15)."""
+    kernel = arm_recorded("patched", tap="arm-old58.tap")
+    kernel["console"] = boottest.scan_console(fixture("arm-old58.console"))
+    fast = next(t for t in kernel["tap"]["tests"] if t["name"] == "longterm_fast_anon_pins")
+    assert fast["status"] == "fail"
+    assert fast["notes"] == ["gup_benchmark fast longterm pinned 0/64", "pinned 0 of 64 pages"]
+    # the fallback handed FOLL_LONGTERM to get_user_pages_unlocked(), which refuses it
+    assert [w.split(" at ")[1] for w in kernel["console"]["warnings"]] == [
+        "../src/mm/util.c:338 get_user_pages_fast+0x48/0x60",
+        "../src/mm/gup.c:1047 get_user_pages_unlocked+0xe4/0x21c"]
+    arm = result({"base": arm_recorded("base"), "patched": kernel}, "arm")
+    assert arm["result"] == "fail"
+    assert arm["problems"] == ["patched: not ok 7 longterm_fast_anon_pins"]
+    row = next(r for r in overall({"arm": arm})["matrix"] if r["name"] == fast["name"])
+    assert row["arm"] == {"base": "skip", "patched": "fail"}
+
+
+def test_arm_patched_skipping_a_case_it_can_run_fails():
+    text = fixture("arm-patched.tap").replace(
+        "ok 7 longterm_fast_anon_pins", "ok 7 longterm_fast_anon_pins # SKIP no benchmark")
+    arm = result({"base": arm_recorded("base"),
+                  "patched": dict(arm_recorded("patched"), tap=boottest.parse_tap(text))},
+                 "arm")
+    assert arm["result"] == "fail"
+    assert arm["problems"] == ["patched: skipped longterm_fast_anon_pins"]
 
 
 def test_missing_config_names_what_olddefconfig_dropped():
@@ -177,6 +378,18 @@ def test_guest_program_builds_warning_free_with_its_own_makefile(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "warning" not in proc.stderr
     assert boottest.is_static_elf(str(tmp_path / "gup_test"))
+
+
+def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path):
+    if not shutil.which("arm-linux-gnueabihf-gcc"):
+        pytest.skip("no arm-linux-gnueabihf-gcc: run make deps-boottest")
+    exe = boottest.build_test_program(str(tmp_path), "arm")
+    with open(exe, "rb") as f:
+        assert f.read(5) == b"\x7fELF\x01"
+    assert boottest.is_static_elf(exe)
+    out = str(tmp_path / "initramfs.cpio")
+    names = boottest.pack_initramfs(out, {"init": (exe, 0o755)})
+    assert "bin/busybox" not in names and "init" in names and "dev/console" in names
 
 
 def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
@@ -238,16 +451,27 @@ def test_kernel_revs_needs_the_branch(tmp_path):
     assert (revs["base"], revs["patched"]) == (head[0], head[1])
 
 
-def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path):
+@pytest.mark.parametrize("arch", sorted(guests.GUESTS))
+def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
     tree = os.environ.get("GUP_KERNEL_TREE")
     if not tree:
         pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to configure")
     if not shutil.which("bison") or not shutil.which("flex"):
         pytest.skip("bison/flex missing: run make deps-boottest")
+    missing = kbuild.missing_toolchain(arch)
+    if missing:
+        pytest.skip("%s: run make deps-boottest" % missing)
+    src = os.path.abspath(tree)
+    knobs = kbuild.knobs(arch, src, "5.0")
     with open(str(tmp_path / "config.log"), "w") as log:
-        boottest.configure(os.path.abspath(tree), str(tmp_path / "build"), log)
+        boottest.configure(src, str(tmp_path / "build"), log, arch, knobs)
     config = open(str(tmp_path / "build" / ".config")).read()
-    assert "CONFIG_FS_DAX=y" in config and "CONFIG_GUP_BENCHMARK=y" in config
+    assert "CONFIG_GUP_BENCHMARK=y" in config
+    if arch == "arm":
+        assert "# CONFIG_ARM_LPAE is not set" in config
+        assert "CONFIG_HAVE_GENERIC_GUP=y" not in config
+    else:
+        assert "CONFIG_FS_DAX=y" in config
 
 
 def test_ccache_counts_read_our_own_stats_log(tmp_path):
@@ -277,13 +501,14 @@ def test_timings_of_several_boots_merge_to_least_minimum_and_median():
 def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
     order = []
 
-    def fake_boot(bzimage, initrd, guest, accel, timeout):
+    def fake_boot(bzimage, initrd, guest, accel, timeout, arch):
         order.append(bzimage)
         text = fixture(bzimage + ".tap")
         if bzimage == "patched" and guest.endswith("boot-3"):
             text = text.replace("ok 2 fast_write_pin_write_seen",
                                 "not ok 2 fast_write_pin_write_seen")
-        return {"timed_out": False}, text.replace("fast_get_min_usec=", "fast_get_min_usec=1"), ""
+        return ({"timed_out": False, "qemu_status": 0},
+                text.replace("fast_get_min_usec=", "fast_get_min_usec=1"), "")
     monkeypatch.setattr(boottest, "boot", fake_boot)
     kernels = {label: recorded(label) for label in ("base", "patched")}
     for label, k in kernels.items():

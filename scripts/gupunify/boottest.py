@@ -4,12 +4,13 @@ import json
 import os
 import re
 import shutil
+import signal
 import stat
 import statistics
 import subprocess
 import time
 
-from . import outputs, report, tree as kernel_tree
+from . import guests, kbuild, outputs, report, tree as kernel_tree
 from .util import die, git, kept, progress, run, write_atomic
 from .workspace import scratch_dir, toplevel
 
@@ -17,26 +18,26 @@ BOOTTEST_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__f
                                              "..", "..", "boottest"))
 FRAGMENT = os.path.join(BOOTTEST_DIR, "kernel.config")
 
-# DESIGN.md 5, each with why.  A tinyconfig v5.0 built by gcc 12 links and
-# boots with these and no more (the fragment adds ACPI only for a clock).
-CONFIG_KNOBS = [
-    ("# CONFIG_SECURITY_SELINUX is not set",
-     "scripts/selinux/genheaders fails against new glibc's AF_MAX"),
-    ("# CONFIG_RETPOLINE is not set", "objtool fails with -Werror=use-after-free"),
-    ("# CONFIG_STACK_VALIDATION is not set", "no objtool run at all"),
-    ("CONFIG_UNWINDER_FRAME_POINTER=y", "the unwinder that needs no objtool (not ORC)"),
-]
-MAKE_KNOBS = [
-    ("HOSTCFLAGS=-fcommon", "host tools define globals twice (scripts/dtc yylloc)"),
-]
 
-# Guest memory and the legacy pmem region (e820 type 12) for the DAX cases;
-# both 128 MiB aligned, as devm_memremap_pages() wants whole sections.
-GUEST_MEMORY = "1G"
-PMEM = "128M!512M"
+def arch_fragment(arch):
+    return os.path.join(BOOTTEST_DIR, "config", arch + ".config")
+
+
+def knob_lines(knobs):
+    """The config options of kbuild knobs as fragment lines (-d X, -e X)."""
+    lines = []
+    for knob in knobs:
+        ops = knob.config
+        for op, symbol in zip(ops[::2], ops[1::2]):
+            lines.append("# CONFIG_%s is not set" % symbol if op == "-d"
+                         else "CONFIG_%s=y" % symbol)
+    return lines
+
+
 BUSYBOX_APPLETS = ["sh", "mount", "mkdir", "cat", "insmod", "mke2fs", "reboot",
                    "dmesg", "ls"]
 KERNELS = ("base", "patched")
+JOBS = 2
 # A tiny kernel boots and runs gup_test in seconds under TCG; KVM gets less
 # time because a KVM that hangs the guest is only noticed by its timeout.
 KVM_TIMEOUT = 120
@@ -174,10 +175,10 @@ def _cell(result):
 
 
 def markdown(res):
-    """boottest.md: base and patched side by side, then timings, builds and boots."""
+    """One arch's section: base and patched side by side, timings, builds and boots."""
     kernels = res["kernels"]
     labels = [k for k in KERNELS if k in kernels]
-    out = ["# gup-unify boottest: %s" % res["tree"], "",
+    out = ["## %s: %s" % (res["arch"], res["family"]), "",
            "Result: **%s**. Accelerator: %s (%s). Branch `%s`." % (
                res["result"], res["accel"], res["accel_reason"], res["branch"])]
     for label in labels:
@@ -185,12 +186,12 @@ def markdown(res):
         out.append("%s: %s (%s)" % (label, k["commit"][:12], k["tap"].get("kernel") or "?"))
     if res["problems"]:
         out += ["", "Problems:", ""] + ["- " + p for p in res["problems"]]
-    out += ["", "## Cases", "", "| test | " + " | ".join(labels) + " |",
+    out += ["", "### Cases", "", "| test | " + " | ".join(labels) + " |",
             "|---|" + "---|" * len(labels)]
     for row in res["cases"]:
         out.append("| %s | %s |" % (row["name"], " | ".join(_cell(row[k]) for k in labels)))
     boots = max([t.get("boots", 1) for t in res["timings"].values()] or [1])
-    out += ["", "## gup_benchmark timings (usec, %d boot(s) each: least minimum, median "
+    out += ["", "### gup_benchmark timings (usec, %d boot(s) each: least minimum, median "
             "of medians; reported, not asserted)" % boots, "",
             "| kernel | fast get min | fast get median | slow get min | slow get median "
             "| fast put median | fast/slow (min) |", "|---|---|---|---|---|---|---|"]
@@ -202,8 +203,8 @@ def markdown(res):
     if res["ratios"]:
         out += ["", "patched/base (above 1: patched slower): " + ", ".join(
             "%s %.3f" % (key, ratio) for key, ratio in res["ratios"].items())]
-    out += ["", "## Builds and boots", "",
-            "| kernel | config s | bzImage s | module s | ccache hits/misses | boot s | "
+    out += ["", "### Builds and boots", "",
+            "| kernel | config s | image s | module s | ccache hits/misses | boot s | "
             "guest uptime at test | clocksource | kernel warnings |",
             "|---|---|---|---|---|---|---|---|---|"]
     for label in labels:
@@ -219,7 +220,7 @@ def markdown(res):
             label, len(kernels[label]["build"].get("module_warnings", [])),
             kernels[label]["build"].get("module_header_warnings", 0)) for label in labels)]
     out += ["", "Knobs applied: " + "; ".join(
-        "%s (%s)" % kv for kv in res["knobs"]["config"] + res["knobs"]["make"])]
+        "%(knob)s (%(reason)s)" % k for k in res["knobs"])]
     for label in labels:
         for w in kernels[label]["console"]["warnings"]:
             out.append("- %s kernel log: %s" % (label, w))
@@ -235,20 +236,101 @@ def summarize(res):
     for label in KERNELS:
         if label in res["kernels"]:
             res["problems"] += ["%s: %s" % (label, p) for p in judge(res["kernels"][label])]
+    # Where the arch has no DAX, its cases SKIP on both kernels by design.
+    arch = res.get("arch", "x86_64")
+    expected = () if guests.GUESTS[arch].dax else guests.DAX_CASES
     if "patched" in res["kernels"]:
         skipped = [t["name"] for t in res["kernels"]["patched"]["tap"]["tests"]
-                   if t["status"] == "skip"]
+                   if t["status"] == "skip" and t["name"] not in expected]
         if skipped:
             res["problems"].append("patched: skipped " + ", ".join(skipped))
     res["result"] = "fail" if res["problems"] else "pass"
     return res
 
 
+def summarize_all(res):
+    """The arch x case matrix, and the overall result and problems of every arch."""
+    res["problems"] = []
+    names = []
+    for arch, one in res["arches"].items():
+        res["problems"] += ["%s %s" % (arch, p) for p in one["problems"]]
+        names += [row["name"] for row in one["cases"] if row["name"] not in names]
+    res["problems"] += ["%s: not booted: %s" % kv for kv in res["not_booted"].items()]
+    res["matrix"] = []
+    for name in names:
+        row = {"name": name}
+        for arch, one in res["arches"].items():
+            case = next((c for c in one["cases"] if c["name"] == name), None)
+            row[arch] = {k: case[k]["status"] if case and k in case else "missing"
+                         for k in res["kernels"]}
+        res["matrix"].append(row)
+    if any(one["result"] != "pass" for one in res["arches"].values()):
+        res["result"] = "fail"
+    elif res["not_booted"] or not res["arches"]:
+        res["result"] = "incomplete"
+    else:
+        res["result"] = "pass"
+    return res
+
+
+STATUS = {"pass": "ok", "fail": "FAIL", "skip": "SKIP", "missing": "-"}
+
+
+def matrix_rows(res):
+    """The matrix as rows of cells: a header, the cases, then per-arch facts."""
+    arches = list(res["arches"])
+    labels = res["kernels"]
+    rows = [["case (%s)" % " / ".join(labels)] + arches,
+            ["family"] + [res["arches"][a]["family"] for a in arches]]
+    for row in res["matrix"]:
+        rows.append([row["name"]] + [" / ".join(STATUS[row[a][k]] for k in labels)
+                                     for a in arches])
+
+    def per_kernel(fn):
+        return [" / ".join(str(fn(res["arches"][a]["kernels"][k])) for k in labels)
+                for a in arches]
+    rows.append(["kernel warnings"] + per_kernel(lambda k: len(k["console"]["warnings"])))
+    rows.append(["build s (image)"] + per_kernel(lambda k: k["build"].get("kernel_s")))
+    rows.append(["ccache hits/misses"] + per_kernel(
+        lambda k: "%s:%s" % (k["build"].get("ccache_hits"), k["build"].get("ccache_misses"))))
+    rows.append(["boot s"] + per_kernel(lambda k: k["boot"].get("wall_s")))
+    rows.append(["fast/slow (min)"] + per_kernel(
+        lambda k: k["tap"]["timing"].get("fast_over_slow")))
+    rows.append(["accelerator"] + [res["arches"][a]["accel"] for a in arches])
+    return rows
+
+
+def matrix_text(res):
+    """The matrix for a terminal."""
+    rows = matrix_rows(res)
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    return "\n".join(lines + ["not booted: %s: %s" % kv for kv in res["not_booted"].items()])
+
+
+def report_markdown(res):
+    """boottest.md: the arch x case matrix, what was not booted, then each arch."""
+    out = ["# gup-unify boottest: %s" % res["tree"], "",
+           "Result: **%s** (%s). Branch `%s`." % (
+               res["result"], ", ".join(res["arches"]) or "no arch booted", res["branch"])]
+    if res["problems"]:
+        out += ["", "Problems:", ""] + ["- " + p for p in res["problems"]]
+    rows = matrix_rows(res)
+    out += ["", "## Arch x case (%s)" % " / ".join(res["kernels"]), "",
+            "| " + " | ".join(rows[0]) + " |", "|---" * len(rows[0]) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows[1:]]
+    if res["not_booted"]:
+        out += ["", "Not booted:", ""] + ["- %s: %s" % kv for kv in res["not_booted"].items()]
+    for one in res["arches"].values():
+        out += ["", markdown(one).rstrip("\n")]
+    return "\n".join(out) + "\n"
+
+
 def write_reports(res, reports_dir=None):
     """reports/<tree>/boottest.md and boottest.json; returns the folder."""
     where = os.path.join(reports_dir or report.REPORTS_DIR, res["tree"])
     outputs.mark(where, "reports", res["repository"])
-    write_atomic(os.path.join(where, "boottest.md"), markdown(res))
+    write_atomic(os.path.join(where, "boottest.md"), report_markdown(res))
     write_atomic(os.path.join(where, "boottest.json"),
                  json.dumps(res, indent=1, sort_keys=True) + "\n")
     kept("report %s" % os.path.join(where, "boottest.md"))
@@ -266,8 +348,8 @@ def _newc(name, mode, data=b"", ino=1, rdev=(0, 0), nlink=1):
     return head + data + b"\0" * (-len(data) % 4)
 
 
-def pack_initramfs(out, files, busybox):
-    """Write a newc cpio: /init, /dev/console, busybox and its applets, and files.
+def pack_initramfs(out, files, busybox=None):
+    """Write a newc cpio: /init, /dev/console, busybox and its applets if any, and files.
 
     files maps archive paths to (host path, mode). Written here rather than by
     cpio(1) so that /dev/console needs no root and the archive is reproducible.
@@ -276,10 +358,11 @@ def pack_initramfs(out, files, busybox):
     for d in ("bin", "dev", "proc", "sys", "mnt"):
         entries.append((d, stat.S_IFDIR | 0o755, b"", (0, 0)))
     entries.append(("dev/console", stat.S_IFCHR | 0o600, b"", (5, 1)))
-    with open(busybox, "rb") as f:
-        entries.append(("bin/busybox", stat.S_IFREG | 0o755, f.read(), (0, 0)))
-    for applet in BUSYBOX_APPLETS:
-        entries.append(("bin/" + applet, stat.S_IFLNK | 0o777, b"busybox", (0, 0)))
+    if busybox:
+        with open(busybox, "rb") as f:
+            entries.append(("bin/busybox", stat.S_IFREG | 0o755, f.read(), (0, 0)))
+        for applet in BUSYBOX_APPLETS:
+            entries.append(("bin/" + applet, stat.S_IFLNK | 0o777, b"busybox", (0, 0)))
     for name, (path, mode) in sorted(files.items()):
         with open(path, "rb") as f:
             entries.append((name.lstrip("/"), stat.S_IFREG | mode, f.read(), (0, 0)))
@@ -293,23 +376,27 @@ def pack_initramfs(out, files, busybox):
 
 
 def is_static_elf(path):
-    """True for an ELF executable without a program interpreter (PT_INTERP)."""
+    """True for an ELF executable (32 or 64 bit, either byte order) without PT_INTERP."""
     with open(path, "rb") as f:
         data = f.read()
-    if data[:4] != b"\x7fELF" or data[4] != 2:
+    if data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
         return False
-    phoff = int.from_bytes(data[0x20:0x28], "little")
-    phentsize = int.from_bytes(data[0x36:0x38], "little")
-    phnum = int.from_bytes(data[0x38:0x3a], "little")
-    return all(int.from_bytes(data[phoff + i * phentsize:phoff + i * phentsize + 4],
-                              "little") != 3 for i in range(phnum))
+    order = "little" if data[5] == 1 else "big"
+
+    def word(at, size):
+        return int.from_bytes(data[at:at + size], order)
+    if data[4] == 2:
+        phoff, phentsize, phnum = word(0x20, 8), word(0x36, 2), word(0x38, 2)
+    else:
+        phoff, phentsize, phnum = word(0x1c, 4), word(0x2a, 2), word(0x2c, 2)
+    return all(word(phoff + i * phentsize, 4) != 3 for i in range(phnum))
 
 
-def build_test_program(out_dir):
-    """gup_test, static, warnings as errors; returns its path."""
+def build_test_program(out_dir, arch="x86_64"):
+    """gup_test for arch, static, warnings as errors; returns its path."""
     exe = os.path.join(out_dir, "gup_test")
-    run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", exe,
-         os.path.join(BOOTTEST_DIR, "gup_test.c")])
+    run([kbuild.ARCHES[arch].gcc, "-O2", "-Wall", "-Wextra", "-Werror",
+         "-static", "-o", exe, os.path.join(BOOTTEST_DIR, "gup_test.c")])
     if not is_static_elf(exe):
         die("%s: not a static executable" % exe)
     return exe
@@ -350,17 +437,6 @@ def _fragment_lines(path):
                 if line.startswith("CONFIG_") or re.match(r"# CONFIG_\w+ is not set", line)]
 
 
-def compiler():
-    return "ccache gcc" if shutil.which("ccache") else "gcc"
-
-
-def make_args(build):
-    # CROSS_COMPILE= too: the v5.1.15 snapshot's Makefile defaults to arm64's.
-    return ["make", "-j2", "ARCH=x86_64", "CROSS_COMPILE=", "O=" + build,
-            "CC=" + compiler()] + [
-        k for k, _ in MAKE_KNOBS]
-
-
 def ccache_counts(stats_log):
     """(hits, misses) of the compilations logged to stats_log (CCACHE_STATSLOG).
 
@@ -375,33 +451,35 @@ def ccache_counts(stats_log):
     return hits, lines.count("cache_miss")
 
 
-def configure(src, build, log):
-    """tinyconfig + fragment + knobs, olddefconfig; dies naming symbols that did not stick."""
-    knobs = os.path.join(build, "boottest-knobs.config")
+def configure(src, build, log, arch, knobs):
+    """tinyconfig + fragments + knobs, olddefconfig; dies naming symbols that did not stick."""
+    knob_fragment = os.path.join(build, "boottest-knobs.config")
     os.makedirs(build, exist_ok=True)
-    write_atomic(knobs, "".join(line + "\n" for line, _ in CONFIG_KNOBS))
-    args = make_args(build)
-    for step in (args + ["tinyconfig"],
+    write_atomic(knob_fragment, "".join(line + "\n" for line in knob_lines(knobs)))
+    fragments = [FRAGMENT, arch_fragment(arch), knob_fragment]
+    for step in (kbuild.make_argv(arch, src, build, JOBS, knobs, "tinyconfig"),
                  ["scripts/kconfig/merge_config.sh", "-m", "-O", build,
-                  os.path.join(build, ".config"), FRAGMENT, knobs],
-                 args + ["olddefconfig"]):
+                  os.path.join(build, ".config")] + fragments,
+                 kbuild.make_argv(arch, src, build, JOBS, knobs, "olddefconfig")):
         rc, out, err = run(step, cwd=src, check=False)
         log.write(out + err)
         if rc:
-            die("%s failed in %s: see %s" % (" ".join(step[:3]), src, log.name))
+            die("%s failed in %s: see %s" % (step[-1] if step[0] == "make" else step[0],
+                                             src, log.name))
     with open(os.path.join(build, ".config")) as f:
-        missing = missing_config(f.read(), _fragment_lines(FRAGMENT) + _fragment_lines(knobs))
+        missing = missing_config(f.read(), [line for path in fragments
+                                            for line in _fragment_lines(path)])
     if missing:
         die("%s: olddefconfig dropped %s" % (src, ", ".join(missing)))
 
 
-def build_kernel(src, build, log, clean):
-    """Configure and build bzImage and the module; returns the timings and warnings."""
+def build_kernel(src, build, log, clean, arch, knobs):
+    """Configure and build the image and the module; returns the timings and warnings."""
     timings = {}
     if clean:
         shutil.rmtree(build, ignore_errors=True)
     start = time.monotonic()
-    configure(src, build, log)
+    configure(src, build, log, arch, knobs)
     timings["config_s"] = round(time.monotonic() - start, 1)
     start = time.monotonic()
     stats_log = os.path.join(build, "ccache-stats.log")
@@ -411,7 +489,8 @@ def build_kernel(src, build, log, clean):
     # build dir) then share every object the series does not change.
     env = {"CCACHE_STATSLOG": stats_log,
            "CCACHE_BASEDIR": os.path.join(scratch_dir(), "boottest")}
-    rc, out, err = run(make_args(build) + ["bzImage"], cwd=src, check=False, env=env)
+    rc, out, err = run(kbuild.make_argv(arch, src, build, JOBS, knobs,
+                                        guests.GUESTS[arch].target), check=False, env=env)
     log.write(out + err)
     timings["kernel_s"] = round(time.monotonic() - start, 1)
     if rc:
@@ -421,9 +500,8 @@ def build_kernel(src, build, log, clean):
     shutil.rmtree(moddir, ignore_errors=True)
     shutil.copytree(os.path.join(BOOTTEST_DIR, "module"), moddir)
     start = time.monotonic()
-    rc, out, err = run(["make", "-C", build, "ARCH=x86_64", "CROSS_COMPILE=",
-                        "CC=" + compiler(), "M=" + moddir, "modules"], check=False,
-                       env=env)
+    rc, out, err = run(kbuild.make_argv(arch, src, build, JOBS, knobs, "M=" + moddir,
+                                        "modules"), check=False, env=env)
     log.write(out + err)
     timings["module_s"] = round(time.monotonic() - start, 1)
     if rc:
@@ -441,8 +519,10 @@ def build_kernel(src, build, log, clean):
 
 # ----------------------------------------------------------------------- QEMU
 
-def accelerator():
-    """('kvm', why) when /dev/kvm can be opened read-write, else ('tcg', why)."""
+def accelerator(arch="x86_64"):
+    """('kvm', why) when arch is the host's and /dev/kvm opens read-write, else ('tcg', why)."""
+    if not guests.kvm_possible(arch):
+        return "tcg", "no KVM for %s on a %s host: TCG" % (arch, guests.host_arch())
     try:
         fd = os.open("/dev/kvm", os.O_RDWR)
     except OSError as e:
@@ -451,27 +531,14 @@ def accelerator():
     return "kvm", "/dev/kvm usable"
 
 
-def qemu_argv(bzimage, initrd, console_log, tap_log, accel):
-    """The QEMU command line: ttyS0 to console_log, the virtio console to tap_log."""
-    return ["qemu-system-x86_64", "-accel", accel, "-cpu", "host" if accel == "kvm" else "max",
-            "-m", GUEST_MEMORY, "-smp", "1", "-nodefaults", "-no-reboot",
-            "-display", "none", "-monitor", "none",
-            "-kernel", bzimage, "-initrd", initrd,
-            "-append", "console=ttyS0 memmap=%s panic=-1" % PMEM,
-            "-serial", "file:" + console_log,
-            "-device", "virtio-serial-pci",
-            "-chardev", "file,id=tap,path=" + tap_log,
-            "-device", "virtconsole,chardev=tap"]
-
-
-def boot(bzimage, initrd, guest_dir, accel, timeout):
+def boot(image, initrd, guest_dir, accel, timeout, arch="x86_64"):
     """Boot once; returns the boot record and the TAP and console texts."""
     console_log = os.path.join(guest_dir, "console.log")
     tap_log = os.path.join(guest_dir, "tap.log")
     for path in (console_log, tap_log):
         if os.path.exists(path):
             os.unlink(path)
-    argv = qemu_argv(bzimage, initrd, console_log, tap_log, accel)
+    argv = guests.qemu_argv(arch, image, initrd, console_log, tap_log, accel)
     start = time.monotonic()
     status, messages = run_qemu(argv, timeout, os.path.join(guest_dir, "qemu.log"))
     wall = round(time.monotonic() - start, 1)
@@ -479,12 +546,35 @@ def boot(bzimage, initrd, guest_dir, accel, timeout):
     for path in (tap_log, console_log):
         with open(path, errors="replace") if os.path.exists(path) else open(os.devnull) as f:
             texts.append(f.read())
+    # The head of QEMU's output names a KVM internal error, its tail an abort.
+    if len(messages) > 2000:
+        messages = messages[:1000] + "\n...\n" + messages[-1000:]
     record = {"accel": accel, "wall_s": wall, "timeout_s": timeout,
               "timed_out": status == "timeout", "qemu_status": status,
-              "qemu_output": messages[:2000], "console_log": console_log, "tap_log": tap_log}
-    if status not in (0, "timeout", "kvm-error"):
-        die("QEMU failed (exit %s): %s" % (status, (messages.splitlines() or ["?"])[-1]))
+              "qemu_output": messages, "console_log": console_log, "tap_log": tap_log}
     return record, texts[0], texts[1]
+
+
+def qemu_death(record):
+    """Why QEMU itself failed, as one line (None when it exited 0 or timed out)."""
+    status = record["qemu_status"]
+    if status in (0, "timeout"):
+        return None
+    if status == "kvm-error":
+        how = "KVM internal error"
+    elif status < 0:
+        how = "killed by signal %d (%s)" % (-status, signal.Signals(-status).name)
+    else:
+        how = "exit %d" % status
+    last = [line.strip() for line in record["qemu_output"].splitlines() if line.strip()]
+    return "QEMU failed (%s): %s" % (how, last[-1] if last else "no output")
+
+
+def check_qemu(record):
+    """Die when QEMU failed in a way no other accelerator can help."""
+    death = qemu_death(record)
+    if death:
+        die(death)
 
 
 def run_qemu(argv, timeout, output):
@@ -524,7 +614,9 @@ def kvm_failure(record, tap_text):
     """Why a KVM boot says nothing about the kernel (None when it does).
 
     Some hosts expose a /dev/kvm that cannot run a guest: QEMU then reports a
-    KVM internal error and pauses the guest until the timeout.
+    KVM internal error and pauses the guest until the timeout, or dies on an
+    assertion of its own (kvm_buf_set_msrs: SIGABRT). Whatever stops QEMU
+    under KVM before gup_test's TAP plan is the accelerator's doing.
     """
     if record["accel"] != "kvm" or parse_tap(tap_text)["plan"] is not None:
         return None
@@ -533,7 +625,27 @@ def kvm_failure(record, tap_text):
                                 if "KVM internal error" in line), "KVM internal error")
     if record["timed_out"]:
         return "no TAP output within %d s" % record["timeout_s"]
-    return None
+    return qemu_death(record)
+
+
+def boot_with_fallback(image, initrd, guest, qemu, arch="x86_64"):
+    """Boot once on qemu's accelerator; after a KVM failure, again under TCG.
+
+    The switch stays in qemu, so that every later kernel boots under TCG too
+    and the timings compare.
+    """
+    record, tap_text, console_text = boot(image, initrd, guest, qemu["accel"],
+                                          qemu["timeout"], arch)
+    failure = kvm_failure(record, tap_text)
+    if failure:
+        qemu.update(accel="tcg", timeout=TCG_TIMEOUT,
+                    reason="KVM unusable here (%s): TCG, slower" % failure)
+        progress(qemu["reason"])
+        record, tap_text, console_text = boot(image, initrd, guest, "tcg",
+                                              qemu["timeout"], arch)
+        record["kvm_failure"] = failure
+    check_qemu(record)
+    return record, tap_text, console_text
 
 
 def merge_timings(samples):
@@ -564,7 +676,8 @@ def timing_boots(kernels, qemu, boots):
             guest = os.path.join(os.path.dirname(k["boot"]["tap_log"]), "boot-%d" % n)
             os.makedirs(guest, exist_ok=True)
             record, tap_text, _ = boot(k["boot"]["bzimage"], k["boot"]["initrd"], guest,
-                                       qemu["accel"], qemu["timeout"])
+                                       qemu["accel"], qemu["timeout"], k["arch"])
+            check_qemu(record)
             tap = parse_tap(tap_text)
             k["tap"]["problems"] += ["boot %d: %s" % (n, p) for p in tap["problems"]]
             if record["timed_out"]:
@@ -591,44 +704,43 @@ def kernel_revs(repo, branch):
     return {"base": base, "patched": patched}
 
 
-def run_kernel(label, repo, rev, work, exe, qemu, clean):
+def run_kernel(label, arch, repo, rev, work, exe, qemu, clean, version):
     """Check out, build, pack and boot one kernel; returns its record.
 
     qemu is {"accel", "reason", "timeout"}; a KVM that fails switches it to
     TCG for this and every later kernel, so that their timings compare.
     """
+    g = guests.GUESTS[arch]
     os.makedirs(work, exist_ok=True)
     src = checkout(repo, rev, os.path.join(work, "src"))
     build = os.path.join(work, "build")
     guest = os.path.join(work, "guest")
     os.makedirs(guest, exist_ok=True)
     with open(os.path.join(work, "build.log"), "w") as log:
-        progress("%s: building %s (log: %s)" % (label, rev[:12], log.name))
-        timings, module = build_kernel(src, build, log, clean)
-    progress("%s: bzImage in %.0f s, module in %.0f s" % (
-        label, timings["kernel_s"], timings["module_s"]))
+        progress("%s %s: building %s (log: %s)" % (arch, label, rev[:12], log.name))
+        knobs = kbuild.knobs(arch, src, version)
+        timings, module = build_kernel(src, build, log, clean, arch, knobs)
+    progress("%s %s: %s in %.0f s, module in %.0f s" % (
+        arch, label, g.target, timings["kernel_s"], timings["module_s"]))
     initrd = os.path.join(guest, "initramfs.cpio")
-    pack_initramfs(initrd, {"init": (os.path.join(BOOTTEST_DIR, "init"), 0o755),
-                            "gup_test": (exe, 0o755),
-                            "gup_unify_test.ko": (module, 0o644)},
-                   busybox_path())
-    bzimage = os.path.join(build, "arch/x86/boot/bzImage")
-    progress("%s: booting under QEMU (%s)" % (label, qemu["accel"]))
-    record, tap_text, console_text = boot(bzimage, initrd, guest, qemu["accel"],
-                                          qemu["timeout"])
-    failure = kvm_failure(record, tap_text)
-    if failure:
-        qemu.update(accel="tcg", timeout=TCG_TIMEOUT,
-                    reason="KVM unusable here (%s): TCG, slower" % failure)
-        progress("%s: %s" % (label, qemu["reason"]))
-        record, tap_text, console_text = boot(bzimage, initrd, guest, "tcg",
-                                              qemu["timeout"])
-        record["kvm_failure"] = failure
-    record["bzimage"], record["initrd"] = bzimage, initrd
+    if g.init == "busybox":
+        pack_initramfs(initrd, {"init": (os.path.join(BOOTTEST_DIR, "init"), 0o755),
+                                "gup_test": (exe, 0o755),
+                                "gup_unify_test.ko": (module, 0o644)},
+                       busybox_path())
+    else:
+        pack_initramfs(initrd, {"init": (exe, 0o755),
+                                "gup_unify_test.ko": (module, 0o644)})
+    image = os.path.join(build, g.image)
+    progress("%s %s: booting under QEMU (%s)" % (arch, label, qemu["accel"]))
+    record, tap_text, console_text = boot_with_fallback(image, initrd, guest, qemu, arch)
+    record["bzimage"], record["initrd"] = image, initrd
     tap = parse_tap(tap_text)
-    progress("%s: %d results in %.0f s" % (label, len(tap["tests"]), record["wall_s"]))
-    return {"commit": rev, "api": kernel_tree.api_state(src), "build": timings,
-            "boot": record, "tap": tap, "console": scan_console(console_text)}
+    progress("%s %s: %d results in %.0f s" % (arch, label, len(tap["tests"]),
+                                              record["wall_s"]))
+    return {"commit": rev, "arch": arch, "api": kernel_tree.api_state(src),
+            "knobs": [k.as_dict() for k in knobs], "build": timings, "boot": record, "tap": tap,
+            "console": scan_console(console_text)}
 
 
 def busybox_path():
@@ -638,6 +750,52 @@ def busybox_path():
     die("no static busybox: install busybox-static (make deps-boottest)")
 
 
+def parse_arches(text):
+    """The arches of --arch (a,b,... or all), in the table's order."""
+    names = guests.ALL if text == "all" else [a for a in text.split(",") if a]
+    unknown = [a for a in names if a not in guests.ALL]
+    if unknown or not names:
+        die("unknown arch %s: choose from %s or all" % (
+            ",".join(unknown) or repr(text), ",".join(guests.ALL)))
+    return [a for a in guests.ALL if a in names]
+
+
+def check_tools(arches):
+    """Die naming the first tool an arch needs that is not installed."""
+    for arch in arches:
+        g = guests.GUESTS[arch]
+        missing = kbuild.missing_toolchain(arch)
+        if missing:
+            die("%s: %s: run make deps-boottest" % (arch, missing))
+        for tool in (g.qemu, "make"):
+            if not shutil.which(tool):
+                die("%s not found (for %s): run make deps-boottest" % (tool, arch))
+
+
+def run_arch(arch, repo, revs, wanted, root, args, version):
+    """Build and boot base and patched for one arch; returns its summarized result."""
+    accel, why = (("tcg", "--tcg given") if args.tcg else accelerator(arch))
+    qemu = {"accel": accel, "reason": why,
+            "timeout": args.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
+    progress("%s: accelerator %s (%s)" % (arch, accel, why))
+    work = os.path.join(root, arch)
+    os.makedirs(work, exist_ok=True)
+    exe = build_test_program(work, arch)
+    res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": args.branch,
+           "kernels": {}}
+    for label in wanted:
+        res["kernels"][label] = run_kernel(label, arch, repo, revs[label],
+                                           os.path.join(work, label), exe, qemu, args.clean,
+                                           version)
+    # The knobs come from the tree and the compiler: the same for both kernels.
+    res["knobs"] = next(iter(res["kernels"].values()))["knobs"]
+    res["accel"], res["accel_reason"] = qemu["accel"], qemu["reason"]
+    if args.boots > 1:
+        progress("%s timings: %d more boots of each kernel, in turn" % (arch, args.boots - 1))
+        timing_boots(res["kernels"], qemu, args.boots)
+    return summarize(res)
+
+
 def main(args):
     """The boottest subcommand: build and boot base and patched, write the report."""
     tree = kernel_tree.KernelTree(args.kernel)
@@ -645,39 +803,26 @@ def main(args):
     repo = tree.path
     if toplevel(repo) != repo:
         die("%s: not the top of a git checkout" % repo)
-    for tool in ("qemu-system-x86_64", "gcc", "make"):
-        if not shutil.which(tool):
-            die("%s not found: run make deps-boottest" % tool)
+    arches = parse_arches(args.arch)
+    check_tools([a for a in arches if a in guests.GUESTS])
     revs = kernel_revs(repo, args.branch)
     wanted = [args.only] if args.only else list(KERNELS)
-    accel, why = (("tcg", "--tcg given") if args.tcg else accelerator())
-    qemu = {"accel": accel, "reason": why,
-            "timeout": args.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
-    progress("accelerator: %s (%s)" % (accel, why))
-    progress("knobs: " + ", ".join(k for k, _ in CONFIG_KNOBS + MAKE_KNOBS))
     # Keyed by the repository too: two trees may share a name.
     digest = hashlib.sha1(repo.encode()).hexdigest()[:10]
     root = os.path.join(scratch_dir(), "boottest", "%s-%s" % (tree.name, digest))
     os.makedirs(root, exist_ok=True)
-    exe = build_test_program(root)
-    res = {"tree": tree.name, "repository": repo, "branch": args.branch,
-           "knobs": {"config": CONFIG_KNOBS, "make": MAKE_KNOBS},
-           "kernels": {}}
-    for label in wanted:
-        res["kernels"][label] = run_kernel(label, repo, revs[label],
-                                           os.path.join(root, label), exe, qemu, args.clean)
-    res["accel"], res["accel_reason"] = qemu["accel"], qemu["reason"]
-    if args.boots > 1:
-        progress("timings: %d more boots of each kernel, in turn" % (args.boots - 1))
-        timing_boots(res["kernels"], qemu, args.boots)
-    summarize(res)
+    runs, not_booted = {}, {}
+    for arch in arches:
+        if arch in guests.NOT_BOOTED:
+            not_booted[arch] = guests.NOT_BOOTED[arch]
+            progress("%s: not booted: %s" % (arch, not_booted[arch]))
+            continue
+        runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version)
+    res = summarize_all({"tree": tree.name, "repository": repo, "branch": args.branch,
+                         "kernels": wanted, "arches": runs, "not_booted": not_booted})
     where = write_reports(res, args.reports)
     progress("report: %s" % os.path.join(where, "boottest.md"))
-    for row in res["cases"]:
-        print("%-34s %s" % (row["name"], "  ".join(
-            "%s=%s" % (k, row[k]["status"]) for k in wanted)))
-    for key, ratio in res["ratios"].items():
-        print("patched/base %s: %.3f" % (key, ratio))
+    print(matrix_text(res))
     print("result: %s" % res["result"])
     for p in res["problems"]:
         print("problem: %s" % p)
@@ -687,6 +832,8 @@ def main(args):
 def add_arguments(p):
     p.add_argument("kernel", help="the kernel tree (a git checkout with the gup-unify branch)")
     p.add_argument("--branch", default="gup-unify", help="the patched branch (default gup-unify)")
+    p.add_argument("--arch", default="x86_64", metavar="A,B|all",
+                   help="the arches to boot (default x86_64; all: %s)" % ",".join(guests.ALL))
     p.add_argument("--only", choices=KERNELS, help="build and boot one kernel only")
     p.add_argument("--clean", action="store_true",
                    help="start from an empty build directory (ccache still applies)")

@@ -12,11 +12,12 @@ alone, so both see the same arches, knobs and compiler.
     knobs(name, src, version)
                              the Knobs the tree at src (kernel version) needs
                              with this arch's gcc (DESIGN.md 5), each with its
-                             reason, make_vars (VAR=value for make) and config
-                             (scripts/config options)
+                             reason, make_vars (VAR=value for make), config
+                             (scripts/config options) and cc_flags (added to CC)
     make_argv(name, src, objdir, jobs, knobs, *targets)
                              make -C src O=objdir ARCH= CROSS_COMPILE= (always
-                             explicit) CC="ccache <arch>.gcc" -jN, knob variables
+                             explicit) CC="ccache <arch>.gcc <cc_flags>" -jN,
+                             knob variables
     make(name, src, objdir, jobs, knobs, *targets, env=None)
                              runs it in the C locale: (returncode, stdout and
                              stderr as one stream, so make -O keeps each
@@ -29,7 +30,8 @@ alone, so both see the same arches, knobs and compiler.
                              (CCACHE_PREFIX=distcc), -j the hosts' slots
     read_config(objdir)      {CONFIG_X: value} of objdir/.config
 
-An arch is a row of ARCHES; more columns (QEMU's) may come with the boot test.
+An arch is a row of ARCHES; the boot test's QEMU machines, keyed by the same
+names, are in guests.py.
 """
 import collections
 import functools
@@ -58,6 +60,9 @@ class Arch(collections.namedtuple("Arch", "make_arch cross_compile config arch_d
 
 ARCHES = {
     "x86_64": Arch("x86_64", "", "allmodconfig", "x86", "gcc"),
+    # multi_v7 leaves LPAE off: the __weak get_user_pages_fast() of mm/util.c
+    "arm": Arch("arm", "arm-linux-gnueabihf-", "multi_v7_defconfig", "arm",
+                "gcc-arm-linux-gnueabihf"),
     "mips": Arch("mips", "mips-linux-gnu-", "defconfig", "mips", "gcc-mips-linux-gnu"),
     "sh4": Arch("sh", "sh4-linux-gnu-", "defconfig", "sh", "gcc-sh4-linux-gnu"),
     "sparc64": Arch("sparc64", "sparc64-linux-gnu-", "defconfig", "sparc",
@@ -89,11 +94,12 @@ def missing_toolchain(name):
 class Knob:
     """A compatibility setting an old tree needs with a current compiler, and why."""
 
-    def __init__(self, name, reason, make_vars=None, config=()):
+    def __init__(self, name, reason, make_vars=None, config=(), cc_flags=()):
         self.name = name
         self.reason = reason
         self.make_vars = make_vars or {}
         self.config = list(config)
+        self.cc_flags = list(cc_flags)
 
     def as_dict(self):
         return {"knob": self.name, "reason": self.reason}
@@ -108,7 +114,7 @@ def select_knobs(version, gcc_major, arch, facts):
 
     facts, read from the tree and the host: selinux_pf_max (the highest PF_MAX
     the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror,
-    has_werror.
+    has_werror; for arm, arm_march_v7 (the compiler takes -march=armv7-a alone).
     """
     v = version_tuple(version)
     knobs = []
@@ -134,6 +140,11 @@ def select_knobs(version, gcc_major, arch, facts):
                           "arch/sh/mm/Makefile builds with -Werror and gcc >= 12's -Waddress "
                           "fires in mmzone.h on the base tree",
                           {"KCFLAGS": "-Wno-error=address"}))
+    if arch == "arm" and facts.get("arm_march_v7") is False:
+        knobs.append(Knob("CC+=-mfloat-abi=soft",
+                          "armhf gcc defaults to hard float, so the tree's cc-option "
+                          "-march=armv7-a fails (no FPU) and ARMv7 code builds as armv5t",
+                          cc_flags=["-mfloat-abi=soft"]))
     if facts.get("has_werror"):
         knobs.append(Knob("CONFIG_WERROR off",
                           "warnings are compared with the baseline, not made fatal",
@@ -174,10 +185,19 @@ def gcc_major(gcc):
     return int(m.group(1)) if rc == 0 and m else 0
 
 
+def accepts(gcc, *flags):
+    """True when gcc compiles an empty file with flags."""
+    rc, _, _ = run([gcc] + list(flags) + ["-c", "-x", "c", "/dev/null", "-o", os.devnull],
+                   check=False)
+    return rc == 0
+
+
 def knobs(name, src, version, facts=None):
     """The knobs the tree at src needs for arch name with its compiler (facts: tree_facts)."""
-    return select_knobs(version, gcc_major(ARCHES[name].gcc), name,
-                        facts if facts is not None else tree_facts(src))
+    facts = dict(facts if facts is not None else tree_facts(src))
+    if name == "arm":
+        facts["arm_march_v7"] = accepts(ARCHES[name].gcc, "-march=armv7-a")
+    return select_knobs(version, gcc_major(ARCHES[name].gcc), name, facts)
 
 
 def make_argv(name, src, objdir, jobs, knobs, *targets):
@@ -186,7 +206,8 @@ def make_argv(name, src, objdir, jobs, knobs, *targets):
     argv = ["make", "-C", src, "O=" + objdir, "ARCH=" + arch.make_arch,
             # Always explicit: empty for a native build (v5.1.15's Makefile
             # defaults to arm64's prefix).
-            "CROSS_COMPILE=" + arch.cross_compile, "CC=ccache " + arch.gcc,
+            "CROSS_COMPILE=" + arch.cross_compile,
+            "CC=" + " ".join(["ccache", arch.gcc] + [f for k in knobs for f in k.cc_flags]),
             "-j%d" % jobs]
     for knob in knobs:
         argv += ["%s=%s" % kv for kv in sorted(knob.make_vars.items())]
