@@ -32,14 +32,18 @@ def gup_unify(*args, scratch, env=None):
                           text=True, env=full)
 
 
+def make_tree(path):
+    """The sample tree as a user's git checkout at path, on branch master, with an identity."""
+    shutil.copytree(SAMPLE, path)
+    git(path, "init", "-q", "-b", "master")
+    git(path, "add", "-A")
+    git(path, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "base")
+    git(path, "config", "user.name", "Pat Sender")
+    git(path, "config", "user.email", "pat@example.org")
+    return path
+
+
 @pytest.fixture
 def tree(tmp_path):
     """The sample tree as a user's git checkout, on branch master, with an identity."""
-    repo = tmp_path / "linux"
-    shutil.copytree(SAMPLE, repo)
-    git(repo, "init", "-q", "-b", "master")
-    git(repo, "add", "-A")
-    git(repo, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "base")
-    git(repo, "config", "user.name", "Pat Sender")
-    git(repo, "config", "user.email", "pat@example.org")
-    return repo
+    return make_tree(tmp_path / "linux")

@@ -1,7 +1,6 @@
 """The CI guard on small trees of both API states, in its three formats."""
 import json
 import os
-import shutil
 import subprocess
 
 import pytest

@@ -8,20 +8,9 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import ROOT, SAMPLE, git, gup_unify
+from conftest import ROOT, git, gup_unify, make_tree
 
 MARKER = ".gup-unify"
-
-
-def make_tree(path):
-    """The sample tree as a git checkout at path (as conftest's tree fixture)."""
-    shutil.copytree(SAMPLE, path)
-    git(path, "init", "-q", "-b", "master")
-    git(path, "add", "-A")
-    git(path, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "base")
-    git(path, "config", "user.name", "Pat Sender")
-    git(path, "config", "user.email", "pat@example.org")
-    return path
 
 
 def snapshot(root):

@@ -482,16 +482,16 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
                     last[(name, obj)] = result
         for number, step in enumerate(steps, 1):
             step["number"] = number
-        for run in runs_of(steps):
-            first, end = run[0]["number"], run[-1]["number"]
-            name = "step %d" % first if len(run) == 1 else "steps %d-%d" % (first, end)
-            progress("%s/%d: %s" % (name, len(steps), run[-1]["subject"] if len(run) == 1
-                                    else "%d steps changing .c files only" % len(run)))
+        for joined in runs_of(steps):
+            first, end = joined[0]["number"], joined[-1]["number"]
+            name = "step %d" % first if len(joined) == 1 else "steps %d-%d" % (first, end)
+            progress("%s/%d: %s" % (name, len(steps), joined[-1]["subject"] if len(joined) == 1
+                                    else "%d steps changing .c files only" % len(joined)))
             with phases(name) as row:
-                redo = run_together(run, repo, src, placement, builds, last)
-            for step in run:
-                step["seconds"] = round(row["wall"] / len(run), 1)
-                step["cpu"] = round(row["cpu"] / len(run), 1)
+                redo = run_together(joined, repo, src, placement, builds, last)
+            for step in joined:
+                step["seconds"] = round(row["wall"] / len(joined), 1)
+                step["cpu"] = round(row["cpu"] / len(joined), 1)
             for step in redo:
                 with phases("step %d" % step["number"]) as row:
                     checkout(repo, src, step["commit"])
