@@ -230,7 +230,7 @@ def test_dry_run_leaves_repository_and_folders_byte_identical(tmp_path, branch, 
     outside = sorted(os.listdir(tmp_path))
     proc = run_tool(tool, "series", str(tree), "--dry-run", scratch=tmp_path / "s")
     assert proc.returncode == 0, proc.stderr
-    assert "07-x86-kvm  [PATCH 0/1] x86/kvm: move to FOLL_LONGTERM and gup_flags" in proc.stdout
+    assert "07-KVM-x86  [PATCH 0/1] KVM: x86: move to FOLL_LONGTERM and gup_flags" in proc.stdout
     assert "To: Kay Vee <kay@example.org>, Ex Eightysix <x86@example.org>" in proc.stdout
     # the default output (series/linux) and its parent are not made
     proc = run_tool(tool, "series", str(tree), "--dry-run", "--output",
@@ -353,7 +353,7 @@ def test_make_takes_paths_with_spaces(tmp_path, need_spatch):
                     scratch=tmp_path / "s")
     assert proc.returncode == 0, proc.stderr
     assert git(tree, "log", "--format=%s", "-1", "gup-unify") == \
-        "x86/kvm: pass gup_flags to get_user_pages_fast()\n"
+        "KVM: x86: pass gup_flags to get_user_pages_fast()\n"
     assert (reports / "linux" / "conversion.json").exists()
 
 

@@ -159,6 +159,8 @@ def identity(path, explicit=None):
     """
     if explicit:
         return parse_identity(explicit)
+    # A repository git refuses to read has no config to ask: say that, not "no identity".
+    toplevel(path)
     name = git(path, "config", "user.name", check=False).strip()
     email = git(path, "config", "user.email", check=False).strip()
     if not (name and email):
