@@ -38,6 +38,10 @@ class Token:
         self.kind, self.text, self.start, self.end = kind, text, start, end
 
 
+# A directive's '#' after a line's leading blanks.
+_DIRECTIVE = re.compile(r"[ \t]*#")
+
+
 def tokenize(source):
     """C tokens without white space and comments; '#...' lines are one 'pp' token."""
     tokens = []
@@ -45,7 +49,8 @@ def tokenize(source):
     pos = 0
     while pos < len(source):
         if at_line_start:
-            m = re.match(r"[ \t]*#", source[pos:])
+            # Matched in place: a slice would copy the rest of the file per line.
+            m = _DIRECTIVE.match(source, pos)
             if m:
                 end = pos
                 while True:
