@@ -164,8 +164,12 @@ def test_series_patches_stay_in_their_entry_and_go_to_get_maintainer(series_run)
             to = [a for a in ask(["--nol"]) if a]
             cc = [a for a in ask(["--nom"]) if a and a not in to]
             bare.unlink()
-            # A patch with no maintainer (v5.0 mm/ has none) goes To its lists.
-            assert (patch["to"], patch["cc"]) == ((to, cc) if to else (cc, [])), patch_file
+            # A patch with no maintainer (v5.0 mm/ has none) goes To its lists;
+            # its own Cc: trailers (stable) are copied in, as git send-email does.
+            to, cc = (to, cc) if to else (cc, [])
+            trailers = re.findall(r"^Cc:\s*(\S.*)$", body.split("\n---\n")[0], re.M)
+            cc += [c for c in trailers if c not in to and c not in cc]
+            assert (patch["to"], patch["cc"]) == (to, cc), patch_file
 
 
 def test_series_patches_pass_checkpatch(series_run):

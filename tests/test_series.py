@@ -225,3 +225,17 @@ def test_bad_input_is_one_line_and_non_zero(tree, tmp_path):
     assert out.returncode == 2 and "uncommitted changes" in out.stderr
     assert out.stderr.count("\n") == 1
     assert git(tree, "branch", "--list", "gup-unify") == ""
+
+
+def test_cc_trailers_of_a_commit_are_its_own(tmp_path):
+    """A Cc: trailer (stable) reaches the patch's Cc header, as send-email and b4 put it."""
+    from gupunify import series
+    repo = tmp_path / "r"
+    git(tmp_path, "init", "-q", str(repo))
+    (repo / "f").write_text("x\n")
+    git(repo, "add", "f")
+    git(repo, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-q", "-m",
+        "mm: fix\n\nWhy.\n\nFixes: 0123456789ab (\"mm: x\")\nCc: stable@vger.kernel.org\n"
+        "Cc: A Person <a@example.org>\nSigned-off-by: T <t@example.org>")
+    assert series._cc_trailers(str(repo), "HEAD") == ["stable@vger.kernel.org",
+                                                      "A Person <a@example.org>"]

@@ -134,6 +134,13 @@ def _people(to, cc):
     return (to, cc) if to else (cc, [])
 
 
+def _cc_trailers(repo, commit):
+    """The Cc: trailers of a commit (Cc: stable@...): git send-email and b4 send
+    copy them in, so the headers say so too."""
+    body = git(repo, "log", "-1", "--format=%B", commit)
+    return [m.group(1).strip() for m in re.finditer(r"^Cc:\s*(\S.*)$", body, re.M)]
+
+
 def _union(lists):
     seen = []
     for people in lists:
@@ -164,6 +171,7 @@ class Writer:
             text = _read_patch(path)
             paths = _paths(self.repo, sha)
             to, cc = _people(*self.recipients.for_patch(path, paths))
+            cc += [c for c in _cc_trailers(self.repo, sha) if c not in to and c not in cc]
             _write_patch(path, _with_headers(text, to, cc))
             part.patches.append({"file": name, "subject": _subject(text), "to": to, "cc": cc,
                                  "paths": paths})
