@@ -521,3 +521,26 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
         assert k["tap"]["timing"]["fast_get_min_usec"] == first[label]
     assert kernels["patched"]["tap"]["problems"] == ["boot 3: not ok 2 fast_write_pin_write_seen"]
     assert kernels["base"]["tap"]["problems"] == []
+
+
+def with_fast_only_skipped(tap):
+    """A recorded TAP with gup_test's fast-only case as a kernel without
+    get_user_pages_fast_only() reports it (the 13th test, a SKIP)."""
+    tap = tap.replace("1..12\n", "1..13\n")
+    return tap.replace("# Totals: pass:12 fail:0 xfail:0 xpass:0 skip:0",
+                       "ok 13 fast_only_atomic_short # SKIP no get_user_pages_fast_only() "
+                       "in this kernel\n# Totals: pass:12 fail:0 xfail:0 xpass:0 skip:1")
+
+
+@pytest.mark.parametrize("has_fast_only, verdict", [(False, "pass"), (True, "fail")])
+def test_fast_only_case_may_skip_only_without_the_function(has_fast_only, verdict):
+    """A branch made without --fast-only has no get_user_pages_fast_only(): its
+    SKIP is by design; a kernel that has the function must run the case."""
+    kernel = recorded("patched")
+    kernel["tap"] = boottest.parse_tap(with_fast_only_skipped(fixture("patched.tap")))
+    assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+    kernel["api"] = {"fast_takes": "gup_flags", "has_fast_only": has_fast_only}
+    res = result({"base": recorded("base"), "patched": kernel})
+    assert res["result"] == verdict
+    assert res["problems"] == ([] if verdict == "pass"
+                               else ["patched: skipped fast_only_atomic_short"])
