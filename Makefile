@@ -60,7 +60,8 @@ b4: deps
 	@scripts/deps b4
 	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) --b4 \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
-		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) $(sendable)
+		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
+		$(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
 
 # Report callers of the old API in KERNEL (only lines added since SINCE=<rev>);
 # FORMAT=gcc|json|sarif. The tool exits 1 when something is found, 2 on bad

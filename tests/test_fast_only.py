@@ -327,12 +327,13 @@ def test_second_run_changes_nothing(with_core, tmp_path, need_spatch):
 
 
 def test_make_passes_fast_only(tmp_path):
-    """make spatch FAST_ONLY=1 and make series FAST_ONLY=yes pass --fast-only; 0 does not."""
+    """make spatch FAST_ONLY=1, series and b4 FAST_ONLY=yes pass --fast-only; 0 does not."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for target, value, wanted in [("spatch", "1", True), ("series", "yes", True),
-                                  ("spatch", "0", False)]:
+                                  ("b4", "true", True), ("spatch", "0", False)]:
         out = subprocess.run(["make", "-n", "-s", "-C", root, target, "KERNEL=k",
                               "FAST_ONLY=" + value], capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
-        assert "scripts/gup-unify " + target in out.stdout
+        command = "series" if target == "b4" else target
+        assert "scripts/gup-unify " + command in out.stdout
         assert ("--fast-only" in out.stdout) is wanted, out.stdout
