@@ -232,7 +232,8 @@ def test_qemu_argv_keeps_tap_apart_from_the_kernel_log():
     argv = guests.qemu_argv("x86_64", "bz", "initrd", "c.log", "t.log", "tcg")
     assert argv[argv.index("-accel") + 1] == "tcg" and argv[argv.index("-cpu") + 1] == "max"
     assert "file:c.log" in argv and "file,id=tap,path=t.log" in argv
-    assert argv[argv.index("-append") + 1] == "console=ttyS0 panic=-1 memmap=128M!512M"
+    assert argv[argv.index("-append") + 1] == \
+        "console=ttyS0 panic=-1 memmap=128M!512M no_timer_check"
     assert guests.qemu_argv("x86_64", "bz", "i", "c", "t", "kvm")[4] == "host"
 
 
