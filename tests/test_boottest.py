@@ -545,3 +545,29 @@ def test_fast_only_case_may_skip_only_without_the_function(has_fast_only, verdic
     assert res["result"] == verdict
     assert res["problems"] == ([] if verdict == "pass"
                                else ["patched: skipped fast_only_atomic_short"])
+
+
+def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
+    """The recorded x86_64 boot (TCG) of v5.0 converted with --fast-only: the
+    atomic case pinned the 32 resident pages of 64, faulted none of the rest
+    in, and the log has no sleep in atomic context, only the FOLL_FORCE
+    refusal's warning."""
+    tap = boottest.parse_tap(fixture("fastonly-patched.tap"))
+    assert tap["complete"] and tap["problems"] == [] and tap["plan"] == 13
+    assert [t["status"] for t in tap["tests"]] == ["pass"] * 13
+    case = next(t for t in tap["tests"] if t["name"] == boottest.FAST_ONLY_CASE)
+    assert case["notes"] == [
+        "get_user_pages_fast_only(0x1), interrupts off, returned 32 (32 of 64 pages "
+        "resident)", "0 of the 32 untouched pages resident afterwards"]
+    console = boottest.scan_console(fixture("fastonly-patched.console"))
+    assert console["oops"] == [] and console["exit_status"] == 0
+    # mm/gup.c:1966 of the branch: get_user_pages_fast()'s WARN_ON_ONCE on FOLL_FORCE.
+    where = [w.split(" at ")[1].split()[0] for w in console["warnings"]]
+    assert where == ["../src/mm/gup.c:1966"]
+    assert "sleeping function called from invalid context" not in \
+        fixture("fastonly-patched.console")
+    kernel = recorded("patched")
+    kernel.update(tap=tap, console=console,
+                  api={"fast_takes": "gup_flags", "has_fast_only": True})
+    res = result({"patched": kernel})
+    assert (res["result"], res["problems"]) == ("pass", [])
