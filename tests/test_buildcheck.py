@@ -13,9 +13,9 @@ import time
 
 import pytest
 
+from conftest import ROOT
 from gupunify import affected, buildcheck, kbuild, workspace
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 LEGACY = os.environ.get("GUP_KERNEL_TREE")
 

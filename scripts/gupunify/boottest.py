@@ -10,12 +10,11 @@ import statistics
 import subprocess
 import time
 
-from . import guests, kbuild, outputs, report, tree as kernel_tree
+from . import ROOT, guests, kbuild, outputs, report, tree as kernel_tree
 from .util import die, git, kept, progress, run, write_atomic
 from .workspace import scratch_dir, toplevel
 
-BOOTTEST_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                             "..", "..", "boottest"))
+BOOTTEST_DIR = os.path.join(ROOT, "boottest")
 FRAGMENT = os.path.join(BOOTTEST_DIR, "kernel.config")
 
 

@@ -2,10 +2,10 @@
 import os
 import re
 
+from . import ROOT
 from .util import progress
 
-PATCHES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                            "..", "..", "patches"))
+PATCHES_DIR = os.path.join(ROOT, "patches")
 CALLERS = "@callers"
 SIGNOFF = re.compile(r"^Signed-off-by: .*\n", re.M)
 

@@ -4,11 +4,10 @@ import json
 import os
 import sys
 
-from . import outputs
+from . import ROOT, outputs
 from .util import die, kept, write_atomic
 
-REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                            "..", "..", "reports"))
+REPORTS_DIR = os.path.join(ROOT, "reports")
 
 
 def counts(records, by="api"):
