@@ -11,8 +11,8 @@ import subprocess
 import time
 
 from . import ROOT, guests, kbuild, outputs, report, tree as kernel_tree
-from .util import die, git, kept, progress, run, write_atomic
-from .workspace import scratch_dir, toplevel
+from .util import die, kept, progress, run, write_atomic
+from .workspace import checkout, scratch_dir, series_range, toplevel
 
 BOOTTEST_DIR = os.path.join(ROOT, "boottest")
 FRAGMENT = os.path.join(BOOTTEST_DIR, "kernel.config")
@@ -403,19 +403,6 @@ def build_test_program(out_dir, arch="x86_64"):
 
 # --------------------------------------------------------------------- kernel
 
-def checkout(repo, rev, path):
-    """A full worktree of repo at rev under the scratch dir, reused between runs."""
-    if os.path.exists(os.path.join(path, ".git")):
-        git(path, "checkout", "-q", "--detach", "--force", rev)
-        git(path, "clean", "-q", "-fdx")
-    else:
-        shutil.rmtree(path, ignore_errors=True)
-        git(repo, "worktree", "prune")
-        progress("checking out %s in %s" % (rev[:12], path))
-        git(repo, "worktree", "add", "-q", "--detach", path, rev)
-    return path
-
-
 def missing_config(config_text, wanted_lines):
     """Lines of a fragment that olddefconfig did not keep."""
     have = set(config_text.splitlines())
@@ -692,14 +679,7 @@ def timing_boots(kernels, qemu, boots):
 
 def kernel_revs(repo, branch):
     """{label: commit}: base is the merge-base of HEAD and branch, patched is branch."""
-    if not git(repo, "rev-parse", "--verify", "-q", "refs/heads/" + branch,
-               check=False).strip():
-        die("%s has no branch %s: run make spatch KERNEL=%s first" % (repo, branch, repo))
-    patched = git(repo, "rev-parse", "refs/heads/" + branch).strip()
-    base = git(repo, "merge-base", "HEAD", patched).strip()
-    if base == patched:
-        die("%s: HEAD already contains %s, so there is no base to compare: check out "
-            "the branch it was made from" % (repo, branch))
+    base, patched = series_range(repo, branch)
     return {"base": base, "patched": patched}
 
 
@@ -711,7 +691,7 @@ def run_kernel(label, arch, repo, rev, work, exe, qemu, clean, version):
     """
     g = guests.GUESTS[arch]
     os.makedirs(work, exist_ok=True)
-    src = checkout(repo, rev, os.path.join(work, "src"))
+    src = checkout(repo, os.path.join(work, "src"), rev)
     build = os.path.join(work, "build")
     guest = os.path.join(work, "guest")
     os.makedirs(guest, exist_ok=True)

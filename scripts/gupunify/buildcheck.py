@@ -6,13 +6,12 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import time
 
 from . import affected, kbuild, outputs, report
 from .tree import KernelTree
 from .util import UserError, die, git, kept, progress, run, write_atomic
-from .workspace import repository, scratch_dir
+from .workspace import checkout, repository, scratch_dir, series_range
 
 # Diagnostics: "file:line[:col]: warning|error: message", and "cc1: error: ..." ones.
 _DIAG = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:\d+:)? "
@@ -222,19 +221,6 @@ class Lock:
         self.f.close()
 
 
-def checkout(repo, path, commit):
-    """The check's own worktree of repo at commit, reused between runs to keep builds warm."""
-    listed = git(repo, "worktree", "list", "--porcelain")
-    if os.path.isdir(path) and ("worktree %s\n" % os.path.realpath(path)) in listed + "\n":
-        git(path, "checkout", "-q", "--detach", "--force", commit)
-        git(path, "clean", "-fdxq")
-        return
-    shutil.rmtree(path, ignore_errors=True)
-    git(repo, "worktree", "prune")
-    progress("checking out %s in %s" % (commit[:12], path))
-    git(repo, "worktree", "add", "-q", "--detach", path, commit)
-
-
 def place(sources, arches, makefiles, builds):
     """Where each source is compiled: {source: [(arch, None | reason it is not)]}.
 
@@ -335,20 +321,6 @@ def fallback(placement, in_play, makefiles, builds, base, facts):
                                                    else "; nor in ", ", ".join(tried)))
 
 
-def resolve_steps(repo, branch, base):
-    if not git(repo, "rev-parse", "--verify", "-q", branch + "^{commit}", check=False).strip():
-        die("%s: no branch %s (run make spatch first, or pass --branch)" % (repo, branch))
-    if base is None:
-        base = git(repo, "merge-base", branch, "HEAD", check=False).strip()
-        if not base:
-            die("%s and HEAD have no common ancestor: pass --base" % branch)
-    base = git(repo, "rev-parse", "--verify", base + "^{commit}").strip()
-    commits = git(repo, "rev-list", "--reverse", "%s..%s" % (base, branch)).split()
-    if not commits:
-        die("%s has no commits after %s: nothing to check" % (branch, base[:12]))
-    return base, commits
-
-
 def run_checkpatch(src, repo, commit):
     """scripts/checkpatch.pl on one commit: (errors, warnings, first lines)."""
     patch = git(repo, "format-patch", "-1", "--stdout", commit)
@@ -428,7 +400,8 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     # Locked only while a plain directory's import is brought up to date: the
     # check reads commits, and its own work directory has a lock of its own.
     with repository(tree) as repo:
-        base, commits = resolve_steps(repo, branch, base)
+        base, tip = series_range(repo, branch, base)
+        commits = git(repo, "rev-list", "--reverse", "%s..%s" % (base, tip)).split()
     if arches:
         unknown = [a for a in list(arches) + list(configs) if a not in kbuild.ARCHES]
         if unknown:
