@@ -1,6 +1,5 @@
 """make boottest: build, boot and test a kernel before and after the gup-unify series."""
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -10,8 +9,8 @@ import statistics
 import subprocess
 import time
 
-from . import ROOT, guests, kbuild, outputs, report, tree as kernel_tree
-from .util import die, kept, progress, run, write_atomic
+from . import ROOT, guests, kbuild, report, tree as kernel_tree
+from .util import die, progress, run, write_atomic
 from .workspace import checkout, scratch_dir, series_range, toplevel
 
 BOOTTEST_DIR = os.path.join(ROOT, "boottest")
@@ -325,15 +324,9 @@ def report_markdown(res):
     return "\n".join(out) + "\n"
 
 
-def write_reports(res, reports_dir=None):
-    """reports/<tree>/boottest.md and boottest.json; returns the folder."""
-    where = os.path.join(reports_dir or report.REPORTS_DIR, res["tree"])
-    outputs.mark(where, "reports", res["repository"])
-    write_atomic(os.path.join(where, "boottest.md"), report_markdown(res))
-    write_atomic(os.path.join(where, "boottest.json"),
-                 json.dumps(res, indent=1, sort_keys=True) + "\n")
-    kept("report %s" % os.path.join(where, "boottest.md"))
-    return where
+def write_reports(res, where):
+    """boottest.md and boottest.json in the reports folder where; returns where."""
+    return report.write_pair(res, report_markdown(res), where, res["repository"], "boottest")
 
 
 # ------------------------------------------------------------------ initramfs
@@ -778,7 +771,7 @@ def run_arch(arch, repo, revs, wanted, root, args, version):
 def main(args):
     """The boottest subcommand: build and boot base and patched, write the report."""
     tree = kernel_tree.KernelTree(args.kernel)
-    report.folder(args.reports, tree)
+    where = report.folder(args.reports, tree)
     repo = tree.path
     if toplevel(repo) != repo:
         die("%s: not the top of a git checkout" % repo)
@@ -799,7 +792,7 @@ def main(args):
         runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version)
     res = summarize_all({"tree": tree.name, "repository": repo, "branch": args.branch,
                          "kernels": wanted, "arches": runs, "not_booted": not_booted})
-    where = write_reports(res, args.reports)
+    write_reports(res, where)
     progress("report: %s" % os.path.join(where, "boottest.md"))
     print(matrix_text(res))
     print("result: %s" % res["result"])

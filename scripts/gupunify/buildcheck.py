@@ -8,9 +8,9 @@ import os
 import re
 import time
 
-from . import affected, kbuild, outputs, report
+from . import affected, kbuild, report
 from .tree import KernelTree
-from .util import UserError, die, git, kept, progress, run, write_atomic
+from .util import UserError, die, git, progress, run, write_atomic
 from .workspace import checkout, repository, scratch_dir, series_range
 
 # Diagnostics: "file:line[:col]: warning|error: message", and "cc1: error: ..." ones.
@@ -502,7 +502,8 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
             s["result"] == "passed" for s in steps) else "skipped",
         "timings": timings,
     }
-    write_report(result, where, tree.path)
+    report.write_pair(result, markdown(result), where, tree.path, "buildcheck",
+                      sort_keys=False)
     print_summary(result)
     progress("report: %s" % where)
     # Nothing built at all is no evidence the series builds: not a pass either.
@@ -756,14 +757,6 @@ def timing_table(result):
 
 # The per-arch wall times, each arch's makes running side by side.
 PER_ARCH = ("configure", "baseline", "steps")
-
-
-def write_report(result, where, tree_path):
-    outputs.mark(where, "reports", tree_path)
-    write_atomic(os.path.join(where, "buildcheck.json"), json.dumps(result, indent=1) + "\n")
-    write_atomic(os.path.join(where, "buildcheck.md"), markdown(result))
-    kept("report %s" % os.path.join(where, "buildcheck.md"))
-    return where
 
 
 def print_summary(result):
