@@ -136,7 +136,7 @@ def test_arch_mapping():
 
 
 def kbuild_of(files):
-    return affected.Kbuild(lambda path: files.get(path))
+    return kbuild.Makefiles(lambda path: files.get(path))
 
 
 def test_kbuild_follows_objects_composites_and_directories():

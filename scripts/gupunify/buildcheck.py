@@ -435,13 +435,13 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
                       for name in in_play if name in kbuild.ARCHES}
             in_parallel(lambda b: b.configure(base, facts),
                         [b for b in builds.values() if not b.skip])
-            makefiles = affected.Kbuild(affected.Source(repo, commits[-1]).read)
+            makefiles = kbuild.Makefiles(affected.Source(repo, commits[-1]).read)
             placement = place(every, in_play, makefiles, builds)
             fallback(placement, in_play, makefiles, builds, base, facts)
         exists_at_base = affected.Source(repo, base)
         last = {}
         with phases("baseline"):
-            wanted = {name: sorted({affected.object_of(s) for s, spots in placement.items()
+            wanted = {name: sorted({kbuild.object_of(s) for s, spots in placement.items()
                                     for arch, why in spots if arch == name and why is None
                                     and exists_at_base.exists(s)})
                       for name, build in builds.items() if not build.skip}
@@ -602,7 +602,7 @@ def wanted_objects(steps, placement):
     wanted = {}
     for step in steps:
         for arch, items in step_todo(step, placement).items():
-            wanted.setdefault(arch, set()).update(affected.object_of(s) for s, why in items
+            wanted.setdefault(arch, set()).update(kbuild.object_of(s) for s, why in items
                                                   if why is None)
     return {arch: sorted(objs) for arch, objs in wanted.items() if objs}
 
@@ -626,7 +626,7 @@ def run_step(step, placement, builds, last, built=None):
         objects = []
         results, stray = built.get(arch, ({}, []))
         for src, why in items:
-            obj = affected.object_of(src)
+            obj = kbuild.object_of(src)
             if why is not None:
                 skipped = why.startswith("skipped: ")
                 objects.append({"object": obj, "result": "skipped" if skipped else "not built",
