@@ -264,3 +264,51 @@ def arches_in_play(paths):
     if any(not p.startswith("arch/") for p in paths):
         arches.add(GENERIC)
     return sorted(arches)
+
+
+def place(sources, arches, makefiles, builds):
+    """Where each source is compiled: {source: [(arch, None | reason it is not)]}.
+
+    A source builds in its home arch's config; generic mm/ code in every arch
+    in play too. A source its home config does not build moves to the first
+    other arch in play whose config does.
+    """
+    placement = {}
+    for src in sources:
+        home = home_arch(src)
+        wanted = [home] + ([a for a in arches if a != home] if is_mm_core(src) else [])
+        spots = [(home, why_not(src, home, arches, makefiles, builds))]
+        # The extra arches of mm/ code count only where their config builds it.
+        spots += [(a, None) for a in wanted[1:]
+                  if why_not(src, a, arches, makefiles, builds) is None]
+        if spots[0][1] and home == GENERIC and not is_mm_core(src):
+            tried = []
+            for arch in arches:
+                if arch == home:
+                    continue
+                why = why_not(src, arch, arches, makefiles, builds)
+                if why is None:
+                    spots.append((arch, None))
+                    break
+                if why.startswith("not built in "):
+                    tried.append(builds[arch].label)
+            else:
+                if tried:
+                    spots[0] = (home, "%s; nor in %s" % (spots[0][1], ", ".join(tried)))
+        placement[src] = spots
+    return placement
+
+
+def why_not(src, arch, arches, makefiles, builds):
+    """None when arch's config builds src, else the reason it is not built there."""
+    build = builds.get(arch)
+    if arch not in arches or build is None:
+        if arch not in ARCHES:
+            return "skipped: no toolchain (the check has no cross compiler for arch/%s)" % arch
+        return "skipped: %s is not among the arches checked" % arch
+    if build.skip:
+        return "skipped: " + build.skip
+    enabled, reason = makefiles.enabled(src, build.config)
+    if enabled is False:
+        return "not built in %s: %s" % (build.label, reason)
+    return None
