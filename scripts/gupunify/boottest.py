@@ -769,7 +769,7 @@ def run_arch(arch, repo, revs, wanted, root, args, version):
 
 
 def main(args):
-    """The boottest subcommand: build and boot base and patched, write the report."""
+    """The boottest subcommand: build and boot base and patched; writes the report, returns it."""
     tree = kernel_tree.KernelTree(args.kernel)
     where = report.folder(args.reports, tree)
     repo = tree.path
@@ -794,10 +794,17 @@ def main(args):
                          "kernels": wanted, "arches": runs, "not_booted": not_booted})
     write_reports(res, where)
     progress("report: %s" % os.path.join(where, "boottest.md"))
-    print(matrix_text(res))
-    print("result: %s" % res["result"])
-    for p in res["problems"]:
-        print("problem: %s" % p)
+    return res
+
+
+def summary(res):
+    """The text the boot test prints: the arch x case matrix, the result, the problems."""
+    return "%s\nresult: %s\n%s" % (matrix_text(res), res["result"],
+                                    "".join("problem: %s\n" % p for p in res["problems"]))
+
+
+def status(res):
+    """The boot test's exit status: 0 when it passed, else 1."""
     return 0 if res["result"] == "pass" else 1
 
 

@@ -11,7 +11,7 @@ import os
 
 from . import affected, kbuild, report
 from .archbuild import ArchBuild, in_parallel
-from .buildreport import markdown, print_summary
+from .buildreport import markdown
 from .buildsteps import Phases, run_step, run_together, runs_of, step_result
 from .tree import KernelTree
 from .util import UserError, die, git, progress, run
@@ -103,7 +103,7 @@ def run_checkpatch(src, repo, commit):
 
 def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
           checkpatch=False, reports_dir=None, jobs=None, configs=None, distcc_hosts=None):
-    """Build-check every step of BASE..BRANCH; writes the report, returns the exit status.
+    """Build-check every step of BASE..BRANCH; writes the report and returns it (a dict).
 
     configs maps a check arch to the config target to use instead of its
     default (allmodconfig for x86_64, the defconfig elsewhere); distcc_hosts
@@ -224,8 +224,12 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     }
     report.write_pair(result, markdown(result), where, tree.path, "buildcheck",
                       sort_keys=False)
-    print_summary(result)
     progress("report: %s" % where)
+    return result
+
+
+def status(result):
+    """The check's exit status: 0 when it passed, else 1."""
     # Nothing built at all is no evidence the series builds: not a pass either.
     return 0 if result["result"] == "passed" else 1
 
@@ -251,6 +255,7 @@ def add_arguments(p):
 
 
 def main(args):
+    """The check subcommand: the report of check() (status() gives the exit status)."""
     configs = {}
     for item in args.config:
         arch, sep, target = item.partition("=")

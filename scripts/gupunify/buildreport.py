@@ -93,30 +93,31 @@ def timing_table(result):
 PER_ARCH = ("configure", "baseline", "steps")
 
 
-def print_summary(result):
+def summary(result):
+    """The text the check prints: the step x arch table, what failed, knobs, times, result."""
     arches = list(result["arches"])
     width = max([len(s["subject"]) for s in result["steps"]] + [4])
     width = min(width, 60)
-    print("%-3s %-*s  %s" % ("#", width, "step", "  ".join("%-22s" % a for a in arches)))
+    out = ["%-3s %-*s  %s" % ("#", width, "step", "  ".join("%-22s" % a for a in arches))]
     for n, step in enumerate(result["steps"], 1):
-        print("%-3d %-*s  %s" % (n, width, step["subject"][:width], "  ".join(
+        out.append("%-3d %-*s  %s" % (n, width, step["subject"][:width], "  ".join(
             "%-22s" % cell_text(step["cells"].get(a)) for a in arches)))
         for arch, cell in sorted(step["cells"].items()):
             for o in cell["objects"]:
                 if o["result"] == "failed":
-                    print("    %s %s: %s" % (arch, o["object"], o["error"]))
+                    out.append("    %s %s: %s" % (arch, o["object"], o["error"]))
                 elif o["result"] == "new warnings":
-                    for w in o["warnings"]:
-                        print("    %s %s: new %s" % (arch, o["object"], w))
+                    out += ["    %s %s: new %s" % (arch, o["object"], w) for w in o["warnings"]]
     for name, a in result["arches"].items():
-        for knob in a["knobs"]:
-            print("%s: applied %s (%s)" % (name, knob["knob"], knob["reason"]))
+        out += ["%s: applied %s (%s)" % (name, knob["knob"], knob["reason"])
+                for knob in a["knobs"]]
         if a["reason"]:
-            print("%s: skipped: %s" % (name, a["reason"]))
+            out.append("%s: skipped: %s" % (name, a["reason"]))
     t = result["timings"]
     steps = [row for row in t["phases"] if row["phase"].startswith("step")]
-    print("time: %s, %d steps %.0f s; total %.0f s wall, %.0f s CPU; load %.1f -> %.1f" % (
+    out.append("time: %s, %d steps %.0f s; total %.0f s wall, %.0f s CPU; load %.1f -> %.1f" % (
         ", ".join("%s %.0f s" % (row["phase"], row["wall"]) for row in t["phases"]
                   if row not in steps), len(result["steps"]), sum(r["wall"] for r in steps),
         t["total"], t["cpu"], t["load"]["start"][0], t["load"]["end"][0]))
-    print("result: %s (%.0f s)" % (result["result"], result["timings"]["total"]))
+    out.append("result: %s (%.0f s)" % (result["result"], result["timings"]["total"]))
+    return "\n".join(out) + "\n"

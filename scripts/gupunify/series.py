@@ -8,7 +8,8 @@ import shutil
 import tempfile
 import textwrap
 
-from . import ROOT, b4prep, buildcheck, convert, outputs, prefixes, report, routing, split
+from . import (ROOT, b4prep, buildcheck, buildreport, convert, outputs, prefixes, report,
+               routing, split)
 from .maintainers import Recipients
 from .tree import KernelTree
 from .util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
@@ -471,8 +472,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                 print_plan(parts, atomic, recipients.source)
                 if b4:
                     b4prep.hand_off(repo, parts, author, out)
-                return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir) \
-                    if check else 0
+                return _check(tree, branch, base, reports_dir) if check else 0
             # Made while this run worked? Then it is not ours to replace.
             outputs.check_folder(out, "output directory", "series", tree.path)
             summary = {"tree": tree.path, "repository": repo, "branch": branch,
@@ -503,5 +503,12 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
              "change as one commit)" % out)
     progress("report: %s" % where)
     if check:
-        return buildcheck.check(tree.path, branch, base, reports_dir=reports_dir)
+        return _check(tree, branch, base, reports_dir)
     return 0
+
+
+def _check(tree, branch, base, reports_dir):
+    """--check: make check on the series' steps; its table printed, its exit status returned."""
+    result = buildcheck.check(tree.path, branch, base, reports_dir=reports_dir)
+    print(buildreport.summary(result), end="")
+    return buildcheck.status(result)
