@@ -1,5 +1,11 @@
 """The jobs return their results and the CLI prints them: what it prints, from a result."""
-from gupunify import boottest, buildcheck, buildreport
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CLI
+from gupunify import boottest, buildcheck, buildreport, cli
 
 
 def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
@@ -47,3 +53,20 @@ def test_check_summary_lists_each_failure_knob_and_skipped_arch():
     assert buildcheck.status(result) == 1
     assert buildcheck.status(check_result("skipped", {})) == 1
     assert buildcheck.status(check_result("passed", {})) == 0
+
+
+@pytest.mark.parametrize("old, new", [("spatch", "convert"), ("check", "buildcheck")])
+def test_a_subcommand_is_its_module_and_keeps_its_documented_name(old, new):
+    by_old, by_new = cli.parser().parse_args([old, "k"]), cli.parser().parse_args([new, "k"])
+    assert (by_old.command, by_new.command) == (old, new)
+    assert by_old.run is by_new.run is getattr(cli, "run_" + new)
+    assert dict(vars(by_old), command=new) == vars(by_new)
+
+
+@pytest.mark.parametrize("name", ["check", "buildcheck"])
+def test_the_cli_refuses_a_bad_option_value_in_one_line(name, tmp_path):
+    out = subprocess.run([sys.executable, CLI, name, str(tmp_path), "--config", "x86_64"],
+                         capture_output=True, text=True)
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == ("gup-unify: error: --config x86_64: expected ARCH=TARGET, "
+                          "e.g. x86_64=defconfig\n")

@@ -806,19 +806,3 @@ def summary(res):
 def status(res):
     """The boot test's exit status: 0 when it passed, else 1."""
     return 0 if res["result"] == "pass" else 1
-
-
-def add_arguments(p):
-    p.add_argument("kernel", help="the kernel tree (a git checkout with the gup-unify branch)")
-    p.add_argument("--branch", default="gup-unify", help="the patched branch (default gup-unify)")
-    p.add_argument("--arch", default="x86_64", metavar="A,B|all",
-                   help="the arches to boot (default x86_64; all: %s)" % ",".join(guests.ALL))
-    p.add_argument("--only", choices=KERNELS, help="build and boot one kernel only")
-    p.add_argument("--clean", action="store_true",
-                   help="start from an empty build directory (ccache still applies)")
-    p.add_argument("--tcg", action="store_true", help="do not use KVM even when usable")
-    p.add_argument("--boots", type=int, default=3, metavar="N",
-                   help="boots of each kernel whose timings are merged (default 3)")
-    p.add_argument("--timeout", type=int, help="seconds per boot (default %d KVM, %d TCG)"
-                   % (KVM_TIMEOUT, TCG_TIMEOUT))
-    p.add_argument("--reports", metavar="DIR", help="where reports go (default reports/)")

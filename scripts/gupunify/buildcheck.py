@@ -232,36 +232,3 @@ def status(result):
     """The check's exit status: 0 when it passed, else 1."""
     # Nothing built at all is no evidence the series builds: not a pass either.
     return 0 if result["result"] == "passed" else 1
-
-
-def add_arguments(p):
-    p.add_argument("kernel", help="the kernel tree whose repository holds the series")
-    p.add_argument("--branch", default="gup-unify", help="the series (default gup-unify)")
-    p.add_argument("--base", help="where the series starts (default: merge-base with HEAD)")
-    p.add_argument("--arches", help="comma-separated check arches (default: those the "
-                                    "series touches; known: %s)"
-                                    % ",".join(sorted(kbuild.ARCHES)))
-    p.add_argument("--sparse", action="store_true", help="also run sparse (C=1)")
-    p.add_argument("--checkpatch", action="store_true",
-                   help="also run scripts/checkpatch.pl on each step")
-    p.add_argument("--reports", metavar="DIR", help="where reports go (default reports/)")
-    p.add_argument("--config", action="append", default=[], metavar="ARCH=TARGET",
-                   help="config target for an arch (e.g. x86_64=defconfig); repeatable")
-    p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: the cores, or "
-                                                  "the distcc hosts' slots)")
-    p.add_argument("--distcc-hosts", metavar="HOSTS",
-                   help="send compiles to these distcc hosts through ccache "
-                        "(DISTCC_HOSTS syntax, e.g. \"build1/8 build2/16\")")
-
-
-def main(args):
-    """The check subcommand: the report of check() (status() gives the exit status)."""
-    configs = {}
-    for item in args.config:
-        arch, sep, target = item.partition("=")
-        if not sep or not target:
-            die("--config %s: expected ARCH=TARGET, e.g. x86_64=defconfig" % item)
-        configs[arch] = target
-    return check(args.kernel, args.branch, args.base,
-                 args.arches.split(",") if args.arches else None, args.sparse,
-                 args.checkpatch, args.reports, args.jobs, configs, args.distcc_hosts)
