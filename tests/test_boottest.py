@@ -7,10 +7,10 @@ import tempfile
 
 import pytest
 
+from conftest import ROOT
 from gupunify import boottest, guests, kbuild
 from gupunify.util import UserError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "boottest")
 
 

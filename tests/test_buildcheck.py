@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from gupunify import affected, buildcheck, kbuild, workspace
+from conftest import ROOT
+from gupunify import affected, archbuild, buildsteps, kbuild, workspace
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 LEGACY = os.environ.get("GUP_KERNEL_TREE")
 
@@ -136,7 +136,7 @@ def test_arch_mapping():
 
 
 def kbuild_of(files):
-    return affected.Kbuild(lambda path: files.get(path))
+    return kbuild.Makefiles(lambda path: files.get(path))
 
 
 def test_kbuild_follows_objects_composites_and_directories():
@@ -178,7 +178,7 @@ def test_place_moves_an_object_to_the_arch_that_builds_it():
               "ia64": FakeBuild("ia64 defconfig", {}, skip="no toolchain (ia64-linux-gnu-gcc "
                                 "not found)")}
     arches = ["ia64", "sparc64", "x86_64"]
-    where = buildcheck.place(["drivers/sbus/char/oradax.c", "arch/ia64/kernel/err_inject.c",
+    where = affected.place(["drivers/sbus/char/oradax.c", "arch/ia64/kernel/err_inject.c",
                               "mm/gup.c", "arch/alpha/mm/x.c"], arches, kbuild_of(files), builds)
     assert where["drivers/sbus/char/oradax.c"] == [
         ("x86_64", "not built in x86_64 allmodconfig: CONFIG_ORACLE_DAX not set"),
@@ -189,7 +189,7 @@ def test_place_moves_an_object_to_the_arch_that_builds_it():
         ("ia64", "skipped: no toolchain (ia64-linux-gnu-gcc not found)")]
     assert where["arch/alpha/mm/x.c"][0][1].startswith("skipped: no toolchain")
     builds["sparc64"].config = {}
-    where = buildcheck.place(["drivers/sbus/char/oradax.c"], arches, kbuild_of(files), builds)
+    where = affected.place(["drivers/sbus/char/oradax.c"], arches, kbuild_of(files), builds)
     assert where["drivers/sbus/char/oradax.c"] == [
         ("x86_64", "not built in x86_64 allmodconfig: CONFIG_ORACLE_DAX not set; "
                    "nor in sparc64 defconfig")]
@@ -211,7 +211,7 @@ def test_parse_attributes_diagnostics_to_their_object_and_drops_line_numbers(tmp
            "lib/x.c:3:1: warning: symbol 'y' was not declared. Should it be static?\n"
            "  LD      vmlinux\n"
            "cc1: error: unrecognized option\n") % (src, src, src, src)
-    objects, stray = buildcheck.parse_build_output(out, src, obj)
+    objects, stray = archbuild.parse_build_output(out, src, obj)
     assert objects["mm/gup.o"] == {"warnings": {
         "include/linux/mm.h: warning: unused variable 'x' [-Wunused-variable]"}, "errors": []}
     assert objects["drivers/a/a.o"]["errors"] == [
@@ -226,18 +226,18 @@ def test_compare_reports_only_new_warnings_and_errors():
     before = {"warnings": {"a.c: warning: old"}, "errors": ["a.c: error: old"]}
     after = {"warnings": {"a.c: warning: old", "a.c: warning: new"},
              "errors": ["a.c: error: old", "a.c: error: new"]}
-    assert buildcheck.compare(before, after) == (["a.c: warning: new"], ["a.c: error: new"])
-    assert buildcheck.compare(None, after)[0] == ["a.c: warning: new", "a.c: warning: old"]
+    assert archbuild.compare(before, after) == (["a.c: warning: new"], ["a.c: error: new"])
+    assert archbuild.compare(None, after)[0] == ["a.c: warning: new", "a.c: warning: old"]
 
 
 def test_a_step_with_nothing_built_is_not_passed():
     cell = lambda result: {"result": result, "objects": []}
-    assert buildcheck.step_result({"x86_64": cell("passed"), "ia64": cell("skipped")}) == \
+    assert buildsteps.step_result({"x86_64": cell("passed"), "ia64": cell("skipped")}) == \
         "passed"
-    assert buildcheck.step_result({"ia64": cell("skipped")}) == "skipped"
-    assert buildcheck.step_result({"x86_64": cell("passed"), "sh4": cell("failed")}) == \
+    assert buildsteps.step_result({"ia64": cell("skipped")}) == "skipped"
+    assert buildsteps.step_result({"x86_64": cell("passed"), "sh4": cell("failed")}) == \
         "failed"
-    assert buildcheck.step_result({}) == "nothing to build"
+    assert buildsteps.step_result({}) == "nothing to build"
 
 
 # --- steps built together ------------------------------------------------------------
@@ -250,7 +250,7 @@ def test_runs_join_steps_that_change_other_c_files_only():
     # Builds a file it does not change: a declaration in a .c file changed.
     wider = step(["drivers/c.c"], ["drivers/c.c", "drivers/d.c"])
     d, e = step(["drivers/d.c"]), step(["drivers/e.c", "Documentation/x.txt"])
-    runs = buildcheck.runs_of([core, a, b, a_again, wider, d, e])
+    runs = buildsteps.runs_of([core, a, b, a_again, wider, d, e])
     assert runs == [[core], [a, b], [a_again], [wider], [d], [e]]
 
 
@@ -265,18 +265,18 @@ def test_an_object_stands_for_its_step_only_when_it_read_nothing_changed_later(t
         "source_mm/gup.o := %s/mm/gup.c\n\n"
         "deps_mm/gup.o := \\\n    $(wildcard include/config/fs/dax.h) \\\n"
         "  %s/include/linux/mm.h \\\n\nmm/gup.o: $(deps_mm/gup.o)\n" % ((src,) * 4))
-    build = buildcheck.ArchBuild("x86_64", str(src), str(tmp_path), "6.1", 1, False, "defconfig")
+    build = archbuild.ArchBuild("x86_64", str(src), str(tmp_path), "6.1", 1, False, "defconfig")
     build.objdir = str(objdir)
     assert build.inputs("mm/gup.o") == {"mm/gup.c", "include/linux/mm.h"}
     assert build.inputs("mm/util.o") is None
     built = {"built": True, "errors": [], "warnings": set()}
-    assert buildcheck.clean_inputs(build, "mm/gup.o", built, {"drivers/a.c"})
-    assert not buildcheck.clean_inputs(build, "mm/gup.o", built, {"include/linux/mm.h"})
-    assert not buildcheck.clean_inputs(build, "mm/util.o", built, set())
+    assert buildsteps.clean_inputs(build, "mm/gup.o", built, {"drivers/a.c"})
+    assert not buildsteps.clean_inputs(build, "mm/gup.o", built, {"include/linux/mm.h"})
+    assert not buildsteps.clean_inputs(build, "mm/util.o", built, set())
     failed = {"built": False, "errors": ["mm/gup.c: error: x"], "warnings": set()}
-    assert not buildcheck.clean_inputs(build, "mm/gup.o", failed, set())
+    assert not buildsteps.clean_inputs(build, "mm/gup.o", failed, set())
     # kbuild makes no such object: the run changes no Makefile, so it stands.
-    assert buildcheck.clean_inputs(build, "mm/gup.o", dict(failed, errors=[]), set())
+    assert buildsteps.clean_inputs(build, "mm/gup.o", dict(failed, errors=[]), set())
 
 
 # --- knobs ---------------------------------------------------------------------------

@@ -5,11 +5,9 @@ import subprocess
 
 import pytest
 
+from conftest import CLI, SAMPLE
 from gupunify import cicheck
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SAMPLE = os.path.join(ROOT, "sample", "linux")
-CLI = os.path.join(ROOT, "scripts", "gup-unify")
 
 NEW_MM_H = """\
 #define FOLL_WRITE	0x01

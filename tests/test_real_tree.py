@@ -6,9 +6,9 @@ import subprocess
 
 import pytest
 
+from conftest import ROOT
 from gupunify import sites
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TREE = os.environ.get("GUP_KERNEL_TREE")
 
 pytestmark = pytest.mark.skipif(

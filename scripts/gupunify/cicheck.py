@@ -2,7 +2,6 @@
 import json
 import os
 import re
-import sys
 import urllib.parse
 
 from . import sites, source
@@ -261,25 +260,3 @@ def as_sarif(findings):
                     "region": {"startLine": f.site.line,
                                "startColumn": f.site.column + 1}}}]}
                 for f in findings]}]}, indent=1) + "\n"
-
-
-def add_arguments(parser):
-    parser.add_argument("kernel", help="the kernel tree")
-    parser.add_argument("--since", metavar="REV",
-                        help="only lines added since this git revision")
-    parser.add_argument("--format", choices=("gcc", "json", "sarif"), default="gcc")
-
-
-def main(args):
-    """Print the findings; 0 when clean, 1 when a warning was found."""
-    api, findings = check(args.kernel, args.since)
-    if args.format == "json":
-        text = as_json(args.kernel, api, args.since, findings)
-    elif args.format == "sarif":
-        text = as_sarif(findings)
-    else:
-        text = as_gcc(findings)
-    # An argument quoted from a Latin-1 file goes out with the file's bytes.
-    sys.stdout.buffer.write(source.encode(text))
-    sys.stdout.flush()
-    return 1 if any(f.level == "warning" for f in findings) else 0

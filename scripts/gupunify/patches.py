@@ -2,10 +2,10 @@
 import os
 import re
 
+from . import ROOT
 from .util import progress
 
-PATCHES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                            "..", "..", "patches"))
+PATCHES_DIR = os.path.join(ROOT, "patches")
 CALLERS = "@callers"
 # The --fast-only phase's own core patches, in patches/<base>/FAST_ONLY/.
 FAST_ONLY = "fast-only"

@@ -4,11 +4,10 @@ import json
 import os
 import sys
 
-from . import outputs
+from . import ROOT, outputs
 from .util import die, kept, write_atomic
 
-REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                            "..", "..", "reports"))
+REPORTS_DIR = os.path.join(ROOT, "reports")
 
 
 def counts(records, by="api"):
@@ -120,11 +119,17 @@ def folder(reports_dir, tree):
     return where
 
 
-def write_pair(data, text, where, tree_path, stem):
-    """Write stem.json (data) and stem.md (text) in the tree's reports folder, atomically."""
+def write_pair(data, text, where, tree_path, stem, sort_keys=True):
+    """Write stem.json (data) and stem.md (text) in the tree's reports folder, atomically.
+
+    Every report of every job is written here: the folder is marked as the
+    reports of tree_path (outputs.py) and each file replaced whole.
+    sort_keys=False keeps data's own order (buildcheck's per-step records
+    read best as made).
+    """
     outputs.mark(where, "reports", tree_path)
     write_atomic(os.path.join(where, stem + ".json"),
-                 json.dumps(data, indent=1, sort_keys=True) + "\n")
+                 json.dumps(data, indent=1, sort_keys=sort_keys) + "\n")
     write_atomic(os.path.join(where, stem + ".md"), text)
     kept("report %s" % os.path.join(where, stem + ".md"))
     return where
