@@ -1,6 +1,5 @@
 """The CI guard on small trees of both API states, in its three formats."""
 import json
-import os
 import subprocess
 
 import pytest
