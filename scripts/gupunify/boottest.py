@@ -471,7 +471,7 @@ def build_kernel(src, build, log, clean, arch, knobs):
     stats_log = os.path.join(build, "ccache-stats.log")
     if os.path.exists(stats_log):
         os.unlink(stats_log)
-    # Paths relative to the scratch dir: base and patched (../src from each
+    # Paths relative to the scratch dir: base and patched (../../src from each
     # build dir) then share every object the series does not change.
     env = {"CCACHE_STATSLOG": stats_log,
            "CCACHE_BASEDIR": os.path.join(scratch_dir(), "boottest")}
@@ -683,15 +683,18 @@ def kernel_revs(repo, branch):
     return {"base": base, "patched": patched}
 
 
-def run_kernel(label, arch, repo, rev, work, exe, qemu, clean, version):
+def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version):
     """Check out, build, pack and boot one kernel; returns its record.
 
+    top is the kernel's folder: its worktree (top/src) serves every arch,
+    as a kernel tree is some 1 GB, and each arch builds in top/<arch>/.
     qemu is {"accel", "reason", "timeout"}; a KVM that fails switches it to
     TCG for this and every later kernel, so that their timings compare.
     """
     g = guests.GUESTS[arch]
+    src = checkout(repo, os.path.join(top, "src"), rev)
+    work = os.path.join(top, arch)
     os.makedirs(work, exist_ok=True)
-    src = checkout(repo, os.path.join(work, "src"), rev)
     build = os.path.join(work, "build")
     guest = os.path.join(work, "guest")
     os.makedirs(guest, exist_ok=True)
@@ -764,7 +767,7 @@ def run_arch(arch, repo, revs, wanted, root, args, version):
            "kernels": {}}
     for label in wanted:
         res["kernels"][label] = run_kernel(label, arch, repo, revs[label],
-                                           os.path.join(work, label), exe, qemu, args.clean,
+                                           os.path.join(root, label), exe, qemu, args.clean,
                                            version)
     # The knobs come from the tree and the compiler: the same for both kernels.
     res["knobs"] = next(iter(res["kernels"].values()))["knobs"]
