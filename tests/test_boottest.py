@@ -145,10 +145,11 @@ def test_report_puts_base_and_patched_side_by_side(tmp_path):
 
 
 def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
+    why = "not attempted this session: time (arch walk; QEMU malta)"
     res = overall({"x86_64": result({"base": recorded("base"), "patched": recorded("patched")})},
-                  {"mips": guests.NOT_BOOTED["mips"]})
+                  {"mips": why})
     assert res["result"] == "incomplete"
-    assert res["problems"] == ["mips: not booted: " + guests.NOT_BOOTED["mips"]]
+    assert res["problems"] == ["mips: not booted: " + why]
     md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
     assert "- mips: not attempted this session: time" in md
     assert "not booted: mips: not attempted" in boottest.matrix_text(res)
@@ -246,6 +247,16 @@ def test_arm_guest_boots_the_fallback_family_with_tap_on_virtio_mmio():
     assert guests.GUESTS["arm"].family == guests.FALLBACK
     assert boottest.accelerator("arm") == ("tcg", "no KVM for arm on a %s host: TCG"
                                            % os.uname().machine)
+
+
+def test_mips_guest_boots_malta_with_tap_on_virtio_pci():
+    argv = guests.qemu_argv("mips", "vmlinux", "i", "c.log", "t.log", "tcg")
+    assert argv[:3] == ["qemu-system-mips", "-accel", "tcg"]
+    assert argv[argv.index("-M") + 1] == "malta" and argv[argv.index("-m") + 1] == "256M"
+    assert argv[argv.index("-append") + 1] == "console=ttyS0 panic=-1"
+    assert argv.count("-serial") == 1 and argv[argv.index("-serial") + 1] == "file:c.log"
+    assert argv[argv.index("-device") + 1] == "virtio-serial-pci"
+    assert guests.GUESTS["mips"].family == "arch walk (arch/mips/mm/gup.c)"
 
 
 def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs():
@@ -393,6 +404,25 @@ def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path
     assert "bin/busybox" not in names and "init" in names and "dev/console" in names
 
 
+@pytest.mark.parametrize("arch,order,machine", [("mips", "big", 8)])
+def test_walk_arch_program_is_a_static_elf32_for_its_machine(tmp_path, arch, order, machine):
+    gcc = kbuild.ARCHES[arch].gcc
+    if not shutil.which(gcc):
+        pytest.skip("no %s: run make deps-boottest" % gcc)
+    # make deps installs the cross compilers for make check, the static
+    # libcs come with make deps-boottest
+    libc = subprocess.run([gcc, "-print-file-name=libc.a"], capture_output=True,
+                          text=True).stdout.strip()
+    if not os.path.isabs(libc):
+        pytest.skip("no static libc for %s: run make deps-boottest" % gcc)
+    exe = boottest.build_test_program(str(tmp_path), arch)
+    with open(exe, "rb") as f:
+        head = f.read(20)
+    assert head[:5] == b"\x7fELF\x01" and head[5] == (2 if order == "big" else 1)
+    assert int.from_bytes(head[18:20], order) == machine  # EM_MIPS, EM_SH
+    assert boottest.is_static_elf(exe)
+
+
 def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
     exe = boottest.build_test_program(str(tmp_path))
     assert boottest.is_static_elf(exe)
@@ -470,9 +500,11 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
     assert "CONFIG_GUP_BENCHMARK=y" in config
     if arch == "arm":
         assert "# CONFIG_ARM_LPAE is not set" in config
-        assert "CONFIG_HAVE_GENERIC_GUP=y" not in config
+    if guests.GUESTS[arch].family == guests.GENERIC:
+        assert "CONFIG_HAVE_GENERIC_GUP=y" in config
     else:
-        assert "CONFIG_FS_DAX=y" in config
+        assert "CONFIG_HAVE_GENERIC_GUP=y" not in config
+    assert ("CONFIG_FS_DAX=y" in config) == guests.GUESTS[arch].dax
 
 
 def test_ccache_counts_read_our_own_stats_log(tmp_path):
@@ -571,3 +603,67 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
                   api={"fast_takes": "gup_flags", "has_fast_only": True})
     res = result({"patched": kernel})
     assert (res["result"], res["problems"]) == ("pass", [])
+
+
+def walk_recorded(arch, tree, label):
+    """A kernel record of arch from a recorded run of tree (TCG)."""
+    name = "%s-%s-%s" % (arch, tree, label)
+    kernel = recorded(label)
+    kernel.update(arch=arch, tap=boottest.parse_tap(fixture(name + ".tap")),
+                  console=boottest.scan_console(fixture(name + ".console")))
+    return kernel
+
+
+def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
+    tap = boottest.parse_tap(fixture("mips-5.0-base.tap"))
+    assert tap["complete"] and tap["problems"] == []
+    assert tap["totals"] == {"pass": 6, "fail": 0, "xfail": 0, "xpass": 0, "skip": 6,
+                             "error": 0}
+    skips = {t["name"]: t["reason"] for t in tap["tests"] if t["status"] == "skip"}
+    assert skips["fast_unsupported_flag_einval"] == (
+        "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
+    assert skips["longterm_fast_anon_pins"] == (
+        "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
+    assert sorted(n for n, why in skips.items() if why.startswith("no pmem in this guest")) \
+        == sorted(guests.DAX_CASES)
+    # malta's 256 MiB: the timing buffer is halved once
+    timing = next(t for t in tap["tests"] if t["name"] == "gup_benchmark_timings")
+    assert timing["notes"] == ["64 MiB, 512 pages per call, 15 runs: minimum and median"]
+    assert tap["timing"]["size_mib"] == 64
+    console = boottest.scan_console(fixture("mips-5.0-base.console"))
+    assert console["warnings"] == [] and console["oops"] == []
+    assert console["exit_status"] == 0 and console["clocksource"] == "MIPS"
+    # no D-cache aliases, so get_user_pages_fast() takes the walk, not the slow path
+    assert "Primary data cache 2kB, 2-way, VIPT, no aliases, linesize 16 bytes" in fixture(
+        "mips-5.0-base.console").splitlines()
+
+
+def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path):
+    tap = boottest.parse_tap(fixture("mips-5.0-patched.tap"))
+    status = {t["name"]: t["status"] for t in tap["tests"]}
+    assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
+    assert [n for n, st in status.items() if st == "fail"] == []
+    notes = {t["name"]: t["notes"] for t in tap["tests"]}
+    assert notes["longterm_fast_anon_pins"] == ["gup_benchmark fast longterm pinned 64/64"]
+    assert notes["fast_unsupported_flag_einval"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # the walk's WARN_ON_ONCE on a flag other than FOLL_WRITE and FOLL_LONGTERM
+    console = boottest.scan_console(fixture("mips-5.0-patched.console"))
+    assert console["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/arch/mips/mm/gup.c:288 "
+        "get_user_pages_fast+0x104/0x1f8"]
+    assert console["oops"] == [] and console["exit_status"] == 0
+    mips = result({"base": walk_recorded("mips", "5.0", "base"),
+                   "patched": walk_recorded("mips", "5.0", "patched")}, "mips")
+    assert mips["result"] == "pass", mips["problems"]
+    assert mips["timings"]["patched"]["size_mib"] == 64
+    res = overall({"mips": mips})
+    rows = {r[0]: r[1:] for r in boottest.matrix_rows(res)}
+    assert rows["family"] == ["arch walk (arch/mips/mm/gup.c)"]
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
+    assert rows["dax_fast_pins_without_longterm"] == ["SKIP / SKIP"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["fast/slow (min)"] == ["0.297 / 0.294"]
+    md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    assert "## mips: arch walk (arch/mips/mm/gup.c)" in md

@@ -8,6 +8,7 @@ import os
 # Which get_user_pages_fast() an arch runs in v5.0/v5.1 (DESIGN.md 5).
 GENERIC = "generic walk (mm/gup.c)"
 FALLBACK = "__weak fallback (mm/util.c)"
+WALK = "arch walk (arch/%s/mm/gup.c)"  # % the arch directory
 
 Guest = collections.namedtuple("Guest", [
     "family",         # which GUP implementation its kernel runs
@@ -35,13 +36,16 @@ GUESTS = {
     "arm": Guest(FALLBACK, "qemu-system-arm", ["-M", "virt", "-cpu", "cortex-a15"], "1G",
                  "arch/arm/boot/zImage", "zImage", "ttyAMA0", "virtio-serial-device",
                  "gup_test", False, ""),
+    # big-endian MIPS32r2; the Super I/O UART, and PCI for the virtio console
+    "mips": Guest(WALK % "mips", "qemu-system-mips", ["-M", "malta", "-cpu", "24Kf"],
+                  "256M", "vmlinux", "vmlinux", "ttyS0", "virtio-serial-pci", "gup_test",
+                  False, ""),
 }
 
 # Arches of issue 15's table that make boottest cannot boot yet, and why.
 NOT_BOOTED = {
     "arm64": "not booted: time (generic walk; QEMU virt; a v5.0 build was started "
              "and stopped unfinished on the loaded 2-core host)",
-    "mips": "not attempted this session: time (arch walk; QEMU malta)",
     "powerpc64le": "not attempted this session: time (generic walk, hugepd; QEMU pseries)",
     "sparc64": "not attempted this session: time (arch walk; QEMU sun4u)",
     "sh4": "not attempted this session: time (arch walk; QEMU r2d)",
