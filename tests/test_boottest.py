@@ -277,6 +277,25 @@ def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs()
         .name == "CONFIG_SECURITY_SELINUX off"
 
 
+def test_sh4_whole_kernel_keeps_array_bounds_a_warning_too(tmp_path):
+    """A v5.0 sh4 kernel stopped at machvec.c: -Werror=array-bounds (gcc 12)."""
+    for rel in ("arch/sh/mm/Makefile", "arch/sh/kernel/Makefile"):
+        os.makedirs(os.path.dirname(str(tmp_path / rel)), exist_ok=True)
+        (tmp_path / rel).write_text("ccflags-y := -Werror\n")
+    facts = kbuild.tree_facts(str(tmp_path))
+    assert facts["sh_mm_werror"] and facts["sh_kernel_werror"]
+    sh = kbuild.select_knobs("5.0", 12, "sh4", facts)
+    assert kbuild.make_argv("sh4", "/s", "/o", 2, sh, "zImage")[-2:] == [
+        "KCFLAGS=-Wno-error=address -Wno-error=array-bounds", "zImage"]
+    (tmp_path / "arch/sh/kernel/Makefile").write_text("obj-y += machvec.o\n")
+    facts = kbuild.tree_facts(str(tmp_path))
+    assert facts["sh_mm_werror"] and not facts["sh_kernel_werror"]
+    assert [k.make_vars for k in kbuild.select_knobs("5.0", 12, "sh4", facts)
+            if "KCFLAGS" in k.make_vars] == [{"KCFLAGS": "-Wno-error=address"}]
+    gcc11 = kbuild.select_knobs("5.0", 11, "sh4", facts)
+    assert not any("KCFLAGS" in k.make_vars for k in gcc11)
+
+
 def test_armhf_gcc_needs_soft_float_for_the_kernels_march_test():
     gcc = kbuild.ARCHES["arm"].gcc
     if not shutil.which(gcc):

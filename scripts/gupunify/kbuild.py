@@ -118,8 +118,9 @@ def select_knobs(version, gcc_major, arch, facts):
     """The knobs a tree needs for arch with gcc gcc_major (DESIGN.md 5).
 
     facts, read from the tree and the host: selinux_pf_max (the highest PF_MAX
-    the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror,
-    has_werror; for arm, arm_march_v7 (the compiler takes -march=armv7-a alone).
+    the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror and
+    sh_kernel_werror (arch/sh/{mm,kernel}/Makefile add -Werror), has_werror; for
+    arm, arm_march_v7 (the compiler takes -march=armv7-a alone).
     """
     v = version_tuple(version)
     knobs = []
@@ -140,11 +141,20 @@ def select_knobs(version, gcc_major, arch, facts):
                           "in libsubcmd, fixed in v5.17)",
                           config=["-d", "RETPOLINE", "-d", "STACK_VALIDATION",
                                   "-d", "UNWINDER_ORC", "-e", "UNWINDER_FRAME_POINTER"]))
-    if arch == "sh4" and gcc_major >= 12 and facts.get("sh_mm_werror"):
-        knobs.append(Knob("KCFLAGS=-Wno-error=address",
-                          "arch/sh/mm/Makefile builds with -Werror and gcc >= 12's -Waddress "
-                          "fires in mmzone.h on the base tree",
-                          {"KCFLAGS": "-Wno-error=address"}))
+    if arch == "sh4" and gcc_major >= 12:
+        flags, whys = [], []
+        if facts.get("sh_mm_werror") or facts.get("sh_kernel_werror"):
+            flags.append("-Wno-error=address")
+            whys.append("arch/sh/mm and arch/sh/kernel build with -Werror and gcc >= 12's "
+                        "-Waddress fires in mmzone.h on the base tree")
+        if facts.get("sh_kernel_werror"):
+            # only a whole kernel (make boottest) builds arch/sh/kernel/machvec.o
+            flags.append("-Wno-error=array-bounds")
+            whys.append("-Warray-bounds fires on the base tree's machvec.c "
+                        "(__machvec_start read as a struct)")
+        if flags:
+            knobs.append(Knob("KCFLAGS=" + " ".join(flags), "; ".join(whys),
+                              {"KCFLAGS": " ".join(flags)}))
     if arch == "arm" and facts.get("arm_march_v7") is False:
         knobs.append(Knob("CC+=-mfloat-abi=soft",
                           "armhf gcc defaults to hard float, so the tree's cc-option "
@@ -170,6 +180,7 @@ def tree_facts(src):
     facts["selinux_pf_max"] = int(m.group(1)) if m else None
     facts["host_pf_max"] = host_pf_max()
     facts["sh_mm_werror"] = "-Werror" in read("arch/sh/mm/Makefile")
+    facts["sh_kernel_werror"] = "-Werror" in read("arch/sh/kernel/Makefile")
     facts["has_werror"] = bool(re.search(r"^config WERROR$", read("init/Kconfig"), re.M))
     return facts
 
