@@ -571,3 +571,21 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
                   api={"fast_takes": "gup_flags", "has_fast_only": True})
     res = result({"patched": kernel})
     assert (res["result"], res["problems"]) == ("pass", [])
+
+
+def test_every_guest_without_dax_says_why():
+    """gup_test's DAX SKIPs carry the arch's own reason, never a guess."""
+    assert sorted(a for a, g in guests.GUESTS.items() if not g.dax) == sorted(guests.NO_DAX)
+    assert guests.HUGETLB <= set(guests.GUESTS)
+
+
+def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
+    lines = fixture("patched.tap").splitlines()
+    extra = ["ok 13 hugetlb_fast_write_pins_all # SKIP no hugetlb pages",
+             "ok 14 hugetlb_longterm_fast_pins # SKIP no hugetlb pages"]
+    text = "\n".join([line.replace("1..12", "1..14") for line in lines[:-1]] + extra
+                     + [lines[-1]])
+    kernel = dict(recorded("patched"), tap=boottest.parse_tap(text))
+    assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+    x86 = result({"base": recorded("base"), "patched": kernel})
+    assert x86["result"] == "pass", x86["problems"]

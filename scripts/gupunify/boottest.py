@@ -241,7 +241,8 @@ def summarize(res):
     # so does the fast-only case on a kernel without get_user_pages_fast_only()
     # (a branch made without --fast-only).
     arch = res.get("arch", "x86_64")
-    expected = () if guests.GUESTS[arch].dax else guests.DAX_CASES
+    expected = (() if guests.GUESTS[arch].dax else guests.DAX_CASES) + (
+        () if arch in guests.HUGETLB else guests.HUGETLB_CASES)
     if "patched" in res["kernels"]:
         if not res["kernels"]["patched"].get("api", {}).get("has_fast_only"):
             expected += (FAST_ONLY_CASE,)
@@ -708,8 +709,12 @@ def run_kernel(label, arch, repo, rev, work, exe, qemu, clean, version):
                                 "gup_unify_test.ko": (module, 0o644)},
                        busybox_path())
     else:
-        pack_initramfs(initrd, {"init": (exe, 0o755),
-                                "gup_unify_test.ko": (module, 0o644)})
+        files = {"init": (exe, 0o755), "gup_unify_test.ko": (module, 0o644)}
+        if arch in guests.NO_DAX:
+            nodax = os.path.join(guest, "nodax")
+            write_atomic(nodax, guests.NO_DAX[arch] + "\n")
+            files["nodax"] = (nodax, 0o644)
+        pack_initramfs(initrd, files)
     image = os.path.join(build, g.image)
     progress("%s %s: booting under QEMU (%s)" % (arch, label, qemu["accel"]))
     record, tap_text, console_text = boot_with_fallback(image, initrd, guest, qemu, arch)

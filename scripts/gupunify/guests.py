@@ -52,6 +52,14 @@ ALL = list(GUESTS) + list(NOT_BOOTED)
 # gup_test's cases that need a DAX file: they SKIP where dax is False
 DAX_CASES = ("dax_fast_pins_without_longterm", "dax_slow_pins_without_longterm",
              "longterm_gup_dax_refused", "longterm_fast_dax_refused")
+# Why a guest has no DAX, given to gup_test (/nodax) for its SKIP reason.
+NO_DAX = {
+    "arm": "the arch has no pte_devmap, so no DAX page to pin",
+}
+# gup_test's cases that need a hugetlb page: they run where the guest's
+# kernel has hugetlb pages, and SKIP elsewhere.
+HUGETLB_CASES = ("hugetlb_fast_write_pins_all", "hugetlb_longterm_fast_pins")
+HUGETLB = set()
 
 
 def host_arch():
