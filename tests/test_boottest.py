@@ -468,11 +468,12 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
         boottest.configure(src, str(tmp_path / "build"), log, arch, knobs)
     config = open(str(tmp_path / "build" / ".config")).read()
     assert "CONFIG_GUP_BENCHMARK=y" in config
+    guest = guests.GUESTS[arch]
+    # the family is the kernel's own choice, not the table's claim
+    assert ("CONFIG_HAVE_GENERIC_GUP=y" in config) == (guest.family == guests.GENERIC)
+    assert ("CONFIG_FS_DAX=y" in config) == guest.dax
     if arch == "arm":
         assert "# CONFIG_ARM_LPAE is not set" in config
-        assert "CONFIG_HAVE_GENERIC_GUP=y" not in config
-    else:
-        assert "CONFIG_FS_DAX=y" in config
 
 
 def test_ccache_counts_read_our_own_stats_log(tmp_path):
@@ -589,3 +590,53 @@ def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
     assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
     x86 = result({"base": recorded("base"), "patched": kernel})
     assert x86["result"] == "pass", x86["problems"]
+
+
+
+def test_arm64_guest_boots_the_generic_walk_on_virt():
+    argv = guests.qemu_argv("arm64", "Image", "i", "c.log", "t.log", "tcg")
+    assert argv[0] == "qemu-system-aarch64" and argv[argv.index("-M") + 1] == "virt"
+    assert argv[argv.index("-append") + 1] == "console=ttyAMA0 panic=-1"
+    assert kbuild.make_argv("arm64", "/s", "/o", 2, [], "Image") == [
+        "make", "-C", "/s", "O=/o", "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-",
+        "CC=ccache aarch64-linux-gnu-gcc", "-j2", "Image"]
+
+
+def arch_recorded(arch, tree, label):
+    """A kernel record from a recorded run of tests/boottest/<arch>-<tree>-<label>.*."""
+    kernel = recorded(label)
+    name = "%s-%s-%s" % (arch, tree, label)
+    kernel.update(arch=arch, tap=boottest.parse_tap(fixture(name + ".tap")),
+                  console=boottest.scan_console(fixture(name + ".console")))
+    return kernel
+
+
+def statuses(tap):
+    return {t["name"]: t["status"] for t in tap["tests"]}
+
+
+def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
+    base = arch_recorded("arm64", "v5.0", "base")
+    patched = arch_recorded("arm64", "v5.0", "patched")
+    assert base["tap"]["complete"] and patched["tap"]["complete"]
+    assert [k for k, st in statuses(base["tap"]).items() if st == "skip"] == [
+        "fast_unsupported_flag_einval", "longterm_fast_anon_pins"] + list(
+        guests.DAX_CASES + guests.HUGETLB_CASES)
+    assert [k for k, st in statuses(patched["tap"]).items() if st == "skip"] == list(
+        guests.DAX_CASES + guests.HUGETLB_CASES)
+    fast = next(t for t in patched["tap"]["tests"] if t["name"] == "longterm_fast_anon_pins")
+    assert fast["status"] == "pass"
+    assert fast["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    dax = next(t for t in patched["tap"]["tests"] if t["name"] == guests.DAX_CASES[0])
+    assert dax["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
+    # the generic walk's FOLL_FORCE refusal, once; nothing on the base kernel
+    assert base["console"]["warnings"] == []
+    assert [w.split(" at ")[1] for w in patched["console"]["warnings"]] == [
+        "../src/mm/gup.c:1948 get_user_pages_fast+0x38/0x168"]
+    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    arm64 = result({"base": base, "patched": patched}, "arm64")
+    assert arm64["result"] == "pass", arm64["problems"]
+    assert arm64["timings"]["patched"]["fast_over_slow"] == round(1247 / 8084, 3)
+    row = next(r for r in overall({"arm64": arm64})["matrix"]
+               if r["name"] == "longterm_fast_anon_pins")
+    assert row["arm64"] == {"base": "skip", "patched": "pass"}

@@ -35,12 +35,13 @@ GUESTS = {
     "arm": Guest(FALLBACK, "qemu-system-arm", ["-M", "virt", "-cpu", "cortex-a15"], "1G",
                  "arch/arm/boot/zImage", "zImage", "ttyAMA0", "virtio-serial-device",
                  "gup_test", False, ""),
+    "arm64": Guest(GENERIC, "qemu-system-aarch64", ["-M", "virt", "-cpu", "cortex-a57"], "1G",
+                   "arch/arm64/boot/Image", "Image", "ttyAMA0", "virtio-serial-device",
+                   "gup_test", False, ""),
 }
 
 # Arches of issue 15's table that make boottest cannot boot yet, and why.
 NOT_BOOTED = {
-    "arm64": "not booted: time (generic walk; QEMU virt; a v5.0 build was started "
-             "and stopped unfinished on the loaded 2-core host)",
     "mips": "not attempted this session: time (arch walk; QEMU malta)",
     "powerpc64le": "not attempted this session: time (generic walk, hugepd; QEMU pseries)",
     "sparc64": "not attempted this session: time (arch walk; QEMU sun4u)",
@@ -55,6 +56,8 @@ DAX_CASES = ("dax_fast_pins_without_longterm", "dax_slow_pins_without_longterm",
 # Why a guest has no DAX, given to gup_test (/nodax) for its SKIP reason.
 NO_DAX = {
     "arm": "the arch has no pte_devmap, so no DAX page to pin",
+    "arm64": "the arch has no pte_devmap (ARCH_HAS_PTE_DEVMAP came in v5.7), "
+             "so no DAX page to pin",
 }
 # gup_test's cases that need a hugetlb page: they run where the guest's
 # kernel has hugetlb pages, and SKIP elsewhere.

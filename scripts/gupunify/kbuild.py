@@ -68,6 +68,9 @@ ARCHES = {
     # multi_v7 leaves LPAE off: the __weak get_user_pages_fast() of mm/util.c
     "arm": Arch("arm", "arm-linux-gnueabihf-", "multi_v7_defconfig", "arm",
                 "gcc-arm-linux-gnueabihf"),
+    # the generic walk of mm/gup.c, booted by make boottest
+    "arm64": Arch("arm64", "aarch64-linux-gnu-", "defconfig", "arm64",
+                  "gcc-aarch64-linux-gnu"),
     "mips": Arch("mips", "mips-linux-gnu-", "defconfig", "mips", "gcc-mips-linux-gnu"),
     "sh4": Arch("sh", "sh4-linux-gnu-", "defconfig", "sh", "gcc-sh4-linux-gnu"),
     "sparc64": Arch("sparc64", "sparc64-linux-gnu-", "defconfig", "sparc",
