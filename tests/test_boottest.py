@@ -33,7 +33,7 @@ def recorded(label):
 
 # What kbuild.tree_facts() and the compilers say for v5.0 on Debian bookworm.
 V5_0_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,
-              "has_werror": False, "arm_march_v7": False}
+              "ppc_werror": True, "has_werror": False, "arm_march_v7": False}
 
 
 def result(kernels, arch="x86_64"):
@@ -640,3 +640,19 @@ def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
     row = next(r for r in overall({"arm64": arm64})["matrix"]
                if r["name"] == "longterm_fast_anon_pins")
     assert row["arm64"] == {"base": "skip", "patched": "pass"}
+
+
+def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
+    """v5.0's arch/powerpc/kernel/vdso.c fails gcc 12's -Werror=array-bounds."""
+    knobs = kbuild.select_knobs("5.0", 12, "powerpc64le", V5_0_FACTS)
+    assert [k.name for k in knobs] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
+                                       "CONFIG_PPC_DISABLE_WERROR on"]
+    assert boottest.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set",
+                                          "CONFIG_PPC_DISABLE_WERROR=y"]
+    for version, gcc, facts in (("5.0", 11, V5_0_FACTS),
+                                ("5.0", 12, dict(V5_0_FACTS, ppc_werror=False))):
+        assert "CONFIG_PPC_DISABLE_WERROR on" not in [
+            k.name for k in kbuild.select_knobs(version, gcc, "powerpc64le", facts)]
+    assert "CONFIG_PPC_DISABLE_WERROR on" not in [
+        k.name for k in kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)]
+

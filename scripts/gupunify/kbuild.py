@@ -122,7 +122,8 @@ def select_knobs(version, gcc_major, arch, facts):
 
     facts, read from the tree and the host: selinux_pf_max (the highest PF_MAX
     the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror,
-    has_werror; for arm, arm_march_v7 (the compiler takes -march=armv7-a alone).
+    ppc_werror, has_werror; for arm, arm_march_v7 (the compiler takes
+    -march=armv7-a alone).
     """
     v = version_tuple(version)
     knobs = []
@@ -148,6 +149,11 @@ def select_knobs(version, gcc_major, arch, facts):
                           "arch/sh/mm/Makefile builds with -Werror and gcc >= 12's -Waddress "
                           "fires in mmzone.h on the base tree",
                           {"KCFLAGS": "-Wno-error=address"}))
+    if arch == "powerpc64le" and gcc_major >= 12 and facts.get("ppc_werror"):
+        knobs.append(Knob("CONFIG_PPC_DISABLE_WERROR on",
+                          "arch/powerpc builds with -Werror (CONFIG_PPC_WERROR) and gcc >= "
+                          "12's -Warray-bounds fires in arch/powerpc/kernel/vdso.c on the "
+                          "base tree", config=["-e", "PPC_DISABLE_WERROR"]))
     if arch == "arm" and facts.get("arm_march_v7") is False:
         knobs.append(Knob("CC+=-mfloat-abi=soft",
                           "armhf gcc defaults to hard float, so the tree's cc-option "
@@ -173,6 +179,7 @@ def tree_facts(src):
     facts["selinux_pf_max"] = int(m.group(1)) if m else None
     facts["host_pf_max"] = host_pf_max()
     facts["sh_mm_werror"] = "-Werror" in read("arch/sh/mm/Makefile")
+    facts["ppc_werror"] = "CONFIG_PPC_WERROR" in read("arch/powerpc/Kbuild")
     facts["has_werror"] = bool(re.search(r"^config WERROR$", read("init/Kconfig"), re.M))
     return facts
 
