@@ -724,6 +724,12 @@ static void read_line(const char *path, char *buf, size_t size)
 /* boottest/init's work, for a guest with no shell: everything but DAX. */
 static void be_init(void)
 {
+	/*
+	 * The virtio console is hvc0 unless the machine's own console is an
+	 * hvc too (pseries): the harness then names it on the kernel command
+	 * line, which hands gup_tap=... to init's environment.
+	 */
+	const char *tap = getenv("gup_tap") ? getenv("gup_tap") : "/dev/hvc0";
 	char line[128];
 	int fd;
 
@@ -743,13 +749,13 @@ static void be_init(void)
 		close(fd);
 	if (!access("/nodax", R_OK))
 		read_line("/nodax", no_dax, sizeof(no_dax));
-	fd = open("/dev/hvc0", O_WRONLY | O_CLOEXEC);
+	fd = open(tap, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		fflush(stdout);
 		dup2(fd, STDOUT_FILENO);
 		close(fd);
 	} else {
-		say("no /dev/hvc0: TAP on the console");
+		say("no %s: TAP on the console", tap);
 	}
 }
 

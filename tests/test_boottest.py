@@ -590,6 +590,11 @@ def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
     assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
     x86 = result({"base": recorded("base"), "patched": kernel})
     assert x86["result"] == "pass", x86["problems"]
+    ppc = result({"base": recorded("base"), "patched": kernel}, "powerpc64le")
+    # powerpc64le's guest has hugetlb pages: a SKIP there is a failure
+    assert ppc["result"] == "fail"
+    assert ppc["problems"] == [
+        "patched: skipped hugetlb_fast_write_pins_all, hugetlb_longterm_fast_pins"]
 
 
 
@@ -640,6 +645,18 @@ def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
     row = next(r for r in overall({"arm64": arm64})["matrix"]
                if r["name"] == "longterm_fast_anon_pins")
     assert row["arm64"] == {"base": "skip", "patched": "pass"}
+
+
+def test_powerpc64le_guest_is_pseries_power8_with_tap_on_hvc1():
+    argv = guests.qemu_argv("powerpc64le", "vmlinux", "i", "c.log", "t.log", "tcg")
+    assert argv[0] == "qemu-system-ppc64"
+    assert (argv[argv.index("-M") + 1], argv[argv.index("-cpu") + 1]) == (
+        "pseries,cap-hpt-max-page-size=16M", "power8")
+    # hvc0 is pseries' own vty, which -serial feeds: the virtio console is hvc1
+    assert argv[argv.index("-append") + 1] == "console=hvc0 panic=-1 gup_tap=/dev/hvc1"
+    assert "file:c.log" in argv and "virtio-serial-pci" in argv
+    assert guests.GUESTS["powerpc64le"].family == guests.GENERIC
+    assert kbuild.ARCHES["powerpc64le"].make_arch == "powerpc"
 
 
 def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
