@@ -673,3 +673,24 @@ def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
     assert "CONFIG_PPC_DISABLE_WERROR on" not in [
         k.name for k in kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)]
 
+
+
+def test_powerpc64le_v5_0_base_pins_a_16m_hugetlb_page_through_the_hash_4k_walk():
+    """Recorded on v5.0's base kernel (the patched one was not booted yet)."""
+    base = arch_recorded("powerpc64le", "v5.0", "base")
+    assert base["tap"]["complete"] and base["tap"]["problems"] == []
+    assert [k for k, st in statuses(base["tap"]).items() if st == "skip"] == [
+        "fast_unsupported_flag_einval", "longterm_fast_anon_pins"] + list(guests.DAX_CASES) + [
+        "hugetlb_longterm_fast_pins"]
+    huge = next(t for t in base["tap"]["tests"] if t["name"] == "hugetlb_fast_write_pins_all")
+    assert huge["status"] == "pass"
+    # 16M over 4K pages on the hash MMU: the page hangs off a hugepd
+    assert huge["notes"] == ["hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
+                             "gup_benchmark fast write on hugetlb pinned 64/64"]
+    dax = next(t for t in base["tap"]["tests"] if t["name"] == guests.DAX_CASES[0])
+    assert dax["reason"] == "no pmem in this guest: " + guests.NO_DAX["powerpc64le"]
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert base["console"]["clocksource"] == "timebase"
+    ppc = result({"base": base}, "powerpc64le")
+    assert ppc["result"] == "pass" and ppc["timings"]["base"]["fast_over_slow"] == round(
+        1610 / 59856, 3)
