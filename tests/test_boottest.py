@@ -265,6 +265,51 @@ def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs()
         .name == "CONFIG_SECURITY_SELINUX off"
 
 
+def test_sparc64_kernel_builds_with_gcc_12s_new_errors_demoted_in_arch_sparc():
+    facts = dict(V5_0_FACTS, sparc_werror=True)
+    knobs = kbuild.select_knobs("5.0", 12, "sparc64", facts)
+    assert [k.name for k in knobs] == [
+        "HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
+        "KCFLAGS=-Wno-error=stringop-overread -Wno-error=array-bounds"]
+    assert kbuild.make_argv("sparc64", "/s", "/o", 2, knobs, "image")[-3:] == [
+        "HOSTCFLAGS=-fcommon",
+        "KCFLAGS=-Wno-error=stringop-overread -Wno-error=array-bounds", "image"]
+    # gcc 11 has neither warning; a tree without -Werror in arch/sparc needs nothing
+    assert "KCFLAGS" not in str([k.make_vars for k in kbuild.select_knobs(
+        "5.0", 11, "sparc64", facts)])
+    assert [k.name for k in kbuild.select_knobs("5.0", 12, "sparc64", dict(
+        facts, sparc_werror=False))] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off"]
+    # the other arches are not touched by it
+    assert not any("stringop" in k.name for k in kbuild.select_knobs("5.0", 12, "s390x", facts))
+
+
+def test_riscv64_kernel_builds_on_isa_spec_2_2_where_its_march_lacks_zicsr():
+    facts = dict(V5_0_FACTS, riscv_march_zicsr=False)
+    knobs = kbuild.select_knobs("5.0", 12, "riscv64", facts)
+    assert [k.name for k in knobs] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
+                                       "CC+=-misa-spec=2.2"]
+    assert kbuild.make_argv("riscv64", "/s", "/o", 2, knobs, "Image")[4:8] == [
+        "ARCH=riscv", "CROSS_COMPILE=riscv64-linux-gnu-",
+        "CC=ccache riscv64-linux-gnu-gcc -misa-spec=2.2", "-j2"]
+    assert "CC+=-misa-spec=2.2" not in [k.name for k in kbuild.select_knobs(
+        "5.19", 12, "riscv64", dict(facts, riscv_march_zicsr=True))]
+
+
+def test_riscv64_gcc_needs_isa_spec_2_2_for_csr_in_the_trees_march(tmp_path):
+    gcc = kbuild.ARCHES["riscv64"].gcc
+    if not shutil.which(gcc):
+        pytest.skip("no %s: run make deps-boottest" % gcc)
+    src = tmp_path / "csr.c"
+    src.write_text('void f(void) { asm volatile("csrw sie, zero; fence.i"); }\n')
+
+    def builds(*flags):
+        return subprocess.run([gcc] + list(flags) + ["-march=rv64imac", "-mabi=lp64", "-c",
+                                                     str(src), "-o", os.devnull],
+                              capture_output=True).returncode == 0
+    assert not builds()
+    assert builds("-misa-spec=2.2")
+
+
 def test_armhf_gcc_needs_soft_float_for_the_kernels_march_test():
     gcc = kbuild.ARCHES["arm"].gcc
     if not shutil.which(gcc):
