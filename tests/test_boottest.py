@@ -9,6 +9,7 @@ import pytest
 
 from conftest import ROOT
 from gupunify import boottest, guests, kbuild
+from gupunify.tree import KernelTree
 from gupunify.util import UserError
 
 FIXTURES = os.path.join(ROOT, "tests", "boottest")
@@ -38,7 +39,8 @@ V5_0_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,
 
 def result(kernels, arch="x86_64"):
     """One arch's result as run_arch() makes it."""
-    res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": "gup-unify",
+    family = next(iter(kernels.values())).get("family", guests.GUESTS[arch].family)
+    res = {"arch": arch, "family": family, "branch": "gup-unify",
            "accel": "tcg", "accel_reason": "KVM unusable here", "kernels": kernels,
            "knobs": [k.as_dict() for k in kbuild.select_knobs("5.0", 12, arch, V5_0_FACTS)]}
     return boottest.summarize(res)
@@ -245,6 +247,17 @@ def test_arm_guest_boots_the_fallback_family_with_tap_on_virtio_mmio():
     assert guests.GUESTS["arm"].family == guests.FALLBACK
     assert boottest.accelerator("arm") == ("tcg", "no KVM for arm on a %s host: TCG"
                                            % os.uname().machine)
+
+
+def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
+    src = str(tmp_path)
+    assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
+    assert guests.family("s390x", {}, src) == guests.FALLBACK
+    os.makedirs(os.path.join(src, "arch", "s390", "mm"))
+    open(os.path.join(src, "arch", "s390", "mm", "gup.c"), "w").close()
+    assert guests.family("s390x", {}, src) == "arch walk (arch/s390/mm/gup.c)"
+    assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
+    assert guests.family("riscv64", {"CONFIG_HAVE_GENERIC_GUP": "n"}, src) == guests.FALLBACK
 
 
 def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs():
@@ -507,16 +520,23 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
     if missing:
         pytest.skip("%s: run make deps-boottest" % missing)
     src = os.path.abspath(tree)
-    knobs = kbuild.knobs(arch, src, "5.0")
+    version = KernelTree(src).full_version
+    knobs = kbuild.knobs(arch, src, version)
     with open(str(tmp_path / "config.log"), "w") as log:
         boottest.configure(src, str(tmp_path / "build"), log, arch, knobs)
     config = open(str(tmp_path / "build" / ".config")).read()
     assert "CONFIG_GUP_BENCHMARK=y" in config
     if arch == "arm":
         assert "# CONFIG_ARM_LPAE is not set" in config
-        assert "CONFIG_HAVE_GENERIC_GUP=y" not in config
-    else:
+    if guests.GUESTS[arch].dax:
         assert "CONFIG_FS_DAX=y" in config
+    # The GUP code each arch is booted for (DESIGN.md 5): s390 has its own
+    # walk up to v5.0 and the generic one from v5.1.
+    expected = {"x86_64": guests.GENERIC, "arm": guests.FALLBACK, "riscv64": guests.FALLBACK,
+                "sparc64": guests.ARCH_WALK % "sparc",
+                "s390x": guests.ARCH_WALK % "s390" if kbuild.version_tuple(version) < (5, 1)
+                else guests.GENERIC}
+    assert guests.family(arch, kbuild.parse_config(config), src) == expected[arch]
 
 
 def test_ccache_counts_read_our_own_stats_log(tmp_path):

@@ -711,6 +711,7 @@ def run_kernel(label, arch, repo, rev, work, exe, qemu, clean, version):
     progress("%s %s: %d results in %.0f s" % (arch, label, len(tap["tests"]),
                                               record["wall_s"]))
     return {"commit": rev, "arch": arch, "api": kernel_tree.api_state(src),
+            "family": guests.family(arch, kbuild.read_config(build), src),
             "knobs": [k.as_dict() for k in knobs], "build": timings, "boot": record, "tap": tap,
             "console": scan_console(console_text)}
 
@@ -759,8 +760,10 @@ def run_arch(arch, repo, revs, wanted, root, args, version):
         res["kernels"][label] = run_kernel(label, arch, repo, revs[label],
                                            os.path.join(work, label), exe, qemu, args.clean,
                                            version)
-    # The knobs come from the tree and the compiler: the same for both kernels.
+    # The knobs come from the tree and the compiler, the GUP code from the
+    # tree's config: the same for both kernels.
     res["knobs"] = next(iter(res["kernels"].values()))["knobs"]
+    res["family"] = next(iter(res["kernels"].values()))["family"]
     res["accel"], res["accel_reason"] = qemu["accel"], qemu["reason"]
     if args.boots > 1:
         progress("%s timings: %d more boots of each kernel, in turn" % (arch, args.boots - 1))

@@ -5,9 +5,12 @@ Keyed by kbuild.ARCHES' names: the compiler, ARCH= and the knobs come from there
 import collections
 import os
 
+from . import kbuild
+
 # Which get_user_pages_fast() an arch runs in v5.0/v5.1 (DESIGN.md 5).
 GENERIC = "generic walk (mm/gup.c)"
 FALLBACK = "__weak fallback (mm/util.c)"
+ARCH_WALK = "arch walk (arch/%s/mm/gup.c)"
 
 Guest = collections.namedtuple("Guest", [
     "family",         # which GUP implementation its kernel runs
@@ -50,6 +53,20 @@ ALL = list(GUESTS) + list(NOT_BOOTED)
 # gup_test's cases that need a DAX file: they SKIP where dax is False
 DAX_CASES = ("dax_fast_pins_without_longterm", "dax_slow_pins_without_longterm",
              "longterm_gup_dax_refused", "longterm_fast_dax_refused")
+
+
+def family(arch, config, src):
+    """Which get_user_pages_fast() a kernel runs, from its .config and its tree.
+
+    The table's family is what the arch is there for; this is what the
+    booted kernel had (s390 left its arch walk for the generic one in v5.1).
+    """
+    if config.get("CONFIG_HAVE_GENERIC_GUP") == "y":
+        return GENERIC
+    walk = os.path.join(src, "arch", kbuild.ARCHES[arch].arch_dir, "mm", "gup.c")
+    if os.path.exists(walk):
+        return ARCH_WALK % kbuild.ARCHES[arch].arch_dir
+    return FALLBACK
 
 
 def host_arch():
