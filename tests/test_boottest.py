@@ -249,6 +249,19 @@ def test_arm_guest_boots_the_fallback_family_with_tap_on_virtio_mmio():
                                            % os.uname().machine)
 
 
+@pytest.mark.parametrize("arch, machine, console, virtio", [
+    ("s390x", ["-M", "s390-ccw-virtio"], "ttysclp0", "virtio-serial-ccw")])
+def test_walk_and_fallback_guests_keep_tap_on_their_bus_virtio(arch, machine, console, virtio):
+    argv = guests.qemu_argv(arch, "image", "i", "c.log", "t.log", "tcg")
+    assert argv[:3] == ["qemu-system-" + arch, "-accel", "tcg"]
+    assert argv[3:3 + len(machine)] == machine and "-cpu" not in argv
+    assert argv[argv.index("-append") + 1] == "console=%s panic=-1" % console
+    assert argv[argv.index("-serial") + 1] == "file:c.log"
+    assert argv[argv.index("-device") + 1] == virtio
+    assert "file,id=tap,path=t.log" in argv
+    assert boottest.accelerator(arch)[0] == "tcg"
+
+
 def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
     src = str(tmp_path)
     assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
@@ -586,3 +599,57 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
         assert k["tap"]["timing"]["fast_get_min_usec"] == first[label]
     assert kernels["patched"]["tap"]["problems"] == ["boot 3: not ok 2 fast_write_pin_write_seen"]
     assert kernels["base"]["tap"]["problems"] == []
+
+
+def walk_recorded(arch, tree, label, family, build_s, boot_s):
+    """A kernel record from a recorded TCG run (tests/boottest/<arch>-<tree>-<label>.*)
+    with the build and boot wall times its boottest.json gave."""
+    kernel = recorded(label)
+    name = "%s-%s-%s" % (arch, tree, label)
+    kernel.update(arch=arch, family=family, tap=boottest.parse_tap(fixture(name + ".tap")),
+                  console=boottest.scan_console(fixture(name + ".console")))
+    kernel["build"]["kernel_s"], kernel["boot"]["wall_s"] = build_s, boot_s
+    return kernel
+
+
+# What each recorded base (v5.0 and v5.1 alike) and patched kernel did, case by
+# case: the base lacks gup_flags and the fast longterm path; no DAX off x86.
+BASE_STATUS = ["pass"] * 4 + ["skip", "pass"] + ["skip"] * 5 + ["pass"]
+PATCHED_STATUS = ["pass"] * 7 + ["skip"] * 4 + ["pass"]
+
+
+def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
+    """v5.0's arch/s390/mm/gup.c, booted under TCG on s390-ccw-virtio."""
+    walk = guests.ARCH_WALK % "s390"
+    base = walk_recorded("s390x", "v5.0", "base", walk, 12.2, 3.2)
+    patched = walk_recorded("s390x", "v5.0", "patched", walk, 761.2, 6.1)
+    assert [t["status"] for t in base["tap"]["tests"]] == BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == PATCHED_STATUS
+    skips = {t["name"]: t["reason"] for t in base["tap"]["tests"] if t["status"] == "skip"}
+    assert skips["fast_unsupported_flag_einval"] == (
+        "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
+    assert skips["longterm_fast_anon_pins"].startswith("gup_benchmark has no "
+                                                       "GUP_FAST_LONGTERM_BENCHMARK")
+    tests = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert tests["longterm_fast_anon_pins"]["notes"] == [
+        "gup_benchmark fast longterm pinned 64/64"]
+    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # the SCLP console starts lines with a carriage return: still read
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../src/arch/s390/mm/gup.c:322 "
+        "get_user_pages_fast+0x26/0xf8"]
+    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    assert patched["console"]["clocksource"] == "tod"
+    assert patched["tap"]["timing"]["fast_get_min_usec"] == 449
+    assert patched["tap"]["timing"]["slow_get_min_usec"] == 10974
+    s390x = result({"base": base, "patched": patched}, "s390x")
+    assert s390x["result"] == "pass", s390x["problems"]
+    assert s390x["family"] == "arch walk (arch/s390/mm/gup.c)"
+    assert s390x["timings"]["patched"]["fast_over_slow"] == 0.041
+    rows = {r[0]: r[1:] for r in boottest.matrix_rows(overall({"s390x": s390x}))}
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["12.2 / 761.2"] and rows["boot s"] == ["3.2 / 6.1"]
+    assert rows["family"] == ["arch walk (arch/s390/mm/gup.c)"]

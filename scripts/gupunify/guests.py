@@ -36,6 +36,11 @@ GUESTS = {
     "arm": Guest(FALLBACK, "qemu-system-arm", ["-M", "virt", "-cpu", "cortex-a15"], "1G",
                  "arch/arm/boot/zImage", "zImage", "ttyAMA0", "virtio-serial-device",
                  "gup_test", False, ""),
+    # -serial is the SCLP VT220 console; TCG's default CPU model (qemu)
+    "s390x": Guest(ARCH_WALK % "s390" + " in v5.0, " + GENERIC + " from v5.1",
+                   "qemu-system-s390x", ["-M", "s390-ccw-virtio"], "1G",
+                   "arch/s390/boot/bzImage", "bzImage", "ttysclp0", "virtio-serial-ccw",
+                   "gup_test", False, ""),
 }
 
 # Arches of issue 15's table that make boottest cannot boot yet, and why.
@@ -46,7 +51,6 @@ NOT_BOOTED = {
     "powerpc64le": "not attempted this session: time (generic walk, hugepd; QEMU pseries)",
     "sparc64": "not attempted this session: time (arch walk; QEMU sun4u)",
     "sh4": "not attempted this session: time (arch walk; QEMU r2d)",
-    "s390x": "not attempted this session: time (arch walk in v5.0; QEMU s390-ccw-virtio)",
     "riscv64": "not attempted this session: time (mm/util.c fallback; QEMU virt)",
 }
 ALL = list(GUESTS) + list(NOT_BOOTED)
