@@ -249,13 +249,16 @@ def test_arm_guest_boots_the_fallback_family_with_tap_on_virtio_mmio():
                                            % os.uname().machine)
 
 
-@pytest.mark.parametrize("arch, machine, console, virtio", [
-    ("s390x", ["-M", "s390-ccw-virtio"], "ttysclp0", "virtio-serial-ccw")])
-def test_walk_and_fallback_guests_keep_tap_on_their_bus_virtio(arch, machine, console, virtio):
+@pytest.mark.parametrize("arch, machine, append, virtio", [
+    # OpenBIOS restarts the kernel on a reboot: gup_test (as /init) powers off
+    ("sparc64", ["-M", "sun4u"], "console=ttyS0 panic=-1 BOOTTEST_HALT=poweroff",
+     "virtio-serial-pci,bus=pciB"),
+    ("s390x", ["-M", "s390-ccw-virtio"], "console=ttysclp0 panic=-1", "virtio-serial-ccw")])
+def test_walk_and_fallback_guests_keep_tap_on_their_bus_virtio(arch, machine, append, virtio):
     argv = guests.qemu_argv(arch, "image", "i", "c.log", "t.log", "tcg")
     assert argv[:3] == ["qemu-system-" + arch, "-accel", "tcg"]
     assert argv[3:3 + len(machine)] == machine and "-cpu" not in argv
-    assert argv[argv.index("-append") + 1] == "console=%s panic=-1" % console
+    assert argv[argv.index("-append") + 1] == append
     assert argv[argv.index("-serial") + 1] == "file:c.log"
     assert argv[argv.index("-device") + 1] == virtio
     assert "file,id=tap,path=t.log" in argv
@@ -653,3 +656,21 @@ def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["build s (image)"] == ["12.2 / 761.2"] and rows["boot s"] == ["3.2 / 6.1"]
     assert rows["family"] == ["arch walk (arch/s390/mm/gup.c)"]
+
+
+def test_sparc64_v5_0_arch_walk_boots_on_sun4u_and_powers_off():
+    """v5.0's arch/sparc/mm/gup.c, booted under TCG on sun4u with OpenBIOS."""
+    base = walk_recorded("sparc64", "v5.0", "base", guests.ARCH_WALK % "sparc", 1040.0, 18.0)
+    assert base["tap"]["complete"] and base["tap"]["problems"] == []
+    assert [t["status"] for t in base["tap"]["tests"]] == BASE_STATUS
+    skips = {t["name"]: t["reason"] for t in base["tap"]["tests"] if t["status"] == "skip"}
+    assert skips["fast_unsupported_flag_einval"] == (
+        "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
+    assert base["tap"]["timing"]["fast_get_min_usec"] == 55279
+    assert base["tap"]["timing"]["slow_get_min_usec"] == 105338
+    console = base["console"]
+    assert console["warnings"] == [] and console["oops"] == [] and console["exit_status"] == 0
+    assert console["clocksource"] == "tick"
+    # gup_test as /init powered the machine off: an OpenBIOS reboot restarts the kernel
+    assert fixture("sparc64-v5.0-base.console").splitlines()[-1].rstrip("\r") == \
+        "reboot: Power down"

@@ -36,6 +36,12 @@ GUESTS = {
     "arm": Guest(FALLBACK, "qemu-system-arm", ["-M", "virt", "-cpu", "cortex-a15"], "1G",
                  "arch/arm/boot/zImage", "zImage", "ttyAMA0", "virtio-serial-device",
                  "gup_test", False, ""),
+    # OpenBIOS loads the ELF image; the SU UART on the ebus is -serial; the
+    # slots of sabre's own bus are taken, simba's pciB has room; a reboot
+    # restarts the kernel from OpenBIOS, so gup_test powers off instead
+    "sparc64": Guest(ARCH_WALK % "sparc", "qemu-system-sparc64", ["-M", "sun4u"], "1G",
+                     "arch/sparc/boot/image", "image", "ttyS0", "virtio-serial-pci,bus=pciB",
+                     "gup_test", False, "BOOTTEST_HALT=poweroff"),
     # -serial is the SCLP VT220 console; TCG's default CPU model (qemu)
     "s390x": Guest(ARCH_WALK % "s390" + " in v5.0, " + GENERIC + " from v5.1",
                    "qemu-system-s390x", ["-M", "s390-ccw-virtio"], "1G",
@@ -49,7 +55,6 @@ NOT_BOOTED = {
              "and stopped unfinished on the loaded 2-core host)",
     "mips": "not attempted this session: time (arch walk; QEMU malta)",
     "powerpc64le": "not attempted this session: time (generic walk, hugepd; QEMU pseries)",
-    "sparc64": "not attempted this session: time (arch walk; QEMU sun4u)",
     "sh4": "not attempted this session: time (arch walk; QEMU r2d)",
     "riscv64": "not attempted this session: time (mm/util.c fallback; QEMU virt)",
 }
