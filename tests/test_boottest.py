@@ -674,3 +674,28 @@ def test_sparc64_v5_0_arch_walk_boots_on_sun4u_and_powers_off():
     # gup_test as /init powered the machine off: an OpenBIOS reboot restarts the kernel
     assert fixture("sparc64-v5.0-base.console").splitlines()[-1].rstrip("\r") == \
         "reboot: Power down"
+
+
+def test_sparc64_v5_0_patched_pins_longterm_through_the_arch_walk():
+    walk = guests.ARCH_WALK % "sparc"
+    base = walk_recorded("sparc64", "v5.0", "base", walk, 1040.0, 18.0)
+    patched = walk_recorded("sparc64", "v5.0", "patched", walk, 835.7, 25.2)
+    assert [t["status"] for t in patched["tap"]["tests"]] == PATCHED_STATUS
+    tests = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert tests["longterm_fast_anon_pins"]["notes"] == [
+        "gup_benchmark fast longterm pinned 64/64"]
+    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # the only warning is the arch walk's WARN_ON_ONCE refusing FOLL_FORCE
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../src/arch/sparc/mm/gup.c:281 "
+        "get_user_pages_fast+0xec/0x1b8"]
+    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    sparc64 = result({"base": base, "patched": patched}, "sparc64")
+    assert sparc64["result"] == "pass", sparc64["problems"]
+    assert sparc64["timings"]["patched"]["fast_over_slow"] == 1.057
+    rows = {r[0]: r[1:] for r in boottest.matrix_rows(overall({"sparc64": sparc64}))}
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["family"] == ["arch walk (arch/sparc/mm/gup.c)"]
