@@ -562,7 +562,7 @@ def test_a_bad_distcc_host_list_is_refused_in_one_line(tmp_path):
 # --- a legacy tree with the full series ----------------------------------------------
 
 @pytest.mark.skipif(not LEGACY, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree "
-                                       "(v5.0 git checkout, DESIGN.md 6) to check")
+                                       "(v5.0 git checkout, docs/trees.md) to check")
 def test_legacy_series_builds_on_x86_64_and_a_typo_is_caught(tmp_path):
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(LEGACY), str(clone))

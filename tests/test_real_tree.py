@@ -1,4 +1,4 @@
-"""make spatch on a real legacy tree named by GUP_KERNEL_TREE (DESIGN.md 6)."""
+"""make spatch on a real legacy tree named by GUP_KERNEL_TREE (docs/trees.md)."""
 import json
 import os
 import re
@@ -13,7 +13,7 @@ TREE = os.environ.get("GUP_KERNEL_TREE")
 
 pytestmark = pytest.mark.skipif(
     not TREE, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree (v5.0 or v5.1.15 "
-                     "git checkout, DESIGN.md 6) to convert")
+                     "git checkout, docs/trees.md) to convert")
 
 FLAG_IDIOMS = {"zero", "flag_form", "foll_write_as_write"}
 
