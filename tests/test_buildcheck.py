@@ -325,9 +325,7 @@ def test_make_argv_names_arch_and_compiler_explicitly():
 def linux_source_61():
     """The 6.1 tarball extracted once into a git repository under the scratch dir."""
     if not os.path.exists(TARBALL):
-        subprocess.run([os.path.join(ROOT, "scripts", "deps")], capture_output=True)
-    if not os.path.exists(TARBALL):
-        pytest.skip("%s is absent and scripts/deps could not install linux-source-6.1"
+        pytest.skip("%s is absent: make test installs linux-source-6.1 (scripts/deps test)"
                     % TARBALL)
     src = os.path.join(workspace.scratch_dir(), "src", "linux-source-6.1")
     if not git_ready(src):
@@ -460,7 +458,8 @@ SPARSE_ONLY = ("mm/gup: add a global sparse wants static", "mm/gup.c",
                "int buildcheck_sparse_only;\n\nlong get_user_pages_unlocked(")
 
 
-@pytest.mark.skipif(not shutil.which("sparse"), reason="sparse is not installed: make deps")
+@pytest.mark.skipif(not shutil.which("sparse"),
+                    reason="sparse is not installed: make test installs it")
 def test_61_sparse_finds_what_gcc_does_not(tree61, tmp_path):
     make_branch(tree61, "buildcheck-test-sparse", [SPARSE_ONLY])
     plain = run_check(tree61, "buildcheck-test-sparse", tmp_path)
@@ -489,7 +488,7 @@ def distccd(tmp_path):
     distccd signals its whole process group, which must not be pytest's.
     """
     if not shutil.which("distccd") or not shutil.which("distcc"):
-        pytest.skip("distcc is not installed (make deps installs Debian's distcc)")
+        pytest.skip("distcc is not installed: make test installs Debian's distcc")
     # The log goes to a file we opened: run as root, distccd drops to its own
     # user, who cannot open files under pytest's private tmp_path.
     port, log = free_port(), tmp_path / "distccd.log"
@@ -550,7 +549,7 @@ def test_61_check_sends_its_compiles_to_distcc_hosts(tree61, tmp_path, distccd):
 
 def test_a_bad_distcc_host_list_is_refused_in_one_line(tmp_path):
     if not shutil.which("distcc"):
-        pytest.skip("distcc is not installed (make deps installs Debian's distcc)")
+        pytest.skip("distcc is not installed: make test installs Debian's distcc")
     out = subprocess.run(
         ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check",
          str(tmp_path), "--distcc-hosts", "build1/x"], capture_output=True, text=True)
