@@ -28,7 +28,7 @@ def gup_unify(*args, scratch, env=None):
     """Run the CLI as a user would, with its scratch area in scratch."""
     full = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
     full.update(env or {})
-    return subprocess.run(["/usr/bin/python3", CLI] + list(args), capture_output=True,
+    return subprocess.run([sys.executable, CLI] + list(args), capture_output=True,
                           text=True, env=full)
 
 

@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -395,7 +396,7 @@ def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path
 def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
     exe = boottest.build_test_program(str(tmp_path))
     assert boottest.is_static_elf(exe)
-    assert not boottest.is_static_elf(shutil.which("python3") or "/usr/bin/python3")
+    assert not boottest.is_static_elf(sys.executable)
     module = tmp_path / "gup_unify_test.ko"
     module.write_bytes(b"not really a module")
     out = str(tmp_path / "initramfs.cpio")
@@ -423,7 +424,7 @@ def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
 
 
 def test_cli_refuses_a_path_that_is_not_a_kernel_tree():
-    proc = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                            "boottest", tempfile.gettempdir()], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [

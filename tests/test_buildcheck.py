@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -390,7 +391,7 @@ def tree61():
 
 def run_check(tree, branch, reports, *options):
     return subprocess.run(
-        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check", tree,
+        [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "check", tree,
          "--branch", branch, "--arches", "x86_64", "--config", "x86_64=defconfig",
          "--reports", str(reports)] + list(options), capture_output=True, text=True)
 
@@ -528,7 +529,7 @@ def test_61_check_sends_its_compiles_to_distcc_hosts(tree61, tmp_path, distccd):
     os.mkdir(env["DISTCC_DIR"])
     hosts = "127.0.0.1:%d/3" % port
     out = subprocess.run(
-        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check", tree61,
+        [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "check", tree61,
          "--branch", "buildcheck-test-distcc", "--arches", "x86_64",
          "--config", "x86_64=defconfig", "--reports", str(tmp_path),
          "--distcc-hosts", hosts], capture_output=True, text=True, env=env)
@@ -551,7 +552,7 @@ def test_a_bad_distcc_host_list_is_refused_in_one_line(tmp_path):
     if not shutil.which("distcc"):
         pytest.skip("distcc is not installed: make test installs Debian's distcc")
     out = subprocess.run(
-        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check",
+        [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "check",
          str(tmp_path), "--distcc-hosts", "build1/x"], capture_output=True, text=True)
     assert out.returncode == 2
     assert out.stderr == ("gup-unify: error: distcc hosts 'build1/x': bad multiplier \"/x\" "
@@ -566,7 +567,7 @@ def test_legacy_series_builds_on_x86_64_and_a_typo_is_caught(tmp_path):
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(LEGACY), str(clone))
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "scratch"))
-    cli = ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify")]
+    cli = [sys.executable, os.path.join(ROOT, "scripts", "gup-unify")]
     spatch = subprocess.run(cli + ["spatch", str(clone), "--reports", str(tmp_path / "c")],
                             capture_output=True, text=True, env=env)
     assert spatch.returncode == 0, spatch.stderr

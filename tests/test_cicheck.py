@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -37,7 +38,7 @@ static int bad(unsigned long a, struct vm_area_struct *vma, int prot, struct pag
 
 
 def cli(*args):
-    return subprocess.run(["/usr/bin/python3", CLI, "cicheck"] + list(args),
+    return subprocess.run([sys.executable, CLI, "cicheck"] + list(args),
                           capture_output=True, text=True)
 
 

@@ -7,6 +7,7 @@ what the converted branch must hold, byte for byte.
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 from conftest import CLI, SAMPLE, gup_unify
@@ -194,7 +195,7 @@ def test_cicheck_scans_odd_names(tree, tmp_path):
 
 def test_cicheck_quotes_a_latin1_argument_with_its_bytes(tree, tmp_path):
     add(tree, {"%s/latin1.c" % TOY: fixture("latin1", ".c")})
-    out = subprocess.run(["/usr/bin/python3", CLI, "cicheck", str(tree)], capture_output=True,
+    out = subprocess.run([sys.executable, CLI, "cicheck", str(tree)], capture_output=True,
                          env=dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s")))
     assert out.returncode == 1, out.stderr
     assert b"%s/latin1.c:10:9: warning: get_user_pages_fast() write argument " \

@@ -33,7 +33,7 @@ class Run:
         if pause:
             full["GUP_UNIFY_PAUSE_AT"] = pause
         full.update(env or {})
-        self.proc = subprocess.Popen(["/usr/bin/python3", CLI] + list(args), env=full,
+        self.proc = subprocess.Popen([sys.executable, CLI] + list(args), env=full,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      start_new_session=True, preexec_fn=default_sigint)
         self.err = b""

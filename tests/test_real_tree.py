@@ -3,6 +3,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -27,7 +28,7 @@ def test_converts_every_caller(tmp_path):
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
-    out = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                           "spatch", str(clone), "--reports", str(tmp_path / "rep")],
                          capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
@@ -53,17 +54,17 @@ def test_converts_every_caller(tmp_path):
     # The CI guard saw, before the conversion, exactly the calls it converted,
     # and sees nothing left once the series is in.
     converted = sum(1 for r in run["sites"] if r["outcome"] == "converted")
-    guard = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    guard = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                             "cicheck", str(clone), "--format", "json"],
                            capture_output=True, text=True)
     found = json.loads(guard.stdout)["findings"]
     assert converted == sum(1 for f in found if f["rule"] in ("old-write-arg", "longterm-call"))
     # Running again on the converted branch finds nothing to do.
     git(clone, "checkout", "-q", "gup-unify")
-    guard = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    guard = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                             "cicheck", str(clone)], capture_output=True, text=True)
     assert guard.returncode == 0, guard.stdout
-    again = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    again = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                             "spatch", str(clone), "--branch", "again",
                             "--reports", str(tmp_path / "rep2")],
                            capture_output=True, text=True, env=env)
@@ -78,7 +79,7 @@ def series_run(tmp_path_factory):
     clone = tmp / "tree"
     git(tmp, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp / "s"))
-    out = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                           "series", str(clone), "--output", str(tmp / "out"),
                           "--reports", str(tmp / "rep")], capture_output=True, text=True,
                          env=env)
@@ -91,7 +92,7 @@ def series_run(tmp_path_factory):
 def test_series_second_run_is_a_no_op(series_run):
     clone, out, summary, _ = series_run
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
-    again = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    again = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                             "series", str(clone), "--output", str(out),
                             "--reports", str(out.parent / "rep")],
                            capture_output=True, text=True,

@@ -5,6 +5,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -183,7 +184,7 @@ def test_ctrl_c_during_conversion_leaves_no_branch_or_output(tree, tmp_path, mom
                                                              need_spatch):
     """Ctrl-C as the worktree is made, or while spatch runs over checked-out callers."""
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
-    proc = subprocess.Popen(["/usr/bin/python3", CLI, "series", str(tree), "--output",
+    proc = subprocess.Popen([sys.executable, CLI, "series", str(tree), "--output",
                              str(tmp_path / "out"), "--reports", str(tmp_path / "rep")],
                             env=env, stderr=subprocess.PIPE, text=True)
     worktrees = tmp_path / "s" / "worktrees"
