@@ -24,9 +24,16 @@ def git(repo, *args):
                           capture_output=True, text=True).stdout
 
 
+def identify(clone):
+    """Who signs the commits off: the clone's own config, as a user's checkout has it."""
+    git(clone, "config", "user.name", "Pat Sender")
+    git(clone, "config", "user.email", "pat@example.org")
+
+
 def test_converts_every_caller(tmp_path):
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    identify(clone)
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
     out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                           "spatch", str(clone), "--reports", str(tmp_path / "rep")],
@@ -78,6 +85,7 @@ def series_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("series")
     clone = tmp / "tree"
     git(tmp, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    identify(clone)
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp / "s"))
     out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                           "series", str(clone), "--output", str(tmp / "out"),
