@@ -138,12 +138,18 @@ def test_series_cover_every_converted_file_once_and_give_the_atomic_tree(series_
     assert git(apply, "write-tree") == tree
 
 
+def sections(clone, path):
+    """The MAINTAINERS entries the tree's own get_maintainer.pl gives path, THE REST aside."""
+    out = subprocess.run(["perl", "scripts/get_maintainer.pl", "--nogit", "--nogit-fallback",
+                          "--nokeywords", "--sections", "-f", path], cwd=clone,
+                         capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines()
+            if line and not re.match(r"[A-Z]:\t", line) and line != "THE REST"]
+
+
 def test_series_patches_stay_in_their_entry_and_go_to_get_maintainer(series_run):
     from gupunify import maintainers, series
     clone, out, summary, _ = series_run
-    owners = maintainers.Maintainers((clone / "MAINTAINERS").read_text(errors="replace"),
-                                     git(clone, "ls-tree", "-r", "-d", "--name-only",
-                                         summary["base_commit"]).split())
     flags = ["--nogit", "--nogit-fallback", "--nogit-chief-penguins", "--norolestats"]
     for part in summary["series"]:
         for patch_file, patch in zip(_patches(out, part), part["patches"]):
@@ -151,7 +157,7 @@ def test_series_patches_stay_in_their_entry_and_go_to_get_maintainer(series_run)
             if part["kind"] == "callers":
                 entry = series.SECTION.search(" ".join(text.split())).group(1)
                 for path in patch["paths"]:
-                    found = [s.name for s in owners.owners(path)]
+                    found = sections(clone, path)
                     if entry.startswith("no entry for "):
                         assert not found and path.startswith(entry[len("no entry for "):])
                     else:
