@@ -37,22 +37,25 @@ deps-boottest:
 	@scripts/deps boottest
 
 # Convert KERNEL (default: the bundled sample tree) on branch BRANCH, or only
-# write the diff to DIFF=<file>; REPORTS=<dir> moves the report from reports/.
+# write the diff to DIFF=<file>; REPORTS=<dir> moves the report from reports/;
+# FAST_ONLY=1 adds the __get_user_pages_fast() -> get_user_pages_fast_only() phase.
 spatch: deps
 	$(CLI) spatch $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
 		$(if $(DIFF),--diff $(call q,$(DIFF))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
-		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) $(sendable)
+		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
+		$(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
 
 # Per-subsystem patch series (series/<tree>/ or OUT=<dir>) and one atomic
 # patch from BRANCH, converting KERNEL first when BRANCH is absent;
 # DRY_RUN=1 prints the plan and writes nothing; MIN_SITES=<n> (default 2);
-# CHECK=1 then build-checks every step as make check does.
+# CHECK=1 then build-checks every step as make check does; FAST_ONLY=1 as
+# for spatch, when the branch is made.
 series: deps
 	$(if $(call on,$(CHECK)),@scripts/deps check)
 	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
 		$(if $(call on,$(DRY_RUN)),--dry-run) $(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
-		$(if $(call on,$(CHECK)),--check) $(sendable)
+		$(if $(call on,$(CHECK)),--check) $(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
 
 # make series, and one b4 prep branch per series (b4/gup-unify-NN-<group>),
 # each checked offline with b4 send -o against series/. Sends nothing.
@@ -60,7 +63,8 @@ b4:
 	@scripts/deps b4
 	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) --b4 \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
-		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) $(sendable)
+		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
+		$(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
 
 # Report callers of the old API in KERNEL (only lines added since SINCE=<rev>);
 # FORMAT=gcc|json|sarif. The tool exits 1 when something is found, 2 on bad

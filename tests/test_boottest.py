@@ -233,7 +233,8 @@ def test_qemu_argv_keeps_tap_apart_from_the_kernel_log():
     argv = guests.qemu_argv("x86_64", "bz", "initrd", "c.log", "t.log", "tcg")
     assert argv[argv.index("-accel") + 1] == "tcg" and argv[argv.index("-cpu") + 1] == "max"
     assert "file:c.log" in argv and "file,id=tap,path=t.log" in argv
-    assert argv[argv.index("-append") + 1] == "console=ttyS0 panic=-1 memmap=128M!512M"
+    assert argv[argv.index("-append") + 1] == \
+        "console=ttyS0 panic=-1 memmap=128M!512M no_timer_check"
     assert guests.qemu_argv("x86_64", "bz", "i", "c", "t", "kvm")[4] == "host"
 
 
@@ -522,3 +523,52 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
         assert k["tap"]["timing"]["fast_get_min_usec"] == first[label]
     assert kernels["patched"]["tap"]["problems"] == ["boot 3: not ok 2 fast_write_pin_write_seen"]
     assert kernels["base"]["tap"]["problems"] == []
+
+
+def with_fast_only_skipped(tap):
+    """A recorded TAP with gup_test's fast-only case as a kernel without
+    get_user_pages_fast_only() reports it (the 13th test, a SKIP)."""
+    tap = tap.replace("1..12\n", "1..13\n")
+    return tap.replace("# Totals: pass:12 fail:0 xfail:0 xpass:0 skip:0",
+                       "ok 13 fast_only_atomic_short # SKIP no get_user_pages_fast_only() "
+                       "in this kernel\n# Totals: pass:12 fail:0 xfail:0 xpass:0 skip:1")
+
+
+@pytest.mark.parametrize("has_fast_only, verdict", [(False, "pass"), (True, "fail")])
+def test_fast_only_case_may_skip_only_without_the_function(has_fast_only, verdict):
+    """A branch made without --fast-only has no get_user_pages_fast_only(): its
+    SKIP is by design; a kernel that has the function must run the case."""
+    kernel = recorded("patched")
+    kernel["tap"] = boottest.parse_tap(with_fast_only_skipped(fixture("patched.tap")))
+    assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+    kernel["api"] = {"fast_takes": "gup_flags", "has_fast_only": has_fast_only}
+    res = result({"base": recorded("base"), "patched": kernel})
+    assert res["result"] == verdict
+    assert res["problems"] == ([] if verdict == "pass"
+                               else ["patched: skipped fast_only_atomic_short"])
+
+
+def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
+    """The recorded x86_64 boot (TCG) of v5.0 converted with --fast-only: the
+    atomic case pinned the 32 resident pages of 64, faulted none of the rest
+    in, and the log has no sleep in atomic context, only the FOLL_FORCE
+    refusal's warning."""
+    tap = boottest.parse_tap(fixture("fastonly-patched.tap"))
+    assert tap["complete"] and tap["problems"] == [] and tap["plan"] == 13
+    assert [t["status"] for t in tap["tests"]] == ["pass"] * 13
+    case = next(t for t in tap["tests"] if t["name"] == boottest.FAST_ONLY_CASE)
+    assert case["notes"] == [
+        "get_user_pages_fast_only(0x1), interrupts off, returned 32 (32 of 64 pages "
+        "resident)", "0 of the 32 untouched pages resident afterwards"]
+    console = boottest.scan_console(fixture("fastonly-patched.console"))
+    assert console["oops"] == [] and console["exit_status"] == 0
+    # mm/gup.c:1966 of the branch: get_user_pages_fast()'s WARN_ON_ONCE on FOLL_FORCE.
+    where = [w.split(" at ")[1].split()[0] for w in console["warnings"]]
+    assert where == ["../src/mm/gup.c:1966"]
+    assert "sleeping function called from invalid context" not in \
+        fixture("fastonly-patched.console")
+    kernel = recorded("patched")
+    kernel.update(tap=tap, console=console,
+                  api={"fast_takes": "gup_flags", "has_fast_only": True})
+    res = result({"patched": kernel})
+    assert (res["result"], res["problems"]) == ("pass", [])

@@ -194,3 +194,33 @@ def test_series_patches_pass_checkpatch(series_run):
     result = subprocess.run(["perl", "scripts/checkpatch.pl", "--no-tree", "-q"] + files,
                             cwd=clone, capture_output=True, text=True)
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout[-3000:]
+
+
+def test_fast_only_leaves_no_old_fast_function(tmp_path):
+    """make spatch FAST_ONLY=1: no __get_user_pages_fast() call, definition or
+    mention is left on the branch, and a second run has nothing to do."""
+    version = re.search(r"^PATCHLEVEL = (\d+)", open(os.path.join(TREE, "Makefile")).read(),
+                        re.M).group(1)
+    if not os.path.isfile(os.path.join(ROOT, "patches", "v5.%s" % version, "fast-only",
+                                       "series")):
+        pytest.skip("no patches/v5.%s/fast-only/series: the core patches adding "
+                    "get_user_pages_fast_only() are not in this checkout" % version)
+    clone = tmp_path / "tree"
+    git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
+    cli = ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "spatch"]
+    out = subprocess.run(cli + [str(clone), "--fast-only", "--reports", str(tmp_path / "rep")],
+                         capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    grep = subprocess.run(["git", "-C", str(clone), "grep", "-n", sites.FAST_IRQ, "gup-unify"],
+                          capture_output=True, text=True)
+    assert (grep.returncode, grep.stdout) == (1, "")
+    run = json.loads((tmp_path / "rep" / "tree" / "conversion.json").read_text())
+    irq = [r for r in run["sites"] if r["api"] == sites.FAST_IRQ]
+    assert irq and all(r["outcome"] == "converted" for r in irq)
+    git(clone, "checkout", "-q", "gup-unify")
+    again = subprocess.run(cli + [str(clone), "--fast-only", "--branch", "again",
+                                  "--reports", str(tmp_path / "rep2")],
+                           capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "nothing to do" in again.stderr
