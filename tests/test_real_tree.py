@@ -208,7 +208,7 @@ def test_fast_only_leaves_no_old_fast_function(tmp_path):
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
-    cli = ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "spatch"]
+    cli = [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "spatch"]
     out = subprocess.run(cli + [str(clone), "--fast-only", "--reports", str(tmp_path / "rep")],
                          capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
