@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -269,7 +270,7 @@ def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs()
 def test_armhf_gcc_needs_soft_float_for_the_kernels_march_test():
     gcc = kbuild.ARCHES["arm"].gcc
     if not shutil.which(gcc):
-        pytest.skip("no %s: run make deps-boottest" % gcc)
+        pytest.skip("no %s: make test installs it (scripts/deps test)" % gcc)
     assert not kbuild.accepts(gcc, "-march=armv7-a")
     assert kbuild.accepts(gcc, "-mfloat-abi=soft", "-march=armv7-a")
 
@@ -383,7 +384,7 @@ def test_guest_program_builds_warning_free_with_its_own_makefile(tmp_path):
 
 def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path):
     if not shutil.which("arm-linux-gnueabihf-gcc"):
-        pytest.skip("no arm-linux-gnueabihf-gcc: run make deps-boottest")
+        pytest.skip("no arm-linux-gnueabihf-gcc: make test installs it")
     exe = boottest.build_test_program(str(tmp_path), "arm")
     with open(exe, "rb") as f:
         assert f.read(5) == b"\x7fELF\x01"
@@ -396,7 +397,7 @@ def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path
 def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
     exe = boottest.build_test_program(str(tmp_path))
     assert boottest.is_static_elf(exe)
-    assert not boottest.is_static_elf(shutil.which("python3") or "/usr/bin/python3")
+    assert not boottest.is_static_elf(sys.executable)
     module = tmp_path / "gup_unify_test.ko"
     module.write_bytes(b"not really a module")
     out = str(tmp_path / "initramfs.cpio")
@@ -424,7 +425,7 @@ def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
 
 
 def test_cli_refuses_a_path_that_is_not_a_kernel_tree():
-    proc = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                            "boottest", tempfile.gettempdir()], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
@@ -458,10 +459,10 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
     if not tree:
         pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to configure")
     if not shutil.which("bison") or not shutil.which("flex"):
-        pytest.skip("bison/flex missing: run make deps-boottest")
+        pytest.skip("bison/flex missing: make test installs them (scripts/deps test)")
     missing = kbuild.missing_toolchain(arch)
     if missing:
-        pytest.skip("%s: run make deps-boottest" % missing)
+        pytest.skip("%s: make test installs it (scripts/deps test)" % missing)
     src = os.path.abspath(tree)
     knobs = kbuild.knobs(arch, src, "5.0")
     with open(str(tmp_path / "config.log"), "w") as log:

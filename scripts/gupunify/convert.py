@@ -14,7 +14,7 @@ from .workspace import Worktree, branch_exists, identity, identity_args, reposit
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
 # get_user_pages_fast() call there may want FOLL_LONGTERM. A judgement for
-# the maintainer, so such sites are only reported (DESIGN.md 3).
+# the maintainer, so such sites are only reported (docs/conversion.md).
 LONGTERM_CANDIDATE_PATHS = ("drivers/infiniband/", "drivers/vfio/", "net/rds/",
                             "drivers/fpga/", "drivers/misc/", "drivers/staging/gasket/",
                             "arch/powerpc/mm/mmu_context_iommu.c", "net/xdp/")

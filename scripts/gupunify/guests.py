@@ -5,7 +5,7 @@ Keyed by kbuild.ARCHES' names: the compiler, ARCH= and the knobs come from there
 import collections
 import os
 
-# Which get_user_pages_fast() an arch runs in v5.0/v5.1 (DESIGN.md 5).
+# Which get_user_pages_fast() an arch runs in v5.0/v5.1 (docs/builds.md).
 GENERIC = "generic walk (mm/gup.c)"
 FALLBACK = "__weak fallback (mm/util.c)"
 
