@@ -3,6 +3,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -234,7 +235,8 @@ def test_qemu_argv_keeps_tap_apart_from_the_kernel_log():
     argv = guests.qemu_argv("x86_64", "bz", "initrd", "c.log", "t.log", "tcg")
     assert argv[argv.index("-accel") + 1] == "tcg" and argv[argv.index("-cpu") + 1] == "max"
     assert "file:c.log" in argv and "file,id=tap,path=t.log" in argv
-    assert argv[argv.index("-append") + 1] == "console=ttyS0 panic=-1 memmap=128M!512M"
+    assert argv[argv.index("-append") + 1] == \
+        "console=ttyS0 panic=-1 memmap=128M!512M no_timer_check"
     assert guests.qemu_argv("x86_64", "bz", "i", "c", "t", "kvm")[4] == "host"
 
 
@@ -342,7 +344,7 @@ def test_riscv64_gcc_needs_isa_spec_2_2_for_csr_in_the_trees_march(tmp_path):
 def test_armhf_gcc_needs_soft_float_for_the_kernels_march_test():
     gcc = kbuild.ARCHES["arm"].gcc
     if not shutil.which(gcc):
-        pytest.skip("no %s: run make deps-boottest" % gcc)
+        pytest.skip("no %s: make test installs it (scripts/deps test)" % gcc)
     assert not kbuild.accepts(gcc, "-march=armv7-a")
     assert kbuild.accepts(gcc, "-mfloat-abi=soft", "-march=armv7-a")
 
@@ -456,7 +458,7 @@ def test_guest_program_builds_warning_free_with_its_own_makefile(tmp_path):
 
 def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path):
     if not shutil.which("arm-linux-gnueabihf-gcc"):
-        pytest.skip("no arm-linux-gnueabihf-gcc: run make deps-boottest")
+        pytest.skip("no arm-linux-gnueabihf-gcc: make test installs it")
     exe = boottest.build_test_program(str(tmp_path), "arm")
     with open(exe, "rb") as f:
         assert f.read(5) == b"\x7fELF\x01"
@@ -469,7 +471,7 @@ def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path
 def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
     exe = boottest.build_test_program(str(tmp_path))
     assert boottest.is_static_elf(exe)
-    assert not boottest.is_static_elf(shutil.which("python3") or "/usr/bin/python3")
+    assert not boottest.is_static_elf(sys.executable)
     module = tmp_path / "gup_unify_test.ko"
     module.write_bytes(b"not really a module")
     out = str(tmp_path / "initramfs.cpio")
@@ -497,7 +499,7 @@ def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
 
 
 def test_cli_refuses_a_path_that_is_not_a_kernel_tree():
-    proc = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                            "boottest", tempfile.gettempdir()], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
@@ -531,10 +533,10 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
     if not tree:
         pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to configure")
     if not shutil.which("bison") or not shutil.which("flex"):
-        pytest.skip("bison/flex missing: run make deps-boottest")
+        pytest.skip("bison/flex missing: make test installs them (scripts/deps test)")
     missing = kbuild.missing_toolchain(arch)
     if missing:
-        pytest.skip("%s: run make deps-boottest" % missing)
+        pytest.skip("%s: make test installs it (scripts/deps test)" % missing)
     src = os.path.abspath(tree)
     version = KernelTree(src).full_version
     knobs = kbuild.knobs(arch, src, version)
@@ -546,7 +548,7 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
         assert "# CONFIG_ARM_LPAE is not set" in config
     if guests.GUESTS[arch].dax:
         assert "CONFIG_FS_DAX=y" in config
-    # The GUP code each arch is booted for (DESIGN.md 5): s390 has its own
+    # The GUP code each arch is booted for (docs/builds.md): s390 has its own
     # walk up to v5.0 and the generic one from v5.1.
     expected = {"x86_64": guests.GENERIC, "arm": guests.FALLBACK, "riscv64": guests.FALLBACK,
                 "sparc64": guests.ARCH_WALK % "sparc",
@@ -699,3 +701,52 @@ def test_sparc64_v5_0_patched_pins_longterm_through_the_arch_walk():
     assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["family"] == ["arch walk (arch/sparc/mm/gup.c)"]
+
+
+def with_fast_only_skipped(tap):
+    """A recorded TAP with gup_test's fast-only case as a kernel without
+    get_user_pages_fast_only() reports it (the 13th test, a SKIP)."""
+    tap = tap.replace("1..12\n", "1..13\n")
+    return tap.replace("# Totals: pass:12 fail:0 xfail:0 xpass:0 skip:0",
+                       "ok 13 fast_only_atomic_short # SKIP no get_user_pages_fast_only() "
+                       "in this kernel\n# Totals: pass:12 fail:0 xfail:0 xpass:0 skip:1")
+
+
+@pytest.mark.parametrize("has_fast_only, verdict", [(False, "pass"), (True, "fail")])
+def test_fast_only_case_may_skip_only_without_the_function(has_fast_only, verdict):
+    """A branch made without --fast-only has no get_user_pages_fast_only(): its
+    SKIP is by design; a kernel that has the function must run the case."""
+    kernel = recorded("patched")
+    kernel["tap"] = boottest.parse_tap(with_fast_only_skipped(fixture("patched.tap")))
+    assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+    kernel["api"] = {"fast_takes": "gup_flags", "has_fast_only": has_fast_only}
+    res = result({"base": recorded("base"), "patched": kernel})
+    assert res["result"] == verdict
+    assert res["problems"] == ([] if verdict == "pass"
+                               else ["patched: skipped fast_only_atomic_short"])
+
+
+def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
+    """The recorded x86_64 boot (TCG) of v5.0 converted with --fast-only: the
+    atomic case pinned the 32 resident pages of 64, faulted none of the rest
+    in, and the log has no sleep in atomic context, only the FOLL_FORCE
+    refusal's warning."""
+    tap = boottest.parse_tap(fixture("fastonly-patched.tap"))
+    assert tap["complete"] and tap["problems"] == [] and tap["plan"] == 13
+    assert [t["status"] for t in tap["tests"]] == ["pass"] * 13
+    case = next(t for t in tap["tests"] if t["name"] == boottest.FAST_ONLY_CASE)
+    assert case["notes"] == [
+        "get_user_pages_fast_only(0x1), interrupts off, returned 32 (32 of 64 pages "
+        "resident)", "0 of the 32 untouched pages resident afterwards"]
+    console = boottest.scan_console(fixture("fastonly-patched.console"))
+    assert console["oops"] == [] and console["exit_status"] == 0
+    # mm/gup.c:1966 of the branch: get_user_pages_fast()'s WARN_ON_ONCE on FOLL_FORCE.
+    where = [w.split(" at ")[1].split()[0] for w in console["warnings"]]
+    assert where == ["../src/mm/gup.c:1966"]
+    assert "sleeping function called from invalid context" not in \
+        fixture("fastonly-patched.console")
+    kernel = recorded("patched")
+    kernel.update(tap=tap, console=console,
+                  api={"fast_takes": "gup_flags", "has_fast_only": True})
+    res = result({"patched": kernel})
+    assert (res["result"], res["problems"]) == ("pass", [])

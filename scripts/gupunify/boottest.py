@@ -39,6 +39,9 @@ JOBS = 2
 # A tiny kernel boots and runs gup_test in seconds under TCG; KVM gets less
 # time because a KVM that hangs the guest is only noticed by its timeout.
 KVM_TIMEOUT = 120
+# gup_test's case for get_user_pages_fast_only(), which only a kernel made
+# with --fast-only has.
+FAST_ONLY_CASE = "fast_only_atomic_short"
 TCG_TIMEOUT = 900
 
 
@@ -234,10 +237,14 @@ def summarize(res):
     for label in KERNELS:
         if label in res["kernels"]:
             res["problems"] += ["%s: %s" % (label, p) for p in judge(res["kernels"][label])]
-    # Where the arch has no DAX, its cases SKIP on both kernels by design.
+    # Where the arch has no DAX, its cases SKIP on both kernels by design;
+    # so does the fast-only case on a kernel without get_user_pages_fast_only()
+    # (a branch made without --fast-only).
     arch = res.get("arch", "x86_64")
     expected = () if guests.GUESTS[arch].dax else guests.DAX_CASES
     if "patched" in res["kernels"]:
+        if not res["kernels"]["patched"].get("api", {}).get("has_fast_only"):
+            expected += (FAST_ONLY_CASE,)
         skipped = [t["name"] for t in res["kernels"]["patched"]["tap"]["tests"]
                    if t["status"] == "skip" and t["name"] not in expected]
         if skipped:

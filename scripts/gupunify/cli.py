@@ -44,6 +44,10 @@ def _sendable(p, identity_help):
                    help="GROUP=PREFIX lines, as --prefix")
 
 
+def _fast_only(p, help):
+    p.add_argument("--fast-only", action="store_true", help=help)
+
+
 def convert_options(p):
     _kernel(p)
     _branch(p, "branch to create (default gup-unify)")
@@ -54,12 +58,16 @@ def convert_options(p):
                   "(default %d)" % split.MIN_SITES)
     _sendable(p, "author and sign-off of the commits (default: git config user.name and "
                  "user.email of the tree)")
+    _fast_only(p, "then a final phase: __get_user_pages_fast() callers move to "
+                  "get_user_pages_fast_only(), which the core patches add and after which "
+                  "they remove the old function")
 
 
 def run_convert(args):
     convert.convert(args.kernel, args.branch, args.diff, args.reports, args.allow_dirty,
                     args.min_sites, who=args.identity,
-                    prefix_overrides=prefixes.parse_overrides(args.prefix, args.prefix_file))
+                    prefix_overrides=prefixes.parse_overrides(args.prefix, args.prefix_file),
+                    fast_only=args.fast_only)
     return 0
 
 
@@ -79,6 +87,7 @@ def series_options(p):
                         "checked offline with b4 send -o")
     _sendable(p, "author and sign-off of the commits and cover letters (default: git config "
                  "user.name and user.email of the tree)")
+    _fast_only(p, "as for spatch, when the branch has to be made")
 
 
 def run_series(args):
@@ -86,7 +95,7 @@ def run_series(args):
                               args.allow_dirty, args.min_sites, args.check, who=args.identity,
                               prefix_overrides=prefixes.parse_overrides(args.prefix,
                                                                         args.prefix_file),
-                              b4=args.b4)
+                              b4=args.b4, fast_only=args.fast_only)
 
 
 def cicheck_options(p):

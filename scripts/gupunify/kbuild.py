@@ -11,7 +11,7 @@ alone, so both see the same arches, knobs and compiler.
     missing_toolchain(name)  None, or why the arch cannot be built here
     knobs(name, src, version)
                              the Knobs the tree at src (kernel version) needs
-                             with this arch's gcc (DESIGN.md 5), each with its
+                             with this arch's gcc (docs/builds.md), each with its
                              reason, make_vars (VAR=value for make), config
                              (scripts/config options) and cc_flags (added to CC)
     make_argv(name, src, objdir, jobs, knobs, *targets)
@@ -118,7 +118,7 @@ def version_tuple(version):
 
 
 def select_knobs(version, gcc_major, arch, facts):
-    """The knobs a tree needs for arch with gcc gcc_major (DESIGN.md 5).
+    """The knobs a tree needs for arch with gcc gcc_major (docs/builds.md, Knobs).
 
     facts, read from the tree and the host: selinux_pf_max (the highest PF_MAX
     the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror,

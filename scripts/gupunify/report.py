@@ -67,8 +67,9 @@ def markdown(run):
                                                     r["disagreement"]) for r in disagree]
     renamed = run.get("renamed", [])
     out += ["", "## Messages and comments renamed (%d)" % len(renamed), "",
-            "They named get_user_pages_longterm() in a file that no longer calls it; "
-            "each is renamed in the commit that converts the file's calls.", ""]
+            "They named get_user_pages_longterm() (or, with --fast-only, "
+            "__get_user_pages_fast()) in a file that no longer calls it; each is renamed "
+            "in the commit that converts the file's calls.", ""]
     out += ["- `%s:%d` %s: `%s` -> `%s`" % (r["file"], r["line"], r["kind"], r["before"],
                                            r["after"]) for r in renamed] or ["None."]
     candidates = [r for r in records if r.get("longterm_candidate")]
