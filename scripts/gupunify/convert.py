@@ -193,7 +193,10 @@ class CallerStep:
         calls = [s for s in before if _pairable(s, self.api)]
         on_disk = source.read_bytes(path)
         text = source.decode(on_disk)
-        after = [s for s in sites.scan(relpath, text, names) if _pairable(s, self.api)]
+        # The file is tokenized as spatch left it, once more only if the driver
+        # rewrites calls, and once after the tidying only if messages are renamed.
+        scanned = sites.scan(relpath, text, names)
+        after = [s for s in scanned if _pairable(s, self.api)]
         if len(after) != len(calls):
             # Cannot tell which rewrite belongs to which call: keep the file as it was.
             source.write_bytes(path, data)
@@ -204,7 +207,7 @@ class CallerStep:
             return
         spatch_failed = result is not None and result[0] != 0
         plan = []           # (index, outcome, by, reason, idiom, disagreement)
-        edits = []          # (span of a call in text, what it becomes)
+        rewrites = []       # (span of a call in text, what it becomes)
         for index, (old, new) in enumerate(zip(calls, after)):
             old_call = original[old.call_span[0]:old.call_span[1]]
             new_call = text[new.call_span[0]:new.call_span[1]]
@@ -216,31 +219,40 @@ class CallerStep:
                     step = ("manual", None, "the rewrite would drop a comment inside the "
                             "argument: left as it was, convert by hand", step[3], None)
                 else:
-                    edits.append((new.call_span, rewritten))
+                    rewrites.append((new.call_span, rewritten))
             plan.append((index,) + step)
             if step[0] != "converted" and new_call != old_call:
                 # Whatever spatch did to a call that is not converted is undone,
                 # so the report's "unchanged" and "manual" hold for the bytes.
-                edits.append((new.call_span, old_call))
-        for (start, end), replacement in sorted(edits, reverse=True):
+                rewrites.append((new.call_span, old_call))
+        for (start, end), replacement in sorted(rewrites, reverse=True):
             text = text[:start] + replacement + text[end:]
+        if rewrites:
+            scanned = sites.scan(relpath, text, names)
+        current = [s for s in scanned if _pairable(s, self.api)]
         if any(p[2] == "fallback" for p in plan):
             unparsed = spatch.unparsed_lines(self.root, relpath, self.workdir)
             plan = [p if p[2] != "fallback" else
                     p[:3] + ("%s; spatch left %d lines of this file unparsed" % (p[3], unparsed),)
                     + p[4:] for p in plan]
         notes = {}
+        moved = []          # the tidying's edits so far, for the spans of current
         for index in reversed([p[0] for p in plan if p[1] == "converted"]):
-            text, notes[index] = self._tidy(relpath, original, text, calls[index], index, names)
+            text, notes[index], made = self._tidy(original, text, calls[index],
+                                                  current[index], moved)
+            moved += made
+        final_sites = current   # the tidying changes white space only: same tokens
         if self.api == sites.LONGTERM and notes and not any(
-                s.name == sites.LONGTERM for s in sites.scan(relpath, text, names)):
+                s.name == sites.LONGTERM for s in scanned):
             # Its last call is gone: so goes the name from its messages and comments.
             text, renamed = stale.rename(text)
             self.renamed += [dict(r, file=relpath) for r in renamed]
+            if renamed:
+                final_sites = [s for s in sites.scan(relpath, text, names)
+                               if _pairable(s, self.api)]
         final = source.as_bytes(text, crlf)
         if final != on_disk:
             source.write_bytes(path, final)
-        final_sites = [s for s in sites.scan(relpath, text, names) if _pairable(s, self.api)]
         for index, outcome, by, reason, idiom, disagreement in plan:
             record = self._record(calls[index], final_sites[index], outcome, by, reason, idiom)
             if disagreement:
@@ -278,26 +290,25 @@ class CallerStep:
                     "argument)")
         return "converted", "fallback", why, idiom, None
 
-    def _tidy(self, relpath, original, text, old, index, names):
-        """Kernel style for the index-th call (old, in original) as it now stands in text.
+    def _tidy(self, original, text, old, site, moved):
+        """Kernel style for one call (old, in original) that stands at site in text.
 
-        Returns the new text and a note when a line of the call is left over 80
-        columns.
+        site's offsets are those of text before moved, the edits made to it
+        since. Returns the new text, a note when a line of the call is left
+        over 80 columns, and the edits made.
         """
-        def paired(src):
-            return [s for s in sites.scan(relpath, src, names) if _pairable(s, self.api)]
-        site = paired(text)[index]
+        call_span = [layout.shift(o, moved) for o in site.call_span]
+        flag_span = [layout.shift(o, moved) for o in site.arg_spans[2]]
         old_col = layout.paren_column(original, old.call_span[0])
-        text = layout.tidy_call(text, site.call_span[0], site.call_span[1], old_col,
-                                lambda src: paired(src)[index].arg_spans[2])
+        text, edits = layout.tidy_call(text, call_span, flag_span, old_col)
         was = layout.widest_line(original, *old.call_span)
-        now = layout.widest_line(text, *paired(text)[index].call_span)
+        now = layout.widest_line(text, *[layout.shift(o, edits) for o in call_span])
         if now <= layout.WIDTH or now <= was:
-            return text, None
+            return text, None, edits
         if was > layout.WIDTH:
             return text, ("its line was already %d columns: the argument is rewritten in "
-                          "place, the line not re-wrapped (%d columns now)" % (was, now))
-        return text, "a line of the call is %d columns now: re-wrap it by hand" % now
+                          "place, the line not re-wrapped (%d columns now)" % (was, now)), edits
+        return text, "a line of the call is %d columns now: re-wrap it by hand" % now, edits
 
     def _record(self, old, new, outcome, by, reason, idiom=None):
         record = {
