@@ -56,10 +56,13 @@ SCOPE = ("This converts the %(count)s in %(files)s (MAINTAINERS: %(section)s). "
 
 
 def files_mentioning(wt, name):
-    """Source files of the worktree's tree that mention name, checked out for use."""
-    files = _mentions(wt).get(name, [])
-    wt.materialize(files)
-    return files
+    """Source files of the worktree's tree that mention name, checked out for use.
+
+    Those of both APIs are checked out at once: one read-tree, not two.
+    """
+    mentions = _mentions(wt)
+    wt.materialize([f for files in mentions.values() for f in files])
+    return mentions.get(name, [])
 
 
 def _mentions(wt):
@@ -430,14 +433,15 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
             progress("the core series is already in this tree: converting callers only")
             prep, finish, base = [], [], None
             run["core_series"] = None
-        for patch in prep:
-            with watch(os.path.basename(patch)):
-                _apply_patch(wt, patch, run)
+        texts = {patch: patches.patch_text_for(patch, wt.identity) for patch in prep + finish}
+        # What every core patch touches, checked out at once: one read-tree.
+        wt.materialize([f for text in texts.values() for f in patches.paths_in(text)])
+        with watch("core patches before the callers"):
+            _apply_patches(wt, prep, texts, run)
         with watch("callers"):
             _commit_callers(wt, workdir, run, min_sites, prefix_overrides)
-        for patch in finish:
-            with watch(os.path.basename(patch)):
-                _apply_patch(wt, patch, run)
+        with watch("core patches after the callers"):
+            _apply_patches(wt, finish, texts, run)
         run["api_after"] = api_state(wt.path)
         run["timings"] = watch.seconds
         if wt.head() == wt.start:
@@ -500,15 +504,26 @@ def _untracked(repo, run):
                              "reason": UNTRACKED} for s in found)
 
 
-def _apply_patch(wt, path, run):
-    text = patches.patch_text_for(path, wt.identity)
-    wt.materialize(patches.paths_in(text))
+def _apply_patches(wt, paths, texts, run):
+    """Apply the core patches at paths (texts: {path: text}) with one git am.
+
+    git am reads and writes the index of the whole tree for each run: one run
+    for all of them, not one a patch. The one that does not apply is named
+    by how many did.
+    """
+    if not paths:
+        return
+    before = wt.head()
     try:
-        wt.git(*identity_args(wt.identity), "am", "-q", "--signoff", input=text)
+        wt.git(*identity_args(wt.identity), "am", "-q", "--signoff",
+               input="".join(texts[path] for path in paths))
     except UserError as e:
+        applied = len(wt.git("rev-list", "%s..HEAD" % before).split())
         wt.git("am", "--abort", check=False)
-        die("core patch %s does not apply to this tree: %s" % (os.path.basename(path), e))
-    run["steps"].append({"step": os.path.basename(path), "result": "applied"})
+        die("core patch %s does not apply to this tree: %s"
+            % (os.path.basename(paths[min(applied, len(paths) - 1)]), e))
+    run["steps"].extend({"step": os.path.basename(path), "result": "applied"}
+                        for path in paths)
 
 
 def _convert_all(wt, workdir, run):
