@@ -1,4 +1,6 @@
 """The core patches go in with one git am per part; the one that does not apply is named."""
+import os
+
 import pytest
 from conftest import git, make_tree
 
@@ -63,3 +65,26 @@ def test_the_patch_that_does_not_apply_is_named_and_nothing_is_kept(series):
     assert str(e.value).startswith("core patch 0002-mm-gup_benchmark-second.patch does not "
                                    "apply to this tree: git -C ")
     assert run["steps"] == []
+
+
+def test_callers_are_found_as_the_core_patches_left_the_tree(series):
+    """The git grep runs at the start; what the core patches change is asked again."""
+    tree, paths, texts = series
+    with Worktree(str(tree), "HEAD", "unused", IDENTITY) as wt:
+        convert.start_search(wt)
+        before = wt.search.result()
+        assert before["mm/gup_benchmark.c"] == {"get_user_pages_longterm",
+                                                "get_user_pages_fast"}
+        # A core patch that drops one file's calls and adds a caller file.
+        wt.materialize(["mm/gup_benchmark.c", "mm/new caller.c"])
+        bench = os.path.join(wt.path, "mm/gup_benchmark.c")
+        with open(bench, "w") as f:
+            f.write("/* no callers left */\n")
+        with open(os.path.join(wt.path, "mm/new caller.c"), "w") as f:
+            f.write("int f(void) { return get_user_pages_fast(0, 1, 1, 0); }\n")
+        wt.commit("core: move a caller", "body", signoff=False)
+        mentions = convert._mentions(wt)
+    assert "mm/gup_benchmark.c" not in mentions["get_user_pages_fast"]
+    assert "mm/gup_benchmark.c" not in mentions["get_user_pages_longterm"]
+    assert "mm/new caller.c" in mentions["get_user_pages_fast"]
+    assert mentions["get_user_pages_fast"] == sorted(mentions["get_user_pages_fast"])

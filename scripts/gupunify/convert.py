@@ -1,5 +1,7 @@
 """Convert a tree's callers (and apply the core series) as commits on a new branch."""
 import collections
+import concurrent.futures
+import fnmatch
 import os
 import re
 import tempfile
@@ -19,6 +21,7 @@ LONGTERM_CANDIDATE_PATHS = ("drivers/infiniband/", "drivers/vfio/", "net/rds/",
                             "drivers/fpga/", "drivers/misc/", "drivers/staging/gasket/",
                             "arch/powerpc/mm/mmu_context_iommu.c", "net/xdp/")
 
+SCAN_FILES = ["*.c", "*.h"]
 SCAN_EXCLUDES = [":!tools", ":!Documentation", ":!scripts"]
 
 # Subjects, longest first: the first that keeps a subject under 75 columns
@@ -65,25 +68,54 @@ def files_mentioning(wt, name):
     return mentions.get(name, [])
 
 
-def _mentions(wt):
-    """{name: files} for both APIs, from one git grep of the tree.
+def start_search(wt):
+    """Start the one git grep of the tree for both APIs, at the worktree's start.
 
-    git grep reads every blob of the tree, the slow part, so it runs once:
-    the longterm step adds or removes no get_user_pages_fast, so what it
-    found for that still holds when the fast step comes.
+    git grep reads every blob of the tree, the slow part: it runs while the
+    worktree is set up and the first core patches go in, which need none of
+    it; _mentions() then asks the index again for the files those changed.
+    """
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    wt.search = pool.submit(_grep, wt, wt.start, SCAN_FILES)
+    pool.shutdown(wait=False)
+
+
+def _grep(wt, rev, pathspecs):
+    """{path: {API names it mentions}} in the commit rev (None: the index)."""
+    out = wt.git("grep", "-z", "-o", "-w", "-e", sites.LONGTERM, "-e", sites.FAST,
+                 *(["--cached"] if rev is None else [rev]), "--", *pathspecs, *SCAN_EXCLUDES,
+                 check=False)
+    # "[rev:]path\0word\n" per match; a path may hold a newline, a word cannot.
+    found = collections.defaultdict(set)
+    parts = out.split("\0")
+    path = parts[0]
+    for part in parts[1:]:
+        word, _, following = part.partition("\n")
+        found[path[len(rev) + 1:] if rev else path].add(word)
+        path = following
+    return found
+
+
+def _mentions(wt):
+    """{name: files} for both APIs, from start_search()'s git grep of the tree.
+
+    It runs once: the longterm step adds or removes no get_user_pages_fast,
+    so what it found for that still holds when the fast step comes.
     """
     if wt.mentions is None:
-        out = wt.git("grep", "--cached", "-z", "-o", "-w", "-e", sites.LONGTERM,
-                     "-e", sites.FAST, "--", "*.c", "*.h", *SCAN_EXCLUDES, check=False)
-        # "path\0word\n" per match; a path may hold a newline, a word cannot.
-        found = collections.defaultdict(set)
-        parts = out.split("\0")
-        path = parts[0]
-        for part in parts[1:]:
-            word, _, following = part.partition("\n")
-            found[word].add(path)
-            path = following
-        wt.mentions = {word: sorted(paths) for word, paths in found.items()}
+        found = wt.search.result()
+        changed = [p for p in _z(wt.git("diff", "--name-only", "-z", "--no-renames",
+                                        wt.start, "HEAD"))
+                   if any(fnmatch.fnmatchcase(p, f) for f in SCAN_FILES)]
+        if changed:
+            for path in changed:
+                found.pop(path, None)
+            found.update(_grep(wt, None, [":(literal)" + p for p in changed]))
+        paths = collections.defaultdict(list)
+        for path in sorted(found):
+            for word in found[path]:
+                paths[word].append(path)
+        wt.mentions = dict(paths)
     return wt.mentions
 
 
@@ -420,11 +452,17 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
     run = {"tree": tree.path, "repository": repo, "version": tree.full_version,
            "core_series": base, "branch": None if diff_path else branch,
            "steps": [], "sites": [], "renamed": [], "groups": [], "skipped_files": []}
+    untracked, listing = {"skipped_files": [], "sites": []}, None
     if os.path.realpath(repo) == os.path.realpath(tree.path):
-        _untracked(repo, run)
+        # git walks the whole checkout to find untracked files: side by side
+        # with the worktree and the first core patches, which need none of it.
+        pool = concurrent.futures.ThreadPoolExecutor(1)
+        listing = pool.submit(_untracked, repo, untracked)
+        pool.shutdown(wait=False)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
             Worktree(work_repo or repo, "HEAD", branch, author) as wt:
         pause_at("worktree")
+        start_search(wt)
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state
@@ -438,6 +476,10 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
         wt.materialize([f for text in texts.values() for f in patches.paths_in(text)])
         with watch("core patches before the callers"):
             _apply_patches(wt, prep, texts, run)
+        if listing:
+            listing.result()
+        run["skipped_files"] += untracked["skipped_files"]
+        run["sites"] += untracked["sites"]
         with watch("callers"):
             _commit_callers(wt, workdir, run, min_sites, prefix_overrides)
         with watch("core patches after the callers"):

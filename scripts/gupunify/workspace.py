@@ -211,7 +211,8 @@ class Worktree:
             os.path.basename(repo.rstrip("/")).removesuffix(".git"), _digest(repo)))
         self.path = self.family + str(os.getpid())
         self.kept = False
-        self.mentions = None    # what the conversion's one git grep found
+        self.search = None      # the conversion's one git grep, under way
+        self.mentions = None    # what it found
         self.present = set()    # the paths checked out
 
     def __enter__(self):
