@@ -373,6 +373,50 @@ static void fast_unsupported_flag_einval(struct result *r)
 	FAIL_IF(r, ret != -EINVAL, "returned %d, not -EINVAL", ret);
 }
 
+/*
+ * get_user_pages_fast_only(), called with preemption and interrupts off,
+ * pins the resident pages and returns short at the first one that is not,
+ * without sleeping to fault it in: the untouched pages stay non-resident.
+ */
+static void fast_only_atomic_short(struct result *r)
+{
+	size_t size = NR_PAGES * page_size;
+	unsigned char vec[NR_PAGES];
+	struct gut_req req;
+	int ret, i, faulted = 0;
+	size_t b;
+	char *p;
+
+	NEED_MODULE(r);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	FAIL_IF(r, p == MAP_FAILED, "mmap: %s", strerror(errno));
+	memset(p, 0x5a, size / 2);
+	ret = module_gup(GUT_FAST_ONLY, p, GUT_WRITE, 0xc3, &req);
+	if (!(req.api & GUT_API_FAST_ONLY)) {
+		munmap(p, size);
+		set_result(r, SKIP, "no get_user_pages_fast_only() in this kernel");
+		return;
+	}
+	note("get_user_pages_fast_only(%#x), interrupts off, returned %d "
+	     "(%d of %d pages resident)", req.gup_flags, ret, NR_PAGES / 2,
+	     NR_PAGES);
+	FAIL_IF(r, ret != NR_PAGES / 2, "returned %d (%s), not the %d resident "
+		"pages", ret, errname(ret), NR_PAGES / 2);
+	for (b = 0; b < size / 2; b++)
+		FAIL_IF(r, (unsigned char)p[b] != 0xc3,
+			"byte %zu reads %#x, not the 0xc3 written through the pin",
+			b, (unsigned char)p[b]);
+	FAIL_IF(r, mincore(p, size, vec), "mincore: %s", strerror(errno));
+	for (i = NR_PAGES / 2; i < NR_PAGES; i++)
+		faulted += vec[i] & 1;
+	note("%d of the %d untouched pages resident afterwards", faulted,
+	     NR_PAGES / 2);
+	FAIL_IF(r, faulted, "%d untouched pages were faulted in: it fell back",
+		faulted);
+	munmap(p, size);
+}
+
 /* FOLL_LONGTERM through get_user_pages() pins ordinary anonymous memory. */
 static void longterm_gup_anon_pins(struct result *r)
 {
@@ -613,6 +657,7 @@ static const struct {
 	TEST(fast_read_ro_mapping_pins),
 	TEST(fast_write_ro_mapping_refused),
 	TEST(fast_unsupported_flag_einval),
+	TEST(fast_only_atomic_short),
 	TEST(longterm_gup_anon_pins),
 	TEST(longterm_fast_anon_pins),
 	TEST(dax_fast_pins_without_longterm),

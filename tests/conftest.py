@@ -12,6 +12,34 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 
 
+def own_environment(setenv, delenv, where, ccache):
+    """HOME (no global git config, as on a fresh machine), the default scratch
+    area and ccache's cache under where and ccache, nothing of the real HOME."""
+    (where / "home").mkdir()
+    setenv("HOME", str(where / "home"))
+    delenv("XDG_CACHE_HOME", raising=False)
+    delenv("XDG_CONFIG_HOME", raising=False)
+    setenv("GUP_UNIFY_SCRATCH", str(where / "scratch"))
+    setenv("CCACHE_DIR", str(ccache))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_session(tmp_path_factory):
+    """The environment of the session's and modules' fixtures (made before any test's)."""
+    with pytest.MonkeyPatch.context() as mp:
+        own_environment(mp.setenv, mp.delenv, tmp_path_factory.mktemp("env"),
+                        tmp_path_factory.getbasetemp() / "ccache")
+        yield
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path_factory, monkeypatch):
+    """Each test's own HOME and scratch area; ccache's cache is the session's: a hit
+    changes no result, only the time."""
+    own_environment(monkeypatch.setenv, monkeypatch.delenv, tmp_path_factory.mktemp("env"),
+                    tmp_path_factory.getbasetemp() / "ccache")
+
+
 @pytest.fixture
 def need_spatch():
     if not shutil.which("spatch"):
@@ -31,7 +59,7 @@ def gup_unify(*args, scratch, env=None):
     """Run the CLI as a user would, with its scratch area in scratch."""
     full = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
     full.update(env or {})
-    return subprocess.run(["/usr/bin/python3", CLI] + list(args), capture_output=True,
+    return subprocess.run([sys.executable, CLI] + list(args), capture_output=True,
                           text=True, env=full)
 
 
@@ -66,7 +94,7 @@ def distccd(tmp_path):
     distccd signals its whole process group, which must not be pytest's.
     """
     if not shutil.which("distccd") or not shutil.which("distcc"):
-        pytest.skip("distcc is not installed (make deps installs Debian's distcc)")
+        pytest.skip("distcc is not installed: make test installs Debian's distcc")
     # The log goes to a file we opened: run as root, distccd drops to its own
     # user, who cannot open files under pytest's private tmp_path.
     port, log = free_port(), tmp_path / "distccd.log"

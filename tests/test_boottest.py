@@ -3,14 +3,15 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
 
+from conftest import ROOT
 from gupunify import boottest, guests, kbuild
 from gupunify.util import UserError
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "tests", "boottest")
 
 
@@ -232,7 +233,8 @@ def test_qemu_argv_keeps_tap_apart_from_the_kernel_log():
     argv = guests.qemu_argv("x86_64", "bz", "initrd", "c.log", "t.log", "tcg")
     assert argv[argv.index("-accel") + 1] == "tcg" and argv[argv.index("-cpu") + 1] == "max"
     assert "file:c.log" in argv and "file,id=tap,path=t.log" in argv
-    assert argv[argv.index("-append") + 1] == "console=ttyS0 panic=-1 memmap=128M!512M"
+    assert argv[argv.index("-append") + 1] == \
+        "console=ttyS0 panic=-1 memmap=128M!512M no_timer_check"
     assert guests.qemu_argv("x86_64", "bz", "i", "c", "t", "kvm")[4] == "host"
 
 
@@ -268,7 +270,7 @@ def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs()
 def test_armhf_gcc_needs_soft_float_for_the_kernels_march_test():
     gcc = kbuild.ARCHES["arm"].gcc
     if not shutil.which(gcc):
-        pytest.skip("no %s: run make deps-boottest" % gcc)
+        pytest.skip("no %s: make test installs it (scripts/deps test)" % gcc)
     assert not kbuild.accepts(gcc, "-march=armv7-a")
     assert kbuild.accepts(gcc, "-mfloat-abi=soft", "-march=armv7-a")
 
@@ -382,7 +384,7 @@ def test_guest_program_builds_warning_free_with_its_own_makefile(tmp_path):
 
 def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path):
     if not shutil.which("arm-linux-gnueabihf-gcc"):
-        pytest.skip("no arm-linux-gnueabihf-gcc: run make deps-boottest")
+        pytest.skip("no arm-linux-gnueabihf-gcc: make test installs it")
     exe = boottest.build_test_program(str(tmp_path), "arm")
     with open(exe, "rb") as f:
         assert f.read(5) == b"\x7fELF\x01"
@@ -395,7 +397,7 @@ def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path
 def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
     exe = boottest.build_test_program(str(tmp_path))
     assert boottest.is_static_elf(exe)
-    assert not boottest.is_static_elf(shutil.which("python3") or "/usr/bin/python3")
+    assert not boottest.is_static_elf(sys.executable)
     module = tmp_path / "gup_unify_test.ko"
     module.write_bytes(b"not really a module")
     out = str(tmp_path / "initramfs.cpio")
@@ -423,7 +425,7 @@ def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
 
 
 def test_cli_refuses_a_path_that_is_not_a_kernel_tree():
-    proc = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                            "boottest", tempfile.gettempdir()], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
@@ -457,10 +459,10 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
     if not tree:
         pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to configure")
     if not shutil.which("bison") or not shutil.which("flex"):
-        pytest.skip("bison/flex missing: run make deps-boottest")
+        pytest.skip("bison/flex missing: make test installs them (scripts/deps test)")
     missing = kbuild.missing_toolchain(arch)
     if missing:
-        pytest.skip("%s: run make deps-boottest" % missing)
+        pytest.skip("%s: make test installs it (scripts/deps test)" % missing)
     src = os.path.abspath(tree)
     knobs = kbuild.knobs(arch, src, "5.0")
     with open(str(tmp_path / "config.log"), "w") as log:
@@ -525,9 +527,9 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
 
 def test_a_bad_distcc_host_list_is_refused_before_any_build(tree, tmp_path):
     if not shutil.which("distcc"):
-        pytest.skip("distcc is not installed (make deps installs Debian's distcc)")
+        pytest.skip("distcc is not installed: make test installs Debian's distcc")
     out = subprocess.run(
-        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "boottest", str(tree),
+        [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "boottest", str(tree),
          "--reports", str(tmp_path / "reports"), "--distcc-hosts", "build1/x"],
         capture_output=True, text=True)
     assert (out.returncode, out.stderr) == (2, "gup-unify: error: distcc hosts 'build1/x': "
@@ -539,7 +541,7 @@ def test_kernel_and_module_compiles_go_to_distcc_hosts(tmp_path, monkeypatch, di
     tree = os.environ.get("GUP_KERNEL_TREE")
     if not tree:
         pytest.skip("GUP_KERNEL_TREE is not set: the test module builds against a legacy "
-                    "tree (DESIGN.md 6)")
+                    "tree (docs/trees.md)")
     if not shutil.which("bison") or not shutil.which("flex"):
         pytest.skip("bison/flex missing: run make deps-boottest")
     port, log = distccd
@@ -567,3 +569,52 @@ def test_kernel_and_module_compiles_go_to_distcc_hosts(tmp_path, monkeypatch, di
     assert any(line.endswith("/asm-offsets.c") for line in done), log.read_text()[-3000:]
     assert any(line.endswith("gup_unify_test.c") for line in done), log.read_text()[-3000:]
     assert all("/%s " % gcc in line for line in done), done
+
+
+def with_fast_only_skipped(tap):
+    """A recorded TAP with gup_test's fast-only case as a kernel without
+    get_user_pages_fast_only() reports it (the 13th test, a SKIP)."""
+    tap = tap.replace("1..12\n", "1..13\n")
+    return tap.replace("# Totals: pass:12 fail:0 xfail:0 xpass:0 skip:0",
+                       "ok 13 fast_only_atomic_short # SKIP no get_user_pages_fast_only() "
+                       "in this kernel\n# Totals: pass:12 fail:0 xfail:0 xpass:0 skip:1")
+
+
+@pytest.mark.parametrize("has_fast_only, verdict", [(False, "pass"), (True, "fail")])
+def test_fast_only_case_may_skip_only_without_the_function(has_fast_only, verdict):
+    """A branch made without --fast-only has no get_user_pages_fast_only(): its
+    SKIP is by design; a kernel that has the function must run the case."""
+    kernel = recorded("patched")
+    kernel["tap"] = boottest.parse_tap(with_fast_only_skipped(fixture("patched.tap")))
+    assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+    kernel["api"] = {"fast_takes": "gup_flags", "has_fast_only": has_fast_only}
+    res = result({"base": recorded("base"), "patched": kernel})
+    assert res["result"] == verdict
+    assert res["problems"] == ([] if verdict == "pass"
+                               else ["patched: skipped fast_only_atomic_short"])
+
+
+def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
+    """The recorded x86_64 boot (TCG) of v5.0 converted with --fast-only: the
+    atomic case pinned the 32 resident pages of 64, faulted none of the rest
+    in, and the log has no sleep in atomic context, only the FOLL_FORCE
+    refusal's warning."""
+    tap = boottest.parse_tap(fixture("fastonly-patched.tap"))
+    assert tap["complete"] and tap["problems"] == [] and tap["plan"] == 13
+    assert [t["status"] for t in tap["tests"]] == ["pass"] * 13
+    case = next(t for t in tap["tests"] if t["name"] == boottest.FAST_ONLY_CASE)
+    assert case["notes"] == [
+        "get_user_pages_fast_only(0x1), interrupts off, returned 32 (32 of 64 pages "
+        "resident)", "0 of the 32 untouched pages resident afterwards"]
+    console = boottest.scan_console(fixture("fastonly-patched.console"))
+    assert console["oops"] == [] and console["exit_status"] == 0
+    # mm/gup.c:1966 of the branch: get_user_pages_fast()'s WARN_ON_ONCE on FOLL_FORCE.
+    where = [w.split(" at ")[1].split()[0] for w in console["warnings"]]
+    assert where == ["../src/mm/gup.c:1966"]
+    assert "sleeping function called from invalid context" not in \
+        fixture("fastonly-patched.console")
+    kernel = recorded("patched")
+    kernel.update(tap=tap, console=console,
+                  api={"fast_takes": "gup_flags", "has_fast_only": True})
+    res = result({"patched": kernel})
+    assert (res["result"], res["problems"]) == ("pass", [])

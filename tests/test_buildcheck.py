@@ -7,12 +7,13 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
-from gupunify import affected, buildcheck, kbuild, workspace
+from conftest import ROOT
+from gupunify import affected, archbuild, buildsteps, kbuild
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 LEGACY = os.environ.get("GUP_KERNEL_TREE")
 
@@ -133,7 +134,7 @@ def test_arch_mapping():
 
 
 def kbuild_of(files):
-    return affected.Kbuild(lambda path: files.get(path))
+    return kbuild.Makefiles(lambda path: files.get(path))
 
 
 def test_kbuild_follows_objects_composites_and_directories():
@@ -175,7 +176,7 @@ def test_place_moves_an_object_to_the_arch_that_builds_it():
               "ia64": FakeBuild("ia64 defconfig", {}, skip="no toolchain (ia64-linux-gnu-gcc "
                                 "not found)")}
     arches = ["ia64", "sparc64", "x86_64"]
-    where = buildcheck.place(["drivers/sbus/char/oradax.c", "arch/ia64/kernel/err_inject.c",
+    where = affected.place(["drivers/sbus/char/oradax.c", "arch/ia64/kernel/err_inject.c",
                               "mm/gup.c", "arch/alpha/mm/x.c"], arches, kbuild_of(files), builds)
     assert where["drivers/sbus/char/oradax.c"] == [
         ("x86_64", "not built in x86_64 allmodconfig: CONFIG_ORACLE_DAX not set"),
@@ -186,7 +187,7 @@ def test_place_moves_an_object_to_the_arch_that_builds_it():
         ("ia64", "skipped: no toolchain (ia64-linux-gnu-gcc not found)")]
     assert where["arch/alpha/mm/x.c"][0][1].startswith("skipped: no toolchain")
     builds["sparc64"].config = {}
-    where = buildcheck.place(["drivers/sbus/char/oradax.c"], arches, kbuild_of(files), builds)
+    where = affected.place(["drivers/sbus/char/oradax.c"], arches, kbuild_of(files), builds)
     assert where["drivers/sbus/char/oradax.c"] == [
         ("x86_64", "not built in x86_64 allmodconfig: CONFIG_ORACLE_DAX not set; "
                    "nor in sparc64 defconfig")]
@@ -208,7 +209,7 @@ def test_parse_attributes_diagnostics_to_their_object_and_drops_line_numbers(tmp
            "lib/x.c:3:1: warning: symbol 'y' was not declared. Should it be static?\n"
            "  LD      vmlinux\n"
            "cc1: error: unrecognized option\n") % (src, src, src, src)
-    objects, stray = buildcheck.parse_build_output(out, src, obj)
+    objects, stray = archbuild.parse_build_output(out, src, obj)
     assert objects["mm/gup.o"] == {"warnings": {
         "include/linux/mm.h: warning: unused variable 'x' [-Wunused-variable]"}, "errors": []}
     assert objects["drivers/a/a.o"]["errors"] == [
@@ -223,18 +224,18 @@ def test_compare_reports_only_new_warnings_and_errors():
     before = {"warnings": {"a.c: warning: old"}, "errors": ["a.c: error: old"]}
     after = {"warnings": {"a.c: warning: old", "a.c: warning: new"},
              "errors": ["a.c: error: old", "a.c: error: new"]}
-    assert buildcheck.compare(before, after) == (["a.c: warning: new"], ["a.c: error: new"])
-    assert buildcheck.compare(None, after)[0] == ["a.c: warning: new", "a.c: warning: old"]
+    assert archbuild.compare(before, after) == (["a.c: warning: new"], ["a.c: error: new"])
+    assert archbuild.compare(None, after)[0] == ["a.c: warning: new", "a.c: warning: old"]
 
 
 def test_a_step_with_nothing_built_is_not_passed():
     cell = lambda result: {"result": result, "objects": []}
-    assert buildcheck.step_result({"x86_64": cell("passed"), "ia64": cell("skipped")}) == \
+    assert buildsteps.step_result({"x86_64": cell("passed"), "ia64": cell("skipped")}) == \
         "passed"
-    assert buildcheck.step_result({"ia64": cell("skipped")}) == "skipped"
-    assert buildcheck.step_result({"x86_64": cell("passed"), "sh4": cell("failed")}) == \
+    assert buildsteps.step_result({"ia64": cell("skipped")}) == "skipped"
+    assert buildsteps.step_result({"x86_64": cell("passed"), "sh4": cell("failed")}) == \
         "failed"
-    assert buildcheck.step_result({}) == "nothing to build"
+    assert buildsteps.step_result({}) == "nothing to build"
 
 
 # --- steps built together ------------------------------------------------------------
@@ -247,7 +248,7 @@ def test_runs_join_steps_that_change_other_c_files_only():
     # Builds a file it does not change: a declaration in a .c file changed.
     wider = step(["drivers/c.c"], ["drivers/c.c", "drivers/d.c"])
     d, e = step(["drivers/d.c"]), step(["drivers/e.c", "Documentation/x.txt"])
-    runs = buildcheck.runs_of([core, a, b, a_again, wider, d, e])
+    runs = buildsteps.runs_of([core, a, b, a_again, wider, d, e])
     assert runs == [[core], [a, b], [a_again], [wider], [d], [e]]
 
 
@@ -262,18 +263,18 @@ def test_an_object_stands_for_its_step_only_when_it_read_nothing_changed_later(t
         "source_mm/gup.o := %s/mm/gup.c\n\n"
         "deps_mm/gup.o := \\\n    $(wildcard include/config/fs/dax.h) \\\n"
         "  %s/include/linux/mm.h \\\n\nmm/gup.o: $(deps_mm/gup.o)\n" % ((src,) * 4))
-    build = buildcheck.ArchBuild("x86_64", str(src), str(tmp_path), "6.1", 1, False, "defconfig")
+    build = archbuild.ArchBuild("x86_64", str(src), str(tmp_path), "6.1", 1, False, "defconfig")
     build.objdir = str(objdir)
     assert build.inputs("mm/gup.o") == {"mm/gup.c", "include/linux/mm.h"}
     assert build.inputs("mm/util.o") is None
     built = {"built": True, "errors": [], "warnings": set()}
-    assert buildcheck.clean_inputs(build, "mm/gup.o", built, {"drivers/a.c"})
-    assert not buildcheck.clean_inputs(build, "mm/gup.o", built, {"include/linux/mm.h"})
-    assert not buildcheck.clean_inputs(build, "mm/util.o", built, set())
+    assert buildsteps.clean_inputs(build, "mm/gup.o", built, {"drivers/a.c"})
+    assert not buildsteps.clean_inputs(build, "mm/gup.o", built, {"include/linux/mm.h"})
+    assert not buildsteps.clean_inputs(build, "mm/util.o", built, set())
     failed = {"built": False, "errors": ["mm/gup.c: error: x"], "warnings": set()}
-    assert not buildcheck.clean_inputs(build, "mm/gup.o", failed, set())
+    assert not buildsteps.clean_inputs(build, "mm/gup.o", failed, set())
     # kbuild makes no such object: the run changes no Makefile, so it stands.
-    assert buildcheck.clean_inputs(build, "mm/gup.o", dict(failed, errors=[]), set())
+    assert buildsteps.clean_inputs(build, "mm/gup.o", dict(failed, errors=[]), set())
 
 
 # --- knobs ---------------------------------------------------------------------------
@@ -319,35 +320,19 @@ def test_make_argv_names_arch_and_compiler_explicitly():
 
 # --- end to end on Debian's linux-source-6.1 -----------------------------------------
 
-def linux_source_61():
-    """The 6.1 tarball extracted once into a git repository under the scratch dir."""
+def linux_source_61(where):
+    """The 6.1 tarball extracted into a git repository under where."""
     if not os.path.exists(TARBALL):
-        subprocess.run([os.path.join(ROOT, "scripts", "deps")], capture_output=True)
-    if not os.path.exists(TARBALL):
-        pytest.skip("%s is absent and scripts/deps could not install linux-source-6.1"
+        pytest.skip("%s is absent: make test installs linux-source-6.1 (scripts/deps test)"
                     % TARBALL)
-    src = os.path.join(workspace.scratch_dir(), "src", "linux-source-6.1")
-    if not git_ready(src):
-        partial = src + ".partial"
-        shutil.rmtree(partial, ignore_errors=True)
-        os.makedirs(partial)
-        subprocess.run(["tar", "-xf", TARBALL, "-C", partial], check=True)
-        tree = os.path.join(partial, "linux-source-6.1")
-        git(tree, "init", "-q")
-        # Debian's .gitignore ignores the whole top level.
-        git(tree, "add", "-A", "-f", ".")
-        git(tree, "-c", "user.name=t", "-c", "user.email=t@l", "commit", "-q", "-m",
-            "linux-source-6.1")
-        shutil.rmtree(src, ignore_errors=True)
-        os.replace(tree, src)
-        shutil.rmtree(partial, ignore_errors=True)
+    src = os.path.join(where, "linux-source-6.1")
+    subprocess.run(["tar", "-xf", TARBALL, "-C", str(where)], check=True)
+    git(src, "init", "-q")
+    # Debian's .gitignore ignores the whole top level.
+    git(src, "add", "-A", "-f", ".")
+    git(src, "-c", "user.name=t", "-c", "user.email=t@l", "commit", "-q", "-m",
+        "linux-source-6.1")
     return src
-
-
-def git_ready(path):
-    return os.path.isdir(os.path.join(path, ".git")) and subprocess.run(
-        ["git", "-C", path, "rev-parse", "-q", "--verify", "HEAD"],
-        capture_output=True).returncode == 0
 
 
 def make_branch(repo, name, edits, start="HEAD"):
@@ -383,13 +368,30 @@ BROKEN = ("lib/iov_iter: call get_user_pages_fast() with one argument too few",
 
 
 @pytest.fixture(scope="module")
-def tree61():
-    return linux_source_61()
+def linux61(tmp_path_factory):
+    """linux-source-6.1 as a git repository, and a scratch area for make check.
+
+    The tests of this module share that scratch area, so only the first
+    configures and builds the base cold (280 s against 90 s warm on the
+    loaded 2-core host); each keeps its own branch and its report in its
+    own tmp_path. Both are removed with the module: together they take
+    over 3 GB.
+    """
+    where = tmp_path_factory.mktemp("linux61")
+    yield linux_source_61(where), where / "scratch"
+    shutil.rmtree(where)
+
+
+@pytest.fixture
+def tree61(linux61, monkeypatch):
+    src, scratch = linux61
+    monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(scratch))
+    return src
 
 
 def run_check(tree, branch, reports, *options):
     return subprocess.run(
-        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check", tree,
+        [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "check", tree,
          "--branch", branch, "--arches", "x86_64", "--config", "x86_64=defconfig",
          "--reports", str(reports)] + list(options), capture_output=True, text=True)
 
@@ -457,7 +459,8 @@ SPARSE_ONLY = ("mm/gup: add a global sparse wants static", "mm/gup.c",
                "int buildcheck_sparse_only;\n\nlong get_user_pages_unlocked(")
 
 
-@pytest.mark.skipif(not shutil.which("sparse"), reason="sparse is not installed: make deps")
+@pytest.mark.skipif(not shutil.which("sparse"),
+                    reason="sparse is not installed: make test installs it")
 def test_61_sparse_finds_what_gcc_does_not(tree61, tmp_path):
     make_branch(tree61, "buildcheck-test-sparse", [SPARSE_ONLY])
     plain = run_check(tree61, "buildcheck-test-sparse", tmp_path)
@@ -481,7 +484,7 @@ def test_61_check_sends_its_compiles_to_distcc_hosts(tree61, tmp_path, distccd):
     os.mkdir(env["DISTCC_DIR"])
     hosts = "127.0.0.1:%d/3" % port
     out = subprocess.run(
-        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check", tree61,
+        [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "check", tree61,
          "--branch", "buildcheck-test-distcc", "--arches", "x86_64",
          "--config", "x86_64=defconfig", "--reports", str(tmp_path),
          "--distcc-hosts", hosts], capture_output=True, text=True, env=env)
@@ -502,9 +505,9 @@ def test_61_check_sends_its_compiles_to_distcc_hosts(tree61, tmp_path, distccd):
 
 def test_a_bad_distcc_host_list_is_refused_in_one_line(tmp_path):
     if not shutil.which("distcc"):
-        pytest.skip("distcc is not installed (make deps installs Debian's distcc)")
+        pytest.skip("distcc is not installed: make test installs Debian's distcc")
     out = subprocess.run(
-        ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "check",
+        [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "check",
          str(tmp_path), "--distcc-hosts", "build1/x"], capture_output=True, text=True)
     assert out.returncode == 2
     assert out.stderr == ("gup-unify: error: distcc hosts 'build1/x': bad multiplier \"/x\" "
@@ -514,12 +517,14 @@ def test_a_bad_distcc_host_list_is_refused_in_one_line(tmp_path):
 # --- a legacy tree with the full series ----------------------------------------------
 
 @pytest.mark.skipif(not LEGACY, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree "
-                                       "(v5.0 git checkout, DESIGN.md 6) to check")
+                                       "(v5.0 git checkout, docs/trees.md) to check")
 def test_legacy_series_builds_on_x86_64_and_a_typo_is_caught(tmp_path):
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(LEGACY), str(clone))
+    git(clone, "config", "user.name", "Pat Sender")
+    git(clone, "config", "user.email", "pat@example.org")
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "scratch"))
-    cli = ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify")]
+    cli = [sys.executable, os.path.join(ROOT, "scripts", "gup-unify")]
     spatch = subprocess.run(cli + ["spatch", str(clone), "--reports", str(tmp_path / "c")],
                             capture_output=True, text=True, env=env)
     assert spatch.returncode == 0, spatch.stderr

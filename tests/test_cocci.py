@@ -15,6 +15,8 @@ CASES = sorted(os.path.basename(p)[:-2] for p in glob.glob(os.path.join(FIXTURES
 
 
 def cocci_for(case):
+    if case.startswith("fastonly_"):
+        return spatch.FAST_ONLY_COCCI
     return spatch.LONGTERM_COCCI if case.startswith("longterm_") else spatch.FAST_COCCI
 
 
@@ -35,7 +37,7 @@ def test_fixture(case, tmp_path, need_spatch):
 @pytest.mark.parametrize("case", CASES)
 def test_inventory_agrees_with_fixture(case):
     """The driver's own classifier predicts every call of name.res from name.c."""
-    names = (sites.FAST, sites.LONGTERM, sites.GUP)
+    names = (sites.FAST, sites.LONGTERM, sites.GUP, sites.FAST_IRQ, sites.FAST_ONLY)
     before = [s for s in sites.scan("t.c", read(os.path.join(FIXTURES, case + ".c")), names)
               if s.kind == "call"]
     after = [s for s in sites.scan("t.c", read(os.path.join(FIXTURES, case + ".res")), names)
@@ -46,18 +48,27 @@ def test_inventory_agrees_with_fixture(case):
             _, expected = sites.classify_write(old.args[2])
         elif old.name == sites.LONGTERM:
             _, expected = sites.classify_longterm_flags(old.args[2])
+        elif old.name == sites.FAST_IRQ:
+            _, expected = sites.classify_fast_only(old.args[2])
         else:
             expected = None
         assert new.args[2] == (expected or old.args[2]), old.key()
+        # A call is renamed exactly when its argument has a conversion.
+        renamed = sites.RENAMED.get(old.name) if expected else None
+        assert new.name == (renamed or old.name), old.key()
 
 
 def test_every_design_idiom_has_a_fixture():
-    """DESIGN.md 2 and the issue name these idioms; each has its own pair."""
+    """docs/conversion.md and the issue name these idioms; each has its own pair."""
     wanted = ["fast_literal_true", "fast_literal_false", "fast_foll_write", "fast_flag_form",
               "fast_variable", "fast_not", "fast_compare", "fast_logical", "fast_vm_flags",
               "fast_and_one", "fast_integer", "fast_cast", "fast_ternary", "fast_multiline",
               "fast_comment", "fast_ifdef", "fast_macro", "fast_definition", "fast_fname",
-              "longterm_zero", "longterm_simple", "longterm_compound", "longterm_definition"]
+              "longterm_zero", "longterm_simple", "longterm_compound", "longterm_definition",
+              "fastonly_literal_true", "fastonly_literal_false", "fastonly_variable",
+              "fastonly_bool", "fastonly_not", "fastonly_integer", "fastonly_ternary",
+              "fastonly_flag_form", "fastonly_foll_write", "fastonly_macro",
+              "fastonly_multiline", "fastonly_comment", "fastonly_definition"]
     for case in wanted:
         assert case in CASES
         assert os.path.exists(os.path.join(FIXTURES, case + ".res"))
@@ -81,6 +92,21 @@ def test_report_mode_names_each_site(tmp_path, need_spatch):
     assert any(l.startswith("t.c:10:") and "other than FOLL_WRITE" in l for l in lines)
     lines = run_mode("report", "longterm_compound", tmp_path).splitlines()
     assert sorted(l.split(":")[1] for l in lines) == ["4", "5"]
+
+
+def test_fast_only_report_mode(tmp_path, need_spatch):
+    """gup_fast_only.cocci MODE=report: each call with what it becomes; no definition."""
+    lines = sorted(run_mode("report", "fastonly_foll_write", tmp_path).splitlines())
+    assert len(lines) == 2
+    assert lines[0].startswith("t.c:10:") and lines[0].split(": ", 1)[1] == (
+        "ERROR: __get_user_pages_fast() write argument is a FOLL_* value other than "
+        "FOLL_WRITE: its meaning changes with gup_flags, fix by hand")
+    assert lines[1].startswith("t.c:4:") and "is FOLL_WRITE: right value by accident" in lines[1]
+    lines = run_mode("report", "fastonly_literal_true", tmp_path).splitlines()
+    assert sorted(l.split(":")[1] for l in lines) == ["4", "9"]
+    assert all("call get_user_pages_fast_only() with FOLL_WRITE" in l for l in lines)
+    assert run_mode("report", "fastonly_definition", tmp_path) == ""
+    assert run_mode("report", "fastonly_macro", tmp_path) == ""
 
 
 def test_report_mode_quiet_on_flag_form(tmp_path, need_spatch):

@@ -58,3 +58,31 @@ def test_conversion_renames_in_the_commit_that_converts_the_call(tree, tmp_path,
     report = (tmp_path / "rep" / "linux" / "conversion.md").read_text()
     assert "## Messages and comments renamed (2)" in report
     assert "- `drivers/media/toy/dma-sg.c:23` string:" in report
+
+
+FAST_IRQ_MESSAGE = """\
+static u64 perf_virt_to_phys(u64 virt)
+{
+	/* Try IRQ-safe __get_user_pages_fast first. */
+	if (get_user_pages_fast_only(virt, 1, 0, &p) == 1)
+		return 1;
+	pr_debug("__get_user_pages_fast: no page at %llx\\n", virt);
+	return 0;	/* __get_user_pages_fastish is another name */
+}
+"""
+
+
+def test_fast_irq_name_becomes_fast_only_in_comments_and_strings():
+    """--fast-only: __get_user_pages_fast in a comment or a string becomes
+    get_user_pages_fast_only; a longer name that merely starts with it does not."""
+    new, renamed = stale.rename(FAST_IRQ_MESSAGE, "__get_user_pages_fast")
+    assert new == FAST_IRQ_MESSAGE.replace(
+        "/* Try IRQ-safe __get_user_pages_fast first. */",
+        "/* Try IRQ-safe get_user_pages_fast_only first. */").replace(
+        '"__get_user_pages_fast: no', '"get_user_pages_fast_only: no')
+    assert [(r["line"], r["kind"]) for r in renamed] == [(3, "comment"), (6, "string")]
+    assert stale.rename(new, "__get_user_pages_fast") == (new, [])
+    # The longterm rename leaves it alone, and it leaves longterm's alone.
+    assert stale.rename(FAST_IRQ_MESSAGE) == (FAST_IRQ_MESSAGE, [])
+    assert not stale.in_code(new, "__get_user_pages_fast")
+    assert stale.in_code("int __get_user_pages_fast(void);", "__get_user_pages_fast")

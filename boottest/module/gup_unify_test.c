@@ -10,6 +10,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -85,6 +86,41 @@ static long gut_slow(struct gut_req *req, struct page **pages)
 }
 #endif
 
+#ifdef GUT_HAVE_FAST_ONLY
+#define GUT_API_ONLY	GUT_API_FAST_ONLY
+
+/*
+ * get_user_pages_fast_only() must never sleep: call it as an interrupt
+ * handler would, preemption and interrupts off.  A fallback to the slow
+ * path (mmap_sem, a fault) would sleep here, and CONFIG_DEBUG_ATOMIC_SLEEP
+ * says so in the log ("BUG: sleeping function called from invalid
+ * context"), which fails the boot.
+ */
+static long gut_fast_only(struct gut_req *req, struct page **pages)
+{
+	unsigned long irqflags;
+	long ret;
+
+	req->gup_flags = (req->flags & GUT_WRITE) ? FOLL_WRITE : 0;
+	preempt_disable();
+	local_irq_save(irqflags);
+	ret = get_user_pages_fast_only(req->addr, req->nr_pages,
+				       req->gup_flags, pages);
+	local_irq_restore(irqflags);
+	preempt_enable();
+	return ret;
+}
+#else
+#define GUT_API_ONLY	0
+
+/* No get_user_pages_fast_only() in this kernel: gut_req.api says so. */
+static long gut_fast_only(struct gut_req *req __always_unused,
+			  struct page **pages __always_unused)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
 /* Write through the kernel mapping of each pinned page, then unpin it. */
 static void gut_release(struct page **pages, long nr, u32 poke)
 {
@@ -110,7 +146,7 @@ static long gut_ioctl(struct file *file __always_unused, unsigned int cmd,
 	struct page **pages;
 	long ret;
 
-	if (cmd != GUT_FAST && cmd != GUT_SLOW)
+	if (cmd != GUT_FAST && cmd != GUT_SLOW && cmd != GUT_FAST_ONLY)
 		return -ENOTTY;
 	if (copy_from_user(&req, (void __user *)arg, sizeof(req)))
 		return -EFAULT;
@@ -125,6 +161,8 @@ static long gut_ioctl(struct file *file __always_unused, unsigned int cmd,
 
 	if (cmd == GUT_FAST) {
 		ret = gut_fast(&req, pages);
+	} else if (cmd == GUT_FAST_ONLY) {
+		ret = gut_fast_only(&req, pages);
 	} else {
 		down_read(&mm->mmap_sem);
 		ret = gut_slow(&req, pages);
@@ -135,7 +173,7 @@ static long gut_ioctl(struct file *file __always_unused, unsigned int cmd,
 	kvfree(pages);
 
 	req.ret = ret;
-	req.api = GUT_API;
+	req.api = GUT_API | GUT_API_ONLY;
 	if (copy_to_user((void __user *)arg, &req, sizeof(req)))
 		return -EFAULT;
 	return 0;

@@ -22,6 +22,7 @@
 /* What the module was built against, in gut_req.api. */
 #define GUT_API_GUP_FLAGS	0x1	/* get_user_pages_fast() takes gup_flags */
 #define GUT_API_LONGTERM_FAST	0x2	/* GUT_LONGTERM reaches the fast path */
+#define GUT_API_FAST_ONLY	0x4	/* get_user_pages_fast_only() exists */
 
 struct gut_req {
 	__u64 addr;		/* in: user address, page aligned */
@@ -35,6 +36,8 @@ struct gut_req {
 
 #define GUT_FAST	_IOWR('G', 1, struct gut_req)	/* get_user_pages_fast() */
 #define GUT_SLOW	_IOWR('G', 2, struct gut_req)	/* get_user_pages() */
+/* get_user_pages_fast_only(), called with preemption and interrupts off */
+#define GUT_FAST_ONLY	_IOWR('G', 3, struct gut_req)
 
 #define GUT_DEBUGFS	"/sys/kernel/debug/gup_unify_test"
 

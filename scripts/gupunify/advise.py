@@ -1,6 +1,5 @@
 """The lock-context advisor: GUP calls made where their locking goes wrong."""
 import concurrent.futures
-import json
 import os
 import re
 import tempfile
@@ -119,20 +118,10 @@ def as_markdown(data):
     return "".join(out)
 
 
-def add_arguments(parser):
-    parser.add_argument("kernel", help="the kernel tree")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--reports", metavar="DIR", help="where reports go (default reports/)")
-
-
 def main(args):
-    """Print the advice and write reports/<tree>/advise.{md,json}; advice is not failure."""
+    """The advise subcommand: writes reports/<tree>/advise.{md,json}, returns the advice."""
     where = report.folder(args.reports, KernelTree(args.kernel))
     data = advise(args.kernel)
     report.write_pair(data, as_markdown(data), where, data["tree"], "advise")
-    if args.format == "json":
-        print(json.dumps(data, indent=1, sort_keys=True))
-    else:
-        print(as_text(data), end="")
     progress("advise: report in %s" % where)
-    return 0
+    return data

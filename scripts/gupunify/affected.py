@@ -84,10 +84,6 @@ def changed_symbols(path, old_text, new_text):
     return sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
 
 
-def object_of(path):
-    return path[:-2] + ".o"
-
-
 def is_kbuild_source(path):
     return path.endswith(".c") and not path.startswith(NOT_KBUILD)
 
@@ -270,74 +266,49 @@ def arches_in_play(paths):
     return sorted(arches)
 
 
-def join_continuations(text):
-    return re.sub(r"\\\n", " ", text)
+def place(sources, arches, makefiles, builds):
+    """Where each source is compiled: {source: [(arch, None | reason it is not)]}.
 
-
-class Kbuild:
-    """Reads the tree's Makefiles to tell whether a config builds an object, and if not, why."""
-
-    _ASSIGN = re.compile(r"^\s*([\w.-]*(?:\$\(CONFIG_\w+\))?[\w.-]*)\s*[:+]?=\s*(.*)$")
-
-    def __init__(self, read):
-        self.read = read
-        self._cache = {}
-
-    def assignments(self, directory):
-        if directory not in self._cache:
-            lines = []
-            for name in ("Kbuild", "Makefile"):
-                text = self.read(os.path.join(directory, name) if directory else name)
-                if text:
-                    for line in join_continuations(text).splitlines():
-                        m = self._ASSIGN.match(line.split("#", 1)[0])
-                        if m:
-                            lines.append((m.group(1), m.group(2).split()))
-            self._cache[directory] = lines
-        return self._cache[directory]
-
-    def enabled(self, path, config):
-        """(True | False | None, reason) for the object of source path under config (a dict).
-
-        None means the Makefiles do not say (the object is built and kbuild decides).
-        """
-        return self._enabled(os.path.dirname(path), os.path.basename(object_of(path)),
-                             config, 0)
-
-    def _enabled(self, directory, target, config, depth):
-        if depth > 12 or directory in ("", ".") or re.fullmatch(r"arch/[^/]+", directory):
-            return True, ""
-        reasons = []
-        unknown = True
-        for lhs, words in self.assignments(directory):
-            if target not in words and directory + "/" + target not in words:
-                continue
-            cond = re.search(r"\$\((CONFIG_\w+)\)", lhs)
-            stem = re.sub(r"-(\$\(CONFIG_\w+\)|y|m|objs|objs-y)$", "", lhs)
-            if not (cond or lhs.endswith(("-y", "-m", "-objs"))):
-                continue
-            unknown = False
-            if cond and config.get(cond.group(1)) not in ("y", "m"):
-                reasons.append("%s not set" % cond.group(1))
-                continue
-            if stem in ("obj", "lib", "core", "drivers", "libs", "net", "init"):
-                parent = os.path.dirname(directory)
-                result = self._enabled(parent, os.path.basename(directory) + "/", config,
-                                       depth + 1)
-                if result[0] is None and parent:
-                    result = self._enabled(parent, directory + "/", config, depth + 1)
+    A source builds in its home arch's config; generic mm/ code in every arch
+    in play too. A source its home config does not build moves to the first
+    other arch in play whose config does.
+    """
+    placement = {}
+    for src in sources:
+        home = home_arch(src)
+        wanted = [home] + ([a for a in arches if a != home] if is_mm_core(src) else [])
+        spots = [(home, why_not(src, home, arches, makefiles, builds))]
+        # The extra arches of mm/ code count only where their config builds it.
+        spots += [(a, None) for a in wanted[1:]
+                  if why_not(src, a, arches, makefiles, builds) is None]
+        if spots[0][1] and home == GENERIC and not is_mm_core(src):
+            tried = []
+            for arch in arches:
+                if arch == home:
+                    continue
+                why = why_not(src, arch, arches, makefiles, builds)
+                if why is None:
+                    spots.append((arch, None))
+                    break
+                if why.startswith("not built in "):
+                    tried.append(builds[arch].label)
             else:
-                result = self._enabled(directory, stem + ".o", config, depth + 1)
-                if result[0] is None:
-                    # A list used by reference: kvm-objs-$(CONFIG_KVM_E500V2) := $(kvm-e500-objs)
-                    result = self._enabled(directory, "$(%s)" % lhs, config, depth + 1)
-            if result[0] is not False:
-                return result
-            reasons.append(result[1])
-        if unknown and target.endswith("/"):
-            # A directory the parent does not list may be listed by full path
-            # higher up (arch/x86/Makefile lists arch/x86/kvm/ ...): let kbuild say.
-            return None, ""
-        if unknown:
-            return None, ""
-        return False, reasons[0]
+                if tried:
+                    spots[0] = (home, "%s; nor in %s" % (spots[0][1], ", ".join(tried)))
+        placement[src] = spots
+    return placement
+
+
+def why_not(src, arch, arches, makefiles, builds):
+    """None when arch's config builds src, else the reason it is not built there."""
+    build = builds.get(arch)
+    if arch not in arches or build is None:
+        if arch not in ARCHES:
+            return "skipped: no toolchain (the check has no cross compiler for arch/%s)" % arch
+        return "skipped: %s is not among the arches checked" % arch
+    if build.skip:
+        return "skipped: " + build.skip
+    enabled, reason = makefiles.enabled(src, build.config)
+    if enabled is False:
+        return "not built in %s: %s" % (build.label, reason)
+    return None

@@ -1,6 +1,5 @@
 """make boottest: build, boot and test a kernel before and after the gup-unify series."""
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -10,12 +9,11 @@ import statistics
 import subprocess
 import time
 
-from . import guests, kbuild, outputs, report, tree as kernel_tree
-from .util import die, git, kept, progress, run, write_atomic
-from .workspace import scratch_dir, toplevel
+from . import ROOT, guests, kbuild, report, tree as kernel_tree
+from .util import die, progress, run, write_atomic
+from .workspace import checkout, scratch_dir, series_range, toplevel
 
-BOOTTEST_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                             "..", "..", "boottest"))
+BOOTTEST_DIR = os.path.join(ROOT, "boottest")
 FRAGMENT = os.path.join(BOOTTEST_DIR, "kernel.config")
 
 
@@ -41,6 +39,9 @@ JOBS = 2
 # A tiny kernel boots and runs gup_test in seconds under TCG; KVM gets less
 # time because a KVM that hangs the guest is only noticed by its timeout.
 KVM_TIMEOUT = 120
+# gup_test's case for get_user_pages_fast_only(), which only a kernel made
+# with --fast-only has.
+FAST_ONLY_CASE = "fast_only_atomic_short"
 TCG_TIMEOUT = 900
 
 
@@ -236,10 +237,14 @@ def summarize(res):
     for label in KERNELS:
         if label in res["kernels"]:
             res["problems"] += ["%s: %s" % (label, p) for p in judge(res["kernels"][label])]
-    # Where the arch has no DAX, its cases SKIP on both kernels by design.
+    # Where the arch has no DAX, its cases SKIP on both kernels by design;
+    # so does the fast-only case on a kernel without get_user_pages_fast_only()
+    # (a branch made without --fast-only).
     arch = res.get("arch", "x86_64")
     expected = () if guests.GUESTS[arch].dax else guests.DAX_CASES
     if "patched" in res["kernels"]:
+        if not res["kernels"]["patched"].get("api", {}).get("has_fast_only"):
+            expected += (FAST_ONLY_CASE,)
         skipped = [t["name"] for t in res["kernels"]["patched"]["tap"]["tests"]
                    if t["status"] == "skip" and t["name"] not in expected]
         if skipped:
@@ -329,15 +334,9 @@ def report_markdown(res):
     return "\n".join(out) + "\n"
 
 
-def write_reports(res, reports_dir=None):
-    """reports/<tree>/boottest.md and boottest.json; returns the folder."""
-    where = os.path.join(reports_dir or report.REPORTS_DIR, res["tree"])
-    outputs.mark(where, "reports", res["repository"])
-    write_atomic(os.path.join(where, "boottest.md"), report_markdown(res))
-    write_atomic(os.path.join(where, "boottest.json"),
-                 json.dumps(res, indent=1, sort_keys=True) + "\n")
-    kept("report %s" % os.path.join(where, "boottest.md"))
-    return where
+def write_reports(res, where):
+    """boottest.md and boottest.json in the reports folder where; returns where."""
+    return report.write_pair(res, report_markdown(res), where, res["repository"], "boottest")
 
 
 # ------------------------------------------------------------------ initramfs
@@ -406,19 +405,6 @@ def build_test_program(out_dir, arch="x86_64"):
 
 
 # --------------------------------------------------------------------- kernel
-
-def checkout(repo, rev, path):
-    """A full worktree of repo at rev under the scratch dir, reused between runs."""
-    if os.path.exists(os.path.join(path, ".git")):
-        git(path, "checkout", "-q", "--detach", "--force", rev)
-        git(path, "clean", "-q", "-fdx")
-    else:
-        shutil.rmtree(path, ignore_errors=True)
-        git(repo, "worktree", "prune")
-        progress("checking out %s in %s" % (rev[:12], path))
-        git(repo, "worktree", "add", "-q", "--detach", path, rev)
-    return path
-
 
 def missing_config(config_text, wanted_lines):
     """Lines of a fragment that olddefconfig did not keep."""
@@ -702,14 +688,7 @@ def timing_boots(kernels, qemu, boots):
 
 def kernel_revs(repo, branch):
     """{label: commit}: base is the merge-base of HEAD and branch, patched is branch."""
-    if not git(repo, "rev-parse", "--verify", "-q", "refs/heads/" + branch,
-               check=False).strip():
-        die("%s has no branch %s: run make spatch KERNEL=%s first" % (repo, branch, repo))
-    patched = git(repo, "rev-parse", "refs/heads/" + branch).strip()
-    base = git(repo, "merge-base", "HEAD", patched).strip()
-    if base == patched:
-        die("%s: HEAD already contains %s, so there is no base to compare: check out "
-            "the branch it was made from" % (repo, branch))
+    base, patched = series_range(repo, branch)
     return {"base": base, "patched": patched}
 
 
@@ -723,7 +702,7 @@ def run_kernel(label, arch, repo, rev, work, exe, qemu, clean, version,
     """
     g = guests.GUESTS[arch]
     os.makedirs(work, exist_ok=True)
-    src = checkout(repo, rev, os.path.join(work, "src"))
+    src = checkout(repo, os.path.join(work, "src"), rev)
     build = os.path.join(work, "build")
     guest = os.path.join(work, "guest")
     os.makedirs(guest, exist_ok=True)
@@ -808,9 +787,9 @@ def run_arch(arch, repo, revs, wanted, root, args, version, make_jobs=(JOBS, Non
 
 
 def main(args):
-    """The boottest subcommand: build and boot base and patched, write the report."""
+    """The boottest subcommand: build and boot base and patched; writes the report, returns it."""
     tree = kernel_tree.KernelTree(args.kernel)
-    report.folder(args.reports, tree)
+    where = report.folder(args.reports, tree)
     repo = tree.path
     if toplevel(repo) != repo:
         die("%s: not the top of a git checkout" % repo)
@@ -835,29 +814,17 @@ def main(args):
     res = summarize_all({"tree": tree.name, "repository": repo, "branch": args.branch,
                          "kernels": wanted, "arches": runs, "not_booted": not_booted,
                          "distcc_hosts": args.distcc_hosts, "jobs": make_jobs[0]})
-    where = write_reports(res, args.reports)
+    write_reports(res, where)
     progress("report: %s" % os.path.join(where, "boottest.md"))
-    print(matrix_text(res))
-    print("result: %s" % res["result"])
-    for p in res["problems"]:
-        print("problem: %s" % p)
+    return res
+
+
+def summary(res):
+    """The text the boot test prints: the arch x case matrix, the result, the problems."""
+    return "%s\nresult: %s\n%s" % (matrix_text(res), res["result"],
+                                    "".join("problem: %s\n" % p for p in res["problems"]))
+
+
+def status(res):
+    """The boot test's exit status: 0 when it passed, else 1."""
     return 0 if res["result"] == "pass" else 1
-
-
-def add_arguments(p):
-    p.add_argument("kernel", help="the kernel tree (a git checkout with the gup-unify branch)")
-    p.add_argument("--branch", default="gup-unify", help="the patched branch (default gup-unify)")
-    p.add_argument("--arch", default="x86_64", metavar="A,B|all",
-                   help="the arches to boot (default x86_64; all: %s)" % ",".join(guests.ALL))
-    p.add_argument("--only", choices=KERNELS, help="build and boot one kernel only")
-    p.add_argument("--clean", action="store_true",
-                   help="start from an empty build directory (ccache still applies)")
-    p.add_argument("--tcg", action="store_true", help="do not use KVM even when usable")
-    p.add_argument("--boots", type=int, default=3, metavar="N",
-                   help="boots of each kernel whose timings are merged (default 3)")
-    p.add_argument("--timeout", type=int, help="seconds per boot (default %d KVM, %d TCG)"
-                   % (KVM_TIMEOUT, TCG_TIMEOUT))
-    p.add_argument("--distcc-hosts", metavar="HOSTS",
-                   help="send compiles to these distcc hosts through ccache "
-                        "(distcc's DISTCC_HOSTS syntax; -j their slots)")
-    p.add_argument("--reports", metavar="DIR", help="where reports go (default reports/)")

@@ -2,7 +2,6 @@
 import json
 import os
 import re
-import sys
 import urllib.parse
 
 from . import sites, source
@@ -19,7 +18,8 @@ RULES = {
                      "meaning changes with gup_flags",
     "bool-as-flags": "passed where gup_flags are expected, but not built from FOLL_* "
                      "flags (a bool, literal or other integer)",
-    "gup-fast-irq": "__get_user_pages_fast() call (information only)",
+    "fast-irq-call": "__get_user_pages_fast() is old API where get_user_pages_fast_only() "
+                     "exists: call that, with gup_flags",
 }
 
 # Where each function of the family takes its gup_flags (0-based argument index)
@@ -27,11 +27,12 @@ RULES = {
 # positions move (get_user_pages_remote() lost its task argument in v5.9).
 FLAGS_ARGUMENT = {
     "get_user_pages": 2,
+    sites.FAST_ONLY: 2,
     "get_user_pages_locked": 2,
     "get_user_pages_unlocked": 3,
     "get_user_pages_remote": 4,
 }
-NAMES = (sites.FAST, sites.LONGTERM, "__get_user_pages_fast") + tuple(FLAGS_ARGUMENT)
+NAMES = (sites.FAST, sites.LONGTERM, sites.FAST_IRQ) + tuple(FLAGS_ARGUMENT)
 
 
 class Finding:
@@ -99,18 +100,23 @@ def flags_arguments(path):
     return found
 
 
-def check_site(site, api, flags_argument=FLAGS_ARGUMENT):
-    """Findings for one site, given the tree's API ("write" or "gup_flags")."""
+def check_site(site, api, flags_argument=FLAGS_ARGUMENT, fast_only=False):
+    """Findings for one site, given the tree's API ("write" or "gup_flags").
+
+    fast_only: the tree has get_user_pages_fast_only(), so every use of
+    __get_user_pages_fast() is old API; a tree without it has no other
+    never-sleeping variant, and its calls are not reported.
+    """
     if site.name == sites.LONGTERM and site.kind in ("call", "define"):
         return [Finding(site, "longterm-call", "warning", None, RULES["longterm-call"])]
+    if site.name == sites.FAST_IRQ:
+        return _fast_irq(site) if fast_only else []
     if site.name == sites.FAST and site.kind == "define" and api == "write":
         return [Finding(site, "old-write-arg", "warning", None,
                         "get_user_pages_fast() inside a #define: the conversion leaves it; "
                         "convert its write argument by hand")]
     if site.kind != "call":
         return []
-    if site.name == "__get_user_pages_fast":
-        return [Finding(site, "gup-fast-irq", "note", None, RULES["gup-fast-irq"])]
     if site.name == sites.FAST and len(site.args) == 4:
         arg = site.args[2]
         if api == "gup_flags":
@@ -133,6 +139,25 @@ def check_site(site, api, flags_argument=FLAGS_ARGUMENT):
         return [Finding(site, "bool-as-flags", "warning", arg,
                         "%s(): %s: `%s`" % (site.name, RULES["bool-as-flags"], arg))]
     return []
+
+
+def _fast_irq(site):
+    """A call (or a #define using) __get_user_pages_fast() where the new API exists."""
+    if site.kind == "define":
+        return [Finding(site, "fast-irq-call", "warning", None,
+                        "%s: inside a #define, convert its write argument by hand"
+                        % RULES["fast-irq-call"])]
+    if site.kind != "call":
+        return []
+    arg = site.args[2] if len(site.args) == 4 else None
+    idiom, replacement = sites.classify_fast_only(arg) if arg is not None else (None, None)
+    if replacement is None:
+        why = ("its write argument `%s` is a FOLL_* value other than FOLL_WRITE, fix by hand"
+               % arg if idiom == "other_foll_flag" else "unexpected number of arguments")
+    else:
+        why = "the conversion passes `%s`" % replacement
+    return [Finding(site, "fast-irq-call", "warning", arg,
+                    "%s: %s" % (RULES["fast-irq-call"], why))]
 
 
 def _revision(root, since):
@@ -185,7 +210,8 @@ def check(path, since=None):
     """(api, findings) for the tree at path, limited to lines added since `since`."""
     tree = KernelTree(path)
     commit = _revision(tree.path, since) if since is not None else None
-    api = api_state(tree.path)["fast_takes"]
+    state = api_state(tree.path)
+    api = state["fast_takes"]
     flags_argument = flags_arguments(tree.path)
     added = _added_lines(tree.path, commit) if commit else None
     files = sorted(added) if added is not None else _candidate_files(tree.path)
@@ -198,7 +224,7 @@ def check(path, since=None):
         for site in sites.scan(relpath, text, NAMES):
             if added is not None and site.line not in added[relpath]:
                 continue
-            findings.extend(check_site(site, api, flags_argument))
+            findings.extend(check_site(site, api, flags_argument, state["has_fast_only"]))
     findings.sort(key=lambda f: (f.site.path, f.site.line, f.site.column))
     return api, findings
 
@@ -234,25 +260,3 @@ def as_sarif(findings):
                     "region": {"startLine": f.site.line,
                                "startColumn": f.site.column + 1}}}]}
                 for f in findings]}]}, indent=1) + "\n"
-
-
-def add_arguments(parser):
-    parser.add_argument("kernel", help="the kernel tree")
-    parser.add_argument("--since", metavar="REV",
-                        help="only lines added since this git revision")
-    parser.add_argument("--format", choices=("gcc", "json", "sarif"), default="gcc")
-
-
-def main(args):
-    """Print the findings; 0 when clean, 1 when a warning was found."""
-    api, findings = check(args.kernel, args.since)
-    if args.format == "json":
-        text = as_json(args.kernel, api, args.since, findings)
-    elif args.format == "sarif":
-        text = as_sarif(findings)
-    else:
-        text = as_gcc(findings)
-    # An argument quoted from a Latin-1 file goes out with the file's bytes.
-    sys.stdout.buffer.write(source.encode(text))
-    sys.stdout.flush()
-    return 1 if any(f.level == "warning" for f in findings) else 0

@@ -5,7 +5,7 @@ Keyed by kbuild.ARCHES' names: the compiler, ARCH= and the knobs come from there
 import collections
 import os
 
-# Which get_user_pages_fast() an arch runs in v5.0/v5.1 (DESIGN.md 5).
+# Which get_user_pages_fast() an arch runs in v5.0/v5.1 (docs/builds.md).
 GENERIC = "generic walk (mm/gup.c)"
 FALLBACK = "__weak fallback (mm/util.c)"
 
@@ -27,8 +27,10 @@ GUESTS = {
     "x86_64": Guest(GENERIC, "qemu-system-x86_64", [], "1G", "arch/x86/boot/bzImage", "bzImage",
                     "ttyS0", "virtio-serial-pci", "busybox", True,
                     # a 128 MiB legacy pmem region (e820 type 12) for the DAX
-                    # cases, 128 MiB aligned as devm_memremap_pages() wants
-                    "memmap=128M!512M"),
+                    # cases, 128 MiB aligned as devm_memremap_pages() wants;
+                    # no_timer_check: under TCG on a loaded host the IO-APIC
+                    # timer check misses its ticks and panics the boot
+                    "memmap=128M!512M no_timer_check"),
     # multi_v7 without LPAE: no HAVE_GENERIC_GUP, so the mm/util.c fallback
     "arm": Guest(FALLBACK, "qemu-system-arm", ["-M", "virt", "-cpu", "cortex-a15"], "1G",
                  "arch/arm/boot/zImage", "zImage", "ttyAMA0", "virtio-serial-device",

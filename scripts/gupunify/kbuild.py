@@ -11,7 +11,7 @@ alone, so both see the same arches, knobs and compiler.
     missing_toolchain(name)  None, or why the arch cannot be built here
     knobs(name, src, version)
                              the Knobs the tree at src (kernel version) needs
-                             with this arch's gcc (DESIGN.md 5), each with its
+                             with this arch's gcc (docs/builds.md), each with its
                              reason, make_vars (VAR=value for make), config
                              (scripts/config options) and cc_flags (added to CC)
     make_argv(name, src, objdir, jobs, knobs, *targets)
@@ -29,6 +29,11 @@ alone, so both see the same arches, knobs and compiler.
                              to distcc's DISTCC_HOSTS through ccache
                              (CCACHE_PREFIX=distcc), -j the hosts' slots
     read_config(objdir)      {CONFIG_X: value} of objdir/.config
+    object_of(source)        the object kbuild makes of a .c file
+    Makefiles(read)          the tree's Makefiles (read(path) gives a file's
+                             text or None): .enabled(source, config) says
+                             whether a .config builds its object, and if
+                             not, which CONFIG_ symbol is not set
 
 An arch is a row of ARCHES; the boot test's QEMU machines, keyed by the same
 names, are in guests.py.
@@ -110,7 +115,7 @@ def version_tuple(version):
 
 
 def select_knobs(version, gcc_major, arch, facts):
-    """The knobs a tree needs for arch with gcc gcc_major (DESIGN.md 5).
+    """The knobs a tree needs for arch with gcc gcc_major (docs/builds.md, Knobs).
 
     facts, read from the tree and the host: selinux_pf_max (the highest PF_MAX
     the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror,
@@ -277,3 +282,81 @@ def parse_config(text):
 def read_config(objdir):
     with open(os.path.join(objdir, ".config")) as f:
         return parse_config(f.read())
+
+
+def object_of(path):
+    """The object kbuild makes of a source: mm/gup.c -> mm/gup.o."""
+    return path[:-2] + ".o"
+
+
+def join_continuations(text):
+    return re.sub(r"\\\n", " ", text)
+
+
+class Makefiles:
+    """Reads the tree's Makefiles to tell whether a config builds an object, and if not, why."""
+
+    _ASSIGN = re.compile(r"^\s*([\w.-]*(?:\$\(CONFIG_\w+\))?[\w.-]*)\s*[:+]?=\s*(.*)$")
+
+    def __init__(self, read):
+        self.read = read
+        self._cache = {}
+
+    def assignments(self, directory):
+        if directory not in self._cache:
+            lines = []
+            for name in ("Kbuild", "Makefile"):
+                text = self.read(os.path.join(directory, name) if directory else name)
+                if text:
+                    for line in join_continuations(text).splitlines():
+                        m = self._ASSIGN.match(line.split("#", 1)[0])
+                        if m:
+                            lines.append((m.group(1), m.group(2).split()))
+            self._cache[directory] = lines
+        return self._cache[directory]
+
+    def enabled(self, path, config):
+        """(True | False | None, reason) for the object of source path under config (a dict).
+
+        None means the Makefiles do not say (the object is built and kbuild decides).
+        """
+        return self._enabled(os.path.dirname(path), os.path.basename(object_of(path)),
+                             config, 0)
+
+    def _enabled(self, directory, target, config, depth):
+        if depth > 12 or directory in ("", ".") or re.fullmatch(r"arch/[^/]+", directory):
+            return True, ""
+        reasons = []
+        unknown = True
+        for lhs, words in self.assignments(directory):
+            if target not in words and directory + "/" + target not in words:
+                continue
+            cond = re.search(r"\$\((CONFIG_\w+)\)", lhs)
+            stem = re.sub(r"-(\$\(CONFIG_\w+\)|y|m|objs|objs-y)$", "", lhs)
+            if not (cond or lhs.endswith(("-y", "-m", "-objs"))):
+                continue
+            unknown = False
+            if cond and config.get(cond.group(1)) not in ("y", "m"):
+                reasons.append("%s not set" % cond.group(1))
+                continue
+            if stem in ("obj", "lib", "core", "drivers", "libs", "net", "init"):
+                parent = os.path.dirname(directory)
+                result = self._enabled(parent, os.path.basename(directory) + "/", config,
+                                       depth + 1)
+                if result[0] is None and parent:
+                    result = self._enabled(parent, directory + "/", config, depth + 1)
+            else:
+                result = self._enabled(directory, stem + ".o", config, depth + 1)
+                if result[0] is None:
+                    # A list used by reference: kvm-objs-$(CONFIG_KVM_E500V2) := $(kvm-e500-objs)
+                    result = self._enabled(directory, "$(%s)" % lhs, config, depth + 1)
+            if result[0] is not False:
+                return result
+            reasons.append(result[1])
+        if unknown and target.endswith("/"):
+            # A directory the parent does not list may be listed by full path
+            # higher up (arch/x86/Makefile lists arch/x86/kvm/ ...): let kbuild say.
+            return None, ""
+        if unknown:
+            return None, ""
+        return False, reasons[0]

@@ -10,11 +10,11 @@ above it, nor gup-unify's own checkout or a folder above that.
 import os
 import re
 
+from . import ROOT
 from .util import die, run, write_atomic
 
 MARKER = ".gup-unify"
-CHECKOUT = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                         "..", ".."))
+CHECKOUT = os.path.realpath(ROOT)
 
 
 def _within(path, root):

@@ -2,11 +2,13 @@
 import os
 import re
 
+from . import ROOT
 from .util import progress
 
-PATCHES_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                            "..", "..", "patches"))
+PATCHES_DIR = os.path.join(ROOT, "patches")
 CALLERS = "@callers"
+# The --fast-only phase's own core patches, in patches/<base>/FAST_ONLY/.
+FAST_ONLY = "fast-only"
 SIGNOFF = re.compile(r"^Signed-off-by: .*\n", re.M)
 
 
@@ -29,6 +31,22 @@ def steps_for(version):
         progress("no core series for %s (supported: %s): converting the callers only"
                  % (base, ", ".join(supported_bases()) or "none"))
         return [], [], None
+    prep, finish = _read_series(series)
+    return prep, finish, base
+
+
+def fast_only_steps(version):
+    """(prep, finish) of the --fast-only phase: the patches that add
+    get_user_pages_fast_only(), and those that remove __get_user_pages_fast()
+    once its callers are converted; None when the base has none."""
+    series = os.path.join(PATCHES_DIR, "v" + version, FAST_ONLY, "series")
+    if not os.path.isfile(series):
+        return None
+    return _read_series(series)
+
+
+def _read_series(series):
+    """The patches of a series file before and after its @callers marker."""
     prep, finish = [], []
     current = prep
     with open(series) as f:
@@ -39,8 +57,8 @@ def steps_for(version):
             if line == CALLERS:
                 current = finish
             else:
-                current.append(os.path.join(PATCHES_DIR, base, line))
-    return prep, finish, base
+                current.append(os.path.join(os.path.dirname(series), line))
+    return prep, finish
 
 
 def patch_text_for(path, identity):

@@ -4,11 +4,10 @@ import json
 import os
 import sys
 
-from . import outputs
+from . import ROOT, outputs
 from .util import die, kept, write_atomic
 
-REPORTS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                            "..", "..", "reports"))
+REPORTS_DIR = os.path.join(ROOT, "reports")
 
 
 def counts(records, by="api"):
@@ -68,8 +67,9 @@ def markdown(run):
                                                     r["disagreement"]) for r in disagree]
     renamed = run.get("renamed", [])
     out += ["", "## Messages and comments renamed (%d)" % len(renamed), "",
-            "They named get_user_pages_longterm() in a file that no longer calls it; "
-            "each is renamed in the commit that converts the file's calls.", ""]
+            "They named get_user_pages_longterm() (or, with --fast-only, "
+            "__get_user_pages_fast()) in a file that no longer calls it; each is renamed "
+            "in the commit that converts the file's calls.", ""]
     out += ["- `%s:%d` %s: `%s` -> `%s`" % (r["file"], r["line"], r["kind"], r["before"],
                                            r["after"]) for r in renamed] or ["None."]
     candidates = [r for r in records if r.get("longterm_candidate")]
@@ -119,11 +119,17 @@ def folder(reports_dir, tree):
     return where
 
 
-def write_pair(data, text, where, tree_path, stem):
-    """Write stem.json (data) and stem.md (text) in the tree's reports folder, atomically."""
+def write_pair(data, text, where, tree_path, stem, sort_keys=True):
+    """Write stem.json (data) and stem.md (text) in the tree's reports folder, atomically.
+
+    Every report of every job is written here: the folder is marked as the
+    reports of tree_path (outputs.py) and each file replaced whole.
+    sort_keys=False keeps data's own order (buildcheck's per-step records
+    read best as made).
+    """
     outputs.mark(where, "reports", tree_path)
     write_atomic(os.path.join(where, stem + ".json"),
-                 json.dumps(data, indent=1, sort_keys=True) + "\n")
+                 json.dumps(data, indent=1, sort_keys=sort_keys) + "\n")
     write_atomic(os.path.join(where, stem + ".md"), text)
     kept("report %s" % os.path.join(where, stem + ".md"))
     return where

@@ -6,7 +6,8 @@ broader ones owning its files); a networking group through net-next, which
 its subject says ([PATCH net-next n/m]), as netdev asks. A group converting
 get_user_pages_longterm() callers needs the core patch that teaches
 get_user_pages() FOLL_LONGTERM; get_user_pages_fast() callers need nothing
-new (FOLL_WRITE is old).
+new (FOLL_WRITE is old); a group moving to get_user_pages_fast_only() (the
+--fast-only phase) needs the core patch that adds it.
 """
 import re
 
@@ -52,10 +53,21 @@ def uses_longterm(repo, sha):
     return bool(re.search(r"^\+.*\bFOLL_LONGTERM\b", diff, re.M))
 
 
+def adds_fast_only(repo, sha):
+    """Does this commit declare get_user_pages_fast_only()?"""
+    diff = git(repo, "show", "--format=", sha, "--", "include/linux/mm.h")
+    return bool(re.search(r"^\+.*\bget_user_pages_fast_only\s*\(", diff, re.M))
+
+
+def uses_fast_only(repo, sha):
+    diff = git(repo, "show", "--format=", sha)
+    return bool(re.search(r"^\+.*\bget_user_pages_fast_only\b", diff, re.M))
+
+
 def plan(repo, owners, parts, files_of):
     """Set each part's route (text), net flag and depends ([subject]) in place."""
     sections = {s.name: s for s in owners.sections}
-    provider = None
+    provider = fast_only = None
     for part in parts:
         if part.kind == "core":
             mm = [s for p in files_of(part) for s in owners.owners(p)
@@ -66,6 +78,8 @@ def plan(repo, owners, parts, files_of):
             for sha, subject in part.commits:
                 if provider is None and adds_longterm(repo, sha):
                     provider = subject
+                if fast_only is None and adds_fast_only(repo, sha):
+                    fast_only = subject
             continue
         section = sections.get(part.key)
         part.net = is_net(section)
@@ -81,3 +95,5 @@ def plan(repo, owners, parts, files_of):
             part.route = "its maintainers' tree (no T: in MAINTAINERS)"
         part.depends = ([provider] if provider and any(uses_longterm(repo, sha)
                                                        for sha, _ in part.commits) else [])
+        if fast_only and any(uses_fast_only(repo, sha) for sha, _ in part.commits):
+            part.depends.append(fast_only)

@@ -11,6 +11,10 @@ import re
 FAST = "get_user_pages_fast"
 LONGTERM = "get_user_pages_longterm"
 GUP = "get_user_pages"
+FAST_IRQ = "__get_user_pages_fast"
+FAST_ONLY = "get_user_pages_fast_only"
+# The name each conversion gives a call it rewrites.
+RENAMED = {LONGTERM: GUP, FAST_IRQ: FAST_ONLY}
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
@@ -376,6 +380,20 @@ def classify_write(arg):
     if loosest is None and _is_unary_operand(tokens):
         return "variable", "%s ? FOLL_WRITE : 0" % code
     return "integer", "(%s) ? FOLL_WRITE : 0" % code
+
+
+def classify_fast_only(arg):
+    """Classify the write argument of __get_user_pages_fast().
+
+    The call becomes get_user_pages_fast_only(), whose gup_flags take the
+    value classify_write() gives; an argument already in flag form (0,
+    FOLL_WRITE, E & FOLL_WRITE, E ? FOLL_WRITE : 0) is kept as it stands.
+    Only another FOLL_* value (None) is left to a human.
+    """
+    idiom, replacement = classify_write(arg)
+    if replacement is None and idiom != "other_foll_flag":
+        replacement = _code(arg, tokenize(arg))
+    return idiom, replacement
 
 
 def classify_longterm_flags(arg):

@@ -3,11 +3,12 @@ import os
 import re
 import shutil
 
+from . import ROOT
 from .util import UserError, die, progress, run
 
-COCCI_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "cocci")
-COCCI_DIR = os.path.normpath(COCCI_DIR)
+COCCI_DIR = os.path.join(ROOT, "cocci")
 FAST_COCCI = os.path.join(COCCI_DIR, "gup_fast_flags.cocci")
+FAST_ONLY_COCCI = os.path.join(COCCI_DIR, "gup_fast_only.cocci")
 LONGTERM_COCCI = os.path.join(COCCI_DIR, "gup_longterm.cocci")
 HINTS = os.path.join(COCCI_DIR, "macro_hints.h")
 STANDARD_H = "/usr/lib/coccinelle/standard.h"

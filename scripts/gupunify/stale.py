@@ -3,7 +3,9 @@
 Once a file no longer calls get_user_pages_longterm(), a printk that says
 "get_user_pages_longterm: err=" or a comment naming it misleads whoever
 reads the log or the code next; upstream renamed them in the same commit
-that converted the call, and so does the conversion here.
+that converted the call, and so does the conversion here. The same goes
+for __get_user_pages_fast() ("Try IRQ-safe __get_user_pages_fast first"),
+which becomes get_user_pages_fast_only().
 """
 import re
 
@@ -11,6 +13,7 @@ from . import sites
 
 LINE_LIMIT = 80
 _NAME = re.compile(r"\b%s\b(\(\))?" % sites.LONGTERM)
+_FAST_IRQ = re.compile(r"\b%s\b" % sites.FAST_IRQ)
 
 
 def _width(source, at):
@@ -35,20 +38,29 @@ def _in_comment(source, offset, text):
     return _NAME.sub(repl, text)
 
 
-def rename(source):
+def in_code(source, name):
+    """Does source name name outside its comments and strings (a call, a definition)?"""
+    return any(t.kind == "ident" and t.text == name for t in sites.tokenize(source))
+
+
+def rename(source, name=sites.LONGTERM):
     """(new source, [{line, kind, before, after}]) with the removed name renamed.
 
-    In a string the name becomes get_user_pages, as upstream's messages did;
-    in a comment, get_user_pages(FOLL_LONGTERM) when the line stays within
-    80 columns, else get_user_pages().
+    get_user_pages_longterm in a string becomes get_user_pages, as
+    upstream's messages did; in a comment, get_user_pages(FOLL_LONGTERM)
+    when the line stays within 80 columns, else get_user_pages().
+    __get_user_pages_fast becomes get_user_pages_fast_only in both.
     """
+    pattern = _NAME if name == sites.LONGTERM else _FAST_IRQ
     out, renamed, pos = [], [], 0
     for m in sites._TOKEN.finditer(source):
         kind = m.lastgroup
         text = m.group()
-        if kind not in ("comment", "string") or not _NAME.search(text):
+        if kind not in ("comment", "string") or not pattern.search(text):
             continue
-        if kind == "string":
+        if name == sites.FAST_IRQ:
+            new = pattern.sub(sites.FAST_ONLY, text)
+        elif kind == "string":
             new = _NAME.sub(lambda n: sites.GUP + (n.group(1) or ""), text)
         else:
             new = _in_comment(source, m.start(), text)

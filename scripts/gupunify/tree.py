@@ -45,7 +45,9 @@ def api_state(path):
     """How include/linux/mm.h under path declares the API.
 
     Returns a dict: fast_takes ("write" or "gup_flags"), has_longterm,
-    foll_write (its value as written), foll_longterm (bool).
+    foll_write (its value as written), foll_longterm (bool), has_fast_only
+    (get_user_pages_fast_only() is declared), has_fast_irq (so is
+    __get_user_pages_fast()).
     """
     with open(os.path.join(path, "include/linux/mm.h"), errors="replace") as f:
         mm_h = f.read()
@@ -61,11 +63,13 @@ def api_state(path):
         "has_longterm": bool(re.search(r"\bget_user_pages_longterm\s*\(", mm_h)),
         "foll_write": foll_write.group(1) if foll_write else None,
         "foll_longterm": bool(re.search(r"#define\s+FOLL_LONGTERM\b", mm_h)),
+        "has_fast_only": bool(re.search(r"\bget_user_pages_fast_only\s*\(", mm_h)),
+        "has_fast_irq": bool(re.search(r"\b__get_user_pages_fast\s*\(", mm_h)),
     }
 
 
 def check_foll_write(state):
-    """The write-to-flags rewrite relies on FOLL_WRITE == 1 (DESIGN.md 4)."""
+    """The write-to-flags rewrite relies on FOLL_WRITE == 1 (docs/series.md)."""
     value = state["foll_write"]
     if value is None:
         die("include/linux/mm.h defines no FOLL_WRITE: cannot convert")

@@ -151,6 +151,12 @@ def parse_identity(text):
     return m.group(1), m.group(2)
 
 
+def configured_identity(path):
+    """(user.name, user.email) of git config at path, "" for what is not set."""
+    return tuple(git(path, "config", key, check=False).strip()
+                 for key in ("user.name", "user.email"))
+
+
 def identity(path, explicit=None):
     """(name, email) that commits and sign-offs carry: explicit, else git config at path.
 
@@ -161,8 +167,7 @@ def identity(path, explicit=None):
         return parse_identity(explicit)
     # A repository git refuses to read has no config to ask: say that, not "no identity".
     toplevel(path)
-    name = git(path, "config", "user.name", check=False).strip()
-    email = git(path, "config", "user.email", check=False).strip()
+    name, email = configured_identity(path)
     if not (name and email):
         die("no identity to sign the patches off with: set user.name and user.email "
             "(git config) or pass --identity \"Name <mail>\" (make: IDENTITY=)")
@@ -177,6 +182,51 @@ def identity_args(identity):
 def branch_exists(repo, branch):
     return bool(git(repo, "rev-parse", "--verify", "-q", "refs/heads/" + branch,
                     check=False).strip())
+
+
+def series_range(repo, branch, base=None):
+    """(base, tip) of the series on branch: base is given, else the merge-base of HEAD and it.
+
+    The one reading of BASE..BRANCH for check, boottest and series. A branch
+    that is missing, shares no history with HEAD, or adds nothing to base is
+    refused in one line.
+    """
+    tip = git(repo, "rev-parse", "--verify", "-q", branch + "^{commit}", check=False).strip()
+    if not tip:
+        die("%s has no branch %s: run make spatch KERNEL=%s first, or pass --branch"
+            % (repo, branch, repo))
+    if base is None:
+        base = git(repo, "merge-base", "HEAD", tip, check=False).strip()
+        if not base:
+            die("%s: %s and HEAD have no common ancestor: check out the branch it was made "
+                "from, or give check a --base" % (repo, branch))
+        if base == tip:
+            die("%s: HEAD already contains %s, so there is no series on it: check out the "
+                "branch it was made from" % (repo, branch))
+        return base, tip
+    base = git(repo, "rev-parse", "--verify", base + "^{commit}").strip()
+    if run(["git", "-C", repo, "merge-base", "--is-ancestor", tip, base], check=False)[0] == 0:
+        die("%s has no commits after %s: nothing to check" % (branch, base[:12]))
+    return base, tip
+
+
+def checkout(repo, path, commit):
+    """A full worktree of repo at commit in path (returned), reused between runs.
+
+    make check and make boottest build in it: kept, it keeps their out-of-tree
+    builds warm. Its untracked files go; a folder in path that is not a
+    worktree of repo is replaced.
+    """
+    listed = git(repo, "worktree", "list", "--porcelain")
+    if os.path.isdir(path) and ("worktree %s\n" % os.path.realpath(path)) in listed + "\n":
+        git(path, "checkout", "-q", "--detach", "--force", commit)
+        git(path, "clean", "-fdxq")
+        return path
+    shutil.rmtree(path, ignore_errors=True)
+    git(repo, "worktree", "prune")
+    progress("checking out %s in %s" % (commit[:12], path))
+    git(repo, "worktree", "add", "-q", "--detach", path, commit)
+    return path
 
 
 def _literal(path):

@@ -1,0 +1,72 @@
+"""The jobs return their results and the CLI prints them: what it prints, from a result."""
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CLI
+from gupunify import boottest, buildcheck, buildreport, cli
+
+
+def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
+    res = boottest.summarize_all({"tree": "linux", "repository": "/src/linux",
+                                  "branch": "gup-unify", "kernels": ["base", "patched"],
+                                  "arches": {}, "not_booted": {"mips": "no QEMU machine"}})
+    assert boottest.summary(res) == (
+        "case (base / patched)\nfamily\nkernel warnings\nbuild s (image)\n"
+        "ccache hits/misses\nboot s\nfast/slow (min)\naccelerator\n"
+        "not booted: mips: no QEMU machine\n"
+        "result: incomplete\n"
+        "problem: mips: not booted: no QEMU machine\n")
+    assert boottest.status(res) == 1
+
+
+def check_result(result, cells):
+    """A check report of one step, as buildcheck.check() returns it."""
+    return {"arches": {"x86_64": {"config": "allmodconfig", "reason": None, "knobs": [
+                {"knob": "HOSTCFLAGS=-fcommon", "reason": "dtc"}]},
+                       "ia64": {"config": "defconfig", "reason": "no toolchain", "knobs": []}},
+            "steps": [{"subject": "mm/gup: a step", "cells": cells}],
+            "result": result,
+            "timings": {"phases": [{"phase": "find objects", "wall": 1.0},
+                                   {"phase": "step 1", "wall": 12.4}],
+                        "total": 20.2, "cpu": 30.6,
+                        "load": {"start": [1.5, 1, 1], "end": [2.25, 1, 1]}}}
+
+
+def test_check_summary_lists_each_failure_knob_and_skipped_arch():
+    failed = {"x86_64": {"result": "failed", "objects": [
+        {"object": "mm/gup.o", "result": "failed", "error": "mm/gup.c: error: oops"},
+        {"object": "mm/util.o", "result": "new warnings",
+         "warnings": ["mm/util.c: warning: w1", "mm/util.c: warning: w2"]}]}}
+    result = check_result("failed", failed)
+    assert buildreport.summary(result) == (
+        "#   step            %-22s  %-22s\n" % ("x86_64", "ia64") +
+        "1   mm/gup: a step  %-22s  %-22s\n" % ("FAILED 1, 2 new warnings", "-") +
+        "    x86_64 mm/gup.o: mm/gup.c: error: oops\n"
+        "    x86_64 mm/util.o: new mm/util.c: warning: w1\n"
+        "    x86_64 mm/util.o: new mm/util.c: warning: w2\n"
+        "x86_64: applied HOSTCFLAGS=-fcommon (dtc)\n"
+        "ia64: skipped: no toolchain\n"
+        "time: find objects 1 s, 1 steps 12 s; total 20 s wall, 31 s CPU; load 1.5 -> 2.2\n"
+        "result: failed (20 s)\n")
+    assert buildcheck.status(result) == 1
+    assert buildcheck.status(check_result("skipped", {})) == 1
+    assert buildcheck.status(check_result("passed", {})) == 0
+
+
+@pytest.mark.parametrize("old, new", [("spatch", "convert"), ("check", "buildcheck")])
+def test_a_subcommand_is_its_module_and_keeps_its_documented_name(old, new):
+    by_old, by_new = cli.parser().parse_args([old, "k"]), cli.parser().parse_args([new, "k"])
+    assert (by_old.command, by_new.command) == (old, new)
+    assert by_old.run is by_new.run is getattr(cli, "run_" + new)
+    assert dict(vars(by_old), command=new) == vars(by_new)
+
+
+@pytest.mark.parametrize("name", ["check", "buildcheck"])
+def test_the_cli_refuses_a_bad_option_value_in_one_line(name, tmp_path):
+    out = subprocess.run([sys.executable, CLI, name, str(tmp_path), "--config", "x86_64"],
+                         capture_output=True, text=True)
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == ("gup-unify: error: --config x86_64: expected ARCH=TARGET, "
+                          "e.g. x86_64=defconfig\n")

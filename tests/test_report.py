@@ -1,0 +1,23 @@
+"""The one writer of every job's report: md and json, whole, in a marked folder."""
+import json
+import os
+
+from gupunify import report
+
+
+def test_write_pair_marks_the_folder_and_writes_both_files_whole(tmp_path):
+    where = str(tmp_path / "reports" / "linux")
+    data = {"steps": [1, 2], "arches": {"x86_64": {}, "arm": {}}, "base": "abc"}
+    assert report.write_pair(data, "# Build check\n", where, "/src/linux", "buildcheck",
+                             sort_keys=False) == where
+    assert sorted(os.listdir(where)) == [".gup-unify", "buildcheck.json", "buildcheck.md"]
+    assert (tmp_path / "reports" / "linux" / ".gup-unify").read_text() == \
+        "gup-unify reports of the kernel tree /src/linux\n"
+    assert (tmp_path / "reports" / "linux" / "buildcheck.md").read_text() == "# Build check\n"
+    # check's records keep the order it made them in; every other report is sorted.
+    text = (tmp_path / "reports" / "linux" / "buildcheck.json").read_text()
+    assert text == json.dumps(data, indent=1) + "\n"
+    report.write_pair(data, "", where, "/src/linux", "boottest")
+    text = (tmp_path / "reports" / "linux" / "boottest.json").read_text()
+    assert text == ('{\n "arches": {\n  "arm": {},\n  "x86_64": {}\n },\n "base": "abc",\n'
+                    ' "steps": [\n  1,\n  2\n ]\n}\n')
