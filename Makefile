@@ -100,11 +100,13 @@ bench-quick:
 
 # Build KERNEL at its base and on BRANCH, boot both under QEMU and run the GUP
 # tests of boottest/ in them, on ARCH=a,b or all (default x86_64; BOOTS=N
-# boots each for the timings, default 3); report in reports/<tree>/boottest.md.
+# boots each for the timings, default 3); report in reports/<tree>/boottest.md;
+# DISTCC_HOSTS="host/slots ..." sends the compiles to distcc hosts.
 boottest: deps-boottest
 	$(CLI) boottest $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
 		$(if $(REPORTS),--reports $(call q,$(REPORTS))) $(if $(BOOTS),--boots $(call q,$(BOOTS))) \
-		$(if $(ARCH),--arch $(call q,$(ARCH)))
+		$(if $(ARCH),--arch $(call q,$(ARCH))) \
+		$(if $(DISTCC_HOSTS),--distcc-hosts $(call q,$(DISTCC_HOSTS)))
 
 # Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,

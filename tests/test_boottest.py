@@ -703,6 +703,52 @@ def test_sparc64_v5_0_patched_pins_longterm_through_the_arch_walk():
     assert rows["family"] == ["arch walk (arch/sparc/mm/gup.c)"]
 
 
+def test_a_bad_distcc_host_list_is_refused_before_any_build(tree, tmp_path):
+    if not shutil.which("distcc"):
+        pytest.skip("distcc is not installed: make test installs Debian's distcc")
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "boottest", str(tree),
+         "--reports", str(tmp_path / "reports"), "--distcc-hosts", "build1/x"],
+        capture_output=True, text=True)
+    assert (out.returncode, out.stderr) == (2, "gup-unify: error: distcc hosts 'build1/x': "
+                                               "bad multiplier \"/x\" in host specification\n")
+
+
+def test_kernel_and_module_compiles_go_to_distcc_hosts(tmp_path, monkeypatch, distccd):
+    """A small boottest build (modules_prepare, then the test module) through distccd."""
+    tree = os.environ.get("GUP_KERNEL_TREE")
+    if not tree:
+        pytest.skip("GUP_KERNEL_TREE is not set: the test module builds against a legacy "
+                    "tree (docs/trees.md)")
+    if not shutil.which("bison") or not shutil.which("flex"):
+        pytest.skip("bison/flex missing: run make deps-boottest")
+    port, log = distccd
+    # An empty cache of our own, so that every compile is a miss distcc runs.
+    monkeypatch.setenv("CCACHE_DIR", str(tmp_path / "ccache"))
+    monkeypatch.setenv("DISTCC_DIR", str(tmp_path / "distcc"))
+    monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "scratch"))
+    os.mkdir(tmp_path / "distcc")
+    # Not the whole image: what the module needs of the tree.
+    monkeypatch.setitem(guests.GUESTS, "x86_64",
+                        guests.GUESTS["x86_64"]._replace(target="modules_prepare"))
+    jobs, env = kbuild.distcc("127.0.0.1:%d/3" % port)
+    assert jobs == 3
+    src = os.path.abspath(tree)
+    knobs = kbuild.knobs("x86_64", src, "5.0")
+    with open(str(tmp_path / "build.log"), "w") as build_log:
+        timings, module = boottest.build_kernel(src, str(tmp_path / "build"), build_log,
+                                                True, "x86_64", knobs, jobs, env)
+    assert os.path.exists(module)
+    assert timings["ccache_misses"] >= 2
+    # distccd itself compiled the tree's asm-offsets.c and our module, by the
+    # compiler's full name (distcc falls back to local compiles silently).
+    gcc = kbuild.ARCHES["x86_64"].gcc
+    done = [line for line in log.read_text().splitlines() if " COMPILE_OK " in line]
+    assert any(line.endswith("/asm-offsets.c") for line in done), log.read_text()[-3000:]
+    assert any(line.endswith("gup_unify_test.c") for line in done), log.read_text()[-3000:]
+    assert all("/%s " % gcc in line for line in done), done
+
+
 def with_fast_only_skipped(tap):
     """A recorded TAP with gup_test's fast-only case as a kernel without
     get_user_pages_fast_only() reports it (the 13th test, a SKIP)."""

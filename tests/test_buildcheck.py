@@ -6,11 +6,8 @@ linux-source-6.1 (x86_64 defconfig) and, with GUP_KERNEL_TREE, on a legacy tree.
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -477,51 +474,6 @@ def test_61_sparse_finds_what_gcc_does_not(tree61, tmp_path):
 
 
 # --- distcc -----------------------------------------------------------------------------
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def distccd(tmp_path):
-    """A distccd of our own on 127.0.0.1 (clients from 127.0.0.1 only), stopped after the test.
-
-    Yields (port, log path). It runs in a session of its own: on SIGTERM
-    distccd signals its whole process group, which must not be pytest's.
-    """
-    if not shutil.which("distccd") or not shutil.which("distcc"):
-        pytest.skip("distcc is not installed: make test installs Debian's distcc")
-    # The log goes to a file we opened: run as root, distccd drops to its own
-    # user, who cannot open files under pytest's private tmp_path.
-    port, log = free_port(), tmp_path / "distccd.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(["distccd", "--daemon", "--no-detach", "--listen", "127.0.0.1",
-                                 "--allow", "127.0.0.1", "--port", str(port), "--jobs", "2",
-                                 "--log-stderr", "--log-level", "info"],
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 20
-        while proc.poll() is None and time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.skip("distccd did not start on 127.0.0.1:%d: %s" % (
-                port, log.read_text().strip() or "no answer in 20 s"))
-        yield port, log
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
 
 def test_61_check_sends_its_compiles_to_distcc_hosts(tree61, tmp_path, distccd):
     port, log = distccd
