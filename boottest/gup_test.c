@@ -835,11 +835,20 @@ int main(int argc, char **argv)
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
 	       counts[PASS], counts[FAIL], counts[SKIP]);
 	if (getpid() == 1) {
-		/* What boottest/init prints, then QEMU's -no-reboot ends the run. */
+		const char *halt = getenv("BOOTTEST_HALT");
+
+		/*
+		 * What boottest/init prints, then QEMU's -no-reboot ends the
+		 * run.  Where the firmware restarts the kernel itself instead
+		 * of resetting the machine (sun4u's OpenBIOS), the kernel
+		 * command line asks for a power-off (BOOTTEST_HALT=poweroff,
+		 * in init's environment).
+		 */
 		fflush(stdout);
 		say("gup_test exit status %d", counts[FAIL] ? 1 : 0);
 		sync();
-		reboot(RB_AUTOBOOT);
+		reboot(halt && !strcmp(halt, "poweroff") ? RB_POWER_OFF :
+		       RB_AUTOBOOT);
 	}
 	return counts[FAIL] ? 1 : 0;
 }
