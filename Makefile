@@ -24,12 +24,14 @@ all: demo
 # The sample is not for sending, so it is signed off by an example identity
 # and works on a machine with no git identity (IDENTITY= gives another).
 DEMO_IDENTITY := Example Developer <developer@example.org>
-demo: deps
+demo:
+	@scripts/deps demo
 	@echo "make demo: signing the sample series off as $(or $(IDENTITY),$(DEMO_IDENTITY)) (IDENTITY= to change)"
 	$(CLI) series sample/linux --identity "$(or $(IDENTITY),$(DEMO_IDENTITY))"
 
+# What each target installs when missing: scripts/deps <target> (README, "Dependencies").
 deps:
-	@scripts/deps
+	@scripts/deps core
 
 deps-boottest:
 	@scripts/deps boottest
@@ -49,6 +51,7 @@ spatch: deps
 # CHECK=1 then build-checks every step as make check does; FAST_ONLY=1 as
 # for spatch, when the branch is made.
 series: deps
+	$(if $(call on,$(CHECK)),@scripts/deps check)
 	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
 		$(if $(call on,$(DRY_RUN)),--dry-run) $(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
@@ -56,7 +59,7 @@ series: deps
 
 # make series, and one b4 prep branch per series (b4/gup-unify-NN-<group>),
 # each checked offline with b4 send -o against series/. Sends nothing.
-b4: deps
+b4:
 	@scripts/deps b4
 	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) --b4 \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
@@ -77,34 +80,40 @@ advise: deps
 	$(CLI) advise $(call q,$(KERNEL)) $(if $(FORMAT),--format $(call q,$(FORMAT))) \
 		$(if $(REPORTS),--reports $(call q,$(REPORTS)))
 
-test: deps
+test:
+	@scripts/deps test
 	$(PYTHON) -m pytest -q -rs tests
 
 # On GUP_KERNEL_TREE: make check against a full build, then make spatch
 # against a plain spatch --dir, ending with their ratio; BENCH=spatch|check
 # runs one half only.
-bench: deps
+bench:
+	@scripts/deps bench
 	BENCH=$(BENCH) $(PYTHON) scripts/bench
 
 # Under a minute, no legacy tree: grouping and cicheck on linux-source-6.1,
 # the sample's whole pipeline, each against scripts/bench-quick.json (the
 # last release's figures, rewritten only with UPDATE=1).
-bench-quick: deps
+bench-quick:
+	@scripts/deps bench-quick
 	$(PYTHON) scripts/bench-quick $(if $(UPDATE),--update)
 
 # Build KERNEL at its base and on BRANCH, boot both under QEMU and run the GUP
 # tests of boottest/ in them, on ARCH=a,b or all (default x86_64; BOOTS=N
-# boots each for the timings, default 3); report in reports/<tree>/boottest.md.
+# boots each for the timings, default 3); report in reports/<tree>/boottest.md;
+# DISTCC_HOSTS="host/slots ..." sends the compiles to distcc hosts.
 boottest: deps-boottest
 	$(CLI) boottest $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
 		$(if $(REPORTS),--reports $(call q,$(REPORTS))) $(if $(BOOTS),--boots $(call q,$(BOOTS))) \
-		$(if $(ARCH),--arch $(call q,$(ARCH)))
+		$(if $(ARCH),--arch $(call q,$(ARCH))) \
+		$(if $(DISTCC_HOSTS),--distcc-hosts $(call q,$(DISTCC_HOSTS)))
 
 # Build every step of the series BASE..BRANCH of KERNEL on each arch it touches
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,
 # CONFIG=x86_64=defconfig changes a config, SPARSE=1 and CHECKPATCH=1 add those;
 # DISTCC_HOSTS="host/slots ..." sends the compiles to distcc hosts.
-check: deps
+check:
+	@scripts/deps check $(if $(call on,$(SPARSE)),sparse) $(if $(DISTCC_HOSTS),distcc)
 	$(CLI) check $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
 		$(if $(BASE),--base $(call q,$(BASE))) $(if $(ARCHES),--arches $(call q,$(ARCHES))) \
 		$(foreach c,$(CONFIG),--config $(call q,$(c))) $(if $(call on,$(SPARSE)),--sparse) \

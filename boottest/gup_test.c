@@ -64,6 +64,8 @@ static long page_size;
 static int bench_fd = -1;
 static int module_fd = -1;
 static const char *dax_dir;
+/* Why a guest with gup_test as /init has no DAX: the harness's /nodax. */
+static char no_dax[256] = "no DAX filesystem";
 
 /* A diagnostic line about the running test, kept by the harness. */
 static void note(const char *fmt, ...)
@@ -264,8 +266,7 @@ static char *map_dax(void)
 #define NEED_DAX(r)							\
 	do {								\
 		if (getpid() == 1) {					\
-			set_result(r, SKIP, "no pmem in this guest: the arch " \
-				   "has no pte_devmap, so no DAX page to pin"); \
+			set_result(r, SKIP, "no pmem in this guest: %s", no_dax); \
 			return;						\
 		}							\
 		if (!dax_dir || !dir_is_dax(dax_dir)) {			\
@@ -539,6 +540,110 @@ static void longterm_fast_dax_refused(struct result *r)
 	FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP", ret);
 }
 
+/* The huge page size in bytes from /proc/meminfo, or 0. */
+static long huge_page_size(void)
+{
+	char line[128];
+	long kb = 0;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Hugepagesize: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb * 1024;
+}
+
+/*
+ * One huge page, mapped private and writable and faulted in, or NULL with
+ * why in r (a SKIP: the kernel has no hugetlb pages to give).
+ */
+static char *map_hugetlb(struct result *r)
+{
+	long size = huge_page_size();
+	char mmu[128] = "?", line[128];
+	FILE *f;
+	char *p;
+	int fd;
+
+	if (!size) {
+		set_result(r, SKIP, "no hugetlb pages (no Hugepagesize in /proc/meminfo: "
+			   "CONFIG_HUGETLBFS off)");
+		return NULL;
+	}
+	/*
+	 * One page in the pool, unless the command line reserved some; the
+	 * write goes at offset 0, as sysctl ignores one further on.
+	 */
+	fd = open("/proc/sys/vm/nr_hugepages", O_RDWR);
+	if (fd >= 0) {
+		if (read(fd, line, sizeof(line)) > 0 && atoi(line) == 0 &&
+		    (lseek(fd, 0, SEEK_SET) || write(fd, "1", 1) != 1))
+			note("nr_hugepages: %s", strerror(errno));
+		close(fd);
+	}
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (p == MAP_FAILED) {
+		set_result(r, SKIP, "no hugetlb page of %ld kB to map: %s",
+			   size >> 10, strerror(errno));
+		return NULL;
+	}
+	memset(p, 0x5a, size);
+	f = fopen("/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MMU : %127[^\n]", mmu) == 1)
+			break;
+	if (f)
+		fclose(f);
+	note("hugetlb page of %ld kB, base page %ld kB, MMU %s", size >> 10,
+	     page_size >> 10, mmu);
+	return p;
+}
+
+/*
+ * Fast GUP with FOLL_WRITE pins every base page of a hugetlb page: on
+ * powerpc's hash MMU with 4K pages a 16M page hangs off a hugepd, so the
+ * walk is gup_huge_pd() and gup_hugepte().
+ */
+static void hugetlb_fast_write_pins_all(struct result *r)
+{
+	char *p;
+	long n;
+
+	NEED_BENCH(r);
+	p = map_hugetlb(r);
+	if (!p)
+		return;
+	n = bench_pinned(GUP_FAST_BENCHMARK, p, 1);
+	note("gup_benchmark fast write on hugetlb pinned %ld/%d", n, NR_PAGES);
+	munmap(p, huge_page_size());
+	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+}
+
+/* FOLL_LONGTERM through get_user_pages_fast() pins a hugetlb page. */
+static void hugetlb_longterm_fast_pins(struct result *r)
+{
+	char *p;
+	long n;
+
+	NEED_BENCH(r);
+	p = map_hugetlb(r);
+	if (!p)
+		return;
+	n = bench_pinned(GUP_FAST_LONGTERM_BENCHMARK, p, 1);
+	munmap(p, huge_page_size());
+	if (n == -EINVAL) {
+		note("GUP_FAST_LONGTERM_BENCHMARK: EINVAL");
+		set_result(r, SKIP, "gup_benchmark has no "
+			   "GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)");
+		return;
+	}
+	note("gup_benchmark fast longterm on hugetlb pinned %ld/%d", n, NR_PAGES);
+	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
@@ -634,6 +739,12 @@ static void read_line(const char *path, char *buf, size_t size)
 /* boottest/init's work, for a guest with no shell: everything but DAX. */
 static void be_init(void)
 {
+	/*
+	 * The virtio console is hvc0 unless the machine's own console is an
+	 * hvc too (pseries): the harness then names it on the kernel command
+	 * line, which hands gup_tap=... to init's environment.
+	 */
+	const char *tap = getenv("gup_tap") ? getenv("gup_tap") : "/dev/hvc0";
 	char line[128];
 	int fd;
 
@@ -651,13 +762,15 @@ static void be_init(void)
 		say("insmod gup_unify_test.ko failed: %s", strerror(errno));
 	if (fd >= 0)
 		close(fd);
-	fd = open("/dev/hvc0", O_WRONLY | O_CLOEXEC);
+	if (!access("/nodax", R_OK))
+		read_line("/nodax", no_dax, sizeof(no_dax));
+	fd = open(tap, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		fflush(stdout);
 		dup2(fd, STDOUT_FILENO);
 		close(fd);
 	} else {
-		say("no /dev/hvc0: TAP on the console");
+		say("no %s: TAP on the console", tap);
 	}
 }
 
@@ -679,6 +792,8 @@ static const struct {
 	TEST(dax_slow_pins_without_longterm),
 	TEST(longterm_gup_dax_refused),
 	TEST(longterm_fast_dax_refused),
+	TEST(hugetlb_fast_write_pins_all),
+	TEST(hugetlb_longterm_fast_pins),
 	TEST(gup_benchmark_timings),
 };
 
@@ -735,11 +850,20 @@ int main(int argc, char **argv)
 	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:%d error:0\n",
 	       counts[PASS], counts[FAIL], counts[SKIP]);
 	if (getpid() == 1) {
-		/* What boottest/init prints, then QEMU's -no-reboot ends the run. */
+		const char *halt = getenv("BOOTTEST_HALT");
+
+		/*
+		 * What boottest/init prints, then QEMU's -no-reboot ends the
+		 * run.  Where the firmware restarts the kernel itself instead
+		 * of resetting the machine (sun4u's OpenBIOS), the kernel
+		 * command line asks for a power-off (BOOTTEST_HALT=poweroff,
+		 * in init's environment).
+		 */
 		fflush(stdout);
 		say("gup_test exit status %d", counts[FAIL] ? 1 : 0);
 		sync();
-		reboot(RB_AUTOBOOT);
+		reboot(halt && !strcmp(halt, "poweroff") ? RB_POWER_OFF :
+		       RB_AUTOBOOT);
 	}
 	return counts[FAIL] ? 1 : 0;
 }

@@ -270,7 +270,7 @@ gup << only_around.gup;
 flags << only_around.F;
 @@
 if "FOLL_LONGTERM" in flags:
-    # _unlocked() refuses FOLL_LONGTERM (DESIGN.md 1; 6.1 WARNs), _fast() takes it.
+    # _unlocked() refuses FOLL_LONGTERM (docs/api.md; 6.1 WARNs), _fast() takes it.
     better = "%s_fast() does the locking itself (%s_unlocked() refuses " \
         "FOLL_LONGTERM)" % (gup, gup)
 else:

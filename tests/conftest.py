@@ -1,12 +1,43 @@
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+
+def own_environment(setenv, delenv, where, ccache):
+    """HOME (no global git config, as on a fresh machine), the default scratch
+    area and ccache's cache under where and ccache, nothing of the real HOME."""
+    (where / "home").mkdir()
+    setenv("HOME", str(where / "home"))
+    delenv("XDG_CACHE_HOME", raising=False)
+    delenv("XDG_CONFIG_HOME", raising=False)
+    setenv("GUP_UNIFY_SCRATCH", str(where / "scratch"))
+    setenv("CCACHE_DIR", str(ccache))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_session(tmp_path_factory):
+    """The environment of the session's and modules' fixtures (made before any test's)."""
+    with pytest.MonkeyPatch.context() as mp:
+        own_environment(mp.setenv, mp.delenv, tmp_path_factory.mktemp("env"),
+                        tmp_path_factory.getbasetemp() / "ccache")
+        yield
+
+
+@pytest.fixture(autouse=True)
+def hermetic(tmp_path_factory, monkeypatch):
+    """Each test's own HOME and scratch area; ccache's cache is the session's: a hit
+    changes no result, only the time."""
+    own_environment(monkeypatch.setenv, monkeypatch.delenv, tmp_path_factory.mktemp("env"),
+                    tmp_path_factory.getbasetemp() / "ccache")
 
 
 @pytest.fixture
@@ -28,7 +59,7 @@ def gup_unify(*args, scratch, env=None):
     """Run the CLI as a user would, with its scratch area in scratch."""
     full = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
     full.update(env or {})
-    return subprocess.run(["/usr/bin/python3", CLI] + list(args), capture_output=True,
+    return subprocess.run([sys.executable, CLI] + list(args), capture_output=True,
                           text=True, env=full)
 
 
@@ -47,3 +78,48 @@ def make_tree(path):
 def tree(tmp_path):
     """The sample tree as a user's git checkout, on branch master, with an identity."""
     return make_tree(tmp_path / "linux")
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def distccd(tmp_path):
+    """A distccd of our own on 127.0.0.1 (clients from 127.0.0.1 only), stopped after the test.
+
+    Yields (port, log path). It runs in a session of its own: on SIGTERM
+    distccd signals its whole process group, which must not be pytest's.
+    """
+    if not shutil.which("distccd") or not shutil.which("distcc"):
+        pytest.skip("distcc is not installed: make test installs Debian's distcc")
+    # The log goes to a file we opened: run as root, distccd drops to its own
+    # user, who cannot open files under pytest's private tmp_path.
+    port, log = free_port(), tmp_path / "distccd.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(["distccd", "--daemon", "--no-detach", "--listen", "127.0.0.1",
+                                 "--allow", "127.0.0.1", "--port", str(port), "--jobs", "2",
+                                 "--log-stderr", "--log-level", "info"],
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.skip("distccd did not start on 127.0.0.1:%d: %s" % (
+                port, log.read_text().strip() or "no answer in 20 s"))
+        yield port, log
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()

@@ -3,12 +3,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 
 import pytest
 
 from conftest import ROOT
 from gupunify import boottest, guests, kbuild
+from gupunify.tree import KernelTree
 from gupunify.util import UserError
 
 FIXTURES = os.path.join(ROOT, "tests", "boottest")
@@ -33,12 +35,13 @@ def recorded(label):
 
 # What kbuild.tree_facts() and the compilers say for v5.0 on Debian bookworm.
 V5_0_FACTS = {"selinux_pf_max": 45, "host_pf_max": 46, "sh_mm_werror": True,
-              "has_werror": False, "arm_march_v7": False}
+              "ppc_werror": True, "has_werror": False, "arm_march_v7": False}
 
 
 def result(kernels, arch="x86_64"):
     """One arch's result as run_arch() makes it."""
-    res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": "gup-unify",
+    family = next(iter(kernels.values())).get("family", guests.GUESTS[arch].family)
+    res = {"arch": arch, "family": family, "branch": "gup-unify",
            "accel": "tcg", "accel_reason": "KVM unusable here", "kernels": kernels,
            "knobs": [k.as_dict() for k in kbuild.select_knobs("5.0", 12, arch, V5_0_FACTS)]}
     return boottest.summarize(res)
@@ -259,6 +262,33 @@ def test_mips_guest_boots_malta_with_tap_on_virtio_pci():
     assert guests.GUESTS["mips"].family == "arch walk (arch/mips/mm/gup.c)"
 
 
+@pytest.mark.parametrize("arch, machine, append, virtio", [
+    # OpenBIOS restarts the kernel on a reboot: gup_test (as /init) powers off
+    ("sparc64", ["-M", "sun4u"], "console=ttyS0 panic=-1 BOOTTEST_HALT=poweroff",
+     "virtio-serial-pci,bus=pciB"),
+    ("s390x", ["-M", "s390-ccw-virtio"], "console=ttysclp0 panic=-1", "virtio-serial-ccw")])
+def test_walk_and_fallback_guests_keep_tap_on_their_bus_virtio(arch, machine, append, virtio):
+    argv = guests.qemu_argv(arch, "image", "i", "c.log", "t.log", "tcg")
+    assert argv[:3] == ["qemu-system-" + arch, "-accel", "tcg"]
+    assert argv[3:3 + len(machine)] == machine and "-cpu" not in argv
+    assert argv[argv.index("-append") + 1] == append
+    assert argv[argv.index("-serial") + 1] == "file:c.log"
+    assert argv[argv.index("-device") + 1] == virtio
+    assert "file,id=tap,path=t.log" in argv
+    assert boottest.accelerator(arch)[0] == "tcg"
+
+
+def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
+    src = str(tmp_path)
+    assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
+    assert guests.family("s390x", {}, src) == guests.FALLBACK
+    os.makedirs(os.path.join(src, "arch", "s390", "mm"))
+    open(os.path.join(src, "arch", "s390", "mm", "gup.c"), "w").close()
+    assert guests.family("s390x", {}, src) == "arch walk (arch/s390/mm/gup.c)"
+    assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
+    assert guests.family("riscv64", {"CONFIG_HAVE_GENERIC_GUP": "n"}, src) == guests.FALLBACK
+
+
 def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs():
     knobs = kbuild.select_knobs("5.0", 12, "arm", V5_0_FACTS)
     assert [k.name for k in knobs] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
@@ -296,10 +326,55 @@ def test_sh4_whole_kernel_keeps_array_bounds_a_warning_too(tmp_path):
     assert not any("KCFLAGS" in k.make_vars for k in gcc11)
 
 
+def test_sparc64_kernel_builds_with_gcc_12s_new_errors_demoted_in_arch_sparc():
+    facts = dict(V5_0_FACTS, sparc_werror=True)
+    knobs = kbuild.select_knobs("5.0", 12, "sparc64", facts)
+    assert [k.name for k in knobs] == [
+        "HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
+        "KCFLAGS=-Wno-error=stringop-overread -Wno-error=array-bounds"]
+    assert kbuild.make_argv("sparc64", "/s", "/o", 2, knobs, "image")[-3:] == [
+        "HOSTCFLAGS=-fcommon",
+        "KCFLAGS=-Wno-error=stringop-overread -Wno-error=array-bounds", "image"]
+    # gcc 11 has neither warning; a tree without -Werror in arch/sparc needs nothing
+    assert "KCFLAGS" not in str([k.make_vars for k in kbuild.select_knobs(
+        "5.0", 11, "sparc64", facts)])
+    assert [k.name for k in kbuild.select_knobs("5.0", 12, "sparc64", dict(
+        facts, sparc_werror=False))] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off"]
+    # the other arches are not touched by it
+    assert not any("stringop" in k.name for k in kbuild.select_knobs("5.0", 12, "s390x", facts))
+
+
+def test_riscv64_kernel_builds_on_isa_spec_2_2_where_its_march_lacks_zicsr():
+    facts = dict(V5_0_FACTS, riscv_march_zicsr=False)
+    knobs = kbuild.select_knobs("5.0", 12, "riscv64", facts)
+    assert [k.name for k in knobs] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
+                                       "CC+=-misa-spec=2.2"]
+    assert kbuild.make_argv("riscv64", "/s", "/o", 2, knobs, "Image")[4:8] == [
+        "ARCH=riscv", "CROSS_COMPILE=riscv64-linux-gnu-",
+        "CC=ccache riscv64-linux-gnu-gcc -misa-spec=2.2", "-j2"]
+    assert "CC+=-misa-spec=2.2" not in [k.name for k in kbuild.select_knobs(
+        "5.19", 12, "riscv64", dict(facts, riscv_march_zicsr=True))]
+
+
+def test_riscv64_gcc_needs_isa_spec_2_2_for_csr_in_the_trees_march(tmp_path):
+    gcc = kbuild.ARCHES["riscv64"].gcc
+    if not shutil.which(gcc):
+        pytest.skip("no %s: run make deps-boottest" % gcc)
+    src = tmp_path / "csr.c"
+    src.write_text('void f(void) { asm volatile("csrw sie, zero; fence.i"); }\n')
+
+    def builds(*flags):
+        return subprocess.run([gcc] + list(flags) + ["-march=rv64imac", "-mabi=lp64", "-c",
+                                                     str(src), "-o", os.devnull],
+                              capture_output=True).returncode == 0
+    assert not builds()
+    assert builds("-misa-spec=2.2")
+
+
 def test_armhf_gcc_needs_soft_float_for_the_kernels_march_test():
     gcc = kbuild.ARCHES["arm"].gcc
     if not shutil.which(gcc):
-        pytest.skip("no %s: run make deps-boottest" % gcc)
+        pytest.skip("no %s: make test installs it (scripts/deps test)" % gcc)
     assert not kbuild.accepts(gcc, "-march=armv7-a")
     assert kbuild.accepts(gcc, "-mfloat-abi=soft", "-march=armv7-a")
 
@@ -413,7 +488,7 @@ def test_guest_program_builds_warning_free_with_its_own_makefile(tmp_path):
 
 def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path):
     if not shutil.which("arm-linux-gnueabihf-gcc"):
-        pytest.skip("no arm-linux-gnueabihf-gcc: run make deps-boottest")
+        pytest.skip("no arm-linux-gnueabihf-gcc: make test installs it")
     exe = boottest.build_test_program(str(tmp_path), "arm")
     with open(exe, "rb") as f:
         assert f.read(5) == b"\x7fELF\x01"
@@ -445,7 +520,7 @@ def test_walk_arch_program_is_a_static_elf32_for_its_machine(tmp_path, arch, ord
 def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
     exe = boottest.build_test_program(str(tmp_path))
     assert boottest.is_static_elf(exe)
-    assert not boottest.is_static_elf(shutil.which("python3") or "/usr/bin/python3")
+    assert not boottest.is_static_elf(sys.executable)
     module = tmp_path / "gup_unify_test.ko"
     module.write_bytes(b"not really a module")
     out = str(tmp_path / "initramfs.cpio")
@@ -473,7 +548,7 @@ def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
 
 
 def test_cli_refuses_a_path_that_is_not_a_kernel_tree():
-    proc = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                            "boottest", tempfile.gettempdir()], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [
@@ -507,23 +582,29 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
     if not tree:
         pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to configure")
     if not shutil.which("bison") or not shutil.which("flex"):
-        pytest.skip("bison/flex missing: run make deps-boottest")
+        pytest.skip("bison/flex missing: make test installs them (scripts/deps test)")
     missing = kbuild.missing_toolchain(arch)
     if missing:
-        pytest.skip("%s: run make deps-boottest" % missing)
+        pytest.skip("%s: make test installs it (scripts/deps test)" % missing)
     src = os.path.abspath(tree)
-    knobs = kbuild.knobs(arch, src, "5.0")
+    version = KernelTree(src).full_version
+    knobs = kbuild.knobs(arch, src, version)
     with open(str(tmp_path / "config.log"), "w") as log:
         boottest.configure(src, str(tmp_path / "build"), log, arch, knobs)
     config = open(str(tmp_path / "build" / ".config")).read()
     assert "CONFIG_GUP_BENCHMARK=y" in config
+    assert ("CONFIG_FS_DAX=y" in config) == guests.GUESTS[arch].dax
     if arch == "arm":
         assert "# CONFIG_ARM_LPAE is not set" in config
-    if guests.GUESTS[arch].family == guests.GENERIC:
-        assert "CONFIG_HAVE_GENERIC_GUP=y" in config
-    else:
-        assert "CONFIG_HAVE_GENERIC_GUP=y" not in config
-    assert ("CONFIG_FS_DAX=y" in config) == guests.GUESTS[arch].dax
+    # The GUP code each arch is booted for (docs/builds.md), the kernel's own
+    # choice, not the table's claim: s390 has its own
+    # walk up to v5.0 and the generic one from v5.1.
+    expected = {"x86_64": guests.GENERIC, "arm": guests.FALLBACK, "riscv64": guests.FALLBACK,
+                "arm64": guests.GENERIC, "powerpc64le": guests.GENERIC,
+                "mips": guests.ARCH_WALK % "mips", "sparc64": guests.ARCH_WALK % "sparc",
+                "s390x": guests.ARCH_WALK % "s390" if kbuild.version_tuple(version) < (5, 1)
+                else guests.GENERIC}
+    assert guests.family(arch, kbuild.parse_config(config), src) == expected[arch]
 
 
 def test_ccache_counts_read_our_own_stats_log(tmp_path):
@@ -575,6 +656,149 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
     assert kernels["base"]["tap"]["problems"] == []
 
 
+def walk_recorded(arch, tree, label, family, build_s, boot_s):
+    """A kernel record from a recorded TCG run (tests/boottest/<arch>-<tree>-<label>.*)
+    with the build and boot wall times its boottest.json gave."""
+    kernel = recorded(label)
+    name = "%s-%s-%s" % (arch, tree, label)
+    kernel.update(arch=arch, family=family, tap=boottest.parse_tap(fixture(name + ".tap")),
+                  console=boottest.scan_console(fixture(name + ".console")))
+    kernel["build"]["kernel_s"], kernel["boot"]["wall_s"] = build_s, boot_s
+    return kernel
+
+
+# What each recorded base (v5.0 and v5.1 alike) and patched kernel did, case by
+# case: the base lacks gup_flags and the fast longterm path; no DAX off x86.
+BASE_STATUS = ["pass"] * 4 + ["skip", "pass"] + ["skip"] * 5 + ["pass"]
+PATCHED_STATUS = ["pass"] * 7 + ["skip"] * 4 + ["pass"]
+
+
+def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
+    """v5.0's arch/s390/mm/gup.c, booted under TCG on s390-ccw-virtio."""
+    walk = guests.ARCH_WALK % "s390"
+    base = walk_recorded("s390x", "v5.0", "base", walk, 12.2, 3.2)
+    patched = walk_recorded("s390x", "v5.0", "patched", walk, 761.2, 6.1)
+    assert [t["status"] for t in base["tap"]["tests"]] == BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == PATCHED_STATUS
+    skips = {t["name"]: t["reason"] for t in base["tap"]["tests"] if t["status"] == "skip"}
+    assert skips["fast_unsupported_flag_einval"] == (
+        "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
+    assert skips["longterm_fast_anon_pins"].startswith("gup_benchmark has no "
+                                                       "GUP_FAST_LONGTERM_BENCHMARK")
+    tests = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert tests["longterm_fast_anon_pins"]["notes"] == [
+        "gup_benchmark fast longterm pinned 64/64"]
+    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # the SCLP console starts lines with a carriage return: still read
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../src/arch/s390/mm/gup.c:322 "
+        "get_user_pages_fast+0x26/0xf8"]
+    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    assert patched["console"]["clocksource"] == "tod"
+    assert patched["tap"]["timing"]["fast_get_min_usec"] == 449
+    assert patched["tap"]["timing"]["slow_get_min_usec"] == 10974
+    s390x = result({"base": base, "patched": patched}, "s390x")
+    assert s390x["result"] == "pass", s390x["problems"]
+    assert s390x["family"] == "arch walk (arch/s390/mm/gup.c)"
+    assert s390x["timings"]["patched"]["fast_over_slow"] == 0.041
+    rows = {r[0]: r[1:] for r in boottest.matrix_rows(overall({"s390x": s390x}))}
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["12.2 / 761.2"] and rows["boot s"] == ["3.2 / 6.1"]
+    assert rows["family"] == ["arch walk (arch/s390/mm/gup.c)"]
+
+
+def test_sparc64_v5_0_arch_walk_boots_on_sun4u_and_powers_off():
+    """v5.0's arch/sparc/mm/gup.c, booted under TCG on sun4u with OpenBIOS."""
+    base = walk_recorded("sparc64", "v5.0", "base", guests.ARCH_WALK % "sparc", 1040.0, 18.0)
+    assert base["tap"]["complete"] and base["tap"]["problems"] == []
+    assert [t["status"] for t in base["tap"]["tests"]] == BASE_STATUS
+    skips = {t["name"]: t["reason"] for t in base["tap"]["tests"] if t["status"] == "skip"}
+    assert skips["fast_unsupported_flag_einval"] == (
+        "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
+    assert base["tap"]["timing"]["fast_get_min_usec"] == 55279
+    assert base["tap"]["timing"]["slow_get_min_usec"] == 105338
+    console = base["console"]
+    assert console["warnings"] == [] and console["oops"] == [] and console["exit_status"] == 0
+    assert console["clocksource"] == "tick"
+    # gup_test as /init powered the machine off: an OpenBIOS reboot restarts the kernel
+    assert fixture("sparc64-v5.0-base.console").splitlines()[-1].rstrip("\r") == \
+        "reboot: Power down"
+
+
+def test_sparc64_v5_0_patched_pins_longterm_through_the_arch_walk():
+    walk = guests.ARCH_WALK % "sparc"
+    base = walk_recorded("sparc64", "v5.0", "base", walk, 1040.0, 18.0)
+    patched = walk_recorded("sparc64", "v5.0", "patched", walk, 835.7, 25.2)
+    assert [t["status"] for t in patched["tap"]["tests"]] == PATCHED_STATUS
+    tests = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert tests["longterm_fast_anon_pins"]["notes"] == [
+        "gup_benchmark fast longterm pinned 64/64"]
+    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # the only warning is the arch walk's WARN_ON_ONCE refusing FOLL_FORCE
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../src/arch/sparc/mm/gup.c:281 "
+        "get_user_pages_fast+0xec/0x1b8"]
+    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    sparc64 = result({"base": base, "patched": patched}, "sparc64")
+    assert sparc64["result"] == "pass", sparc64["problems"]
+    assert sparc64["timings"]["patched"]["fast_over_slow"] == 1.057
+    rows = {r[0]: r[1:] for r in boottest.matrix_rows(overall({"sparc64": sparc64}))}
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["family"] == ["arch walk (arch/sparc/mm/gup.c)"]
+
+
+def test_a_bad_distcc_host_list_is_refused_before_any_build(tree, tmp_path):
+    if not shutil.which("distcc"):
+        pytest.skip("distcc is not installed: make test installs Debian's distcc")
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "boottest", str(tree),
+         "--reports", str(tmp_path / "reports"), "--distcc-hosts", "build1/x"],
+        capture_output=True, text=True)
+    assert (out.returncode, out.stderr) == (2, "gup-unify: error: distcc hosts 'build1/x': "
+                                               "bad multiplier \"/x\" in host specification\n")
+
+
+def test_kernel_and_module_compiles_go_to_distcc_hosts(tmp_path, monkeypatch, distccd):
+    """A small boottest build (modules_prepare, then the test module) through distccd."""
+    tree = os.environ.get("GUP_KERNEL_TREE")
+    if not tree:
+        pytest.skip("GUP_KERNEL_TREE is not set: the test module builds against a legacy "
+                    "tree (docs/trees.md)")
+    if not shutil.which("bison") or not shutil.which("flex"):
+        pytest.skip("bison/flex missing: run make deps-boottest")
+    port, log = distccd
+    # An empty cache of our own, so that every compile is a miss distcc runs.
+    monkeypatch.setenv("CCACHE_DIR", str(tmp_path / "ccache"))
+    monkeypatch.setenv("DISTCC_DIR", str(tmp_path / "distcc"))
+    monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "scratch"))
+    os.mkdir(tmp_path / "distcc")
+    # Not the whole image: what the module needs of the tree.
+    monkeypatch.setitem(guests.GUESTS, "x86_64",
+                        guests.GUESTS["x86_64"]._replace(target="modules_prepare"))
+    jobs, env = kbuild.distcc("127.0.0.1:%d/3" % port)
+    assert jobs == 3
+    src = os.path.abspath(tree)
+    knobs = kbuild.knobs("x86_64", src, "5.0")
+    with open(str(tmp_path / "build.log"), "w") as build_log:
+        timings, module = boottest.build_kernel(src, str(tmp_path / "build"), build_log,
+                                                True, "x86_64", knobs, jobs, env)
+    assert os.path.exists(module)
+    assert timings["ccache_misses"] >= 2
+    # distccd itself compiled the tree's asm-offsets.c and our module, by the
+    # compiler's full name (distcc falls back to local compiles silently).
+    gcc = kbuild.ARCHES["x86_64"].gcc
+    done = [line for line in log.read_text().splitlines() if " COMPILE_OK " in line]
+    assert any(line.endswith("/asm-offsets.c") for line in done), log.read_text()[-3000:]
+    assert any(line.endswith("gup_unify_test.c") for line in done), log.read_text()[-3000:]
+    assert all("/%s " % gcc in line for line in done), done
+
+
 def with_fast_only_skipped(tap):
     """A recorded TAP with gup_test's fast-only case as a kernel without
     get_user_pages_fast_only() reports it (the 13th test, a SKIP)."""
@@ -624,17 +848,50 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
     assert (res["result"], res["problems"]) == ("pass", [])
 
 
-def walk_recorded(arch, tree, label):
-    """A kernel record of arch from a recorded run of tree (TCG)."""
-    name = "%s-%s-%s" % (arch, tree, label)
+def test_every_guest_without_dax_says_why():
+    """gup_test's DAX SKIPs carry the arch's own reason, never a guess."""
+    assert sorted(a for a, g in guests.GUESTS.items() if not g.dax) == sorted(guests.NO_DAX)
+    assert guests.HUGETLB <= set(guests.GUESTS)
+
+
+def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
+    lines = fixture("patched.tap").splitlines()
+    extra = ["ok 13 hugetlb_fast_write_pins_all # SKIP no hugetlb pages",
+             "ok 14 hugetlb_longterm_fast_pins # SKIP no hugetlb pages"]
+    text = "\n".join([line.replace("1..12", "1..14") for line in lines[:-1]] + extra
+                     + [lines[-1]])
+    kernel = dict(recorded("patched"), tap=boottest.parse_tap(text))
+    assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+    x86 = result({"base": recorded("base"), "patched": kernel})
+    assert x86["result"] == "pass", x86["problems"]
+    ppc = result({"base": recorded("base"), "patched": kernel}, "powerpc64le")
+    # powerpc64le's guest has hugetlb pages: a SKIP there is a failure
+    assert ppc["result"] == "fail"
+    assert ppc["problems"] == [
+        "patched: skipped hugetlb_fast_write_pins_all, hugetlb_longterm_fast_pins"]
+
+
+
+def test_arm64_guest_boots_the_generic_walk_on_virt():
+    argv = guests.qemu_argv("arm64", "Image", "i", "c.log", "t.log", "tcg")
+    assert argv[0] == "qemu-system-aarch64" and argv[argv.index("-M") + 1] == "virt"
+    assert argv[argv.index("-append") + 1] == "console=ttyAMA0 panic=-1"
+    assert kbuild.make_argv("arm64", "/s", "/o", 2, [], "Image") == [
+        "make", "-C", "/s", "O=/o", "ARCH=arm64", "CROSS_COMPILE=aarch64-linux-gnu-",
+        "CC=ccache aarch64-linux-gnu-gcc", "-j2", "Image"]
+
+
+def arch_recorded(arch, tree, label):
+    """A kernel record from a recorded run of tests/boottest/<arch>-<tree>-<label>.*."""
     kernel = recorded(label)
+    name = "%s-%s-%s" % (arch, tree, label)
     kernel.update(arch=arch, tap=boottest.parse_tap(fixture(name + ".tap")),
                   console=boottest.scan_console(fixture(name + ".console")))
     return kernel
 
 
 def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
-    tap = boottest.parse_tap(fixture("mips-5.0-base.tap"))
+    tap = boottest.parse_tap(fixture("mips-v5.0-base.tap"))
     assert tap["complete"] and tap["problems"] == []
     assert tap["totals"] == {"pass": 6, "fail": 0, "xfail": 0, "xpass": 0, "skip": 6,
                              "error": 0}
@@ -649,16 +906,16 @@ def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
     timing = next(t for t in tap["tests"] if t["name"] == "gup_benchmark_timings")
     assert timing["notes"] == ["64 MiB, 512 pages per call, 15 runs: minimum and median"]
     assert tap["timing"]["size_mib"] == 64
-    console = boottest.scan_console(fixture("mips-5.0-base.console"))
+    console = boottest.scan_console(fixture("mips-v5.0-base.console"))
     assert console["warnings"] == [] and console["oops"] == []
     assert console["exit_status"] == 0 and console["clocksource"] == "MIPS"
     # no D-cache aliases, so get_user_pages_fast() takes the walk, not the slow path
     assert "Primary data cache 2kB, 2-way, VIPT, no aliases, linesize 16 bytes" in fixture(
-        "mips-5.0-base.console").splitlines()
+        "mips-v5.0-base.console").splitlines()
 
 
 def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path):
-    tap = boottest.parse_tap(fixture("mips-5.0-patched.tap"))
+    tap = boottest.parse_tap(fixture("mips-v5.0-patched.tap"))
     status = {t["name"]: t["status"] for t in tap["tests"]}
     assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
     assert [n for n, st in status.items() if st == "fail"] == []
@@ -667,13 +924,13 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
     assert notes["fast_unsupported_flag_einval"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # the walk's WARN_ON_ONCE on a flag other than FOLL_WRITE and FOLL_LONGTERM
-    console = boottest.scan_console(fixture("mips-5.0-patched.console"))
+    console = boottest.scan_console(fixture("mips-v5.0-patched.console"))
     assert console["warnings"] == [
         "WARNING: CPU: 0 PID: 1 at ../../src/arch/mips/mm/gup.c:288 "
         "get_user_pages_fast+0x104/0x1f8"]
     assert console["oops"] == [] and console["exit_status"] == 0
-    mips = result({"base": walk_recorded("mips", "5.0", "base"),
-                   "patched": walk_recorded("mips", "5.0", "patched")}, "mips")
+    mips = result({"base": arch_recorded("mips", "v5.0", "base"),
+                   "patched": arch_recorded("mips", "v5.0", "patched")}, "mips")
     assert mips["result"] == "pass", mips["problems"]
     assert mips["timings"]["patched"]["size_mib"] == 64
     res = overall({"mips": mips})
@@ -686,3 +943,83 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
     assert rows["fast/slow (min)"] == ["0.297 / 0.294"]
     md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
     assert "## mips: arch walk (arch/mips/mm/gup.c)" in md
+
+
+def statuses(tap):
+    return {t["name"]: t["status"] for t in tap["tests"]}
+
+
+def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
+    base = arch_recorded("arm64", "v5.0", "base")
+    patched = arch_recorded("arm64", "v5.0", "patched")
+    assert base["tap"]["complete"] and patched["tap"]["complete"]
+    assert [k for k, st in statuses(base["tap"]).items() if st == "skip"] == [
+        "fast_unsupported_flag_einval", "longterm_fast_anon_pins"] + list(
+        guests.DAX_CASES + guests.HUGETLB_CASES)
+    assert [k for k, st in statuses(patched["tap"]).items() if st == "skip"] == list(
+        guests.DAX_CASES + guests.HUGETLB_CASES)
+    fast = next(t for t in patched["tap"]["tests"] if t["name"] == "longterm_fast_anon_pins")
+    assert fast["status"] == "pass"
+    assert fast["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    dax = next(t for t in patched["tap"]["tests"] if t["name"] == guests.DAX_CASES[0])
+    assert dax["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
+    # the generic walk's FOLL_FORCE refusal, once; nothing on the base kernel
+    assert base["console"]["warnings"] == []
+    assert [w.split(" at ")[1] for w in patched["console"]["warnings"]] == [
+        "../src/mm/gup.c:1948 get_user_pages_fast+0x38/0x168"]
+    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    arm64 = result({"base": base, "patched": patched}, "arm64")
+    assert arm64["result"] == "pass", arm64["problems"]
+    assert arm64["timings"]["patched"]["fast_over_slow"] == round(1247 / 8084, 3)
+    row = next(r for r in overall({"arm64": arm64})["matrix"]
+               if r["name"] == "longterm_fast_anon_pins")
+    assert row["arm64"] == {"base": "skip", "patched": "pass"}
+
+
+def test_powerpc64le_guest_is_pseries_power8_with_tap_on_hvc1():
+    argv = guests.qemu_argv("powerpc64le", "vmlinux", "i", "c.log", "t.log", "tcg")
+    assert argv[0] == "qemu-system-ppc64"
+    assert (argv[argv.index("-M") + 1], argv[argv.index("-cpu") + 1]) == (
+        "pseries,cap-hpt-max-page-size=16M", "power8")
+    # hvc0 is pseries' own vty, which -serial feeds: the virtio console is hvc1
+    assert argv[argv.index("-append") + 1] == "console=hvc0 panic=-1 gup_tap=/dev/hvc1"
+    assert "file:c.log" in argv and "virtio-serial-pci" in argv
+    assert guests.GUESTS["powerpc64le"].family == guests.GENERIC
+    assert kbuild.ARCHES["powerpc64le"].make_arch == "powerpc"
+
+
+def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
+    """v5.0's arch/powerpc/kernel/vdso.c fails gcc 12's -Werror=array-bounds."""
+    knobs = kbuild.select_knobs("5.0", 12, "powerpc64le", V5_0_FACTS)
+    assert [k.name for k in knobs] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
+                                       "CONFIG_PPC_DISABLE_WERROR on"]
+    assert boottest.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set",
+                                          "CONFIG_PPC_DISABLE_WERROR=y"]
+    for version, gcc, facts in (("5.0", 11, V5_0_FACTS),
+                                ("5.0", 12, dict(V5_0_FACTS, ppc_werror=False))):
+        assert "CONFIG_PPC_DISABLE_WERROR on" not in [
+            k.name for k in kbuild.select_knobs(version, gcc, "powerpc64le", facts)]
+    assert "CONFIG_PPC_DISABLE_WERROR on" not in [
+        k.name for k in kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)]
+
+
+
+def test_powerpc64le_v5_0_base_pins_a_16m_hugetlb_page_through_the_hash_4k_walk():
+    """Recorded on v5.0's base kernel (the patched one was not booted yet)."""
+    base = arch_recorded("powerpc64le", "v5.0", "base")
+    assert base["tap"]["complete"] and base["tap"]["problems"] == []
+    assert [k for k, st in statuses(base["tap"]).items() if st == "skip"] == [
+        "fast_unsupported_flag_einval", "longterm_fast_anon_pins"] + list(guests.DAX_CASES) + [
+        "hugetlb_longterm_fast_pins"]
+    huge = next(t for t in base["tap"]["tests"] if t["name"] == "hugetlb_fast_write_pins_all")
+    assert huge["status"] == "pass"
+    # 16M over 4K pages on the hash MMU: the page hangs off a hugepd
+    assert huge["notes"] == ["hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
+                             "gup_benchmark fast write on hugetlb pinned 64/64"]
+    dax = next(t for t in base["tap"]["tests"] if t["name"] == guests.DAX_CASES[0])
+    assert dax["reason"] == "no pmem in this guest: " + guests.NO_DAX["powerpc64le"]
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert base["console"]["clocksource"] == "timebase"
+    ppc = result({"base": base}, "powerpc64le")
+    assert ppc["result"] == "pass" and ppc["timings"]["base"]["fast_over_slow"] == round(
+        1610 / 59856, 3)

@@ -1,6 +1,7 @@
 """The CI guard on small trees of both API states, in its three formats."""
 import json
 import subprocess
+import sys
 
 import pytest
 
@@ -36,7 +37,7 @@ static int bad(unsigned long a, struct vm_area_struct *vma, int prot, struct pag
 
 
 def cli(*args):
-    return subprocess.run(["/usr/bin/python3", CLI, "cicheck"] + list(args),
+    return subprocess.run([sys.executable, CLI, "cicheck"] + list(args),
                           capture_output=True, text=True)
 
 

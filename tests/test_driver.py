@@ -141,8 +141,9 @@ def test_diff_only(tree, tmp_path, need_spatch):
 def test_plain_directory_is_imported(tmp_path, need_spatch):
     plain = tmp_path / "plain"
     shutil.copytree(SAMPLE, plain)
+    # A plain directory has no git config of its own: the identity is given.
     out = gup_unify("spatch", str(plain), "--reports", str(tmp_path / "rep"),
-                    scratch=tmp_path / "s")
+                    "--identity", "Pat Sender <pat@example.org>", scratch=tmp_path / "s")
     assert out.returncode == 0, out.stderr
     assert "importing it into %s" % (tmp_path / "s" / "repos") in out.stderr
     repo = next((tmp_path / "s" / "repos").iterdir())

@@ -7,6 +7,7 @@ what the converted branch must hold, byte for byte.
 import json
 import os
 import subprocess
+import sys
 
 import pytest
 from conftest import CLI, SAMPLE, gup_unify
@@ -113,12 +114,16 @@ def test_mixed_line_ends_left_alone_and_listed(tree, tmp_path, need_spatch):
     assert "## Files not converted (1)\n\n- `%s`: %s\n" % (path, reason) in md
 
 
-def test_diff_of_crlf_and_latin1_files_applies_to_the_tree(tree, tmp_path, need_spatch):
-    add(tree, {"%s/crlf.c" % TOY: fixture("crlf", ".c"),
-               "%s/latin1.c" % TOY: fixture("latin1", ".c")})
-    out = gup_unify("spatch", str(tree), "--diff", str(tmp_path / "out.diff"),
-                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+def run_on_crlf_and_latin1(tree, tmp_path, command, *args):
+    """Commit the CRLF and the Latin-1 fixture into the tree, then run command on it."""
+    add(tree, {"%s/%s.c" % (TOY, name): fixture(name, ".c") for name in ("crlf", "latin1")})
+    out = gup_unify(command, str(tree), *args, "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s")
     assert out.returncode == 0, out.stderr
+
+
+def test_diff_of_crlf_and_latin1_files_applies_to_the_tree(tree, tmp_path, need_spatch):
+    run_on_crlf_and_latin1(tree, tmp_path, "spatch", "--diff", str(tmp_path / "out.diff"))
     git(tree, "apply", str(tmp_path / "out.diff"))
     for name in ("crlf", "latin1"):
         with open(os.path.join(tree, TOY, name + ".c"), "rb") as f:
@@ -152,11 +157,7 @@ def test_odd_file_names_convert_and_make_a_series(tree, tmp_path, need_spatch):
 
 def test_series_keeps_crlf_and_latin1_bytes(tree, tmp_path, need_spatch):
     """The atomic patch, applied to the base, gives exactly the branch's tree."""
-    add(tree, {"%s/crlf.c" % TOY: fixture("crlf", ".c"),
-               "%s/latin1.c" % TOY: fixture("latin1", ".c")})
-    out = gup_unify("series", str(tree), "--output", str(tmp_path / "series"),
-                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
-    assert out.returncode == 0, out.stderr
+    run_on_crlf_and_latin1(tree, tmp_path, "series", "--output", str(tmp_path / "series"))
     atomic = tmp_path / "series" / "atomic"
     patch = atomic / os.listdir(atomic)[0]
     env = dict(os.environ, GIT_INDEX_FILE=str(tmp_path / "index"))
@@ -194,7 +195,7 @@ def test_cicheck_scans_odd_names(tree, tmp_path):
 
 def test_cicheck_quotes_a_latin1_argument_with_its_bytes(tree, tmp_path):
     add(tree, {"%s/latin1.c" % TOY: fixture("latin1", ".c")})
-    out = subprocess.run(["/usr/bin/python3", CLI, "cicheck", str(tree)], capture_output=True,
+    out = subprocess.run([sys.executable, CLI, "cicheck", str(tree)], capture_output=True,
                          env=dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s")))
     assert out.returncode == 1, out.stderr
     assert b"%s/latin1.c:10:9: warning: get_user_pages_fast() write argument " \

@@ -33,7 +33,7 @@ class Run:
         if pause:
             full["GUP_UNIFY_PAUSE_AT"] = pause
         full.update(env or {})
-        self.proc = subprocess.Popen(["/usr/bin/python3", CLI] + list(args), env=full,
+        self.proc = subprocess.Popen([sys.executable, CLI] + list(args), env=full,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      start_new_session=True, preexec_fn=default_sigint)
         self.err = b""
@@ -275,7 +275,8 @@ def test_plain_directory_import_follows_the_directory(tmp_path, need_spatch):
     plain = tmp_path / "plain" / "linux"
     shutil.copytree(SAMPLE, plain)
     scratch = tmp_path / "s"
-    rep = ["--reports", str(tmp_path / "rep")]
+    # A plain directory has no git config of its own: the identity is given.
+    rep = ["--reports", str(tmp_path / "rep"), "--identity", "Pat Sender <pat@example.org>"]
     first = gup_unify("spatch", str(plain), "--diff", str(tmp_path / "1.diff"), *rep,
                       scratch=scratch)
     assert first.returncode == 0, first.stderr

@@ -6,6 +6,7 @@ output places or OUT=. work in a copy of gup-unify's own checkout.
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 from conftest import ROOT, git, gup_unify, make_tree
@@ -56,7 +57,7 @@ def tool_copy(where):
 
 def run_tool(tool, *args, scratch):
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
-    return subprocess.run(["/usr/bin/python3", str(tool / "scripts" / "gup-unify")] +
+    return subprocess.run([sys.executable, str(tool / "scripts" / "gup-unify")] +
                           list(args), capture_output=True, text=True, env=env)
 
 

@@ -4,7 +4,7 @@ import json
 import pytest
 from conftest import git, gup_unify
 
-from gupunify import maintainers, prefixes, util
+from gupunify import maintainers, prefixes, split, util
 
 
 @pytest.mark.parametrize("subject, expected", [
@@ -66,6 +66,20 @@ def test_history_follows_renames(small):
     git(small, "mv", "d/x.c", "d/z.c")
     git(small, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm", "move")
     assert prefixes.from_history(str(small), "HEAD", ["d/z.c"]) == "vhost"
+
+
+def test_assign_asks_each_files_history_once_for_all_groups(small, tmp_path, monkeypatch):
+    """Two groups of one file each: two git logs side by side, each group its own prefix."""
+    commit(small, "d/x.c", "drm/via: x")
+    commit(small, "d/y.c", "vhost: y")
+    groups = [split.Group(None, ["d/x.c"], "d"), split.Group(None, ["d/y.c"], "d")]
+    monkeypatch.setenv("GUP_UNIFY_TRACE", str(tmp_path / "trace"))
+    prefixes.assign(str(small), "HEAD", groups, {})
+    assert [(g.prefix, g.prefix_source) for g in groups] == [("drm/via", "history"),
+                                                             ("vhost", "history")]
+    logs = [line for line in (tmp_path / "trace").read_text().splitlines()
+            if " log --follow " in line]
+    assert sorted(line.rsplit(" ", 1)[1] for line in logs) == ["d/x.c", "d/y.c"]
 
 
 @pytest.mark.parametrize("title, files, expected", [

@@ -1,8 +1,9 @@
-"""make spatch on a real legacy tree named by GUP_KERNEL_TREE (DESIGN.md 6)."""
+"""make spatch on a real legacy tree named by GUP_KERNEL_TREE (docs/trees.md)."""
 import json
 import os
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -13,7 +14,7 @@ TREE = os.environ.get("GUP_KERNEL_TREE")
 
 pytestmark = pytest.mark.skipif(
     not TREE, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree (v5.0 or v5.1.15 "
-                     "git checkout, DESIGN.md 6) to convert")
+                     "git checkout, docs/trees.md) to convert")
 
 FLAG_IDIOMS = {"zero", "flag_form", "foll_write_as_write"}
 
@@ -23,11 +24,18 @@ def git(repo, *args):
                           capture_output=True, text=True).stdout
 
 
+def identify(clone):
+    """Who signs the commits off: the clone's own config, as a user's checkout has it."""
+    git(clone, "config", "user.name", "Pat Sender")
+    git(clone, "config", "user.email", "pat@example.org")
+
+
 def test_converts_every_caller(tmp_path):
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    identify(clone)
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
-    out = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                           "spatch", str(clone), "--reports", str(tmp_path / "rep")],
                          capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
@@ -53,17 +61,17 @@ def test_converts_every_caller(tmp_path):
     # The CI guard saw, before the conversion, exactly the calls it converted,
     # and sees nothing left once the series is in.
     converted = sum(1 for r in run["sites"] if r["outcome"] == "converted")
-    guard = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    guard = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                             "cicheck", str(clone), "--format", "json"],
                            capture_output=True, text=True)
     found = json.loads(guard.stdout)["findings"]
     assert converted == sum(1 for f in found if f["rule"] in ("old-write-arg", "longterm-call"))
     # Running again on the converted branch finds nothing to do.
     git(clone, "checkout", "-q", "gup-unify")
-    guard = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    guard = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                             "cicheck", str(clone)], capture_output=True, text=True)
     assert guard.returncode == 0, guard.stdout
-    again = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    again = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                             "spatch", str(clone), "--branch", "again",
                             "--reports", str(tmp_path / "rep2")],
                            capture_output=True, text=True, env=env)
@@ -77,8 +85,9 @@ def series_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("series")
     clone = tmp / "tree"
     git(tmp, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    identify(clone)
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp / "s"))
-    out = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                           "series", str(clone), "--output", str(tmp / "out"),
                           "--reports", str(tmp / "rep")], capture_output=True, text=True,
                          env=env)
@@ -91,7 +100,7 @@ def series_run(tmp_path_factory):
 def test_series_second_run_is_a_no_op(series_run):
     clone, out, summary, _ = series_run
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
-    again = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"),
+    again = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                             "series", str(clone), "--output", str(out),
                             "--reports", str(out.parent / "rep")],
                            capture_output=True, text=True,
@@ -129,12 +138,18 @@ def test_series_cover_every_converted_file_once_and_give_the_atomic_tree(series_
     assert git(apply, "write-tree") == tree
 
 
+def sections(clone, path):
+    """The MAINTAINERS entries the tree's own get_maintainer.pl gives path, THE REST aside."""
+    out = subprocess.run(["perl", "scripts/get_maintainer.pl", "--nogit", "--nogit-fallback",
+                          "--nokeywords", "--sections", "-f", path], cwd=clone,
+                         capture_output=True, text=True, check=True).stdout
+    return [line for line in out.splitlines()
+            if line and not re.match(r"[A-Z]:\t", line) and line != "THE REST"]
+
+
 def test_series_patches_stay_in_their_entry_and_go_to_get_maintainer(series_run):
     from gupunify import maintainers, series
     clone, out, summary, _ = series_run
-    owners = maintainers.Maintainers((clone / "MAINTAINERS").read_text(errors="replace"),
-                                     git(clone, "ls-tree", "-r", "-d", "--name-only",
-                                         summary["base_commit"]).split())
     flags = ["--nogit", "--nogit-fallback", "--nogit-chief-penguins", "--norolestats"]
     for part in summary["series"]:
         for patch_file, patch in zip(_patches(out, part), part["patches"]):
@@ -142,7 +157,7 @@ def test_series_patches_stay_in_their_entry_and_go_to_get_maintainer(series_run)
             if part["kind"] == "callers":
                 entry = series.SECTION.search(" ".join(text.split())).group(1)
                 for path in patch["paths"]:
-                    found = [s.name for s in owners.owners(path)]
+                    found = sections(clone, path)
                     if entry.startswith("no entry for "):
                         assert not found and path.startswith(entry[len("no entry for "):])
                     else:
@@ -193,7 +208,7 @@ def test_fast_only_leaves_no_old_fast_function(tmp_path):
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
-    cli = ["/usr/bin/python3", os.path.join(ROOT, "scripts", "gup-unify"), "spatch"]
+    cli = [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "spatch"]
     out = subprocess.run(cli + [str(clone), "--fast-only", "--reports", str(tmp_path / "rep")],
                          capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr

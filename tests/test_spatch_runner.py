@@ -5,6 +5,7 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 import time
 
 from conftest import CLI, git
@@ -58,7 +59,7 @@ def test_timed_out_file_is_retried_alone_and_reported(tree, tmp_path, need_spatc
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "scratch"))
     env[spatch.TIMEOUT_ENV] = "1"
     reports = tmp_path / "reports"
-    proc = subprocess.run(["/usr/bin/python3", CLI, "spatch", str(tree), "--reports",
+    proc = subprocess.run([sys.executable, CLI, "spatch", str(tree), "--reports",
                            str(reports)], capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert ("gup_fast_flags.cocci: drivers/slow.c: Coccinelle_modules.Common.Timeout; "
@@ -105,7 +106,7 @@ def test_ctrl_c_in_spatch_stage_ends_the_run(tree, tmp_path, need_spatch):
     rng = random.Random(12)
     scratch = str(tmp_path / "scratch")
     for attempt in range(10):
-        proc = subprocess.Popen(["/usr/bin/python3", CLI, "spatch", str(tree), "--reports",
+        proc = subprocess.Popen([sys.executable, CLI, "spatch", str(tree), "--reports",
                                  str(tmp_path / "reports")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                 env=dict(os.environ, GUP_UNIFY_SCRATCH=scratch),

@@ -241,7 +241,8 @@ def summarize(res):
     # so does the fast-only case on a kernel without get_user_pages_fast_only()
     # (a branch made without --fast-only).
     arch = res.get("arch", "x86_64")
-    expected = () if guests.GUESTS[arch].dax else guests.DAX_CASES
+    expected = (() if guests.GUESTS[arch].dax else guests.DAX_CASES) + (
+        () if arch in guests.HUGETLB else guests.HUGETLB_CASES)
     if "patched" in res["kernels"]:
         if not res["kernels"]["patched"].get("api", {}).get("has_fast_only"):
             expected += (FAST_ONLY_CASE,)
@@ -318,6 +319,9 @@ def report_markdown(res):
     out = ["# gup-unify boottest: %s" % res["tree"], "",
            "Result: **%s** (%s). Branch `%s`." % (
                res["result"], ", ".join(res["arches"]) or "no arch booted", res["branch"])]
+    if res.get("distcc_hosts"):
+        out += ["", "Compiles sent to the distcc hosts %s through ccache, -j%d."
+                % (res["distcc_hosts"], res["jobs"])]
     if res["problems"]:
         out += ["", "Problems:", ""] + ["- " + p for p in res["problems"]]
     rows = matrix_rows(res)
@@ -437,17 +441,20 @@ def ccache_counts(stats_log):
     return hits, lines.count("cache_miss")
 
 
-def configure(src, build, log, arch, knobs):
-    """tinyconfig + fragments + knobs, olddefconfig; dies naming symbols that did not stick."""
+def configure(src, build, log, arch, knobs, jobs=JOBS, env=None):
+    """tinyconfig + fragments + knobs, olddefconfig; dies naming symbols that did not stick.
+
+    jobs and env are make's -j and environment: kbuild.distcc()'s with distcc hosts.
+    """
     knob_fragment = os.path.join(build, "boottest-knobs.config")
     os.makedirs(build, exist_ok=True)
     write_atomic(knob_fragment, "".join(line + "\n" for line in knob_lines(knobs)))
     fragments = [FRAGMENT, arch_fragment(arch), knob_fragment]
-    for step in (kbuild.make_argv(arch, src, build, JOBS, knobs, "tinyconfig"),
+    for step in (kbuild.make_argv(arch, src, build, jobs, knobs, "tinyconfig"),
                  ["scripts/kconfig/merge_config.sh", "-m", "-O", build,
                   os.path.join(build, ".config")] + fragments,
-                 kbuild.make_argv(arch, src, build, JOBS, knobs, "olddefconfig")):
-        rc, out, err = run(step, cwd=src, check=False)
+                 kbuild.make_argv(arch, src, build, jobs, knobs, "olddefconfig")):
+        rc, out, err = run(step, cwd=src, check=False, env=env)
         log.write(out + err)
         if rc:
             die("%s failed in %s: see %s" % (step[-1] if step[0] == "make" else step[0],
@@ -459,13 +466,16 @@ def configure(src, build, log, arch, knobs):
         die("%s: olddefconfig dropped %s" % (src, ", ".join(missing)))
 
 
-def build_kernel(src, build, log, clean, arch, knobs):
-    """Configure and build the image and the module; returns the timings and warnings."""
+def build_kernel(src, build, log, clean, arch, knobs, jobs=JOBS, distcc_env=None):
+    """Configure and build the image and the module; returns the timings and warnings.
+
+    With distcc hosts, jobs and distcc_env are kbuild.distcc()'s.
+    """
     timings = {}
     if clean:
         shutil.rmtree(build, ignore_errors=True)
     start = time.monotonic()
-    configure(src, build, log, arch, knobs)
+    configure(src, build, log, arch, knobs, jobs, distcc_env)
     timings["config_s"] = round(time.monotonic() - start, 1)
     start = time.monotonic()
     stats_log = os.path.join(build, "ccache-stats.log")
@@ -473,9 +483,9 @@ def build_kernel(src, build, log, clean, arch, knobs):
         os.unlink(stats_log)
     # Paths relative to the scratch dir: base and patched (../../src from each
     # build dir) then share every object the series does not change.
-    env = {"CCACHE_STATSLOG": stats_log,
-           "CCACHE_BASEDIR": os.path.join(scratch_dir(), "boottest")}
-    rc, out, err = run(kbuild.make_argv(arch, src, build, JOBS, knobs,
+    env = dict(distcc_env or {}, CCACHE_STATSLOG=stats_log,
+               CCACHE_BASEDIR=os.path.join(scratch_dir(), "boottest"))
+    rc, out, err = run(kbuild.make_argv(arch, src, build, jobs, knobs,
                                         guests.GUESTS[arch].target), check=False, env=env)
     log.write(out + err)
     timings["kernel_s"] = round(time.monotonic() - start, 1)
@@ -486,7 +496,7 @@ def build_kernel(src, build, log, clean, arch, knobs):
     shutil.rmtree(moddir, ignore_errors=True)
     shutil.copytree(os.path.join(BOOTTEST_DIR, "module"), moddir)
     start = time.monotonic()
-    rc, out, err = run(kbuild.make_argv(arch, src, build, JOBS, knobs, "M=" + moddir,
+    rc, out, err = run(kbuild.make_argv(arch, src, build, jobs, knobs, "M=" + moddir,
                                         "modules"), check=False, env=env)
     log.write(out + err)
     timings["module_s"] = round(time.monotonic() - start, 1)
@@ -683,13 +693,15 @@ def kernel_revs(repo, branch):
     return {"base": base, "patched": patched}
 
 
-def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version):
+def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
+               make_jobs=(JOBS, None)):
     """Check out, build, pack and boot one kernel; returns its record.
 
     top is the kernel's folder: its worktree (top/src) serves every arch,
     as a kernel tree is some 1 GB, and each arch builds in top/<arch>/.
     qemu is {"accel", "reason", "timeout"}; a KVM that fails switches it to
     TCG for this and every later kernel, so that their timings compare.
+    make_jobs is (-j, distcc environment or None) for the builds.
     """
     g = guests.GUESTS[arch]
     src = checkout(repo, os.path.join(top, "src"), rev)
@@ -701,7 +713,7 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version):
     with open(os.path.join(work, "build.log"), "w") as log:
         progress("%s %s: building %s (log: %s)" % (arch, label, rev[:12], log.name))
         knobs = kbuild.knobs(arch, src, version)
-        timings, module = build_kernel(src, build, log, clean, arch, knobs)
+        timings, module = build_kernel(src, build, log, clean, arch, knobs, *make_jobs)
     progress("%s %s: %s in %.0f s, module in %.0f s" % (
         arch, label, g.target, timings["kernel_s"], timings["module_s"]))
     initrd = os.path.join(guest, "initramfs.cpio")
@@ -711,8 +723,12 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version):
                                 "gup_unify_test.ko": (module, 0o644)},
                        busybox_path())
     else:
-        pack_initramfs(initrd, {"init": (exe, 0o755),
-                                "gup_unify_test.ko": (module, 0o644)})
+        files = {"init": (exe, 0o755), "gup_unify_test.ko": (module, 0o644)}
+        if arch in guests.NO_DAX:
+            nodax = os.path.join(guest, "nodax")
+            write_atomic(nodax, guests.NO_DAX[arch] + "\n")
+            files["nodax"] = (nodax, 0o644)
+        pack_initramfs(initrd, files)
     image = os.path.join(build, g.image)
     progress("%s %s: booting under QEMU (%s)" % (arch, label, qemu["accel"]))
     record, tap_text, console_text = boot_with_fallback(image, initrd, guest, qemu, arch)
@@ -721,6 +737,7 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version):
     progress("%s %s: %d results in %.0f s" % (arch, label, len(tap["tests"]),
                                               record["wall_s"]))
     return {"commit": rev, "arch": arch, "api": kernel_tree.api_state(src),
+            "family": guests.family(arch, kbuild.read_config(build), src),
             "knobs": [k.as_dict() for k in knobs], "build": timings, "boot": record, "tap": tap,
             "console": scan_console(console_text)}
 
@@ -754,7 +771,7 @@ def check_tools(arches):
                 die("%s not found (for %s): run make deps-boottest" % (tool, arch))
 
 
-def run_arch(arch, repo, revs, wanted, root, args, version):
+def run_arch(arch, repo, revs, wanted, root, args, version, make_jobs=(JOBS, None)):
     """Build and boot base and patched for one arch; returns its summarized result."""
     accel, why = (("tcg", "--tcg given") if args.tcg else accelerator(arch))
     qemu = {"accel": accel, "reason": why,
@@ -768,9 +785,11 @@ def run_arch(arch, repo, revs, wanted, root, args, version):
     for label in wanted:
         res["kernels"][label] = run_kernel(label, arch, repo, revs[label],
                                            os.path.join(root, label), exe, qemu, args.clean,
-                                           version)
-    # The knobs come from the tree and the compiler: the same for both kernels.
+                                           version, make_jobs)
+    # The knobs come from the tree and the compiler, the GUP code from the
+    # tree's config: the same for both kernels.
     res["knobs"] = next(iter(res["kernels"].values()))["knobs"]
+    res["family"] = next(iter(res["kernels"].values()))["family"]
     res["accel"], res["accel_reason"] = qemu["accel"], qemu["reason"]
     if args.boots > 1:
         progress("%s timings: %d more boots of each kernel, in turn" % (arch, args.boots - 1))
@@ -786,6 +805,8 @@ def main(args):
     if toplevel(repo) != repo:
         die("%s: not the top of a git checkout" % repo)
     arches = parse_arches(args.arch)
+    # Compiles go to the distcc hosts through ccache, -j their slots.
+    make_jobs = kbuild.distcc(args.distcc_hosts) if args.distcc_hosts else (JOBS, None)
     check_tools([a for a in arches if a in guests.GUESTS])
     revs = kernel_revs(repo, args.branch)
     wanted = [args.only] if args.only else list(KERNELS)
@@ -799,9 +820,11 @@ def main(args):
             not_booted[arch] = guests.NOT_BOOTED[arch]
             progress("%s: not booted: %s" % (arch, not_booted[arch]))
             continue
-        runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version)
+        runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version,
+                              make_jobs)
     res = summarize_all({"tree": tree.name, "repository": repo, "branch": args.branch,
-                         "kernels": wanted, "arches": runs, "not_booted": not_booted})
+                         "kernels": wanted, "arches": runs, "not_booted": not_booted,
+                         "distcc_hosts": args.distcc_hosts, "jobs": make_jobs[0]})
     write_reports(res, where)
     progress("report: %s" % os.path.join(where, "boottest.md"))
     return res

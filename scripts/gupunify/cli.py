@@ -48,6 +48,12 @@ def _fast_only(p, help):
     p.add_argument("--fast-only", action="store_true", help=help)
 
 
+def _distcc_hosts(p):
+    p.add_argument("--distcc-hosts", metavar="HOSTS",
+                   help="send compiles to these distcc hosts through ccache "
+                        "(DISTCC_HOSTS syntax, e.g. \"build1/8 build2/16\"; -j their slots)")
+
+
 def convert_options(p):
     _kernel(p)
     _branch(p, "branch to create (default gup-unify)")
@@ -132,6 +138,7 @@ def boottest_options(p):
                    help="boots of each kernel whose timings are merged (default 3)")
     p.add_argument("--timeout", type=int, help="seconds per boot (default %d KVM, %d TCG)"
                    % (boottest.KVM_TIMEOUT, boottest.TCG_TIMEOUT))
+    _distcc_hosts(p)
     _reports(p)
 
 
@@ -155,9 +162,7 @@ def buildcheck_options(p):
                    help="config target for an arch (e.g. x86_64=defconfig); repeatable")
     p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: the cores, or "
                                                   "the distcc hosts' slots)")
-    p.add_argument("--distcc-hosts", metavar="HOSTS",
-                   help="send compiles to these distcc hosts through ccache "
-                        "(DISTCC_HOSTS syntax, e.g. \"build1/8 build2/16\")")
+    _distcc_hosts(p)
 
 
 def run_buildcheck(args):

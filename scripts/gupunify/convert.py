@@ -1,5 +1,7 @@
 """Convert a tree's callers (and apply the core series) as commits on a new branch."""
 import collections
+import concurrent.futures
+import fnmatch
 import os
 import re
 import tempfile
@@ -14,11 +16,12 @@ from .workspace import Worktree, branch_exists, identity, identity_args, reposit
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
 # get_user_pages_fast() call there may want FOLL_LONGTERM. A judgement for
-# the maintainer, so such sites are only reported (DESIGN.md 3).
+# the maintainer, so such sites are only reported (docs/conversion.md).
 LONGTERM_CANDIDATE_PATHS = ("drivers/infiniband/", "drivers/vfio/", "net/rds/",
                             "drivers/fpga/", "drivers/misc/", "drivers/staging/gasket/",
                             "arch/powerpc/mm/mmu_context_iommu.c", "net/xdp/")
 
+SCAN_FILES = ["*.c", "*.h"]
 SCAN_EXCLUDES = [":!tools", ":!Documentation", ":!scripts"]
 
 # Subjects, longest first: the first that keeps a subject under 75 columns
@@ -85,32 +88,63 @@ MESSAGES = {sites.LONGTERM: (LONGTERM_SUBJECTS, LONGTERM_MESSAGE),
 
 
 def files_mentioning(wt, name):
-    """Source files of the worktree's tree that mention name, checked out for use."""
-    files = _mentions(wt).get(name, [])
-    wt.materialize(files)
-    return files
+    """Source files of the worktree's tree that mention name, checked out for use.
+
+    Those of both APIs are checked out at once: one read-tree, not two.
+    """
+    mentions = _mentions(wt)
+    wt.materialize([f for files in mentions.values() for f in files])
+    return mentions.get(name, [])
+
+
+def start_search(wt):
+    """Start the one git grep of the tree for both APIs, at the worktree's start.
+
+    git grep reads every blob of the tree, the slow part: it runs while the
+    worktree is set up and the first core patches go in, which need none of
+    it; _mentions() then asks the index again for the files those changed.
+    """
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    wt.search = pool.submit(_grep, wt, wt.start, SCAN_FILES)
+    pool.shutdown(wait=False)
+
+
+def _grep(wt, rev, pathspecs):
+    """{path: {API names it mentions}} in the commit rev (None: the index)."""
+    out = wt.git("grep", "-z", "-o", "-w", "-e", sites.LONGTERM, "-e", sites.FAST,
+                 "-e", sites.FAST_IRQ, *(["--cached"] if rev is None else [rev]), "--", *pathspecs, *SCAN_EXCLUDES,
+                 check=False)
+    # "[rev:]path\0word\n" per match; a path may hold a newline, a word cannot.
+    found = collections.defaultdict(set)
+    parts = out.split("\0")
+    path = parts[0]
+    for part in parts[1:]:
+        word, _, following = part.partition("\n")
+        found[path[len(rev) + 1:] if rev else path].add(word)
+        path = following
+    return found
 
 
 def _mentions(wt):
-    """{name: files} for both APIs, from one git grep of the tree.
+    """{name: files} for both APIs, from start_search()'s git grep of the tree.
 
-    git grep reads every blob of the tree, the slow part, so it runs once:
-    the longterm step adds or removes no get_user_pages_fast, so what it
-    found for that still holds when the fast step comes.
+    It runs once: the longterm step adds or removes no get_user_pages_fast,
+    so what it found for that still holds when the fast step comes.
     """
     if wt.mentions is None:
-        out = wt.git("grep", "--cached", "-z", "-o", "-w", "-e", sites.LONGTERM,
-                     "-e", sites.FAST, "-e", sites.FAST_IRQ, "--", "*.c", "*.h",
-                     *SCAN_EXCLUDES, check=False)
-        # "path\0word\n" per match; a path may hold a newline, a word cannot.
-        found = collections.defaultdict(set)
-        parts = out.split("\0")
-        path = parts[0]
-        for part in parts[1:]:
-            word, _, following = part.partition("\n")
-            found[word].add(path)
-            path = following
-        wt.mentions = {word: sorted(paths) for word, paths in found.items()}
+        found = wt.search.result()
+        changed = [p for p in _z(wt.git("diff", "--name-only", "-z", "--no-renames",
+                                        wt.start, "HEAD"))
+                   if any(fnmatch.fnmatchcase(p, f) for f in SCAN_FILES)]
+        if changed:
+            for path in changed:
+                found.pop(path, None)
+            found.update(_grep(wt, None, [":(literal)" + p for p in changed]))
+        paths = collections.defaultdict(list)
+        for path in sorted(found):
+            for word in found[path]:
+                paths[word].append(path)
+        wt.mentions = dict(paths)
     return wt.mentions
 
 
@@ -227,7 +261,10 @@ class CallerStep:
         calls = [s for s in before if _pairable(s, self.api)]
         on_disk = source.read_bytes(path)
         text = source.decode(on_disk)
-        after = [s for s in sites.scan(relpath, text, names) if _pairable(s, self.api)]
+        # The file is tokenized as spatch left it, once more only if the driver
+        # rewrites calls, and once after the tidying only if messages are renamed.
+        scanned = sites.scan(relpath, text, names)
+        after = [s for s in scanned if _pairable(s, self.api)]
         if len(after) != len(calls):
             # Cannot tell which rewrite belongs to which call: keep the file as it was.
             source.write_bytes(path, data)
@@ -238,7 +275,7 @@ class CallerStep:
             return
         spatch_failed = result is not None and result[0] != 0
         plan = []           # (index, outcome, by, reason, idiom, disagreement)
-        edits = []          # (span of a call in text, what it becomes)
+        rewrites = []       # (span of a call in text, what it becomes)
         for index, (old, new) in enumerate(zip(calls, after)):
             old_call = original[old.call_span[0]:old.call_span[1]]
             new_call = text[new.call_span[0]:new.call_span[1]]
@@ -250,24 +287,32 @@ class CallerStep:
                     step = ("manual", None, "the rewrite would drop a comment inside the "
                             "argument: left as it was, convert by hand", step[3], None)
                 else:
-                    edits.append((new.call_span, rewritten))
+                    rewrites.append((new.call_span, rewritten))
             plan.append((index,) + step)
             if step[0] != "converted" and new_call != old_call:
                 # Whatever spatch did to a call that is not converted is undone,
                 # so the report's "unchanged" and "manual" hold for the bytes.
-                edits.append((new.call_span, old_call))
-        for (start, end), replacement in sorted(edits, reverse=True):
+                rewrites.append((new.call_span, old_call))
+        for (start, end), replacement in sorted(rewrites, reverse=True):
             text = text[:start] + replacement + text[end:]
+        if rewrites:
+            scanned = sites.scan(relpath, text, names)
+        current = [s for s in scanned if _pairable(s, self.api)]
         if any(p[2] == "fallback" for p in plan):
             unparsed = spatch.unparsed_lines(self.root, relpath, self.workdir)
             plan = [p if p[2] != "fallback" else
                     p[:3] + ("%s; spatch left %d lines of this file unparsed" % (p[3], unparsed),)
                     + p[4:] for p in plan]
         notes = {}
+        moved = []          # the tidying's edits so far, for the spans of current
         for index in reversed([p[0] for p in plan if p[1] == "converted"]):
-            text, notes[index] = self._tidy(relpath, original, text, calls[index], index, names)
+            text, notes[index], made = self._tidy(original, text, calls[index],
+                                                  current[index], moved)
+            moved += made
+        final_sites = current   # the tidying changes white space only: same tokens
+        renamed = []
         if self.api == sites.LONGTERM and notes and not any(
-                s.name == sites.LONGTERM for s in sites.scan(relpath, text, names)):
+                s.name == sites.LONGTERM for s in scanned):
             # Its last call is gone: so goes the name from its messages and comments.
             text, renamed = stale.rename(text)
             self.renamed += [dict(r, file=relpath, api=self.api) for r in renamed]
@@ -275,10 +320,12 @@ class CallerStep:
             # Only where no definition is left: those go with the core patches.
             text, renamed = stale.rename(text, self.api)
             self.renamed += [dict(r, file=relpath, api=self.api) for r in renamed]
+        if renamed:
+            final_sites = [s for s in sites.scan(relpath, text, names)
+                           if _pairable(s, self.api)]
         final = source.as_bytes(text, crlf)
         if final != on_disk:
             source.write_bytes(path, final)
-        final_sites = [s for s in sites.scan(relpath, text, names) if _pairable(s, self.api)]
         for index, outcome, by, reason, idiom, disagreement in plan:
             if calls[index].name == sites.FAST_ONLY:
                 continue        # a call of the new API already there: no site
@@ -320,26 +367,25 @@ class CallerStep:
                     "argument)")
         return "converted", "fallback", why, idiom, None
 
-    def _tidy(self, relpath, original, text, old, index, names):
-        """Kernel style for the index-th call (old, in original) as it now stands in text.
+    def _tidy(self, original, text, old, site, moved):
+        """Kernel style for one call (old, in original) that stands at site in text.
 
-        Returns the new text and a note when a line of the call is left over 80
-        columns.
+        site's offsets are those of text before moved, the edits made to it
+        since. Returns the new text, a note when a line of the call is left
+        over 80 columns, and the edits made.
         """
-        def paired(src):
-            return [s for s in sites.scan(relpath, src, names) if _pairable(s, self.api)]
-        site = paired(text)[index]
+        call_span = [layout.shift(o, moved) for o in site.call_span]
+        flag_span = [layout.shift(o, moved) for o in site.arg_spans[2]]
         old_col = layout.paren_column(original, old.call_span[0])
-        text = layout.tidy_call(text, site.call_span[0], site.call_span[1], old_col,
-                                lambda src: paired(src)[index].arg_spans[2])
+        text, edits = layout.tidy_call(text, call_span, flag_span, old_col)
         was = layout.widest_line(original, *old.call_span)
-        now = layout.widest_line(text, *paired(text)[index].call_span)
+        now = layout.widest_line(text, *[layout.shift(o, edits) for o in call_span])
         if now <= layout.WIDTH or now <= was:
-            return text, None
+            return text, None, edits
         if was > layout.WIDTH:
             return text, ("its line was already %d columns: the argument is rewritten in "
-                          "place, the line not re-wrapped (%d columns now)" % (was, now))
-        return text, "a line of the call is %d columns now: re-wrap it by hand" % now
+                          "place, the line not re-wrapped (%d columns now)" % (was, now)), edits
+        return text, "a line of the call is %d columns now: re-wrap it by hand" % now, edits
 
     def _record(self, old, new, outcome, by, reason, idiom=None):
         record = {
@@ -451,11 +497,17 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
            "core_series": base, "branch": None if diff_path else branch,
            "steps": [], "sites": [], "renamed": [], "groups": [], "skipped_files": [],
            "fast_only": fast_only}
+    untracked, listing = {"skipped_files": [], "sites": []}, None
     if os.path.realpath(repo) == os.path.realpath(tree.path):
-        _untracked(repo, run)
+        # git walks the whole checkout to find untracked files: side by side
+        # with the worktree and the first core patches, which need none of it.
+        pool = concurrent.futures.ThreadPoolExecutor(1)
+        listing = pool.submit(_untracked, repo, untracked)
+        pool.shutdown(wait=False)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
             Worktree(work_repo or repo, "HEAD", branch, author) as wt:
         pause_at("worktree")
+        start_search(wt)
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state
@@ -464,14 +516,19 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
             progress("the core series is already in this tree: converting callers only")
             prep, finish, base = [], [], None
             run["core_series"] = None
-        for patch in prep:
-            with watch(os.path.basename(patch)):
-                _apply_patch(wt, patch, run)
+        texts = {patch: patches.patch_text_for(patch, wt.identity) for patch in prep + finish}
+        # What every core patch touches, checked out at once: one read-tree.
+        wt.materialize([f for text in texts.values() for f in patches.paths_in(text)])
+        with watch("core patches before the callers"):
+            _apply_patches(wt, prep, texts, run)
+        if listing:
+            listing.result()
+        run["skipped_files"] += untracked["skipped_files"]
+        run["sites"] += untracked["sites"]
         with watch("callers"):
             _commit_callers(wt, workdir, run, min_sites, prefix_overrides)
-        for patch in finish:
-            with watch(os.path.basename(patch)):
-                _apply_patch(wt, patch, run)
+        with watch("core patches after the callers"):
+            _apply_patches(wt, finish, texts, run)
         if fast_only:
             _fast_only(wt, workdir, run, tree.version, min_sites, prefix_overrides, watch)
         run["api_after"] = api_state(wt.path)
@@ -528,9 +585,10 @@ def _fast_only(wt, workdir, run, version, min_sites, overrides, watch):
     prep, finish = steps
     if api_state(wt.path)["has_fast_only"]:
         prep = []
-    for patch in prep:
-        with watch(os.path.basename(patch)):
-            _apply_patch(wt, patch, run)
+    texts = {patch: patches.patch_text_for(patch, wt.identity) for patch in prep + finish}
+    wt.materialize([f for text in texts.values() for f in patches.paths_in(text)])
+    with watch("fast-only core patches before the callers"):
+        _apply_patches(wt, prep, texts, run)
     # The core patches may have moved the old name: look for it again.
     wt.mentions = None
     first = len(run["sites"])
@@ -540,15 +598,15 @@ def _fast_only(wt, workdir, run, version, min_sites, overrides, watch):
     left = [r for r in run["sites"][first:] if r["outcome"] == "manual"]
     if not api_state(wt.path)["has_fast_irq"]:
         finish = []
-    for patch in finish:
-        if left:
-            reason = ("not applied: %d call%s of %s() left for a human"
-                      % (len(left), "" if len(left) == 1 else "s", sites.FAST_IRQ))
+    if left:
+        reason = ("not applied: %d call%s of %s() left for a human"
+                  % (len(left), "" if len(left) == 1 else "s", sites.FAST_IRQ))
+        for patch in finish:
             progress("%s: %s" % (os.path.basename(patch), reason))
             run["steps"].append({"step": os.path.basename(patch), "result": reason})
-            continue
-        with watch(os.path.basename(patch)):
-            _apply_patch(wt, patch, run)
+        return
+    with watch("fast-only core patches after the callers"):
+        _apply_patches(wt, finish, texts, run)
 
 
 UNTRACKED = "untracked, commit it first"
@@ -580,15 +638,26 @@ def _untracked(repo, run):
                              "reason": UNTRACKED} for s in found)
 
 
-def _apply_patch(wt, path, run):
-    text = patches.patch_text_for(path, wt.identity)
-    wt.materialize(patches.paths_in(text))
+def _apply_patches(wt, paths, texts, run):
+    """Apply the core patches at paths (texts: {path: text}) with one git am.
+
+    git am reads and writes the index of the whole tree for each run: one run
+    for all of them, not one a patch. The one that does not apply is named
+    by how many did.
+    """
+    if not paths:
+        return
+    before = wt.head()
     try:
-        wt.git(*identity_args(wt.identity), "am", "-q", "--signoff", input=text)
+        wt.git(*identity_args(wt.identity), "am", "-q", "--signoff",
+               input="".join(texts[path] for path in paths))
     except UserError as e:
+        applied = len(wt.git("rev-list", "%s..HEAD" % before).split())
         wt.git("am", "--abort", check=False)
-        die("core patch %s does not apply to this tree: %s" % (os.path.basename(path), e))
-    run["steps"].append({"step": os.path.basename(path), "result": "applied"})
+        die("core patch %s does not apply to this tree: %s"
+            % (os.path.basename(paths[min(applied, len(paths) - 1)]), e))
+    run["steps"].extend({"step": os.path.basename(path), "result": "applied"}
+                        for path in paths)
 
 
 def _convert_all(wt, workdir, run, apis):

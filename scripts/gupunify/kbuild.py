@@ -11,7 +11,7 @@ alone, so both see the same arches, knobs and compiler.
     missing_toolchain(name)  None, or why the arch cannot be built here
     knobs(name, src, version)
                              the Knobs the tree at src (kernel version) needs
-                             with this arch's gcc (DESIGN.md 5), each with its
+                             with this arch's gcc (docs/builds.md), each with its
                              reason, make_vars (VAR=value for make), config
                              (scripts/config options) and cc_flags (added to CC)
     make_argv(name, src, objdir, jobs, knobs, *targets)
@@ -68,6 +68,9 @@ ARCHES = {
     # multi_v7 leaves LPAE off: the __weak get_user_pages_fast() of mm/util.c
     "arm": Arch("arm", "arm-linux-gnueabihf-", "multi_v7_defconfig", "arm",
                 "gcc-arm-linux-gnueabihf"),
+    # the generic walk of mm/gup.c, booted by make boottest
+    "arm64": Arch("arm64", "aarch64-linux-gnu-", "defconfig", "arm64",
+                  "gcc-aarch64-linux-gnu"),
     "mips": Arch("mips", "mips-linux-gnu-", "defconfig", "mips", "gcc-mips-linux-gnu"),
     "sh4": Arch("sh", "sh4-linux-gnu-", "defconfig", "sh", "gcc-sh4-linux-gnu"),
     "sparc64": Arch("sparc64", "sparc64-linux-gnu-", "defconfig", "sparc",
@@ -75,6 +78,9 @@ ARCHES = {
     "s390x": Arch("s390", "s390x-linux-gnu-", "defconfig", "s390", "gcc-s390x-linux-gnu"),
     "powerpc64le": Arch("powerpc", "powerpc64le-linux-gnu-", "ppc64le_defconfig", "powerpc",
                         "gcc-powerpc64le-linux-gnu"),
+    # no HAVE_GENERIC_GUP in v5.0/v5.1: the __weak get_user_pages_fast() of mm/util.c
+    "riscv64": Arch("riscv", "riscv64-linux-gnu-", "defconfig", "riscv",
+                    "gcc-riscv64-linux-gnu"),
     "ia64": Arch("ia64", "ia64-linux-gnu-", "defconfig", "ia64", None),
 }
 
@@ -115,12 +121,13 @@ def version_tuple(version):
 
 
 def select_knobs(version, gcc_major, arch, facts):
-    """The knobs a tree needs for arch with gcc gcc_major (DESIGN.md 5).
+    """The knobs a tree needs for arch with gcc gcc_major (docs/builds.md, Knobs).
 
     facts, read from the tree and the host: selinux_pf_max (the highest PF_MAX
     the tree's SELinux class map accepts, or None), host_pf_max, sh_mm_werror and
-    sh_kernel_werror (arch/sh/{mm,kernel}/Makefile add -Werror), has_werror; for
-    arm, arm_march_v7 (the compiler takes -march=armv7-a alone).
+    sh_kernel_werror (arch/sh/{mm,kernel}/Makefile add -Werror), ppc_werror,
+    sparc_werror, riscv_march_zicsr (the tree's -march names zicsr), has_werror;
+    for arm, arm_march_v7 (the compiler takes -march=armv7-a alone).
     """
     v = version_tuple(version)
     knobs = []
@@ -155,6 +162,23 @@ def select_knobs(version, gcc_major, arch, facts):
         if flags:
             knobs.append(Knob("KCFLAGS=" + " ".join(flags), "; ".join(whys),
                               {"KCFLAGS": " ".join(flags)}))
+    if arch == "powerpc64le" and gcc_major >= 12 and facts.get("ppc_werror"):
+        knobs.append(Knob("CONFIG_PPC_DISABLE_WERROR on",
+                          "arch/powerpc builds with -Werror (CONFIG_PPC_WERROR) and gcc >= "
+                          "12's -Warray-bounds fires in arch/powerpc/kernel/vdso.c on the "
+                          "base tree", config=["-e", "PPC_DISABLE_WERROR"]))
+    if arch == "sparc64" and gcc_major >= 12 and facts.get("sparc_werror"):
+        knobs.append(Knob("KCFLAGS=-Wno-error=stringop-overread -Wno-error=array-bounds",
+                          "arch/sparc/kernel and arch/sparc/mm build with -Werror, and gcc "
+                          ">= 12's -Wstringop-overread (kernel/mdesc.c) and -Warray-bounds "
+                          "(mm/init_64.c) fire on the base tree",
+                          {"KCFLAGS": "-Wno-error=stringop-overread -Wno-error=array-bounds"}))
+    if arch == "riscv64" and gcc_major >= 12 and facts.get("riscv_march_zicsr") is False:
+        knobs.append(Knob("CC+=-misa-spec=2.2",
+                          "gcc >= 12 and binutils >= 2.38 follow the 20191213 ISA spec, "
+                          "where csr and fence.i need _zicsr_zifencei, which the tree's "
+                          "-march lacks (later trees add it); ISA spec 2.2 has them in I",
+                          cc_flags=["-misa-spec=2.2"]))
     if arch == "arm" and facts.get("arm_march_v7") is False:
         knobs.append(Knob("CC+=-mfloat-abi=soft",
                           "armhf gcc defaults to hard float, so the tree's cc-option "
@@ -181,6 +205,9 @@ def tree_facts(src):
     facts["host_pf_max"] = host_pf_max()
     facts["sh_mm_werror"] = "-Werror" in read("arch/sh/mm/Makefile")
     facts["sh_kernel_werror"] = "-Werror" in read("arch/sh/kernel/Makefile")
+    facts["ppc_werror"] = "CONFIG_PPC_WERROR" in read("arch/powerpc/Kbuild")
+    facts["sparc_werror"] = "-Werror" in read("arch/sparc/kernel/Makefile")
+    facts["riscv_march_zicsr"] = "zicsr" in read("arch/riscv/Makefile")
     facts["has_werror"] = bool(re.search(r"^config WERROR$", read("init/Kconfig"), re.M))
     return facts
 

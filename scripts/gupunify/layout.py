@@ -35,51 +35,76 @@ def paren_column(source, call_start):
     return visual(source[line_start:source.index("(", call_start)])
 
 
-def tidy_call(source, call_start, call_end, old_paren_col, flag_span_of):
-    """Tidy one rewritten call in source; returns the new source.
+def shift(offset, edits):
+    """Where offset of a source is after edits ((start, end, new length), in order) to it."""
+    for start, end, length in edits:
+        if offset >= end:
+            offset += length - (end - start)
+    return offset
+
+
+def _replace(source, start, end, new, edits):
+    """source with source[start:end] replaced by new, the edit recorded in edits."""
+    edits.append((start, end, len(new)))
+    return source[:start] + new + source[end:]
+
+
+def tidy_call(source, call_span, flag_span, old_paren_col):
+    """Tidy one rewritten call in source; returns the new source and its edits.
 
     Continuation lines aligned with the old open parenthesis follow it to
     its new column; a comment-only line gets its neighbour's indentation
     (spatch may leave one behind with a space before tabs), another line
     with a space before a tab is aligned with the parenthesis; a line over 80
     columns is broken before the flag argument, aligned with the parenthesis.
-    flag_span_of(source) gives the flag argument's (start, end) in source.
+    call_span and flag_span are the call's and the flag argument's (start,
+    end) in source. Only white space between tokens changes, so the edits
+    ((start, end, new length), for shift()) give every other offset anew
+    without scanning the file again.
     A call that opens past the last column cannot be aligned with its
     parenthesis: its lines are left as they are (the caller says so).
     """
+    edits = []
+    call_start, call_end = call_span
     first_start, _ = _line_bounds(source, call_start)
     new_col = paren_column(source, call_start) + 1
     if new_col >= WIDTH:
-        return source
-    lines = source[first_start:call_end].split("\n")
+        return source, edits
+    leads = []          # (offset of a line, length of its lead, the new lead)
+    offset = first_start
     previous_indent = None
-    for k in range(1, len(lines)):
-        body = lines[k].lstrip(" \t")
-        lead = lines[k][:len(lines[k]) - len(body)]
-        if body and old_paren_col != new_col - 1 and visual(lead) == old_paren_col + 1:
-            lead = indent_to(new_col)
-        elif re.match(r"/\*.*\*/\s*$", body) and " \t" in lead and previous_indent:
-            lead = previous_indent
-        elif body and " \t" in lead:
-            # spatch's reflow inside a multi-line expression can stack the
-            # next line's indentation on its own; kernel style aligns with (.
-            lead = indent_to(new_col)
-        lines[k] = lead + body
-        previous_indent = lead
-    source = source[:first_start] + "\n".join(lines) + source[call_end:]
-    arg_start, _ = flag_span_of(source)
+    for k, line in enumerate(source[first_start:call_end].split("\n")):
+        if k:
+            body = line.lstrip(" \t")
+            old = lead = line[:len(line) - len(body)]
+            if body and old_paren_col != new_col - 1 and visual(lead) == old_paren_col + 1:
+                lead = indent_to(new_col)
+            elif re.match(r"/\*.*\*/\s*$", body) and " \t" in lead and previous_indent:
+                lead = previous_indent
+            elif body and " \t" in lead:
+                # spatch's reflow inside a multi-line expression can stack the
+                # next line's indentation on its own; kernel style aligns with (.
+                lead = indent_to(new_col)
+            if lead != old:
+                leads.append((offset, len(old), lead))
+            previous_indent = lead
+        offset += len(line) + 1
+    # Last line first, so each edit's offsets are those of the source it applies to.
+    for start, length, lead in reversed(leads):
+        source = _replace(source, start, start + length, lead, edits)
+    arg_start, _ = (shift(o, edits) for o in flag_span)
     line_start, line_end = _line_bounds(source, arg_start)
     if visual(source[line_start:line_end]) > WIDTH:
         cut = arg_start
         while source[cut - 1] in " \t":
             cut -= 1
         if source[cut - 1] == "," and cut > line_start:
-            source = source[:cut] + "\n" + indent_to(new_col) + source[arg_start:]
-    arg_start, arg_end = flag_span_of(source)
+            source = _replace(source, cut, arg_start, "\n" + indent_to(new_col), edits)
+    arg_start, arg_end = (shift(o, edits) for o in flag_span)
     line_start, line_end = _line_bounds(source, arg_start)
     if visual(source[line_start:line_end]) > WIDTH and source[arg_end:arg_end + 2] == ", ":
-        source = source[:arg_end + 1] + "\n" + indent_to(new_col) + source[arg_end + 2:]
-    arg_start, arg_end = flag_span_of(source)
+        source = _replace(source, arg_end + 1, arg_end + 2, "\n" + indent_to(new_col), edits)
+    arg_start, arg_end = (shift(o, edits) for o in flag_span)
     line_start, line_end = _line_bounds(source, arg_start)
     if visual(source[line_start:line_end]) > WIDTH and \
             source[line_start:arg_start].strip(" \t") == "":
@@ -87,5 +112,5 @@ def tidy_call(source, call_start, call_end, old_paren_col, flag_span_of):
         # more tabs than the statement.
         statement = source[first_start:call_start]
         lead = statement[:len(statement) - len(statement.lstrip(" \t"))] + "\t\t"
-        source = source[:line_start] + lead + source[arg_start:]
-    return source
+        source = _replace(source, line_start, arg_start, lead, edits)
+    return source, edits

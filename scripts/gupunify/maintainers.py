@@ -14,7 +14,7 @@ import shutil
 from .util import git, progress, run
 
 GET_MAINTAINER = "scripts/get_maintainer.pl"
-# b4's choice (DESIGN.md 7): To is everyone responsible, Cc the lists.
+# b4's choice (docs/series.md, Groups and recipients): To is everyone responsible, Cc the lists.
 GET_MAINTAINER_FLAGS = ["--nogit", "--nogit-fallback", "--nogit-chief-penguins",
                         "--norolestats"]
 # get_maintainer.pl orders equally deep sections by Perl's hash order, which

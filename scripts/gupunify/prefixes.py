@@ -43,13 +43,24 @@ def file_scores(repo, rev, path):
     return scores
 
 
-def from_history(repo, rev, files, jobs=None):
-    """The best prefix common to every file's history, or None.
+def history(repo, rev, files, jobs=None):
+    """{path: file_scores()} of files.
 
-    `git log --follow` takes exactly one path, so each file is asked alone.
+    `git log --follow` takes exactly one path, so each file is asked alone,
+    jobs (default the cores) at a time.
     """
     with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
-        per_file = list(pool.map(lambda f: file_scores(repo, rev, f), files))
+        return dict(zip(files, pool.map(lambda f: file_scores(repo, rev, f), files)))
+
+
+def from_history(repo, rev, files, jobs=None, known=None):
+    """The best prefix common to every file's history, or None.
+
+    known ({path: file_scores()}) saves asking git again for its files.
+    """
+    known = dict(known or {})
+    known.update(history(repo, rev, [f for f in files if f not in known], jobs))
+    per_file = [known[f] for f in files]
     if not per_file or not all(per_file):
         return None
     common = set(per_file[0])
@@ -121,13 +132,18 @@ def source_of(repo, rev, prefix, files, section, overrides=None):
 def assign(repo, rev, groups, overrides=None):
     """Give each group its prefix and its source; an override naming no group is an error."""
     overrides = dict(overrides or {})
+    # Every group's history asked for at once: most groups have one file,
+    # which alone would leave all cores but one idle.
+    asked = [g for g in groups if not {g.name.lower(), g.path_prefix.lower()} & set(overrides)]
+    known = history(repo, rev, sorted({f for g in asked for f in g.files}))
     for group in groups:
         keys = {group.name.lower(), group.path_prefix.lower()}
         chosen = [overrides.pop(k) for k in sorted(keys) if k in overrides]
         if chosen:
             group.learned = (chosen[0], "override")
             continue
-        for source, prefix in (("history", lambda: from_history(repo, rev, group.files)),
+        for source, prefix in (("history", lambda: from_history(repo, rev, group.files,
+                                                                known=known)),
                                ("MAINTAINERS", lambda: from_maintainers(group.section, group.files)),
                                ("path", lambda: group.path_prefix)):
             found = prefix()

@@ -69,7 +69,7 @@ def api_state(path):
 
 
 def check_foll_write(state):
-    """The write-to-flags rewrite relies on FOLL_WRITE == 1 (DESIGN.md 4)."""
+    """The write-to-flags rewrite relies on FOLL_WRITE == 1 (docs/series.md)."""
     value = state["foll_write"]
     if value is None:
         die("include/linux/mm.h defines no FOLL_WRITE: cannot convert")

@@ -24,7 +24,10 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
     With own_group, argv runs in a process group of its own, out of reach of
     Ctrl-C at the terminal: an interrupt or a timeout kills that whole group
     (spatch -j forks workers), so nothing outlives the run.
+    With GUP_UNIFY_TRACE=<file> set, each program's wall seconds and command
+    line are appended to that file: where a slow run spends its time.
     """
+    started = time.monotonic()
     full_env = None
     if env:
         full_env = dict(os.environ)
@@ -59,6 +62,7 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
             # jobs; none outlives us.
             _end(proc, own_group)
             raise
+    _trace(argv, time.monotonic() - started)
     if proc.returncode == -signal.SIGINT:
         # The terminal's Ctrl-C reached the child first: it is ours as well.
         raise KeyboardInterrupt
@@ -67,6 +71,14 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
         last = (stderr.strip().splitlines() or ["exit %d" % proc.returncode])[-1]
         die("%s failed: %s" % (" ".join(argv[:3]), last))
     return proc.returncode, out, stderr
+
+
+def _trace(argv, seconds):
+    """One line of GUP_UNIFY_TRACE: a program's wall seconds and its command line."""
+    trace = os.environ.get("GUP_UNIFY_TRACE")
+    if trace:
+        with open(trace, "a") as f:
+            f.write("%8.3f %s\n" % (seconds, " ".join(argv).replace("\n", " ")[:200]))
 
 
 def _end(proc, group=False, at_once=False):

@@ -261,7 +261,9 @@ class Worktree:
             os.path.basename(repo.rstrip("/")).removesuffix(".git"), _digest(repo)))
         self.path = self.family + str(os.getpid())
         self.kept = False
-        self.mentions = None    # what the conversion's one git grep found
+        self.search = None      # the conversion's one git grep, under way
+        self.mentions = None    # what it found
+        self.present = set()    # the paths checked out
 
     def __enter__(self):
         self._remove_stale()
@@ -274,6 +276,7 @@ class Worktree:
             with open(self.sparse, "w") as f:
                 f.write("/include/linux/mm.h\n")
             self.git("read-tree", "-mu", "HEAD")
+            self.present.add("include/linux/mm.h")
         except BaseException:
             # Interrupted half way (Ctrl-C): __exit__ will not run, so clean up here.
             self.__exit__()
@@ -300,11 +303,18 @@ class Worktree:
         git(self.repo, "worktree", "prune")
 
     def materialize(self, paths):
-        """Check out paths (relative to the tree) in the sparse worktree."""
+        """Check out paths (relative to the tree) in the sparse worktree.
+
+        Each read-tree goes through the whole index of the tree (tens of
+        thousands of paths against every pattern): a path already out costs
+        none.
+        """
+        paths = sorted(set(paths) - self.present)
         if paths:
             with open(self.sparse, "a", encoding="utf-8", errors="surrogateescape") as f:
                 f.writelines("/%s\n" % _literal(p) for p in paths)
             self.git("read-tree", "-mu", "HEAD")
+            self.present.update(paths)
 
     def __exit__(self, *exc):
         # A second Ctrl-C must not leave a half-removed worktree: this takes
