@@ -10,7 +10,8 @@
 /// [C] get_user_pages_fast() where sleeping is not allowed (spinlock held,
 ///     interrupts, bottom halves or preemption off, RCU read side, hard IRQ
 ///     handler): its fallback sleeps; only __get_user_pages_fast()
-///     (get_user_pages_fast_only() from 5.8) never does.
+///     (get_user_pages_fast_only() after gup-unify's fast-only phase, and
+///     upstream from 5.8) never does.
 /// The pin_user_pages*() twins of 5.6+ are checked the same way, and both
 /// spellings of the lock (down_read(&mm->mmap_sem), mmap_read_lock(mm)).
 ///

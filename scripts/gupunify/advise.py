@@ -17,7 +17,8 @@ CLASSES = {
     "B": "mmap_sem taken only around one get_user_pages() on current->mm: "
          "a candidate for get_user_pages_unlocked() or get_user_pages_fast()",
     "C": "get_user_pages_fast() where it must not sleep (spinlock, interrupts or "
-         "preemption off, IRQ handler): only __get_user_pages_fast() is safe",
+         "preemption off, IRQ handler): only __get_user_pages_fast() (after the fast-only "
+         "phase, get_user_pages_fast_only()) never sleeps",
 }
 
 # A file can have a finding only if it calls the family and names a lock or
