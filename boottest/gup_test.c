@@ -603,37 +603,45 @@ static char *map_hugetlb(struct result *r)
 }
 
 /*
+ * One huge page mapped and pinned by a gup_benchmark command, the pages (or
+ * -errno) in *n; 0 when there is no huge page (r holds the SKIP).
+ */
+static int hugetlb_pinned(struct result *r, unsigned long cmd, long *n)
+{
+	char *p;
+
+	p = map_hugetlb(r);
+	if (!p)
+		return 0;
+	*n = bench_pinned(cmd, p, 1);
+	munmap(p, huge_page_size());
+	return 1;
+}
+
+/*
  * Fast GUP with FOLL_WRITE pins every base page of a hugetlb page: on
  * powerpc's hash MMU with 4K pages a 16M page hangs off a hugepd, so the
  * walk is gup_huge_pd() and gup_hugepte().
  */
 static void hugetlb_fast_write_pins_all(struct result *r)
 {
-	char *p;
 	long n;
 
 	NEED_BENCH(r);
-	p = map_hugetlb(r);
-	if (!p)
+	if (!hugetlb_pinned(r, GUP_FAST_BENCHMARK, &n))
 		return;
-	n = bench_pinned(GUP_FAST_BENCHMARK, p, 1);
 	note("gup_benchmark fast write on hugetlb pinned %ld/%d", n, NR_PAGES);
-	munmap(p, huge_page_size());
 	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
 }
 
 /* FOLL_LONGTERM through get_user_pages_fast() pins a hugetlb page. */
 static void hugetlb_longterm_fast_pins(struct result *r)
 {
-	char *p;
 	long n;
 
 	NEED_BENCH(r);
-	p = map_hugetlb(r);
-	if (!p)
+	if (!hugetlb_pinned(r, GUP_FAST_LONGTERM_BENCHMARK, &n))
 		return;
-	n = bench_pinned(GUP_FAST_LONGTERM_BENCHMARK, p, 1);
-	munmap(p, huge_page_size());
 	if (n == -EINVAL) {
 		note("GUP_FAST_LONGTERM_BENCHMARK: EINVAL");
 		set_result(r, SKIP, "gup_benchmark has no "

@@ -1,4 +1,6 @@
 """Kernel style on a rewritten call (layout.tidy_call), and the edits it reports."""
+import pytest
+
 from gupunify import layout, sites
 
 NAMES = (sites.FAST, sites.LONGTERM, sites.GUP)
@@ -29,26 +31,23 @@ def test_continuation_follows_the_open_parenthesis():
         "\t\t\t     pages, NULL);\n")
 
 
-def test_long_line_breaks_around_the_flags():
-    """94 columns: broken before the flags, then after them, aligned with (."""
-    before = "\terr = get_user_pages_fast(uaddr, nr_pages, vma->vm_flags & VM_WRITE, pages);\n"
-    after = ("\terr = get_user_pages_fast(uaddr, nr_pages, "
-             "(vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0, pages);\n")
-    assert tidy(before, after) == (
-        "\terr = get_user_pages_fast(uaddr, nr_pages,\n"
-        "\t\t\t\t  (vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0,\n"
-        "\t\t\t\t  pages);\n")
-
-
-def test_flags_too_long_under_the_parenthesis_get_two_more_tabs():
-    """Aligned with ( the flags would end at column 93: two tabs more than the statement."""
-    before = "\t\t\tnr = get_user_pages_fast(addr, n, vma->vm_flags & VM_WRITE, pages);\n"
-    after = ("\t\t\tnr = get_user_pages_fast(addr, n, "
-             "(vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0, pages);\n")
-    assert tidy(before, after) == (
-        "\t\t\tnr = get_user_pages_fast(addr, n,\n"
-        "\t\t\t\t\t(vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0,\n"
-        "\t\t\t\t\t\t pages);\n")
+@pytest.mark.parametrize("before, after, laid_out", [
+    # 94 columns: broken before the flags, then after them, aligned with (
+    ("\terr = get_user_pages_fast(uaddr, nr_pages, vma->vm_flags & VM_WRITE, pages);\n",
+     "\terr = get_user_pages_fast(uaddr, nr_pages, "
+     "(vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0, pages);\n",
+     "\terr = get_user_pages_fast(uaddr, nr_pages,\n"
+     "\t\t\t\t  (vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0,\n"
+     "\t\t\t\t  pages);\n"),
+    # aligned with ( the flags would end at column 93: two tabs more than the statement
+    ("\t\t\tnr = get_user_pages_fast(addr, n, vma->vm_flags & VM_WRITE, pages);\n",
+     "\t\t\tnr = get_user_pages_fast(addr, n, "
+     "(vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0, pages);\n",
+     "\t\t\tnr = get_user_pages_fast(addr, n,\n"
+     "\t\t\t\t\t(vma->vm_flags & VM_WRITE) ? FOLL_WRITE : 0,\n"
+     "\t\t\t\t\t\t pages);\n")])
+def test_long_lines_break_around_the_flags(before, after, laid_out):
+    assert tidy(before, after) == laid_out
 
 
 def test_shift_moves_only_what_follows_an_edit():

@@ -42,26 +42,22 @@ def _trees(owners, section, files):
     return trees
 
 
-def adds_longterm(repo, sha):
-    """Does this commit add FOLL_LONGTERM (the #define)?"""
+# What a core commit provides and a caller commit then depends on: the line
+# its diff adds to mm.h, and the name a caller's diff adds.
+LONGTERM = (r"^\+#define FOLL_LONGTERM\b", r"^\+.*\bFOLL_LONGTERM\b")
+FAST_ONLY = (r"^\+.*\bget_user_pages_fast_only\s*\(", r"^\+.*\bget_user_pages_fast_only\b")
+
+
+def adds(repo, sha, api):
+    """Does this commit add the API (api: LONGTERM or FAST_ONLY) to mm.h?"""
     diff = git(repo, "show", "--format=", sha, "--", "include/linux/mm.h")
-    return bool(re.search(r"^\+#define FOLL_LONGTERM\b", diff, re.M))
+    return bool(re.search(api[0], diff, re.M))
 
 
-def uses_longterm(repo, sha):
+def uses(repo, sha, api):
+    """Does this commit's diff add a use of the API?"""
     diff = git(repo, "show", "--format=", sha)
-    return bool(re.search(r"^\+.*\bFOLL_LONGTERM\b", diff, re.M))
-
-
-def adds_fast_only(repo, sha):
-    """Does this commit declare get_user_pages_fast_only()?"""
-    diff = git(repo, "show", "--format=", sha, "--", "include/linux/mm.h")
-    return bool(re.search(r"^\+.*\bget_user_pages_fast_only\s*\(", diff, re.M))
-
-
-def uses_fast_only(repo, sha):
-    diff = git(repo, "show", "--format=", sha)
-    return bool(re.search(r"^\+.*\bget_user_pages_fast_only\b", diff, re.M))
+    return bool(re.search(api[1], diff, re.M))
 
 
 def plan(repo, owners, parts, files_of):
@@ -76,9 +72,9 @@ def plan(repo, owners, parts, files_of):
             part.route = CORE_TREE + (" (%s)" % trees[0] if trees else "")
             part.net, part.depends = False, []
             for sha, subject in part.commits:
-                if provider is None and adds_longterm(repo, sha):
+                if provider is None and adds(repo, sha, LONGTERM):
                     provider = subject
-                if fast_only is None and adds_fast_only(repo, sha):
+                if fast_only is None and adds(repo, sha, FAST_ONLY):
                     fast_only = subject
             continue
         section = sections.get(part.key)
@@ -93,7 +89,7 @@ def plan(repo, owners, parts, files_of):
             part.route = trees[0]
         else:
             part.route = "its maintainers' tree (no T: in MAINTAINERS)"
-        part.depends = ([provider] if provider and any(uses_longterm(repo, sha)
+        part.depends = ([provider] if provider and any(uses(repo, sha, LONGTERM)
                                                        for sha, _ in part.commits) else [])
-        if fast_only and any(uses_fast_only(repo, sha) for sha, _ in part.commits):
+        if fast_only and any(uses(repo, sha, FAST_ONLY) for sha, _ in part.commits):
             part.depends.append(fast_only)
