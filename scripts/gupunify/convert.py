@@ -497,7 +497,7 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
            "core_series": base, "branch": None if diff_path else branch,
            "steps": [], "sites": [], "renamed": [], "groups": [], "skipped_files": [],
            "fast_only": fast_only}
-    untracked, listing = {"skipped_files": [], "sites": []}, None
+    untracked, listing = {"skipped_files": [], "sites": [], "fast_only": fast_only}, None
     if os.path.realpath(repo) == os.path.realpath(tree.path):
         # git walks the whole checkout to find untracked files: side by side
         # with the worktree and the first core patches, which need none of it.
