@@ -337,3 +337,32 @@ def test_make_passes_fast_only(tmp_path):
         command = "series" if target == "b4" else target
         assert "scripts/gup-unify " + command in out.stdout
         assert ("--fast-only" in out.stdout) is wanted, out.stdout
+
+
+HOSTILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile")
+
+
+def test_crlf_and_latin1_callers_keep_their_bytes(with_core, tmp_path, need_spatch):
+    """tests/hostile/fastonly_{crlf,latin1}.c, put in the i915 group, become their .res
+    byte for byte: CRLF on every line, Latin-1 bytes as they were."""
+    tree = with_core
+    where = "drivers/gpu/drm/i915/"
+    for name in ("fastonly_crlf", "fastonly_latin1"):
+        with open(os.path.join(HOSTILE, name + ".c"), "rb") as src, \
+                open(tree / (where + name + ".c"), "wb") as dst:
+            dst.write(src.read())
+    git(tree, "add", "-A")
+    git(tree, "commit", "-qm", "odd callers")
+    assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True)
+    for name in ("fastonly_crlf", "fastonly_latin1"):
+        got = subprocess.run(["git", "-C", str(tree), "show", "gup-unify:%s%s.c" % (where, name)],
+                             capture_output=True, check=True).stdout
+        with open(os.path.join(HOSTILE, name + ".res"), "rb") as f:
+            assert got == f.read(), name
+    run = json.loads((tmp_path / "rep" / "linux" / "conversion.json").read_text())
+    odd = sorted((r["file"][len(where):], r["line"], r["outcome"])
+                 for r in run["sites"] if r["file"].startswith(where + "fastonly_"))
+    assert odd == [("fastonly_crlf.c", 7, "converted"), ("fastonly_crlf.c", 12, "converted"),
+                   ("fastonly_latin1.c", 8, "converted")]
+    assert run["skipped_files"] == []
+    assert "gpu/i915: use get_user_pages_fast_only()" in subjects(tree)
