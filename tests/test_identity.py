@@ -44,6 +44,29 @@ def test_patch_text_for_is_from_the_user_alone():
         assert text.split("\n")[1] == "From: " + ANN
 
 
+def test_patch_text_for_drops_a_folded_from(tmp_path):
+    """A From: folded over two lines (RFC 5322) goes whole; a folded Subject: stays."""
+    path = tmp_path / "0001-x.patch"
+    path.write_text("From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+                    "From: A Very Long Name\n"
+                    "\t<someone@example.org>\n"
+                    "Subject: [PATCH] mm/gup: a subject\n"
+                    " folded over two lines\n"
+                    "\n"
+                    "Body.\n"
+                    "\n"
+                    "Signed-off-by: Some One <someone@example.org>\n"
+                    "---\n")
+    text = patches.patch_text_for(str(path), ("Ann Other", "ann@example.org"))
+    assert text == ("From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
+                    "From: Ann Other <ann@example.org>\n"
+                    "Subject: [PATCH] mm/gup: a subject\n"
+                    " folded over two lines\n"
+                    "\n"
+                    "Body.\n"
+                    "\n"
+                    "---\n")
+
 @pytest.mark.parametrize("job", ["spatch", "series"])
 def test_no_identity_stops_before_any_work(job, tree, tmp_path):
     git(tree, "config", "--unset", "user.name")

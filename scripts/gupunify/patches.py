@@ -70,7 +70,12 @@ def patch_text_for(path, identity):
     with open(path) as f:
         text = f.read()
     head, sep, body = text.partition("\n\n")
-    lines = [l for l in head.split("\n") if not l.startswith("From: ")]
+    lines, dropping = [], False
+    for line in head.split("\n"):
+        # A From: header folded over lines goes with its continuation lines.
+        dropping = line.startswith("From: ") or (dropping and line[:1] in (" ", "\t"))
+        if not dropping:
+            lines.append(line)
     lines.insert(1, "From: %s <%s>" % identity)
     return "\n".join(lines) + sep + SIGNOFF.sub("", body)
 
