@@ -90,13 +90,16 @@ static void set_result(struct result *r, enum status status,
 	va_end(ap);
 }
 
-#define FAIL_IF(r, cond, ...)						\
+/* End the running case with status and why when cond holds. */
+#define END_IF(r, status, cond, ...)					\
 	do {								\
 		if (cond) {						\
-			set_result(r, FAIL, __VA_ARGS__);		\
+			set_result(r, status, __VA_ARGS__);		\
 			return;						\
 		}							\
 	} while (0)
+#define FAIL_IF(r, cond, ...) END_IF(r, FAIL, cond, __VA_ARGS__)
+#define SKIP_IF(r, cond, ...) END_IF(r, SKIP, cond, __VA_ARGS__)
 
 /*
  * Run one gup_benchmark command over [addr, addr + size).  With one page
@@ -246,48 +249,60 @@ static char *map_dax(void)
 }
 
 #define NEED_BENCH(r)							\
-	do {								\
-		if (bench_fd < 0) {					\
-			set_result(r, SKIP, "no %s (CONFIG_GUP_BENCHMARK, debugfs)", \
-				   GUP_BENCHMARK_PATH);			\
-			return;						\
-		}							\
-	} while (0)
+	SKIP_IF(r, bench_fd < 0, "no %s (CONFIG_GUP_BENCHMARK, debugfs)",	\
+		GUP_BENCHMARK_PATH)
 
 #define NEED_MODULE(r)							\
-	do {								\
-		if (module_fd < 0) {					\
-			set_result(r, SKIP, "no %s (gup_unify_test.ko not loaded)", \
-				   GUT_DEBUGFS);			\
-			return;						\
-		}							\
-	} while (0)
+	SKIP_IF(r, module_fd < 0, "no %s (gup_unify_test.ko not loaded)",	\
+		GUT_DEBUGFS)
 
 #define NEED_DAX(r)							\
 	do {								\
-		if (getpid() == 1) {					\
-			set_result(r, SKIP, "no pmem in this guest: %s", no_dax); \
-			return;						\
-		}							\
-		if (!dax_dir || !dir_is_dax(dax_dir)) {			\
-			set_result(r, SKIP, "no filesystem mounted -o dax (-d DAXDIR)"); \
-			return;						\
-		}							\
+		SKIP_IF(r, getpid() == 1, "no pmem in this guest: %s", no_dax); \
+		SKIP_IF(r, !dax_dir || !dir_is_dax(dax_dir),		\
+			"no filesystem mounted -o dax (-d DAXDIR)");	\
 	} while (0)
+
+/* n pages pinned by the gup_benchmark command what names: all NR_PAGES or a FAIL. */
+static void expect_all_pinned(struct result *r, const char *what, long n)
+{
+	note("gup_benchmark %s pinned %ld/%d", what, n, NR_PAGES);
+	if (n != NR_PAGES)
+		set_result(r, FAIL, "pinned %ld of %d pages", n, NR_PAGES);
+}
+
+/*
+ * Pin the NR_PAGES pages at p (NULL: the mapping failed, why in errno, as
+ * mapped says) through a gup_benchmark command, expecting all of them.
+ */
+static void expect_mapping_pinned(struct result *r, const char *mapped, char *p,
+				  unsigned long cmd, int write, const char *what)
+{
+	FAIL_IF(r, !p, "%s: %s", mapped, strerror(errno));
+	expect_all_pinned(r, what, bench_pinned(cmd, p, write));
+	munmap(p, NR_PAGES * page_size);
+}
+
+/*
+ * True, with r a SKIP, when n says the kernel's gup_benchmark has no
+ * long-term fast command (a base kernel: no FOLL_LONGTERM in the fast path).
+ */
+static int fast_longterm_missing(struct result *r, long n)
+{
+	if (n != -EINVAL)
+		return 0;
+	note("GUP_FAST_LONGTERM_BENCHMARK: EINVAL");
+	set_result(r, SKIP, "gup_benchmark has no "
+		   "GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)");
+	return 1;
+}
 
 /* Fast GUP with FOLL_WRITE pins every page of a private writable mapping. */
 static void fast_write_private_pins_all(struct result *r)
 {
-	char *p;
-	long n;
-
 	NEED_BENCH(r);
-	p = map_anon(NR_PAGES * page_size);
-	FAIL_IF(r, !p, "mmap: %s", strerror(errno));
-	n = bench_pinned(GUP_FAST_BENCHMARK, p, 1);
-	note("gup_benchmark fast write pinned %ld/%d", n, NR_PAGES);
-	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
-	munmap(p, NR_PAGES * page_size);
+	expect_mapping_pinned(r, "mmap", map_anon(NR_PAGES * page_size),
+			      GUP_FAST_BENCHMARK, 1, "fast write");
 }
 
 /* A write through pages pinned by fast GUP with FOLL_WRITE reaches user space. */
@@ -315,16 +330,9 @@ static void fast_write_pin_write_seen(struct result *r)
 /* Fast GUP with 0 pins the pages of a read-only mapping. */
 static void fast_read_ro_mapping_pins(struct result *r)
 {
-	char *p;
-	long n;
-
 	NEED_BENCH(r);
-	p = map_ro_file();
-	FAIL_IF(r, !p, "read-only file mapping: %s", strerror(errno));
-	n = bench_pinned(GUP_FAST_BENCHMARK, p, 0);
-	note("gup_benchmark fast read pinned %ld/%d", n, NR_PAGES);
-	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
-	munmap(p, NR_PAGES * page_size);
+	expect_mapping_pinned(r, "read-only file mapping", map_ro_file(),
+			      GUP_FAST_BENCHMARK, 0, "fast read");
 }
 
 /* Fast GUP with FOLL_WRITE does not pin a page of a read-only mapping. */
@@ -421,17 +429,9 @@ static void fast_only_atomic_short(struct result *r)
 /* FOLL_LONGTERM through get_user_pages() pins ordinary anonymous memory. */
 static void longterm_gup_anon_pins(struct result *r)
 {
-	char *p;
-	long n;
-
 	NEED_BENCH(r);
-	p = map_anon(NR_PAGES * page_size);
-	FAIL_IF(r, !p, "mmap: %s", strerror(errno));
-	n = bench_pinned(GUP_LONGTERM_BENCHMARK, p, 1);
-	note("gup_benchmark longterm (get_user_pages) pinned %ld/%d",
-	     n, NR_PAGES);
-	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
-	munmap(p, NR_PAGES * page_size);
+	expect_mapping_pinned(r, "mmap", map_anon(NR_PAGES * page_size),
+			      GUP_LONGTERM_BENCHMARK, 1, "longterm (get_user_pages)");
 }
 
 /* FOLL_LONGTERM through get_user_pages_fast() pins ordinary anonymous memory. */
@@ -445,46 +445,26 @@ static void longterm_fast_anon_pins(struct result *r)
 	FAIL_IF(r, !p, "mmap: %s", strerror(errno));
 	n = bench_pinned(GUP_FAST_LONGTERM_BENCHMARK, p, 1);
 	munmap(p, NR_PAGES * page_size);
-	if (n == -EINVAL) {
-		note("GUP_FAST_LONGTERM_BENCHMARK: EINVAL");
-		set_result(r, SKIP, "gup_benchmark has no "
-			   "GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)");
-		return;
-	}
-	note("gup_benchmark fast longterm pinned %ld/%d", n, NR_PAGES);
-	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+	if (!fast_longterm_missing(r, n))
+		expect_all_pinned(r, "fast longterm", n);
 }
 
 /* Control: without FOLL_LONGTERM, fast GUP pins the DAX file's pages. */
 static void dax_fast_pins_without_longterm(struct result *r)
 {
-	char *p;
-	long n;
-
 	NEED_BENCH(r);
 	NEED_DAX(r);
-	p = map_dax();
-	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
-	n = bench_pinned(GUP_FAST_BENCHMARK, p, 1);
-	note("gup_benchmark fast write on DAX pinned %ld/%d", n, NR_PAGES);
-	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
-	munmap(p, NR_PAGES * page_size);
+	expect_mapping_pinned(r, "DAX file mapping", map_dax(),
+			      GUP_FAST_BENCHMARK, 1, "fast write on DAX");
 }
 
 /* Control: without FOLL_LONGTERM, get_user_pages() pins the DAX file's pages. */
 static void dax_slow_pins_without_longterm(struct result *r)
 {
-	char *p;
-	long n;
-
 	NEED_BENCH(r);
 	NEED_DAX(r);
-	p = map_dax();
-	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
-	n = bench_pinned(GUP_BENCHMARK, p, 1);
-	note("gup_benchmark get_user_pages write on DAX pinned %ld/%d", n, NR_PAGES);
-	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
-	munmap(p, NR_PAGES * page_size);
+	expect_mapping_pinned(r, "DAX file mapping", map_dax(),
+			      GUP_BENCHMARK, 1, "get_user_pages write on DAX");
 }
 
 /*
@@ -495,22 +475,37 @@ static void dax_slow_pins_without_longterm(struct result *r)
  * patch 1/9 fixes that; the base kernel must be tested as it is.
  */
 
+/*
+ * The module's long-term write GUP (how: GUT_SLOW or GUT_FAST) on a fresh
+ * DAX mapping, its return in *ret; 0 when there is no mapping (r: FAIL).
+ */
+static int dax_longterm_gup(struct result *r, int how, struct gut_req *req,
+			    int *ret)
+{
+	char *p = map_dax();
+
+	if (!p) {
+		set_result(r, FAIL, "DAX file mapping: %s", strerror(errno));
+		return 0;
+	}
+	*ret = module_gup(how, p, GUT_WRITE | GUT_LONGTERM, 0, req);
+	munmap(p, NR_PAGES * page_size);
+	return 1;
+}
+
 /* FOLL_LONGTERM through get_user_pages() is refused for a DAX file. */
 static void longterm_gup_dax_refused(struct result *r)
 {
 	struct gut_req req;
-	char *p;
 	int ret;
 
 	NEED_MODULE(r);
 	NEED_DAX(r);
-	p = map_dax();
-	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
-	ret = module_gup(GUT_SLOW, p, GUT_WRITE | GUT_LONGTERM, 0, &req);
+	if (!dax_longterm_gup(r, GUT_SLOW, &req, &ret))
+		return;
 	note("%s returned %d (%s)", req.api & GUT_API_GUP_FLAGS ?
 	     "get_user_pages(FOLL_WRITE | FOLL_LONGTERM)" :
 	     "get_user_pages_longterm(FOLL_WRITE)", ret, errname(ret));
-	munmap(p, NR_PAGES * page_size);
 	FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP", ret);
 }
 
@@ -518,16 +513,13 @@ static void longterm_gup_dax_refused(struct result *r)
 static void longterm_fast_dax_refused(struct result *r)
 {
 	struct gut_req req;
-	char *p;
 	int ret;
 
 	NEED_MODULE(r);
 	NEED_DAX(r);
-	p = map_dax();
-	FAIL_IF(r, !p, "DAX file mapping: %s", strerror(errno));
-	ret = module_gup(GUT_FAST, p, GUT_WRITE | GUT_LONGTERM, 0, &req);
+	if (!dax_longterm_gup(r, GUT_FAST, &req, &ret))
+		return;
 	if (!(req.api & GUT_API_LONGTERM_FAST)) {
-		munmap(p, NR_PAGES * page_size);
 		note("get_user_pages_fast(write=%u) on the DAX pages returned %d (%s)",
 		     req.gup_flags, ret, errname(ret));
 		set_result(r, SKIP, "no FOLL_LONGTERM in the fast path: it pinned "
@@ -536,7 +528,6 @@ static void longterm_fast_dax_refused(struct result *r)
 	}
 	note("get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned %d (%s)",
 	     ret, errname(ret));
-	munmap(p, NR_PAGES * page_size);
 	FAIL_IF(r, ret != -EOPNOTSUPP, "returned %d, not -EOPNOTSUPP", ret);
 }
 
@@ -628,10 +619,8 @@ static void hugetlb_fast_write_pins_all(struct result *r)
 	long n;
 
 	NEED_BENCH(r);
-	if (!hugetlb_pinned(r, GUP_FAST_BENCHMARK, &n))
-		return;
-	note("gup_benchmark fast write on hugetlb pinned %ld/%d", n, NR_PAGES);
-	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+	if (hugetlb_pinned(r, GUP_FAST_BENCHMARK, &n))
+		expect_all_pinned(r, "fast write on hugetlb", n);
 }
 
 /* FOLL_LONGTERM through get_user_pages_fast() pins a hugetlb page. */
@@ -640,16 +629,9 @@ static void hugetlb_longterm_fast_pins(struct result *r)
 	long n;
 
 	NEED_BENCH(r);
-	if (!hugetlb_pinned(r, GUP_FAST_LONGTERM_BENCHMARK, &n))
-		return;
-	if (n == -EINVAL) {
-		note("GUP_FAST_LONGTERM_BENCHMARK: EINVAL");
-		set_result(r, SKIP, "gup_benchmark has no "
-			   "GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)");
-		return;
-	}
-	note("gup_benchmark fast longterm on hugetlb pinned %ld/%d", n, NR_PAGES);
-	FAIL_IF(r, n != NR_PAGES, "pinned %ld of %d pages", n, NR_PAGES);
+	if (hugetlb_pinned(r, GUP_FAST_LONGTERM_BENCHMARK, &n) &&
+	    !fast_longterm_missing(r, n))
+		expect_all_pinned(r, "fast longterm on hugetlb", n);
 }
 
 static int cmp_u64(const void *a, const void *b)
