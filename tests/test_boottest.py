@@ -10,6 +10,7 @@ import pytest
 
 from conftest import ROOT
 from gupunify import boottest, guests, kbuild
+from gupunify.tap import judge, parse_tap, scan_console
 from gupunify.tree import KernelTree
 from gupunify.util import UserError
 
@@ -29,8 +30,8 @@ def recorded(label):
                       "ccache_hits": 0, "ccache_misses": 900, "module_warnings": []},
             "boot": {"accel": "tcg", "wall_s": 2.0, "timeout_s": 900, "timed_out": False,
                      "qemu_status": 0, "qemu_output": ""},
-            "tap": boottest.parse_tap(fixture(label + ".tap")),
-            "console": boottest.scan_console(fixture(label + ".console"))}
+            "tap": parse_tap(fixture(label + ".tap")),
+            "console": scan_console(fixture(label + ".console"))}
 
 
 # What kbuild.tree_facts() and the compilers say for v5.0 on Debian bookworm.
@@ -55,7 +56,7 @@ def overall(runs, not_booted=None):
 
 
 def test_tap_base_log_passes_with_the_new_features_skipped():
-    tap = boottest.parse_tap(fixture("base.tap"))
+    tap = parse_tap(fixture("base.tap"))
     assert tap["plan"] == 12 and tap["version"] == 13 and tap["problems"] == []
     assert tap["complete"]
     status = {t["name"]: t["status"] for t in tap["tests"]}
@@ -71,7 +72,7 @@ def test_tap_base_log_passes_with_the_new_features_skipped():
 
 
 def test_tap_patched_log_passes_everything():
-    tap = boottest.parse_tap(fixture("patched.tap"))
+    tap = parse_tap(fixture("patched.tap"))
     assert [t["status"] for t in tap["tests"]] == ["pass"] * 12
     einval = next(t for t in tap["tests"] if t["name"] == "fast_unsupported_flag_einval")
     assert any("-22 (EINVAL)" in n for n in einval["notes"])
@@ -83,7 +84,7 @@ def test_tap_patched_log_passes_everything():
 def test_tap_not_ok_is_a_problem():
     text = fixture("patched.tap").replace("ok 5 fast_unsupported_flag_einval",
                                           "not ok 5 fast_unsupported_flag_einval")
-    tap = boottest.parse_tap(text)
+    tap = parse_tap(text)
     assert tap["tests"][4]["status"] == "fail"
     assert tap["problems"] == ["not ok 5 fast_unsupported_flag_einval"]
 
@@ -91,19 +92,19 @@ def test_tap_not_ok_is_a_problem():
 def test_tap_without_plan_is_a_problem():
     text = "\n".join(line for line in fixture("patched.tap").splitlines()
                      if not line.startswith("1.."))
-    assert boottest.parse_tap(text)["problems"] == ["no TAP plan: gup_test did not start"]
-    assert boottest.parse_tap("")["plan"] is None
+    assert parse_tap(text)["problems"] == ["no TAP plan: gup_test did not start"]
+    assert parse_tap("")["plan"] is None
 
 
 def test_crashed_guest_is_a_failure():
     lines = fixture("patched.tap").splitlines()
     cut = next(i for i, line in enumerate(lines) if line.startswith("ok 6 "))
     kernel = recorded("patched")
-    kernel["tap"] = boottest.parse_tap("\n".join(lines[:cut + 1]))
-    kernel["console"] = boottest.scan_console(fixture("crash.console"))
+    kernel["tap"] = parse_tap("\n".join(lines[:cut + 1]))
+    kernel["console"] = scan_console(fixture("crash.console"))
     assert kernel["tap"]["problems"] == ["6 of 12 results: the guest stopped early"]
     assert not kernel["tap"]["complete"]
-    problems = boottest.judge(kernel)
+    problems = judge(kernel)
     assert any(p.startswith("kernel: BUG: unable to handle") for p in problems)
     assert result({"base": recorded("base"), "patched": kernel})["result"] == "fail"
 
@@ -111,16 +112,16 @@ def test_crashed_guest_is_a_failure():
 def test_tap_without_totals_is_a_problem():
     text = "\n".join(line for line in fixture("patched.tap").splitlines()
                      if not line.startswith("# Totals"))
-    assert boottest.parse_tap(text)["problems"] == ["no '# Totals' line: gup_test did not finish"]
+    assert parse_tap(text)["problems"] == ["no '# Totals' line: gup_test did not finish"]
 
 
 def test_console_scan_finds_the_einval_warning_and_the_exit_status():
-    console = boottest.scan_console(fixture("patched.console"))
+    console = scan_console(fixture("patched.console"))
     assert len(console["warnings"]) == 1 and "get_user_pages_fast" in console["warnings"][0]
     assert console["oops"] == [] and console["exit_status"] == 0
     assert "DAX enabled" in console["dax"]
     assert console["clocksource"] not in (None, "jiffies", "refined-jiffies")
-    assert boottest.scan_console(fixture("base.console"))["warnings"] == []
+    assert scan_console(fixture("base.console"))["warnings"] == []
 
 
 def test_report_puts_base_and_patched_side_by_side(tmp_path):
@@ -161,7 +162,7 @@ def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
 
 def test_report_fails_when_the_patched_kernel_skips():
     kernel = recorded("patched")
-    kernel["tap"] = boottest.parse_tap(fixture("base.tap"))
+    kernel["tap"] = parse_tap(fixture("base.tap"))
     res = result({"base": recorded("base"), "patched": kernel})
     assert res["result"] == "fail"
     assert res["problems"][-1].startswith("patched: skipped fast_unsupported_flag_einval")
@@ -170,7 +171,7 @@ def test_report_fails_when_the_patched_kernel_skips():
 def test_timed_out_kernel_fails():
     kernel = recorded("patched")
     kernel["boot"].update(timed_out=True, timeout_s=900)
-    assert "QEMU timed out after 900 s" in boottest.judge(kernel)
+    assert "QEMU timed out after 900 s" in judge(kernel)
 
 
 def test_kvm_internal_error_means_retry_on_tcg():
@@ -216,7 +217,7 @@ def test_boot_after_a_kvm_abort_is_redone_under_tcg(monkeypatch):
     assert record["accel"] == "tcg" and record["kvm_failure"].startswith(
         "QEMU failed (killed by signal 6 (SIGABRT)): qemu-system-x86_64: ")
     assert qemu["accel"] == "tcg" and qemu["reason"].startswith("KVM unusable here (QEMU ")
-    assert boottest.parse_tap(tap)["complete"]
+    assert parse_tap(tap)["complete"]
 
 
 def test_qemu_death_without_kvm_to_blame_stops_the_run(monkeypatch):
@@ -387,7 +388,7 @@ def test_arch_list_is_checked_and_kept_in_table_order():
 
 
 def test_arm_base_log_shows_no_longterm_fast_path_and_no_dax():
-    tap = boottest.parse_tap(fixture("arm-base.tap"))
+    tap = parse_tap(fixture("arm-base.tap"))
     assert tap["complete"] and tap["problems"] == [] and tap["totals"]["skip"] == 6
     skips = {t["name"]: t["reason"] for t in tap["tests"] if t["status"] == "skip"}
     assert skips["longterm_fast_anon_pins"].startswith(
@@ -396,7 +397,7 @@ def test_arm_base_log_shows_no_longterm_fast_path_and_no_dax():
         "get_user_pages_fast() takes int write")
     assert sorted(n for n, why in skips.items() if why.startswith("no pmem in this guest")) \
         == sorted(guests.DAX_CASES)
-    console = boottest.scan_console(fixture("arm-base.console"))
+    console = scan_console(fixture("arm-base.console"))
     assert console["warnings"] == [] and console["exit_status"] == 0
     assert console["clocksource"] == "arch_sys_counter"
 
@@ -404,20 +405,20 @@ def test_arm_base_log_shows_no_longterm_fast_path_and_no_dax():
 def arm_recorded(label, tap=None):
     """An arm kernel record from the recorded v5.0 run (TCG on virt)."""
     kernel = recorded(label)
-    kernel.update(arch="arm", tap=boottest.parse_tap(fixture(tap or "arm-%s.tap" % label)),
-                  console=boottest.scan_console(fixture("arm-%s.console" % label)))
+    kernel.update(arch="arm", tap=parse_tap(fixture(tap or "arm-%s.tap" % label)),
+                  console=scan_console(fixture("arm-%s.console" % label)))
     return kernel
 
 
 def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
-    tap = boottest.parse_tap(fixture("arm-patched.tap"))
+    tap = parse_tap(fixture("arm-patched.tap"))
     status = {t["name"]: t["status"] for t in tap["tests"]}
     assert status["longterm_fast_anon_pins"] == "pass"
     assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
     fast = next(t for t in tap["tests"] if t["name"] == "longterm_fast_anon_pins")
     assert fast["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
     # FOLL_FORCE refused by the mm/util.c fallback's WARN_ON_ONCE
-    console = boottest.scan_console(fixture("arm-patched.console"))
+    console = scan_console(fixture("arm-patched.console"))
     assert [w.split(" at ")[1] for w in console["warnings"]] == [
         "../src/mm/util.c:338 get_user_pages_fast+0xa8/0xc8"]
     arm = result({"base": arm_recorded("base"), "patched": arm_recorded("patched")}, "arm")
@@ -442,7 +443,7 @@ def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
 def test_arm_with_the_previous_5_8_fails_the_fast_longterm_case():
     """Recorded on v5.0 with mm/util.c as the previous 5/8 left it (issue 15)."""
     kernel = arm_recorded("patched", tap="arm-old58.tap")
-    kernel["console"] = boottest.scan_console(fixture("arm-old58.console"))
+    kernel["console"] = scan_console(fixture("arm-old58.console"))
     fast = next(t for t in kernel["tap"]["tests"] if t["name"] == "longterm_fast_anon_pins")
     assert fast["status"] == "fail"
     assert fast["notes"] == ["gup_benchmark fast longterm pinned 0/64", "pinned 0 of 64 pages"]
@@ -461,7 +462,7 @@ def test_arm_patched_skipping_a_case_it_can_run_fails():
     text = fixture("arm-patched.tap").replace(
         "ok 7 longterm_fast_anon_pins", "ok 7 longterm_fast_anon_pins # SKIP no benchmark")
     arm = result({"base": arm_recorded("base"),
-                  "patched": dict(arm_recorded("patched"), tap=boottest.parse_tap(text))},
+                  "patched": dict(arm_recorded("patched"), tap=parse_tap(text))},
                  "arm")
     assert arm["result"] == "fail"
     assert arm["problems"] == ["patched: skipped longterm_fast_anon_pins"]
@@ -661,8 +662,8 @@ def walk_recorded(arch, tree, label, family, build_s, boot_s):
     with the build and boot wall times its boottest.json gave."""
     kernel = recorded(label)
     name = "%s-%s-%s" % (arch, tree, label)
-    kernel.update(arch=arch, family=family, tap=boottest.parse_tap(fixture(name + ".tap")),
-                  console=boottest.scan_console(fixture(name + ".console")))
+    kernel.update(arch=arch, family=family, tap=parse_tap(fixture(name + ".tap")),
+                  console=scan_console(fixture(name + ".console")))
     kernel["build"]["kernel_s"], kernel["boot"]["wall_s"] = build_s, boot_s
     return kernel
 
@@ -813,7 +814,7 @@ def test_fast_only_case_may_skip_only_without_the_function(has_fast_only, verdic
     """A branch made without --fast-only has no get_user_pages_fast_only(): its
     SKIP is by design; a kernel that has the function must run the case."""
     kernel = recorded("patched")
-    kernel["tap"] = boottest.parse_tap(with_fast_only_skipped(fixture("patched.tap")))
+    kernel["tap"] = parse_tap(with_fast_only_skipped(fixture("patched.tap")))
     assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
     kernel["api"] = {"fast_takes": "gup_flags", "has_fast_only": has_fast_only}
     res = result({"base": recorded("base"), "patched": kernel})
@@ -827,14 +828,14 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
     atomic case pinned the 32 resident pages of 64, faulted none of the rest
     in, and the log has no sleep in atomic context, only the FOLL_FORCE
     refusal's warning."""
-    tap = boottest.parse_tap(fixture("fastonly-patched.tap"))
+    tap = parse_tap(fixture("fastonly-patched.tap"))
     assert tap["complete"] and tap["problems"] == [] and tap["plan"] == 13
     assert [t["status"] for t in tap["tests"]] == ["pass"] * 13
     case = next(t for t in tap["tests"] if t["name"] == boottest.FAST_ONLY_CASE)
     assert case["notes"] == [
         "get_user_pages_fast_only(0x1), interrupts off, returned 32 (32 of 64 pages "
         "resident)", "0 of the 32 untouched pages resident afterwards"]
-    console = boottest.scan_console(fixture("fastonly-patched.console"))
+    console = scan_console(fixture("fastonly-patched.console"))
     assert console["oops"] == [] and console["exit_status"] == 0
     # mm/gup.c:1966 of the branch: get_user_pages_fast()'s WARN_ON_ONCE on FOLL_FORCE.
     where = [w.split(" at ")[1].split()[0] for w in console["warnings"]]
@@ -860,7 +861,7 @@ def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
              "ok 14 hugetlb_longterm_fast_pins # SKIP no hugetlb pages"]
     text = "\n".join([line.replace("1..12", "1..14") for line in lines[:-1]] + extra
                      + [lines[-1]])
-    kernel = dict(recorded("patched"), tap=boottest.parse_tap(text))
+    kernel = dict(recorded("patched"), tap=parse_tap(text))
     assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
     x86 = result({"base": recorded("base"), "patched": kernel})
     assert x86["result"] == "pass", x86["problems"]
@@ -885,13 +886,13 @@ def arch_recorded(arch, tree, label):
     """A kernel record from a recorded run of tests/boottest/<arch>-<tree>-<label>.*."""
     kernel = recorded(label)
     name = "%s-%s-%s" % (arch, tree, label)
-    kernel.update(arch=arch, tap=boottest.parse_tap(fixture(name + ".tap")),
-                  console=boottest.scan_console(fixture(name + ".console")))
+    kernel.update(arch=arch, tap=parse_tap(fixture(name + ".tap")),
+                  console=scan_console(fixture(name + ".console")))
     return kernel
 
 
 def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
-    tap = boottest.parse_tap(fixture("mips-v5.0-base.tap"))
+    tap = parse_tap(fixture("mips-v5.0-base.tap"))
     assert tap["complete"] and tap["problems"] == []
     assert tap["totals"] == {"pass": 6, "fail": 0, "xfail": 0, "xpass": 0, "skip": 6,
                              "error": 0}
@@ -906,7 +907,7 @@ def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
     timing = next(t for t in tap["tests"] if t["name"] == "gup_benchmark_timings")
     assert timing["notes"] == ["64 MiB, 512 pages per call, 15 runs: minimum and median"]
     assert tap["timing"]["size_mib"] == 64
-    console = boottest.scan_console(fixture("mips-v5.0-base.console"))
+    console = scan_console(fixture("mips-v5.0-base.console"))
     assert console["warnings"] == [] and console["oops"] == []
     assert console["exit_status"] == 0 and console["clocksource"] == "MIPS"
     # no D-cache aliases, so get_user_pages_fast() takes the walk, not the slow path
@@ -915,7 +916,7 @@ def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
 
 
 def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path):
-    tap = boottest.parse_tap(fixture("mips-v5.0-patched.tap"))
+    tap = parse_tap(fixture("mips-v5.0-patched.tap"))
     status = {t["name"]: t["status"] for t in tap["tests"]}
     assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
     assert [n for n, st in status.items() if st == "fail"] == []
@@ -924,7 +925,7 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
     assert notes["fast_unsupported_flag_einval"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # the walk's WARN_ON_ONCE on a flag other than FOLL_WRITE and FOLL_LONGTERM
-    console = boottest.scan_console(fixture("mips-v5.0-patched.console"))
+    console = scan_console(fixture("mips-v5.0-patched.console"))
     assert console["warnings"] == [
         "WARNING: CPU: 0 PID: 1 at ../../src/arch/mips/mm/gup.c:288 "
         "get_user_pages_fast+0x104/0x1f8"]
