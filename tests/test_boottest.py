@@ -9,7 +9,7 @@ import tempfile
 import pytest
 
 from conftest import ROOT
-from gupunify import boottest, guests, kbuild
+from gupunify import boottest, guests, kbuild, qemuboot
 from gupunify.tap import judge, parse_tap, scan_console
 from gupunify.tree import KernelTree
 from gupunify.util import UserError
@@ -177,11 +177,11 @@ def test_timed_out_kernel_fails():
 def test_kvm_internal_error_means_retry_on_tcg():
     record = {"accel": "kvm", "timed_out": False, "timeout_s": 120, "qemu_status": "kvm-error",
               "qemu_output": "KVM internal error. Suberror: 1\nemulation failure"}
-    assert boottest.kvm_failure(record, "") == "QEMU: KVM internal error. Suberror: 1"
+    assert qemuboot.kvm_failure(record, "") == "QEMU: KVM internal error. Suberror: 1"
     hung = dict(record, qemu_status="timeout", timed_out=True, qemu_output="")
-    assert boottest.kvm_failure(hung, "") == "no TAP output within 120 s"
-    assert boottest.kvm_failure(record, fixture("base.tap")) is None
-    assert boottest.kvm_failure(dict(record, accel="tcg"), "") is None
+    assert qemuboot.kvm_failure(hung, "") == "no TAP output within 120 s"
+    assert qemuboot.kvm_failure(record, fixture("base.tap")) is None
+    assert qemuboot.kvm_failure(dict(record, accel="tcg"), "") is None
 
 
 def kvm_abort(accel="kvm"):
@@ -191,14 +191,14 @@ def kvm_abort(accel="kvm"):
 
 
 def test_qemu_abort_under_kvm_before_tap_means_retry_on_tcg():
-    assert boottest.kvm_failure(kvm_abort(), "") == (
+    assert qemuboot.kvm_failure(kvm_abort(), "") == (
         "QEMU failed (killed by signal 6 (SIGABRT)): qemu-system-x86_64: "
         "../../target/i386/kvm/kvm.c:3183: kvm_buf_set_msrs: Assertion "
         "`ret == cpu->kvm_msr_buf->nmsrs' failed.")
     exited = dict(kvm_abort(), qemu_status=1, qemu_output="")
-    assert boottest.kvm_failure(exited, "") == "QEMU failed (exit 1): no output"
+    assert qemuboot.kvm_failure(exited, "") == "QEMU failed (exit 1): no output"
     # Once gup_test has started, the kernel is on trial, not KVM.
-    assert boottest.kvm_failure(kvm_abort(), fixture("patched.tap")) is None
+    assert qemuboot.kvm_failure(kvm_abort(), fixture("patched.tap")) is None
 
 
 def test_boot_after_a_kvm_abort_is_redone_under_tcg(monkeypatch):
@@ -210,10 +210,10 @@ def test_boot_after_a_kvm_abort_is_redone_under_tcg(monkeypatch):
             return kvm_abort(), "", ""
         return dict(kvm_abort("tcg"), qemu_status=0, qemu_output=""), \
             fixture("patched.tap"), fixture("patched.console")
-    monkeypatch.setattr(boottest, "boot", fake_boot)
+    monkeypatch.setattr(qemuboot, "boot", fake_boot)
     qemu = {"accel": "kvm", "reason": "/dev/kvm usable", "timeout": 120}
-    record, tap, _ = boottest.boot_with_fallback("bz", "i", "g", qemu)
-    assert calls == [("kvm", 120), ("tcg", boottest.TCG_TIMEOUT)]
+    record, tap, _ = qemuboot.boot_with_fallback("bz", "i", "g", qemu)
+    assert calls == [("kvm", 120), ("tcg", qemuboot.TCG_TIMEOUT)]
     assert record["accel"] == "tcg" and record["kvm_failure"].startswith(
         "QEMU failed (killed by signal 6 (SIGABRT)): qemu-system-x86_64: ")
     assert qemu["accel"] == "tcg" and qemu["reason"].startswith("KVM unusable here (QEMU ")
@@ -221,15 +221,15 @@ def test_boot_after_a_kvm_abort_is_redone_under_tcg(monkeypatch):
 
 
 def test_qemu_death_without_kvm_to_blame_stops_the_run(monkeypatch):
-    monkeypatch.setattr(boottest, "boot", lambda *a: (kvm_abort("tcg"), "", ""))
+    monkeypatch.setattr(qemuboot, "boot", lambda *a: (kvm_abort("tcg"), "", ""))
     with pytest.raises(UserError, match=r"^QEMU failed \(killed by signal 6 \(SIGABRT\)\): "
                        r"qemu-system-x86_64: .*kvm_buf_set_msrs"):
-        boottest.boot_with_fallback("bz", "i", "g", {"accel": "tcg", "timeout": 9})
+        qemuboot.boot_with_fallback("bz", "i", "g", {"accel": "tcg", "timeout": 9})
     started = fixture("patched.tap").splitlines()[:4]
-    monkeypatch.setattr(boottest, "boot", lambda *a: (kvm_abort(), "\n".join(started), ""))
+    monkeypatch.setattr(qemuboot, "boot", lambda *a: (kvm_abort(), "\n".join(started), ""))
     qemu = {"accel": "kvm", "timeout": 120}
     with pytest.raises(UserError, match="^QEMU failed"):
-        boottest.boot_with_fallback("bz", "i", "g", qemu)
+        qemuboot.boot_with_fallback("bz", "i", "g", qemu)
     assert qemu["accel"] == "kvm"
 
 
@@ -249,7 +249,7 @@ def test_arm_guest_boots_the_fallback_family_with_tap_on_virtio_mmio():
     assert argv[argv.index("-append") + 1] == "console=ttyAMA0 panic=-1"
     assert "virtio-serial-device" in argv and "file,id=tap,path=t.log" in argv
     assert guests.GUESTS["arm"].family == guests.FALLBACK
-    assert boottest.accelerator("arm") == ("tcg", "no KVM for arm on a %s host: TCG"
+    assert qemuboot.accelerator("arm") == ("tcg", "no KVM for arm on a %s host: TCG"
                                            % os.uname().machine)
 
 
@@ -276,7 +276,7 @@ def test_walk_and_fallback_guests_keep_tap_on_their_bus_virtio(arch, machine, ap
     assert argv[argv.index("-serial") + 1] == "file:c.log"
     assert argv[argv.index("-device") + 1] == virtio
     assert "file,id=tap,path=t.log" in argv
-    assert boottest.accelerator(arch)[0] == "tcg"
+    assert qemuboot.accelerator(arch)[0] == "tcg"
 
 
 def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
@@ -619,8 +619,8 @@ def test_ccache_counts_read_our_own_stats_log(tmp_path):
 def test_no_usable_kvm_means_tcg(monkeypatch):
     def refuse(path, flags):
         raise PermissionError(13, "Permission denied", path)
-    monkeypatch.setattr(boottest.os, "open", refuse)
-    accel, why = boottest.accelerator()
+    monkeypatch.setattr(qemuboot.os, "open", refuse)
+    accel, why = qemuboot.accelerator()
     assert accel == "tcg" and why == "/dev/kvm not usable (Permission denied): TCG, slower"
 
 
@@ -628,7 +628,7 @@ def test_timings_of_several_boots_merge_to_least_minimum_and_median():
     boots = [{"fast_get_min_usec": 1200, "fast_get_usec": 1300, "size_mib": 128},
              {"fast_get_min_usec": 1150, "fast_get_usec": 1500, "size_mib": 128},
              {"fast_get_min_usec": 1250, "fast_get_usec": 1250, "size_mib": 128}]
-    assert boottest.merge_timings(boots) == {
+    assert qemuboot.merge_timings(boots) == {
         "boots": 3, "fast_get_min_usec": 1150, "fast_get_usec": 1300, "size_mib": 128}
 
 
@@ -643,12 +643,12 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
                                 "not ok 2 fast_write_pin_write_seen")
         return ({"timed_out": False, "qemu_status": 0},
                 text.replace("fast_get_min_usec=", "fast_get_min_usec=1"), "")
-    monkeypatch.setattr(boottest, "boot", fake_boot)
+    monkeypatch.setattr(qemuboot, "boot", fake_boot)
     kernels = {label: recorded(label) for label in ("base", "patched")}
     for label, k in kernels.items():
         k["boot"].update(bzimage=label, initrd="i", tap_log=str(tmp_path / label / "tap.log"))
     first = {label: k["tap"]["timing"]["fast_get_min_usec"] for label, k in kernels.items()}
-    boottest.timing_boots(kernels, {"accel": "tcg", "timeout": 9}, 3)
+    qemuboot.timing_boots(kernels, {"accel": "tcg", "timeout": 9}, 3)
     assert order == ["base", "patched", "base", "patched"]
     for label, k in kernels.items():
         assert k["tap"]["timing"]["boots"] == 3
