@@ -9,7 +9,7 @@ import tempfile
 import pytest
 
 from conftest import ROOT
-from gupunify import boottest, guests, kbuild, qemuboot
+from gupunify import boottest, guests, initramfs, kbuild, qemuboot
 from gupunify.tap import judge, parse_tap, scan_console
 from gupunify.tree import KernelTree
 from gupunify.util import UserError
@@ -479,23 +479,23 @@ def test_missing_config_names_what_olddefconfig_dropped():
 def test_guest_program_builds_warning_free_with_its_own_makefile(tmp_path):
     for rel in ("Makefile", "gup_test.c", "module/gup_unify_test.h"):
         os.makedirs(os.path.dirname(str(tmp_path / rel)), exist_ok=True)
-        shutil.copy(os.path.join(boottest.BOOTTEST_DIR, rel), str(tmp_path / rel))
+        shutil.copy(os.path.join(guests.BOOTTEST_DIR, rel), str(tmp_path / rel))
     proc = subprocess.run(["make", "-C", str(tmp_path), "CFLAGS=-O2 -Wall -Wextra -Werror"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "warning" not in proc.stderr
-    assert boottest.is_static_elf(str(tmp_path / "gup_test"))
+    assert initramfs.is_static_elf(str(tmp_path / "gup_test"))
 
 
 def test_arm_program_is_a_static_elf32_and_the_initramfs_has_no_busybox(tmp_path):
     if not shutil.which("arm-linux-gnueabihf-gcc"):
         pytest.skip("no arm-linux-gnueabihf-gcc: make test installs it")
-    exe = boottest.build_test_program(str(tmp_path), "arm")
+    exe = initramfs.build_test_program(str(tmp_path), "arm")
     with open(exe, "rb") as f:
         assert f.read(5) == b"\x7fELF\x01"
-    assert boottest.is_static_elf(exe)
+    assert initramfs.is_static_elf(exe)
     out = str(tmp_path / "initramfs.cpio")
-    names = boottest.pack_initramfs(out, {"init": (exe, 0o755)})
+    names = initramfs.pack_initramfs(out, {"init": (exe, 0o755)})
     assert "bin/busybox" not in names and "init" in names and "dev/console" in names
 
 
@@ -510,23 +510,23 @@ def test_walk_arch_program_is_a_static_elf32_for_its_machine(tmp_path, arch, ord
                           text=True).stdout.strip()
     if not os.path.isabs(libc):
         pytest.skip("no static libc for %s: run make deps-boottest" % gcc)
-    exe = boottest.build_test_program(str(tmp_path), arch)
+    exe = initramfs.build_test_program(str(tmp_path), arch)
     with open(exe, "rb") as f:
         head = f.read(20)
     assert head[:5] == b"\x7fELF\x01" and head[5] == (2 if order == "big" else 1)
     assert int.from_bytes(head[18:20], order) == machine  # EM_MIPS, EM_SH
-    assert boottest.is_static_elf(exe)
+    assert initramfs.is_static_elf(exe)
 
 
 def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
-    exe = boottest.build_test_program(str(tmp_path))
-    assert boottest.is_static_elf(exe)
-    assert not boottest.is_static_elf(sys.executable)
+    exe = initramfs.build_test_program(str(tmp_path))
+    assert initramfs.is_static_elf(exe)
+    assert not initramfs.is_static_elf(sys.executable)
     module = tmp_path / "gup_unify_test.ko"
     module.write_bytes(b"not really a module")
     out = str(tmp_path / "initramfs.cpio")
-    names = boottest.pack_initramfs(out, {
-        "init": (os.path.join(boottest.BOOTTEST_DIR, "init"), 0o755),
+    names = initramfs.pack_initramfs(out, {
+        "init": (os.path.join(guests.BOOTTEST_DIR, "init"), 0o755),
         "gup_test": (exe, 0o755), "gup_unify_test.ko": (str(module), 0o644)},
         busybox=exe)
     with open(out, "rb") as f:

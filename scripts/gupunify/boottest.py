@@ -3,21 +3,19 @@ import hashlib
 import os
 import re
 import shutil
-import stat
 import time
 
-from . import ROOT, guests, kbuild, report, tree as kernel_tree
+from . import guests, initramfs, kbuild, report, tree as kernel_tree
 from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
 from .tap import KERNELS, compare, judge, parse_tap, scan_console
 from .util import die, progress, run, write_atomic
 from .workspace import checkout, scratch_dir, series_range, toplevel
 
-BOOTTEST_DIR = os.path.join(ROOT, "boottest")
-FRAGMENT = os.path.join(BOOTTEST_DIR, "kernel.config")
+FRAGMENT = os.path.join(guests.BOOTTEST_DIR, "kernel.config")
 
 
 def arch_fragment(arch):
-    return os.path.join(BOOTTEST_DIR, "config", arch + ".config")
+    return os.path.join(guests.BOOTTEST_DIR, "config", arch + ".config")
 
 
 def knob_lines(knobs):
@@ -31,8 +29,6 @@ def knob_lines(knobs):
     return lines
 
 
-BUSYBOX_APPLETS = ["sh", "mount", "mkdir", "cat", "insmod", "mke2fs", "reboot",
-                   "dmesg", "ls"]
 JOBS = 2
 # gup_test's case for get_user_pages_fast_only(), which only a kernel made
 # with --fast-only has.
@@ -217,71 +213,6 @@ def write_reports(res, where):
     return report.write_pair(res, report_markdown(res), where, res["repository"], "boottest")
 
 
-# ------------------------------------------------------------------ initramfs
-
-def _newc(name, mode, data=b"", ino=1, rdev=(0, 0), nlink=1):
-    name_b = name.encode() + b"\0"
-    fields = [ino, mode, 0, 0, nlink, 0, len(data), 0, 0, rdev[0], rdev[1],
-              len(name_b), 0]
-    head = b"070701" + b"".join(b"%08X" % f for f in fields) + name_b
-    head += b"\0" * (-len(head) % 4)
-    return head + data + b"\0" * (-len(data) % 4)
-
-
-def pack_initramfs(out, files, busybox=None):
-    """Write a newc cpio: /init, /dev/console, busybox and its applets if any, and files.
-
-    files maps archive paths to (host path, mode). Written here rather than by
-    cpio(1) so that /dev/console needs no root and the archive is reproducible.
-    """
-    entries = []
-    for d in ("bin", "dev", "proc", "sys", "mnt"):
-        entries.append((d, stat.S_IFDIR | 0o755, b"", (0, 0)))
-    entries.append(("dev/console", stat.S_IFCHR | 0o600, b"", (5, 1)))
-    if busybox:
-        with open(busybox, "rb") as f:
-            entries.append(("bin/busybox", stat.S_IFREG | 0o755, f.read(), (0, 0)))
-        for applet in BUSYBOX_APPLETS:
-            entries.append(("bin/" + applet, stat.S_IFLNK | 0o777, b"busybox", (0, 0)))
-    for name, (path, mode) in sorted(files.items()):
-        with open(path, "rb") as f:
-            entries.append((name.lstrip("/"), stat.S_IFREG | mode, f.read(), (0, 0)))
-    blob = b"".join(_newc(name, mode, data, ino=i + 1, rdev=rdev,
-                          nlink=2 if stat.S_ISDIR(mode) else 1)
-                    for i, (name, mode, data, rdev) in enumerate(entries))
-    blob += _newc("TRAILER!!!", 0, ino=0)
-    with open(out, "wb") as f:
-        f.write(blob)
-    return [e[0] for e in entries]
-
-
-def is_static_elf(path):
-    """True for an ELF executable (32 or 64 bit, either byte order) without PT_INTERP."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:4] != b"\x7fELF" or data[4] not in (1, 2) or data[5] not in (1, 2):
-        return False
-    order = "little" if data[5] == 1 else "big"
-
-    def word(at, size):
-        return int.from_bytes(data[at:at + size], order)
-    if data[4] == 2:
-        phoff, phentsize, phnum = word(0x20, 8), word(0x36, 2), word(0x38, 2)
-    else:
-        phoff, phentsize, phnum = word(0x1c, 4), word(0x2a, 2), word(0x2c, 2)
-    return all(word(phoff + i * phentsize, 4) != 3 for i in range(phnum))
-
-
-def build_test_program(out_dir, arch="x86_64"):
-    """gup_test for arch, static, warnings as errors; returns its path."""
-    exe = os.path.join(out_dir, "gup_test")
-    run([kbuild.ARCHES[arch].gcc, "-O2", "-Wall", "-Wextra", "-Werror",
-         "-static", "-o", exe, os.path.join(BOOTTEST_DIR, "gup_test.c")])
-    if not is_static_elf(exe):
-        die("%s: not a static executable" % exe)
-    return exe
-
-
 # --------------------------------------------------------------------- kernel
 
 def missing_config(config_text, wanted_lines):
@@ -371,7 +302,7 @@ def build_kernel(src, build, log, clean, arch, knobs, jobs=JOBS, distcc_env=None
         die("kernel build failed in %s: %s (log: %s)" % (build, last[0], log.name))
     moddir = os.path.join(os.path.dirname(build), "module")
     shutil.rmtree(moddir, ignore_errors=True)
-    shutil.copytree(os.path.join(BOOTTEST_DIR, "module"), moddir)
+    shutil.copytree(os.path.join(guests.BOOTTEST_DIR, "module"), moddir)
     start = time.monotonic()
     rc, out, err = run(kbuild.make_argv(arch, src, build, jobs, knobs, "M=" + moddir,
                                         "modules"), check=False, env=env)
@@ -421,19 +352,7 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
         timings, module = build_kernel(src, build, log, clean, arch, knobs, *make_jobs)
     progress("%s %s: %s in %.0f s, module in %.0f s" % (
         arch, label, g.target, timings["kernel_s"], timings["module_s"]))
-    initrd = os.path.join(guest, "initramfs.cpio")
-    if g.init == "busybox":
-        pack_initramfs(initrd, {"init": (os.path.join(BOOTTEST_DIR, "init"), 0o755),
-                                "gup_test": (exe, 0o755),
-                                "gup_unify_test.ko": (module, 0o644)},
-                       busybox_path())
-    else:
-        files = {"init": (exe, 0o755), "gup_unify_test.ko": (module, 0o644)}
-        if arch in guests.NO_DAX:
-            nodax = os.path.join(guest, "nodax")
-            write_atomic(nodax, guests.NO_DAX[arch] + "\n")
-            files["nodax"] = (nodax, 0o644)
-        pack_initramfs(initrd, files)
+    initrd = initramfs.guest_initramfs(arch, guest, exe, module)
     image = os.path.join(build, g.image)
     progress("%s %s: booting under QEMU (%s)" % (arch, label, qemu["accel"]))
     record, tap_text, console_text = boot_with_fallback(image, initrd, guest, qemu, arch)
@@ -445,13 +364,6 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
             "family": guests.family(arch, kbuild.read_config(build), src),
             "knobs": [k.as_dict() for k in knobs], "build": timings, "boot": record, "tap": tap,
             "console": scan_console(console_text)}
-
-
-def busybox_path():
-    for path in ("/bin/busybox", "/usr/bin/busybox"):
-        if os.path.isfile(path) and is_static_elf(path):
-            return path
-    die("no static busybox: install busybox-static (make deps-boottest)")
 
 
 def parse_arches(text):
@@ -484,7 +396,7 @@ def run_arch(arch, repo, revs, wanted, root, args, version, make_jobs=(JOBS, Non
     progress("%s: accelerator %s (%s)" % (arch, accel, why))
     work = os.path.join(root, arch)
     os.makedirs(work, exist_ok=True)
-    exe = build_test_program(work, arch)
+    exe = initramfs.build_test_program(work, arch)
     res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": args.branch,
            "kernels": {}}
     for label in wanted:

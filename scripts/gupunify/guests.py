@@ -5,7 +5,10 @@ Keyed by kbuild.ARCHES' names: the compiler, ARCH= and the knobs come from there
 import collections
 import os
 
-from . import kbuild
+from . import ROOT, kbuild
+
+# The boot test's own files: init, gup_test.c, module/, kernel.config, config/.
+BOOTTEST_DIR = os.path.join(ROOT, "boottest")
 
 # Which get_user_pages_fast() an arch runs in v5.0/v5.1 (docs/builds.md).
 GENERIC = "generic walk (mm/gup.c)"
