@@ -9,7 +9,7 @@ import tempfile
 import pytest
 
 from conftest import ROOT
-from gupunify import boottest, guests, initramfs, kbuild, qemuboot
+from gupunify import bootbuild, boottest, guests, initramfs, kbuild, qemuboot
 from gupunify.tap import judge, parse_tap, scan_console
 from gupunify.tree import KernelTree
 from gupunify.util import UserError
@@ -298,9 +298,9 @@ def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs()
         "make", "-C", "/s", "O=/o", "ARCH=arm", "CROSS_COMPILE=arm-linux-gnueabihf-",
         "CC=ccache arm-linux-gnueabihf-gcc -mfloat-abi=soft", "-j2", "HOSTCFLAGS=-fcommon",
         "zImage"]
-    assert boottest.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set"]
+    assert bootbuild.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set"]
     x86 = kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)
-    assert boottest.knob_lines(x86) == [
+    assert bootbuild.knob_lines(x86) == [
         "# CONFIG_SECURITY_SELINUX is not set", "# CONFIG_RETPOLINE is not set",
         "# CONFIG_STACK_VALIDATION is not set", "# CONFIG_UNWINDER_ORC is not set",
         "CONFIG_UNWINDER_FRAME_POINTER=y"]
@@ -472,7 +472,7 @@ def test_missing_config_names_what_olddefconfig_dropped():
     config = "CONFIG_64BIT=y\nCONFIG_FS_DAX=y\nCONFIG_RETPOLINE=y\n"
     wanted = ["CONFIG_64BIT=y", "CONFIG_FS_DAX=y", "CONFIG_ZONE_DEVICE=y",
               "# CONFIG_RETPOLINE is not set", "# CONFIG_SECURITY_SELINUX is not set"]
-    assert boottest.missing_config(config, wanted) == [
+    assert bootbuild.missing_config(config, wanted) == [
         "CONFIG_ZONE_DEVICE=y", "# CONFIG_RETPOLINE is not set"]
 
 
@@ -591,7 +591,7 @@ def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
     version = KernelTree(src).full_version
     knobs = kbuild.knobs(arch, src, version)
     with open(str(tmp_path / "config.log"), "w") as log:
-        boottest.configure(src, str(tmp_path / "build"), log, arch, knobs)
+        bootbuild.configure(src, str(tmp_path / "build"), log, arch, knobs)
     config = open(str(tmp_path / "build" / ".config")).read()
     assert "CONFIG_GUP_BENCHMARK=y" in config
     assert ("CONFIG_FS_DAX=y" in config) == guests.GUESTS[arch].dax
@@ -612,8 +612,8 @@ def test_ccache_counts_read_our_own_stats_log(tmp_path):
     log = tmp_path / "stats.log"
     log.write_text("# a.c\ncache_miss\ndirect_cache_miss\n# b.c\ndirect_cache_hit\n"
                    "local_storage_hit\n# c.c\npreprocessed_cache_hit\n")
-    assert boottest.ccache_counts(str(log)) == (2, 1)
-    assert boottest.ccache_counts(str(tmp_path / "none.log")) == (0, 0)
+    assert bootbuild.ccache_counts(str(log)) == (2, 1)
+    assert bootbuild.ccache_counts(str(tmp_path / "none.log")) == (0, 0)
 
 
 def test_no_usable_kvm_means_tcg(monkeypatch):
@@ -787,7 +787,7 @@ def test_kernel_and_module_compiles_go_to_distcc_hosts(tmp_path, monkeypatch, di
     src = os.path.abspath(tree)
     knobs = kbuild.knobs("x86_64", src, "5.0")
     with open(str(tmp_path / "build.log"), "w") as build_log:
-        timings, module = boottest.build_kernel(src, str(tmp_path / "build"), build_log,
+        timings, module = bootbuild.build_kernel(src, str(tmp_path / "build"), build_log,
                                                 True, "x86_64", knobs, jobs, env)
     assert os.path.exists(module)
     assert timings["ccache_misses"] >= 2
@@ -994,7 +994,7 @@ def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
     knobs = kbuild.select_knobs("5.0", 12, "powerpc64le", V5_0_FACTS)
     assert [k.name for k in knobs] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
                                        "CONFIG_PPC_DISABLE_WERROR on"]
-    assert boottest.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set",
+    assert bootbuild.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set",
                                           "CONFIG_PPC_DISABLE_WERROR=y"]
     for version, gcc, facts in (("5.0", 11, V5_0_FACTS),
                                 ("5.0", 12, dict(V5_0_FACTS, ppc_werror=False))):

@@ -1,35 +1,14 @@
 """make boottest: build, boot and test a kernel before and after the gup-unify series."""
 import hashlib
 import os
-import re
 import shutil
-import time
 
-from . import guests, initramfs, kbuild, report, tree as kernel_tree
+from . import bootbuild, guests, initramfs, kbuild, report, tree as kernel_tree
 from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
 from .tap import KERNELS, compare, judge, parse_tap, scan_console
-from .util import die, progress, run, write_atomic
+from .util import die, progress
 from .workspace import checkout, scratch_dir, series_range, toplevel
 
-FRAGMENT = os.path.join(guests.BOOTTEST_DIR, "kernel.config")
-
-
-def arch_fragment(arch):
-    return os.path.join(guests.BOOTTEST_DIR, "config", arch + ".config")
-
-
-def knob_lines(knobs):
-    """The config options of kbuild knobs as fragment lines (-d X, -e X)."""
-    lines = []
-    for knob in knobs:
-        ops = knob.config
-        for op, symbol in zip(ops[::2], ops[1::2]):
-            lines.append("# CONFIG_%s is not set" % symbol if op == "-d"
-                         else "CONFIG_%s=y" % symbol)
-    return lines
-
-
-JOBS = 2
 # gup_test's case for get_user_pages_fast_only(), which only a kernel made
 # with --fast-only has.
 FAST_ONLY_CASE = "fast_only_atomic_short"
@@ -213,114 +192,6 @@ def write_reports(res, where):
     return report.write_pair(res, report_markdown(res), where, res["repository"], "boottest")
 
 
-# --------------------------------------------------------------------- kernel
-
-def missing_config(config_text, wanted_lines):
-    """Lines of a fragment that olddefconfig did not keep."""
-    have = set(config_text.splitlines())
-    missing = []
-    for line in wanted_lines:
-        m = re.match(r"# (CONFIG_\w+) is not set", line)
-        if m:
-            if any(h.startswith(m.group(1) + "=") for h in have):
-                missing.append(line)
-        elif line.startswith("CONFIG_") and line not in have:
-            missing.append(line)
-    return missing
-
-
-def _fragment_lines(path):
-    with open(path) as f:
-        return [line.strip() for line in f
-                if line.startswith("CONFIG_") or re.match(r"# CONFIG_\w+ is not set", line)]
-
-
-def ccache_counts(stats_log):
-    """(hits, misses) of the compilations logged to stats_log (CCACHE_STATSLOG).
-
-    A log of our own: ccache's global counters also count whoever else
-    shares the cache.
-    """
-    if not os.path.exists(stats_log):
-        return 0, 0
-    with open(stats_log) as f:
-        lines = f.read().splitlines()
-    hits = sum(line in ("direct_cache_hit", "preprocessed_cache_hit") for line in lines)
-    return hits, lines.count("cache_miss")
-
-
-def configure(src, build, log, arch, knobs, jobs=JOBS, env=None):
-    """tinyconfig + fragments + knobs, olddefconfig; dies naming symbols that did not stick.
-
-    jobs and env are make's -j and environment: kbuild.distcc()'s with distcc hosts.
-    """
-    knob_fragment = os.path.join(build, "boottest-knobs.config")
-    os.makedirs(build, exist_ok=True)
-    write_atomic(knob_fragment, "".join(line + "\n" for line in knob_lines(knobs)))
-    fragments = [FRAGMENT, arch_fragment(arch), knob_fragment]
-    for step in (kbuild.make_argv(arch, src, build, jobs, knobs, "tinyconfig"),
-                 ["scripts/kconfig/merge_config.sh", "-m", "-O", build,
-                  os.path.join(build, ".config")] + fragments,
-                 kbuild.make_argv(arch, src, build, jobs, knobs, "olddefconfig")):
-        rc, out, err = run(step, cwd=src, check=False, env=env)
-        log.write(out + err)
-        if rc:
-            die("%s failed in %s: see %s" % (step[-1] if step[0] == "make" else step[0],
-                                             src, log.name))
-    with open(os.path.join(build, ".config")) as f:
-        missing = missing_config(f.read(), [line for path in fragments
-                                            for line in _fragment_lines(path)])
-    if missing:
-        die("%s: olddefconfig dropped %s" % (src, ", ".join(missing)))
-
-
-def build_kernel(src, build, log, clean, arch, knobs, jobs=JOBS, distcc_env=None):
-    """Configure and build the image and the module; returns the timings and warnings.
-
-    With distcc hosts, jobs and distcc_env are kbuild.distcc()'s.
-    """
-    timings = {}
-    if clean:
-        shutil.rmtree(build, ignore_errors=True)
-    start = time.monotonic()
-    configure(src, build, log, arch, knobs, jobs, distcc_env)
-    timings["config_s"] = round(time.monotonic() - start, 1)
-    start = time.monotonic()
-    stats_log = os.path.join(build, "ccache-stats.log")
-    if os.path.exists(stats_log):
-        os.unlink(stats_log)
-    # Paths relative to the scratch dir: base and patched (../../src from each
-    # build dir) then share every object the series does not change.
-    env = dict(distcc_env or {}, CCACHE_STATSLOG=stats_log,
-               CCACHE_BASEDIR=os.path.join(scratch_dir(), "boottest"))
-    rc, out, err = run(kbuild.make_argv(arch, src, build, jobs, knobs,
-                                        guests.GUESTS[arch].target), check=False, env=env)
-    log.write(out + err)
-    timings["kernel_s"] = round(time.monotonic() - start, 1)
-    if rc:
-        last = [line for line in err.splitlines() if "rror" in line][-1:] or ["exit %d" % rc]
-        die("kernel build failed in %s: %s (log: %s)" % (build, last[0], log.name))
-    moddir = os.path.join(os.path.dirname(build), "module")
-    shutil.rmtree(moddir, ignore_errors=True)
-    shutil.copytree(os.path.join(guests.BOOTTEST_DIR, "module"), moddir)
-    start = time.monotonic()
-    rc, out, err = run(kbuild.make_argv(arch, src, build, jobs, knobs, "M=" + moddir,
-                                        "modules"), check=False, env=env)
-    log.write(out + err)
-    timings["module_s"] = round(time.monotonic() - start, 1)
-    if rc:
-        die("module build failed against %s: see %s" % (build, log.name))
-    timings["ccache_hits"], timings["ccache_misses"] = ccache_counts(stats_log)
-    warnings = [line for line in err.splitlines() if "warning:" in line]
-    timings["module_warnings"] = sorted(set(
-        line.replace(moddir + "/", "") for line in warnings if line.startswith(moddir)))
-    # -Wextra also warns in the tree's own headers (unused parameters of
-    # inline stubs...): counted, not ours to fix.
-    timings["module_header_warnings"] = len(warnings) - len(
-        [line for line in warnings if line.startswith(moddir)])
-    return timings, os.path.join(moddir, "gup_unify_test.ko")
-
-
 # ----------------------------------------------------------------------- main
 
 def kernel_revs(repo, branch):
@@ -330,7 +201,7 @@ def kernel_revs(repo, branch):
 
 
 def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
-               make_jobs=(JOBS, None)):
+               make_jobs=(bootbuild.JOBS, None)):
     """Check out, build, pack and boot one kernel; returns its record.
 
     top is the kernel's folder: its worktree (top/src) serves every arch,
@@ -349,7 +220,8 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
     with open(os.path.join(work, "build.log"), "w") as log:
         progress("%s %s: building %s (log: %s)" % (arch, label, rev[:12], log.name))
         knobs = kbuild.knobs(arch, src, version)
-        timings, module = build_kernel(src, build, log, clean, arch, knobs, *make_jobs)
+        timings, module = bootbuild.build_kernel(src, build, log, clean, arch, knobs,
+                                                 *make_jobs)
     progress("%s %s: %s in %.0f s, module in %.0f s" % (
         arch, label, g.target, timings["kernel_s"], timings["module_s"]))
     initrd = initramfs.guest_initramfs(arch, guest, exe, module)
@@ -388,7 +260,8 @@ def check_tools(arches):
                 die("%s not found (for %s): run make deps-boottest" % (tool, arch))
 
 
-def run_arch(arch, repo, revs, wanted, root, args, version, make_jobs=(JOBS, None)):
+def run_arch(arch, repo, revs, wanted, root, args, version,
+             make_jobs=(bootbuild.JOBS, None)):
     """Build and boot base and patched for one arch; returns its summarized result."""
     accel, why = (("tcg", "--tcg given") if args.tcg else accelerator(arch))
     qemu = {"accel": accel, "reason": why,
@@ -423,7 +296,8 @@ def main(args):
         die("%s: not the top of a git checkout" % repo)
     arches = parse_arches(args.arch)
     # Compiles go to the distcc hosts through ccache, -j their slots.
-    make_jobs = kbuild.distcc(args.distcc_hosts) if args.distcc_hosts else (JOBS, None)
+    make_jobs = (kbuild.distcc(args.distcc_hosts) if args.distcc_hosts
+                 else (bootbuild.JOBS, None))
     check_tools([a for a in arches if a in guests.GUESTS])
     revs = kernel_revs(repo, args.branch)
     wanted = [args.only] if args.only else list(KERNELS)
