@@ -9,7 +9,7 @@ import tempfile
 import pytest
 
 from conftest import ROOT
-from gupunify import bootbuild, boottest, guests, initramfs, kbuild, qemuboot
+from gupunify import bootbuild, bootreport, boottest, guests, initramfs, kbuild, qemuboot
 from gupunify.tap import judge, parse_tap, scan_console
 from gupunify.tree import KernelTree
 from gupunify.util import UserError
@@ -45,12 +45,12 @@ def result(kernels, arch="x86_64"):
     res = {"arch": arch, "family": family, "branch": "gup-unify",
            "accel": "tcg", "accel_reason": "KVM unusable here", "kernels": kernels,
            "knobs": [k.as_dict() for k in kbuild.select_knobs("5.0", 12, arch, V5_0_FACTS)]}
-    return boottest.summarize(res)
+    return bootreport.summarize(res)
 
 
 def overall(runs, not_booted=None):
     """The whole run as main() makes it."""
-    return boottest.summarize_all({"tree": "linux-5.0", "repository": "/src/linux-5.0",
+    return bootreport.summarize_all({"tree": "linux-5.0", "repository": "/src/linux-5.0",
                                    "branch": "gup-unify", "kernels": ["base", "patched"],
                                    "arches": runs, "not_booted": not_booted or {}})
 
@@ -136,7 +136,7 @@ def test_report_puts_base_and_patched_side_by_side(tmp_path):
         patched_t["fast_get_min_usec"] / base_t["fast_get_min_usec"], 3)
     assert base_t["fast_over_slow"] == round(
         base_t["fast_get_min_usec"] / base_t["slow_get_min_usec"], 3)
-    where = boottest.write_reports(overall({"x86_64": res}), str(tmp_path))
+    where = bootreport.write_reports(overall({"x86_64": res}), str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "| test | base | patched |" in md
     assert "| fast_unsupported_flag_einval | SKIP: " in md
@@ -154,9 +154,9 @@ def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
                   {"mips": why})
     assert res["result"] == "incomplete"
     assert res["problems"] == ["mips: not booted: " + why]
-    md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    md = open(os.path.join(bootreport.write_reports(res, str(tmp_path)), "boottest.md")).read()
     assert "- mips: not attempted this session: time" in md
-    assert "not booted: mips: not attempted" in boottest.matrix_text(res)
+    assert "not booted: mips: not attempted" in bootreport.matrix_text(res)
     assert overall({}, {})["result"] == "incomplete"
 
 
@@ -428,14 +428,14 @@ def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
     assert res["result"] == "pass"
     row = next(r for r in res["matrix"] if r["name"] == "longterm_fast_anon_pins")
     assert row["arm"] == {"base": "skip", "patched": "pass"} == row["x86_64"]
-    rows = {r[0]: r[1:] for r in boottest.matrix_rows(res)}
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(res)}
     assert rows["case (base / patched)"] == ["x86_64", "arm"]
     assert rows["dax_fast_pins_without_longterm"] == ["ok / ok", "SKIP / SKIP"]
     assert rows["kernel warnings"] == ["0 / 1", "0 / 1"]
     assert rows["family"] == [guests.GENERIC, guests.FALLBACK]
-    assert boottest.matrix_text(res).splitlines()[0].split() == [
+    assert bootreport.matrix_text(res).splitlines()[0].split() == [
         "case", "(base", "/", "patched)", "x86_64", "arm"]
-    md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    md = open(os.path.join(bootreport.write_reports(res, str(tmp_path)), "boottest.md")).read()
     assert "| longterm_fast_anon_pins | SKIP / ok | SKIP / ok |" in md
     assert "## arm: __weak fallback (mm/util.c)" in md
 
@@ -704,7 +704,7 @@ def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
     assert s390x["result"] == "pass", s390x["problems"]
     assert s390x["family"] == "arch walk (arch/s390/mm/gup.c)"
     assert s390x["timings"]["patched"]["fast_over_slow"] == 0.041
-    rows = {r[0]: r[1:] for r in boottest.matrix_rows(overall({"s390x": s390x}))}
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"s390x": s390x}))}
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["build s (image)"] == ["12.2 / 761.2"] and rows["boot s"] == ["3.2 / 6.1"]
@@ -747,7 +747,7 @@ def test_sparc64_v5_0_patched_pins_longterm_through_the_arch_walk():
     sparc64 = result({"base": base, "patched": patched}, "sparc64")
     assert sparc64["result"] == "pass", sparc64["problems"]
     assert sparc64["timings"]["patched"]["fast_over_slow"] == 1.057
-    rows = {r[0]: r[1:] for r in boottest.matrix_rows(overall({"sparc64": sparc64}))}
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"sparc64": sparc64}))}
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
     assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
@@ -831,7 +831,7 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
     tap = parse_tap(fixture("fastonly-patched.tap"))
     assert tap["complete"] and tap["problems"] == [] and tap["plan"] == 13
     assert [t["status"] for t in tap["tests"]] == ["pass"] * 13
-    case = next(t for t in tap["tests"] if t["name"] == boottest.FAST_ONLY_CASE)
+    case = next(t for t in tap["tests"] if t["name"] == bootreport.FAST_ONLY_CASE)
     assert case["notes"] == [
         "get_user_pages_fast_only(0x1), interrupts off, returned 32 (32 of 64 pages "
         "resident)", "0 of the 32 untouched pages resident afterwards"]
@@ -935,14 +935,14 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
     assert mips["result"] == "pass", mips["problems"]
     assert mips["timings"]["patched"]["size_mib"] == 64
     res = overall({"mips": mips})
-    rows = {r[0]: r[1:] for r in boottest.matrix_rows(res)}
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(res)}
     assert rows["family"] == ["arch walk (arch/mips/mm/gup.c)"]
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
     assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
     assert rows["dax_fast_pins_without_longterm"] == ["SKIP / SKIP"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["fast/slow (min)"] == ["0.297 / 0.294"]
-    md = open(os.path.join(boottest.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    md = open(os.path.join(bootreport.write_reports(res, str(tmp_path)), "boottest.md")).read()
     assert "## mips: arch walk (arch/mips/mm/gup.c)" in md
 
 

@@ -5,20 +5,20 @@ import sys
 import pytest
 
 from conftest import CLI
-from gupunify import boottest, buildcheck, buildreport, cli
+from gupunify import bootreport, buildcheck, buildreport, cli
 
 
 def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
-    res = boottest.summarize_all({"tree": "linux", "repository": "/src/linux",
+    res = bootreport.summarize_all({"tree": "linux", "repository": "/src/linux",
                                   "branch": "gup-unify", "kernels": ["base", "patched"],
                                   "arches": {}, "not_booted": {"mips": "no QEMU machine"}})
-    assert boottest.summary(res) == (
+    assert bootreport.summary(res) == (
         "case (base / patched)\nfamily\nkernel warnings\nbuild s (image)\n"
         "ccache hits/misses\nboot s\nfast/slow (min)\naccelerator\n"
         "not booted: mips: no QEMU machine\n"
         "result: incomplete\n"
         "problem: mips: not booted: no QEMU machine\n")
-    assert boottest.status(res) == 1
+    assert bootreport.status(res) == 1
 
 
 def check_result(result, cells):

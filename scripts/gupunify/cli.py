@@ -8,8 +8,8 @@ import argparse
 import json
 import sys
 
-from . import (advise, boottest, buildcheck, buildreport, cicheck, convert, guests, kbuild,
-               prefixes, series, source, split, util)
+from . import (advise, bootreport, boottest, buildcheck, buildreport, cicheck, convert, guests,
+               kbuild, prefixes, qemuboot, series, source, split, tap, util)
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -130,22 +130,22 @@ def boottest_options(p):
     _branch(p, "the patched branch (default gup-unify)")
     p.add_argument("--arch", default="x86_64", metavar="A,B|all",
                    help="the arches to boot (default x86_64; all: %s)" % ",".join(guests.ALL))
-    p.add_argument("--only", choices=boottest.KERNELS, help="build and boot one kernel only")
+    p.add_argument("--only", choices=tap.KERNELS, help="build and boot one kernel only")
     p.add_argument("--clean", action="store_true",
                    help="start from an empty build directory (ccache still applies)")
     p.add_argument("--tcg", action="store_true", help="do not use KVM even when usable")
     p.add_argument("--boots", type=int, default=3, metavar="N",
                    help="boots of each kernel whose timings are merged (default 3)")
     p.add_argument("--timeout", type=int, help="seconds per boot (default %d KVM, %d TCG)"
-                   % (boottest.KVM_TIMEOUT, boottest.TCG_TIMEOUT))
+                   % (qemuboot.KVM_TIMEOUT, qemuboot.TCG_TIMEOUT))
     _distcc_hosts(p)
     _reports(p)
 
 
 def run_boottest(args):
     res = boottest.main(args)
-    print(boottest.summary(res), end="")
-    return boottest.status(res)
+    print(bootreport.summary(res), end="")
+    return bootreport.status(res)
 
 
 def buildcheck_options(p):
