@@ -198,9 +198,12 @@ class CallerStep:
     Files are read and written as bytes (source.py): a CRLF or Latin-1 file
     is converted with every other byte kept, and a file that cannot be (mixed
     line ends) is left as it is and listed in skipped, with its sites.
+    converted, when given, is called with the path of each file that has a
+    converted call as soon as that is known (the prefix history is asked for
+    while the other files are still being converted).
     """
 
-    def __init__(self, wt, api, workdir):
+    def __init__(self, wt, api, workdir, converted=None):
         self.wt = wt
         self.root = wt.path
         self.api = api
@@ -209,6 +212,7 @@ class CallerStep:
         self.records = []
         self.skipped = []       # [{file, reason}]: files left as they were
         self.renamed = []       # messages and comments naming the removed function
+        self.converted = converted
 
     def run(self):
         names = NAMES[self.api]
@@ -293,6 +297,8 @@ class CallerStep:
                 # Whatever spatch did to a call that is not converted is undone,
                 # so the report's "unchanged" and "manual" hold for the bytes.
                 rewrites.append((new.call_span, old_call))
+        if self.converted and any(p[1] == "converted" for p in plan):
+            self.converted([relpath])
         for (start, end), replacement in sorted(rewrites, reverse=True):
             text = text[:start] + replacement + text[end:]
         if rewrites:
@@ -660,9 +666,9 @@ def _apply_patches(wt, paths, texts, run):
                         for path in paths)
 
 
-def _convert_all(wt, workdir, run, apis):
+def _convert_all(wt, workdir, run, apis, converted=None):
     """Run the conversions of apis tree-wide; {api: (before, after) commit} of what each
-    changed."""
+    changed. converted is CallerStep's."""
     changes = {}
     for api in apis:
         state = api_state(wt.path)
@@ -674,7 +680,7 @@ def _convert_all(wt, workdir, run, apis):
         if api == sites.FAST:
             check_foll_write(state)
         before = wt.head()
-        step = CallerStep(wt, api, workdir)
+        step = CallerStep(wt, api, workdir, converted)
         records = step.run()
         run["sites"].extend(records)
         run["renamed"].extend(step.renamed)
@@ -697,9 +703,16 @@ def _commit_callers(wt, workdir, run, min_sites, overrides=None,
     group, so the groups' diffs add up to the tree-wide ones. The groups
     go to run[groups_key].
     """
+    # History of the user's tree, not of the core patches just applied on it.
+    with prefixes.History(wt.repo, wt.start) as history:
+        _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, history)
+
+
+def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, history):
+    """_commit_callers() with the files' prefix history asked for in the background."""
     start = wt.head()
     first = len(run["sites"])
-    changes = _convert_all(wt, workdir, run, apis)
+    changes = _convert_all(wt, workdir, run, apis, history.ask)
     if not changes:
         return
     mine = run["sites"][first:]
@@ -711,8 +724,7 @@ def _commit_callers(wt, workdir, run, min_sites, overrides=None,
             per_file.setdefault(path, 0)
     owners = owners_at(wt.repo, start)
     groups = split.plan(owners, per_file, min_sites)
-    # History of the user's tree, not of the core patches just applied on it.
-    prefixes.assign(wt.repo, wt.start, groups, overrides)
+    prefixes.assign(wt.repo, wt.start, groups, overrides, history)
     commits = []
     for group in groups:
         for api in changes:

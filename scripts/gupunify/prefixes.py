@@ -43,14 +43,42 @@ def file_scores(repo, rev, path):
     return scores
 
 
-def history(repo, rev, files, jobs=None):
-    """{path: file_scores()} of files.
+class History:
+    """file_scores() of files, each asked for as soon as it is known.
 
-    `git log --follow` takes exactly one path, so each file is asked alone,
-    jobs (default the cores) at a time.
+    `git log --follow` takes exactly one path, and diffs the whole tree
+    where the file was created: asked in the background, jobs (default the
+    cores) at a time, while the conversion still tokenizes and writes the
+    other files, they cost the run little wall time of their own.
     """
-    with concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1) as pool:
-        return dict(zip(files, pool.map(lambda f: file_scores(repo, rev, f), files)))
+
+    def __init__(self, repo, rev, jobs=None):
+        self.repo, self.rev = repo, rev
+        self.pool = concurrent.futures.ThreadPoolExecutor(jobs or os.cpu_count() or 1)
+        self.asked = {}
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.pool.shutdown(cancel_futures=True)
+
+    def ask(self, files):
+        """Start asking git for the files not asked for yet."""
+        for path in files:
+            if path not in self.asked:
+                self.asked[path] = self.pool.submit(file_scores, self.repo, self.rev, path)
+
+    def scores(self, files):
+        """{path: file_scores()} of files, waiting for those under way."""
+        self.ask(files)
+        return {path: self.asked[path].result() for path in files}
+
+
+def history(repo, rev, files, jobs=None):
+    """{path: file_scores()} of files."""
+    with History(repo, rev, jobs) as known:
+        return known.scores(files)
 
 
 def from_history(repo, rev, files, jobs=None, known=None):
@@ -129,13 +157,17 @@ def source_of(repo, rev, prefix, files, section, overrides=None):
     return "as on the branch"
 
 
-def assign(repo, rev, groups, overrides=None):
-    """Give each group its prefix and its source; an override naming no group is an error."""
+def assign(repo, rev, groups, overrides=None, asked_before=None):
+    """Give each group its prefix and its source; an override naming no group is an error.
+
+    asked_before is a History of repo at rev that may already hold some files.
+    """
     overrides = dict(overrides or {})
     # Every group's history asked for at once: most groups have one file,
     # which alone would leave all cores but one idle.
     asked = [g for g in groups if not {g.name.lower(), g.path_prefix.lower()} & set(overrides)]
-    known = history(repo, rev, sorted({f for g in asked for f in g.files}))
+    files = sorted({f for g in asked for f in g.files})
+    known = asked_before.scores(files) if asked_before else history(repo, rev, files)
     for group in groups:
         keys = {group.name.lower(), group.path_prefix.lower()}
         chosen = [overrides.pop(k) for k in sorted(keys) if k in overrides]
