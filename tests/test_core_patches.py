@@ -82,7 +82,9 @@ def test_callers_are_found_as_the_core_patches_left_the_tree(series):
             f.write("/* no callers left */\n")
         with open(os.path.join(wt.path, "mm/new caller.c"), "w") as f:
             f.write("int f(void) { return get_user_pages_fast(0, 1, 1, 0); }\n")
-        wt.commit("core: move a caller", "body", signoff=False)
+        wt.git("add", "-A")
+        wt.git("-c", "user.name=Pat Sender", "-c", "user.email=pat@example.org",
+               "commit", "-q", "-m", "core: move a caller")
         mentions = convert._mentions(wt)
     assert "mm/gup_benchmark.c" not in mentions["get_user_pages_fast"]
     assert "mm/gup_benchmark.c" not in mentions["get_user_pages_longterm"]

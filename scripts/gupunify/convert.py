@@ -213,6 +213,7 @@ class CallerStep:
         self.skipped = []       # [{file, reason}]: files left as they were
         self.renamed = []       # messages and comments naming the removed function
         self.converted = converted
+        self.files = []         # the files it may have rewritten
 
     def run(self):
         names = NAMES[self.api]
@@ -236,6 +237,7 @@ class CallerStep:
             if crlf:
                 # spatch ends the lines it adds with LF: let it see LF only.
                 source.write_bytes(path, data.replace(b"\r\n", b"\n"))
+        self.files = list(originals)
         progress("%s: %d files mention it; running %s"
                  % (self.api, len(files), os.path.basename(self.cocci)))
         results = spatch.apply(self.cocci, self.root, list(originals), self.workdir)
@@ -667,9 +669,15 @@ def _apply_patches(wt, paths, texts, run):
 
 
 def _convert_all(wt, workdir, run, apis, converted=None):
-    """Run the conversions of apis tree-wide; {api: (before, after) commit} of what each
-    changed. converted is CallerStep's."""
+    """Run the conversions of apis tree-wide; {api: {path: (mode, blob)}} of what each
+    changed. converted is CallerStep's.
+
+    Nothing is committed yet: the files a step may have rewritten are hashed
+    as they are on disk, where a git add and a commit per step would read
+    and write the index of the whole tree several times.
+    """
     changes = {}
+    current = {}        # {path: (mode, blob)} as the tree stands, of the files seen so far
     for api in apis:
         state = api_state(wt.path)
         if api == sites.FAST and state["fast_takes"] == "gup_flags":
@@ -679,18 +687,25 @@ def _convert_all(wt, workdir, run, apis, converted=None):
             continue
         if api == sites.FAST:
             check_foll_write(state)
-        before = wt.head()
         step = CallerStep(wt, api, workdir, converted)
         records = step.run()
         run["sites"].extend(records)
         run["renamed"].extend(step.renamed)
         run["skipped_files"].extend(f for f in step.skipped if f not in run["skipped_files"])
-        made = wt.commit("gup-unify: all %s callers" % api, "scratch", signoff=False)
+        current.update(wt.entries([p for p in step.files if p not in current]))
+        # A symbolic link is written through, to a file that is a path of its own.
+        paths = [p for p in step.files if p in current and current[p][0] != SYMLINK]
+        made = {path: (current[path][0], blob) for path, blob in zip(paths, wt.hash(paths))
+                if blob != current[path][1]}
+        current.update(made)
         run["steps"].append({"step": api, "result": "converted" if made else "nothing to do",
                              "summary": summarise(records)})
         if made:
-            changes[api] = (before, wt.head())
+            changes[api] = made
     return changes
+
+
+SYMLINK = "120000"
 
 
 def _commit_callers(wt, workdir, run, min_sites, overrides=None,
@@ -712,13 +727,11 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, his
     """_commit_callers() with the files' prefix history asked for in the background."""
     start = wt.head()
     first = len(run["sites"])
-    changes = _convert_all(wt, workdir, run, apis, history.ask)
-    if not changes:
+    changed = _convert_all(wt, workdir, run, apis, history.ask)
+    if not changed:
         return
     mine = run["sites"][first:]
     per_file = collections.Counter(r["file"] for r in mine if r["outcome"] == "converted")
-    changed = {api: _changed_files(wt, before, after)
-               for api, (before, after) in changes.items()}
     for files in changed.values():
         for path in files:
             per_file.setdefault(path, 0)
@@ -727,29 +740,18 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, his
     prefixes.assign(wt.repo, wt.start, groups, overrides, history)
     commits = []
     for group in groups:
-        for api in changes:
+        for api in changed:
             files = {p: changed[api][p] for p in group.files if p in changed[api]}
             if files:
                 commits.append(_caller_message(api, group, run["sites"], run["renamed"])
                                + (files,))
-    wt.commit_files(start, commits)
+    wt.commit_files(start, commits, sorted({p for files in changed.values() for p in files}))
     for record in mine:
         group = split.group_of(groups, record["file"])
         record["group"] = group.name if group else _owner_name(owners, record["file"])
     run[groups_key] = [{"name": g.name, "prefix": g.prefix, "prefix_source": g.prefix_source,
                       "files": g.files, "sites": g.sites, "merged": g.merged} for g in groups]
     progress("callers committed in %d MAINTAINERS groups" % len(groups))
-
-
-def _changed_files(wt, before, after):
-    """{path: (mode, blob), or None when deleted} of what changed from before to after."""
-    out = wt.git("diff", "--raw", "-z", "--no-renames", "--no-abbrev", before, after)
-    fields = out.split("\0")
-    changed = {}
-    for meta, path in zip(fields[0::2], fields[1::2]):
-        _, mode, _, blob, status = meta.split()
-        changed[path] = None if status == "D" else (mode, blob)
-    return changed
 
 
 def owners_at(repo, commit):

@@ -327,26 +327,37 @@ class Worktree:
     def git(self, *args, **kw):
         return git(self.path, "-c", "core.sparseCheckout=true", *args, **kw)
 
-    def commit(self, subject, body, signoff=True):
-        """Commit everything changed; returns False when there was nothing to commit."""
-        self.git("add", "-A")
-        if not self.git("status", "--porcelain").strip():
-            return False
-        message = subject + "\n\n" + body.strip() + "\n"
-        args = identity_args(self.identity) + ["commit", "-q", "-F", "-"]
-        if signoff:
-            args.append("--signoff")
-        self.git(*args, input=message)
-        return True
+    def entries(self, paths):
+        """{path: (mode, blob)} of the index entries of paths."""
+        out = self.git("ls-files", "-s", "-z", "--", *[":(literal)" + p for p in paths]) \
+            if paths else ""
+        found = {}
+        for item in out.split("\0"):
+            if item:
+                meta, path = item.split("\t", 1)
+                mode, blob, _ = meta.split()
+                found[path] = (mode, blob)
+        return found
 
-    def commit_files(self, base, commits):
+    def hash(self, paths):
+        """The blobs of paths (relative to the tree) as they are on disk, now stored.
+
+        One git hash-object for them all, through the filters git add uses;
+        the index is not touched.
+        """
+        if not paths:
+            return []
+        return self.git("hash-object", "-w", "--stdin-paths",
+                        input="".join(_quote(p) + "\n" for p in paths)).split()
+
+    def commit_files(self, base, commits, paths):
         """Commit each (subject, body, {path: (mode, blob) or None to delete}) on base,
-        signed off as commit() does, and move HEAD to the last of them.
+        signed off by the identity, and move HEAD to the last of them.
 
         One git fast-import makes them all: a git commit per commit reads and
-        writes the whole index of a kernel tree several times. The last
-        commit must have HEAD's tree, so the index and the files stay as they
-        are.
+        writes the whole index of a kernel tree several times. paths are
+        the files changed on disk since base: the index takes them as they
+        are, and the last commit must have the tree it then has.
         """
         ref = "refs/worktree/gup-unify-commits"
         ident = {}
@@ -370,7 +381,9 @@ class Worktree:
         self.git("fast-import", "--quiet", "--done", input="\n".join(stream) + "done\n")
         tip = self.git("rev-parse", ref).strip()
         self.git("update-ref", "-d", ref)
-        if self.git("rev-parse", tip + "^{tree}") != self.git("rev-parse", "HEAD^{tree}"):
+        self.git("update-index", "-z", "--add", "--remove", "--stdin",
+                 input="".join(p + "\0" for p in paths))
+        if self.git("rev-parse", tip + "^{tree}") != self.git("write-tree"):
             die("internal error: the commits do not add up to the converted tree")
         self.git("reset", "-q", "--soft", tip)
 
