@@ -2,6 +2,7 @@
 import collections
 import concurrent.futures
 import fnmatch
+import functools
 import os
 import re
 import tempfile
@@ -100,9 +101,10 @@ def files_mentioning(wt, name):
 def start_search(wt):
     """Start the one git grep of the tree for both APIs, at the worktree's start.
 
-    git grep reads every blob of the tree, the slow part: it runs while the
-    worktree is set up and the first core patches go in, which need none of
-    it; _mentions() then asks the index again for the files those changed.
+    git grep reads every blob of the tree, the slow part: it runs in the
+    repository, so it can start before the worktree is set up, and goes on
+    while the first core patches go in, which need none of it; _mentions()
+    then asks the index again for the files those changed.
     """
     pool = concurrent.futures.ThreadPoolExecutor(1)
     wt.search = pool.submit(_grep, wt, wt.start, SCAN_FILES)
@@ -111,9 +113,11 @@ def start_search(wt):
 
 def _grep(wt, rev, pathspecs):
     """{path: {API names it mentions}} in the commit rev (None: the index)."""
-    out = wt.git("grep", "-z", "-o", "-w", "-e", sites.LONGTERM, "-e", sites.FAST,
-                 "-e", sites.FAST_IRQ, *(["--cached"] if rev is None else [rev]), "--", *pathspecs, *SCAN_EXCLUDES,
-                 check=False)
+    # A commit is read from the repository, the index from the worktree's.
+    where = wt.git if rev is None else functools.partial(git, wt.repo)
+    out = where("grep", "-z", "-o", "-w", "-e", sites.LONGTERM, "-e", sites.FAST,
+                "-e", sites.FAST_IRQ, *(["--cached"] if rev is None else [rev]), "--",
+                *pathspecs, *SCAN_EXCLUDES, check=False)
     # "[rev:]path\0word\n" per match; a path may hold a newline, a word cannot.
     found = collections.defaultdict(set)
     parts = out.split("\0")
@@ -512,10 +516,10 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
         pool = concurrent.futures.ThreadPoolExecutor(1)
         listing = pool.submit(_untracked, repo, untracked)
         pool.shutdown(wait=False)
-    with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, \
-            Worktree(work_repo or repo, "HEAD", branch, author) as wt:
+    wt = Worktree(work_repo or repo, "HEAD", branch, author)
+    start_search(wt)
+    with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, wt:
         pause_at("worktree")
-        start_search(wt)
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state
