@@ -4,7 +4,7 @@ import os
 import pytest
 from conftest import git, make_tree
 
-from gupunify import convert, patches, util
+from gupunify import mentions, patches, util
 from gupunify.workspace import Worktree
 
 IDENTITY = ("Pat Sender", "pat@example.org")
@@ -39,7 +39,7 @@ def test_both_patches_applied_signed_off_in_order(series):
     run = {"steps": []}
     with Worktree(str(tree), "HEAD", "unused", IDENTITY) as wt:
         wt.materialize(["mm/gup.c", "mm/gup_benchmark.c"])
-        convert._apply_patches(wt, paths, texts, run)
+        patches.apply(wt, paths, texts, run)
         log = wt.git("log", "--format=%an <%ae>|%s|%(trailers:key=Signed-off-by,valueonly)",
                      "-3")
     assert run["steps"] == [
@@ -59,7 +59,7 @@ def test_the_patch_that_does_not_apply_is_named_and_nothing_is_kept(series):
     with Worktree(str(tree), "HEAD", "unused", IDENTITY) as wt:
         wt.materialize(["mm/gup.c", "mm/gup_benchmark.c"])
         with pytest.raises(util.UserError) as e:
-            convert._apply_patches(wt, paths, texts, run)
+            patches.apply(wt, paths, texts, run)
         assert wt.head() == wt.start
         assert wt.git("status", "--porcelain") == ""
     assert str(e.value).startswith("core patch 0002-mm-gup_benchmark-second.patch does not "
@@ -71,7 +71,7 @@ def test_callers_are_found_as_the_core_patches_left_the_tree(series):
     """The git grep runs at the start; what the core patches change is asked again."""
     tree, paths, texts = series
     with Worktree(str(tree), "HEAD", "unused", IDENTITY) as wt:
-        convert.start_search(wt)
+        mentions.start_search(wt)
         before = wt.search.result()
         assert before["mm/gup_benchmark.c"] == {"get_user_pages_longterm",
                                                 "get_user_pages_fast"}
@@ -85,8 +85,8 @@ def test_callers_are_found_as_the_core_patches_left_the_tree(series):
         wt.git("add", "-A")
         wt.git("-c", "user.name=Pat Sender", "-c", "user.email=pat@example.org",
                "commit", "-q", "-m", "core: move a caller")
-        mentions = convert._mentions(wt)
-    assert "mm/gup_benchmark.c" not in mentions["get_user_pages_fast"]
-    assert "mm/gup_benchmark.c" not in mentions["get_user_pages_longterm"]
-    assert "mm/new caller.c" in mentions["get_user_pages_fast"]
-    assert mentions["get_user_pages_fast"] == sorted(mentions["get_user_pages_fast"])
+        found = mentions._mentions(wt)
+    assert "mm/gup_benchmark.c" not in found["get_user_pages_fast"]
+    assert "mm/gup_benchmark.c" not in found["get_user_pages_longterm"]
+    assert "mm/new caller.c" in found["get_user_pages_fast"]
+    assert found["get_user_pages_fast"] == sorted(found["get_user_pages_fast"])

@@ -1,9 +1,11 @@
-"""The core C series of patches/<base>/, and where the caller conversions go in it."""
+"""The core C series of patches/<base>/, where the caller conversions go in it, and
+applying it."""
 import os
 import re
 
 from . import ROOT
-from .util import progress
+from .util import UserError, die, progress
+from .workspace import identity_args
 
 PATCHES_DIR = os.path.join(ROOT, "patches")
 CALLERS = "@callers"
@@ -86,3 +88,25 @@ def paths_in(text):
     for m in re.finditer(r"^diff --git a/(\S+) b/(\S+)$", text, re.M):
         paths.update(m.groups())
     return sorted(paths)
+
+
+def apply(wt, paths, texts, run):
+    """Apply the core patches at paths (texts: {path: text}) with one git am.
+
+    git am reads and writes the index of the whole tree for each run: one run
+    for all of them, not one a patch. The one that does not apply is named
+    by how many did.
+    """
+    if not paths:
+        return
+    before = wt.head()
+    try:
+        wt.git(*identity_args(wt.identity), "am", "-q", "--signoff",
+               input="".join(texts[path] for path in paths))
+    except UserError as e:
+        applied = len(wt.git("rev-list", "%s..HEAD" % before).split())
+        wt.git("am", "--abort", check=False)
+        die("core patch %s does not apply to this tree: %s"
+            % (os.path.basename(paths[min(applied, len(paths) - 1)]), e))
+    run["steps"].extend({"step": os.path.basename(path), "result": "applied"}
+                        for path in paths)

@@ -399,3 +399,13 @@ class Worktree:
 def _quote(path):
     """A path as git fast-import reads it, C-quoted."""
     return '"%s"' % path.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def is_import(repo):
+    """A scratch import (bare) is the whole directory: nothing uncommitted or untracked."""
+    return git(repo, "rev-parse", "--is-bare-repository").strip() == "true"
+
+
+def zpaths(out):
+    """The paths of git's -z output."""
+    return [p for p in out.split("\0") if p]
