@@ -81,7 +81,10 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
         pool = concurrent.futures.ThreadPoolExecutor(1)
         listing = pool.submit(mentions.untracked, repo, untracked)
         pool.shutdown(wait=False)
-    wt = Worktree(work_repo or repo, "HEAD", branch, author)
+    texts = {patch: patches.patch_text_for(patch, author) for patch in prep + finish}
+    # What every core patch touches is checked out with the worktree: one read-tree.
+    wt = Worktree(work_repo or repo, "HEAD", branch, author,
+                  [f for text in texts.values() for f in patches.paths_in(text)])
     mentions.start_search(wt)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, wt:
         pause_at("worktree")
@@ -93,9 +96,6 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
             progress("the core series is already in this tree: converting callers only")
             prep, finish, base = [], [], None
             run["core_series"] = None
-        texts = {patch: patches.patch_text_for(patch, wt.identity) for patch in prep + finish}
-        # What every core patch touches, checked out at once: one read-tree.
-        wt.materialize([f for text in texts.values() for f in patches.paths_in(text)])
         with watch("core patches before the callers"):
             patches.apply(wt, prep, texts, run)
         if listing:

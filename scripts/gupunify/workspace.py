@@ -250,9 +250,11 @@ class Worktree:
 
     Made only under repository()'s lock, so every other worktree of ours
     for repo belongs to a run that was killed: __enter__ removes them.
+    paths (with include/linux/mm.h, which every run reads) are checked out
+    as it is set up, with the same read-tree.
     """
 
-    def __init__(self, repo, start, branch, identity):
+    def __init__(self, repo, start, branch, identity, paths=()):
         self.repo = repo
         self.identity = identity
         self.branch = branch
@@ -264,6 +266,7 @@ class Worktree:
         self.search = None      # the conversion's one git grep, under way
         self.mentions = None    # what it found
         self.present = set()    # the paths checked out
+        self.first = sorted({"include/linux/mm.h", *paths})
 
     def __enter__(self):
         self._remove_stale()
@@ -273,10 +276,10 @@ class Worktree:
             info = os.path.join(self.git("rev-parse", "--absolute-git-dir").strip(), "info")
             os.makedirs(info, exist_ok=True)
             self.sparse = os.path.join(info, "sparse-checkout")
-            with open(self.sparse, "w") as f:
-                f.write("/include/linux/mm.h\n")
+            with open(self.sparse, "w", encoding="utf-8", errors="surrogateescape") as f:
+                f.writelines("/%s\n" % _literal(p) for p in self.first)
             self.git("read-tree", "-mu", "HEAD")
-            self.present.add("include/linux/mm.h")
+            self.present.update(self.first)
         except BaseException:
             # Interrupted half way (Ctrl-C): __exit__ will not run, so clean up here.
             self.__exit__()
