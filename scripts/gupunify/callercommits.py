@@ -1,5 +1,6 @@
 """The caller phase: every caller converted tree-wide, then committed group by group."""
 import collections
+import concurrent.futures
 import os
 import textwrap
 
@@ -114,14 +115,21 @@ def commit_callers(wt, workdir, run, min_sites, overrides=None,
     group, so the groups' diffs add up to the tree-wide ones. The groups
     go to run[groups_key].
     """
-    # History of the user's tree, not of the core patches just applied on it.
-    with prefixes.History(wt.repo, wt.start) as history:
-        _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, history)
-
-
-def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, history):
-    """commit_callers() with the files' prefix history asked for in the background."""
     start = wt.head()
+    # The prefixes come from the history of the user's tree, not of the core
+    # patches just applied on it; the groups from the MAINTAINERS of start.
+    # Neither needs the conversion: both are read while it runs.
+    with prefixes.History(wt.repo, wt.start) as history, \
+            concurrent.futures.ThreadPoolExecutor(1) as pool:
+        owners = pool.submit(owners_at, wt.repo, start)
+        _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, start,
+                       history, owners)
+
+
+def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, start,
+                   history, owners):
+    """commit_callers() with the files' prefix history and the owners (a future) under
+    way in the background."""
     first = len(run["sites"])
     changed = _convert_all(wt, workdir, run, apis, history.ask)
     if not changed:
@@ -131,7 +139,7 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, his
     for files in changed.values():
         for path in files:
             per_file.setdefault(path, 0)
-    owners = owners_at(wt.repo, start)
+    owners = owners.result()
     groups = split.plan(owners, per_file, min_sites)
     prefixes.assign(wt.repo, wt.start, groups, overrides, history)
     commits = []
