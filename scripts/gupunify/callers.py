@@ -4,6 +4,7 @@ spatch rewrites what it can parse; the driver checks each call against the
 inventory (sites.py), rewrites what spatch could not reach, puts back what
 it must not change, and lays the calls out in kernel style.
 """
+import concurrent.futures
 import os
 import re
 
@@ -118,9 +119,18 @@ class CallerStep:
         self.files = list(originals)
         progress("%s: %d files mention it; running %s"
                  % (self.api, len(files), os.path.basename(self.cocci)))
-        results = spatch.apply(self.cocci, self.root, list(originals), self.workdir)
-        for relpath, (data, crlf) in originals.items():
-            self._file(relpath, data, crlf, results.get(relpath), names)
+        # Tokenizing is most of the driver's own work: the files as they were
+        # are scanned in a thread while spatch runs, which needs none of it.
+        pool = concurrent.futures.ThreadPoolExecutor(1)
+        try:
+            before = {relpath: pool.submit(sites.scan, relpath, source.text_of(data), names)
+                      for relpath, (data, _) in originals.items()}
+            results = spatch.apply(self.cocci, self.root, list(originals), self.workdir)
+            for relpath, (data, crlf) in originals.items():
+                self._file(relpath, data, crlf, results.get(relpath), names,
+                           before[relpath].result())
+        finally:
+            pool.shutdown(cancel_futures=True)
         return self.records
 
     def _leave(self, relpath, data, names, why):
@@ -134,10 +144,16 @@ class CallerStep:
         for s in found:
             self.records.append(self._record(s, None, "manual", None, reason))
 
-    def _file(self, relpath, data, crlf, result, names):
+    def _file(self, relpath, data, crlf, result, names, before):
+        """Check, complete and record what spatch did to one file; before are its sites."""
         original = source.text_of(data)
         path = os.path.join(self.root, relpath)
-        before = sites.scan(relpath, original, names)
+
+        def scan(text):
+            # spatch leaves most headers and definitions as they were, and
+            # undoing what it did can give back the original.
+            return before if text == original else sites.scan(relpath, text, names)
+
         for s in before:
             if s.kind != "call" and s.name == self.api:
                 reason = NOT_A_CALL[s.kind] % {"api": self.api}
@@ -147,7 +163,7 @@ class CallerStep:
         text = source.decode(on_disk)
         # The file is tokenized as spatch left it, once more only if the driver
         # rewrites calls, and once after the tidying only if messages are renamed.
-        scanned = sites.scan(relpath, text, names)
+        scanned = scan(text)
         after = [s for s in scanned if _pairable(s, self.api)]
         if len(after) != len(calls):
             # Cannot tell which rewrite belongs to which call: keep the file as it was.
@@ -182,7 +198,7 @@ class CallerStep:
         for (start, end), replacement in sorted(rewrites, reverse=True):
             text = text[:start] + replacement + text[end:]
         if rewrites:
-            scanned = sites.scan(relpath, text, names)
+            scanned = scan(text)
         current = [s for s in scanned if _pairable(s, self.api)]
         if any(p[2] == "fallback" for p in plan):
             unparsed = spatch.unparsed_lines(self.root, relpath, self.workdir)
