@@ -1,4 +1,5 @@
 """The git layer check, boottest and series share: BASE..BRANCH and the build worktree."""
+import hashlib
 import os
 import subprocess
 
@@ -93,3 +94,67 @@ def test_checkout_replaces_a_folder_that_is_no_worktree(repo, tmp_path):
     assert sorted(os.listdir(where)) == [".git"]
     assert subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True,
                           text=True).stdout.strip() == one
+
+
+def blob_id(data):
+    """A blob's object name as git computes it, without asking git."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@pytest.fixture
+def callers(tmp_path):
+    """A tree with two caller files (one with a space in its name) and mm.h."""
+    path = tmp_path / "callers"
+    (path / "include" / "linux").mkdir(parents=True)
+    (path / "include" / "linux" / "mm.h").write_text("int get_user_pages_fast(void);\n")
+    (path / "a.c").write_text("int a = get_user_pages_fast(0, 1, 1, 0);\n")
+    (path / "b c.c").write_text("int b = get_user_pages_fast(0, 1, 0, 0);\n")
+    git(tmp_path, "init", "-q", "-b", "master", str(path))
+    git(path, "add", "-A")
+    commit(str(path), "base")
+    return str(path)
+
+
+AFTER = {"a.c": b"int a = get_user_pages_fast(0, 1, FOLL_WRITE, 0);\n",
+         "b c.c": b"int b = get_user_pages_fast(0, 1, 0 /* read */, 0);\n"}
+
+
+def test_group_commits_are_made_from_the_files_on_disk(callers):
+    """The files a rule rewrote are hashed, not added: the commits carry those
+    blobs, and afterwards HEAD, the index and the files agree."""
+    with workspace.Worktree(callers, "HEAD", "unused", ("Pat Sender", "pat@example.org"),
+                            list(AFTER)) as wt:
+        modes = wt.entries(list(AFTER))
+        assert modes == {p: ("100644", blob_id(open(os.path.join(callers, p), "rb").read()))
+                         for p in AFTER}
+        for path, data in AFTER.items():
+            with open(os.path.join(wt.path, path), "wb") as f:
+                f.write(data)
+        blobs = wt.hash(list(AFTER))
+        assert blobs == [blob_id(data) for data in AFTER.values()]
+        wt.commit_files(wt.start, [("one: a", "A.", {"a.c": ("100644", blobs[0])}),
+                                   ("two: b", "B.", {"b c.c": ("100644", blobs[1])})],
+                        list(AFTER))
+        log = wt.git("log", "--format=%an <%ae>%n%B%x00", "%s..HEAD" % wt.start)
+        assert log.split("\0\n")[:-1] == [
+            "Pat Sender <pat@example.org>\ntwo: b\n\nB.\n\nSigned-off-by: Pat Sender "
+            "<pat@example.org>\n",
+            "Pat Sender <pat@example.org>\none: a\n\nA.\n\nSigned-off-by: Pat Sender "
+            "<pat@example.org>\n"]
+        for path, data in AFTER.items():
+            assert wt.git("show", "HEAD:" + path, binary=True) == data
+        assert wt.git("status", "--porcelain") == ""
+
+
+def test_group_commits_that_miss_a_changed_file_are_refused(callers):
+    with workspace.Worktree(callers, "HEAD", "unused", ("Pat Sender", "pat@example.org"),
+                            list(AFTER)) as wt:
+        for path, data in AFTER.items():
+            with open(os.path.join(wt.path, path), "wb") as f:
+                f.write(data)
+        blobs = wt.hash(list(AFTER))
+        with pytest.raises(UserError) as e:
+            wt.commit_files(wt.start, [("one: a", "A.", {"a.c": ("100644", blobs[0])})],
+                            list(AFTER))
+        assert str(e.value) == "internal error: the commits do not add up to the converted tree"
+        assert wt.head() == wt.start
