@@ -7,8 +7,8 @@ import re
 import tempfile
 import textwrap
 
-from . import (layout, maintainers, outputs, patches, prefixes, report, sites, source, spatch,
-               split, stale)
+from . import (groupnote, layout, maintainers, outputs, patches, prefixes, report, sites,
+               source, spatch, split, stale)
 from .tree import KernelTree, api_state, check_foll_write
 from .util import (Stopwatch, UserError, die, git, interrupts_held, kept, pause_at, progress,
                    write_atomic)
@@ -540,6 +540,7 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
             return None
         tip = wt.head()
         if not keep:
+            wt.write_notes()    # in the throwaway clone, for the plan's split
             return tip
         commits = len(wt.git("rev-list", "%s..HEAD" % wt.start).split())
         diff = (wt.git("diff", "--binary", wt.start, "HEAD", binary=True) if diff_path
@@ -719,7 +720,7 @@ def _commit_callers(wt, workdir, run, min_sites, overrides=None,
             files = {p: changed[api][p] for p in group.files if p in changed[api]}
             if files:
                 commits.append(_caller_message(api, group, run["sites"], run["renamed"])
-                               + (files,))
+                               + (files, groupnote.text(group.name, api)))
     wt.commit_files(start, commits)
     for record in mine:
         group = split.group_of(groups, record["file"])
