@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import CLI, git, gup_unify
 
-from gupunify import series
+from gupunify import series, serieswriter, subseries
 
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 ORDER = ["01-infiniband-tiny", "02-infiniband-toy", "03-lib-iov_iter", "04-media-toy",
@@ -128,9 +128,9 @@ def test_a_branch_without_notes_splits_as_before(tree, tmp_path, need_spatch):
     made = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
                      scratch=tmp_path / "s")
     assert made.returncode == 0, made.stderr
-    with_notes = series.split_commits(str(tree), "master", "gup-unify")
+    with_notes = subseries.split_commits(str(tree), "master", "gup-unify")
     git(tree, "update-ref", "-d", "refs/notes/gup-unify")
-    without = series.split_commits(str(tree), "master", "gup-unify")
+    without = subseries.split_commits(str(tree), "master", "gup-unify")
     assert [(p.kind, p.key, p.phase, p.commits) for p in without] == \
         [(p.kind, p.key, p.phase, p.commits) for p in with_notes]
     assert [p.key for p in without if p.kind == "callers"] == [EXPECTED[d][0] for d in ORDER]
@@ -148,7 +148,7 @@ def test_the_note_not_the_message_names_the_group(tree, tmp_path, need_spatch):
     first = git(tree, "rev-list", "--reverse", "master..gup-unify").split()[0]
     git(tree, "notes", "--ref", "gup-unify", "add", "-f", "-m",
         "Gup-unify-group: ANOTHER ENTRY\nGup-unify-api: get_user_pages_fast", first)
-    parts = series.split_commits(str(tree), "master", "gup-unify")
+    parts = subseries.split_commits(str(tree), "master", "gup-unify")
     # The first group (INFINIBAND SUBSYSTEM) has one commit: the note renames it.
     assert [p.key for p in parts if p.kind == "callers"] == \
         ["ANOTHER ENTRY"] + [EXPECTED[d][0] for d in ORDER[1:]]
@@ -288,7 +288,7 @@ def test_interrupted_while_writing_leaves_nothing(tree, tmp_path, monkeypatch, n
 
     def interrupted(self):
         raise KeyboardInterrupt
-    monkeypatch.setattr(series.Writer, "atomic", interrupted)
+    monkeypatch.setattr(serieswriter.Writer, "atomic", interrupted)
     monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "s"))
     with pytest.raises(KeyboardInterrupt):
         series.make_series(str(tree), "gup-unify", str(tmp_path / "out"), str(tmp_path / "rep2"))
@@ -356,5 +356,5 @@ def test_cc_trailers_of_a_commit_are_its_own(tmp_path):
     git(repo, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-q", "-m",
         "mm: fix\n\nWhy.\n\nFixes: 0123456789ab (\"mm: x\")\nCc: stable@vger.kernel.org\n"
         "Cc: A Person <a@example.org>\nSigned-off-by: T <t@example.org>")
-    assert series._cc_trailers(str(repo), "HEAD") == ["stable@vger.kernel.org",
+    assert serieswriter._cc_trailers(str(repo), "HEAD") == ["stable@vger.kernel.org",
                                                       "A Person <a@example.org>"]
