@@ -7,8 +7,8 @@ import re
 import tempfile
 import textwrap
 
-from . import (groupnote, layout, maintainers, outputs, patches, prefixes, report, sites,
-               source, spatch, split, stale)
+from . import (ctokens, groupnote, idioms, layout, maintainers, outputs, patches, prefixes,
+               report, sites, source, spatch, split, stale)
 from .tree import KernelTree, api_state, check_foll_write
 from .util import (Stopwatch, UserError, die, git, interrupts_held, kept, pause_at, progress,
                    write_atomic)
@@ -162,33 +162,6 @@ def _pairable(site, api):
             and "FOLL_LONGTERM" in site.args[2])
 
 
-def _classify(api, arg):
-    if api == sites.FAST:
-        return sites.classify_write(arg)
-    if api == sites.FAST_IRQ:
-        return sites.classify_fast_only(arg)
-    if "FOLL_LONGTERM" in arg:
-        return "flag_form", None
-    return sites.classify_longterm_flags(arg)
-
-
-REASONS = {
-    "zero": "0 is already the gup_flags value",
-    "flag_form": "already a gup_flags value",
-    "foll_write_as_write": "FOLL_WRITE passed as write: right value by accident (FOLL_WRITE == 1), kept",
-    "other_foll_flag": "a FOLL_* value other than FOLL_WRITE passed as write: its meaning "
-                       "changes with gup_flags, fix by hand",
-}
-
-NOT_A_CALL = {
-    "define": "inside a #define body: the argument can be any expression at each expansion",
-    "reference": "not called here (function pointer or reference)",
-    "member": "a struct member of the same name, not the function: left as it is; if it "
-              "points to %(api)s(), convert its calls by hand",
-}
-
-DIRECTIVE = ("a preprocessor directive (#if ...) inside the argument list: left as it was, "
-             "convert each branch by hand")
 NON_UTF8_NAME = "file name is not UTF-8: not converted, rename it or convert it by hand"
 
 
@@ -256,7 +229,7 @@ class CallerStep:
         before = sites.scan(relpath, original, names)
         for s in before:
             if s.kind != "call" and s.name == self.api:
-                reason = NOT_A_CALL[s.kind] % {"api": self.api}
+                reason = idioms.NOT_A_CALL[s.kind] % {"api": self.api}
                 self.records.append(self._record(s, None, "manual", None, reason))
         calls = [s for s in before if _pairable(s, self.api)]
         on_disk = source.read_bytes(path)
@@ -283,7 +256,7 @@ class CallerStep:
                               result if spatch_failed else None)
             if step[1] == "fallback":
                 rewritten = _rewritten_call(original, old, self.api)
-                if sites.comments(rewritten) != sites.comments(old_call):
+                if ctokens.comments(rewritten) != ctokens.comments(old_call):
                     step = ("manual", None, "the rewrite would drop a comment inside the "
                             "argument: left as it was, convert by hand", step[3], None)
                 else:
@@ -344,12 +317,12 @@ class CallerStep:
         if old.name == sites.FAST_ONLY:
             return "unchanged", None, "already get_user_pages_fast_only()", "flag_form", None
         if old.directives:
-            return "manual", None, DIRECTIVE, None, None
+            return "manual", None, idioms.DIRECTIVE, None, None
         if len(old.args) != ARITY[self.api]:
             return "manual", None, "unexpected number of arguments", None, None
-        idiom, expected = _classify(self.api, old.args[2])
+        idiom, expected = idioms.classify(self.api, old.args[2])
         if old.args[2] != new.args[2] or old.name != new.name:
-            if sites.comments(old_call) != sites.comments(new_call):
+            if ctokens.comments(old_call) != ctokens.comments(new_call):
                 return "converted", "fallback", "spatch dropped a comment inside the call: " \
                     "rewritten by the driver, comments kept", idiom, None
             if layout.paren_column(original, old.call_span[0]) + 1 >= layout.WIDTH:
@@ -361,7 +334,7 @@ class CallerStep:
             return "converted", "spatch", None, idiom, extra
         if expected is None:
             outcome = "manual" if idiom == "other_foll_flag" else "unchanged"
-            return outcome, None, REASONS[idiom], idiom, None
+            return outcome, None, idioms.REASONS[idiom], idiom, None
         why = ("spatch failed on this file (%s)" % _last_line(failed[2]) if failed
                else "spatch could not match this call (code it cannot parse, or a macro "
                     "argument)")
@@ -418,7 +391,7 @@ def _rewritten_call(text, site, api):
     """
     start, end = site.call_span
     arg_start, arg_end = site.arg_spans[2]
-    _, replacement = _classify(api, text[arg_start:arg_end])
+    _, replacement = idioms.classify(api, text[arg_start:arg_end])
     call = text[start:arg_start] + replacement + text[arg_end:end]
     if site.name in sites.RENAMED:
         call = sites.RENAMED[site.name] + call[len(site.name):]
