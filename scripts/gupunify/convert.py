@@ -304,9 +304,9 @@ class CallerStep:
                 continue        # a call of the new API already there: no site
             record = self._record(calls[index], final_sites[index], outcome, by, reason, idiom)
             if disagreement:
-                record["disagreement"] = "inventory expected %r" % disagreement
+                record.disagreement = "inventory expected %r" % disagreement
             if notes.get(index):
-                record["note"] = notes[index]
+                record.note = notes[index]
             self.records.append(record)
 
     def _plan(self, original, old, new, old_call, new_call, failed):
@@ -361,15 +361,9 @@ class CallerStep:
         return text, "a line of the call is %d columns now: re-wrap it by hand" % now, edits
 
     def _record(self, old, new, outcome, by, reason, idiom=None):
-        record = {
-            "file": old.path, "line": old.line, "column": old.column + 1,
-            "api": old.name, "kind": old.kind, "idiom": idiom,
-            "before": old.args[2] if len(old.args) > 2 else None,
-            "after": (new.args[2] if new is not None and len(new.args) > 2 else None),
-            "outcome": outcome, "by": by, "reason": reason,
-        }
-        if self.api == sites.FAST and old.path.startswith(LONGTERM_CANDIDATE_PATHS):
-            record["longterm_candidate"] = True
+        record = sites.Record.of(old, outcome, reason, by, idiom, new)
+        record.longterm_candidate = (self.api == sites.FAST
+                                     and old.path.startswith(LONGTERM_CANDIDATE_PATHS))
         return record
 
 
@@ -399,9 +393,9 @@ def _rewritten_call(text, site, api):
 
 
 def summarise(records):
-    converted = sum(1 for r in records if r["outcome"] == "converted")
-    manual = sum(1 for r in records if r["outcome"] == "manual")
-    unchanged = sum(1 for r in records if r["outcome"] == "unchanged")
+    converted = sum(1 for r in records if r.outcome == "converted")
+    manual = sum(1 for r in records if r.outcome == "manual")
+    unchanged = sum(1 for r in records if r.outcome == "unchanged")
     return "%d calls converted, %d already in flag form, %d left for a human" % (
         converted, unchanged, manual)
 
@@ -569,7 +563,7 @@ def _fast_only(wt, workdir, run, version, min_sites, overrides, watch):
     with watch("fast-only callers"):
         _commit_callers(wt, workdir, run, min_sites, overrides, apis=(sites.FAST_IRQ,),
                         groups_key="fast_only_groups")
-    left = [r for r in run["sites"][first:] if r["outcome"] == "manual"]
+    left = [r for r in run["sites"][first:] if r.outcome == "manual"]
     if not api_state(wt.path)["has_fast_irq"]:
         finish = []
     if left:
@@ -605,11 +599,7 @@ def _untracked(repo, run):
                 continue
         progress("not converted: %s: %s" % (relpath, UNTRACKED))
         run["skipped_files"].append({"file": relpath, "reason": UNTRACKED})
-        run["sites"].extend({"file": relpath, "line": s.line, "column": s.column + 1,
-                             "api": s.name, "kind": s.kind, "idiom": None,
-                             "before": s.args[2] if len(s.args) > 2 else None,
-                             "after": None, "outcome": "manual", "by": None,
-                             "reason": UNTRACKED} for s in found)
+        run["sites"].extend(sites.Record.of(s, "manual", UNTRACKED) for s in found)
 
 
 def _apply_patches(wt, paths, texts, run):
@@ -677,7 +667,7 @@ def _commit_callers(wt, workdir, run, min_sites, overrides=None,
     if not changes:
         return
     mine = run["sites"][first:]
-    per_file = collections.Counter(r["file"] for r in mine if r["outcome"] == "converted")
+    per_file = collections.Counter(r.file for r in mine if r.outcome == "converted")
     changed = {api: _changed_files(wt, before, after)
                for api, (before, after) in changes.items()}
     for files in changed.values():
@@ -696,8 +686,8 @@ def _commit_callers(wt, workdir, run, min_sites, overrides=None,
                                + (files, groupnote.text(group.name, api)))
     wt.commit_files(start, commits)
     for record in mine:
-        group = split.group_of(groups, record["file"])
-        record["group"] = group.name if group else _owner_name(owners, record["file"])
+        group = split.group_of(groups, record.file)
+        record.group = group.name if group else _owner_name(owners, record.file)
     run[groups_key] = [{"name": g.name, "prefix": g.prefix, "prefix_source": g.prefix_source,
                       "files": g.files, "sites": g.sites, "merged": g.merged} for g in groups]
     progress("callers committed in %d MAINTAINERS groups" % len(groups))
@@ -733,10 +723,10 @@ def _owner_name(owners, path):
 
 def _caller_message(api, group, records, renamed=()):
     """(subject, body) of one group's commit for api."""
-    mine = [r for r in records if r["api"] == api and r["outcome"] == "converted"
-            and r["file"] in group.files]
+    mine = [r for r in records if r.api == api and r.outcome == "converted"
+            and r.file in group.files]
     count = "%d call%s of %s()" % (len(mine), "" if len(mine) == 1 else "s", api)
-    files = sorted({r["file"] for r in mine})
+    files = sorted({r.file for r in mine})
     listed = files[0] if len(files) == 1 else "%s and %s" % (", ".join(files[:-1]), files[-1])
     scope = textwrap.fill(SCOPE % {"count": count, "files": listed, "section": group.name,
                                    "cocci": os.path.basename(COCCI[api])}, 72,

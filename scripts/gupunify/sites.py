@@ -1,11 +1,13 @@
-"""Find every use of the old GUP API in C source.
+"""Find every use of the old GUP API in C source, and record what became of each.
 
 This is the inventory half of the conversion: spatch does the rewriting, this
 module finds every site lexically (including the ones spatch cannot see:
-#define bodies, macro arguments, functions it cannot parse); idioms.py says
-what a site's flag argument should become, so the two can be checked against
-each other and the leftovers converted or reported.
+#define bodies, macro arguments, functions it cannot parse), and a Record
+says what became of each, for the report; idioms.py says what a site's flag
+argument should become, so the two can be checked against each other and the
+leftovers converted or reported.
 """
+import dataclasses
 import re
 
 from .ctokens import matching, respace, split_args, tokenize
@@ -109,3 +111,41 @@ def scan_define(path, source, pp, names):
         found.append((pp.start + m.start(), m.group(1)))
     return found
 
+
+@dataclasses.dataclass
+class Record:
+    """What became of one site of the old API: made by of(), carried to the report.
+
+    to_json() is the record of conversion.json (reports/README): the fields
+    below in order, the last four only when they apply.
+    """
+    file: str
+    line: int
+    column: int             # from 1, as editors count
+    api: str                # the old function
+    kind: str               # Site.kind
+    idiom: str | None       # idioms.classify()'s name for the flag argument
+    before: str | None      # the flag argument, then
+    after: str | None       # and now
+    outcome: str            # "converted", "unchanged" or "manual"
+    by: str | None          # who converted it: "spatch" or "fallback"
+    reason: str | None      # why it was left, or converted outside spatch
+    longterm_candidate: bool = False    # a fast call that may want FOLL_LONGTERM
+    disagreement: str | None = None     # spatch wrote other than the inventory expects
+    note: str | None = None             # the call converted, a line left long
+    group: str | None = None            # the MAINTAINERS group it was committed in
+
+    OPTIONAL = ("longterm_candidate", "disagreement", "note", "group")
+
+    @classmethod
+    def of(cls, site, outcome, reason, by=None, idiom=None, now=None):
+        """The record of site, a Site of the original source; now is where it stands
+        after the conversion, if anywhere."""
+        return cls(site.path, site.line, site.column + 1, site.name, site.kind, idiom,
+                   site.args[2] if len(site.args) > 2 else None,
+                   now.args[2] if now is not None and len(now.args) > 2 else None,
+                   outcome, by, reason)
+
+    def to_json(self):
+        return {name: value for name, value in dataclasses.asdict(self).items()
+                if value or name not in self.OPTIONAL}
