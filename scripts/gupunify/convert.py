@@ -7,8 +7,8 @@ import re
 import tempfile
 import textwrap
 
-from . import (layout, maintainers, outputs, patches, prefixes, report, sites, source, spatch,
-               split, stale)
+from . import (ctokens, groupnote, idioms, layout, maintainers, outputs, patches, prefixes,
+               report, sites, source, spatch, split, stale)
 from .tree import KernelTree, api_state, check_foll_write
 from .util import (Stopwatch, UserError, die, git, interrupts_held, kept, pause_at, progress,
                    write_atomic)
@@ -162,33 +162,6 @@ def _pairable(site, api):
             and "FOLL_LONGTERM" in site.args[2])
 
 
-def _classify(api, arg):
-    if api == sites.FAST:
-        return sites.classify_write(arg)
-    if api == sites.FAST_IRQ:
-        return sites.classify_fast_only(arg)
-    if "FOLL_LONGTERM" in arg:
-        return "flag_form", None
-    return sites.classify_longterm_flags(arg)
-
-
-REASONS = {
-    "zero": "0 is already the gup_flags value",
-    "flag_form": "already a gup_flags value",
-    "foll_write_as_write": "FOLL_WRITE passed as write: right value by accident (FOLL_WRITE == 1), kept",
-    "other_foll_flag": "a FOLL_* value other than FOLL_WRITE passed as write: its meaning "
-                       "changes with gup_flags, fix by hand",
-}
-
-NOT_A_CALL = {
-    "define": "inside a #define body: the argument can be any expression at each expansion",
-    "reference": "not called here (function pointer or reference)",
-    "member": "a struct member of the same name, not the function: left as it is; if it "
-              "points to %(api)s(), convert its calls by hand",
-}
-
-DIRECTIVE = ("a preprocessor directive (#if ...) inside the argument list: left as it was, "
-             "convert each branch by hand")
 NON_UTF8_NAME = "file name is not UTF-8: not converted, rename it or convert it by hand"
 
 
@@ -256,7 +229,7 @@ class CallerStep:
         before = sites.scan(relpath, original, names)
         for s in before:
             if s.kind != "call" and s.name == self.api:
-                reason = NOT_A_CALL[s.kind] % {"api": self.api}
+                reason = idioms.NOT_A_CALL[s.kind] % {"api": self.api}
                 self.records.append(self._record(s, None, "manual", None, reason))
         calls = [s for s in before if _pairable(s, self.api)]
         on_disk = source.read_bytes(path)
@@ -283,7 +256,7 @@ class CallerStep:
                               result if spatch_failed else None)
             if step[1] == "fallback":
                 rewritten = _rewritten_call(original, old, self.api)
-                if sites.comments(rewritten) != sites.comments(old_call):
+                if ctokens.comments(rewritten) != ctokens.comments(old_call):
                     step = ("manual", None, "the rewrite would drop a comment inside the "
                             "argument: left as it was, convert by hand", step[3], None)
                 else:
@@ -331,9 +304,9 @@ class CallerStep:
                 continue        # a call of the new API already there: no site
             record = self._record(calls[index], final_sites[index], outcome, by, reason, idiom)
             if disagreement:
-                record["disagreement"] = "inventory expected %r" % disagreement
+                record.disagreement = "inventory expected %r" % disagreement
             if notes.get(index):
-                record["note"] = notes[index]
+                record.note = notes[index]
             self.records.append(record)
 
     def _plan(self, original, old, new, old_call, new_call, failed):
@@ -344,12 +317,12 @@ class CallerStep:
         if old.name == sites.FAST_ONLY:
             return "unchanged", None, "already get_user_pages_fast_only()", "flag_form", None
         if old.directives:
-            return "manual", None, DIRECTIVE, None, None
+            return "manual", None, idioms.DIRECTIVE, None, None
         if len(old.args) != ARITY[self.api]:
             return "manual", None, "unexpected number of arguments", None, None
-        idiom, expected = _classify(self.api, old.args[2])
+        idiom, expected = idioms.classify(self.api, old.args[2])
         if old.args[2] != new.args[2] or old.name != new.name:
-            if sites.comments(old_call) != sites.comments(new_call):
+            if ctokens.comments(old_call) != ctokens.comments(new_call):
                 return "converted", "fallback", "spatch dropped a comment inside the call: " \
                     "rewritten by the driver, comments kept", idiom, None
             if layout.paren_column(original, old.call_span[0]) + 1 >= layout.WIDTH:
@@ -361,7 +334,7 @@ class CallerStep:
             return "converted", "spatch", None, idiom, extra
         if expected is None:
             outcome = "manual" if idiom == "other_foll_flag" else "unchanged"
-            return outcome, None, REASONS[idiom], idiom, None
+            return outcome, None, idioms.REASONS[idiom], idiom, None
         why = ("spatch failed on this file (%s)" % _last_line(failed[2]) if failed
                else "spatch could not match this call (code it cannot parse, or a macro "
                     "argument)")
@@ -388,15 +361,9 @@ class CallerStep:
         return text, "a line of the call is %d columns now: re-wrap it by hand" % now, edits
 
     def _record(self, old, new, outcome, by, reason, idiom=None):
-        record = {
-            "file": old.path, "line": old.line, "column": old.column + 1,
-            "api": old.name, "kind": old.kind, "idiom": idiom,
-            "before": old.args[2] if len(old.args) > 2 else None,
-            "after": (new.args[2] if new is not None and len(new.args) > 2 else None),
-            "outcome": outcome, "by": by, "reason": reason,
-        }
-        if self.api == sites.FAST and old.path.startswith(LONGTERM_CANDIDATE_PATHS):
-            record["longterm_candidate"] = True
+        record = sites.Record.of(old, outcome, reason, by, idiom, new)
+        record.longterm_candidate = (self.api == sites.FAST
+                                     and old.path.startswith(LONGTERM_CANDIDATE_PATHS))
         return record
 
 
@@ -418,7 +385,7 @@ def _rewritten_call(text, site, api):
     """
     start, end = site.call_span
     arg_start, arg_end = site.arg_spans[2]
-    _, replacement = _classify(api, text[arg_start:arg_end])
+    _, replacement = idioms.classify(api, text[arg_start:arg_end])
     call = text[start:arg_start] + replacement + text[arg_end:end]
     if site.name in sites.RENAMED:
         call = sites.RENAMED[site.name] + call[len(site.name):]
@@ -426,9 +393,9 @@ def _rewritten_call(text, site, api):
 
 
 def summarise(records):
-    converted = sum(1 for r in records if r["outcome"] == "converted")
-    manual = sum(1 for r in records if r["outcome"] == "manual")
-    unchanged = sum(1 for r in records if r["outcome"] == "unchanged")
+    converted = sum(1 for r in records if r.outcome == "converted")
+    manual = sum(1 for r in records if r.outcome == "manual")
+    unchanged = sum(1 for r in records if r.outcome == "unchanged")
     return "%d calls converted, %d already in flag form, %d left for a human" % (
         converted, unchanged, manual)
 
@@ -540,6 +507,7 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
             return None
         tip = wt.head()
         if not keep:
+            wt.write_notes()    # in the throwaway clone, for the plan's split
             return tip
         commits = len(wt.git("rev-list", "%s..HEAD" % wt.start).split())
         diff = (wt.git("diff", "--binary", wt.start, "HEAD", binary=True) if diff_path
@@ -595,7 +563,7 @@ def _fast_only(wt, workdir, run, version, min_sites, overrides, watch):
     with watch("fast-only callers"):
         _commit_callers(wt, workdir, run, min_sites, overrides, apis=(sites.FAST_IRQ,),
                         groups_key="fast_only_groups")
-    left = [r for r in run["sites"][first:] if r["outcome"] == "manual"]
+    left = [r for r in run["sites"][first:] if r.outcome == "manual"]
     if not api_state(wt.path)["has_fast_irq"]:
         finish = []
     if left:
@@ -631,11 +599,7 @@ def _untracked(repo, run):
                 continue
         progress("not converted: %s: %s" % (relpath, UNTRACKED))
         run["skipped_files"].append({"file": relpath, "reason": UNTRACKED})
-        run["sites"].extend({"file": relpath, "line": s.line, "column": s.column + 1,
-                             "api": s.name, "kind": s.kind, "idiom": None,
-                             "before": s.args[2] if len(s.args) > 2 else None,
-                             "after": None, "outcome": "manual", "by": None,
-                             "reason": UNTRACKED} for s in found)
+        run["sites"].extend(sites.Record.of(s, "manual", UNTRACKED) for s in found)
 
 
 def _apply_patches(wt, paths, texts, run):
@@ -703,7 +667,7 @@ def _commit_callers(wt, workdir, run, min_sites, overrides=None,
     if not changes:
         return
     mine = run["sites"][first:]
-    per_file = collections.Counter(r["file"] for r in mine if r["outcome"] == "converted")
+    per_file = collections.Counter(r.file for r in mine if r.outcome == "converted")
     changed = {api: _changed_files(wt, before, after)
                for api, (before, after) in changes.items()}
     for files in changed.values():
@@ -719,11 +683,11 @@ def _commit_callers(wt, workdir, run, min_sites, overrides=None,
             files = {p: changed[api][p] for p in group.files if p in changed[api]}
             if files:
                 commits.append(_caller_message(api, group, run["sites"], run["renamed"])
-                               + (files,))
+                               + (files, groupnote.text(group.name, api)))
     wt.commit_files(start, commits)
     for record in mine:
-        group = split.group_of(groups, record["file"])
-        record["group"] = group.name if group else _owner_name(owners, record["file"])
+        group = split.group_of(groups, record.file)
+        record.group = group.name if group else _owner_name(owners, record.file)
     run[groups_key] = [{"name": g.name, "prefix": g.prefix, "prefix_source": g.prefix_source,
                       "files": g.files, "sites": g.sites, "merged": g.merged} for g in groups]
     progress("callers committed in %d MAINTAINERS groups" % len(groups))
@@ -759,10 +723,10 @@ def _owner_name(owners, path):
 
 def _caller_message(api, group, records, renamed=()):
     """(subject, body) of one group's commit for api."""
-    mine = [r for r in records if r["api"] == api and r["outcome"] == "converted"
-            and r["file"] in group.files]
+    mine = [r for r in records if r.api == api and r.outcome == "converted"
+            and r.file in group.files]
     count = "%d call%s of %s()" % (len(mine), "" if len(mine) == 1 else "s", api)
-    files = sorted({r["file"] for r in mine})
+    files = sorted({r.file for r in mine})
     listed = files[0] if len(files) == 1 else "%s and %s" % (", ".join(files[:-1]), files[-1])
     scope = textwrap.fill(SCOPE % {"count": count, "files": listed, "section": group.name,
                                    "cocci": os.path.basename(COCCI[api])}, 72,

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 
+from . import groupnote
 from .util import die, git, interrupts_held, pause_at, progress, run
 
 
@@ -264,6 +265,8 @@ class Worktree:
         self.search = None      # the conversion's one git grep, under way
         self.mentions = None    # what it found
         self.present = set()    # the paths checked out
+        self.notes = []         # [(commit, note)] for keep() to write
+        self.committer = None
 
     def __enter__(self):
         self._remove_stale()
@@ -340,8 +343,10 @@ class Worktree:
         return True
 
     def commit_files(self, base, commits):
-        """Commit each (subject, body, {path: (mode, blob) or None to delete}) on base,
-        signed off as commit() does, and move HEAD to the last of them.
+        """Commit each (subject, body, {path: (mode, blob) or None to delete}, note) on
+        base, signed off as commit() does, and move HEAD to the last of them.
+
+        The notes (groupnote) are written with the branch, by keep().
 
         One git fast-import makes them all: a git commit per commit reads and
         writes the whole index of a kernel tree several times. The last
@@ -355,7 +360,7 @@ class Worktree:
                                   "GIT_%s_IDENT" % who).strip()
         signoff = "Signed-off-by: %s" % ident["COMMITTER"].rsplit(" ", 2)[0]
         stream = []
-        for n, (subject, body, files) in enumerate(commits):
+        for n, (subject, body, files, _) in enumerate(commits):
             message = subject + "\n\n" + body.strip() + "\n\n" + signoff + "\n"
             stream += ["commit %s" % ref,
                        "author %s" % ident["AUTHOR"],
@@ -373,6 +378,9 @@ class Worktree:
         if self.git("rev-parse", tip + "^{tree}") != self.git("rev-parse", "HEAD^{tree}"):
             die("internal error: the commits do not add up to the converted tree")
         self.git("reset", "-q", "--soft", tip)
+        made = self.git("rev-list", "--reverse", "%s..%s" % (base, tip)).split()
+        self.notes += [(sha, note) for sha, (_, _, _, note) in zip(made, commits) if note]
+        self.committer = ident["COMMITTER"]
 
     def head(self):
         return self.git("rev-parse", "HEAD").strip()
@@ -381,6 +389,12 @@ class Worktree:
         """Point the new branch at the worktree's HEAD (refusing to move an existing one)."""
         self.git("branch", self.branch, "HEAD")
         self.kept = True
+        self.write_notes()
+
+    def write_notes(self):
+        """The notes of the commits made, in the repository (a branch made without
+        them still splits: series falls back to the messages)."""
+        groupnote.write(self.repo, self.committer, self.notes)
 
 
 def _quote(path):
