@@ -83,6 +83,8 @@ def test_b4_send_gives_the_series_recipients(handed_off, tmp_path):
                 "[PATCH%s 0/%d]" % (" net-next" if part["key"].startswith("NETWORKING") else "",
                                     len(patches)))
         for msg in msgs.values():
+            # The group travels as a git note of the branch, never in a message.
+            assert "Gup-unify-" not in msg.as_string(), part["directory"]
             assert addrs(msg, "To") == to, part["directory"]
             # The sender's own sign-off is Cc'd, as git send-email does.
             assert [a for a in addrs(msg, "Cc") if a != ANN[1]] == cc, part["directory"]

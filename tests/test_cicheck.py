@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from conftest import CLI, SAMPLE
-from gupunify import cicheck
+from gupunify import idioms
 
 
 NEW_MM_H = """\
@@ -69,7 +69,7 @@ def converted(tmp_path):
     ("vma->vm_flags & VM_WRITE", False), ("gup->flags & 1", False), ("w ? 1 : 0", False),
 ])
 def test_flags_ok(arg, ok):
-    assert cicheck.flags_ok(arg) is ok
+    assert idioms.flags_ok(arg) is ok
 
 
 def test_converted_tree_findings(converted):

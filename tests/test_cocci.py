@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from gupunify import sites, spatch
+from gupunify import idioms, sites, spatch
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
 # advise_* are the lock-context advisor's (tests/test_advise.py): no rewrite there.
@@ -45,11 +45,11 @@ def test_inventory_agrees_with_fixture(case):
     assert len(before) == len(after)
     for old, new in zip(before, after):
         if old.name == sites.FAST:
-            _, expected = sites.classify_write(old.args[2])
+            _, expected = idioms.classify_write(old.args[2])
         elif old.name == sites.LONGTERM:
-            _, expected = sites.classify_longterm_flags(old.args[2])
+            _, expected = idioms.classify_longterm_flags(old.args[2])
         elif old.name == sites.FAST_IRQ:
-            _, expected = sites.classify_fast_only(old.args[2])
+            _, expected = idioms.classify_fast_only(old.args[2])
         else:
             expected = None
         assert new.args[2] == (expected or old.args[2]), old.key()

@@ -8,7 +8,6 @@ import sys
 import pytest
 
 from conftest import ROOT
-from gupunify import sites
 
 TREE = os.environ.get("GUP_KERNEL_TREE")
 
@@ -16,18 +15,67 @@ pytestmark = pytest.mark.skipif(
     not TREE, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree (v5.0 or v5.1.15 "
                      "git checkout, docs/trees.md) to convert")
 
-FLAG_IDIOMS = {"zero", "flag_form", "foll_write_as_write"}
+FAST, LONGTERM, FAST_IRQ = "get_user_pages_fast", "get_user_pages_longterm", \
+    "__get_user_pages_fast"
+# The forms of a gup_flags value a converted write argument takes
+# (docs/conversion.md), white space squeezed.
+FLAG_FORM = re.compile(r"0|FOLL_WRITE|.+ \? FOLL_WRITE : 0|.+ & FOLL_WRITE|FOLL_WRITE & .+")
+# Comments and strings, where the names are prose.
+PROSE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"', re.S)
+# Counted by hand on the trees (docs/trees.md) from git grep -w of each name
+# in *.c and *.h outside tools/, prototypes and prose left out:
+# (get_user_pages_fast() calls, those whose write argument is not yet a
+# gup_flags value, get_user_pages_longterm() calls).
+CALLS = {"5.0": (43, 34, 6), "5.1": (41, 32, 9)}
 
 
 def git(repo, *args):
     return subprocess.run(["git", "-C", str(repo)] + list(args), check=True,
-                          capture_output=True, text=True).stdout
+                          capture_output=True, text=True, errors="replace").stdout
+
+
+def calls(repo, rev, name):
+    """(path, [argument]) of each call of name at rev.
+
+    The test's own reading, apart from the inventory under test (sites.py):
+    comments and strings dropped, each name followed by '(' taken as a call
+    unless its first argument starts with a type (a prototype), and the
+    arguments split at the commas outside brackets.
+    """
+    found = []
+    for hit in git(repo, "grep", "-l", "-w", name, rev, "--", "*.c", "*.h",
+                   ":!tools").split():
+        path = hit.split(":", 1)[1]
+        text = PROSE.sub(" ", git(repo, "show", "%s:%s" % (rev, path)))
+        for m in re.finditer(r"\b%s\s*\(" % name, text):
+            depth, args, arg = 1, [], ""
+            for ch in text[m.end():]:
+                depth += (ch in "([{") - (ch in ")]}")
+                if depth == 0:
+                    break
+                if ch == "," and depth == 1:
+                    args.append(arg)
+                    arg = ""
+                else:
+                    arg += ch
+            args = [" ".join(a.split()) for a in args + [arg]]
+            if not re.match(r"(unsigned|int|long)\b", args[0]):
+                found.append((path, args))
+    return found
 
 
 def identify(clone):
     """Who signs the commits off: the clone's own config, as a user's checkout has it."""
     git(clone, "config", "user.name", "Pat Sender")
     git(clone, "config", "user.email", "pat@example.org")
+
+
+def version(tree):
+    """The tree's VERSION.PATCHLEVEL: "5.0" or "5.1"."""
+    with open(os.path.join(tree, "Makefile")) as f:
+        make = f.read()
+    return "%s.%s" % tuple(re.search(r"^%s = (\d+)" % v, make, re.M).group(1)
+                           for v in ("VERSION", "PATCHLEVEL"))
 
 
 def test_converts_every_caller(tmp_path):
@@ -48,19 +96,17 @@ def test_converts_every_caller(tmp_path):
                   "^mm/gup: remove get_user_pages_longterm()", "gup-unify").strip()
     assert removal
     callers = git(clone, "rev-parse", removal + "^").strip()
-    for path in git(clone, "grep", "-l", "-w", "-e", sites.FAST, "-e", sites.LONGTERM,
-                    callers, "--", "*.c", "*.h", ":!tools").split():
-        path = path.split(":", 1)[1]
-        text = git(clone, "show", "%s:%s" % (callers, path))
-        for site in sites.scan(path, text):
-            if site.kind != "call":
-                continue
-            assert site.name != sites.LONGTERM, site.key()
-            idiom, _ = sites.classify_write(site.args[2])
-            assert idiom in FLAG_IDIOMS, (site.key(), site.args[2])
-    # The CI guard saw, before the conversion, exactly the calls it converted,
-    # and sees nothing left once the series is in.
+    assert calls(clone, callers, LONGTERM) == []
+    fast = calls(clone, callers, FAST)
+    assert fast and [(p, a) for p, a in fast if not FLAG_FORM.fullmatch(a[2])] == []
+    # Every call at the base that is not yet in gup_flags form was converted,
+    # and the CI guard saw exactly those before the conversion.
+    fast = calls(clone, "HEAD", FAST)
+    to_convert = [a for _, a in fast if not FLAG_FORM.fullmatch(a[2])]
+    longterm = calls(clone, "HEAD", LONGTERM)
+    assert (len(fast), len(to_convert), len(longterm)) == CALLS[version(clone)]
     converted = sum(1 for r in run["sites"] if r["outcome"] == "converted")
+    assert converted == len(to_convert) + len(longterm)
     guard = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                             "cicheck", str(clone), "--format", "json"],
                            capture_output=True, text=True)
@@ -148,14 +194,16 @@ def sections(clone, path):
 
 
 def test_series_patches_stay_in_their_entry_and_go_to_get_maintainer(series_run):
-    from gupunify import maintainers, series
+    from gupunify import maintainers
     clone, out, summary, _ = series_run
     flags = ["--nogit", "--nogit-fallback", "--nogit-chief-penguins", "--norolestats"]
     for part in summary["series"]:
         for patch_file, patch in zip(_patches(out, part), part["patches"]):
             text = patch_file.read_text()
             if part["kind"] == "callers":
-                entry = series.SECTION.search(" ".join(text.split())).group(1)
+                # The entry the commit message names.
+                entry = re.search(r"\(MAINTAINERS: (.*?)\)\. Generated by",
+                                  " ".join(text.split())).group(1)
                 for path in patch["paths"]:
                     found = sections(clone, path)
                     if entry.startswith("no entry for "):
@@ -199,12 +247,10 @@ def test_series_patches_pass_checkpatch(series_run):
 def test_fast_only_leaves_no_old_fast_function(tmp_path):
     """make spatch FAST_ONLY=1: no __get_user_pages_fast() call, definition or
     mention is left on the branch, and a second run has nothing to do."""
-    version = re.search(r"^PATCHLEVEL = (\d+)", open(os.path.join(TREE, "Makefile")).read(),
-                        re.M).group(1)
-    if not os.path.isfile(os.path.join(ROOT, "patches", "v5.%s" % version, "fast-only",
+    if not os.path.isfile(os.path.join(ROOT, "patches", "v%s" % version(TREE), "fast-only",
                                        "series")):
         pytest.skip("no patches/v5.%s/fast-only/series: the core patches adding "
-                    "get_user_pages_fast_only() are not in this checkout" % version)
+                    "get_user_pages_fast_only() are not in this checkout" % version(TREE))
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
@@ -212,11 +258,11 @@ def test_fast_only_leaves_no_old_fast_function(tmp_path):
     out = subprocess.run(cli + [str(clone), "--fast-only", "--reports", str(tmp_path / "rep")],
                          capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
-    grep = subprocess.run(["git", "-C", str(clone), "grep", "-n", sites.FAST_IRQ, "gup-unify"],
+    grep = subprocess.run(["git", "-C", str(clone), "grep", "-n", FAST_IRQ, "gup-unify"],
                           capture_output=True, text=True)
     assert (grep.returncode, grep.stdout) == (1, "")
     run = json.loads((tmp_path / "rep" / "tree" / "conversion.json").read_text())
-    irq = [r for r in run["sites"] if r["api"] == sites.FAST_IRQ]
+    irq = [r for r in run["sites"] if r["api"] == FAST_IRQ]
     assert irq and all(r["outcome"] == "converted" for r in irq)
     git(clone, "checkout", "-q", "gup-unify")
     again = subprocess.run(cli + [str(clone), "--fast-only", "--branch", "again",

@@ -2,7 +2,7 @@
 import json
 import os
 
-from gupunify import report
+from gupunify import report, sites
 
 
 def test_write_pair_marks_the_folder_and_writes_both_files_whole(tmp_path):
@@ -21,3 +21,18 @@ def test_write_pair_marks_the_folder_and_writes_both_files_whole(tmp_path):
     text = (tmp_path / "reports" / "linux" / "boottest.json").read_text()
     assert text == ('{\n "arches": {\n  "arm": {},\n  "x86_64": {}\n },\n "base": "abc",\n'
                     ' "steps": [\n  1,\n  2\n ]\n}\n')
+
+
+def test_a_site_record_is_what_reports_readme_says():
+    """conversion.json's sites: the fields in order, the optional ones only when set."""
+    site = sites.scan("d/x.c", "void f(void)\n{\n\tget_user_pages_fast(a, 1, w, p);\n}\n")[0]
+    record = sites.Record.of(site, "converted", None, "spatch", "variable", site)
+    assert list(record.to_json().items()) == [
+        ("file", "d/x.c"), ("line", 3), ("column", 2), ("api", "get_user_pages_fast"),
+        ("kind", "call"), ("idiom", "variable"), ("before", "w"), ("after", "w"),
+        ("outcome", "converted"), ("by", "spatch"), ("reason", None)]
+    record.group, record.note, record.longterm_candidate = "X", "long line", True
+    assert list(record.to_json())[-4:] == ["reason", "longterm_candidate", "note", "group"]
+    left = sites.Record.of(site, "manual", "why")
+    assert (left.idiom, left.after, left.by, left.to_json()["reason"]) == \
+        (None, None, None, "why")

@@ -2,7 +2,7 @@
 import pytest
 from conftest import git, gup_unify
 
-from gupunify import maintainers, routing, series
+from gupunify import maintainers, routing, subseries
 
 MAINTAINERS = """\
 MEMORY MANAGEMENT
@@ -66,11 +66,11 @@ def test_plan_names_the_core_patch_each_group_needs_and_its_tree(tmp_path):
                   "lib/iov_iter: pass gup_flags to get_user_pages_fast()")]
     vhost = [commit(repo, "drivers/vhost/vhost.c", "get_user_pages_fast(a, 1, FOLL_WRITE, p);",
                     "vhost: pass gup_flags to get_user_pages_fast()")]
-    parts = [series.SubSeries("core", "core, part 1 of 1", core),
-             series.SubSeries("callers", "INFINIBAND TOY DRIVER", toy),
-             series.SubSeries("callers", "RDS - RELIABLE DATAGRAM SOCKETS", rds),
-             series.SubSeries("callers", "VFS IOV_ITER", iov),
-             series.SubSeries("callers", "VIRTIO HOST (VHOST)", vhost)]
+    parts = [subseries.SubSeries("core", "core, part 1 of 1", core),
+             subseries.SubSeries("callers", "INFINIBAND TOY DRIVER", toy),
+             subseries.SubSeries("callers", "RDS - RELIABLE DATAGRAM SOCKETS", rds),
+             subseries.SubSeries("callers", "VFS IOV_ITER", iov),
+             subseries.SubSeries("callers", "VIRTIO HOST (VHOST)", vhost)]
     files = {id(p): git(repo, "show", "--format=", "--name-only", p.commits[0][0]).split()
              for p in parts}
     owners = maintainers.Maintainers(MAINTAINERS, ["mm", "drivers", "net", "lib",

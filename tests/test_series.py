@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import CLI, git, gup_unify
 
-from gupunify import series
+from gupunify import series, serieswriter, subseries
 
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 ORDER = ["01-infiniband-tiny", "02-infiniband-toy", "03-lib-iov_iter", "04-media-toy",
@@ -93,6 +93,65 @@ def test_each_patch_touches_only_its_maintainers_entry(written):
             text = patch.read_text()
             assert "(MAINTAINERS: %s)" % entry in " ".join(text.split()), patch.name
             assert re.findall(r"^diff --git a/(\S+) ", text, re.M) == files, patch.name
+
+
+def note_of(tree, sha):
+    return subprocess.run(["git", "-C", str(tree), "notes", "--ref", "gup-unify", "show", sha],
+                          capture_output=True, text=True).stdout
+
+
+def test_group_travels_as_a_note_that_no_patch_carries(tree, tmp_path, need_spatch):
+    # A user who shows every notes ref, in git log and in format-patch.
+    git(tree, "config", "notes.displayRef", "refs/notes/*")
+    git(tree, "config", "format.notes", "true")
+    out = gup_unify("series", str(tree), "--output", str(tmp_path / "out"),
+                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    for name, (entry, _, _, _) in EXPECTED.items():
+        for patch in patch_files(tmp_path / "out" / name):
+            text = patch.read_text()
+            sha = text.split()[1]
+            api = ("get_user_pages_longterm"
+                   if re.search(r"^-.*get_user_pages_longterm\(", text, re.M)
+                   else "get_user_pages_fast")
+            assert note_of(tree, sha) == "Gup-unify-group: %s\nGup-unify-api: %s\n" % (
+                entry, api), patch
+    # The sample (4.20) has no core series: every commit is a caller commit, checked above.
+    assert len(git(tree, "rev-list", "master..gup-unify").split()) == \
+        sum(len(patch_files(tmp_path / "out" / name)) for name in ORDER)
+    sent = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert len(sent) > 10 and not [p for p in sent if "Gup-unify-" in p.read_text()]
+
+
+def test_a_branch_without_notes_splits_as_before(tree, tmp_path, need_spatch):
+    """A branch of the previous release has the group in its messages only."""
+    made = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                     scratch=tmp_path / "s")
+    assert made.returncode == 0, made.stderr
+    with_notes = subseries.split_commits(str(tree), "master", "gup-unify")
+    git(tree, "update-ref", "-d", "refs/notes/gup-unify")
+    without = subseries.split_commits(str(tree), "master", "gup-unify")
+    assert [(p.kind, p.key, p.phase, p.commits) for p in without] == \
+        [(p.kind, p.key, p.phase, p.commits) for p in with_notes]
+    assert [p.key for p in without if p.kind == "callers"] == [EXPECTED[d][0] for d in ORDER]
+    out = gup_unify("series", str(tree), "--output", str(tmp_path / "out"),
+                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == \
+        ORDER + ["atomic"]
+
+
+def test_the_note_not_the_message_names_the_group(tree, tmp_path, need_spatch):
+    made = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                     scratch=tmp_path / "s")
+    assert made.returncode == 0, made.stderr
+    first = git(tree, "rev-list", "--reverse", "master..gup-unify").split()[0]
+    git(tree, "notes", "--ref", "gup-unify", "add", "-f", "-m",
+        "Gup-unify-group: ANOTHER ENTRY\nGup-unify-api: get_user_pages_fast", first)
+    parts = subseries.split_commits(str(tree), "master", "gup-unify")
+    # The first group (INFINIBAND SUBSYSTEM) has one commit: the note renames it.
+    assert [p.key for p in parts if p.kind == "callers"] == \
+        ["ANOTHER ENTRY"] + [EXPECTED[d][0] for d in ORDER[1:]]
 
 
 def test_recipients_are_the_maintainers_of_each_patch(written):
@@ -217,6 +276,7 @@ def test_dry_run_writes_nothing(tree, tmp_path, need_spatch):
             if re.match(r"\d\d-", line)] == ORDER
     assert "To: Ina Band <ina@example.org>, Rev Yewer <rev@example.org>" in out.stdout
     assert git(tree, "branch", "--list", "gup-unify") == ""
+    assert git(tree, "for-each-ref", "refs/notes") == ""
     assert not (tmp_path / "out").exists() and not (tmp_path / "rep").exists()
     assert not [p for p in tmp_path.iterdir() if ".partial." in p.name]
 
@@ -228,7 +288,7 @@ def test_interrupted_while_writing_leaves_nothing(tree, tmp_path, monkeypatch, n
 
     def interrupted(self):
         raise KeyboardInterrupt
-    monkeypatch.setattr(series.Writer, "atomic", interrupted)
+    monkeypatch.setattr(serieswriter.Writer, "atomic", interrupted)
     monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "s"))
     with pytest.raises(KeyboardInterrupt):
         series.make_series(str(tree), "gup-unify", str(tmp_path / "out"), str(tmp_path / "rep2"))
@@ -258,6 +318,7 @@ def test_ctrl_c_during_conversion_leaves_no_branch_or_output(tree, tmp_path, mom
     assert proc.returncode == 130, err
     assert "interrupted; nothing was kept" in err and "Traceback" not in err
     assert git(tree, "branch", "--list", "gup-unify") == ""
+    assert git(tree, "for-each-ref", "refs/notes") == ""
     assert not (tmp_path / "out").exists() and not (tmp_path / "rep").exists()
     assert not any(worktrees.iterdir())
 
@@ -295,5 +356,5 @@ def test_cc_trailers_of_a_commit_are_its_own(tmp_path):
     git(repo, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-q", "-m",
         "mm: fix\n\nWhy.\n\nFixes: 0123456789ab (\"mm: x\")\nCc: stable@vger.kernel.org\n"
         "Cc: A Person <a@example.org>\nSigned-off-by: T <t@example.org>")
-    assert series._cc_trailers(str(repo), "HEAD") == ["stable@vger.kernel.org",
+    assert serieswriter._cc_trailers(str(repo), "HEAD") == ["stable@vger.kernel.org",
                                                       "A Person <a@example.org>"]

@@ -132,8 +132,8 @@ def test_group_commits_are_made_from_the_files_on_disk(callers):
                 f.write(data)
         blobs = wt.hash(list(AFTER))
         assert blobs == [blob_id(data) for data in AFTER.values()]
-        wt.commit_files(wt.start, [("one: a", "A.", {"a.c": ("100644", blobs[0])}),
-                                   ("two: b", "B.", {"b c.c": ("100644", blobs[1])})],
+        wt.commit_files(wt.start, [("one: a", "A.", {"a.c": ("100644", blobs[0])}, None),
+                                   ("two: b", "B.", {"b c.c": ("100644", blobs[1])}, None)],
                         list(AFTER))
         log = wt.git("log", "--format=%an <%ae>%n%B%x00", "%s..HEAD" % wt.start)
         assert log.split("\0\n")[:-1] == [
@@ -154,7 +154,7 @@ def test_group_commits_that_miss_a_changed_file_are_refused(callers):
                 f.write(data)
         blobs = wt.hash(list(AFTER))
         with pytest.raises(UserError) as e:
-            wt.commit_files(wt.start, [("one: a", "A.", {"a.c": ("100644", blobs[0])})],
+            wt.commit_files(wt.start, [("one: a", "A.", {"a.c": ("100644", blobs[0])}, None)],
                             list(AFTER))
         assert str(e.value) == "internal error: the commits do not add up to the converted tree"
         assert wt.head() == wt.start

@@ -4,7 +4,7 @@ import concurrent.futures
 import os
 import textwrap
 
-from . import callers, maintainers, prefixes, sites, split
+from . import callers, groupnote, maintainers, prefixes, sites, split
 from .tree import api_state, check_foll_write
 from .util import git, progress
 from .workspace import zpaths
@@ -135,7 +135,7 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
     if not changed:
         return
     mine = run["sites"][first:]
-    per_file = collections.Counter(r["file"] for r in mine if r["outcome"] == "converted")
+    per_file = collections.Counter(r.file for r in mine if r.outcome == "converted")
     for files in changed.values():
         for path in files:
             per_file.setdefault(path, 0)
@@ -148,11 +148,11 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
             files = {p: changed[api][p] for p in group.files if p in changed[api]}
             if files:
                 commits.append(_caller_message(api, group, run["sites"], run["renamed"])
-                               + (files,))
+                               + (files, groupnote.text(group.name, api)))
     wt.commit_files(start, commits, sorted({p for files in changed.values() for p in files}))
     for record in mine:
-        group = split.group_of(groups, record["file"])
-        record["group"] = group.name if group else _owner_name(owners, record["file"])
+        group = split.group_of(groups, record.file)
+        record.group = group.name if group else _owner_name(owners, record.file)
     run[groups_key] = [{"name": g.name, "prefix": g.prefix, "prefix_source": g.prefix_source,
                       "files": g.files, "sites": g.sites, "merged": g.merged} for g in groups]
     progress("callers committed in %d MAINTAINERS groups" % len(groups))
@@ -172,10 +172,10 @@ def _owner_name(owners, path):
 
 def _caller_message(api, group, records, renamed=()):
     """(subject, body) of one group's commit for api."""
-    mine = [r for r in records if r["api"] == api and r["outcome"] == "converted"
-            and r["file"] in group.files]
+    mine = [r for r in records if r.api == api and r.outcome == "converted"
+            and r.file in group.files]
     count = "%d call%s of %s()" % (len(mine), "" if len(mine) == 1 else "s", api)
-    files = sorted({r["file"] for r in mine})
+    files = sorted({r.file for r in mine})
     listed = files[0] if len(files) == 1 else "%s and %s" % (", ".join(files[:-1]), files[-1])
     scope = textwrap.fill(SCOPE % {"count": count, "files": listed, "section": group.name,
                                    "cocci": os.path.basename(callers.COCCI[api])}, 72,

@@ -8,7 +8,7 @@ import concurrent.futures
 import os
 import re
 
-from . import layout, mentions, sites, source, spatch, stale
+from . import ctokens, idioms, layout, mentions, sites, source, spatch, stale
 from .util import progress
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
@@ -41,33 +41,6 @@ def _pairable(site, api):
             and "FOLL_LONGTERM" in site.args[2])
 
 
-def _classify(api, arg):
-    if api == sites.FAST:
-        return sites.classify_write(arg)
-    if api == sites.FAST_IRQ:
-        return sites.classify_fast_only(arg)
-    if "FOLL_LONGTERM" in arg:
-        return "flag_form", None
-    return sites.classify_longterm_flags(arg)
-
-
-REASONS = {
-    "zero": "0 is already the gup_flags value",
-    "flag_form": "already a gup_flags value",
-    "foll_write_as_write": "FOLL_WRITE passed as write: right value by accident (FOLL_WRITE == 1), kept",
-    "other_foll_flag": "a FOLL_* value other than FOLL_WRITE passed as write: its meaning "
-                       "changes with gup_flags, fix by hand",
-}
-
-NOT_A_CALL = {
-    "define": "inside a #define body: the argument can be any expression at each expansion",
-    "reference": "not called here (function pointer or reference)",
-    "member": "a struct member of the same name, not the function: left as it is; if it "
-              "points to %(api)s(), convert its calls by hand",
-}
-
-DIRECTIVE = ("a preprocessor directive (#if ...) inside the argument list: left as it was, "
-             "convert each branch by hand")
 NON_UTF8_NAME = "file name is not UTF-8: not converted, rename it or convert it by hand"
 
 
@@ -156,7 +129,7 @@ class CallerStep:
 
         for s in before:
             if s.kind != "call" and s.name == self.api:
-                reason = NOT_A_CALL[s.kind] % {"api": self.api}
+                reason = idioms.NOT_A_CALL[s.kind] % {"api": self.api}
                 self.records.append(self._record(s, None, "manual", None, reason))
         calls = [s for s in before if _pairable(s, self.api)]
         on_disk = source.read_bytes(path)
@@ -183,7 +156,7 @@ class CallerStep:
                               result if spatch_failed else None)
             if step[1] == "fallback":
                 rewritten = _rewritten_call(original, old, self.api)
-                if sites.comments(rewritten) != sites.comments(old_call):
+                if ctokens.comments(rewritten) != ctokens.comments(old_call):
                     step = ("manual", None, "the rewrite would drop a comment inside the "
                             "argument: left as it was, convert by hand", step[3], None)
                 else:
@@ -233,9 +206,9 @@ class CallerStep:
                 continue        # a call of the new API already there: no site
             record = self._record(calls[index], final_sites[index], outcome, by, reason, idiom)
             if disagreement:
-                record["disagreement"] = "inventory expected %r" % disagreement
+                record.disagreement = "inventory expected %r" % disagreement
             if notes.get(index):
-                record["note"] = notes[index]
+                record.note = notes[index]
             self.records.append(record)
 
     def _plan(self, original, old, new, old_call, new_call, failed):
@@ -246,12 +219,12 @@ class CallerStep:
         if old.name == sites.FAST_ONLY:
             return "unchanged", None, "already get_user_pages_fast_only()", "flag_form", None
         if old.directives:
-            return "manual", None, DIRECTIVE, None, None
+            return "manual", None, idioms.DIRECTIVE, None, None
         if len(old.args) != ARITY[self.api]:
             return "manual", None, "unexpected number of arguments", None, None
-        idiom, expected = _classify(self.api, old.args[2])
+        idiom, expected = idioms.classify(self.api, old.args[2])
         if old.args[2] != new.args[2] or old.name != new.name:
-            if sites.comments(old_call) != sites.comments(new_call):
+            if ctokens.comments(old_call) != ctokens.comments(new_call):
                 return "converted", "fallback", "spatch dropped a comment inside the call: " \
                     "rewritten by the driver, comments kept", idiom, None
             if layout.paren_column(original, old.call_span[0]) + 1 >= layout.WIDTH:
@@ -263,7 +236,7 @@ class CallerStep:
             return "converted", "spatch", None, idiom, extra
         if expected is None:
             outcome = "manual" if idiom == "other_foll_flag" else "unchanged"
-            return outcome, None, REASONS[idiom], idiom, None
+            return outcome, None, idioms.REASONS[idiom], idiom, None
         why = ("spatch failed on this file (%s)" % _last_line(failed[2]) if failed
                else "spatch could not match this call (code it cannot parse, or a macro "
                     "argument)")
@@ -290,15 +263,9 @@ class CallerStep:
         return text, "a line of the call is %d columns now: re-wrap it by hand" % now, edits
 
     def _record(self, old, new, outcome, by, reason, idiom=None):
-        record = {
-            "file": old.path, "line": old.line, "column": old.column + 1,
-            "api": old.name, "kind": old.kind, "idiom": idiom,
-            "before": old.args[2] if len(old.args) > 2 else None,
-            "after": (new.args[2] if new is not None and len(new.args) > 2 else None),
-            "outcome": outcome, "by": by, "reason": reason,
-        }
-        if self.api == sites.FAST and old.path.startswith(LONGTERM_CANDIDATE_PATHS):
-            record["longterm_candidate"] = True
+        record = sites.Record.of(old, outcome, reason, by, idiom, new)
+        record.longterm_candidate = (self.api == sites.FAST
+                                     and old.path.startswith(LONGTERM_CANDIDATE_PATHS))
         return record
 
 
@@ -320,7 +287,7 @@ def _rewritten_call(text, site, api):
     """
     start, end = site.call_span
     arg_start, arg_end = site.arg_spans[2]
-    _, replacement = _classify(api, text[arg_start:arg_end])
+    _, replacement = idioms.classify(api, text[arg_start:arg_end])
     call = text[start:arg_start] + replacement + text[arg_end:end]
     if site.name in sites.RENAMED:
         call = sites.RENAMED[site.name] + call[len(site.name):]
@@ -328,8 +295,8 @@ def _rewritten_call(text, site, api):
 
 
 def summarise(records):
-    converted = sum(1 for r in records if r["outcome"] == "converted")
-    manual = sum(1 for r in records if r["outcome"] == "manual")
-    unchanged = sum(1 for r in records if r["outcome"] == "unchanged")
+    converted = sum(1 for r in records if r.outcome == "converted")
+    manual = sum(1 for r in records if r.outcome == "manual")
+    unchanged = sum(1 for r in records if r.outcome == "unchanged")
     return "%d calls converted, %d already in flag form, %d left for a human" % (
         converted, unchanged, manual)

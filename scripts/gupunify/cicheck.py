@@ -4,7 +4,7 @@ import os
 import re
 import urllib.parse
 
-from . import sites, source
+from . import idioms, sites, source
 from .tree import KernelTree, api_state
 from .util import die, run
 
@@ -47,44 +47,6 @@ class Finding:
                 "message": self.message}
 
 
-def flags_ok(arg):
-    """True if a gup_flags argument is built from FOLL_* flags (or is an opaque flags value).
-
-    0, FOLL_* names, | of such, c ? F : G, F & mask and ~F are flag values; a
-    variable, field or call is taken as a flags value it holds. Other literals
-    and boolean or arithmetic expressions are not.
-    """
-    tokens = sites.tokenize(arg)
-    return bool(tokens) and _flags_ok(tokens)
-
-
-def _flags_ok(tokens):
-    texts = [t.text for t in tokens]
-    if texts == ["0"]:
-        return True
-    if len(tokens) == 1:
-        return tokens[0].kind == "ident" and texts[0] not in ("true", "false")
-    if sites._wrapped(tokens):
-        return _flags_ok(tokens[1:-1])
-    loosest = sites._loosest_binary(tokens)
-    top = [k for k, t in sites._top_level(tokens) if t.text == loosest]
-    if loosest == "?":
-        colon = [k for k, t in sites._top_level(tokens) if t.text == ":"]
-        return len(colon) == 1 and _flags_ok(tokens[top[0] + 1:colon[0]]) and \
-            _flags_ok(tokens[colon[0] + 1:])
-    if loosest == "|":
-        bounds = [-1] + top + [len(tokens)]
-        return all(_flags_ok(tokens[a + 1:b]) for a, b in zip(bounds, bounds[1:]))
-    if loosest == "&":
-        return any(t.kind == "ident" and t.text.startswith("FOLL_") for t in tokens)
-    if loosest is None:
-        if texts[0] == "~":
-            return _flags_ok(tokens[1:])
-        return texts[0] != "!" and sites._is_unary_operand(tokens) and \
-            not (tokens[0].kind == "number")
-    return False
-
-
 def flags_arguments(path):
     """{function: index of its gup_flags parameter} from the tree's include/linux/mm.h."""
     with open(os.path.join(path, "include/linux/mm.h"), errors="replace") as f:
@@ -120,11 +82,11 @@ def check_site(site, api, flags_argument=FLAGS_ARGUMENT, fast_only=False):
     if site.name == sites.FAST and len(site.args) == 4:
         arg = site.args[2]
         if api == "gup_flags":
-            if not flags_ok(arg):
+            if not idioms.flags_ok(arg):
                 return [Finding(site, "write-not-flags", "warning", arg,
                                 "%s: `%s`" % (RULES["write-not-flags"], arg))]
             return []
-        idiom, replacement = sites.classify_write(arg)
+        idiom, replacement = idioms.classify_write(arg)
         if idiom == "other_foll_flag":
             return [Finding(site, "foll-as-write", "warning", arg,
                             "%s: `%s`" % (RULES["foll-as-write"], arg))]
@@ -134,7 +96,7 @@ def check_site(site, api, flags_argument=FLAGS_ARGUMENT, fast_only=False):
                             "passes `%s`" % (arg, replacement))]
         return []
     index = flags_argument.get(site.name)
-    if index is not None and len(site.args) > index and not flags_ok(site.args[index]):
+    if index is not None and len(site.args) > index and not idioms.flags_ok(site.args[index]):
         arg = site.args[index]
         return [Finding(site, "bool-as-flags", "warning", arg,
                         "%s(): %s: `%s`" % (site.name, RULES["bool-as-flags"], arg))]
@@ -150,7 +112,7 @@ def _fast_irq(site):
     if site.kind != "call":
         return []
     arg = site.args[2] if len(site.args) == 4 else None
-    idiom, replacement = sites.classify_fast_only(arg) if arg is not None else (None, None)
+    idiom, replacement = idioms.classify_fast_only(arg) if arg is not None else (None, None)
     if replacement is None:
         why = ("its write argument `%s` is a FOLL_* value other than FOLL_WRITE, fix by hand"
                % arg if idiom == "other_foll_flag" else "unexpected number of arguments")

@@ -97,11 +97,14 @@ def series_options(p):
 
 
 def run_series(args):
-    return series.make_series(args.kernel, args.branch, args.output, args.reports, args.dry_run,
+    """The plan on stdout, then with --check the build table."""
+    done = series.make_series(args.kernel, args.branch, args.output, args.reports, args.dry_run,
                               args.allow_dirty, args.min_sites, args.check, who=args.identity,
                               prefix_overrides=prefixes.parse_overrides(args.prefix,
                                                                         args.prefix_file),
                               b4=args.b4, fast_only=args.fast_only)
+    print(done.plan + done.check, end="")
+    return done.status
 
 
 def cicheck_options(p):

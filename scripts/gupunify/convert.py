@@ -117,6 +117,7 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
             return None
         tip = wt.head()
         if not keep:
+            wt.write_notes()    # in the throwaway clone, for the plan's split
             return tip
         commits = len(wt.git("rev-list", "%s..HEAD" % wt.start).split())
         diff = (wt.git("diff", "--binary", wt.start, "HEAD", binary=True) if diff_path

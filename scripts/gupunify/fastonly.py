@@ -35,7 +35,7 @@ def phase(wt, workdir, run, version, min_sites, overrides, watch):
     with watch("fast-only callers"):
         callercommits.commit_callers(wt, workdir, run, min_sites, overrides,
                                      apis=(sites.FAST_IRQ,), groups_key="fast_only_groups")
-    left = [r for r in run["sites"][first:] if r["outcome"] == "manual"]
+    left = [r for r in run["sites"][first:] if r.outcome == "manual"]
     if not api_state(wt.path)["has_fast_irq"]:
         finish = []
     if left:

@@ -99,8 +99,4 @@ def untracked(repo, run):
                 continue
         progress("not converted: %s: %s" % (relpath, UNTRACKED))
         run["skipped_files"].append({"file": relpath, "reason": UNTRACKED})
-        run["sites"].extend({"file": relpath, "line": s.line, "column": s.column + 1,
-                             "api": s.name, "kind": s.kind, "idiom": None,
-                             "before": s.args[2] if len(s.args) > 2 else None,
-                             "after": None, "outcome": "manual", "by": None,
-                             "reason": UNTRACKED} for s in found)
+        run["sites"].extend(sites.Record.of(s, "manual", UNTRACKED) for s in found)

@@ -14,7 +14,7 @@ def counts(records, by="api"):
     """{api (or group): {idiom-or-reason: {outcome: n}}}"""
     table = collections.defaultdict(lambda: collections.defaultdict(collections.Counter))
     for r in records:
-        table[r.get(by) or "-"][r["idiom"] or r["kind"]][r["outcome"]] += 1
+        table[getattr(r, by) or "-"][r.idiom or r.kind][r.outcome] += 1
     return table
 
 
@@ -32,7 +32,7 @@ def markdown(run):
     out += ["", "## Steps", "", "| step | result | summary |", "|---|---|---|"]
     for s in run["steps"]:
         out.append("| %s | %s | %s |" % (s["step"], s["result"], s.get("summary", "")))
-    by_outcome = collections.Counter(r["outcome"] for r in records)
+    by_outcome = collections.Counter(r.outcome for r in records)
     widest = max(by_outcome.values() or [1])
     out += ["", "## Sites", "", "```"]
     for outcome in ("converted", "unchanged", "manual"):
@@ -48,23 +48,23 @@ def markdown(run):
     skipped = run.get("skipped_files", [])
     out += ["", "## Files not converted (%d)" % len(skipped), ""]
     out += ["- `%s`: %s" % (f["file"], f["reason"]) for f in skipped] or ["None."]
-    manual = [r for r in records if r["outcome"] == "manual"]
+    manual = [r for r in records if r.outcome == "manual"]
     out += ["", "## Left for a human (%d)" % len(manual), ""]
-    out += ["- `%s:%d` %s: %s" % (r["file"], r["line"], r["api"], r["reason"]) for r in manual] \
+    out += ["- `%s:%d` %s: %s" % (r.file, r.line, r.api, r.reason) for r in manual] \
         or ["None."]
-    fallback = [r for r in records if r.get("by") == "fallback"]
+    fallback = [r for r in records if r.by == "fallback"]
     out += ["", "## Converted outside spatch (%d): review these" % len(fallback), ""]
-    out += ["- `%s:%d` `%s` -> `%s`: %s" % (r["file"], r["line"], r["before"], r["after"],
-                                            r["reason"]) for r in fallback] or ["None."]
-    noted = [r for r in records if r.get("note")]
+    out += ["- `%s:%d` `%s` -> `%s`: %s" % (r.file, r.line, r.before, r.after, r.reason)
+            for r in fallback] or ["None."]
+    noted = [r for r in records if r.note]
     if noted:
         out += ["", "## Converted, with a note (%d)" % len(noted), ""]
-        out += ["- `%s:%d` %s" % (r["file"], r["line"], r["note"]) for r in noted]
-    disagree = [r for r in records if r.get("disagreement")]
+        out += ["- `%s:%d` %s" % (r.file, r.line, r.note) for r in noted]
+    disagree = [r for r in records if r.disagreement]
     if disagree:
         out += ["", "## spatch and the inventory disagree (%d)" % len(disagree), ""]
-        out += ["- `%s:%d` spatch wrote `%s`, %s" % (r["file"], r["line"], r["after"],
-                                                    r["disagreement"]) for r in disagree]
+        out += ["- `%s:%d` spatch wrote `%s`, %s" % (r.file, r.line, r.after, r.disagreement)
+                for r in disagree]
     renamed = run.get("renamed", [])
     out += ["", "## Messages and comments renamed (%d)" % len(renamed), "",
             "They named get_user_pages_longterm() (or, with --fast-only, "
@@ -72,18 +72,17 @@ def markdown(run):
             "in the commit that converts the file's calls.", ""]
     out += ["- `%s:%d` %s: `%s` -> `%s`" % (r["file"], r["line"], r["kind"], r["before"],
                                            r["after"]) for r in renamed] or ["None."]
-    candidates = [r for r in records if r.get("longterm_candidate")]
+    candidates = [r for r in records if r.longterm_candidate]
     out += ["", "## Long-term pin candidates (%d)" % len(candidates), "",
             "get_user_pages_fast() callers in drivers that keep pages pinned for device "
             "DMA: consider `| FOLL_LONGTERM` once the fast path honours it. A judgement, "
             "not a rewrite.", ""]
-    out += ["- `%s:%d`" % (r["file"], r["line"]) for r in candidates] or ["None."]
+    out += ["- `%s:%d`" % (r.file, r.line) for r in candidates] or ["None."]
     out += ["", "## Every site", "", "| site | API | before | after | outcome | by |",
             "|---|---|---|---|---|---|"]
     for r in records:
         out.append("| %s:%d | %s | `%s` | `%s` | %s | %s |" % (
-            r["file"], r["line"], r["api"], r["before"], r["after"], r["outcome"],
-            r["by"] or ""))
+            r.file, r.line, r.api, r.before, r.after, r.outcome, r.by or ""))
     if run.get("timings"):
         out += ["", "## Timings (s)", ""]
         out += ["- %s: %.1f" % kv for kv in run["timings"].items()]
@@ -94,9 +93,9 @@ def _per_group(records):
     """Per MAINTAINERS group: the counts, and a bar of the converted sites."""
     table = collections.defaultdict(collections.Counter)
     for r in records:
-        group = r.get("group") or "-"
-        table[group][r["outcome"]] += 1
-        table[group]["candidates"] += bool(r.get("longterm_candidate"))
+        group = r.group or "-"
+        table[group][r.outcome] += 1
+        table[group]["candidates"] += bool(r.longterm_candidate)
     if not table:
         return []
     widest = max(c["converted"] for c in table.values()) or 1
@@ -137,12 +136,13 @@ def write_pair(data, text, where, tree_path, stem, sort_keys=True):
 
 def write(run, where):
     """The conversion report: conversion.md and conversion.json (with the counts per group)."""
-    data = dict(run, counts_per_group=counts(run["sites"], by="group"))
+    data = dict(run, sites=[r.to_json() for r in run["sites"]],
+                counts_per_group=counts(run["sites"], by="group"))
     return write_pair(data, markdown(run), where, run["tree"], "conversion")
 
 
 def print_summary(run):
-    by = collections.Counter((r["api"], r["outcome"]) for r in run["sites"])
+    by = collections.Counter((r.api, r.outcome) for r in run["sites"])
     for (api, outcome), n in sorted(by.items()):
         print("%-24s %-10s %d" % (api, outcome, n))
     for skipped in run.get("skipped_files", []):

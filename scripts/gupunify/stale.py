@@ -9,7 +9,7 @@ which becomes get_user_pages_fast_only().
 """
 import re
 
-from . import sites
+from . import ctokens, sites
 
 LINE_LIMIT = 80
 _NAME = re.compile(r"\b%s\b(\(\))?" % sites.LONGTERM)
@@ -40,7 +40,7 @@ def _in_comment(source, offset, text):
 
 def in_code(source, name):
     """Does source name name outside its comments and strings (a call, a definition)?"""
-    return any(t.kind == "ident" and t.text == name for t in sites.tokenize(source))
+    return any(t.kind == "ident" and t.text == name for t in ctokens.tokenize(source))
 
 
 def rename(source, name=sites.LONGTERM):
@@ -53,7 +53,7 @@ def rename(source, name=sites.LONGTERM):
     """
     pattern = _NAME if name == sites.LONGTERM else _FAST_IRQ
     out, renamed, pos = [], [], 0
-    for m in sites._TOKEN.finditer(source):
+    for m in ctokens.TOKEN.finditer(source):
         kind = m.lastgroup
         text = m.group()
         if kind not in ("comment", "string") or not pattern.search(text):

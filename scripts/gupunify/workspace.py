@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 
+from . import groupnote
 from .util import die, git, interrupts_held, pause_at, progress, run
 
 
@@ -267,6 +268,8 @@ class Worktree:
         self.mentions = None    # what it found
         self.present = set()    # the paths checked out
         self.first = sorted({"include/linux/mm.h", *paths})
+        self.notes = []         # [(commit, note)] for keep() to write
+        self.committer = None
 
     def __enter__(self):
         self._remove_stale()
@@ -354,8 +357,10 @@ class Worktree:
                         input="".join(_quote(p) + "\n" for p in paths)).split()
 
     def commit_files(self, base, commits, paths):
-        """Commit each (subject, body, {path: (mode, blob) or None to delete}) on base,
-        signed off by the identity, and move HEAD to the last of them.
+        """Commit each (subject, body, {path: (mode, blob) or None to delete}, note) on
+        base, signed off by the identity, and move HEAD to the last of them.
+
+        The notes (groupnote) are written with the branch, by keep().
 
         One git fast-import makes them all: a git commit per commit reads and
         writes the whole index of a kernel tree several times. paths are
@@ -369,7 +374,7 @@ class Worktree:
                                   "GIT_%s_IDENT" % who).strip()
         signoff = "Signed-off-by: %s" % ident["COMMITTER"].rsplit(" ", 2)[0]
         stream = []
-        for n, (subject, body, files) in enumerate(commits):
+        for n, (subject, body, files, _) in enumerate(commits):
             message = subject + "\n\n" + body.strip() + "\n\n" + signoff + "\n"
             stream += ["commit %s" % ref,
                        "author %s" % ident["AUTHOR"],
@@ -389,6 +394,9 @@ class Worktree:
         if self.git("rev-parse", tip + "^{tree}") != self.git("write-tree"):
             die("internal error: the commits do not add up to the converted tree")
         self.git("reset", "-q", "--soft", tip)
+        made = self.git("rev-list", "--reverse", "%s..%s" % (base, tip)).split()
+        self.notes += [(sha, note) for sha, (_, _, _, note) in zip(made, commits) if note]
+        self.committer = ident["COMMITTER"]
 
     def head(self):
         return self.git("rev-parse", "HEAD").strip()
@@ -397,6 +405,12 @@ class Worktree:
         """Point the new branch at the worktree's HEAD (refusing to move an existing one)."""
         self.git("branch", self.branch, "HEAD")
         self.kept = True
+        self.write_notes()
+
+    def write_notes(self):
+        """The notes of the commits made, in the repository (a branch made without
+        them still splits: series falls back to the messages)."""
+        groupnote.write(self.repo, self.committer, self.notes)
 
 
 def _quote(path):
