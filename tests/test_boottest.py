@@ -1024,3 +1024,48 @@ def test_powerpc64le_v5_0_base_pins_a_16m_hugetlb_page_through_the_hash_4k_walk(
     ppc = result({"base": base}, "powerpc64le")
     assert ppc["result"] == "pass" and ppc["timings"]["base"]["fast_over_slow"] == round(
         1610 / 59856, 3)
+
+
+# v5.1.15, booted from a copy with the snapshot's fdt_ro.c quote removed
+# (docs/trees.md); the case list has grown the fast-only and hugetlb cases.
+V5_1_BASE_STATUS = ["pass"] * 4 + ["skip", "skip", "pass"] + ["skip"] * 7 + ["pass"]
+V5_1_PATCHED_STATUS = ["pass"] * 5 + ["skip", "pass", "pass"] + ["skip"] * 6 + ["pass"]
+V5_1_FORCE_AS_WRITE = ("get_user_pages_fast() takes int write: FOLL_FORCE read as write, "
+                       "returned 64")
+
+
+def test_arm_v5_1_15_fallback_pins_longterm_on_both_kernels_and_fast_on_patched():
+    """v5.1's mm/util.c fallback, booted under TCG on virt (multi_v7, no LPAE)."""
+    base = walk_recorded("arm", "v5.1.15", "base", guests.FALLBACK, 669.9, 18.6)
+    patched = walk_recorded("arm", "v5.1.15", "patched", guests.FALLBACK, 475.4, 26.1)
+    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    # the base pins long-term through get_user_pages_longterm(), not the fast path
+    assert b["longterm_gup_anon_pins"]["notes"] == [
+        "gup_benchmark longterm (get_user_pages) pinned 64/64"]
+    assert b["longterm_fast_anon_pins"]["reason"] == (
+        "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
+    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
+    assert p["longterm_gup_anon_pins"]["notes"] == [
+        "gup_benchmark longterm (get_user_pages) pinned 64/64"]
+    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    assert p["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    assert p["hugetlb_fast_write_pins_all"]["reason"].startswith("no hugetlb pages")
+    # only the fallback's refusal of FOLL_FORCE; nothing on the base
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/util.c:350 get_user_pages_fast+0xa8/0xc8"]
+    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
+    arm = result({"base": base, "patched": patched}, "arm")
+    assert arm["result"] == "pass", arm["problems"]
+    assert arm["family"] == guests.FALLBACK
+    assert patched["tap"]["timing"]["fast_get_min_usec"] == 215910
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"arm": arm}))}
+    assert rows["longterm_gup_anon_pins"] == ["ok / ok"]
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_only_atomic_short"] == ["SKIP / SKIP"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["669.9 / 475.4"] and rows["boot s"] == ["18.6 / 26.1"]
