@@ -1069,3 +1069,36 @@ def test_arm_v5_1_15_fallback_pins_longterm_on_both_kernels_and_fast_on_patched(
     assert rows["fast_only_atomic_short"] == ["SKIP / SKIP"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["build s (image)"] == ["669.9 / 475.4"] and rows["boot s"] == ["18.6 / 26.1"]
+
+
+def test_mips_v5_1_15_arch_walk_pins_longterm_fast_on_the_patched_kernel():
+    """v5.1's arch/mips/mm/gup.c, booted under TCG on malta (MIPS32r2, big-endian)."""
+    walk = guests.ARCH_WALK % "mips"
+    base = walk_recorded("mips", "v5.1.15", "base", walk, 784.5, 6.1)
+    patched = walk_recorded("mips", "v5.1.15", "patched", walk, 534.7, 3.8)
+    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
+    assert b["longterm_fast_anon_pins"]["notes"] == ["GUP_FAST_LONGTERM_BENCHMARK: EINVAL"]
+    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    assert p["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # malta's 256 MiB halves the timing buffer on both kernels
+    assert base["tap"]["timing"]["size_mib"] == patched["tap"]["timing"]["size_mib"] == 64
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/arch/mips/mm/gup.c:288 "
+        "get_user_pages_fast+0x104/0x1f8"]
+    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
+    assert patched["console"]["clocksource"] == "MIPS"
+    mips = result({"base": base, "patched": patched}, "mips")
+    assert mips["result"] == "pass", mips["problems"]
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"mips": mips}))}
+    assert rows["family"] == ["arch walk (arch/mips/mm/gup.c)"]
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["fast/slow (min)"] == [
+        "%s / %s" % (round(713 / 2593, 3), round(709 / 2818, 3))]
