@@ -1102,3 +1102,36 @@ def test_mips_v5_1_15_arch_walk_pins_longterm_fast_on_the_patched_kernel():
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["fast/slow (min)"] == [
         "%s / %s" % (round(713 / 2593, 3), round(709 / 2818, 3))]
+
+
+def test_sparc64_v5_1_15_arch_walk_pins_longterm_fast_on_the_patched_kernel():
+    """v5.1's arch/sparc/mm/gup.c, booted under TCG on sun4u with OpenBIOS."""
+    walk = guests.ARCH_WALK % "sparc"
+    base = walk_recorded("sparc64", "v5.1.15", "base", walk, 687.2, 16.2)
+    patched = walk_recorded("sparc64", "v5.1.15", "patched", walk, 479.1, 18.7)
+    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
+    assert b["longterm_gup_anon_pins"]["notes"] == p["longterm_gup_anon_pins"]["notes"] == [
+        "gup_benchmark longterm (get_user_pages) pinned 64/64"]
+    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    assert p["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/arch/sparc/mm/gup.c:281 "
+        "get_user_pages_fast+0xec/0x1b8"]
+    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
+    # gup_test powered the machine off: an OpenBIOS reboot restarts the kernel
+    for label in ("base", "patched"):
+        assert fixture("sparc64-v5.1.15-%s.console" % label).splitlines()[-1] == \
+            "reboot: Power down"
+    sparc64 = result({"base": base, "patched": patched}, "sparc64")
+    assert sparc64["result"] == "pass", sparc64["problems"]
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"sparc64": sparc64}))}
+    assert rows["family"] == ["arch walk (arch/sparc/mm/gup.c)"]
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["687.2 / 479.1"] and rows["boot s"] == ["16.2 / 18.7"]
