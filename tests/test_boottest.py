@@ -1135,3 +1135,30 @@ def test_sparc64_v5_1_15_arch_walk_pins_longterm_fast_on_the_patched_kernel():
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["build s (image)"] == ["687.2 / 479.1"] and rows["boot s"] == ["16.2 / 18.7"]
+
+
+def test_arm64_v5_1_15_generic_walk_pins_longterm_fast_on_the_patched_kernel():
+    """v5.1's generic walk of mm/gup.c, booted under TCG on virt (cortex-a57)."""
+    base = walk_recorded("arm64", "v5.1.15", "base", guests.GENERIC, 610.3, 3.5)
+    patched = walk_recorded("arm64", "v5.1.15", "patched", guests.GENERIC, 320.1, 3.3)
+    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
+    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    assert p["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    assert p[guests.DAX_CASES[0]]["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x38/0x174"]
+    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
+    arm64 = result({"base": base, "patched": patched}, "arm64")
+    assert arm64["result"] == "pass", arm64["problems"]
+    assert arm64["timings"]["patched"]["fast_over_slow"] == round(1645 / 27873, 3)
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"arm64": arm64}))}
+    assert rows["family"] == [guests.GENERIC]
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["610.3 / 320.1"] and rows["boot s"] == ["3.5 / 3.3"]
