@@ -872,7 +872,6 @@ def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
         "patched: skipped hugetlb_fast_write_pins_all, hugetlb_longterm_fast_pins"]
 
 
-
 def test_arm64_guest_boots_the_generic_walk_on_virt():
     argv = guests.qemu_argv("arm64", "Image", "i", "c.log", "t.log", "tcg")
     assert argv[0] == "qemu-system-aarch64" and argv[argv.index("-M") + 1] == "virt"
@@ -1002,7 +1001,6 @@ def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
             k.name for k in kbuild.select_knobs(version, gcc, "powerpc64le", facts)]
     assert "CONFIG_PPC_DISABLE_WERROR on" not in [
         k.name for k in kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)]
-
 
 
 def test_powerpc64le_v5_0_base_pins_a_16m_hugetlb_page_through_the_hash_4k_walk():
@@ -1162,3 +1160,51 @@ def test_arm64_v5_1_15_generic_walk_pins_longterm_fast_on_the_patched_kernel():
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["build s (image)"] == ["610.3 / 320.1"] and rows["boot s"] == ["3.5 / 3.3"]
+
+
+def test_powerpc64le_v5_0_patched_pins_16m_hugetlb_longterm_through_the_hugepd_walk():
+    """Recorded on v5.0's patched kernel (branch made without --fast-only)."""
+    base = arch_recorded("powerpc64le", "v5.0", "base")
+    patched = arch_recorded("powerpc64le", "v5.0", "patched")
+    tap = patched["tap"]
+    assert tap["complete"] and tap["problems"] == []
+    assert tap["totals"] == {"pass": 10, "fail": 0, "xfail": 0, "xpass": 0, "skip": 5,
+                             "error": 0}
+    assert [(t["number"], t["name"], t["status"]) for t in tap["tests"]] == [
+        (1, "fast_write_private_pins_all", "pass"), (2, "fast_write_pin_write_seen", "pass"),
+        (3, "fast_read_ro_mapping_pins", "pass"), (4, "fast_write_ro_mapping_refused", "pass"),
+        (5, "fast_unsupported_flag_einval", "pass"), (6, "fast_only_atomic_short", "skip"),
+        (7, "longterm_gup_anon_pins", "pass"), (8, "longterm_fast_anon_pins", "pass"),
+        (9, "dax_fast_pins_without_longterm", "skip"),
+        (10, "dax_slow_pins_without_longterm", "skip"), (11, "longterm_gup_dax_refused", "skip"),
+        (12, "longterm_fast_dax_refused", "skip"), (13, "hugetlb_fast_write_pins_all", "pass"),
+        (14, "hugetlb_longterm_fast_pins", "pass"), (15, "gup_benchmark_timings", "pass")]
+    tests = {t["name"]: t for t in tap["tests"]}
+    assert tests["fast_only_atomic_short"]["reason"] == \
+        "no get_user_pages_fast_only() in this kernel"
+    assert tests["longterm_fast_anon_pins"]["notes"] == [
+        "gup_benchmark fast longterm pinned 64/64"]
+    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # both hugetlb cases through gup_huge_pd(): base 16M over 4K, hash MMU
+    for name in guests.HUGETLB_CASES:
+        assert tests[name]["notes"][0] == "hugetlb page of 16384 kB, base page 4 kB, MMU Hash"
+    assert tests["hugetlb_fast_write_pins_all"]["notes"][1] == \
+        "gup_benchmark fast write on hugetlb pinned 64/64"
+    assert tests["hugetlb_longterm_fast_pins"]["notes"][1] == \
+        "gup_benchmark fast longterm on hugetlb pinned 64/64"
+    for name in guests.DAX_CASES:
+        assert tests[name]["reason"] == "no pmem in this guest: " + guests.NO_DAX["powerpc64le"]
+    # the generic walk's FOLL_FORCE refusal, once
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:1948 get_user_pages_fast+0x2c/0x18c"]
+    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    assert patched["console"]["clocksource"] == "timebase"
+    ppc = result({"base": base, "patched": patched}, "powerpc64le")
+    assert ppc["result"] == "pass", ppc["problems"]
+    assert ppc["timings"]["patched"]["fast_over_slow"] == round(1591 / 9592, 3)
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"powerpc64le": ppc}))}
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["hugetlb_longterm_fast_pins"] == ["SKIP / ok"]
+    assert rows["hugetlb_fast_write_pins_all"] == ["ok / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
