@@ -279,6 +279,18 @@ def test_walk_and_fallback_guests_keep_tap_on_their_bus_virtio(arch, machine, ap
     assert qemuboot.accelerator(arch)[0] == "tcg"
 
 
+def test_riscv64_guest_boots_virt_on_debians_opensbi_and_powers_off():
+    argv = guests.qemu_argv("riscv64", "Image", "i", "c.log", "t.log", "tcg")
+    assert argv[:3] == ["qemu-system-riscv64", "-accel", "tcg"]
+    assert argv[3:7] == ["-M", "virt", "-bios", "default"] and "-cpu" not in argv
+    # v5.0's machine_restart() only spins: gup_test powers off through SBI
+    assert argv[argv.index("-append") + 1] == "console=ttyS0 panic=-1 BOOTTEST_HALT=poweroff"
+    assert argv[argv.index("-kernel") + 1] == "Image"
+    assert argv[argv.index("-device") + 1] == "virtio-serial-device"
+    assert guests.GUESTS["riscv64"].family == guests.FALLBACK
+    assert guests.GUESTS["riscv64"].image == "arch/riscv/boot/Image"
+
+
 def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
     src = str(tmp_path)
     assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
@@ -1208,3 +1220,57 @@ def test_powerpc64le_v5_0_patched_pins_16m_hugetlb_longterm_through_the_hugepd_w
     assert rows["hugetlb_longterm_fast_pins"] == ["SKIP / ok"]
     assert rows["hugetlb_fast_write_pins_all"] == ["ok / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
+
+
+def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
+    """v5.0's mm/util.c fallback on riscv64 (virt, OpenSBI), booted under TCG."""
+    base = walk_recorded("riscv64", "v5.0", "base", guests.FALLBACK, 597.0, 5.7)
+    patched = walk_recorded("riscv64", "v5.0", "patched", guests.FALLBACK, 391.8, 4.3)
+    for kernel in (base, patched):
+        assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+    # the base: FOLL_FORCE read as write, and no FOLL_LONGTERM in the fast path
+    # (the old behaviour, as on arm)
+    assert [t["status"] for t in base["tap"]["tests"]] == ["pass"] * 4 + [
+        "skip", "skip", "pass"] + ["skip"] * 7 + ["pass"]
+    skips = {t["name"]: t["reason"] for t in base["tap"]["tests"] if t["status"] == "skip"}
+    assert skips["fast_unsupported_flag_einval"] == (
+        "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
+    assert skips["longterm_fast_anon_pins"] == (
+        "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
+    # the patched fallback pins long-term through get_user_pages() under mmap_sem
+    assert [(t["name"], t["status"]) for t in patched["tap"]["tests"]] == [
+        ("fast_write_private_pins_all", "pass"), ("fast_write_pin_write_seen", "pass"),
+        ("fast_read_ro_mapping_pins", "pass"), ("fast_write_ro_mapping_refused", "pass"),
+        ("fast_unsupported_flag_einval", "pass"), ("fast_only_atomic_short", "skip"),
+        ("longterm_gup_anon_pins", "pass"), ("longterm_fast_anon_pins", "pass")] + [
+        (name, "skip") for name in guests.DAX_CASES + guests.HUGETLB_CASES] + [
+        ("gup_benchmark_timings", "pass")]
+    tests = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert tests["longterm_fast_anon_pins"]["notes"] == [
+        "gup_benchmark fast longterm pinned 64/64"]
+    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    assert tests[guests.DAX_CASES[0]]["reason"] == \
+        "no pmem in this guest: " + guests.NO_DAX["riscv64"]
+    assert tests["hugetlb_longterm_fast_pins"]["reason"] == \
+        "no hugetlb pages (no Hugepagesize in /proc/meminfo: CONFIG_HUGETLBFS off)"
+    # the only warning is the fallback's WARN_ON_ONCE refusing FOLL_FORCE
+    assert base["console"]["warnings"] == []
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/util.c:338 get_user_pages_fast+0x86/0x94"]
+    for kernel in (base, patched):
+        assert kernel["console"]["exit_status"] == 0 and kernel["console"]["oops"] == []
+        assert kernel["console"]["clocksource"] == "riscv_clocksource"
+    # gup_test powered the machine off through OpenSBI
+    assert fixture("riscv64-v5.0-patched.console").splitlines()[-1].rstrip("\r") == \
+        "reboot: Power down"
+    riscv = result({"base": base, "patched": patched}, "riscv64")
+    assert riscv["result"] == "pass", riscv["problems"]
+    assert riscv["family"] == guests.FALLBACK
+    assert riscv["timings"]["base"]["fast_over_slow"] == round(17173 / 13153, 3)
+    assert riscv["timings"]["patched"]["fast_over_slow"] == round(9098 / 8996, 3)
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"riscv64": riscv}))}
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["597.0 / 391.8"] and rows["boot s"] == ["5.7 / 4.3"]
