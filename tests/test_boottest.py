@@ -1274,3 +1274,36 @@ def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
     assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["build s (image)"] == ["597.0 / 391.8"] and rows["boot s"] == ["5.7 / 4.3"]
+
+
+# docs/builds.md, "sh4": what Debian's sh4 gcc makes of printk_delay()'s shape
+SH_TREG_COMBINE_CASE = """int d; void g(unsigned long); void h(int);
+int f(int level, int x)
+{
+	int in = 0;
+	if (level == -2) { level = -1; in = 1; }
+	if (__builtin_expect(!!d, 0)) { int m = d; while (m--) g(4295000); }
+	h(in);
+	return level + x;
+}
+"""
+
+
+def test_sh4_is_not_booted_because_its_compiler_drops_a_test():
+    """While this passes, sh4 stays in NOT_BOOTED; when it fails, try booting sh4."""
+    assert "sh4" not in guests.GUESTS and "sh4" in guests.NOT_BOOTED
+    assert "gcc 12.2" in guests.NOT_BOOTED["sh4"]
+    assert "sh_treg_combine" in guests.NOT_BOOTED["sh4"]
+    assert boottest.parse_arches("all")[-1] == "sh4"
+    gcc = kbuild.ARCHES["sh4"].gcc
+    if not shutil.which(gcc):
+        pytest.skip("no %s: make deps-boottest installs it" % gcc)
+
+    def tests_of_d(opt):
+        asm = subprocess.run([gcc, opt, "-S", "-o", "-", "-x", "c", "-"],
+                             input=SH_TREG_COMBINE_CASE, capture_output=True, text=True,
+                             check=True).stdout
+        return asm.count("\ttst\t")
+    # unoptimized, d is tested; optimized, the branch on it is gone
+    assert tests_of_d("-O0") > 0
+    assert tests_of_d("-O1") == 0 and tests_of_d("-O2") == 0
