@@ -279,6 +279,18 @@ def test_walk_and_fallback_guests_keep_tap_on_their_bus_virtio(arch, machine, ap
     assert qemuboot.accelerator(arch)[0] == "tcg"
 
 
+def test_riscv64_guest_boots_virt_on_debians_opensbi_and_powers_off():
+    argv = guests.qemu_argv("riscv64", "Image", "i", "c.log", "t.log", "tcg")
+    assert argv[:3] == ["qemu-system-riscv64", "-accel", "tcg"]
+    assert argv[3:7] == ["-M", "virt", "-bios", "default"] and "-cpu" not in argv
+    # v5.0's machine_restart() only spins: gup_test powers off through SBI
+    assert argv[argv.index("-append") + 1] == "console=ttyS0 panic=-1 BOOTTEST_HALT=poweroff"
+    assert argv[argv.index("-kernel") + 1] == "Image"
+    assert argv[argv.index("-device") + 1] == "virtio-serial-device"
+    assert guests.GUESTS["riscv64"].family == guests.FALLBACK
+    assert guests.GUESTS["riscv64"].image == "arch/riscv/boot/Image"
+
+
 def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
     src = str(tmp_path)
     assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
@@ -872,7 +884,6 @@ def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
         "patched: skipped hugetlb_fast_write_pins_all, hugetlb_longterm_fast_pins"]
 
 
-
 def test_arm64_guest_boots_the_generic_walk_on_virt():
     argv = guests.qemu_argv("arm64", "Image", "i", "c.log", "t.log", "tcg")
     assert argv[0] == "qemu-system-aarch64" and argv[argv.index("-M") + 1] == "virt"
@@ -1004,7 +1015,6 @@ def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
         k.name for k in kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)]
 
 
-
 def test_powerpc64le_v5_0_base_pins_a_16m_hugetlb_page_through_the_hash_4k_walk():
     """Recorded on v5.0's base kernel (the patched one was not booted yet)."""
     base = arch_recorded("powerpc64le", "v5.0", "base")
@@ -1024,3 +1034,276 @@ def test_powerpc64le_v5_0_base_pins_a_16m_hugetlb_page_through_the_hash_4k_walk(
     ppc = result({"base": base}, "powerpc64le")
     assert ppc["result"] == "pass" and ppc["timings"]["base"]["fast_over_slow"] == round(
         1610 / 59856, 3)
+
+
+# v5.1.15, booted from a copy with the snapshot's fdt_ro.c quote removed
+# (docs/trees.md); the case list has grown the fast-only and hugetlb cases.
+V5_1_BASE_STATUS = ["pass"] * 4 + ["skip", "skip", "pass"] + ["skip"] * 7 + ["pass"]
+V5_1_PATCHED_STATUS = ["pass"] * 5 + ["skip", "pass", "pass"] + ["skip"] * 6 + ["pass"]
+V5_1_FORCE_AS_WRITE = ("get_user_pages_fast() takes int write: FOLL_FORCE read as write, "
+                       "returned 64")
+
+
+def test_arm_v5_1_15_fallback_pins_longterm_on_both_kernels_and_fast_on_patched():
+    """v5.1's mm/util.c fallback, booted under TCG on virt (multi_v7, no LPAE)."""
+    base = walk_recorded("arm", "v5.1.15", "base", guests.FALLBACK, 669.9, 18.6)
+    patched = walk_recorded("arm", "v5.1.15", "patched", guests.FALLBACK, 475.4, 26.1)
+    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    # the base pins long-term through get_user_pages_longterm(), not the fast path
+    assert b["longterm_gup_anon_pins"]["notes"] == [
+        "gup_benchmark longterm (get_user_pages) pinned 64/64"]
+    assert b["longterm_fast_anon_pins"]["reason"] == (
+        "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
+    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
+    assert p["longterm_gup_anon_pins"]["notes"] == [
+        "gup_benchmark longterm (get_user_pages) pinned 64/64"]
+    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    assert p["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    assert p["hugetlb_fast_write_pins_all"]["reason"].startswith("no hugetlb pages")
+    # only the fallback's refusal of FOLL_FORCE; nothing on the base
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/util.c:350 get_user_pages_fast+0xa8/0xc8"]
+    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
+    arm = result({"base": base, "patched": patched}, "arm")
+    assert arm["result"] == "pass", arm["problems"]
+    assert arm["family"] == guests.FALLBACK
+    assert patched["tap"]["timing"]["fast_get_min_usec"] == 215910
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"arm": arm}))}
+    assert rows["longterm_gup_anon_pins"] == ["ok / ok"]
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_only_atomic_short"] == ["SKIP / SKIP"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["669.9 / 475.4"] and rows["boot s"] == ["18.6 / 26.1"]
+
+
+def test_mips_v5_1_15_arch_walk_pins_longterm_fast_on_the_patched_kernel():
+    """v5.1's arch/mips/mm/gup.c, booted under TCG on malta (MIPS32r2, big-endian)."""
+    walk = guests.ARCH_WALK % "mips"
+    base = walk_recorded("mips", "v5.1.15", "base", walk, 784.5, 6.1)
+    patched = walk_recorded("mips", "v5.1.15", "patched", walk, 534.7, 3.8)
+    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
+    assert b["longterm_fast_anon_pins"]["notes"] == ["GUP_FAST_LONGTERM_BENCHMARK: EINVAL"]
+    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    assert p["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # malta's 256 MiB halves the timing buffer on both kernels
+    assert base["tap"]["timing"]["size_mib"] == patched["tap"]["timing"]["size_mib"] == 64
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/arch/mips/mm/gup.c:288 "
+        "get_user_pages_fast+0x104/0x1f8"]
+    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
+    assert patched["console"]["clocksource"] == "MIPS"
+    mips = result({"base": base, "patched": patched}, "mips")
+    assert mips["result"] == "pass", mips["problems"]
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"mips": mips}))}
+    assert rows["family"] == ["arch walk (arch/mips/mm/gup.c)"]
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["fast/slow (min)"] == [
+        "%s / %s" % (round(713 / 2593, 3), round(709 / 2818, 3))]
+
+
+def test_sparc64_v5_1_15_arch_walk_pins_longterm_fast_on_the_patched_kernel():
+    """v5.1's arch/sparc/mm/gup.c, booted under TCG on sun4u with OpenBIOS."""
+    walk = guests.ARCH_WALK % "sparc"
+    base = walk_recorded("sparc64", "v5.1.15", "base", walk, 687.2, 16.2)
+    patched = walk_recorded("sparc64", "v5.1.15", "patched", walk, 479.1, 18.7)
+    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
+    assert b["longterm_gup_anon_pins"]["notes"] == p["longterm_gup_anon_pins"]["notes"] == [
+        "gup_benchmark longterm (get_user_pages) pinned 64/64"]
+    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    assert p["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/arch/sparc/mm/gup.c:281 "
+        "get_user_pages_fast+0xec/0x1b8"]
+    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
+    # gup_test powered the machine off: an OpenBIOS reboot restarts the kernel
+    for label in ("base", "patched"):
+        assert fixture("sparc64-v5.1.15-%s.console" % label).splitlines()[-1] == \
+            "reboot: Power down"
+    sparc64 = result({"base": base, "patched": patched}, "sparc64")
+    assert sparc64["result"] == "pass", sparc64["problems"]
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"sparc64": sparc64}))}
+    assert rows["family"] == ["arch walk (arch/sparc/mm/gup.c)"]
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["687.2 / 479.1"] and rows["boot s"] == ["16.2 / 18.7"]
+
+
+def test_arm64_v5_1_15_generic_walk_pins_longterm_fast_on_the_patched_kernel():
+    """v5.1's generic walk of mm/gup.c, booted under TCG on virt (cortex-a57)."""
+    base = walk_recorded("arm64", "v5.1.15", "base", guests.GENERIC, 610.3, 3.5)
+    patched = walk_recorded("arm64", "v5.1.15", "patched", guests.GENERIC, 320.1, 3.3)
+    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
+    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
+    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    assert p["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    assert p[guests.DAX_CASES[0]]["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
+    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x38/0x174"]
+    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
+    arm64 = result({"base": base, "patched": patched}, "arm64")
+    assert arm64["result"] == "pass", arm64["problems"]
+    assert arm64["timings"]["patched"]["fast_over_slow"] == round(1645 / 27873, 3)
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"arm64": arm64}))}
+    assert rows["family"] == [guests.GENERIC]
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["610.3 / 320.1"] and rows["boot s"] == ["3.5 / 3.3"]
+
+
+def test_powerpc64le_v5_0_patched_pins_16m_hugetlb_longterm_through_the_hugepd_walk():
+    """Recorded on v5.0's patched kernel (branch made without --fast-only)."""
+    base = arch_recorded("powerpc64le", "v5.0", "base")
+    patched = arch_recorded("powerpc64le", "v5.0", "patched")
+    tap = patched["tap"]
+    assert tap["complete"] and tap["problems"] == []
+    assert tap["totals"] == {"pass": 10, "fail": 0, "xfail": 0, "xpass": 0, "skip": 5,
+                             "error": 0}
+    assert [(t["number"], t["name"], t["status"]) for t in tap["tests"]] == [
+        (1, "fast_write_private_pins_all", "pass"), (2, "fast_write_pin_write_seen", "pass"),
+        (3, "fast_read_ro_mapping_pins", "pass"), (4, "fast_write_ro_mapping_refused", "pass"),
+        (5, "fast_unsupported_flag_einval", "pass"), (6, "fast_only_atomic_short", "skip"),
+        (7, "longterm_gup_anon_pins", "pass"), (8, "longterm_fast_anon_pins", "pass"),
+        (9, "dax_fast_pins_without_longterm", "skip"),
+        (10, "dax_slow_pins_without_longterm", "skip"), (11, "longterm_gup_dax_refused", "skip"),
+        (12, "longterm_fast_dax_refused", "skip"), (13, "hugetlb_fast_write_pins_all", "pass"),
+        (14, "hugetlb_longterm_fast_pins", "pass"), (15, "gup_benchmark_timings", "pass")]
+    tests = {t["name"]: t for t in tap["tests"]}
+    assert tests["fast_only_atomic_short"]["reason"] == \
+        "no get_user_pages_fast_only() in this kernel"
+    assert tests["longterm_fast_anon_pins"]["notes"] == [
+        "gup_benchmark fast longterm pinned 64/64"]
+    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # both hugetlb cases through gup_huge_pd(): base 16M over 4K, hash MMU
+    for name in guests.HUGETLB_CASES:
+        assert tests[name]["notes"][0] == "hugetlb page of 16384 kB, base page 4 kB, MMU Hash"
+    assert tests["hugetlb_fast_write_pins_all"]["notes"][1] == \
+        "gup_benchmark fast write on hugetlb pinned 64/64"
+    assert tests["hugetlb_longterm_fast_pins"]["notes"][1] == \
+        "gup_benchmark fast longterm on hugetlb pinned 64/64"
+    for name in guests.DAX_CASES:
+        assert tests[name]["reason"] == "no pmem in this guest: " + guests.NO_DAX["powerpc64le"]
+    # the generic walk's FOLL_FORCE refusal, once
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:1948 get_user_pages_fast+0x2c/0x18c"]
+    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    assert patched["console"]["clocksource"] == "timebase"
+    ppc = result({"base": base, "patched": patched}, "powerpc64le")
+    assert ppc["result"] == "pass", ppc["problems"]
+    assert ppc["timings"]["patched"]["fast_over_slow"] == round(1591 / 9592, 3)
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"powerpc64le": ppc}))}
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["hugetlb_longterm_fast_pins"] == ["SKIP / ok"]
+    assert rows["hugetlb_fast_write_pins_all"] == ["ok / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+
+
+def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
+    """v5.0's mm/util.c fallback on riscv64 (virt, OpenSBI), booted under TCG."""
+    base = walk_recorded("riscv64", "v5.0", "base", guests.FALLBACK, 597.0, 5.7)
+    patched = walk_recorded("riscv64", "v5.0", "patched", guests.FALLBACK, 391.8, 4.3)
+    for kernel in (base, patched):
+        assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+    # the base: FOLL_FORCE read as write, and no FOLL_LONGTERM in the fast path
+    # (the old behaviour, as on arm)
+    assert [t["status"] for t in base["tap"]["tests"]] == ["pass"] * 4 + [
+        "skip", "skip", "pass"] + ["skip"] * 7 + ["pass"]
+    skips = {t["name"]: t["reason"] for t in base["tap"]["tests"] if t["status"] == "skip"}
+    assert skips["fast_unsupported_flag_einval"] == (
+        "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
+    assert skips["longterm_fast_anon_pins"] == (
+        "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
+    # the patched fallback pins long-term through get_user_pages() under mmap_sem
+    assert [(t["name"], t["status"]) for t in patched["tap"]["tests"]] == [
+        ("fast_write_private_pins_all", "pass"), ("fast_write_pin_write_seen", "pass"),
+        ("fast_read_ro_mapping_pins", "pass"), ("fast_write_ro_mapping_refused", "pass"),
+        ("fast_unsupported_flag_einval", "pass"), ("fast_only_atomic_short", "skip"),
+        ("longterm_gup_anon_pins", "pass"), ("longterm_fast_anon_pins", "pass")] + [
+        (name, "skip") for name in guests.DAX_CASES + guests.HUGETLB_CASES] + [
+        ("gup_benchmark_timings", "pass")]
+    tests = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert tests["longterm_fast_anon_pins"]["notes"] == [
+        "gup_benchmark fast longterm pinned 64/64"]
+    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    assert tests[guests.DAX_CASES[0]]["reason"] == \
+        "no pmem in this guest: " + guests.NO_DAX["riscv64"]
+    assert tests["hugetlb_longterm_fast_pins"]["reason"] == \
+        "no hugetlb pages (no Hugepagesize in /proc/meminfo: CONFIG_HUGETLBFS off)"
+    # the only warning is the fallback's WARN_ON_ONCE refusing FOLL_FORCE
+    assert base["console"]["warnings"] == []
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/util.c:338 get_user_pages_fast+0x86/0x94"]
+    for kernel in (base, patched):
+        assert kernel["console"]["exit_status"] == 0 and kernel["console"]["oops"] == []
+        assert kernel["console"]["clocksource"] == "riscv_clocksource"
+    # gup_test powered the machine off through OpenSBI
+    assert fixture("riscv64-v5.0-patched.console").splitlines()[-1].rstrip("\r") == \
+        "reboot: Power down"
+    riscv = result({"base": base, "patched": patched}, "riscv64")
+    assert riscv["result"] == "pass", riscv["problems"]
+    assert riscv["family"] == guests.FALLBACK
+    assert riscv["timings"]["base"]["fast_over_slow"] == round(17173 / 13153, 3)
+    assert riscv["timings"]["patched"]["fast_over_slow"] == round(9098 / 8996, 3)
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"riscv64": riscv}))}
+    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
+    assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["597.0 / 391.8"] and rows["boot s"] == ["5.7 / 4.3"]
+
+
+# docs/builds.md, "sh4": what Debian's sh4 gcc makes of printk_delay()'s shape
+SH_TREG_COMBINE_CASE = """int d; void g(unsigned long); void h(int);
+int f(int level, int x)
+{
+	int in = 0;
+	if (level == -2) { level = -1; in = 1; }
+	if (__builtin_expect(!!d, 0)) { int m = d; while (m--) g(4295000); }
+	h(in);
+	return level + x;
+}
+"""
+
+
+def test_sh4_is_not_booted_because_its_compiler_drops_a_test():
+    """While this passes, sh4 stays in NOT_BOOTED; when it fails, try booting sh4."""
+    assert "sh4" not in guests.GUESTS and "sh4" in guests.NOT_BOOTED
+    assert "gcc 12.2" in guests.NOT_BOOTED["sh4"]
+    assert "sh_treg_combine" in guests.NOT_BOOTED["sh4"]
+    assert boottest.parse_arches("all")[-1] == "sh4"
+    gcc = kbuild.ARCHES["sh4"].gcc
+    if not shutil.which(gcc):
+        pytest.skip("no %s: make deps-boottest installs it" % gcc)
+
+    def tests_of_d(opt):
+        asm = subprocess.run([gcc, opt, "-S", "-o", "-", "-x", "c", "-"],
+                             input=SH_TREG_COMBINE_CASE, capture_output=True, text=True,
+                             check=True).stdout
+        return asm.count("\ttst\t")
+    # unoptimized, d is tested; optimized, the branch on it is gone
+    assert tests_of_d("-O0") > 0
+    assert tests_of_d("-O1") == 0 and tests_of_d("-O2") == 0
