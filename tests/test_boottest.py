@@ -1044,134 +1044,84 @@ V5_1_FORCE_AS_WRITE = ("get_user_pages_fast() takes int write: FOLL_FORCE read a
                        "returned 64")
 
 
-def test_arm_v5_1_15_fallback_pins_longterm_on_both_kernels_and_fast_on_patched():
-    """v5.1's mm/util.c fallback, booted under TCG on virt (multi_v7, no LPAE)."""
-    base = walk_recorded("arm", "v5.1.15", "base", guests.FALLBACK, 669.9, 18.6)
-    patched = walk_recorded("arm", "v5.1.15", "patched", guests.FALLBACK, 475.4, 26.1)
+# Per arch booted on v5.1.15: its family, build and boot seconds (base,
+# patched) and the one warning of the patched kernel, the refusal of
+# FOLL_FORCE in its fast path, as read in each recorded console.
+V5_1_ARCHES = {
+    "arm": (guests.FALLBACK, (669.9, 475.4), (18.6, 26.1),
+            "../../src/mm/util.c:350 get_user_pages_fast+0xa8/0xc8"),
+    "mips": (guests.ARCH_WALK % "mips", (784.5, 534.7), (6.1, 3.8),
+             "../../src/arch/mips/mm/gup.c:288 get_user_pages_fast+0x104/0x1f8"),
+    "sparc64": (guests.ARCH_WALK % "sparc", (687.2, 479.1), (16.2, 18.7),
+                "../../src/arch/sparc/mm/gup.c:281 get_user_pages_fast+0xec/0x1b8"),
+    "arm64": (guests.GENERIC, (610.3, 320.1), (3.5, 3.3),
+              "../../src/mm/gup.c:2131 get_user_pages_fast+0x38/0x174"),
+}
+
+
+def v5_1_recorded(arch):
+    family, build_s, boot_s, _ = V5_1_ARCHES[arch]
+    return {label: walk_recorded(arch, "v5.1.15", label, family, build_s[n], boot_s[n])
+            for n, label in enumerate(("base", "patched"))}
+
+
+@pytest.mark.parametrize("arch", sorted(V5_1_ARCHES))
+def test_v5_1_15_patched_pins_longterm_fast_where_the_base_cannot(arch):
+    """Both kernels pin long-term through get_user_pages(); only the patched one
+    has FOLL_LONGTERM in the fast path and refuses FOLL_FORCE there."""
+    family, build_s, boot_s, warning = V5_1_ARCHES[arch]
+    kernels = v5_1_recorded(arch)
+    base, patched = kernels["base"], kernels["patched"]
     assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
     assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
     b = {t["name"]: t for t in base["tap"]["tests"]}
     p = {t["name"]: t for t in patched["tap"]["tests"]}
-    # the base pins long-term through get_user_pages_longterm(), not the fast path
-    assert b["longterm_gup_anon_pins"]["notes"] == [
+    assert b["longterm_gup_anon_pins"]["notes"] == p["longterm_gup_anon_pins"]["notes"] == [
         "gup_benchmark longterm (get_user_pages) pinned 64/64"]
     assert b["longterm_fast_anon_pins"]["reason"] == (
         "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
     assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
-    assert p["longterm_gup_anon_pins"]["notes"] == [
-        "gup_benchmark longterm (get_user_pages) pinned 64/64"]
     assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
     assert p["fast_unsupported_flag_einval"]["notes"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
-    assert p["hugetlb_fast_write_pins_all"]["reason"].startswith("no hugetlb pages")
-    # only the fallback's refusal of FOLL_FORCE; nothing on the base
     assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
-    assert patched["console"]["warnings"] == [
-        "WARNING: CPU: 0 PID: 1 at ../../src/mm/util.c:350 get_user_pages_fast+0xa8/0xc8"]
+    assert patched["console"]["warnings"] == ["WARNING: CPU: 0 PID: 1 at " + warning]
     assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
-    arm = result({"base": base, "patched": patched}, "arm")
-    assert arm["result"] == "pass", arm["problems"]
-    assert arm["family"] == guests.FALLBACK
-    assert patched["tap"]["timing"]["fast_get_min_usec"] == 215910
-    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"arm": arm}))}
+    res = result(kernels, arch)
+    assert res["result"] == "pass", res["problems"]
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({arch: res}))}
+    assert rows["family"] == [family]
     assert rows["longterm_gup_anon_pins"] == ["ok / ok"]
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
     assert rows["fast_only_atomic_short"] == ["SKIP / SKIP"]
     assert rows["kernel warnings"] == ["0 / 1"]
-    assert rows["build s (image)"] == ["669.9 / 475.4"] and rows["boot s"] == ["18.6 / 26.1"]
+    assert rows["build s (image)"] == ["%s / %s" % build_s]
+    assert rows["boot s"] == ["%s / %s" % boot_s]
 
 
-def test_mips_v5_1_15_arch_walk_pins_longterm_fast_on_the_patched_kernel():
-    """v5.1's arch/mips/mm/gup.c, booted under TCG on malta (MIPS32r2, big-endian)."""
-    walk = guests.ARCH_WALK % "mips"
-    base = walk_recorded("mips", "v5.1.15", "base", walk, 784.5, 6.1)
-    patched = walk_recorded("mips", "v5.1.15", "patched", walk, 534.7, 3.8)
-    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
-    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
-    b = {t["name"]: t for t in base["tap"]["tests"]}
-    p = {t["name"]: t for t in patched["tap"]["tests"]}
-    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
-    assert b["longterm_fast_anon_pins"]["notes"] == ["GUP_FAST_LONGTERM_BENCHMARK: EINVAL"]
-    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
-    assert p["fast_unsupported_flag_einval"]["notes"] == [
-        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+def test_v5_1_15_what_each_arch_adds():
+    """What one arch's recorded boots show beyond the shared cases."""
+    arm = v5_1_recorded("arm")
+    assert arm["patched"]["tap"]["timing"]["fast_get_min_usec"] == 215910
+    assert {t["name"]: t for t in arm["patched"]["tap"]["tests"]}[
+        "hugetlb_fast_write_pins_all"]["reason"].startswith("no hugetlb pages")
+    mips = v5_1_recorded("mips")
     # malta's 256 MiB halves the timing buffer on both kernels
-    assert base["tap"]["timing"]["size_mib"] == patched["tap"]["timing"]["size_mib"] == 64
-    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
-    assert patched["console"]["warnings"] == [
-        "WARNING: CPU: 0 PID: 1 at ../../src/arch/mips/mm/gup.c:288 "
-        "get_user_pages_fast+0x104/0x1f8"]
-    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
-    assert patched["console"]["clocksource"] == "MIPS"
-    mips = result({"base": base, "patched": patched}, "mips")
-    assert mips["result"] == "pass", mips["problems"]
-    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"mips": mips}))}
-    assert rows["family"] == ["arch walk (arch/mips/mm/gup.c)"]
-    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
-    assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
-    assert rows["kernel warnings"] == ["0 / 1"]
+    assert [k["tap"]["timing"]["size_mib"] for k in mips.values()] == [64, 64]
+    assert mips["patched"]["console"]["clocksource"] == "MIPS"
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"mips": result(mips, "mips")}))}
     assert rows["fast/slow (min)"] == [
         "%s / %s" % (round(713 / 2593, 3), round(709 / 2818, 3))]
-
-
-def test_sparc64_v5_1_15_arch_walk_pins_longterm_fast_on_the_patched_kernel():
-    """v5.1's arch/sparc/mm/gup.c, booted under TCG on sun4u with OpenBIOS."""
-    walk = guests.ARCH_WALK % "sparc"
-    base = walk_recorded("sparc64", "v5.1.15", "base", walk, 687.2, 16.2)
-    patched = walk_recorded("sparc64", "v5.1.15", "patched", walk, 479.1, 18.7)
-    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
-    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
-    b = {t["name"]: t for t in base["tap"]["tests"]}
-    p = {t["name"]: t for t in patched["tap"]["tests"]}
-    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
-    assert b["longterm_gup_anon_pins"]["notes"] == p["longterm_gup_anon_pins"]["notes"] == [
-        "gup_benchmark longterm (get_user_pages) pinned 64/64"]
-    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
-    assert p["fast_unsupported_flag_einval"]["notes"] == [
-        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
-    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
-    assert patched["console"]["warnings"] == [
-        "WARNING: CPU: 0 PID: 1 at ../../src/arch/sparc/mm/gup.c:281 "
-        "get_user_pages_fast+0xec/0x1b8"]
-    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
-    # gup_test powered the machine off: an OpenBIOS reboot restarts the kernel
+    # gup_test powered sun4u off: an OpenBIOS reboot restarts the kernel
     for label in ("base", "patched"):
         assert fixture("sparc64-v5.1.15-%s.console" % label).splitlines()[-1] == \
             "reboot: Power down"
-    sparc64 = result({"base": base, "patched": patched}, "sparc64")
-    assert sparc64["result"] == "pass", sparc64["problems"]
-    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"sparc64": sparc64}))}
-    assert rows["family"] == ["arch walk (arch/sparc/mm/gup.c)"]
-    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
-    assert rows["kernel warnings"] == ["0 / 1"]
-    assert rows["build s (image)"] == ["687.2 / 479.1"] and rows["boot s"] == ["16.2 / 18.7"]
-
-
-def test_arm64_v5_1_15_generic_walk_pins_longterm_fast_on_the_patched_kernel():
-    """v5.1's generic walk of mm/gup.c, booted under TCG on virt (cortex-a57)."""
-    base = walk_recorded("arm64", "v5.1.15", "base", guests.GENERIC, 610.3, 3.5)
-    patched = walk_recorded("arm64", "v5.1.15", "patched", guests.GENERIC, 320.1, 3.3)
-    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
-    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
-    b = {t["name"]: t for t in base["tap"]["tests"]}
-    p = {t["name"]: t for t in patched["tap"]["tests"]}
-    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
-    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
-    assert p["fast_unsupported_flag_einval"]["notes"] == [
-        "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
-    assert p[guests.DAX_CASES[0]]["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
-    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
-    assert patched["console"]["warnings"] == [
-        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x38/0x174"]
-    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
-    arm64 = result({"base": base, "patched": patched}, "arm64")
-    assert arm64["result"] == "pass", arm64["problems"]
-    assert arm64["timings"]["patched"]["fast_over_slow"] == round(1645 / 27873, 3)
-    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"arm64": arm64}))}
-    assert rows["family"] == [guests.GENERIC]
-    assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
-    assert rows["kernel warnings"] == ["0 / 1"]
-    assert rows["build s (image)"] == ["610.3 / 320.1"] and rows["boot s"] == ["3.5 / 3.3"]
+    arm64 = v5_1_recorded("arm64")
+    assert {t["name"]: t for t in arm64["patched"]["tap"]["tests"]}[
+        guests.DAX_CASES[0]]["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
+    assert result(arm64, "arm64")["timings"]["patched"]["fast_over_slow"] == \
+        round(1645 / 27873, 3)
 
 
 def test_powerpc64le_v5_0_patched_pins_16m_hugetlb_longterm_through_the_hugepd_walk():
