@@ -560,6 +560,30 @@ def test_initramfs_holds_init_busybox_applets_program_and_module(tmp_path):
     assert os.access(str(extract / "init"), os.X_OK)
 
 
+def test_a_guest_without_busybox_runs_gup_test_as_init_and_is_told_why_no_dax(tmp_path):
+    """arm's initramfs: no busybox, gup_test is /init beside the module, /nodax says why."""
+    exe, module = tmp_path / "gup_test", tmp_path / "gup_unify_test.ko"
+    exe.write_bytes(b"the test program")
+    module.write_bytes(b"the module")
+    initrd = initramfs.guest_initramfs("arm", str(tmp_path), str(exe), str(module))
+    assert initrd == str(tmp_path / "initramfs.cpio")
+    with open(initrd, "rb") as f:
+        names = subprocess.run(["cpio", "-it", "--quiet"], stdin=f, capture_output=True,
+                               text=True, check=True).stdout.split()
+    assert sorted(names) == ["bin", "dev", "dev/console", "gup_unify_test.ko", "init", "mnt",
+                             "nodax", "proc", "sys"]
+    extract = tmp_path / "x"
+    extract.mkdir()
+    with open(initrd, "rb") as f:
+        subprocess.run(["cpio", "-id", "--quiet", "init", "nodax", "gup_unify_test.ko"],
+                       stdin=f, cwd=str(extract), check=True)
+    assert (extract / "init").read_bytes() == b"the test program"
+    assert os.access(str(extract / "init"), os.X_OK)
+    assert (extract / "gup_unify_test.ko").read_bytes() == b"the module"
+    assert (extract / "nodax").read_text() == (
+        "the arch has no pte_devmap, so no DAX page to pin\n")
+
+
 def test_cli_refuses_a_path_that_is_not_a_kernel_tree():
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                            "boottest", tempfile.gettempdir()], capture_output=True, text=True)

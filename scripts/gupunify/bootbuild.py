@@ -67,21 +67,25 @@ def ccache_counts(stats_log):
 def configure(src, build, log, arch, knobs, jobs=JOBS, env=None):
     """tinyconfig + fragments + knobs, olddefconfig; dies naming symbols that did not stick.
 
-    jobs and env are make's -j and environment: kbuild.distcc()'s with distcc hosts.
+    The knobs go in as a fragment of their own, not through scripts/config
+    as kbuild.configure() sets them: on v5.0's x86_64 tinyconfig that leaves
+    UNWINDER_FRAME_POINTER, a choice, unset. jobs and env are make's -j and
+    environment: kbuild.distcc()'s with distcc hosts.
     """
     knob_fragment = os.path.join(build, "boottest-knobs.config")
     os.makedirs(build, exist_ok=True)
     write_atomic(knob_fragment, "".join(line + "\n" for line in knob_lines(knobs)))
     fragments = [FRAGMENT, arch_fragment(arch), knob_fragment]
-    for step in (kbuild.make_argv(arch, src, build, jobs, knobs, "tinyconfig"),
-                 ["scripts/kconfig/merge_config.sh", "-m", "-O", build,
-                  os.path.join(build, ".config")] + fragments,
-                 kbuild.make_argv(arch, src, build, jobs, knobs, "olddefconfig")):
-        rc, out, err = run(step, cwd=src, check=False, env=env)
-        log.write(out + err)
+
+    def step(name, rc, out):
+        log.write(out)
         if rc:
-            die("%s failed in %s: see %s" % (step[-1] if step[0] == "make" else step[0],
-                                             src, log.name))
+            die("%s failed in %s: see %s" % (name, src, log.name))
+    step("tinyconfig", *kbuild.make(arch, src, build, jobs, knobs, "tinyconfig", env=env))
+    rc, out, err = run(["scripts/kconfig/merge_config.sh", "-m", "-O", build,
+                        os.path.join(build, ".config")] + fragments, cwd=src, check=False)
+    step("scripts/kconfig/merge_config.sh", rc, out + err)
+    step("olddefconfig", *kbuild.make(arch, src, build, jobs, knobs, "olddefconfig", env=env))
     with open(os.path.join(build, ".config")) as f:
         missing = missing_config(f.read(), [line for path in fragments
                                             for line in _fragment_lines(path)])
@@ -108,25 +112,23 @@ def build_kernel(src, build, log, clean, arch, knobs, jobs=JOBS, distcc_env=None
     # build dir) then share every object the series does not change.
     env = dict(distcc_env or {}, CCACHE_STATSLOG=stats_log,
                CCACHE_BASEDIR=os.path.join(scratch_dir(), "boottest"))
-    rc, out, err = run(kbuild.make_argv(arch, src, build, jobs, knobs,
-                                        guests.GUESTS[arch].target), check=False, env=env)
-    log.write(out + err)
+    rc, out = kbuild.make(arch, src, build, jobs, knobs, guests.GUESTS[arch].target, env=env)
+    log.write(out)
     timings["kernel_s"] = round(time.monotonic() - start, 1)
     if rc:
-        last = [line for line in err.splitlines() if "rror" in line][-1:] or ["exit %d" % rc]
+        last = [line for line in out.splitlines() if "rror" in line][-1:] or ["exit %d" % rc]
         die("kernel build failed in %s: %s (log: %s)" % (build, last[0], log.name))
     moddir = os.path.join(os.path.dirname(build), "module")
     shutil.rmtree(moddir, ignore_errors=True)
     shutil.copytree(os.path.join(guests.BOOTTEST_DIR, "module"), moddir)
     start = time.monotonic()
-    rc, out, err = run(kbuild.make_argv(arch, src, build, jobs, knobs, "M=" + moddir,
-                                        "modules"), check=False, env=env)
-    log.write(out + err)
+    rc, out = kbuild.make(arch, src, build, jobs, knobs, "M=" + moddir, "modules", env=env)
+    log.write(out)
     timings["module_s"] = round(time.monotonic() - start, 1)
     if rc:
         die("module build failed against %s: see %s" % (build, log.name))
     timings["ccache_hits"], timings["ccache_misses"] = ccache_counts(stats_log)
-    warnings = [line for line in err.splitlines() if "warning:" in line]
+    warnings = [line for line in out.splitlines() if "warning:" in line]
     timings["module_warnings"] = sorted(set(
         line.replace(moddir + "/", "") for line in warnings if line.startswith(moddir)))
     # -Wextra also warns in the tree's own headers (unused parameters of
