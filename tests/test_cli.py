@@ -18,6 +18,8 @@ def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
         "not booted: mips: no QEMU machine\n"
         "result: incomplete\n"
         "problem: mips: not booted: no QEMU machine\n")
+    assert bootreport.status(res) == 4
+    res["result"] = "fail"
     assert bootreport.status(res) == 1
 
 
