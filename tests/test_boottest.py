@@ -1069,35 +1069,63 @@ V5_1_FORCE_AS_WRITE = ("get_user_pages_fast() takes int write: FOLL_FORCE read a
 
 
 # Per arch booted on v5.1.15: its family, build and boot seconds (base,
-# patched) and the one warning of the patched kernel, the refusal of
-# FOLL_FORCE in its fast path, as read in each recorded console.
+# patched), the one warning of the patched kernel (the refusal of FOLL_FORCE
+# in its fast path, PID 1 where gup_test is /init) as read in each recorded
+# console, and the cases it runs beyond the shared ones, (base, patched).
+V5_1_DAX = {"dax_fast_pins_without_longterm": ("pass", "pass"),
+            "dax_slow_pins_without_longterm": ("pass", "pass"),
+            "longterm_gup_dax_refused": ("pass", "pass"),
+            "longterm_fast_dax_refused": ("skip", "pass")}
+V5_1_HUGETLB = {"hugetlb_fast_write_pins_all": ("pass", "pass"),
+                "hugetlb_longterm_fast_pins": ("skip", "pass")}
 V5_1_ARCHES = {
     "arm": (guests.FALLBACK, (669.9, 475.4), (18.6, 26.1),
-            "../../src/mm/util.c:350 get_user_pages_fast+0xa8/0xc8"),
+            "1 at ../../src/mm/util.c:350 get_user_pages_fast+0xa8/0xc8", {}),
     "mips": (guests.ARCH_WALK % "mips", (784.5, 534.7), (6.1, 3.8),
-             "../../src/arch/mips/mm/gup.c:288 get_user_pages_fast+0x104/0x1f8"),
+             "1 at ../../src/arch/mips/mm/gup.c:288 get_user_pages_fast+0x104/0x1f8", {}),
     "sparc64": (guests.ARCH_WALK % "sparc", (687.2, 479.1), (16.2, 18.7),
-                "../../src/arch/sparc/mm/gup.c:281 get_user_pages_fast+0xec/0x1b8"),
+                "1 at ../../src/arch/sparc/mm/gup.c:281 get_user_pages_fast+0xec/0x1b8", {}),
     "arm64": (guests.GENERIC, (610.3, 320.1), (3.5, 3.3),
-              "../../src/mm/gup.c:2131 get_user_pages_fast+0x38/0x174"),
+              "1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x38/0x174", {}),
+    # booted in one ARCH=all run (the closing note of issue 15); x86_64's
+    # gup_test is a child of busybox's init
+    "x86_64": (guests.GENERIC, (280.4, 272.8), (3.5, 2.5),
+               "28 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x20/0x16a", V5_1_DAX),
+    "powerpc64le": (guests.GENERIC, (264.2, 134.3), (6.2, 6.2),
+                    "1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x2c/0x18c",
+                    V5_1_HUGETLB),
+    "riscv64": (guests.FALLBACK, (101.8, 112.5), (1.9, 2.0),
+                "1 at ../../src/mm/util.c:350 get_user_pages_fast+0x86/0x94", {}),
+    # s390 left its arch walk for the generic one in v5.1
+    "s390x": (guests.GENERIC, (207.2, 90.4), (1.6, 1.7),
+              "1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x2c/0x178", {}),
 }
 
 
 def v5_1_recorded(arch):
-    family, build_s, boot_s, _ = V5_1_ARCHES[arch]
+    family, build_s, boot_s = V5_1_ARCHES[arch][:3]
     return {label: walk_recorded(arch, "v5.1.15", label, family, build_s[n], boot_s[n])
             for n, label in enumerate(("base", "patched"))}
+
+
+def v5_1_statuses(arch, label):
+    """The statuses a kernel of arch should show, case by case, in TAP order."""
+    n = ("base", "patched").index(label)
+    shared = V5_1_BASE_STATUS if label == "base" else V5_1_PATCHED_STATUS
+    extra = V5_1_ARCHES[arch][4]
+    names = [t["name"] for t in parse_tap(fixture("arm-v5.1.15-base.tap"))["tests"]]
+    return [extra[name][n] if name in extra else st for name, st in zip(names, shared)]
 
 
 @pytest.mark.parametrize("arch", sorted(V5_1_ARCHES))
 def test_v5_1_15_patched_pins_longterm_fast_where_the_base_cannot(arch):
     """Both kernels pin long-term through get_user_pages(); only the patched one
     has FOLL_LONGTERM in the fast path and refuses FOLL_FORCE there."""
-    family, build_s, boot_s, warning = V5_1_ARCHES[arch]
+    family, build_s, boot_s, warning, _ = V5_1_ARCHES[arch]
     kernels = v5_1_recorded(arch)
     base, patched = kernels["base"], kernels["patched"]
-    assert [t["status"] for t in base["tap"]["tests"]] == V5_1_BASE_STATUS
-    assert [t["status"] for t in patched["tap"]["tests"]] == V5_1_PATCHED_STATUS
+    assert [t["status"] for t in base["tap"]["tests"]] == v5_1_statuses(arch, "base")
+    assert [t["status"] for t in patched["tap"]["tests"]] == v5_1_statuses(arch, "patched")
     b = {t["name"]: t for t in base["tap"]["tests"]}
     p = {t["name"]: t for t in patched["tap"]["tests"]}
     assert b["longterm_gup_anon_pins"]["notes"] == p["longterm_gup_anon_pins"]["notes"] == [
@@ -1109,7 +1137,7 @@ def test_v5_1_15_patched_pins_longterm_fast_where_the_base_cannot(arch):
     assert p["fast_unsupported_flag_einval"]["notes"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
-    assert patched["console"]["warnings"] == ["WARNING: CPU: 0 PID: 1 at " + warning]
+    assert patched["console"]["warnings"] == ["WARNING: CPU: 0 PID: " + warning]
     assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
     res = result(kernels, arch)
     assert res["result"] == "pass", res["problems"]
@@ -1122,6 +1150,35 @@ def test_v5_1_15_patched_pins_longterm_fast_where_the_base_cannot(arch):
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["build s (image)"] == ["%s / %s" % build_s]
     assert rows["boot s"] == ["%s / %s" % boot_s]
+
+
+def test_v5_1_15_x86_64_refuses_long_term_dax_pins_in_both_paths_only_when_patched():
+    """The base refuses FOLL_LONGTERM on DAX in get_user_pages_longterm() but its
+    fast path pins the DAX pages; the patched one refuses in both."""
+    kernels = v5_1_recorded("x86_64")
+    b, p = ({t["name"]: t for t in kernels[k]["tap"]["tests"]} for k in ("base", "patched"))
+    assert b["longterm_gup_dax_refused"]["notes"] == [
+        "get_user_pages_longterm(FOLL_WRITE) returned -95 (EOPNOTSUPP)"]
+    assert b["longterm_fast_dax_refused"]["reason"] == (
+        "no FOLL_LONGTERM in the fast path: it pinned 64/64 DAX pages")
+    assert p["longterm_gup_dax_refused"]["notes"] == [
+        "get_user_pages(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    assert p["longterm_fast_dax_refused"]["notes"] == [
+        "get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    for k in ("base", "patched"):
+        assert kernels[k]["console"]["clocksource"] == "tsc-early"
+
+
+def test_v5_1_15_powerpc64le_pins_16m_hugetlb_long_term_through_the_hugepd_walk():
+    kernels = v5_1_recorded("powerpc64le")
+    b, p = ({t["name"]: t for t in kernels[k]["tap"]["tests"]} for k in ("base", "patched"))
+    page = "hugetlb page of 16384 kB, base page 4 kB, MMU Hash"
+    assert b["hugetlb_fast_write_pins_all"]["notes"] == [
+        page, "gup_benchmark fast write on hugetlb pinned 64/64"]
+    assert b["hugetlb_longterm_fast_pins"]["reason"] == (
+        "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
+    assert p["hugetlb_longterm_fast_pins"]["notes"][0] == page
+    assert p["hugetlb_longterm_fast_pins"]["notes"][-1].endswith("pinned 64/64")
 
 
 def test_v5_1_15_what_each_arch_adds():
