@@ -9,7 +9,8 @@ import tempfile
 import pytest
 
 from conftest import ROOT
-from gupunify import bootbuild, bootreport, boottest, guests, initramfs, kbuild, qemuboot
+from gupunify import (bootbuild, bootreport, boottest, cli, guests, initramfs, kbuild, qemuboot,
+                      workspace)
 from gupunify.tap import judge, parse_tap, scan_console
 from gupunify.tree import KernelTree
 from gupunify.util import UserError
@@ -136,7 +137,8 @@ def test_report_puts_base_and_patched_side_by_side(tmp_path):
         patched_t["fast_get_min_usec"] / base_t["fast_get_min_usec"], 3)
     assert base_t["fast_over_slow"] == round(
         base_t["fast_get_min_usec"] / base_t["slow_get_min_usec"], 3)
-    where = bootreport.write_reports(overall({"x86_64": res}), str(tmp_path))
+    where = bootreport.write_reports(overall({"x86_64": res}), str(tmp_path),
+                                     "/src/linux-5.0")
     md = open(os.path.join(where, "boottest.md")).read()
     assert "| test | base | patched |" in md
     assert "| fast_unsupported_flag_einval | SKIP: " in md
@@ -154,7 +156,8 @@ def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
                   {"mips": why})
     assert res["result"] == "incomplete"
     assert res["problems"] == ["mips: not booted: " + why]
-    md = open(os.path.join(bootreport.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    where = bootreport.write_reports(res, str(tmp_path), "/src/linux-5.0")
+    md = open(os.path.join(where, "boottest.md")).read()
     assert "- mips: not attempted this session: time" in md
     assert "not booted: mips: not attempted" in bootreport.matrix_text(res)
     assert overall({}, {})["result"] == "incomplete"
@@ -447,7 +450,8 @@ def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
     assert rows["family"] == [guests.GENERIC, guests.FALLBACK]
     assert bootreport.matrix_text(res).splitlines()[0].split() == [
         "case", "(base", "/", "patched)", "x86_64", "arm"]
-    md = open(os.path.join(bootreport.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    where = bootreport.write_reports(res, str(tmp_path), "/src/linux-5.0")
+    md = open(os.path.join(where, "boottest.md")).read()
     assert "| longterm_fast_anon_pins | SKIP / ok | SKIP / ok |" in md
     assert "## arm: __weak fallback (mm/util.c)" in md
 
@@ -591,6 +595,80 @@ def test_cli_refuses_a_path_that_is_not_a_kernel_tree():
     assert proc.stderr.strip().splitlines() == [
         "gup-unify: error: %s: not a Linux kernel tree (no Makefile, include/linux/mm.h "
         "and mm/)" % tempfile.gettempdir()]
+
+
+def commit_series(repo, branch="gup-unify"):
+    """A one-commit series on branch of repo (a checkout or a bare import), from HEAD."""
+    def git(*args):
+        return subprocess.run(["git", "-C", str(repo)] + list(args), check=True,
+                              capture_output=True, text=True).stdout.strip()
+    tip = git("-c", "user.name=t", "-c", "user.email=t@t", "commit-tree", "HEAD^{tree}",
+              "-p", "HEAD", "-m", "series")
+    git("update-ref", "refs/heads/" + branch, tip)
+    return git("rev-parse", "HEAD"), tip
+
+
+def sample_in(path, git_top=None):
+    """The sample tree copied to path, committed in git_top when given (path or above)."""
+    shutil.copytree(os.path.join(ROOT, "sample", "linux"), str(path))
+    if git_top:
+        for args in (["init", "-q"], ["add", "-A"],
+                     ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]):
+            subprocess.run(["git", "-C", str(git_top)] + args, check=True)
+    return str(path)
+
+
+@pytest.mark.parametrize("layout", ["checkout with spaces", "subdirectory", "plain"])
+def test_boottest_takes_the_tree_as_the_other_jobs_do(tmp_path, monkeypatch, layout):
+    """The top of a checkout is its own repository; a subdirectory of one, or a
+    directory in none, is its scratch import, where make spatch makes the branch."""
+    if layout == "checkout with spaces":
+        kernel = sample_in(tmp_path / "my src" / "linux 5.0", tmp_path / "my src" / "linux 5.0")
+    elif layout == "subdirectory":
+        kernel = sample_in(tmp_path / "outer" / "linux", tmp_path / "outer")
+    else:
+        kernel = sample_in(tmp_path / "linux")
+    tree = KernelTree(kernel)
+    with workspace.repository(tree) as repo:
+        base, tip = commit_series(repo)
+    assert (repo == kernel) == (layout == "checkout with spaces")
+    seen = []
+
+    def booted(arch, repo, revs, wanted, root, args, version, make_jobs):
+        seen.append((arch, repo, revs, wanted))
+        return result({"base": recorded("base"), "patched": recorded("patched")})
+    monkeypatch.setattr(boottest, "check_tools", lambda arches: None)
+    monkeypatch.setattr(boottest, "run_arch", booted)
+    rep = tmp_path / "rep"
+    res = boottest.main(cli.parser().parse_args(["boottest", kernel, "--reports", str(rep)]))
+    assert seen == [("x86_64", repo, {"base": base, "patched": tip}, ["base", "patched"])]
+    assert (res["result"], res["repository"]) == ("pass", repo)
+    # The reports folder is the tree's, as make spatch's is, not the import's.
+    folder = rep / os.path.basename(kernel)
+    assert json.loads((folder / "boottest.json").read_text())["repository"] == repo
+    assert (folder / ".gup-unify").read_text() == \
+        "gup-unify reports of the kernel tree %s\n" % os.path.realpath(kernel)
+
+
+@pytest.mark.parametrize("job", ["spatch", "check", "boottest"])
+@pytest.mark.parametrize("what", ["missing", "file", "not a kernel tree"])
+def test_boottest_refuses_a_bad_tree_with_the_other_jobs_line(tmp_path, job, what):
+    path = tmp_path / "no such" / "linux"
+    if what == "file":
+        path = tmp_path / "linux.tar"
+        path.write_text("")
+    elif what == "not a kernel tree":
+        path = tmp_path / "src"
+        path.mkdir()
+    why = {"missing": "no such directory", "file": "is a file, not a kernel tree directory",
+           "not a kernel tree": "not a Linux kernel tree (no Makefile, include/linux/mm.h "
+                                "and mm/)"}[what]
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), job,
+                           str(path), "--reports", str(tmp_path / "rep")],
+                          capture_output=True, text=True)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (
+        2, "", "gup-unify: error: %s: %s\n" % (path, why))
+    assert not (tmp_path / "rep").exists()
 
 
 def test_kernel_revs_needs_the_branch(tmp_path):
@@ -977,7 +1055,8 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
     assert rows["dax_fast_pins_without_longterm"] == ["SKIP / SKIP"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["fast/slow (min)"] == ["0.297 / 0.294"]
-    md = open(os.path.join(bootreport.write_reports(res, str(tmp_path)), "boottest.md")).read()
+    where = bootreport.write_reports(res, str(tmp_path), "/src/linux-5.0")
+    md = open(os.path.join(where, "boottest.md")).read()
     assert "## mips: arch walk (arch/mips/mm/gup.c)" in md
 
 

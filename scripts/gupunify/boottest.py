@@ -11,7 +11,7 @@ from . import bootbuild, bootreport, guests, initramfs, kbuild, report, tree as 
 from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
 from .tap import KERNELS, parse_tap, scan_console
 from .util import die, progress
-from .workspace import checkout, scratch_dir, series_range, toplevel
+from .workspace import checkout, repository, scratch_dir, series_range
 
 
 def kernel_revs(repo, branch):
@@ -111,18 +111,19 @@ def main(args):
     """The boottest subcommand: build and boot base and patched; writes the report, returns it."""
     tree = kernel_tree.KernelTree(args.kernel)
     where = report.folder(args.reports, tree)
-    repo = tree.path
-    if toplevel(repo) != repo:
-        die("%s: not the top of a git checkout" % repo)
     arches = parse_arches(args.arch)
     # Compiles go to the distcc hosts through ccache, -j their slots.
     make_jobs = (kbuild.distcc(args.distcc_hosts) if args.distcc_hosts
                  else (bootbuild.JOBS, None))
     check_tools([a for a in arches if a in guests.GUESTS])
-    revs = kernel_revs(repo, args.branch)
+    # As make check: a plain directory (or one inside another checkout) is
+    # its scratch import, where make spatch made the branch; locked only
+    # while the import is brought up to date and the commits are read.
+    with repository(tree) as repo:
+        revs = kernel_revs(repo, args.branch)
     wanted = [args.only] if args.only else list(KERNELS)
     # Keyed by the repository too: two trees may share a name.
-    digest = hashlib.sha1(repo.encode()).hexdigest()[:10]
+    digest = hashlib.sha1(os.path.realpath(repo).encode()).hexdigest()[:10]
     root = os.path.join(scratch_dir(), "boottest", "%s-%s" % (tree.name, digest))
     os.makedirs(root, exist_ok=True)
     runs, not_booted = {}, {}
@@ -137,6 +138,6 @@ def main(args):
         "tree": tree.name, "repository": repo, "branch": args.branch, "kernels": wanted,
         "arches": runs, "not_booted": not_booted, "distcc_hosts": args.distcc_hosts,
         "jobs": make_jobs[0]})
-    bootreport.write_reports(res, where)
+    bootreport.write_reports(res, where, tree.path)
     progress("report: %s" % os.path.join(where, "boottest.md"))
     return res
