@@ -72,6 +72,25 @@ def test_the_cli_refuses_a_bad_option_value_in_one_line(name, tmp_path):
                           "e.g. x86_64=defconfig\n")
 
 
+@pytest.mark.parametrize("args, error", [
+    (["boottest", "k", "--boots", "abc"], "gup-unify boottest: error: argument --boots: "
+                                         "invalid int value: 'abc'"),
+    (["boottest", "k", "--only", "bogus"], "gup-unify boottest: error: argument --only: "
+                                           "invalid choice: 'bogus' (choose from 'base', "
+                                           "'patched')"),
+    # argparse names an alias's parser by its subcommand
+    (["spatch"], "gup-unify convert: error: the following arguments are required: kernel"),
+    (["frobnicate"], "gup-unify: error: argument command: invalid choice: 'frobnicate' "
+                     "(choose from 'convert', 'spatch', 'series', 'cicheck', 'boottest', "
+                     "'buildcheck', 'check', 'advise')"),
+])
+def test_an_option_the_parser_refuses_is_one_line_naming_help(args, error):
+    out = subprocess.run([sys.executable, CLI] + args, capture_output=True, text=True)
+    prog = error.split(": error: ")[0]
+    assert (out.returncode, out.stdout, out.stderr) == (
+        2, "", "%s (see %s --help)\n" % (error, prog))
+
+
 # The sample tree's sites by API and outcome (its conversion.md, checked by
 # hand against sample/linux: two get_user_pages_fast() uses are a #define and
 # a function pointer, two are already 0 and FOLL_WRITE).

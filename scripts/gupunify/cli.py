@@ -219,8 +219,15 @@ SUBCOMMANDS = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, its errors one line as the jobs' are (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s (see %s --help)\n" % (self.prog, message, self.prog))
+
+
 def parser():
-    p = argparse.ArgumentParser(prog="gup-unify", description=DESCRIPTION)
+    p = Parser(prog="gup-unify", description=DESCRIPTION)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     sub = p.add_subparsers(dest="command", required=True)
     for name, aliases, text, options, job in SUBCOMMANDS:
