@@ -398,7 +398,7 @@ def test_armhf_gcc_needs_soft_float_for_the_kernels_march_test():
 def test_arch_list_is_checked_and_kept_in_table_order():
     assert boottest.parse_arches("arm,x86_64") == ["x86_64", "arm"]
     assert boottest.parse_arches("all") == guests.ALL
-    with pytest.raises(UserError, match="^unknown arch ia64: choose from x86_64,arm,"):
+    with pytest.raises(UserError, match="^unknown arch 'ia64': choose from x86_64,arm,"):
         boottest.parse_arches("arm,ia64")
 
 
@@ -669,6 +669,44 @@ def test_boottest_refuses_a_bad_tree_with_the_other_jobs_line(tmp_path, job, wha
     assert (proc.returncode, proc.stdout, proc.stderr) == (
         2, "", "gup-unify: error: %s: %s\n" % (path, why))
     assert not (tmp_path / "rep").exists()
+
+
+def boottest_cli(kernel, *args, scratch):
+    env = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
+    return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
+                           "boottest", kernel] + list(args), capture_output=True, text=True,
+                          env=env)
+
+
+CHOICES = "choose from %s or all" % ",".join(guests.ALL)
+
+
+@pytest.mark.parametrize("args, error", [
+    (["--arch", ""], "gup-unify: error: --arch '' names no arch: " + CHOICES),
+    (["--arch", ","], "gup-unify: error: --arch ',' names no arch: " + CHOICES),
+    (["--arch", "all,x86_64"], "gup-unify: error: --arch all,x86_64: all is every arch, "
+                               "give it alone"),
+    (["--arch", "X86_64"], "gup-unify: error: unknown arch 'X86_64' (did you mean x86_64?): "
+                           + CHOICES),
+    (["--arch", " arm"], "gup-unify: error: unknown arch ' arm' (did you mean arm?): "
+                         + CHOICES),
+    (["--arch", "arm,ia64"], "gup-unify: error: unknown arch 'ia64': " + CHOICES),
+    (["--boots", "0"], "gup-unify: error: --boots must be at least 1 (got 0)"),
+    (["--boots", "-1"], "gup-unify: error: --boots must be at least 1 (got -1)"),
+    (["--timeout", "0"], "gup-unify: error: --timeout must be at least 1 second (got 0)"),
+    (["--boots", "abc"], "gup-unify boottest: error: argument --boots: invalid int value: "
+                         "'abc' (see gup-unify boottest --help)"),
+    (["--only", "bogus"], "gup-unify boottest: error: argument --only: invalid choice: "
+                          "'bogus' (choose from 'base', 'patched') (see gup-unify boottest "
+                          "--help)"),
+])
+def test_a_careless_option_is_one_line_before_anything_is_built(tmp_path, args, error):
+    kernel = sample_in(tmp_path / "linux", tmp_path / "linux")
+    commit_series(kernel)
+    out = boottest_cli(kernel, *args, "--reports", str(tmp_path / "rep"),
+                       scratch=tmp_path / "s")
+    assert (out.returncode, out.stdout, out.stderr) == (2, "", error + "\n")
+    assert not (tmp_path / "s" / "boottest").exists() and not (tmp_path / "rep").exists()
 
 
 def test_kernel_revs_needs_the_branch(tmp_path):

@@ -60,12 +60,31 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
 
 def parse_arches(text):
     """The arches of --arch (a,b,... or all), in the table's order."""
-    names = guests.ALL if text == "all" else [a for a in text.split(",") if a]
-    unknown = [a for a in names if a not in guests.ALL]
-    if unknown or not names:
-        die("unknown arch %s: choose from %s or all" % (
-            ",".join(unknown) or repr(text), ",".join(guests.ALL)))
+    choices = "choose from %s or all" % ",".join(guests.ALL)
+    names = [a for a in text.split(",") if a]
+    if not names:
+        die("--arch %r names no arch: %s" % (text, choices))
+    if names == ["all"]:
+        return list(guests.ALL)
+    if "all" in names:
+        die("--arch %s: all is every arch, give it alone" % text)
+    for name in names:
+        if name not in guests.ALL:
+            # ARCH=X86_64 or "arm, mips": say which name was meant.
+            meant = name.strip().lower()
+            die("unknown arch %r%s: %s" % (
+                name, " (did you mean %s?)" % meant if meant in guests.ALL else "", choices))
     return [a for a in guests.ALL if a in names]
+
+
+def check_options(args):
+    """The options that need no tree, checked before anything else; returns the arches."""
+    arches = parse_arches(args.arch)
+    if args.boots < 1:
+        die("--boots must be at least 1 (got %d)" % args.boots)
+    if args.timeout is not None and args.timeout < 1:
+        die("--timeout must be at least 1 second (got %d)" % args.timeout)
+    return arches
 
 
 def check_tools(arches):
@@ -109,9 +128,9 @@ def run_arch(arch, repo, revs, wanted, root, args, version,
 
 def main(args):
     """The boottest subcommand: build and boot base and patched; writes the report, returns it."""
+    arches = check_options(args)
     tree = kernel_tree.KernelTree(args.kernel)
     where = report.folder(args.reports, tree)
-    arches = parse_arches(args.arch)
     # Compiles go to the distcc hosts through ccache, -j their slots.
     make_jobs = (kbuild.distcc(args.distcc_hosts) if args.distcc_hosts
                  else (bootbuild.JOBS, None))
