@@ -609,8 +609,12 @@ def commit_series(repo, branch="gup-unify"):
 
 
 def sample_in(path, git_top=None):
-    """The sample tree copied to path, committed in git_top when given (path or above)."""
+    """The sample tree copied to path, with what make boottest checks a kernel tree
+    has to build x86_64, committed in git_top when given (path or above)."""
     shutil.copytree(os.path.join(ROOT, "sample", "linux"), str(path))
+    for name in ("scripts/kconfig/Makefile", "arch/x86/Kconfig"):
+        os.makedirs(os.path.dirname(os.path.join(str(path), name)), exist_ok=True)
+        open(os.path.join(str(path), name), "w").close()
     if git_top:
         for args in (["init", "-q"], ["add", "-A"],
                      ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]):
@@ -634,10 +638,11 @@ def test_boottest_takes_the_tree_as_the_other_jobs_do(tmp_path, monkeypatch, lay
     assert (repo == kernel) == (layout == "checkout with spaces")
     seen = []
 
-    def booted(arch, repo, revs, wanted, root, args, version, make_jobs):
+    def booted(arch, repo, revs, wanted, root, args, version, exe, make_jobs):
         seen.append((arch, repo, revs, wanted))
         return result({"base": recorded("base"), "patched": recorded("patched")})
     monkeypatch.setattr(boottest, "check_tools", lambda arches: None)
+    monkeypatch.setattr(initramfs, "build_test_program", lambda work, arch: "gup_test")
     monkeypatch.setattr(boottest, "run_arch", booted)
     rep = tmp_path / "rep"
     res = boottest.main(cli.parser().parse_args(["boottest", kernel, "--reports", str(rep)]))
@@ -671,11 +676,24 @@ def test_boottest_refuses_a_bad_tree_with_the_other_jobs_line(tmp_path, job, wha
     assert not (tmp_path / "rep").exists()
 
 
-def boottest_cli(kernel, *args, scratch):
+def boottest_cli(kernel, *args, scratch, path=None):
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
+    if path:
+        env["PATH"] = path
     return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                            "boottest", kernel] + list(args), capture_output=True, text=True,
                           env=env)
+
+
+def on_path(where, tools, fakes=None):
+    """A PATH of where alone: the tools named (as on this machine) and fakes {name: script}."""
+    where.mkdir()
+    for tool in tools:
+        os.symlink(shutil.which(tool), str(where / tool))
+    for name, script in (fakes or {}).items():
+        (where / name).write_text("#!/bin/sh\n" + script)
+        (where / name).chmod(0o755)
+    return str(where)
 
 
 CHOICES = "choose from %s or all" % ",".join(guests.ALL)
@@ -707,6 +725,61 @@ def test_a_careless_option_is_one_line_before_anything_is_built(tmp_path, args, 
                        scratch=tmp_path / "s")
     assert (out.returncode, out.stdout, out.stderr) == (2, "", error + "\n")
     assert not (tmp_path / "s" / "boottest").exists() and not (tmp_path / "rep").exists()
+
+
+def test_a_careless_tree_branch_or_folder_is_one_line_before_anything_is_built(tmp_path):
+    kernel = sample_in(tmp_path / "linux", tmp_path / "linux")
+    head = subprocess.run(["git", "-C", kernel, "rev-parse", "--abbrev-ref", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (tmp_path / "reports.txt").write_text("")
+    cases = [
+        (["--branch", "nosuch"], "%s has no branch nosuch: run make spatch KERNEL=%s first, "
+                                 "or pass --branch" % (kernel, kernel)),
+        (["--branch", head], "%s: HEAD already contains %s, so there is no series on it: "
+                             "check out the branch it was made from" % (kernel, head)),
+        (["--reports", str(tmp_path / "reports.txt")],
+         "reports directory %s is a file, not a directory" % (tmp_path / "reports.txt")),
+    ]
+    for args, error in cases:
+        out = boottest_cli(kernel, *args, scratch=tmp_path / "s")
+        assert (out.returncode, out.stdout, out.stderr) == (
+            2, "", "gup-unify: error: %s\n" % error), args
+    # The bundled sample (make boottest's default KERNEL) has a branch but no kbuild.
+    sample = str(tmp_path / "sample")
+    shutil.copytree(os.path.join(ROOT, "sample", "linux"), sample)
+    for args in (["init", "-q"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "base"]):
+        subprocess.run(["git", "-C", sample] + args, check=True)
+    base, _ = commit_series(sample)
+    out = boottest_cli(sample, scratch=tmp_path / "s")
+    assert (out.returncode, out.stdout, out.stderr) == (
+        2, "", "gup-unify: error: %s: %s has no scripts/kconfig/Makefile: not a kernel tree "
+               "make boottest can build\n" % (sample, base[:12]))
+    assert not (tmp_path / "s" / "boottest").exists()
+
+
+def test_a_missing_compiler_or_c_library_is_one_line_before_anything_is_built(tmp_path):
+    kernel = sample_in(tmp_path / "linux", tmp_path / "linux")
+    for arch in ("arm", "mips"):
+        (tmp_path / "linux" / "arch" / kbuild.ARCHES[arch].arch_dir).mkdir(exist_ok=True)
+        (tmp_path / "linux" / "arch" / kbuild.ARCHES[arch].arch_dir / "Kconfig").touch()
+    subprocess.run(["git", "-C", kernel, "add", "-A"], check=True)
+    subprocess.run(["git", "-C", kernel, "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-qm", "arches"], check=True)
+    commit_series(kernel)
+    bare = on_path(tmp_path / "bin", ["git"])
+    out = boottest_cli(kernel, "--arch", "arm", scratch=tmp_path / "s", path=bare)
+    assert (out.returncode, out.stdout, out.stderr) == (
+        2, "", "gup-unify: error: arm: no toolchain (arm-linux-gnueabihf-gcc not found; "
+               "Debian package gcc-arm-linux-gnueabihf): run make deps-boottest\n")
+    # A compiler without its libc6-dev-<arch>-cross: gcc then names libc.a bare.
+    no_libc = on_path(tmp_path / "nolibc", ["git", "make"], {
+        "mips-linux-gnu-gcc": 'echo libc.a\n', "qemu-system-mips": "exit 1\n"})
+    out = boottest_cli(kernel, "--arch", "mips", scratch=tmp_path / "s", path=no_libc)
+    assert (out.returncode, out.stdout, out.stderr) == (
+        2, "", "gup-unify: error: mips: mips-linux-gnu-gcc finds no static C library "
+               "(libc.a): run make deps-boottest\n")
+    assert not (tmp_path / "s" / "boottest").exists()
 
 
 def test_kernel_revs_needs_the_branch(tmp_path):
