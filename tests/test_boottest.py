@@ -782,6 +782,23 @@ def test_a_missing_compiler_or_c_library_is_one_line_before_anything_is_built(tm
     assert not (tmp_path / "s" / "boottest").exists()
 
 
+def test_an_arch_not_booted_is_said_once_with_its_reason(tmp_path):
+    """sh4 alone: nothing to build, the run is incomplete and says why in one place each."""
+    kernel = sample_in(tmp_path / "linux", tmp_path / "linux")
+    commit_series(kernel)
+    out = boottest_cli(kernel, "--arch", "sh4", "--reports", str(tmp_path / "rep"),
+                       scratch=tmp_path / "s")
+    why = guests.NOT_BOOTED["sh4"]
+    assert why.startswith("Debian bookworm's only sh4 compiler")
+    assert out.returncode == 1, out.stderr
+    assert out.stdout.endswith("not booted: sh4: %s\nresult: incomplete\n"
+                               "problem: sh4: not booted: %s\n" % (why, why))
+    assert "gup-unify: sh4: not booted: %s\n" % why in out.stderr
+    md = (tmp_path / "rep" / "linux" / "boottest.md").read_text()
+    assert "Not booted:\n\n- sh4: %s\n" % why in md
+    assert not (tmp_path / "s" / "boottest").exists()
+
+
 def test_kernel_revs_needs_the_branch(tmp_path):
     repo = str(tmp_path)
     subprocess.run(["git", "init", "-q", repo], check=True)
