@@ -313,9 +313,9 @@ def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs()
         "make", "-C", "/s", "O=/o", "ARCH=arm", "CROSS_COMPILE=arm-linux-gnueabihf-",
         "CC=ccache arm-linux-gnueabihf-gcc -mfloat-abi=soft", "-j2", "HOSTCFLAGS=-fcommon",
         "zImage"]
-    assert bootbuild.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set"]
+    assert kbuild.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set"]
     x86 = kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)
-    assert bootbuild.knob_lines(x86) == [
+    assert kbuild.knob_lines(x86) == [
         "# CONFIG_SECURITY_SELINUX is not set", "# CONFIG_RETPOLINE is not set",
         "# CONFIG_STACK_VALIDATION is not set", "# CONFIG_UNWINDER_ORC is not set",
         "CONFIG_UNWINDER_FRAME_POINTER=y"]
@@ -488,7 +488,7 @@ def test_missing_config_names_what_olddefconfig_dropped():
     config = "CONFIG_64BIT=y\nCONFIG_FS_DAX=y\nCONFIG_RETPOLINE=y\n"
     wanted = ["CONFIG_64BIT=y", "CONFIG_FS_DAX=y", "CONFIG_ZONE_DEVICE=y",
               "# CONFIG_RETPOLINE is not set", "# CONFIG_SECURITY_SELINUX is not set"]
-    assert bootbuild.missing_config(config, wanted) == [
+    assert kbuild.missing_config(config, wanted) == [
         "CONFIG_ZONE_DEVICE=y", "# CONFIG_RETPOLINE is not set"]
 
 
@@ -1236,7 +1236,7 @@ def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
     knobs = kbuild.select_knobs("5.0", 12, "powerpc64le", V5_0_FACTS)
     assert [k.name for k in knobs] == ["HOSTCFLAGS=-fcommon", "CONFIG_SECURITY_SELINUX off",
                                        "CONFIG_PPC_DISABLE_WERROR on"]
-    assert bootbuild.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set",
+    assert kbuild.knob_lines(knobs) == ["# CONFIG_SECURITY_SELINUX is not set",
                                           "CONFIG_PPC_DISABLE_WERROR=y"]
     for version, gcc, facts in (("5.0", 11, V5_0_FACTS),
                                 ("5.0", 12, dict(V5_0_FACTS, ppc_werror=False))):
