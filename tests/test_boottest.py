@@ -676,6 +676,19 @@ def test_boottest_refuses_a_bad_tree_with_the_other_jobs_line(tmp_path, job, wha
     assert not (tmp_path / "rep").exists()
 
 
+@pytest.mark.parametrize("job", ["check", "boottest"])
+def test_a_plain_tree_without_the_branch_is_told_to_run_spatch_on_itself(tmp_path, job):
+    """Not on its scratch import, which is no kernel tree to give make spatch."""
+    kernel = sample_in(tmp_path / "plain linux")
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), job,
+                           kernel, "--reports", str(tmp_path / "rep")], capture_output=True,
+                          text=True, env=dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s")))
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert proc.stderr.splitlines()[-1] == (
+        "gup-unify: error: %s has no branch gup-unify: run make spatch KERNEL=%s first, or "
+        "pass --branch" % (kernel, kernel))
+
+
 def boottest_cli(kernel, *args, scratch, path=None):
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
     if path:

@@ -14,9 +14,12 @@ from .util import die, progress, run
 from .workspace import checkout, repository, scratch_dir, series_range
 
 
-def kernel_revs(repo, branch):
-    """{label: commit}: base is the merge-base of HEAD and branch, patched is branch."""
-    base, patched = series_range(repo, branch)
+def kernel_revs(repo, branch, kernel=None):
+    """{label: commit}: base is the merge-base of HEAD and branch, patched is branch.
+
+    kernel is the tree as given, for the errors (series_range()).
+    """
+    base, patched = series_range(repo, branch, kernel=kernel)
     return {"base": base, "patched": patched}
 
 
@@ -159,7 +162,7 @@ def main(args):
     # its scratch import, where make spatch made the branch; locked only
     # while the import is brought up to date and the commits are read.
     with repository(tree) as repo:
-        revs = kernel_revs(repo, args.branch)
+        revs = kernel_revs(repo, args.branch, tree.path)
     wanted = [args.only] if args.only else list(KERNELS)
     check_buildable(tree, repo, [revs[k] for k in wanted], booted)
     check_tools(booted)
