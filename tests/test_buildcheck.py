@@ -13,6 +13,8 @@ import pytest
 
 from conftest import ROOT
 from gupunify import affected, archbuild, buildsteps, kbuild
+from gupunify.tree import KernelTree
+from gupunify.util import UserError
 
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 LEGACY = os.environ.get("GUP_KERNEL_TREE")
@@ -504,6 +506,42 @@ def test_61_check_sends_its_compiles_to_distcc_hosts(tree61, tmp_path, distccd):
             if " COMPILE_OK " in line and line.endswith("mm/gup.c")]
     assert len(done) >= 2, log.read_text()[-3000:]
     assert all("/%s " % gcc in line for line in done), done
+
+
+# objtool off's choice, as v5.0 and v5.1 need it with gcc 12 (docs/builds.md)
+FRAME_POINTER = kbuild.Knob("frame pointer unwinder", "the objtool knob's choice",
+                            config=["-d", "UNWINDER_ORC", "-e", "UNWINDER_FRAME_POINTER"])
+
+
+def test_61_a_knob_that_picks_a_choice_member_sticks_and_a_lost_one_is_an_error(tree61,
+                                                                                tmp_path):
+    """tinyconfig picks UNWINDER_GUESS; the knob's member must win, not be dropped silently."""
+    objdir = str(tmp_path / "tiny")
+    kbuild.configure("x86_64", tree61, objdir, 2, [FRAME_POINTER], "tinyconfig")
+    config = kbuild.read_config(objdir)
+    assert config.get("CONFIG_UNWINDER_FRAME_POINTER") == "y"
+    assert "CONFIG_UNWINDER_GUESS" not in config and "CONFIG_UNWINDER_ORC" not in config
+    lost = kbuild.Knob("no such", "a symbol the tree lacks",
+                       config=["-e", "GUP_UNIFY_NO_SUCH_SYMBOL"])
+    with pytest.raises(UserError) as e:
+        kbuild.configure("x86_64", tree61, objdir, 2, [FRAME_POINTER, lost], "tinyconfig")
+    assert str(e.value) == ("x86_64 tinyconfig: olddefconfig dropped the knobs' "
+                            "CONFIG_GUP_UNIFY_NO_SUCH_SYMBOL=y")
+
+
+@pytest.mark.skipif(not LEGACY, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree "
+                                       "(v5.0 git checkout, docs/trees.md) to configure")
+@pytest.mark.parametrize("target", ["tinyconfig", "allmodconfig"])
+def test_legacy_x86_64_keeps_every_knob_of_its_config(tmp_path, target):
+    src = os.path.abspath(LEGACY)
+    version = KernelTree(src).full_version
+    knobs = kbuild.knobs("x86_64", src, version)
+    objdir = str(tmp_path / target)
+    kbuild.configure("x86_64", src, objdir, 2, knobs, target)
+    config = kbuild.read_config(objdir)
+    assert config.get("CONFIG_UNWINDER_FRAME_POINTER") == "y"
+    assert not {"CONFIG_UNWINDER_ORC", "CONFIG_STACK_VALIDATION", "CONFIG_RETPOLINE",
+                "CONFIG_UNWINDER_GUESS"} & set(config)
 
 
 def test_a_bad_distcc_host_list_is_refused_in_one_line(tmp_path):

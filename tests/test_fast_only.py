@@ -200,7 +200,7 @@ def test_default_run_leaves_them(tmp_path, need_spatch):
 def test_converts_each_group_between_the_core_patches(with_core, tmp_path, need_spatch):
     """A, then one fast-only commit per MAINTAINERS group, then B; values kept."""
     tree = with_core
-    assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True)
+    assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True).tip
     got = subjects(tree)
     # After the main phase (its last group KVM/x86), groups in path order.
     assert got.index(ADD) == got.index("KVM: x86: pass gup_flags to get_user_pages_fast()") + 1
@@ -269,9 +269,10 @@ def test_series_places_the_phase_after_its_core_patch(with_core, tmp_path, need_
     done = series.make_series(str(tree), out=str(tmp_path / "out"),
                               reports_dir=str(tmp_path / "rep"), fast_only=True)
     assert done.status == 0 and done.check == ""
-    # The job returns its plan; only the CLI prints it. (The conversion this
-    # run makes the branch with prints its own summary.)
-    assert "series, in the order" not in capsys.readouterr().out
+    # The job returns its plan, and the summary of the conversion it made the
+    # branch with; only the CLI prints them.
+    assert capsys.readouterr().out == ""
+    assert done.conversion.endswith("\nresult: converted\n")
     assert done.plan.startswith("series, in the order to apply them") and \
         done.plan.endswith("atomic  atomic/0001-mm-gup-one-flag-based-get_user_pages-API-tree-wide.patch\n")
     doc = json.loads((tmp_path / "rep" / "linux" / "series.json").read_text())
@@ -306,7 +307,7 @@ def test_removal_waits_while_a_call_is_left(tmp_path, monkeypatch, need_spatch):
     tree = caller_tree(tmp_path / "linux", {"lib/toy_forced.c": forced})
     monkeypatch.setattr(patches, "PATCHES_DIR", str(core_patches(tree, tmp_path)))
     monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "s"))
-    assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True)
+    assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True).tip
     assert subjects(tree)[-1] == "kvm: use get_user_pages_fast_only()"
     assert git(tree, "diff", "master", "gup-unify", "--", "lib/toy_forced.c") == ""
     assert OLD_PROTO in git(tree, "show", "gup-unify:include/linux/mm.h")
@@ -324,10 +325,10 @@ def test_removal_waits_while_a_call_is_left(tmp_path, monkeypatch, need_spatch):
 def test_second_run_changes_nothing(with_core, tmp_path, need_spatch):
     """On the branch a --fast-only run made, another has nothing to do."""
     tree = with_core
-    assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True)
+    assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True).tip
     git(tree, "checkout", "-q", "gup-unify")
     assert convert.convert(str(tree), "again", reports_dir=str(tmp_path / "rep2"),
-                           fast_only=True) is None
+                           fast_only=True).tip is None
     assert git(tree, "branch", "--list", "again") == ""
     assert not (tmp_path / "rep2").exists()
 
@@ -359,7 +360,7 @@ def test_crlf_and_latin1_callers_keep_their_bytes(with_core, tmp_path, need_spat
             dst.write(src.read())
     git(tree, "add", "-A")
     git(tree, "commit", "-qm", "odd callers")
-    assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True)
+    assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True).tip
     for name in ("fastonly_crlf", "fastonly_latin1"):
         got = subprocess.run(["git", "-C", str(tree), "show", "gup-unify:%s%s.c" % (where, name)],
                              capture_output=True, check=True).stdout

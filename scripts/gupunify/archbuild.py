@@ -134,9 +134,10 @@ class ArchBuild:
     def configure_only(self, base, facts):
         """Write .config for base with the knobs, unless the build directory has it already."""
         self.knobs = kbuild.knobs(self.name, self.src, self.version, facts)
-        config_ops = [op for knob in self.knobs for op in knob.config]
         stamp_path = os.path.join(self.objdir, ".gup-unify-buildcheck")
-        stamp = json.dumps({"base": base, "target": self.config_target, "ops": config_ops,
+        # The knobs' lines, as kbuild.configure() merges them
+        stamp = json.dumps({"base": base, "target": self.config_target,
+                            "fragment": kbuild.knob_lines(self.knobs),
                             "make": [k.make_vars for k in self.knobs]}, sort_keys=True)
         old = ""
         if os.path.exists(stamp_path):

@@ -19,31 +19,6 @@ def arch_fragment(arch):
     return os.path.join(guests.BOOTTEST_DIR, "config", arch + ".config")
 
 
-def knob_lines(knobs):
-    """The config options of kbuild knobs as fragment lines (-d X, -e X)."""
-    lines = []
-    for knob in knobs:
-        ops = knob.config
-        for op, symbol in zip(ops[::2], ops[1::2]):
-            lines.append("# CONFIG_%s is not set" % symbol if op == "-d"
-                         else "CONFIG_%s=y" % symbol)
-    return lines
-
-
-def missing_config(config_text, wanted_lines):
-    """Lines of a fragment that olddefconfig did not keep."""
-    have = set(config_text.splitlines())
-    missing = []
-    for line in wanted_lines:
-        m = re.match(r"# (CONFIG_\w+) is not set", line)
-        if m:
-            if any(h.startswith(m.group(1) + "=") for h in have):
-                missing.append(line)
-        elif line.startswith("CONFIG_") and line not in have:
-            missing.append(line)
-    return missing
-
-
 def _fragment_lines(path):
     with open(path) as f:
         return [line.strip() for line in f
@@ -67,14 +42,13 @@ def ccache_counts(stats_log):
 def configure(src, build, log, arch, knobs, jobs=JOBS, env=None):
     """tinyconfig + fragments + knobs, olddefconfig; dies naming symbols that did not stick.
 
-    The knobs go in as a fragment of their own, not through scripts/config
-    as kbuild.configure() sets them: on v5.0's x86_64 tinyconfig that leaves
-    UNWINDER_FRAME_POINTER, a choice, unset. jobs and env are make's -j and
-    environment: kbuild.distcc()'s with distcc hosts.
+    The knobs go in as a fragment of their own, merged last, as
+    kbuild.configure() merges them for make check. jobs and env are make's
+    -j and environment: kbuild.distcc()'s with distcc hosts.
     """
     knob_fragment = os.path.join(build, "boottest-knobs.config")
     os.makedirs(build, exist_ok=True)
-    write_atomic(knob_fragment, "".join(line + "\n" for line in knob_lines(knobs)))
+    write_atomic(knob_fragment, "".join(line + "\n" for line in kbuild.knob_lines(knobs)))
     fragments = [FRAGMENT, arch_fragment(arch), knob_fragment]
 
     def step(name, rc, out):
@@ -87,8 +61,8 @@ def configure(src, build, log, arch, knobs, jobs=JOBS, env=None):
     step("scripts/kconfig/merge_config.sh", rc, out + err)
     step("olddefconfig", *kbuild.make(arch, src, build, jobs, knobs, "olddefconfig", env=env))
     with open(os.path.join(build, ".config")) as f:
-        missing = missing_config(f.read(), [line for path in fragments
-                                            for line in _fragment_lines(path)])
+        missing = kbuild.missing_config(f.read(), [line for path in fragments
+                                                   for line in _fragment_lines(path)])
     if missing:
         die("%s: olddefconfig dropped %s" % (src, ", ".join(missing)))
 

@@ -180,9 +180,9 @@ def report_markdown(res):
     return "\n".join(out) + "\n"
 
 
-def write_reports(res, where):
-    """boottest.md and boottest.json in the reports folder where; returns where."""
-    return report.write_pair(res, report_markdown(res), where, res["repository"], "boottest")
+def write_reports(res, where, tree_path):
+    """boottest.md and boottest.json in where, the reports folder of tree_path; returns where."""
+    return report.write_pair(res, report_markdown(res), where, tree_path, "boottest")
 
 
 def summary(res):

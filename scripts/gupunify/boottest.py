@@ -10,13 +10,16 @@ import shutil
 from . import bootbuild, bootreport, guests, initramfs, kbuild, report, tree as kernel_tree
 from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
 from .tap import KERNELS, parse_tap, scan_console
-from .util import die, progress
-from .workspace import checkout, scratch_dir, series_range, toplevel
+from .util import die, progress, run
+from .workspace import checkout, repository, scratch_dir, series_range
 
 
-def kernel_revs(repo, branch):
-    """{label: commit}: base is the merge-base of HEAD and branch, patched is branch."""
-    base, patched = series_range(repo, branch)
+def kernel_revs(repo, branch, kernel=None):
+    """{label: commit}: base is the merge-base of HEAD and branch, patched is branch.
+
+    kernel is the tree as given, for the errors (series_range()).
+    """
+    base, patched = series_range(repo, branch, kernel=kernel)
     return {"base": base, "patched": patched}
 
 
@@ -60,12 +63,31 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
 
 def parse_arches(text):
     """The arches of --arch (a,b,... or all), in the table's order."""
-    names = guests.ALL if text == "all" else [a for a in text.split(",") if a]
-    unknown = [a for a in names if a not in guests.ALL]
-    if unknown or not names:
-        die("unknown arch %s: choose from %s or all" % (
-            ",".join(unknown) or repr(text), ",".join(guests.ALL)))
+    choices = "choose from %s or all" % ",".join(guests.ALL)
+    names = [a for a in text.split(",") if a]
+    if not names:
+        die("--arch %r names no arch: %s" % (text, choices))
+    if names == ["all"]:
+        return list(guests.ALL)
+    if "all" in names:
+        die("--arch %s: all is every arch, give it alone" % text)
+    for name in names:
+        if name not in guests.ALL:
+            # ARCH=X86_64 or "arm, mips": say which name was meant.
+            meant = name.strip().lower()
+            die("unknown arch %r%s: %s" % (
+                name, " (did you mean %s?)" % meant if meant in guests.ALL else "", choices))
     return [a for a in guests.ALL if a in names]
+
+
+def check_options(args):
+    """The options that need no tree, checked before anything else; returns the arches."""
+    arches = parse_arches(args.arch)
+    if args.boots < 1:
+        die("--boots must be at least 1 (got %d)" % args.boots)
+    if args.timeout is not None and args.timeout < 1:
+        die("--timeout must be at least 1 second (got %d)" % args.timeout)
+    return arches
 
 
 def check_tools(arches):
@@ -75,21 +97,40 @@ def check_tools(arches):
         missing = kbuild.missing_toolchain(arch)
         if missing:
             die("%s: %s: run make deps-boottest" % (arch, missing))
+        # gup_test is linked static: gcc names libc.a by itself when it has none.
+        gcc = kbuild.ARCHES[arch].gcc
+        if not os.path.isabs(run([gcc, "-print-file-name=libc.a"], check=False)[1].strip()):
+            die("%s: %s finds no static C library (libc.a): run make deps-boottest"
+                % (arch, gcc))
         for tool in (g.qemu, "make"):
             if not shutil.which(tool):
                 die("%s not found (for %s): run make deps-boottest" % (tool, arch))
+        if g.init == "busybox":
+            initramfs.busybox_path()
 
 
-def run_arch(arch, repo, revs, wanted, root, args, version,
+def check_buildable(tree, repo, revs, arches):
+    """Die unless each kernel's tree has kbuild's config tools and the arches' Kconfig."""
+    paths = ["scripts/kconfig/Makefile"] + ["arch/%s/Kconfig" % kbuild.ARCHES[a].arch_dir
+                                            for a in arches]
+    for rev in revs:
+        for path in paths:
+            if run(["git", "-C", repo, "cat-file", "-e", "%s:%s" % (rev, path)],
+                   check=False)[0]:
+                die("%s: %s has no %s: not a kernel tree make boottest can build"
+                    % (tree.path, rev[:12], path))
+
+
+def run_arch(arch, repo, revs, wanted, root, args, version, exe,
              make_jobs=(bootbuild.JOBS, None)):
-    """Build and boot base and patched for one arch; returns its summarized result."""
+    """Build and boot base and patched for one arch; returns its summarized result.
+
+    exe is the arch's gup_test (initramfs.build_test_program()).
+    """
     accel, why = (("tcg", "--tcg given") if args.tcg else accelerator(arch))
     qemu = {"accel": accel, "reason": why,
             "timeout": args.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
     progress("%s: accelerator %s (%s)" % (arch, accel, why))
-    work = os.path.join(root, arch)
-    os.makedirs(work, exist_ok=True)
-    exe = initramfs.build_test_program(work, arch)
     res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": args.branch,
            "kernels": {}}
     for label in wanted:
@@ -109,22 +150,31 @@ def run_arch(arch, repo, revs, wanted, root, args, version,
 
 def main(args):
     """The boottest subcommand: build and boot base and patched; writes the report, returns it."""
+    # Everything that can stop the run is checked before the first build.
+    arches = check_options(args)
+    booted = [a for a in arches if a in guests.GUESTS]
     tree = kernel_tree.KernelTree(args.kernel)
     where = report.folder(args.reports, tree)
-    repo = tree.path
-    if toplevel(repo) != repo:
-        die("%s: not the top of a git checkout" % repo)
-    arches = parse_arches(args.arch)
     # Compiles go to the distcc hosts through ccache, -j their slots.
     make_jobs = (kbuild.distcc(args.distcc_hosts) if args.distcc_hosts
                  else (bootbuild.JOBS, None))
-    check_tools([a for a in arches if a in guests.GUESTS])
-    revs = kernel_revs(repo, args.branch)
+    # As make check: a plain directory (or one inside another checkout) is
+    # its scratch import, where make spatch made the branch; locked only
+    # while the import is brought up to date and the commits are read.
+    with repository(tree) as repo:
+        revs = kernel_revs(repo, args.branch, tree.path)
     wanted = [args.only] if args.only else list(KERNELS)
+    check_buildable(tree, repo, [revs[k] for k in wanted], booted)
+    check_tools(booted)
     # Keyed by the repository too: two trees may share a name.
-    digest = hashlib.sha1(repo.encode()).hexdigest()[:10]
+    digest = hashlib.sha1(os.path.realpath(repo).encode()).hexdigest()[:10]
     root = os.path.join(scratch_dir(), "boottest", "%s-%s" % (tree.name, digest))
-    os.makedirs(root, exist_ok=True)
+    # Every guest's gup_test before the first kernel: one that does not
+    # build stops the run with no kernel built.
+    exes = {}
+    for arch in booted:
+        os.makedirs(os.path.join(root, arch), exist_ok=True)
+        exes[arch] = initramfs.build_test_program(os.path.join(root, arch), arch)
     runs, not_booted = {}, {}
     for arch in arches:
         if arch in guests.NOT_BOOTED:
@@ -132,11 +182,11 @@ def main(args):
             progress("%s: not booted: %s" % (arch, not_booted[arch]))
             continue
         runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version,
-                              make_jobs)
+                              exes[arch], make_jobs)
     res = bootreport.summarize_all({
         "tree": tree.name, "repository": repo, "branch": args.branch, "kernels": wanted,
         "arches": runs, "not_booted": not_booted, "distcc_hosts": args.distcc_hosts,
         "jobs": make_jobs[0]})
-    bootreport.write_reports(res, where)
+    bootreport.write_reports(res, where, tree.path)
     progress("report: %s" % os.path.join(where, "boottest.md"))
     return res

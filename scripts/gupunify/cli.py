@@ -9,7 +9,7 @@ import json
 import sys
 
 from . import (advise, bootreport, boottest, buildcheck, buildreport, cicheck, convert, guests,
-               kbuild, prefixes, qemuboot, series, source, split, tap, util)
+               kbuild, prefixes, qemuboot, report, series, source, split, tap, util)
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -70,10 +70,13 @@ def convert_options(p):
 
 
 def run_convert(args):
-    convert.convert(args.kernel, args.branch, args.diff, args.reports, args.allow_dirty,
-                    args.min_sites, who=args.identity,
-                    prefix_overrides=prefixes.parse_overrides(args.prefix, args.prefix_file),
-                    fast_only=args.fast_only)
+    """The sites per API and outcome, and the result, on stdout."""
+    done = convert.convert(args.kernel, args.branch, args.diff, args.reports, args.allow_dirty,
+                           args.min_sites, who=args.identity,
+                           prefix_overrides=prefixes.parse_overrides(args.prefix,
+                                                                     args.prefix_file),
+                           fast_only=args.fast_only)
+    print(report.summary(done.run), end="")
     return 0
 
 
@@ -97,13 +100,13 @@ def series_options(p):
 
 
 def run_series(args):
-    """The plan on stdout, then with --check the build table."""
+    """The conversion's summary when it made the branch, the plan, the build table (--check)."""
     done = series.make_series(args.kernel, args.branch, args.output, args.reports, args.dry_run,
                               args.allow_dirty, args.min_sites, args.check, who=args.identity,
                               prefix_overrides=prefixes.parse_overrides(args.prefix,
                                                                         args.prefix_file),
                               b4=args.b4, fast_only=args.fast_only)
-    print(done.plan + done.check, end="")
+    print(done.conversion + done.plan + done.check, end="")
     return done.status
 
 
@@ -216,8 +219,15 @@ SUBCOMMANDS = (
 )
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, its errors one line as the jobs' are (no usage block)."""
+
+    def error(self, message):
+        self.exit(2, "%s: error: %s (see %s --help)\n" % (self.prog, message, self.prog))
+
+
 def parser():
-    p = argparse.ArgumentParser(prog="gup-unify", description=DESCRIPTION)
+    p = Parser(prog="gup-unify", description=DESCRIPTION)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     sub = p.add_subparsers(dest="command", required=True)
     for name, aliases, text, options, job in SUBCOMMANDS:

@@ -6,6 +6,7 @@ runs callers.py per rule over what mentions.py found), the --fast-only
 phase (fastonly.py), then the branch or diff and the report.
 """
 import concurrent.futures
+import dataclasses
 import os
 import tempfile
 
@@ -13,6 +14,13 @@ from . import callercommits, fastonly, mentions, outputs, patches, report, spatc
 from .tree import KernelTree, api_state
 from .util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, write_atomic
 from .workspace import Worktree, branch_exists, identity, is_import, repository
+
+
+@dataclasses.dataclass
+class Conversion:
+    """What a conversion ends with: the new tip, and the run the CLI summarizes."""
+    tip: str | None     # None when there was nothing to convert
+    run: dict | None    # what report.summary() prints; None for commits not kept
 
 
 def _dirty(repo):
@@ -43,11 +51,12 @@ def preflight(tree, repo, branch, diff_path, allow_dirty):
 def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
             allow_dirty=False, min_sites=split.MIN_SITES, keep=True, work_repo=None,
             who=None, prefix_overrides=None, fast_only=False):
-    """The `spatch` job: make the branch (or diff) and the report; return the new tip.
+    """The `spatch` job: make the branch (or diff) and the report; return a Conversion.
 
-    None when there was nothing to convert. With keep false the commits are
-    made but no branch, diff or report is: what --dry-run plans from, with
-    work_repo a throwaway clone of the tree's repository that takes them.
+    Its tip is None when there was nothing to convert. With keep false the
+    commits are made but no branch, diff or report is: what --dry-run plans
+    from, with work_repo a throwaway clone of the tree's repository that
+    takes them.
     who is the --identity text; without it the tree's git config names the
     author. prefix_overrides ({group: prefix}) take the place of learned
     subject prefixes. fast_only adds the final phase: the core patches that
@@ -113,12 +122,11 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
         if wt.head() == wt.start:
             progress("%s: nothing to do: no call of the old API to convert" % tree.path)
             run["result"] = "nothing to do"
-            report.print_summary(run)
-            return None
+            return Conversion(None, run)
         tip = wt.head()
         if not keep:
             wt.write_notes()    # in the throwaway clone, for the plan's split
-            return tip
+            return Conversion(tip, None)
         commits = len(wt.git("rev-list", "%s..HEAD" % wt.start).split())
         diff = (wt.git("diff", "--binary", wt.start, "HEAD", binary=True) if diff_path
                 else None)
@@ -139,6 +147,5 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
             progress("branch %s of %s: %d commits on %s" % (branch, repo, commits,
                                                             wt.start[:12]))
         progress("report: %s" % where)
-        report.print_summary(run)
         pause_at("kept")
-    return tip
+    return Conversion(tip, run)

@@ -78,13 +78,14 @@ GUESTS = {
 NOT_BOOTED = {
     # a loader can stand in for the zImage; nothing here stands in for the
     # compiler (docs/builds.md, "sh4")
-    "sh4": "not booted: Debian bookworm's only sh4 compiler, gcc 12.2, miscompiles v5.0: "
-           "its SH pass sh_treg_combine deletes the printk_delay_msec test of "
-           "printk_delay() in vprintk_emit() (at -O1, -O2 and -Oz), so the kernel spins in "
-           "udelay() before its first console line (QEMU r2d, -d in_asm). The trees also "
-           "lack arch/sh/boot/compressed/vmlinux.scr, so no zImage builds; vmlinux.bin "
-           "behind a 40-byte loader of ours (not kept) reached the kernel's entry, then "
-           "that loop (arch walk; QEMU r2d)",
+    "sh4": "Debian bookworm's only sh4 compiler, gcc 12.2, miscompiles v5.0 "
+           "and v5.1.15 alike: its SH pass sh_treg_combine deletes the printk_delay_msec "
+           "test of printk_delay() in vprintk_emit() (at -O1, -O2, -Os and -Oz; v5.0 "
+           "builds it at -Oz, v5.1.15 at -Os, into the same instructions), so the kernel "
+           "spins in udelay() before its first console line (v5.0 under QEMU r2d, -d "
+           "in_asm). The trees also lack arch/sh/boot/compressed/vmlinux.scr, so no zImage "
+           "builds; vmlinux.bin behind a 40-byte loader of ours (not kept) reached v5.0's "
+           "entry, then that loop (arch walk; QEMU r2d)",
 }
 ALL = list(GUESTS) + list(NOT_BOOTED)
 # gup_test's cases that need a DAX file: they SKIP where dax is False

@@ -23,8 +23,10 @@ alone, so both see the same arches, knobs and compiler.
                              stderr as one stream, so make -O keeps each
                              object's diagnostics under its kbuild line)
     configure(name, src, objdir, jobs, knobs, target, env=None)
-                             target (a defconfig), the knobs' config options,
-                             olddefconfig; raises UserError naming the failure
+                             target (a defconfig), the knobs' config options
+                             (knob_lines(), merged last), olddefconfig; raises
+                             UserError naming the failure, or a knob's line
+                             olddefconfig dropped (missing_config())
     distcc(hosts)            (jobs, env) for make and configure: compiles go
                              to distcc's DISTCC_HOSTS through ccache
                              (CCACHE_PREFIX=distcc), -j the hosts' slots
@@ -295,16 +297,55 @@ def checked_make(name, src, objdir, jobs, knobs, label, *targets, env=None):
     return out
 
 
+def knob_lines(knobs):
+    """The config options of knobs as fragment lines (-d X, -e X)."""
+    lines = []
+    for knob in knobs:
+        ops = knob.config
+        for op, symbol in zip(ops[::2], ops[1::2]):
+            lines.append("# CONFIG_%s is not set" % symbol if op == "-d"
+                         else "CONFIG_%s=y" % symbol)
+    return lines
+
+
+def missing_config(config_text, wanted_lines):
+    """Lines of a fragment that olddefconfig did not keep."""
+    have = set(config_text.splitlines())
+    missing = []
+    for line in wanted_lines:
+        m = re.match(r"# (CONFIG_\w+) is not set", line)
+        if m:
+            if any(h.startswith(m.group(1) + "=") for h in have):
+                missing.append(line)
+        elif line.startswith("CONFIG_") and line not in have:
+            missing.append(line)
+    return missing
+
+
 def configure(name, src, objdir, jobs, knobs, target, label=None, env=None):
-    """objdir/.config from target, the knobs' config options, then olddefconfig."""
+    """objdir/.config from target, the knobs' config options, then olddefconfig.
+
+    The options are a fragment the tree's merge_config.sh moves to the end
+    of .config: of a choice's members set y, Kconfig keeps the last one it
+    reads, and scripts/config, which edits a line where it stands, left
+    v5.0 tinyconfig's UNWINDER_GUESS there after UNWINDER_FRAME_POINTER. A
+    knob olddefconfig still drops raises UserError naming it.
+    """
     label = label or "%s %s" % (name, target)
     os.makedirs(objdir, exist_ok=True)
     checked_make(name, src, objdir, jobs, knobs, label, target, env=env)
-    ops = [op for knob in knobs for op in knob.config]
-    if ops:
-        run([os.path.join(src, "scripts", "config"), "--file",
-             os.path.join(objdir, ".config")] + ops)
+    lines = knob_lines(knobs)
+    config = os.path.join(objdir, ".config")
+    if lines:
+        fragment = os.path.join(objdir, "gup-unify-knobs.config")
+        with open(fragment, "w") as f:
+            f.write("".join(line + "\n" for line in lines))
+        run(["scripts/kconfig/merge_config.sh", "-m", "-O", objdir, config, fragment], cwd=src)
     checked_make(name, src, objdir, jobs, knobs, label, "olddefconfig", env=env)
+    with open(config) as f:
+        missing = missing_config(f.read(), lines)
+    if missing:
+        raise UserError("%s: olddefconfig dropped the knobs' %s" % (label, ", ".join(missing)))
 
 
 def parse_config(text):

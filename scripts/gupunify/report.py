@@ -2,7 +2,6 @@
 import collections
 import json
 import os
-import sys
 
 from . import ROOT, outputs
 from .util import die, kept, write_atomic
@@ -141,14 +140,14 @@ def write(run, where):
     return write_pair(data, markdown(run), where, run["tree"], "conversion")
 
 
-def print_summary(run):
+def summary(run):
+    """What the CLI prints after a conversion: sites per API and outcome, files left, result."""
     by = collections.Counter((r.api, r.outcome) for r in run["sites"])
-    for (api, outcome), n in sorted(by.items()):
-        print("%-24s %-10s %d" % (api, outcome, n))
-    for skipped in run.get("skipped_files", []):
-        print("not converted: %s: %s" % (skipped["file"], skipped["reason"]))
-    print("result: %s" % run["result"])
-    sys.stdout.flush()
+    out = ["%-24s %-10s %d" % (api, outcome, n) for (api, outcome), n in sorted(by.items())]
+    out += ["not converted: %s: %s" % (skipped["file"], skipped["reason"])
+            for skipped in run.get("skipped_files", [])]
+    out.append("result: %s" % run["result"])
+    return "\n".join(out) + "\n"
 
 
 def series_markdown(summary):

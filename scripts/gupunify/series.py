@@ -22,9 +22,10 @@ SERIES_DIR = os.path.join(ROOT, "series")
 @dataclasses.dataclass
 class Outcome:
     """What a series run ends with: its exit status, and what the CLI prints."""
-    status: int
-    plan: str = ""      # plan_text(): the series in order, with their recipients
-    check: str = ""     # with --check, make check's table
+    status: int = 0
+    plan: str = ""          # plan_text(): the series in order, with their recipients
+    check: str = ""         # with --check, make check's table
+    conversion: str = ""    # report.summary() of the conversion, when this run made the branch
 
 def verify(repo, base, out, parts, atomic_path):
     """Apply every sub-series in order, then the atomic patch, each on base: same tree?"""
@@ -112,6 +113,7 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
 def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwargs, check,
                  author, prefix_overrides, b4, fast_only):
     watch = Stopwatch()
+    outcome = Outcome()
     need_branch = not branch_exists(repo, branch)
     if need_branch:
         convert.preflight(tree, repo, branch, None, allow_dirty)
@@ -129,16 +131,19 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             repo = _throwaway(repo, scratch_parent)
         if need_branch:
             with watch("convert"):
-                tip = convert.convert(tree.path, branch, None, reports_dir, allow_dirty,
-                                      keep=not dry_run, work_repo=repo,
-                                      who="%s <%s>" % author,
-                                      prefix_overrides=prefix_overrides,
-                                      fast_only=fast_only, **kwargs)
+                conversion = convert.convert(tree.path, branch, None, reports_dir,
+                                             allow_dirty, keep=not dry_run, work_repo=repo,
+                                             who="%s <%s>" % author,
+                                             prefix_overrides=prefix_overrides,
+                                             fast_only=fast_only, **kwargs)
+            tip = conversion.tip
+            if conversion.run:
+                outcome.conversion = report.summary(conversion.run)
             if tip is None:
                 progress("nothing to convert: no series to write")
-                return Outcome(0)
+                return outcome
         # A dry run's conversion keeps no branch: its tip stands for it.
-        base, tip = series_range(repo, tip if need_branch else branch)
+        base, tip = series_range(repo, tip if need_branch else branch, kernel=tree.path)
         parts = split_commits(repo, base, tip)
         annotate(repo, base, parts, prefix_overrides)
         progress("%d series from %d commits on %s" % (
@@ -171,14 +176,14 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             if not same:
                 die("the series and the atomic patch give different trees: not written")
             _warn_unaddressed(parts, recipients)
-            plan = plan_text(parts, atomic, recipients.source)
+            outcome.plan = plan_text(parts, atomic, recipients.source)
             if dry_run:
-                return Outcome(0, plan)
+                return outcome
             if _same_dir(scratch, out):
                 progress("%s is up to date: nothing new" % out)
                 if b4:
                     b4prep.hand_off(repo, parts, author, out)
-                return _check(tree, branch, base, reports_dir, plan) if check else Outcome(0, plan)
+                return _check(outcome, tree, branch, base, reports_dir) if check else outcome
             # Made while this run worked? Then it is not ours to replace.
             outputs.check_folder(out, "output directory", "series", tree.path)
             summary = {"tree": tree.path, "repository": repo, "branch": branch,
@@ -209,11 +214,12 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
              "change as one commit)" % out)
     progress("report: %s" % where)
     if check:
-        return _check(tree, branch, base, reports_dir, plan)
-    return Outcome(0, plan)
+        return _check(outcome, tree, branch, base, reports_dir)
+    return outcome
 
 
-def _check(tree, branch, base, reports_dir, plan):
+def _check(outcome, tree, branch, base, reports_dir):
     """--check: make check on the series' steps; its table and exit status are the run's."""
     result = buildcheck.check(tree.path, branch, base, reports_dir=reports_dir)
-    return Outcome(buildcheck.status(result), plan, buildreport.summary(result))
+    outcome.status, outcome.check = buildcheck.status(result), buildreport.summary(result)
+    return outcome

@@ -185,25 +185,27 @@ def branch_exists(repo, branch):
                     check=False).strip())
 
 
-def series_range(repo, branch, base=None):
+def series_range(repo, branch, base=None, kernel=None):
     """(base, tip) of the series on branch: base is given, else the merge-base of HEAD and it.
 
     The one reading of BASE..BRANCH for check, boottest and series. A branch
     that is missing, shares no history with HEAD, or adds nothing to base is
-    refused in one line.
+    refused in one line, naming kernel (the tree as given, which for a
+    plain directory is not repo but its scratch import).
     """
+    kernel = kernel or repo
     tip = git(repo, "rev-parse", "--verify", "-q", branch + "^{commit}", check=False).strip()
     if not tip:
         die("%s has no branch %s: run make spatch KERNEL=%s first, or pass --branch"
-            % (repo, branch, repo))
+            % (kernel, branch, kernel))
     if base is None:
         base = git(repo, "merge-base", "HEAD", tip, check=False).strip()
         if not base:
             die("%s: %s and HEAD have no common ancestor: check out the branch it was made "
-                "from, or give check a --base" % (repo, branch))
+                "from, or give check a --base" % (kernel, branch))
         if base == tip:
             die("%s: HEAD already contains %s, so there is no series on it: check out the "
-                "branch it was made from" % (repo, branch))
+                "branch it was made from" % (kernel, branch))
         return base, tip
     base = git(repo, "rev-parse", "--verify", base + "^{commit}").strip()
     if run(["git", "-C", repo, "merge-base", "--is-ancestor", tip, base], check=False)[0] == 0:
