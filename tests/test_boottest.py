@@ -1100,31 +1100,42 @@ def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
         k.name for k in kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)]
 
 
-# The reason of the recorded powerpc64le boots, made before the guest had pmem
-PPC_NO_PMEM_YET = ("no pmem in this guest: not attempted: QEMU's spapr-nvdimm under v5.0's "
-                   "papr_scm (NDD_ALIASING) has no namespace until one is labelled through "
-                   "sysfs (ndctl's job)")
-
-
-def test_powerpc64le_v5_0_base_pins_a_16m_hugetlb_page_through_the_hash_4k_walk():
-    """Recorded on v5.0's base kernel (the patched one was not booted yet)."""
-    base = arch_recorded("powerpc64le", "v5.0", "base")
+def test_powerpc64le_v5_0_base_pins_dax_and_a_16m_hugetlb_page_but_not_long_term_fast():
+    """v5.0's base kernel on pseries: the hugepd walk, and DAX on a PAPR SCM nvdimm."""
+    base = walk_recorded("powerpc64le", "v5.0", "base", guests.GENERIC, 354.6, 7.6)
     assert base["tap"]["complete"] and base["tap"]["problems"] == []
     assert [k for k, st in statuses(base["tap"]).items() if st == "skip"] == [
-        "fast_unsupported_flag_einval", "longterm_fast_anon_pins"] + list(guests.DAX_CASES) + [
-        "hugetlb_longterm_fast_pins"]
-    huge = next(t for t in base["tap"]["tests"] if t["name"] == "hugetlb_fast_write_pins_all")
-    assert huge["status"] == "pass"
+        "fast_unsupported_flag_einval", "fast_only_atomic_short", "longterm_fast_anon_pins",
+        "longterm_fast_dax_refused", "hugetlb_longterm_fast_pins"]
+    tests = {t["name"]: t for t in base["tap"]["tests"]}
     # 16M over 4K pages on the hash MMU: the page hangs off a hugepd
-    assert huge["notes"] == ["hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
-                             "gup_benchmark fast write on hugetlb pinned 64/64"]
-    dax = next(t for t in base["tap"]["tests"] if t["name"] == guests.DAX_CASES[0])
-    assert dax["reason"] == PPC_NO_PMEM_YET
-    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
-    assert base["console"]["clocksource"] == "timebase"
+    assert tests["hugetlb_fast_write_pins_all"]["notes"] == [
+        "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
+        "gup_benchmark fast write on hugetlb pinned 64/64"]
+    # DAX as on x86_64's base: plain GUP pins it, get_user_pages_longterm()
+    # refuses it, and the fast path, with no FOLL_LONGTERM, pins it
+    assert tests["dax_fast_pins_without_longterm"]["notes"] == [
+        "gup_benchmark fast write on DAX pinned 64/64"]
+    assert tests["dax_slow_pins_without_longterm"]["notes"] == [
+        "gup_benchmark get_user_pages write on DAX pinned 64/64"]
+    assert tests["longterm_gup_dax_refused"]["notes"] == [
+        "get_user_pages_longterm(FOLL_WRITE) returned -95 (EOPNOTSUPP)"]
+    assert tests["longterm_fast_dax_refused"]["reason"] == (
+        "no FOLL_LONGTERM in the fast path: it pinned 64/64 DAX pages")
+    # gup_test labelled the region's seed namespace and mounted it -o dax
+    console = base["console"]
+    assert console["dax"] == (
+        "EXT2-fs (pmem0): DAX enabled. Warning: EXPERIMENTAL, use at your own risk")
+    lines = fixture("powerpc64le-v5.0-base.console").splitlines()
+    assert lines[lines.index("boottest: region0: namespace seed namespace0.0, "
+                             "268435456 bytes unlabelled") + 4] == \
+        "boottest: ext2 on /dev/pmem0 mounted -o dax on /mnt"
+    assert "namespace0.0 initialised, 65536 pages in 20ms" in lines
+    assert console["warnings"] == [] and console["exit_status"] == 0
+    assert console["clocksource"] == "timebase"
     ppc = result({"base": base}, "powerpc64le")
     assert ppc["result"] == "pass" and ppc["timings"]["base"]["fast_over_slow"] == round(
-        1610 / 59856, 3)
+        1591 / 11385, 3)
 
 
 # v5.1.15, booted from a copy with the snapshot's fdt_ro.c quote removed
@@ -1215,22 +1226,22 @@ def test_v5_1_15_what_each_arch_adds():
         round(1645 / 27873, 3)
 
 
-def test_powerpc64le_v5_0_patched_pins_16m_hugetlb_longterm_through_the_hugepd_walk():
-    """Recorded on v5.0's patched kernel (branch made without --fast-only)."""
-    base = arch_recorded("powerpc64le", "v5.0", "base")
-    patched = arch_recorded("powerpc64le", "v5.0", "patched")
+def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through_hugepd():
+    """v5.0's patched kernel (branch made without --fast-only) passes every case it has."""
+    base = walk_recorded("powerpc64le", "v5.0", "base", guests.GENERIC, 354.6, 7.6)
+    patched = walk_recorded("powerpc64le", "v5.0", "patched", guests.GENERIC, 5.4, 6.9)
     tap = patched["tap"]
     assert tap["complete"] and tap["problems"] == []
-    assert tap["totals"] == {"pass": 10, "fail": 0, "xfail": 0, "xpass": 0, "skip": 5,
+    assert tap["totals"] == {"pass": 14, "fail": 0, "xfail": 0, "xpass": 0, "skip": 1,
                              "error": 0}
     assert [(t["number"], t["name"], t["status"]) for t in tap["tests"]] == [
         (1, "fast_write_private_pins_all", "pass"), (2, "fast_write_pin_write_seen", "pass"),
         (3, "fast_read_ro_mapping_pins", "pass"), (4, "fast_write_ro_mapping_refused", "pass"),
         (5, "fast_unsupported_flag_einval", "pass"), (6, "fast_only_atomic_short", "skip"),
         (7, "longterm_gup_anon_pins", "pass"), (8, "longterm_fast_anon_pins", "pass"),
-        (9, "dax_fast_pins_without_longterm", "skip"),
-        (10, "dax_slow_pins_without_longterm", "skip"), (11, "longterm_gup_dax_refused", "skip"),
-        (12, "longterm_fast_dax_refused", "skip"), (13, "hugetlb_fast_write_pins_all", "pass"),
+        (9, "dax_fast_pins_without_longterm", "pass"),
+        (10, "dax_slow_pins_without_longterm", "pass"), (11, "longterm_gup_dax_refused", "pass"),
+        (12, "longterm_fast_dax_refused", "pass"), (13, "hugetlb_fast_write_pins_all", "pass"),
         (14, "hugetlb_longterm_fast_pins", "pass"), (15, "gup_benchmark_timings", "pass")]
     tests = {t["name"]: t for t in tap["tests"]}
     assert tests["fast_only_atomic_short"]["reason"] == \
@@ -1239,29 +1250,40 @@ def test_powerpc64le_v5_0_patched_pins_16m_hugetlb_longterm_through_the_hugepd_w
         "gup_benchmark fast longterm pinned 64/64"]
     assert tests["fast_unsupported_flag_einval"]["notes"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # FOLL_LONGTERM refuses the DAX pages, slow and fast; without it both pin
+    assert tests["longterm_gup_dax_refused"]["notes"] == [
+        "get_user_pages(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    assert tests["longterm_fast_dax_refused"]["notes"] == [
+        "get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    assert tests["dax_fast_pins_without_longterm"]["notes"] == [
+        "gup_benchmark fast write on DAX pinned 64/64"]
     # both hugetlb cases through gup_huge_pd(): base 16M over 4K, hash MMU
     for name in guests.HUGETLB_CASES:
         assert tests[name]["notes"][0] == "hugetlb page of 16384 kB, base page 4 kB, MMU Hash"
-    assert tests["hugetlb_fast_write_pins_all"]["notes"][1] == \
-        "gup_benchmark fast write on hugetlb pinned 64/64"
     assert tests["hugetlb_longterm_fast_pins"]["notes"][1] == \
         "gup_benchmark fast longterm on hugetlb pinned 64/64"
-    for name in guests.DAX_CASES:
-        assert tests[name]["reason"] == PPC_NO_PMEM_YET
     # the generic walk's FOLL_FORCE refusal, once
     assert patched["console"]["warnings"] == [
-        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:1948 get_user_pages_fast+0x2c/0x18c"]
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:1948 get_user_pages_fast+0x2c/0x17c"]
     assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
-    assert patched["console"]["clocksource"] == "timebase"
+    assert patched["console"]["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
     ppc = result({"base": base, "patched": patched}, "powerpc64le")
-    # the guest has pmem now: its DAX cases may no longer SKIP
-    assert ppc["problems"] == ["patched: skipped " + ", ".join(guests.DAX_CASES)]
-    assert ppc["timings"]["patched"]["fast_over_slow"] == round(1591 / 9592, 3)
+    assert ppc["result"] == "pass", ppc["problems"]
+    assert ppc["timings"]["patched"]["fast_over_slow"] == round(1529 / 11842, 3)
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"powerpc64le": ppc}))}
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["longterm_fast_dax_refused"] == ["SKIP / ok"]
+    assert rows["longterm_gup_dax_refused"] == ["ok / ok"]
+    assert rows["dax_fast_pins_without_longterm"] == ["ok / ok"]
     assert rows["hugetlb_longterm_fast_pins"] == ["SKIP / ok"]
-    assert rows["hugetlb_fast_write_pins_all"] == ["ok / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["354.6 / 5.4"] and rows["boot s"] == ["7.6 / 6.9"]
+    # with a DAX SKIP on the patched kernel, as before the guest had pmem, it fails
+    lost = dict(patched, tap=parse_tap(fixture("powerpc64le-v5.0-patched.tap").replace(
+        "ok 12 longterm_fast_dax_refused",
+        "ok 12 longterm_fast_dax_refused # SKIP no pmem in this guest")))
+    assert result({"base": base, "patched": lost}, "powerpc64le")["problems"] == [
+        "patched: skipped longterm_fast_dax_refused"]
 
 
 def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
