@@ -1286,6 +1286,43 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
         "patched: skipped longterm_fast_dax_refused"]
 
 
+def test_powerpc64le_v5_1_15_patched_refuses_long_term_dax_where_the_base_pins_it():
+    """v5.1.15 on pseries (the copy of docs/trees.md): DAX and hugepd as on v5.0."""
+    kernels = {label: walk_recorded("powerpc64le", "v5.1.15", label, guests.GENERIC, build_s,
+                                    boot_s)
+               for label, build_s, boot_s in (("base", 418.7, 9.2), ("patched", 263.5, 9.4))}
+    base, patched = kernels["base"], kernels["patched"]
+    assert [t["status"] for t in base["tap"]["tests"]] == ["pass"] * 4 + [
+        "skip", "skip", "pass", "skip", "pass", "pass", "pass", "skip", "pass", "skip", "pass"]
+    assert [t["status"] for t in patched["tap"]["tests"]] == ["pass"] * 5 + ["skip"] + [
+        "pass"] * 9
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert b["longterm_fast_dax_refused"]["reason"] == (
+        "no FOLL_LONGTERM in the fast path: it pinned 64/64 DAX pages")
+    assert b["longterm_gup_dax_refused"]["notes"] == [
+        "get_user_pages_longterm(FOLL_WRITE) returned -95 (EOPNOTSUPP)"]
+    assert p["longterm_fast_dax_refused"]["notes"] == [
+        "get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    assert p["hugetlb_longterm_fast_pins"]["notes"] == [
+        "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
+        "gup_benchmark fast longterm on hugetlb pinned 64/64"]
+    for kernel in (base, patched):
+        assert kernel["console"]["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
+        assert kernel["console"]["exit_status"] == 0 and kernel["console"]["oops"] == []
+    assert base["console"]["warnings"] == []
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x2c/0x184"]
+    ppc = result(kernels, "powerpc64le")
+    assert ppc["result"] == "pass", ppc["problems"]
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"powerpc64le": ppc}))}
+    assert rows["longterm_fast_dax_refused"] == ["SKIP / ok"]
+    assert rows["dax_slow_pins_without_longterm"] == ["ok / ok"]
+    assert rows["fast/slow (min)"] == ["%s / %s" % (round(1610 / 9439, 3),
+                                                    round(1608 / 10289, 3))]
+    assert rows["build s (image)"] == ["418.7 / 263.5"] and rows["boot s"] == ["9.2 / 9.4"]
+
+
 def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
     """v5.0's mm/util.c fallback on riscv64 (virt, OpenSBI), booted under TCG."""
     base = walk_recorded("riscv64", "v5.0", "base", guests.FALLBACK, 597.0, 5.7)
