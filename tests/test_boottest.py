@@ -9,8 +9,8 @@ import tempfile
 import pytest
 
 from conftest import ROOT
-from gupunify import (bootbuild, bootreport, boottest, cli, guests, initramfs, kbuild, qemuboot,
-                      workspace)
+from gupunify import (bootbuild, bootreport, boottest, cli, guests, initramfs, kbuild,
+                      pmemimage, qemuboot, workspace)
 from gupunify.tap import judge, parse_tap, scan_console
 from gupunify.tree import KernelTree
 from gupunify.util import UserError
@@ -1244,6 +1244,66 @@ def test_powerpc64le_guest_is_pseries_power8_with_tap_on_hvc1():
     assert kbuild.ARCHES["powerpc64le"].make_arch == "powerpc"
 
 
+def test_powerpc64le_pmem_is_a_file_backed_nvdimm_of_256m_and_labels():
+    """spapr_nvdimm.c: pmem a multiple of 256 MiB, label-size and uuid set, a slot."""
+    argv = guests.qemu_argv("powerpc64le", "vmlinux", "i", "c.log", "t.log", "tcg",
+                            "/s/a,b/pmem.img")
+    assert argv[argv.index("-m") + 1] == "1G,slots=1,maxmem=1280M"
+    assert argv[argv.index("-object") + 1] == (
+        "memory-backend-file,id=pmem0,share=on,mem-path=/s/a,,b/pmem.img,size=%d"
+        % (256 * 2**20 + 128 * 2**10))
+    assert argv[argv.index("nvdimm,memdev=pmem0,label-size=128K,uuid=" + guests.NVDIMM_UUID)
+                - 1] == "-device"
+    # the DAX cases run there: no /nodax, a SKIP of them is a failure
+    assert guests.GUESTS["powerpc64le"].dax and "powerpc64le" not in guests.NO_DAX
+    # without a backing file, no nvdimm
+    argv = guests.qemu_argv("powerpc64le", "vmlinux", "i", "c.log", "t.log", "tcg")
+    assert argv[argv.index("-m") + 1] == "1G" and "-object" not in argv
+
+
+def ext2_super(data):
+    """(magic, block size, blocks) of the ext2 superblock at byte 1024 of data."""
+    sb = data[1024:2048]
+    return (int.from_bytes(sb[56:58], "little"), 1024 << int.from_bytes(sb[24:28], "little"),
+            int.from_bytes(sb[4:8], "little"))
+
+
+def test_pmem_image_is_an_ext2_of_page_blocks_before_a_zeroed_label_area(tmp_path):
+    if not pmemimage.mke2fs():
+        pytest.skip("no mke2fs: make test installs e2fsprogs (scripts/deps test)")
+    path = str(tmp_path / "pmem.img")
+    (tmp_path / "pmem.img").write_bytes(b"an old image")
+    assert pmemimage.write_image(path, 8, 128) == path
+    data = open(path, "rb").read()
+    assert len(data) == 8 * 2**20 + 128 * 2**10
+    assert ext2_super(data) == (0xEF53, 4096, 2048)
+    # the label area: no index, so the guest's kernel writes its own
+    assert data[8 * 2**20:] == bytes(128 * 2**10)
+    assert sorted(os.listdir(str(tmp_path))) == ["pmem.img"]
+
+
+def test_each_powerpc64le_boot_gets_a_new_pmem_image(tmp_path, monkeypatch):
+    """A boot fills the image with files: the next one (timing boots) starts afresh."""
+    if not pmemimage.mke2fs():
+        pytest.skip("no mke2fs: make test installs e2fsprogs (scripts/deps test)")
+    seen = []
+
+    def fake_run_qemu(argv, timeout, output):
+        backing = argv[argv.index("-object") + 1].split("mem-path=")[1].split(",size=")[0]
+        with open(backing, "r+b") as f:
+            seen.append(ext2_super(f.read(2048)))
+            f.seek(0)
+            f.write(bytes(2048))
+        return 0, ""
+    monkeypatch.setattr(qemuboot, "run_qemu", fake_run_qemu)
+    for _ in range(2):
+        record, tap, console = qemuboot.boot("vmlinux", "i", str(tmp_path), "tcg", 60,
+                                             "powerpc64le")
+        assert record["qemu_status"] == 0
+    assert seen == [(0xEF53, 4096, 65536)] * 2
+    assert os.path.getsize(str(tmp_path / "pmem.img")) == 256 * 2**20 + 128 * 2**10
+
+
 def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
     """v5.0's arch/powerpc/kernel/vdso.c fails gcc 12's -Werror=array-bounds."""
     knobs = kbuild.select_knobs("5.0", 12, "powerpc64le", V5_0_FACTS)
@@ -1259,25 +1319,42 @@ def test_powerpc_kernel_builds_without_ppc_werror_with_gcc_12():
         k.name for k in kbuild.select_knobs("5.0", 12, "x86_64", V5_0_FACTS)]
 
 
-def test_powerpc64le_v5_0_base_pins_a_16m_hugetlb_page_through_the_hash_4k_walk():
-    """Recorded on v5.0's base kernel (the patched one was not booted yet)."""
-    base = arch_recorded("powerpc64le", "v5.0", "base")
+def test_powerpc64le_v5_0_base_pins_dax_and_a_16m_hugetlb_page_but_not_long_term_fast():
+    """v5.0's base kernel on pseries: the hugepd walk, and DAX on a PAPR SCM nvdimm."""
+    base = walk_recorded("powerpc64le", "v5.0", "base", guests.GENERIC, 354.6, 7.6)
     assert base["tap"]["complete"] and base["tap"]["problems"] == []
     assert [k for k, st in statuses(base["tap"]).items() if st == "skip"] == [
-        "fast_unsupported_flag_einval", "longterm_fast_anon_pins"] + list(guests.DAX_CASES) + [
-        "hugetlb_longterm_fast_pins"]
-    huge = next(t for t in base["tap"]["tests"] if t["name"] == "hugetlb_fast_write_pins_all")
-    assert huge["status"] == "pass"
+        "fast_unsupported_flag_einval", "fast_only_atomic_short", "longterm_fast_anon_pins",
+        "longterm_fast_dax_refused", "hugetlb_longterm_fast_pins"]
+    tests = {t["name"]: t for t in base["tap"]["tests"]}
     # 16M over 4K pages on the hash MMU: the page hangs off a hugepd
-    assert huge["notes"] == ["hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
-                             "gup_benchmark fast write on hugetlb pinned 64/64"]
-    dax = next(t for t in base["tap"]["tests"] if t["name"] == guests.DAX_CASES[0])
-    assert dax["reason"] == "no pmem in this guest: " + guests.NO_DAX["powerpc64le"]
-    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
-    assert base["console"]["clocksource"] == "timebase"
+    assert tests["hugetlb_fast_write_pins_all"]["notes"] == [
+        "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
+        "gup_benchmark fast write on hugetlb pinned 64/64"]
+    # DAX as on x86_64's base: plain GUP pins it, get_user_pages_longterm()
+    # refuses it, and the fast path, with no FOLL_LONGTERM, pins it
+    assert tests["dax_fast_pins_without_longterm"]["notes"] == [
+        "gup_benchmark fast write on DAX pinned 64/64"]
+    assert tests["dax_slow_pins_without_longterm"]["notes"] == [
+        "gup_benchmark get_user_pages write on DAX pinned 64/64"]
+    assert tests["longterm_gup_dax_refused"]["notes"] == [
+        "get_user_pages_longterm(FOLL_WRITE) returned -95 (EOPNOTSUPP)"]
+    assert tests["longterm_fast_dax_refused"]["reason"] == (
+        "no FOLL_LONGTERM in the fast path: it pinned 64/64 DAX pages")
+    # gup_test labelled the region's seed namespace and mounted it -o dax
+    console = base["console"]
+    assert console["dax"] == (
+        "EXT2-fs (pmem0): DAX enabled. Warning: EXPERIMENTAL, use at your own risk")
+    lines = fixture("powerpc64le-v5.0-base.console").splitlines()
+    assert lines[lines.index("boottest: region0: namespace seed namespace0.0, "
+                             "268435456 bytes unlabelled") + 4] == \
+        "boottest: ext2 on /dev/pmem0 mounted -o dax on /mnt"
+    assert "namespace0.0 initialised, 65536 pages in 20ms" in lines
+    assert console["warnings"] == [] and console["exit_status"] == 0
+    assert console["clocksource"] == "timebase"
     ppc = result({"base": base}, "powerpc64le")
     assert ppc["result"] == "pass" and ppc["timings"]["base"]["fast_over_slow"] == round(
-        1610 / 59856, 3)
+        1591 / 11385, 3)
 
 
 # v5.1.15, booted from a copy with the snapshot's fdt_ro.c quote removed
@@ -1291,13 +1368,12 @@ V5_1_FORCE_AS_WRITE = ("get_user_pages_fast() takes int write: FOLL_FORCE read a
 # Per arch booted on v5.1.15: its family, build and boot seconds (base,
 # patched), the one warning of the patched kernel (the refusal of FOLL_FORCE
 # in its fast path, PID 1 where gup_test is /init) as read in each recorded
-# console, and the cases it runs beyond the shared ones, (base, patched).
+# console, and the cases it runs beyond the shared ones, (base, patched);
+# powerpc64le, with DAX and hugetlb, has a test of its own.
 V5_1_DAX = {"dax_fast_pins_without_longterm": ("pass", "pass"),
             "dax_slow_pins_without_longterm": ("pass", "pass"),
             "longterm_gup_dax_refused": ("pass", "pass"),
             "longterm_fast_dax_refused": ("skip", "pass")}
-V5_1_HUGETLB = {"hugetlb_fast_write_pins_all": ("pass", "pass"),
-                "hugetlb_longterm_fast_pins": ("skip", "pass")}
 V5_1_ARCHES = {
     "arm": (guests.FALLBACK, (669.9, 475.4), (18.6, 26.1),
             "1 at ../../src/mm/util.c:350 get_user_pages_fast+0xa8/0xc8", {}),
@@ -1311,9 +1387,6 @@ V5_1_ARCHES = {
     # gup_test is a child of busybox's init
     "x86_64": (guests.GENERIC, (280.4, 272.8), (3.5, 2.5),
                "28 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x20/0x16a", V5_1_DAX),
-    "powerpc64le": (guests.GENERIC, (264.2, 134.3), (6.2, 6.2),
-                    "1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x2c/0x18c",
-                    V5_1_HUGETLB),
     "riscv64": (guests.FALLBACK, (101.8, 112.5), (1.9, 2.0),
                 "1 at ../../src/mm/util.c:350 get_user_pages_fast+0x86/0x94", {}),
     # s390 left its arch walk for the generic one in v5.1
@@ -1389,18 +1462,6 @@ def test_v5_1_15_x86_64_refuses_long_term_dax_pins_in_both_paths_only_when_patch
         assert kernels[k]["console"]["clocksource"] == "tsc-early"
 
 
-def test_v5_1_15_powerpc64le_pins_16m_hugetlb_long_term_through_the_hugepd_walk():
-    kernels = v5_1_recorded("powerpc64le")
-    b, p = ({t["name"]: t for t in kernels[k]["tap"]["tests"]} for k in ("base", "patched"))
-    page = "hugetlb page of 16384 kB, base page 4 kB, MMU Hash"
-    assert b["hugetlb_fast_write_pins_all"]["notes"] == [
-        page, "gup_benchmark fast write on hugetlb pinned 64/64"]
-    assert b["hugetlb_longterm_fast_pins"]["reason"] == (
-        "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
-    assert p["hugetlb_longterm_fast_pins"]["notes"][0] == page
-    assert p["hugetlb_longterm_fast_pins"]["notes"][-1].endswith("pinned 64/64")
-
-
 def test_v5_1_15_what_each_arch_adds():
     """What one arch's recorded boots show beyond the shared cases."""
     arm = v5_1_recorded("arm")
@@ -1425,22 +1486,22 @@ def test_v5_1_15_what_each_arch_adds():
         round(1645 / 27873, 3)
 
 
-def test_powerpc64le_v5_0_patched_pins_16m_hugetlb_longterm_through_the_hugepd_walk():
-    """Recorded on v5.0's patched kernel (branch made without --fast-only)."""
-    base = arch_recorded("powerpc64le", "v5.0", "base")
-    patched = arch_recorded("powerpc64le", "v5.0", "patched")
+def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through_hugepd():
+    """v5.0's patched kernel (branch made without --fast-only) passes every case it has."""
+    base = walk_recorded("powerpc64le", "v5.0", "base", guests.GENERIC, 354.6, 7.6)
+    patched = walk_recorded("powerpc64le", "v5.0", "patched", guests.GENERIC, 5.4, 6.9)
     tap = patched["tap"]
     assert tap["complete"] and tap["problems"] == []
-    assert tap["totals"] == {"pass": 10, "fail": 0, "xfail": 0, "xpass": 0, "skip": 5,
+    assert tap["totals"] == {"pass": 14, "fail": 0, "xfail": 0, "xpass": 0, "skip": 1,
                              "error": 0}
     assert [(t["number"], t["name"], t["status"]) for t in tap["tests"]] == [
         (1, "fast_write_private_pins_all", "pass"), (2, "fast_write_pin_write_seen", "pass"),
         (3, "fast_read_ro_mapping_pins", "pass"), (4, "fast_write_ro_mapping_refused", "pass"),
         (5, "fast_unsupported_flag_einval", "pass"), (6, "fast_only_atomic_short", "skip"),
         (7, "longterm_gup_anon_pins", "pass"), (8, "longterm_fast_anon_pins", "pass"),
-        (9, "dax_fast_pins_without_longterm", "skip"),
-        (10, "dax_slow_pins_without_longterm", "skip"), (11, "longterm_gup_dax_refused", "skip"),
-        (12, "longterm_fast_dax_refused", "skip"), (13, "hugetlb_fast_write_pins_all", "pass"),
+        (9, "dax_fast_pins_without_longterm", "pass"),
+        (10, "dax_slow_pins_without_longterm", "pass"), (11, "longterm_gup_dax_refused", "pass"),
+        (12, "longterm_fast_dax_refused", "pass"), (13, "hugetlb_fast_write_pins_all", "pass"),
         (14, "hugetlb_longterm_fast_pins", "pass"), (15, "gup_benchmark_timings", "pass")]
     tests = {t["name"]: t for t in tap["tests"]}
     assert tests["fast_only_atomic_short"]["reason"] == \
@@ -1449,28 +1510,77 @@ def test_powerpc64le_v5_0_patched_pins_16m_hugetlb_longterm_through_the_hugepd_w
         "gup_benchmark fast longterm pinned 64/64"]
     assert tests["fast_unsupported_flag_einval"]["notes"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
+    # FOLL_LONGTERM refuses the DAX pages, slow and fast; without it both pin
+    assert tests["longterm_gup_dax_refused"]["notes"] == [
+        "get_user_pages(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    assert tests["longterm_fast_dax_refused"]["notes"] == [
+        "get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    assert tests["dax_fast_pins_without_longterm"]["notes"] == [
+        "gup_benchmark fast write on DAX pinned 64/64"]
     # both hugetlb cases through gup_huge_pd(): base 16M over 4K, hash MMU
     for name in guests.HUGETLB_CASES:
         assert tests[name]["notes"][0] == "hugetlb page of 16384 kB, base page 4 kB, MMU Hash"
-    assert tests["hugetlb_fast_write_pins_all"]["notes"][1] == \
-        "gup_benchmark fast write on hugetlb pinned 64/64"
     assert tests["hugetlb_longterm_fast_pins"]["notes"][1] == \
         "gup_benchmark fast longterm on hugetlb pinned 64/64"
-    for name in guests.DAX_CASES:
-        assert tests[name]["reason"] == "no pmem in this guest: " + guests.NO_DAX["powerpc64le"]
     # the generic walk's FOLL_FORCE refusal, once
     assert patched["console"]["warnings"] == [
-        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:1948 get_user_pages_fast+0x2c/0x18c"]
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:1948 get_user_pages_fast+0x2c/0x17c"]
     assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
-    assert patched["console"]["clocksource"] == "timebase"
+    assert patched["console"]["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
     ppc = result({"base": base, "patched": patched}, "powerpc64le")
     assert ppc["result"] == "pass", ppc["problems"]
-    assert ppc["timings"]["patched"]["fast_over_slow"] == round(1591 / 9592, 3)
+    assert ppc["timings"]["patched"]["fast_over_slow"] == round(1529 / 11842, 3)
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"powerpc64le": ppc}))}
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
+    assert rows["longterm_fast_dax_refused"] == ["SKIP / ok"]
+    assert rows["longterm_gup_dax_refused"] == ["ok / ok"]
+    assert rows["dax_fast_pins_without_longterm"] == ["ok / ok"]
     assert rows["hugetlb_longterm_fast_pins"] == ["SKIP / ok"]
-    assert rows["hugetlb_fast_write_pins_all"] == ["ok / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
+    assert rows["build s (image)"] == ["354.6 / 5.4"] and rows["boot s"] == ["7.6 / 6.9"]
+    # with a DAX SKIP on the patched kernel, as before the guest had pmem, it fails
+    lost = dict(patched, tap=parse_tap(fixture("powerpc64le-v5.0-patched.tap").replace(
+        "ok 12 longterm_fast_dax_refused",
+        "ok 12 longterm_fast_dax_refused # SKIP no pmem in this guest")))
+    assert result({"base": base, "patched": lost}, "powerpc64le")["problems"] == [
+        "patched: skipped longterm_fast_dax_refused"]
+
+
+def test_powerpc64le_v5_1_15_patched_refuses_long_term_dax_where_the_base_pins_it():
+    """v5.1.15 on pseries (the copy of docs/trees.md): DAX and hugepd as on v5.0."""
+    kernels = {label: walk_recorded("powerpc64le", "v5.1.15", label, guests.GENERIC, build_s,
+                                    boot_s)
+               for label, build_s, boot_s in (("base", 418.7, 9.2), ("patched", 263.5, 9.4))}
+    base, patched = kernels["base"], kernels["patched"]
+    assert [t["status"] for t in base["tap"]["tests"]] == ["pass"] * 4 + [
+        "skip", "skip", "pass", "skip", "pass", "pass", "pass", "skip", "pass", "skip", "pass"]
+    assert [t["status"] for t in patched["tap"]["tests"]] == ["pass"] * 5 + ["skip"] + [
+        "pass"] * 9
+    b = {t["name"]: t for t in base["tap"]["tests"]}
+    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert b["longterm_fast_dax_refused"]["reason"] == (
+        "no FOLL_LONGTERM in the fast path: it pinned 64/64 DAX pages")
+    assert b["longterm_gup_dax_refused"]["notes"] == [
+        "get_user_pages_longterm(FOLL_WRITE) returned -95 (EOPNOTSUPP)"]
+    assert p["longterm_fast_dax_refused"]["notes"] == [
+        "get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    assert p["hugetlb_longterm_fast_pins"]["notes"] == [
+        "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
+        "gup_benchmark fast longterm on hugetlb pinned 64/64"]
+    for kernel in (base, patched):
+        assert kernel["console"]["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
+        assert kernel["console"]["exit_status"] == 0 and kernel["console"]["oops"] == []
+    assert base["console"]["warnings"] == []
+    assert patched["console"]["warnings"] == [
+        "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x2c/0x184"]
+    ppc = result(kernels, "powerpc64le")
+    assert ppc["result"] == "pass", ppc["problems"]
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"powerpc64le": ppc}))}
+    assert rows["longterm_fast_dax_refused"] == ["SKIP / ok"]
+    assert rows["dax_slow_pins_without_longterm"] == ["ok / ok"]
+    assert rows["fast/slow (min)"] == ["%s / %s" % (round(1610 / 9439, 3),
+                                                    round(1608 / 10289, 3))]
+    assert rows["build s (image)"] == ["418.7 / 263.5"] and rows["boot s"] == ["9.2 / 9.4"]
 
 
 def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():

@@ -7,7 +7,8 @@ import hashlib
 import os
 import shutil
 
-from . import bootbuild, bootreport, guests, initramfs, kbuild, report, tree as kernel_tree
+from . import (bootbuild, bootreport, guests, initramfs, kbuild, pmemimage, report,
+               tree as kernel_tree)
 from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
 from .tap import KERNELS, parse_tap, scan_console
 from .util import die, progress, run
@@ -107,6 +108,8 @@ def check_tools(arches):
                 die("%s not found (for %s): run make deps-boottest" % (tool, arch))
         if g.init == "busybox":
             initramfs.busybox_path()
+        if arch in guests.NVDIMM and not pmemimage.mke2fs():
+            die("mke2fs not found (for %s's pmem): run make deps-boottest" % arch)
 
 
 def check_buildable(tree, repo, revs, arches):

@@ -24,7 +24,7 @@ Guest = collections.namedtuple("Guest", [
     "target",         # its make target
     "console",        # the kernel's console= (the kernel log, QEMU's -serial)
     "virtio",         # the virtio-serial device on this machine's bus (TAP)
-    "init",           # "busybox": boottest/init, DAX; "gup_test": gup_test is /init
+    "init",           # "busybox": boottest/init; "gup_test": gup_test is /init
     "dax",            # pte_devmap and a pmem region: the DAX cases can run
     "append",         # more kernel command line
 ])
@@ -46,11 +46,11 @@ GUESTS = {
                    "gup_test", False, ""),
     # POWER8: the hash MMU (the config has no radix), with 16M pages (QEMU
     # offers 64K at most by default) for the hugepd walk; hvc0 is the
-    # machine's vty, so the virtio console is hvc1
+    # machine's vty, so the virtio console is hvc1; DAX on an nvdimm (NVDIMM)
     "powerpc64le": Guest(GENERIC, "qemu-system-ppc64",
                          ["-M", "pseries,cap-hpt-max-page-size=16M", "-cpu", "power8"],
                          "1G", "vmlinux", "vmlinux", "hvc0", "virtio-serial-pci", "gup_test",
-                         False, "gup_tap=/dev/hvc1"),
+                         True, "gup_tap=/dev/hvc1"),
     # OpenBIOS loads the ELF image; the SU UART on the ebus is -serial; the
     # slots of sabre's own bus are taken, simba's pciB has room; a reboot
     # restarts the kernel from OpenBIOS, so gup_test powers off instead
@@ -100,11 +100,15 @@ NO_DAX = {
     "riscv64": "the arch has no pte_devmap, so no DAX page to pin",
     "arm64": "the arch has no pte_devmap (ARCH_HAS_PTE_DEVMAP came in v5.7), "
              "so no DAX page to pin",
-    # pte_devmap it has; a pmem region it has not: no memmap= pmem on powerpc
-    "powerpc64le": "not attempted: QEMU's spapr-nvdimm under v5.0's papr_scm "
-                   "(NDD_ALIASING) has no namespace until one is labelled through "
-                   "sysfs (ndctl's job)",
 }
+# Guests whose pmem is a QEMU nvdimm backed by a file the host writes
+# (pmemimage.py): (MiB of pmem, KiB of labels). pseries makes it a PAPR SCM
+# region, which wants the pmem a multiple of 256 MiB (spapr_nvdimm.c's
+# SPAPR_MINIMUM_SCM_BLOCK_SIZE) and labels (QEMU keeps them after the pmem
+# in the file, at least 128 KiB). gup_test labels the namespace and mounts it.
+NVDIMM = {"powerpc64le": (256, 128)}
+NVDIMM_UUID = "6a1f9f6e-2b0c-4c1e-9d2e-5f0b7a3c1d42"
+
 # gup_test's cases that need a hugetlb page: they run where the guest's
 # kernel has hugetlb pages, and SKIP elsewhere.
 HUGETLB_CASES = ("hugetlb_fast_write_pins_all", "hugetlb_longterm_fast_pins")
@@ -134,15 +138,35 @@ def kvm_possible(arch):
     return arch == host_arch()
 
 
-def qemu_argv(arch, image, initrd, console_log, tap_log, accel):
-    """The command line: the console to console_log, the virtio console to tap_log."""
+def _mib(size):
+    """MiB in a QEMU size of ours ("1G", "256M")."""
+    return int(size[:-1]) << (10 if size.endswith("G") else 0)
+
+
+def nvdimm_argv(arch, pmem):
+    """-m's slot and -object/-device for arch's nvdimm backed by the file pmem."""
+    mib, label_kib = NVDIMM[arch]
+    memory = GUESTS[arch].memory
+    return ["%s,slots=1,maxmem=%dM" % (memory, _mib(memory) + mib)], [
+        # a comma in an option's value is doubled
+        "-object", "memory-backend-file,id=pmem0,share=on,mem-path=%s,size=%d" % (
+            pmem.replace(",", ",,"), (mib << 20) + (label_kib << 10)),
+        "-device", "nvdimm,memdev=pmem0,label-size=%dK,uuid=%s" % (label_kib, NVDIMM_UUID)]
+
+
+def qemu_argv(arch, image, initrd, console_log, tap_log, accel, pmem=None):
+    """The command line: the console to console_log, the virtio console to tap_log.
+
+    pmem is the backing file of the arch's nvdimm (NVDIMM: its sizes).
+    """
     g = GUESTS[arch]
     cpu = []
     if arch == "x86_64":
         cpu = ["-cpu", "host" if accel == "kvm" else "max"]
     append = "console=%s panic=-1" % g.console + (" " + g.append if g.append else "")
+    memory, nvdimm = nvdimm_argv(arch, pmem) if pmem else ([g.memory], [])
     return [g.qemu, "-accel", accel] + cpu + g.machine + [
-        "-m", g.memory, "-smp", "1", "-nodefaults", "-no-reboot",
+        "-m"] + memory + nvdimm + ["-smp", "1", "-nodefaults", "-no-reboot",
         "-display", "none", "-monitor", "none",
         "-kernel", image, "-initrd", initrd, "-append", append,
         "-serial", "file:" + console_log,

@@ -5,7 +5,7 @@ import statistics
 import subprocess
 import time
 
-from . import guests
+from . import guests, pmemimage
 from .tap import parse_tap
 from .util import die, progress
 
@@ -34,7 +34,10 @@ def boot(image, initrd, guest_dir, accel, timeout, arch="x86_64"):
     for path in (console_log, tap_log):
         if os.path.exists(path):
             os.unlink(path)
-    argv = guests.qemu_argv(arch, image, initrd, console_log, tap_log, accel)
+    pmem = None
+    if arch in guests.NVDIMM:
+        pmem = pmemimage.write_image(os.path.join(guest_dir, "pmem.img"), *guests.NVDIMM[arch])
+    argv = guests.qemu_argv(arch, image, initrd, console_log, tap_log, accel, pmem)
     start = time.monotonic()
     status, messages = run_qemu(argv, timeout, os.path.join(guest_dir, "qemu.log"))
     wall = round(time.monotonic() - start, 1)
