@@ -1,4 +1,5 @@
 """make boottest without a kernel: the TAP parser, the report, the initramfs, the guest program."""
+import hashlib
 import json
 import os
 import shutil
@@ -653,6 +654,60 @@ def test_boottest_takes_the_tree_as_the_other_jobs_do(tmp_path, monkeypatch, lay
     assert json.loads((folder / "boottest.json").read_text())["repository"] == repo
     assert (folder / ".gup-unify").read_text() == \
         "gup-unify reports of the kernel tree %s\n" % os.path.realpath(kernel)
+
+
+# A run holding a work directory's lock, as any process may: flock, then its line.
+HOLDER = """
+import fcntl, os, sys
+f = open(sys.argv[1], "a+")
+fcntl.flock(f, fcntl.LOCK_EX)
+f.truncate(0)
+f.write("pid %d, started 2026-11-26 15:00:00 UTC\\n" % os.getpid())
+f.flush()
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_second_boottest_of_a_tree_stops_at_once_naming_the_first(tmp_path, monkeypatch,
+                                                                    capsys):
+    """Both would build in one worktree and write one guest's files: the first goes
+    on undisturbed, and its lock, once it is dead, blocks nothing."""
+    kernel = sample_in(tmp_path / "linux", tmp_path / "linux")
+    commit_series(kernel)
+    digest = hashlib.sha1(os.path.realpath(kernel).encode()).hexdigest()[:10]
+    monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "scratch"))
+    root = tmp_path / "scratch" / "boottest" / ("linux-" + digest)
+    (root / "x86_64").mkdir(parents=True)
+    (root / "x86_64" / "gup_test").write_text("the first run's")
+    booted = []
+    monkeypatch.setattr(boottest, "check_tools", lambda arches: None)
+    monkeypatch.setattr(initramfs, "build_test_program",
+                        lambda work, arch: booted.append("gup_test") or "gup_test")
+    monkeypatch.setattr(boottest, "run_arch", lambda arch, *rest: booted.append(arch) or result(
+        {"base": recorded("base"), "patched": recorded("patched")}))
+    argv = ["boottest", kernel, "--reports", str(tmp_path / "rep")]
+    first = subprocess.Popen([sys.executable, "-c", HOLDER, str(root / "lock")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline() == "locked\n"
+        assert cli.main(argv) == 2
+        assert capsys.readouterr() == ("", (
+            "gup-unify: error: another boottest run (pid %d, started 2026-11-26 15:00:00 "
+            "UTC) is using %s: let it finish first\n" % (first.pid, root)))
+        assert first.poll() is None and booted == []
+        assert (root / "lock").read_text() == \
+            "pid %d, started 2026-11-26 15:00:00 UTC\n" % first.pid
+        assert sorted(os.listdir(str(root))) == ["lock", "x86_64"]
+        assert (root / "x86_64" / "gup_test").read_text() == "the first run's"
+        assert not (tmp_path / "rep").exists()
+    finally:
+        first.kill()
+        first.wait()
+    # Killed: the kernel dropped its lock, and its line is only overwritten.
+    assert cli.main(argv) == 0
+    assert booted == ["gup_test", "x86_64"]
+    assert (root / "lock").read_text().startswith("pid %d, started " % os.getpid())
 
 
 @pytest.mark.parametrize("job", ["spatch", "check", "boottest"])
