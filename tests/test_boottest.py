@@ -744,6 +744,25 @@ def test_a_plain_tree_without_the_branch_is_told_to_run_spatch_on_itself(tmp_pat
         "pass --branch" % (kernel, kernel))
 
 
+@pytest.mark.parametrize("job, hint", [("check", ", or pass --base (make: BASE=)"),
+                                       ("boottest", "")])
+def test_a_branch_unrelated_to_head_is_told_only_what_the_job_accepts(tmp_path, job, hint):
+    """boottest has no --base: its line must not send the user to one."""
+    kernel = sample_in(tmp_path / "linux", tmp_path / "linux")
+    commit_series(kernel)
+    subprocess.run(["git", "-C", kernel, "checkout", "-q", "--orphan", "other"], check=True)
+    subprocess.run(["git", "-C", kernel, "-c", "user.name=t", "-c", "user.email=t@t", "commit",
+                    "-qm", "unrelated"], check=True)
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), job,
+                           kernel, "--reports", str(tmp_path / "rep")], capture_output=True,
+                          text=True, env=dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s")))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", (
+        "gup-unify: error: %s: gup-unify and HEAD have no common ancestor: check out the "
+        "branch it was made from%s\n" % (kernel, hint)))
+    work = {"check": "buildcheck", "boottest": "boottest"}[job]
+    assert not (tmp_path / "s" / work).exists() and not (tmp_path / "rep").exists()
+
+
 def boottest_cli(kernel, *args, scratch, path=None):
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
     if path:

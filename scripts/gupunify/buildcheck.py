@@ -100,7 +100,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     # Locked only while a plain directory's import is brought up to date: the
     # check reads commits, and its own work directory has a lock of its own.
     with repository(tree) as repo:
-        base, tip = series_range(repo, branch, base, tree.path)
+        base, tip = series_range(repo, branch, base, tree.path, "--base (make: BASE=)")
         commits = git(repo, "rev-list", "--reverse", "%s..%s" % (base, tip)).split()
     if arches:
         unknown = [a for a in list(arches) + list(configs) if a not in kbuild.ARCHES]
