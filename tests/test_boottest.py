@@ -1356,6 +1356,36 @@ def test_pmem_image_is_an_ext2_of_page_blocks_before_a_zeroed_label_area(tmp_pat
     assert sorted(os.listdir(str(tmp_path))) == ["pmem.img"]
 
 
+def test_a_failed_or_interrupted_pmem_image_leaves_nothing_half_written(tmp_path,
+                                                                          monkeypatch):
+    """mke2fs stopping half way, or Ctrl-C, keeps the last image and no .tmp beside it."""
+    fake = tmp_path / "bin" / "mke2fs"
+    fake.parent.mkdir()
+    # Writes into the image, as a real mke2fs does before it fails.
+    fake.write_text('#!/bin/sh\nfor a; do f=$b; b=$a; done\nprintf half > "$f"\n'
+                    'echo "mke2fs: Could not allocate block in ext2 filesystem" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(pmemimage, "mke2fs", lambda: str(fake))
+    guest = tmp_path / "guest"
+    guest.mkdir()
+    (guest / "pmem.img").write_bytes(b"the last boot's image")
+    with pytest.raises(UserError) as e:
+        pmemimage.write_image(str(guest / "pmem.img"), 8, 128)
+    assert str(e.value) == ("%s -q -F failed: mke2fs: Could not allocate block in ext2 "
+                            "filesystem" % fake)
+    assert os.listdir(str(guest)) == ["pmem.img"]
+    assert (guest / "pmem.img").read_bytes() == b"the last boot's image"
+
+    def interrupted(argv):
+        assert os.path.getsize(argv[-2]) == 8 * 2**20 + 128 * 2**10
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pmemimage, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pmemimage.write_image(str(guest / "pmem.img"), 8, 128)
+    assert os.listdir(str(guest)) == ["pmem.img"]
+    assert (guest / "pmem.img").read_bytes() == b"the last boot's image"
+
+
 def test_each_powerpc64le_boot_gets_a_new_pmem_image(tmp_path, monkeypatch):
     """A boot fills the image with files: the next one (timing boots) starts afresh."""
     if not pmemimage.mke2fs():
