@@ -80,8 +80,11 @@ def test_the_cli_refuses_a_bad_option_value_in_one_line(name, tmp_path):
     (["boottest", "k", "--only", "bogus"], "gup-unify boottest: error: argument --only: "
                                            "invalid choice: 'bogus' (choose from 'base', "
                                            "'patched')"),
-    # argparse names an alias's parser by its subcommand
-    (["spatch"], "gup-unify convert: error: the following arguments are required: kernel"),
+    # an alias is named as the user typed it, not by its subcommand
+    (["spatch"], "gup-unify spatch: error: the following arguments are required: kernel"),
+    (["check", "k", "-j", "x"], "gup-unify check: error: argument -j/--jobs: invalid int "
+                                "value: 'x'"),
+    (["convert"], "gup-unify convert: error: the following arguments are required: kernel"),
     (["frobnicate"], "gup-unify: error: argument command: invalid choice: 'frobnicate' "
                      "(choose from 'convert', 'spatch', 'series', 'cicheck', 'boottest', "
                      "'buildcheck', 'check', 'advise')"),
