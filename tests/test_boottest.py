@@ -52,7 +52,8 @@ def result(kernels, arch="x86_64"):
 
 def overall(runs, not_booted=None):
     """The whole run as main() makes it."""
-    return bootreport.summarize_all({"tree": "linux-5.0", "repository": "/src/linux-5.0",
+    return bootreport.summarize_all({"tree": "/src/linux-5.0", "tree_name": "linux-5.0",
+                                   "repository": "/src/linux-5.0",
                                    "branch": "gup-unify", "kernels": ["base", "patched"],
                                    "arches": runs, "not_booted": not_booted or {}})
 
@@ -138,8 +139,7 @@ def test_report_puts_base_and_patched_side_by_side(tmp_path):
         patched_t["fast_get_min_usec"] / base_t["fast_get_min_usec"], 3)
     assert base_t["fast_over_slow"] == round(
         base_t["fast_get_min_usec"] / base_t["slow_get_min_usec"], 3)
-    where = bootreport.write_reports(overall({"x86_64": res}), str(tmp_path),
-                                     "/src/linux-5.0")
+    where = bootreport.write_reports(overall({"x86_64": res}), str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "| test | base | patched |" in md
     assert "| fast_unsupported_flag_einval | SKIP: " in md
@@ -157,7 +157,7 @@ def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
                   {"mips": why})
     assert res["result"] == "incomplete"
     assert res["problems"] == ["mips: not booted: " + why]
-    where = bootreport.write_reports(res, str(tmp_path), "/src/linux-5.0")
+    where = bootreport.write_reports(res, str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "- mips: not attempted this session: time" in md
     assert "not booted: mips: not attempted" in bootreport.matrix_text(res)
@@ -451,7 +451,7 @@ def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
     assert rows["family"] == [guests.GENERIC, guests.FALLBACK]
     assert bootreport.matrix_text(res).splitlines()[0].split() == [
         "case", "(base", "/", "patched)", "x86_64", "arm"]
-    where = bootreport.write_reports(res, str(tmp_path), "/src/linux-5.0")
+    where = bootreport.write_reports(res, str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "| longterm_fast_anon_pins | SKIP / ok | SKIP / ok |" in md
     assert "## arm: __weak fallback (mm/util.c)" in md
@@ -651,7 +651,12 @@ def test_boottest_takes_the_tree_as_the_other_jobs_do(tmp_path, monkeypatch, lay
     assert (res["result"], res["repository"]) == ("pass", repo)
     # The reports folder is the tree's, as make spatch's is, not the import's.
     folder = rep / os.path.basename(kernel)
-    assert json.loads((folder / "boottest.json").read_text())["repository"] == repo
+    data = json.loads((folder / "boottest.json").read_text())
+    # The tree as conversion.json gives it, the path; its name titles boottest.md.
+    assert (data["tree"], data["tree_name"], data["repository"]) == (
+        kernel, os.path.basename(kernel), repo)
+    assert (folder / "boottest.md").read_text().startswith(
+        "# gup-unify boottest: %s\n" % os.path.basename(kernel))
     assert (folder / ".gup-unify").read_text() == \
         "gup-unify reports of the kernel tree %s\n" % os.path.realpath(kernel)
 
@@ -1270,7 +1275,7 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
     assert rows["dax_fast_pins_without_longterm"] == ["SKIP / SKIP"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["fast/slow (min)"] == ["0.297 / 0.294"]
-    where = bootreport.write_reports(res, str(tmp_path), "/src/linux-5.0")
+    where = bootreport.write_reports(res, str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "## mips: arch walk (arch/mips/mm/gup.c)" in md
 

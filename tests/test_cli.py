@@ -9,7 +9,8 @@ from gupunify import bootreport, buildcheck, buildreport, cli, convert, report
 
 
 def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
-    res = bootreport.summarize_all({"tree": "linux", "repository": "/src/linux",
+    res = bootreport.summarize_all({"tree": "/src/linux", "tree_name": "linux",
+                                  "repository": "/src/linux",
                                   "branch": "gup-unify", "kernels": ["base", "patched"],
                                   "arches": {}, "not_booted": {"mips": "no QEMU machine"}})
     assert bootreport.summary(res) == (

@@ -197,9 +197,9 @@ def main(args):
             runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version,
                                   exes[arch], make_jobs)
         res = bootreport.summarize_all({
-            "tree": tree.name, "repository": repo, "branch": args.branch, "kernels": wanted,
-            "arches": runs, "not_booted": not_booted, "distcc_hosts": args.distcc_hosts,
-            "jobs": make_jobs[0]})
-        bootreport.write_reports(res, where, tree.path)
+            "tree": tree.path, "tree_name": tree.name, "repository": repo,
+            "branch": args.branch, "kernels": wanted, "arches": runs, "not_booted": not_booted,
+            "distcc_hosts": args.distcc_hosts, "jobs": make_jobs[0]})
+        bootreport.write_reports(res, where)
         progress("report: %s" % os.path.join(where, "boottest.md"))
         return res
