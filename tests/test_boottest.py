@@ -1,4 +1,5 @@
 """make boottest without a kernel: the TAP parser, the report, the initramfs, the guest program."""
+import hashlib
 import json
 import os
 import shutil
@@ -51,7 +52,8 @@ def result(kernels, arch="x86_64"):
 
 def overall(runs, not_booted=None):
     """The whole run as main() makes it."""
-    return bootreport.summarize_all({"tree": "linux-5.0", "repository": "/src/linux-5.0",
+    return bootreport.summarize_all({"tree": "/src/linux-5.0", "tree_name": "linux-5.0",
+                                   "repository": "/src/linux-5.0",
                                    "branch": "gup-unify", "kernels": ["base", "patched"],
                                    "arches": runs, "not_booted": not_booted or {}})
 
@@ -137,8 +139,7 @@ def test_report_puts_base_and_patched_side_by_side(tmp_path):
         patched_t["fast_get_min_usec"] / base_t["fast_get_min_usec"], 3)
     assert base_t["fast_over_slow"] == round(
         base_t["fast_get_min_usec"] / base_t["slow_get_min_usec"], 3)
-    where = bootreport.write_reports(overall({"x86_64": res}), str(tmp_path),
-                                     "/src/linux-5.0")
+    where = bootreport.write_reports(overall({"x86_64": res}), str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "| test | base | patched |" in md
     assert "| fast_unsupported_flag_einval | SKIP: " in md
@@ -156,7 +157,7 @@ def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
                   {"mips": why})
     assert res["result"] == "incomplete"
     assert res["problems"] == ["mips: not booted: " + why]
-    where = bootreport.write_reports(res, str(tmp_path), "/src/linux-5.0")
+    where = bootreport.write_reports(res, str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "- mips: not attempted this session: time" in md
     assert "not booted: mips: not attempted" in bootreport.matrix_text(res)
@@ -450,7 +451,7 @@ def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
     assert rows["family"] == [guests.GENERIC, guests.FALLBACK]
     assert bootreport.matrix_text(res).splitlines()[0].split() == [
         "case", "(base", "/", "patched)", "x86_64", "arm"]
-    where = bootreport.write_reports(res, str(tmp_path), "/src/linux-5.0")
+    where = bootreport.write_reports(res, str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "| longterm_fast_anon_pins | SKIP / ok | SKIP / ok |" in md
     assert "## arm: __weak fallback (mm/util.c)" in md
@@ -650,9 +651,68 @@ def test_boottest_takes_the_tree_as_the_other_jobs_do(tmp_path, monkeypatch, lay
     assert (res["result"], res["repository"]) == ("pass", repo)
     # The reports folder is the tree's, as make spatch's is, not the import's.
     folder = rep / os.path.basename(kernel)
-    assert json.loads((folder / "boottest.json").read_text())["repository"] == repo
+    data = json.loads((folder / "boottest.json").read_text())
+    # The tree as conversion.json gives it, the path; its name titles boottest.md.
+    assert (data["tree"], data["tree_name"], data["repository"]) == (
+        kernel, os.path.basename(kernel), repo)
+    assert (folder / "boottest.md").read_text().startswith(
+        "# gup-unify boottest: %s\n" % os.path.basename(kernel))
     assert (folder / ".gup-unify").read_text() == \
         "gup-unify reports of the kernel tree %s\n" % os.path.realpath(kernel)
+
+
+# A run holding a work directory's lock, as any process may: flock, then its line.
+HOLDER = """
+import fcntl, os, sys
+f = open(sys.argv[1], "a+")
+fcntl.flock(f, fcntl.LOCK_EX)
+f.truncate(0)
+f.write("pid %d, started 2026-11-26 15:00:00 UTC\\n" % os.getpid())
+f.flush()
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_second_boottest_of_a_tree_stops_at_once_naming_the_first(tmp_path, monkeypatch,
+                                                                    capsys):
+    """Both would build in one worktree and write one guest's files: the first goes
+    on undisturbed, and its lock, once it is dead, blocks nothing."""
+    kernel = sample_in(tmp_path / "linux", tmp_path / "linux")
+    commit_series(kernel)
+    digest = hashlib.sha1(os.path.realpath(kernel).encode()).hexdigest()[:10]
+    monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "scratch"))
+    root = tmp_path / "scratch" / "boottest" / ("linux-" + digest)
+    (root / "x86_64").mkdir(parents=True)
+    (root / "x86_64" / "gup_test").write_text("the first run's")
+    booted = []
+    monkeypatch.setattr(boottest, "check_tools", lambda arches: None)
+    monkeypatch.setattr(initramfs, "build_test_program",
+                        lambda work, arch: booted.append("gup_test") or "gup_test")
+    monkeypatch.setattr(boottest, "run_arch", lambda arch, *rest: booted.append(arch) or result(
+        {"base": recorded("base"), "patched": recorded("patched")}))
+    argv = ["boottest", kernel, "--reports", str(tmp_path / "rep")]
+    first = subprocess.Popen([sys.executable, "-c", HOLDER, str(root / "lock")],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert first.stdout.readline() == "locked\n"
+        assert cli.main(argv) == 2
+        assert capsys.readouterr() == ("", (
+            "gup-unify: error: another boottest run (pid %d, started 2026-11-26 15:00:00 "
+            "UTC) is using %s: let it finish first\n" % (first.pid, root)))
+        assert first.poll() is None and booted == []
+        assert (root / "lock").read_text() == \
+            "pid %d, started 2026-11-26 15:00:00 UTC\n" % first.pid
+        assert sorted(os.listdir(str(root))) == ["lock", "x86_64"]
+        assert (root / "x86_64" / "gup_test").read_text() == "the first run's"
+        assert not (tmp_path / "rep").exists()
+    finally:
+        first.kill()
+        first.wait()
+    # Killed: the kernel dropped its lock, and its line is only overwritten.
+    assert cli.main(argv) == 0
+    assert booted == ["gup_test", "x86_64"]
+    assert (root / "lock").read_text().startswith("pid %d, started " % os.getpid())
 
 
 @pytest.mark.parametrize("job", ["spatch", "check", "boottest"])
@@ -687,6 +747,25 @@ def test_a_plain_tree_without_the_branch_is_told_to_run_spatch_on_itself(tmp_pat
     assert proc.stderr.splitlines()[-1] == (
         "gup-unify: error: %s has no branch gup-unify: run make spatch KERNEL=%s first, or "
         "pass --branch" % (kernel, kernel))
+
+
+@pytest.mark.parametrize("job, hint", [("check", ", or pass --base (make: BASE=)"),
+                                       ("boottest", "")])
+def test_a_branch_unrelated_to_head_is_told_only_what_the_job_accepts(tmp_path, job, hint):
+    """boottest has no --base: its line must not send the user to one."""
+    kernel = sample_in(tmp_path / "linux", tmp_path / "linux")
+    commit_series(kernel)
+    subprocess.run(["git", "-C", kernel, "checkout", "-q", "--orphan", "other"], check=True)
+    subprocess.run(["git", "-C", kernel, "-c", "user.name=t", "-c", "user.email=t@t", "commit",
+                    "-qm", "unrelated"], check=True)
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), job,
+                           kernel, "--reports", str(tmp_path / "rep")], capture_output=True,
+                          text=True, env=dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s")))
+    assert (proc.returncode, proc.stdout, proc.stderr) == (2, "", (
+        "gup-unify: error: %s: gup-unify and HEAD have no common ancestor: check out the "
+        "branch it was made from%s\n" % (kernel, hint)))
+    work = {"check": "buildcheck", "boottest": "boottest"}[job]
+    assert not (tmp_path / "s" / work).exists() and not (tmp_path / "rep").exists()
 
 
 def boottest_cli(kernel, *args, scratch, path=None):
@@ -1196,7 +1275,7 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
     assert rows["dax_fast_pins_without_longterm"] == ["SKIP / SKIP"]
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["fast/slow (min)"] == ["0.297 / 0.294"]
-    where = bootreport.write_reports(res, str(tmp_path), "/src/linux-5.0")
+    where = bootreport.write_reports(res, str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "## mips: arch walk (arch/mips/mm/gup.c)" in md
 
@@ -1280,6 +1359,36 @@ def test_pmem_image_is_an_ext2_of_page_blocks_before_a_zeroed_label_area(tmp_pat
     # the label area: no index, so the guest's kernel writes its own
     assert data[8 * 2**20:] == bytes(128 * 2**10)
     assert sorted(os.listdir(str(tmp_path))) == ["pmem.img"]
+
+
+def test_a_failed_or_interrupted_pmem_image_leaves_nothing_half_written(tmp_path,
+                                                                          monkeypatch):
+    """mke2fs stopping half way, or Ctrl-C, keeps the last image and no .tmp beside it."""
+    fake = tmp_path / "bin" / "mke2fs"
+    fake.parent.mkdir()
+    # Writes into the image, as a real mke2fs does before it fails.
+    fake.write_text('#!/bin/sh\nfor a; do f=$b; b=$a; done\nprintf half > "$f"\n'
+                    'echo "mke2fs: Could not allocate block in ext2 filesystem" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(pmemimage, "mke2fs", lambda: str(fake))
+    guest = tmp_path / "guest"
+    guest.mkdir()
+    (guest / "pmem.img").write_bytes(b"the last boot's image")
+    with pytest.raises(UserError) as e:
+        pmemimage.write_image(str(guest / "pmem.img"), 8, 128)
+    assert str(e.value) == ("%s -q -F failed: mke2fs: Could not allocate block in ext2 "
+                            "filesystem" % fake)
+    assert os.listdir(str(guest)) == ["pmem.img"]
+    assert (guest / "pmem.img").read_bytes() == b"the last boot's image"
+
+    def interrupted(argv):
+        assert os.path.getsize(argv[-2]) == 8 * 2**20 + 128 * 2**10
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pmemimage, "run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pmemimage.write_image(str(guest / "pmem.img"), 8, 128)
+    assert os.listdir(str(guest)) == ["pmem.img"]
+    assert (guest / "pmem.img").read_bytes() == b"the last boot's image"
 
 
 def test_each_powerpc64le_boot_gets_a_new_pmem_image(tmp_path, monkeypatch):

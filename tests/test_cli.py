@@ -9,7 +9,8 @@ from gupunify import bootreport, buildcheck, buildreport, cli, convert, report
 
 
 def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
-    res = bootreport.summarize_all({"tree": "linux", "repository": "/src/linux",
+    res = bootreport.summarize_all({"tree": "/src/linux", "tree_name": "linux",
+                                  "repository": "/src/linux",
                                   "branch": "gup-unify", "kernels": ["base", "patched"],
                                   "arches": {}, "not_booted": {"mips": "no QEMU machine"}})
     assert bootreport.summary(res) == (
@@ -80,8 +81,11 @@ def test_the_cli_refuses_a_bad_option_value_in_one_line(name, tmp_path):
     (["boottest", "k", "--only", "bogus"], "gup-unify boottest: error: argument --only: "
                                            "invalid choice: 'bogus' (choose from 'base', "
                                            "'patched')"),
-    # argparse names an alias's parser by its subcommand
-    (["spatch"], "gup-unify convert: error: the following arguments are required: kernel"),
+    # an alias is named as the user typed it, not by its subcommand
+    (["spatch"], "gup-unify spatch: error: the following arguments are required: kernel"),
+    (["check", "k", "-j", "x"], "gup-unify check: error: argument -j/--jobs: invalid int "
+                                "value: 'x'"),
+    (["convert"], "gup-unify convert: error: the following arguments are required: kernel"),
     (["frobnicate"], "gup-unify: error: argument command: invalid choice: 'frobnicate' "
                      "(choose from 'convert', 'spatch', 'series', 'cicheck', 'boottest', "
                      "'buildcheck', 'check', 'advise')"),

@@ -65,7 +65,11 @@ def test_series_range_refuses_unrelated_history(repo):
     with pytest.raises(UserError) as e:
         workspace.series_range(path, "gup-unify")
     assert str(e.value) == ("%s: gup-unify and HEAD have no common ancestor: check out the "
-                            "branch it was made from, or give check a --base" % path)
+                            "branch it was made from" % path)
+    with pytest.raises(UserError) as e:
+        workspace.series_range(path, "gup-unify", base_option="--base")
+    assert str(e.value) == ("%s: gup-unify and HEAD have no common ancestor: check out the "
+                            "branch it was made from, or pass --base" % path)
 
 
 def test_checkout_is_one_worktree_reused_and_cleaned(repo, tmp_path):

@@ -161,7 +161,7 @@ def matrix_text(res):
 
 def report_markdown(res):
     """boottest.md: the arch x case matrix, what was not booted, then each arch."""
-    out = ["# gup-unify boottest: %s" % res["tree"], "",
+    out = ["# gup-unify boottest: %s" % res["tree_name"], "",
            "Result: **%s** (%s). Branch `%s`." % (
                res["result"], ", ".join(res["arches"]) or "no arch booted", res["branch"])]
     if res.get("distcc_hosts"):
@@ -180,9 +180,9 @@ def report_markdown(res):
     return "\n".join(out) + "\n"
 
 
-def write_reports(res, where, tree_path):
-    """boottest.md and boottest.json in where, the reports folder of tree_path; returns where."""
-    return report.write_pair(res, report_markdown(res), where, tree_path, "boottest")
+def write_reports(res, where):
+    """boottest.md and boottest.json in where, the reports folder of the tree; returns where."""
+    return report.write_pair(res, report_markdown(res), where, res["tree"], "boottest")
 
 
 def summary(res):

@@ -3,6 +3,7 @@
 The run, one kernel after the other: bootbuild builds it, initramfs packs its
 guest, qemuboot boots it, tap reads what it said, bootreport writes the report.
 """
+import contextlib
 import hashlib
 import os
 import shutil
@@ -12,6 +13,7 @@ from . import (bootbuild, bootreport, guests, initramfs, kbuild, pmemimage, repo
 from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
 from .tap import KERNELS, parse_tap, scan_console
 from .util import die, progress, run
+from .worklock import Lock
 from .workspace import checkout, repository, scratch_dir, series_range
 
 
@@ -172,24 +174,32 @@ def main(args):
     # Keyed by the repository too: two trees may share a name.
     digest = hashlib.sha1(os.path.realpath(repo).encode()).hexdigest()[:10]
     root = os.path.join(scratch_dir(), "boottest", "%s-%s" % (tree.name, digest))
-    # Every guest's gup_test before the first kernel: one that does not
-    # build stops the run with no kernel built.
-    exes = {}
-    for arch in booted:
-        os.makedirs(os.path.join(root, arch), exist_ok=True)
-        exes[arch] = initramfs.build_test_program(os.path.join(root, arch), arch)
-    runs, not_booted = {}, {}
-    for arch in arches:
-        if arch in guests.NOT_BOOTED:
-            not_booted[arch] = guests.NOT_BOOTED[arch]
-            progress("%s: not booted: %s" % (arch, not_booted[arch]))
-            continue
-        runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version,
-                              exes[arch], make_jobs)
-    res = bootreport.summarize_all({
-        "tree": tree.name, "repository": repo, "branch": args.branch, "kernels": wanted,
-        "arches": runs, "not_booted": not_booted, "distcc_hosts": args.distcc_hosts,
-        "jobs": make_jobs[0]})
-    bootreport.write_reports(res, where, tree.path)
-    progress("report: %s" % os.path.join(where, "boottest.md"))
-    return res
+    # Two runs of one tree would build in the same worktrees and write the
+    # same guest files: the second stops at once. With nothing to boot
+    # nothing is written there.
+    lock = contextlib.nullcontext()
+    if booted:
+        os.makedirs(root, exist_ok=True)
+        lock = Lock(os.path.join(root, "lock"), "boottest run", wait=False)
+    with lock:
+        # Every guest's gup_test before the first kernel: one that does not
+        # build stops the run with no kernel built.
+        exes = {}
+        for arch in booted:
+            os.makedirs(os.path.join(root, arch), exist_ok=True)
+            exes[arch] = initramfs.build_test_program(os.path.join(root, arch), arch)
+        runs, not_booted = {}, {}
+        for arch in arches:
+            if arch in guests.NOT_BOOTED:
+                not_booted[arch] = guests.NOT_BOOTED[arch]
+                progress("%s: not booted: %s" % (arch, not_booted[arch]))
+                continue
+            runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version,
+                                  exes[arch], make_jobs)
+        res = bootreport.summarize_all({
+            "tree": tree.path, "tree_name": tree.name, "repository": repo,
+            "branch": args.branch, "kernels": wanted, "arches": runs, "not_booted": not_booted,
+            "distcc_hosts": args.distcc_hosts, "jobs": make_jobs[0]})
+        bootreport.write_reports(res, where)
+        progress("report: %s" % os.path.join(where, "boottest.md"))
+        return res

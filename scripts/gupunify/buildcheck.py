@@ -5,7 +5,6 @@ configure each arch (archbuild.py), place the objects in the arches'
 configs (affected.place, then fallback() here), build them at the base,
 then step by step (buildsteps.py), and report (buildreport.py).
 """
-import fcntl
 import hashlib
 import os
 
@@ -15,27 +14,8 @@ from .buildreport import markdown
 from .buildsteps import Phases, run_step, run_together, runs_of, step_result
 from .tree import KernelTree
 from .util import UserError, die, git, progress, run
+from .worklock import Lock
 from .workspace import checkout, repository, scratch_dir, series_range
-
-
-class Lock:
-    """An exclusive lock on a check's work directory: a second run waits for the first."""
-
-    def __init__(self, path):
-        self.path = path
-
-    def __enter__(self):
-        self.f = open(self.path, "w")
-        try:
-            fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            progress("another build check is running on this tree: waiting for it (%s)"
-                     % self.path)
-            fcntl.flock(self.f, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        self.f.close()
 
 
 def fallback(placement, in_play, makefiles, builds, base, facts):
@@ -120,7 +100,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     # Locked only while a plain directory's import is brought up to date: the
     # check reads commits, and its own work directory has a lock of its own.
     with repository(tree) as repo:
-        base, tip = series_range(repo, branch, base, tree.path)
+        base, tip = series_range(repo, branch, base, tree.path, "--base (make: BASE=)")
         commits = git(repo, "rev-list", "--reverse", "%s..%s" % (base, tip)).split()
     if arches:
         unknown = [a for a in list(arches) + list(configs) if a not in kbuild.ARCHES]
@@ -145,7 +125,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     digest = hashlib.sha1(os.path.realpath(repo).encode()).hexdigest()[:10]
     workdir = os.path.join(scratch_dir(), "buildcheck", "%s-%s" % (tree.name, digest))
     os.makedirs(workdir, exist_ok=True)
-    with Lock(os.path.join(workdir, "lock")):
+    with Lock(os.path.join(workdir, "lock"), "build check"):
         with phases("configure"):
             src = os.path.join(workdir, "src")
             checkout(repo, src, base)

@@ -231,9 +231,14 @@ def parser():
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     sub = p.add_subparsers(dest="command", required=True)
     for name, aliases, text, options, job in SUBCOMMANDS:
-        one = sub.add_parser(name, aliases=aliases, help=text)
-        options(one)
-        one.set_defaults(run=job)
+        # Not argparse's aliases: their parser is the subcommand's, and its
+        # errors would name convert to a user who typed spatch. An alias
+        # gets a parser of its own, unlisted (no help): its subcommand's
+        # line names it.
+        listed = sub.add_parser(name, help=text + "".join("; also named %s" % a for a in aliases))
+        for one in [listed] + [sub.add_parser(alias) for alias in aliases]:
+            options(one)
+            one.set_defaults(run=job)
     return p
 
 

@@ -185,13 +185,15 @@ def branch_exists(repo, branch):
                     check=False).strip())
 
 
-def series_range(repo, branch, base=None, kernel=None):
+def series_range(repo, branch, base=None, kernel=None, base_option=None):
     """(base, tip) of the series on branch: base is given, else the merge-base of HEAD and it.
 
     The one reading of BASE..BRANCH for check, boottest and series. A branch
     that is missing, shares no history with HEAD, or adds nothing to base is
     refused in one line, naming kernel (the tree as given, which for a
-    plain directory is not repo but its scratch import).
+    plain directory is not repo but its scratch import). base_option is how
+    the job takes a base (check: "--base (make: BASE=)"), None for one that
+    takes none (boottest, series): a line suggests only what the job accepts.
     """
     kernel = kernel or repo
     tip = git(repo, "rev-parse", "--verify", "-q", branch + "^{commit}", check=False).strip()
@@ -202,7 +204,7 @@ def series_range(repo, branch, base=None, kernel=None):
         base = git(repo, "merge-base", "HEAD", tip, check=False).strip()
         if not base:
             die("%s: %s and HEAD have no common ancestor: check out the branch it was made "
-                "from, or give check a --base" % (kernel, branch))
+                "from%s" % (kernel, branch, ", or pass " + base_option if base_option else ""))
         if base == tip:
             die("%s: HEAD already contains %s, so there is no series on it: check out the "
                 "branch it was made from" % (kernel, branch))
