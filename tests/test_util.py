@@ -1,4 +1,5 @@
-"""util.run, the one place programs are started."""
+"""util.run, the one place programs are started; util.write_atomic."""
+import io
 import re
 
 from gupunify import util
@@ -21,3 +22,37 @@ def test_no_trace_unless_asked(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     util.run(["true"])
     assert list(tmp_path.iterdir()) == []
+
+
+class _FullDisk:
+    """A file whose write fails half-way, as on a full disk."""
+
+    def __init__(self, path):
+        self.f = io.open(path, "wb")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.f.close()
+
+    def write(self, data):
+        self.f.write(data[:3])
+        raise OSError(28, "No space left on device")
+
+
+def test_write_atomic_failing_half_way_keeps_the_old_file_and_no_aside_file(tmp_path,
+                                                                            monkeypatch):
+    path = tmp_path / "report.md"
+    path.write_text("old\n")
+    monkeypatch.setattr("builtins.open", lambda p, mode="r", *a, **k: (
+        _FullDisk(p) if mode == "wb" else io.open(p, mode, *a, **k)))
+    try:
+        util.write_atomic(str(path), "new text\n")
+    except OSError as e:
+        assert e.errno == 28
+    else:
+        raise AssertionError("the failed write was not raised")
+    monkeypatch.undo()
+    assert path.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]

@@ -151,9 +151,15 @@ def write_atomic(path, text):
     if isinstance(text, str):
         # A tree's non-UTF-8 bytes (surrogateescape) go out as they came in.
         text = text.encode("utf-8", "surrogateescape")
-    with open(tmp, "wb") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        # a full disk or a Ctrl-C: no half-written aside file stays
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
 
 
 _kept = []
