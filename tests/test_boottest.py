@@ -772,6 +772,10 @@ def boottest_cli(kernel, *args, scratch, path=None):
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(scratch))
     if path:
         env["PATH"] = path
+    # Reports beside the scratch, never in this checkout's reports/ (which
+    # make demo fills with another tree's reports).
+    if "--reports" not in args:
+        args += ("--reports", str(scratch) + "-reports")
     return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
                            "boottest", kernel] + list(args), capture_output=True, text=True,
                           env=env)

@@ -142,7 +142,7 @@ def test_sample_tree_takes_each_groups_prefix_from_its_history(tree, tmp_path, n
 
 def test_unknown_group_override_is_refused(tree, tmp_path, need_spatch):
     out = gup_unify("spatch", str(tree), "--prefix", "NO SUCH GROUP=x",
-                    scratch=tmp_path / "s")
+                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
     # Groups are known only after the conversion: the error ends its progress.
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.splitlines()[-1].startswith(

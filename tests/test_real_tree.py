@@ -253,6 +253,7 @@ def test_fast_only_leaves_no_old_fast_function(tmp_path):
                     "get_user_pages_fast_only() are not in this checkout" % version(TREE))
     clone = tmp_path / "tree"
     git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    identify(clone)
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
     cli = [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "spatch"]
     out = subprocess.run(cli + [str(clone), "--fast-only", "--reports", str(tmp_path / "rep")],
