@@ -995,6 +995,30 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
     assert kernels["base"]["tap"]["problems"] == []
 
 
+# What the four DAX cases note on a base kernel: plain GUP pins the DAX
+# pages, get_user_pages_longterm() refuses them, and the fast path, with
+# no FOLL_LONGTERM, pins them; on a patched kernel FOLL_LONGTERM refuses
+# them in both paths.
+DAX_BASE = {"dax_fast_pins_without_longterm": ["gup_benchmark fast write on DAX pinned 64/64"],
+            "dax_slow_pins_without_longterm": [
+                "gup_benchmark get_user_pages write on DAX pinned 64/64"],
+            "longterm_gup_dax_refused": [
+                "get_user_pages_longterm(FOLL_WRITE) returned -95 (EOPNOTSUPP)"]}
+DAX_BASE_FAST_SKIP = "no FOLL_LONGTERM in the fast path: it pinned 64/64 DAX pages"
+DAX_PATCHED = dict(DAX_BASE, longterm_gup_dax_refused=[
+    "get_user_pages(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"],
+    longterm_fast_dax_refused=[
+        "get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"])
+
+
+def assert_dax(tests, label):
+    """tests ({name: test}) noted what a label kernel's DAX cases should."""
+    for name, notes in (DAX_BASE if label == "base" else DAX_PATCHED).items():
+        assert tests[name]["notes"] == notes, name
+    if label == "base":
+        assert tests["longterm_fast_dax_refused"]["reason"] == DAX_BASE_FAST_SKIP
+
+
 def walk_recorded(arch, tree, label, family, build_s, boot_s):
     """A kernel record from a recorded TCG run (tests/boottest/<arch>-<tree>-<label>.*)
     with the build and boot wall times its boottest.json gave."""
@@ -1444,16 +1468,8 @@ def test_powerpc64le_v5_0_base_pins_dax_and_a_16m_hugetlb_page_but_not_long_term
     assert tests["hugetlb_fast_write_pins_all"]["notes"] == [
         "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
         "gup_benchmark fast write on hugetlb pinned 64/64"]
-    # DAX as on x86_64's base: plain GUP pins it, get_user_pages_longterm()
-    # refuses it, and the fast path, with no FOLL_LONGTERM, pins it
-    assert tests["dax_fast_pins_without_longterm"]["notes"] == [
-        "gup_benchmark fast write on DAX pinned 64/64"]
-    assert tests["dax_slow_pins_without_longterm"]["notes"] == [
-        "gup_benchmark get_user_pages write on DAX pinned 64/64"]
-    assert tests["longterm_gup_dax_refused"]["notes"] == [
-        "get_user_pages_longterm(FOLL_WRITE) returned -95 (EOPNOTSUPP)"]
-    assert tests["longterm_fast_dax_refused"]["reason"] == (
-        "no FOLL_LONGTERM in the fast path: it pinned 64/64 DAX pages")
+    # DAX as on x86_64's base
+    assert_dax(tests, "base")
     # gup_test labelled the region's seed namespace and mounted it -o dax
     console = base["console"]
     assert console["dax"] == (
@@ -1563,14 +1579,8 @@ def test_v5_1_15_x86_64_refuses_long_term_dax_pins_in_both_paths_only_when_patch
     fast path pins the DAX pages; the patched one refuses in both."""
     kernels = v5_1_recorded("x86_64")
     b, p = ({t["name"]: t for t in kernels[k]["tap"]["tests"]} for k in ("base", "patched"))
-    assert b["longterm_gup_dax_refused"]["notes"] == [
-        "get_user_pages_longterm(FOLL_WRITE) returned -95 (EOPNOTSUPP)"]
-    assert b["longterm_fast_dax_refused"]["reason"] == (
-        "no FOLL_LONGTERM in the fast path: it pinned 64/64 DAX pages")
-    assert p["longterm_gup_dax_refused"]["notes"] == [
-        "get_user_pages(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
-    assert p["longterm_fast_dax_refused"]["notes"] == [
-        "get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    assert_dax(b, "base")
+    assert_dax(p, "patched")
     for k in ("base", "patched"):
         assert kernels[k]["console"]["clocksource"] == "tsc-early"
 
@@ -1624,12 +1634,7 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
     assert tests["fast_unsupported_flag_einval"]["notes"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # FOLL_LONGTERM refuses the DAX pages, slow and fast; without it both pin
-    assert tests["longterm_gup_dax_refused"]["notes"] == [
-        "get_user_pages(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
-    assert tests["longterm_fast_dax_refused"]["notes"] == [
-        "get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
-    assert tests["dax_fast_pins_without_longterm"]["notes"] == [
-        "gup_benchmark fast write on DAX pinned 64/64"]
+    assert_dax(tests, "patched")
     # both hugetlb cases through gup_huge_pd(): base 16M over 4K, hash MMU
     for name in guests.HUGETLB_CASES:
         assert tests[name]["notes"][0] == "hugetlb page of 16384 kB, base page 4 kB, MMU Hash"
@@ -1671,12 +1676,8 @@ def test_powerpc64le_v5_1_15_patched_refuses_long_term_dax_where_the_base_pins_i
         "pass"] * 9
     b = {t["name"]: t for t in base["tap"]["tests"]}
     p = {t["name"]: t for t in patched["tap"]["tests"]}
-    assert b["longterm_fast_dax_refused"]["reason"] == (
-        "no FOLL_LONGTERM in the fast path: it pinned 64/64 DAX pages")
-    assert b["longterm_gup_dax_refused"]["notes"] == [
-        "get_user_pages_longterm(FOLL_WRITE) returned -95 (EOPNOTSUPP)"]
-    assert p["longterm_fast_dax_refused"]["notes"] == [
-        "get_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM) returned -95 (EOPNOTSUPP)"]
+    assert_dax(b, "base")
+    assert_dax(p, "patched")
     assert p["hugetlb_longterm_fast_pins"]["notes"] == [
         "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
         "gup_benchmark fast longterm on hugetlb pinned 64/64"]
