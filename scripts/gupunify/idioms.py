@@ -119,8 +119,9 @@ def flags_ok(arg):
     """True if a gup_flags argument is built from FOLL_* flags (or is an opaque flags value).
 
     0, FOLL_* names, | of such, c ? F : G, F & mask and ~F are flag values; a
-    variable, field or call is taken as a flags value it holds. Other literals
-    and boolean or arithmetic expressions are not.
+    variable, field or call is taken as a flags value it holds, and a cast is
+    what it casts. Other literals and boolean or arithmetic expressions are not.
+    cocci/gup_flags_misuse.cocci makes the same test (tests/test_guard_contract.py).
     """
     tokens = ctokens.tokenize(arg)
     return bool(tokens) and _flags_ok(tokens)
@@ -134,6 +135,8 @@ def _flags_ok(tokens):
         return tokens[0].kind == "ident" and texts[0] not in ("true", "false")
     if ctokens.wrapped(tokens):
         return _flags_ok(tokens[1:-1])
+    if ctokens.is_cast(tokens):
+        return _flags_ok(tokens[ctokens.matching(tokens, 0) + 1:])
     loosest = ctokens.loosest_binary(tokens)
     top = [k for k, t in ctokens.top_level(tokens) if t.text == loosest]
     if loosest == "?":
