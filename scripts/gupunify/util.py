@@ -259,6 +259,9 @@ class Stopwatch:
 def write_atomic(path, text):
     """Write text (or bytes) to path so that an interrupted run leaves the old file or none."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    # A killed run's aside file of path goes (imported here: leftovers uses progress()).
+    from .leftovers import sweep
+    sweep(os.path.dirname(os.path.abspath(path)), os.path.basename(path) + ".tmp.")
     tmp = "%s.tmp.%d" % (path, os.getpid())
     if isinstance(text, str):
         # A tree's non-UTF-8 bytes (surrogateescape) go out as they came in.
