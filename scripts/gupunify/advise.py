@@ -2,9 +2,8 @@
 import concurrent.futures
 import os
 import re
-import tempfile
 
-from . import report, spatch
+from . import leftovers, report, spatch
 from .tree import KernelTree
 from .util import die, progress, run
 from .workspace import scratch_dir
@@ -65,12 +64,17 @@ def advise(kernel):
     files = candidates(tree.path)
     progress("advise: %d files call get_user_pages*() and name a lock context" % len(files))
     findings, failed = [], {}
-    with tempfile.TemporaryDirectory(prefix="advise-", dir=scratch_dir()) as work:
+    with leftovers.temporary_dir(scratch_dir(), "advise-") as work:
         results = spatch.apply(COCCI, tree.path, files, work, mode="report", in_place=False)
         # A function spatch cannot parse is skipped without a word: say where.
-        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        pool = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1)
+        try:
             bad = pool.map(lambda f: spatch.unparsed_lines(tree.path, f, work), files)
             unparsed = {f: n for f, n in zip(files, bad) if n}
+        finally:
+            # On a stop the files not started are dropped (a with block would
+            # read them all first).
+            pool.shutdown(cancel_futures=True)
         for relpath in files:
             rc, out, err = results[relpath]
             if rc != 0:

@@ -216,6 +216,11 @@ def in_parallel(function, items):
     items = list(items)
     if len(items) <= 1:
         return {item: function(item) for item in items}
-    with concurrent.futures.ThreadPoolExecutor(len(items)) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(len(items))
+    try:
         futures = {item: pool.submit(function, item) for item in items}
         return {item: future.result() for item, future in futures.items()}
+    finally:
+        # On a stop the items not started are dropped; the running ones end
+        # with their make, which the stop has ended (util.run).
+        pool.shutdown(cancel_futures=True)

@@ -6,6 +6,7 @@ aliases. The jobs return their results; what goes to stdout is printed here.
 """
 import argparse
 import json
+import signal
 import sys
 
 from . import (advise, bootreport, boottest, buildcheck, buildreport, cicheck, convert, guests,
@@ -245,6 +246,7 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     util.set_quiet(args.quiet)
+    util.stop_on_signals()
     try:
         return args.run(args)
     except util.UserError as e:
@@ -255,8 +257,13 @@ def main(argv=None):
         # permission) is the user's to fix too: one line, not a traceback.
         print("gup-unify: error: %s" % e, file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        # Ctrl-C or SIGTERM: what threads still run ends with their programs.
+        util.end_running()
+        stop = e if isinstance(e, util.Interrupted) else util.Interrupted()
         kept = util.kept_so_far()
-        print("gup-unify: interrupted; %s" % ("kept " + ", ".join(kept) if kept
-                                              else "nothing was kept"), file=sys.stderr)
-        return 130
+        print("gup-unify: %s; %s" % ("interrupted" if stop.signum == signal.SIGINT
+                                     else "stopped by SIGTERM",
+                                     "kept " + ", ".join(kept) if kept else "nothing was kept"),
+              file=sys.stderr)
+        return stop.status

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 
 from . import ROOT, b4prep, buildcheck, buildreport, convert, outputs, report, split
+from . import leftovers
 from .maintainers import Recipients
 from .serieswriter import Writer, plan_text
 from .subseries import annotate, split_commits
@@ -126,8 +127,8 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
     with contextlib.ExitStack() as cleanup:
         scratch_parent = os.path.dirname(out)
         if dry_run:
-            scratch_parent = cleanup.enter_context(tempfile.TemporaryDirectory(
-                prefix="gup-unify-dry-run-", dir=scratch_dir()))
+            scratch_parent = cleanup.enter_context(leftovers.temporary_dir(
+                scratch_dir(), "gup-unify-dry-run-"))
             repo = _throwaway(repo, scratch_parent)
         if need_branch:
             with watch("convert"):
@@ -149,9 +150,11 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
         progress("%d series from %d commits on %s" % (
             len(parts), sum(len(p.commits) for p in parts), base[:12]))
         os.makedirs(scratch_parent, exist_ok=True)
-        scratch = tempfile.mkdtemp(prefix=".%s.partial." % os.path.basename(out),
-                                   dir=scratch_parent)
+        # Named by this run's pid: what a killed run left is removed here.
+        leftovers.sweep_replaced(out)
+        scratch = leftovers.aside_dir(scratch_parent, ".%s.partial." % os.path.basename(out))
         try:
+            pause_at("partial")
             with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir:
                 recipients = Recipients(repo, base, workdir)
                 writer = Writer(repo, base, tip, parts, recipients, scratch, author)
