@@ -9,7 +9,7 @@ import json
 import sys
 
 from . import (advise, bootreport, boottest, buildcheck, buildreport, cicheck, convert, guests,
-               kbuild, prefixes, qemuboot, report, series, source, split, tap, util)
+               kbuild, outputs, prefixes, qemuboot, report, series, source, split, tap, util)
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -57,7 +57,8 @@ def _distcc_hosts(p):
 def convert_options(p):
     _kernel(p)
     _branch(p, "branch to create (default gup-unify)")
-    p.add_argument("--diff", metavar="FILE", help="only write the diff to FILE, make no branch")
+    p.add_argument("--diff", metavar="FILE",
+                   help="only write the diff to FILE (- for standard output), make no branch")
     _reports(p)
     _allow_dirty(p, "run although the tree has uncommitted changes (they are not converted)")
     _min_sites(p, "a MAINTAINERS group with fewer converted calls joins its parent entry "
@@ -76,7 +77,9 @@ def run_convert(args):
                            prefix_overrides=prefixes.parse_overrides(args.prefix,
                                                                      args.prefix_file),
                            fast_only=args.fast_only)
-    print(report.summary(done.run), end="")
+    # With --diff -, standard output is the diff's alone.
+    print(report.summary(done.run), end="",
+          file=sys.stderr if args.diff == outputs.STDOUT else sys.stdout)
     return 0
 
 
@@ -242,10 +245,24 @@ def parser():
     return p
 
 
+def _check_paths(args):
+    """An empty path would pass for no option at all; a folder cannot be standard output."""
+    for option in ("diff", "output", "reports"):
+        value = getattr(args, option, None)
+        if value == "":
+            util.die("--%s is empty: name a %s" % (option, "file" if option == "diff"
+                                                    else "directory"))
+        if value == outputs.STDOUT and option != "diff":
+            util.die("--%s -: the %s a folder, standard output cannot take it: name a "
+                     "directory" % (option, "series are" if option == "output"
+                                    else "reports go to"))
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     util.set_quiet(args.quiet)
     try:
+        _check_paths(args)
         return args.run(args)
     except util.UserError as e:
         print("gup-unify: error: %s" % e, file=sys.stderr)

@@ -145,12 +145,24 @@ class Stopwatch:
 
 
 def write_atomic(path, text):
-    """Write text (or bytes) to path so that an interrupted run leaves the old file or none."""
-    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    tmp = "%s.tmp.%d" % (path, os.getpid())
+    """Write text (or bytes) to path so that an interrupted run leaves the old file or none.
+
+    Only a regular file (or no file) is replaced, by a rename. A symbolic
+    link (/dev/stdout, a link to a file), a FIFO or a device (/dev/null) is
+    opened and written through, as the shell's > does: never replaced. A
+    directory is refused.
+    """
     if isinstance(text, str):
         # A tree's non-UTF-8 bytes (surrogateescape) go out as they came in.
         text = text.encode("utf-8", "surrogateescape")
+    if os.path.isdir(path):
+        die("%s is a directory: name a file" % path)
+    if os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path)):
+        with open(path, "wb") as f:
+            f.write(text)
+        return
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = "%s.tmp.%d" % (path, os.getpid())
     try:
         with open(tmp, "wb") as f:
             f.write(text)
