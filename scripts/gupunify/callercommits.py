@@ -191,6 +191,14 @@ def _caller_message(api, group, records, renamed=()):
     return _subject(subjects, group.prefix), message % {"scope": scope}
 
 
+def longest_prefix():
+    """The columns a subject prefix may have: every caller commit's shortest subject
+    with it stays within the subject limit (what _subject() picks from)."""
+    tail = max(min(len(t % {"prefix": ""}) for t in subjects)
+               for subjects, _ in MESSAGES.values())
+    return prefixes.SUBJECT_LIMIT - 1 - tail
+
+
 def _subject(templates, prefix):
     subjects = [t % {"prefix": prefix} for t in templates]
     return next((s for s in subjects if len(s) < prefixes.SUBJECT_LIMIT), subjects[-1])

@@ -8,8 +8,9 @@ import argparse
 import json
 import sys
 
-from . import (advise, bootreport, boottest, buildcheck, buildreport, cicheck, convert, guests,
-               kbuild, outputs, prefixes, qemuboot, report, series, source, split, tap, util)
+from . import (advise, bootreport, boottest, buildcheck, buildreport, callercommits, cicheck,
+               convert, guests, kbuild, outputs, prefixes, qemuboot, report, series, source,
+               split, tap, util)
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -44,6 +45,12 @@ def _sendable(p, identity_help):
                    help="GROUP=PREFIX lines, as --prefix")
 
 
+def _prefixes(args):
+    """{group: prefix} of --prefix and --prefix-file, each fit for a subject."""
+    return prefixes.parse_overrides(args.prefix, args.prefix_file,
+                                    longest=callercommits.longest_prefix())
+
+
 def _fast_only(p, help):
     p.add_argument("--fast-only", action="store_true", help=help)
 
@@ -74,8 +81,7 @@ def run_convert(args):
     """The sites per API and outcome, and the result, on stdout."""
     done = convert.convert(args.kernel, args.branch, args.diff, args.reports, args.allow_dirty,
                            args.min_sites, who=args.identity,
-                           prefix_overrides=prefixes.parse_overrides(args.prefix,
-                                                                     args.prefix_file),
+                           prefix_overrides=_prefixes(args),
                            fast_only=args.fast_only)
     # With --diff -, standard output is the diff's alone.
     print(report.summary(done.run), end="",
@@ -106,8 +112,7 @@ def run_series(args):
     """The conversion's summary when it made the branch, the plan, the build table (--check)."""
     done = series.make_series(args.kernel, args.branch, args.output, args.reports, args.dry_run,
                               args.allow_dirty, args.min_sites, args.check, who=args.identity,
-                              prefix_overrides=prefixes.parse_overrides(args.prefix,
-                                                                        args.prefix_file),
+                              prefix_overrides=_prefixes(args),
                               b4=args.b4, fast_only=args.fast_only)
     print(done.conversion + done.plan + done.check, end="")
     return done.status
