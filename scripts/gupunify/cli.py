@@ -180,11 +180,16 @@ def buildcheck_options(p):
 
 
 def run_buildcheck(args):
+    if args.jobs is not None and args.jobs < 1:
+        util.die("-j must be at least 1 (got %d)" % args.jobs)
     configs = {}
     for item in args.config:
         arch, sep, target = item.partition("=")
         if not sep or not target:
             util.die("--config %s: expected ARCH=TARGET, e.g. x86_64=defconfig" % item)
+        if arch not in kbuild.ARCHES:
+            util.die("--config %s: unknown arch %s (known: %s)"
+                     % (item, arch, ", ".join(sorted(kbuild.ARCHES))))
         configs[arch] = target
     result = buildcheck.check(args.kernel, args.branch, args.base,
                               args.arches.split(",") if args.arches else None, args.sparse,

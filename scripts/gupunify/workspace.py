@@ -215,7 +215,12 @@ def series_range(repo, branch, base=None, kernel=None, base_option=None):
             die("%s: HEAD already contains %s, so there is no series on it: check out the "
                 "branch it was made from" % (kernel, branch))
         return base, tip
-    base = git(repo, "rev-parse", "--verify", base + "^{commit}").strip()
+    given = base
+    base = git(repo, "rev-parse", "--verify", "-q", "--end-of-options", base + "^{commit}",
+               check=False).strip()
+    if not base:
+        die("%s has no commit %s: name the base as a branch, tag or commit of its repository"
+            "%s" % (kernel, given, " (%s)" % base_option if base_option else ""))
     if run(["git", "-C", repo, "merge-base", "--is-ancestor", tip, base], check=False)[0] == 0:
         die("%s has no commits after %s: nothing to check" % (branch, base[:12]))
     return base, tip
