@@ -1,7 +1,10 @@
-"""Options the run cannot use are refused in one line before any work: make check's
--j and --config, and --base."""
+"""Options and environment the run cannot use are refused in one line before any work:
+make check's -j and --config, --base, and GIT_DIR and its kin."""
+import os
+import shutil
+
 import pytest
-from conftest import git, gup_unify
+from conftest import SAMPLE, git, gup_unify
 
 from gupunify import kbuild, util
 
@@ -50,3 +53,40 @@ def test_a_defconfig_of_the_tree_is_taken(branch, tmp_path):
     kbuild.check_config_target("x86_64", "defconfig", str(branch))
     with pytest.raises(util.UserError):
         kbuild.check_config_target("arm", "other_defconfig", str(branch))
+
+
+@pytest.mark.parametrize("name", ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE",
+                                  "GIT_OBJECT_DIRECTORY"])
+def test_git_variables_naming_another_repository_are_refused(tree, tmp_path, name):
+    other = tmp_path / "other"
+    git(tmp_path, "init", "-q", str(other))
+    value = {"GIT_DIR": other / ".git", "GIT_WORK_TREE": other,
+             "GIT_INDEX_FILE": other / ".git" / "index",
+             "GIT_OBJECT_DIRECTORY": other / ".git" / "objects"}[name]
+    before = sorted(os.listdir(other / ".git"))
+    proc = gup_unify("-q", "spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                     scratch=tmp_path / "s", env={name: str(value)})
+    one_line(proc, "%s=%s is set" % (name, value), "unset %s" % name)
+    assert sorted(os.listdir(other / ".git")) == before
+    assert git(tree, "branch", "--list") == "* master\n"
+
+
+def test_git_variables_naming_the_tree_itself_are_what_the_user_meant(tree, tmp_path,
+                                                                      need_spatch):
+    env = {"GIT_DIR": str(tree / ".git"), "GIT_WORK_TREE": str(tree),
+           "GIT_INDEX_FILE": str(tree / ".git" / "index")}
+    proc = gup_unify("-q", "spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                     scratch=tmp_path / "s", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert git(tree, "branch", "--list") == "  gup-unify\n* master\n"
+    assert git(tree, "status", "--porcelain") == ""
+
+
+def test_git_variables_with_a_plain_directory_are_refused(tmp_path):
+    plain = tmp_path / "plain"
+    shutil.copytree(SAMPLE, plain)
+    other = tmp_path / "other"
+    git(tmp_path, "init", "-q", str(other))
+    proc = gup_unify("-q", "spatch", str(plain), "--reports", str(tmp_path / "rep"),
+                     scratch=tmp_path / "s", env={"GIT_DIR": str(other / ".git")})
+    one_line(proc, "GIT_DIR=", "not a git work tree of its own")

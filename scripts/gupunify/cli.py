@@ -9,8 +9,8 @@ import json
 import sys
 
 from . import (advise, bootreport, boottest, buildcheck, buildreport, callercommits, cicheck,
-               convert, guests, kbuild, outputs, prefixes, qemuboot, report, series, source,
-               split, tap, util)
+               convert, gitenv, guests, kbuild, outputs, prefixes, qemuboot, report, series,
+               source, split, tap, util)
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -273,6 +273,7 @@ def main(argv=None):
     util.set_quiet(args.quiet)
     try:
         _check_paths(args)
+        gitenv.check(args.kernel)
         return args.run(args)
     except util.UserError as e:
         print("gup-unify: error: %s" % e, file=sys.stderr)

@@ -15,6 +15,12 @@ def die(message):
     raise UserError(message)
 
 
+# The variables that tell git which repository, work tree, index or objects
+# to use, whatever -C says.
+GIT_LOCATION = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
+                "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE")
+
+
 def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=False,
         own_group=False):
     """Run argv, returning (returncode, stdout, stderr) as text (stdout as bytes with binary).
@@ -28,10 +34,10 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
     line are appended to that file: where a slow run spends its time.
     """
     started = time.monotonic()
-    full_env = None
-    if env:
-        full_env = dict(os.environ)
-        full_env.update(env)
+    # git in the user's environment would work in the repository these name,
+    # not in the one given with -C (gitenv.py checks them first).
+    full_env = {k: v for k, v in os.environ.items() if k not in GIT_LOCATION}
+    full_env.update(env or {})
     if own_group:
         # Ctrl-C between the fork and the try below would leave the group
         # running: hold it until then (SIGINT at the terminal is not for it).
