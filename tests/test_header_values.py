@@ -59,7 +59,7 @@ def test_the_longest_prefix_keeps_every_subject_within_75_columns():
 
 def test_prefix_file_in_latin1_names_the_file_and_line(tree, tmp_path):
     bad = tmp_path / "prefixes"
-    bad.write_bytes(b"# ours\nINFINIBAND SUBSYSTEM=IB/core\nMEMORY MANAGEMENT=mm/caf\xe9\n")
+    bad.write_bytes(b"# ours, caf\xe9\nINFINIBAND SUBSYSTEM=IB/core\nMEMORY MANAGEMENT=mm/caf\xe9\n")
     proc = gup_unify("-q", "spatch", str(tree), "--prefix-file", str(bad), "--reports",
                      str(tmp_path / "rep"), scratch=tmp_path / "s")
     refused_before_work(proc, tree, tmp_path, "--prefix-file %s line 3" % bad, "0xe9",

@@ -164,6 +164,8 @@ def _lines(path):
         data = data[3:]
     lines = []
     for number, raw in enumerate(data.splitlines(), 1):
+        if raw.lstrip().startswith(b"#"):
+            continue        # a comment's bytes go nowhere
         try:
             line = raw.decode("utf-8").strip()
         except UnicodeDecodeError as e:
