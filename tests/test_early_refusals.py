@@ -34,6 +34,8 @@ def branch(tree):
                                        "allmodconfig", "arch/x86/configs"]),
     (["--config", "x86_64=../../etc_defconfig"], ["not a config target"]),
     (["--config", "x86=defconfig"], ["--config x86=defconfig: unknown arch x86"]),
+    (["--config", "x86_64=defconfig", "--config", "x86_64=allnoconfig"],
+     ["--config x86_64=allnoconfig: x86_64 already has --config x86_64=defconfig"]),
     (["--base", "nonexistent"], ["has no commit nonexistent", "--base"]),
 ])
 def test_check_refuses_before_any_work(branch, tmp_path, args, words):

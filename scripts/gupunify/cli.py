@@ -190,6 +190,9 @@ def run_buildcheck(args):
         if arch not in kbuild.ARCHES:
             util.die("--config %s: unknown arch %s (known: %s)"
                      % (item, arch, ", ".join(sorted(kbuild.ARCHES))))
+        if configs.get(arch, target) != target:
+            util.die("--config %s: %s already has --config %s=%s: give one per arch"
+                     % (item, arch, arch, configs[arch]))
         configs[arch] = target
     result = buildcheck.check(args.kernel, args.branch, args.base,
                               args.arches.split(",") if args.arches else None, args.sparse,
