@@ -142,3 +142,21 @@ def test_a_read_only_destination_is_refused_before_any_work(tree, tmp_path, read
     assert "cannot be written: %s is on a read-only file system" % read_only in proc.stderr
     assert branches(tree) == ["master"]
     assert not (tmp_path / "s" / "worktrees").exists()
+
+
+@pytest.mark.parametrize("job, args, message", [
+    ("spatch", ["--diff", ""], "--diff is empty: name a file"),
+    ("series", ["--output", ""], "--output is empty: name a directory"),
+    ("spatch", ["--reports", ""], "--reports is empty: name a directory"),
+    ("series", ["--output", "-"], "--output -: the series are a folder"),
+    ("spatch", ["--reports", "-"], "--reports -: the reports go to a folder"),
+])
+def test_an_empty_path_or_a_folder_on_standard_output_is_refused(tree, tmp_path, job, args,
+                                                                  message, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    proc = gup_unify("-q", job, str(tree), *args, scratch=tmp_path / "s")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("gup-unify: error: " + message), proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+    assert branches(tree) == ["master"]
+    assert not (tmp_path / "-").exists()
