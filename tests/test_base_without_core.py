@@ -103,11 +103,12 @@ TREE = os.environ.get("GUP_KERNEL_TREE")
 
 @pytest.mark.skipif(not TREE, reason="GUP_KERNEL_TREE is not set: no real kernel tree "
                                      "(docs/trees.md) to convert")
-def test_no_converted_call_names_what_the_branch_lacks(tmp_path, need_spatch):
+@pytest.mark.parametrize("fast_only", [[], ["--fast-only"]])
+def test_no_converted_call_names_what_the_branch_lacks(tmp_path, fast_only, need_spatch):
     clone = tmp_path / "linux"
     subprocess.run(["git", "clone", "-q", "--shared", TREE, str(clone)], check=True)
     proc = gup_unify("-q", "spatch", str(clone), "--identity", "T <t@example.org>",
-                     "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+                     "--reports", str(tmp_path / "rep"), *fast_only, scratch=tmp_path / "s")
     assert proc.returncode == 0, proc.stderr
     mm_h = git(clone, "show", "gup-unify:include/linux/mm.h")
     lacking = [n for n in added_names(clone) if n.isupper() and n.startswith("FOLL_")
