@@ -59,7 +59,8 @@ def test_the_longest_prefix_keeps_every_subject_within_75_columns():
 
 def test_prefix_file_in_latin1_names_the_file_and_line(tree, tmp_path):
     bad = tmp_path / "prefixes"
-    bad.write_bytes(b"# ours, caf\xe9\nINFINIBAND SUBSYSTEM=IB/core\nMEMORY MANAGEMENT=mm/caf\xe9\n")
+    bad.write_bytes(b"# ours, caf\xe9\nINFINIBAND SUBSYSTEM=IB/core\n"
+                    b"MEMORY MANAGEMENT=mm/caf\xe9\n")
     proc = gup_unify("-q", "spatch", str(tree), "--prefix-file", str(bad), "--reports",
                      str(tmp_path / "rep"), scratch=tmp_path / "s")
     refused_before_work(proc, tree, tmp_path, "--prefix-file %s line 3" % bad, "0xe9",
@@ -82,5 +83,6 @@ def test_a_group_given_two_prefixes_names_both_lines(tmp_path):
     message = str(e.value)
     assert "line 5" in message and "line 1" in message and "'mm/util'" in message \
         and "'mm/gup'" in message, message
-    with pytest.raises(util.UserError, match=r"line 1 gives group 'mm' the prefix 'mm/gup', --prefix 'mm=b' gave it 'b'"):
+    with pytest.raises(util.UserError, match=r"line 1 gives group 'mm' the prefix 'mm/gup', "
+                                              r"--prefix 'mm=b' gave it 'b'"):
         prefixes.parse_overrides(["mm=b"], [str(f)])
