@@ -89,7 +89,10 @@ def _convert_all(wt, workdir, run, apis, converted=None):
             step = callers.CallerStep(wt, api, workdir)
             records = step.leave_all(lacking)
             run["sites"].extend(records)
-            progress("%s: %d calls left: %s" % (api, len(records), lacking))
+            run["skipped_files"].extend(f for f in step.skipped
+                                        if f not in run["skipped_files"])
+            progress("%s: %d call%s left: %s" % (api, len(records),
+                                                 "" if len(records) == 1 else "s", lacking))
             run["steps"].append({"step": api, "result": "left for a human",
                                  "summary": lacking})
             continue

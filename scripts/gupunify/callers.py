@@ -113,6 +113,9 @@ class CallerStep:
         written into its callers: the branch would not build.
         """
         for relpath in mentions.files_mentioning(self.wt, self.api):
+            if "\ufffd" in relpath:
+                self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
+                continue
             data = source.read_bytes(os.path.join(self.root, relpath))
             for s in sites.scan(relpath, source.text_of(data), NAMES[self.api]):
                 if s.name == self.api:
