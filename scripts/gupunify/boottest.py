@@ -50,7 +50,8 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
                                                  *make_jobs)
     progress("%s %s: %s in %.0f s, module in %.0f s" % (
         arch, label, g.target, timings["kernel_s"], timings["module_s"]))
-    initrd = initramfs.guest_initramfs(arch, guest, exe, module)
+    family = guests.family(arch, kbuild.read_config(build), src)
+    initrd = initramfs.guest_initramfs(arch, guest, exe, module, family)
     image = os.path.join(build, g.image)
     progress("%s %s: booting under QEMU (%s)" % (arch, label, qemu["accel"]))
     record, tap_text, console_text = boot_with_fallback(image, initrd, guest, qemu, arch)
@@ -59,7 +60,7 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
     progress("%s %s: %d results in %.0f s" % (arch, label, len(tap["tests"]),
                                               record["wall_s"]))
     return {"commit": rev, "arch": arch, "api": kernel_tree.api_state(src),
-            "family": guests.family(arch, kbuild.read_config(build), src),
+            "family": family,
             "knobs": [k.as_dict() for k in knobs], "build": timings, "boot": record, "tap": tap,
             "console": scan_console(console_text)}
 

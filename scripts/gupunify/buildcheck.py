@@ -96,6 +96,8 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
         slots, env = kbuild.distcc(distcc_hosts)
         jobs = jobs or slots
     tree = KernelTree(kernel_path)
+    for name, target in configs.items():
+        kbuild.check_config_target(name, target, tree.path)
     where = report.folder(reports_dir, tree)
     # Locked only while a plain directory's import is brought up to date: the
     # check reads commits, and its own work directory has a lock of its own.

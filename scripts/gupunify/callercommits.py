@@ -84,6 +84,18 @@ def _convert_all(wt, workdir, run, apis, converted=None):
             continue
         if api == sites.FAST:
             check_foll_write(state)
+        lacking = _lacking(api, state)
+        if lacking:
+            step = callers.CallerStep(wt, api, workdir)
+            records = step.leave_all(lacking)
+            run["sites"].extend(records)
+            run["skipped_files"].extend(f for f in step.skipped
+                                        if f not in run["skipped_files"])
+            progress("%s: %d call%s left: %s" % (api, len(records),
+                                                 "" if len(records) == 1 else "s", lacking))
+            run["steps"].append({"step": api, "result": "left for a human",
+                                 "summary": lacking})
+            continue
         step = callers.CallerStep(wt, api, workdir, converted)
         records = step.run()
         run["sites"].extend(records)
@@ -103,6 +115,23 @@ def _convert_all(wt, workdir, run, apis, converted=None):
 
 
 SYMLINK = "120000"
+
+# What a converted call of each API names, and how include/linux/mm.h shows
+# that the tree has it (tree.api_state()).
+NEEDS = {sites.LONGTERM: ("FOLL_LONGTERM", "foll_longterm"),
+         sites.FAST_IRQ: (sites.FAST_ONLY + "()", "has_fast_only")}
+
+
+def _lacking(api, state):
+    """Why api's callers cannot be converted in this tree, or None when they can.
+
+    A base with no core series (v4.19) has neither FOLL_LONGTERM nor
+    get_user_pages_fast_only(): a call converted to either would not build.
+    """
+    if api not in NEEDS or state[NEEDS[api][1]]:
+        return None
+    return ("%s is absent from this tree (include/linux/mm.h) and no core series for its "
+            "base adds it: %s() kept, convert once the tree has it" % (NEEDS[api][0], api))
 
 
 def commit_callers(wt, workdir, run, min_sites, overrides=None,
@@ -189,6 +218,14 @@ def _caller_message(api, group, records, renamed=()):
             break_long_words=False, break_on_hyphens=False) + "\n\n" + scope
     subjects, message = MESSAGES[api]
     return _subject(subjects, group.prefix), message % {"scope": scope}
+
+
+def longest_prefix():
+    """The columns a subject prefix may have: every caller commit's shortest subject
+    with it stays within the subject limit (what _subject() picks from)."""
+    tail = max(min(len(t % {"prefix": ""}) for t in subjects)
+               for subjects, _ in MESSAGES.values())
+    return prefixes.SUBJECT_LIMIT - 1 - tail
 
 
 def _subject(templates, prefix):

@@ -106,6 +106,22 @@ class CallerStep:
             pool.shutdown(cancel_futures=True)
         return self.records
 
+    def leave_all(self, reason):
+        """Record every site of the API as left for a human, for reason; rewrite nothing.
+
+        What a base lacks (FOLL_LONGTERM before its core series) cannot be
+        written into its callers: the branch would not build.
+        """
+        for relpath in mentions.files_mentioning(self.wt, self.api):
+            if "\ufffd" in relpath:
+                self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
+                continue
+            data = source.read_bytes(os.path.join(self.root, relpath))
+            for s in sites.scan(relpath, source.text_of(data), NAMES[self.api]):
+                if s.name == self.api:
+                    self.records.append(self._record(s, None, "manual", None, reason))
+        return self.records
+
     def _leave(self, relpath, data, names, why):
         """List a file the conversion cannot write back, with every site in it."""
         found = [s for s in sites.scan(relpath, source.text_of(data), names)

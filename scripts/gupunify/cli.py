@@ -9,8 +9,9 @@ import json
 import signal
 import sys
 
-from . import (advise, bootreport, boottest, buildcheck, buildreport, cicheck, convert, guests,
-               kbuild, prefixes, qemuboot, report, series, source, split, tap, util)
+from . import (advise, bootreport, boottest, buildcheck, buildreport, callercommits, cicheck,
+               convert, gitenv, guests, kbuild, outputs, prefixes, qemuboot, report, series,
+               source, split, tap, util)
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -45,6 +46,12 @@ def _sendable(p, identity_help):
                    help="GROUP=PREFIX lines, as --prefix")
 
 
+def _prefixes(args):
+    """{group: prefix} of --prefix and --prefix-file, each fit for a subject."""
+    return prefixes.parse_overrides(args.prefix, args.prefix_file,
+                                    longest=callercommits.longest_prefix())
+
+
 def _fast_only(p, help):
     p.add_argument("--fast-only", action="store_true", help=help)
 
@@ -58,7 +65,8 @@ def _distcc_hosts(p):
 def convert_options(p):
     _kernel(p)
     _branch(p, "branch to create (default gup-unify)")
-    p.add_argument("--diff", metavar="FILE", help="only write the diff to FILE, make no branch")
+    p.add_argument("--diff", metavar="FILE",
+                   help="only write the diff to FILE (- for standard output), make no branch")
     _reports(p)
     _allow_dirty(p, "run although the tree has uncommitted changes (they are not converted)")
     _min_sites(p, "a MAINTAINERS group with fewer converted calls joins its parent entry "
@@ -74,10 +82,11 @@ def run_convert(args):
     """The sites per API and outcome, and the result, on stdout."""
     done = convert.convert(args.kernel, args.branch, args.diff, args.reports, args.allow_dirty,
                            args.min_sites, who=args.identity,
-                           prefix_overrides=prefixes.parse_overrides(args.prefix,
-                                                                     args.prefix_file),
+                           prefix_overrides=_prefixes(args),
                            fast_only=args.fast_only)
-    print(report.summary(done.run), end="")
+    # With --diff -, standard output is the diff's alone.
+    print(report.summary(done.run), end="",
+          file=sys.stderr if args.diff == outputs.STDOUT else sys.stdout)
     return 0
 
 
@@ -104,8 +113,7 @@ def run_series(args):
     """The conversion's summary when it made the branch, the plan, the build table (--check)."""
     done = series.make_series(args.kernel, args.branch, args.output, args.reports, args.dry_run,
                               args.allow_dirty, args.min_sites, args.check, who=args.identity,
-                              prefix_overrides=prefixes.parse_overrides(args.prefix,
-                                                                        args.prefix_file),
+                              prefix_overrides=_prefixes(args),
                               b4=args.b4, fast_only=args.fast_only)
     print(done.conversion + done.plan + done.check, end="")
     return done.status
@@ -173,11 +181,19 @@ def buildcheck_options(p):
 
 
 def run_buildcheck(args):
+    if args.jobs is not None and args.jobs < 1:
+        util.die("-j must be at least 1 (got %d)" % args.jobs)
     configs = {}
     for item in args.config:
         arch, sep, target = item.partition("=")
         if not sep or not target:
             util.die("--config %s: expected ARCH=TARGET, e.g. x86_64=defconfig" % item)
+        if arch not in kbuild.ARCHES:
+            util.die("--config %s: unknown arch %s (known: %s)"
+                     % (item, arch, ", ".join(sorted(kbuild.ARCHES))))
+        if configs.get(arch, target) != target:
+            util.die("--config %s: %s already has --config %s=%s: give one per arch"
+                     % (item, arch, arch, configs[arch]))
         configs[arch] = target
     result = buildcheck.check(args.kernel, args.branch, args.base,
                               args.arches.split(",") if args.arches else None, args.sparse,
@@ -243,11 +259,26 @@ def parser():
     return p
 
 
+def _check_paths(args):
+    """An empty path would pass for no option at all; a folder cannot be standard output."""
+    for option in ("diff", "output", "reports"):
+        value = getattr(args, option, None)
+        if value == "":
+            util.die("--%s is empty: name a %s" % (option, "file" if option == "diff"
+                                                    else "directory"))
+        if value == outputs.STDOUT and option != "diff":
+            util.die("--%s -: the %s a folder, standard output cannot take it: name a "
+                     "directory" % (option, "series are" if option == "output"
+                                    else "reports go to"))
+
+
 def main(argv=None):
     args = parser().parse_args(argv)
     util.set_quiet(args.quiet)
     util.stop_on_signals()
     try:
+        _check_paths(args)
+        gitenv.check(args.kernel)
         return args.run(args)
     except util.UserError as e:
         print("gup-unify: error: %s" % e, file=sys.stderr)

@@ -8,6 +8,7 @@ phase (fastonly.py), then the branch or diff and the report.
 import concurrent.futures
 import dataclasses
 import os
+import sys
 import tempfile
 
 from . import callercommits, fastonly, mentions, outputs, patches, report, spatch, split
@@ -133,7 +134,12 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
         run["result"] = "converted"
         # The branch (or diff) and its report are kept together or not at all.
         with interrupts_held():
-            if diff_path:
+            if diff_path == outputs.STDOUT:
+                sys.stdout.buffer.write(diff)
+                sys.stdout.flush()
+                run["diff"] = "standard output"
+                kept("diff on standard output")
+            elif diff_path:
                 write_atomic(diff_path, diff)
                 run["diff"] = os.path.abspath(diff_path)
                 kept("diff %s" % diff_path)
@@ -142,7 +148,7 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
                 kept("branch %s of %s" % (branch, repo))
             report.write(run, where)
         if diff_path:
-            progress("diff written to %s" % diff_path)
+            progress("diff written to %s" % run["diff"])
         else:
             progress("branch %s of %s: %d commits on %s" % (branch, repo, commits,
                                                             wt.start[:12]))

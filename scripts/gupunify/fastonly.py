@@ -18,8 +18,11 @@ def phase(wt, workdir, run, version, min_sites, overrides, watch):
     """
     steps = patches.fast_only_steps(version)
     if steps is None:
-        progress("no fast-only core patches for v%s: converting the %s() callers only"
-                 % (version, sites.FAST_IRQ))
+        if api_state(wt.path)["has_fast_only"]:
+            progress("no fast-only core patches for v%s: converting the %s() callers only"
+                     % (version, sites.FAST_IRQ))
+        else:
+            progress("no fast-only core patches for v%s" % version)
         steps = [], []
     run["fast_only_series"] = "v%s/%s" % (version, patches.FAST_ONLY) if any(steps) else None
     prep, finish = steps

@@ -79,20 +79,27 @@ def busybox_path():
     die("no static busybox: install busybox-static (make deps-boottest)")
 
 
-def guest_initramfs(arch, guest_dir, exe, module):
+def guest_initramfs(arch, guest_dir, exe, module, family=None):
     """arch's initramfs in guest_dir: gup_test, the module and an init; returns its path.
 
     A busybox guest runs boottest/init, which loads the module and starts
     gup_test; elsewhere gup_test is /init, told by /nodax why DAX is missing.
+    family is the kernel's GUP family (guests.family()): on the __weak
+    fallback /gup_fast_only says "none", and gup_test expects
+    get_user_pages_fast_only() to pin nothing, as that family's contract is.
     """
     initrd = os.path.join(guest_dir, "initramfs.cpio")
+    common = {"gup_unify_test.ko": (module, 0o644)}
+    if family == guests.FALLBACK:
+        pins_none = os.path.join(guest_dir, "gup_fast_only")
+        write_atomic(pins_none, "none\n")
+        common["gup_fast_only"] = (pins_none, 0o644)
     if guests.GUESTS[arch].init == "busybox":
-        pack_initramfs(initrd, {"init": (os.path.join(guests.BOOTTEST_DIR, "init"), 0o755),
-                                "gup_test": (exe, 0o755),
-                                "gup_unify_test.ko": (module, 0o644)},
+        pack_initramfs(initrd, dict(common, init=(os.path.join(guests.BOOTTEST_DIR, "init"),
+                                                  0o755), gup_test=(exe, 0o755)),
                        busybox_path())
     else:
-        files = {"init": (exe, 0o755), "gup_unify_test.ko": (module, 0o644)}
+        files = dict(common, init=(exe, 0o755))
         if arch in guests.NO_DAX:
             nodax = os.path.join(guest_dir, "nodax")
             write_atomic(nodax, guests.NO_DAX[arch] + "\n")

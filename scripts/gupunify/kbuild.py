@@ -259,6 +259,23 @@ def make_argv(name, src, objdir, jobs, knobs, *targets):
     return argv + list(targets)
 
 
+# The config targets of every tree's scripts/kconfig/Makefile; an arch adds
+# the *_defconfig files of its arch/<dir>/configs/.
+CONFIG_TARGETS = ("defconfig", "allmodconfig", "allyesconfig", "allnoconfig", "alldefconfig",
+                  "tinyconfig")
+
+
+def check_config_target(name, target, src):
+    """Refuse a config target of arch name that the tree at src cannot make."""
+    configs = os.path.join(src, "arch", ARCHES[name].arch_dir, "configs")
+    if target in CONFIG_TARGETS or (target.endswith("_defconfig") and "/" not in target
+                                    and os.path.isfile(os.path.join(configs, target))):
+        return
+    raise UserError("--config %s=%s: not a config target of %s (%s, or a *_defconfig of %s)"
+                    % (name, target, src, ", ".join(CONFIG_TARGETS),
+                       os.path.relpath(configs, src)))
+
+
 def distcc(hosts):
     """(jobs, env) that send compiles to the distcc hosts through ccache.
 

@@ -14,6 +14,7 @@ from . import ROOT
 from .util import die, run, write_atomic
 
 MARKER = ".gup-unify"
+STDOUT = "-"        # a file name that means standard output, as for most Unix tools
 CHECKOUT = os.path.realpath(ROOT)
 
 
@@ -63,6 +64,21 @@ def _check_place(path, what, tree_path):
         parent = os.path.dirname(parent)
     if not os.path.isdir(parent):
         die("%s %s cannot be made: %s is not a directory" % (what, path, parent))
+    _check_writable(path, what, real if os.path.exists(real) else parent)
+
+
+def _check_writable(path, what, existing):
+    """The run can write at existing (path, or the nearest folder above it that exists).
+
+    Asked before any work: a read-only place found only when the branch is
+    made would cost the whole run.
+    """
+    wanted = os.W_OK | (os.X_OK if os.path.isdir(existing) else 0)
+    if os.access(existing, wanted):
+        return
+    if os.statvfs(existing).f_flag & os.ST_RDONLY:
+        die("%s %s cannot be written: %s is on a read-only file system" % (what, path, existing))
+    die("%s %s cannot be written: no write permission on %s" % (what, path, existing))
 
 
 def _exists(path, what):
@@ -77,7 +93,13 @@ def _exists(path, what):
 
 
 def check_file(path, what, tree_path):
-    """A file the run will write (--diff): not a directory, and outside the kernel tree."""
+    """A file the run will write (--diff): not a directory, and outside the kernel tree.
+
+    "-" is standard output. A FIFO, a device or a symbolic link there is
+    written through, never replaced (util.write_atomic).
+    """
+    if path == STDOUT:
+        return
     if _exists(path, what) and os.path.isdir(path):
         die("%s %s is a directory: name a file" % (what, path))
     _check_place(path, what, tree_path)

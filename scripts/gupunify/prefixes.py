@@ -12,7 +12,7 @@ import concurrent.futures
 import os
 import re
 
-from . import split
+from . import headers, split
 from .util import die, git
 
 HISTORY_DEPTH = 30      # commits per file
@@ -121,24 +121,59 @@ def from_maintainers(section, files):
     return re.sub(r"^([A-Z0-9]+)/(?=[a-z0-9])", r"\1: ", name)
 
 
-def parse_overrides(pairs, files=()):
-    """{group: prefix} from GROUP=PREFIX arguments and lines of files ('#' comments)."""
-    items = list(pairs)
+def parse_overrides(pairs, files=(), longest=None):
+    """{group: prefix} from GROUP=PREFIX arguments and lines of files ('#' comments).
+
+    Each prefix goes into subjects: one with a control character, or longer
+    than longest columns, is refused, naming the line it came from. A file
+    is UTF-8 (a BOM is dropped); a group given two different prefixes is
+    refused naming both places.
+    """
+    items = [("--prefix %r" % pair, pair) for pair in pairs]
     for path in files:
-        try:
-            with open(path) as f:
-                items += [l.strip() for l in f if l.strip() and not l.lstrip().startswith("#")]
-        except OSError as e:
-            die("--prefix-file %s: %s" % (path, e.strerror))
-    overrides = {}
-    for item in items:
+        items += [("--prefix-file %s line %d" % (path, number), line)
+                  for number, line in _lines(path)]
+    overrides, where = {}, {}
+    for place, item in items:
         group, sep, prefix = item.partition("=")
         prefix = prefix.strip().rstrip(":").strip()
         if not sep or not group.strip() or not prefix:
-            die("--prefix %r: expected GROUP=PREFIX (GROUP a MAINTAINERS entry or the "
-                "path prefix of a group)" % item)
-        overrides[group.strip().lower()] = prefix
+            die("%s: expected GROUP=PREFIX (GROUP a MAINTAINERS entry or the path prefix "
+                "of a group)" % place)
+        headers.check(place + ": prefix", prefix)
+        if longest is not None and len(prefix) > longest:
+            die("%s: prefix %r has %d columns: a subject keeps to %d columns, so a prefix "
+                "may have %d at most" % (place, prefix, len(prefix), SUBJECT_LIMIT, longest))
+        key = group.strip().lower()
+        if key in overrides and overrides[key] != prefix:
+            die("%s gives group %r the prefix %r, %s gave it %r: keep one"
+                % (place, group.strip(), prefix, where[key], overrides[key]))
+        overrides[key] = prefix
+        where.setdefault(key, place)
     return overrides
+
+
+def _lines(path):
+    """(number, line) of the GROUP=PREFIX lines of a --prefix-file, stripped."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        die("--prefix-file %s: %s" % (path, e.strerror))
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = []
+    for number, raw in enumerate(data.splitlines(), 1):
+        if raw.lstrip().startswith(b"#"):
+            continue        # a comment's bytes go nowhere
+        try:
+            line = raw.decode("utf-8").strip()
+        except UnicodeDecodeError as e:
+            die("--prefix-file %s line %d: byte %#04x is not UTF-8: save the file as UTF-8"
+                % (path, number, raw[e.start]))
+        if line and not line.startswith("#"):
+            lines.append((number, line))
+    return lines
 
 
 def source_of(repo, rev, prefix, files, section, overrides=None):

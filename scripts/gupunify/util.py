@@ -37,6 +37,12 @@ def die(message):
     raise UserError(message)
 
 
+# The variables that tell git which repository, work tree, index or objects
+# to use, whatever -C says.
+GIT_LOCATION = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
+                "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE")
+
+
 def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=False,
         own_group=False):
     """Run argv, returning (returncode, stdout, stderr) as text (stdout as bytes with binary).
@@ -54,10 +60,10 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
     line are appended to that file: where a slow run spends its time.
     """
     started = time.monotonic()
-    full_env = None
-    if env:
-        full_env = dict(os.environ)
-        full_env.update(env)
+    # git in the user's environment would work in the repository these name,
+    # not in the one given with -C (gitenv.py checks them first).
+    full_env = {k: v for k, v in os.environ.items() if k not in GIT_LOCATION}
+    full_env.update(env or {})
     # A pool's thread starts nothing once the run stops; the main thread
     # does: what runs there then is the stop's own cleanup (git worktree remove).
     in_thread = threading.current_thread() is not threading.main_thread()
@@ -257,15 +263,27 @@ class Stopwatch:
 
 
 def write_atomic(path, text):
-    """Write text (or bytes) to path so that an interrupted run leaves the old file or none."""
+    """Write text (or bytes) to path so that an interrupted run leaves the old file or none.
+
+    Only a regular file (or no file) is replaced, by a rename. A symbolic
+    link (/dev/stdout, a link to a file), a FIFO or a device (/dev/null) is
+    opened and written through, as the shell's > does: never replaced. A
+    directory is refused.
+    """
+    if isinstance(text, str):
+        # A tree's non-UTF-8 bytes (surrogateescape) go out as they came in.
+        text = text.encode("utf-8", "surrogateescape")
+    if os.path.isdir(path):
+        die("%s is a directory: name a file" % path)
+    if os.path.islink(path) or (os.path.exists(path) and not os.path.isfile(path)):
+        with open(path, "wb") as f:
+            f.write(text)
+        return
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     # A killed run's aside file of path goes (imported here: leftovers uses progress()).
     from .leftovers import sweep
     sweep(os.path.dirname(os.path.abspath(path)), os.path.basename(path) + ".tmp.")
     tmp = "%s.tmp.%d" % (path, os.getpid())
-    if isinstance(text, str):
-        # A tree's non-UTF-8 bytes (surrogateescape) go out as they came in.
-        text = text.encode("utf-8", "surrogateescape")
     try:
         with open(tmp, "wb") as f:
             f.write(text)

@@ -6,7 +6,7 @@ import os
 import re
 import shutil
 
-from . import groupnote
+from . import groupnote, headers
 from .util import die, git, interrupts_held, pause_at, progress, run
 
 
@@ -142,11 +142,17 @@ IDENTITY = re.compile(r"^([^<>@]*[^<>@\s])\s*<([^<>\s]+@[^<>\s]+)>$")
 PLACEHOLDERS = ("gup-unify@localhost", "dev@gup-unify.example")
 
 
-def parse_identity(text):
-    """(name, email) of "Name <mail>", or a UserError saying what is wrong."""
+def parse_identity(text, what="--identity"):
+    """(name, email) of "Name <mail>", or a UserError saying what is wrong.
+
+    It goes into From:, the author and the Signed-off-by trailer: a newline
+    or other control character in it is refused (headers.py).
+    """
+    # White space around it is dropped (a trailing \r of a CRLF file too).
+    headers.check(what, text.strip())
     m = IDENTITY.match(text.strip())
     if not m:
-        die("--identity %r: expected \"Name <user@example.org>\"" % text)
+        die("%s %r: expected \"Name <user@example.org>\"" % (what, text))
     if m.group(2) in PLACEHOLDERS:
         die("--identity %s is a placeholder, not a person: give your own" % text)
     return m.group(1), m.group(2)
@@ -172,7 +178,7 @@ def identity(path, explicit=None):
     if not (name and email):
         die("no identity to sign the patches off with: set user.name and user.email "
             "(git config) or pass --identity \"Name <mail>\" (make: IDENTITY=)")
-    return parse_identity("%s <%s>" % (name, email))
+    return parse_identity("%s <%s>" % (name, email), "git config user.name and user.email")
 
 
 def identity_args(identity):
@@ -209,7 +215,12 @@ def series_range(repo, branch, base=None, kernel=None, base_option=None):
             die("%s: HEAD already contains %s, so there is no series on it: check out the "
                 "branch it was made from" % (kernel, branch))
         return base, tip
-    base = git(repo, "rev-parse", "--verify", base + "^{commit}").strip()
+    given = base
+    base = git(repo, "rev-parse", "--verify", "-q", "--end-of-options", base + "^{commit}",
+               check=False).strip()
+    if not base:
+        die("%s has no commit %s: name the base as a branch, tag or commit of its repository"
+            "%s" % (kernel, given, " (%s)" % base_option if base_option else ""))
     if run(["git", "-C", repo, "merge-base", "--is-ancestor", tip, base], check=False)[0] == 0:
         die("%s has no commits after %s: nothing to check" % (branch, base[:12]))
     return base, tip

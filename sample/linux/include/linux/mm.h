@@ -19,5 +19,7 @@ int get_user_pages_fast(unsigned long start, int nr_pages, int write,
 #define FOLL_TOUCH	0x02	/* mark page accessed */
 #define FOLL_GET	0x04	/* do get_page on page */
 #define FOLL_FORCE	0x10	/* get_user_pages read/write w/o permission */
+/* As the core series defines it: the sample stands for a tree that has it. */
+#define FOLL_LONGTERM	0x10000	/* mapping lifetime is indefinite */
 
 #endif
