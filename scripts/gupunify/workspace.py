@@ -180,6 +180,15 @@ def identity_args(identity):
     return ["-c", "user.name=%s" % identity[0], "-c", "user.email=%s" % identity[1]]
 
 
+# What the tool's own git calls run with: not the user's hooks (a commit-msg
+# hook adding a Change-Id, a failing post-checkout, an applypatch-msg that
+# rejects our messages) and no signing (commit.gpgSign with no key fails,
+# with a key it asks for a passphrase mid-run). The commits are scratch
+# work that leaves as patches, which carry neither; the user's hooks and
+# signing apply when they git am them on their own branch.
+OWN_GIT = ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false"]
+
+
 def branch_exists(repo, branch):
     return bool(git(repo, "rev-parse", "--verify", "-q", "refs/heads/" + branch,
                     check=False).strip())
@@ -224,13 +233,13 @@ def checkout(repo, path, commit):
     """
     listed = git(repo, "worktree", "list", "--porcelain")
     if os.path.isdir(path) and ("worktree %s\n" % os.path.realpath(path)) in listed + "\n":
-        git(path, "checkout", "-q", "--detach", "--force", commit)
+        git(path, *OWN_GIT, "checkout", "-q", "--detach", "--force", commit)
         git(path, "clean", "-fdxq")
         return path
     shutil.rmtree(path, ignore_errors=True)
     git(repo, "worktree", "prune")
     progress("checking out %s in %s" % (commit[:12], path))
-    git(repo, "worktree", "add", "-q", "--detach", path, commit)
+    git(repo, *OWN_GIT, "worktree", "add", "-q", "--detach", path, commit)
     return path
 
 
@@ -335,7 +344,7 @@ class Worktree:
             git(self.repo, "worktree", "prune", check=False)
 
     def git(self, *args, **kw):
-        return git(self.path, "-c", "core.sparseCheckout=true", *args, **kw)
+        return git(self.path, "-c", "core.sparseCheckout=true", *OWN_GIT, *args, **kw)
 
     def entries(self, paths):
         """{path: (mode, blob)} of the index entries of paths."""
