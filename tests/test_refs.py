@@ -85,3 +85,78 @@ def test_the_users_hooks_and_signing_stay_out_of_the_tools_commits(tmp_path, mon
     workspace.checkout(str(tree), where, made)
     workspace.checkout(str(tree), where, base)
     assert not log.exists()
+
+
+def test_a_tag_of_the_same_name_is_not_taken_for_the_branch(tree, tmp_path, need_spatch):
+    spatch(tree, tmp_path)
+    git(tree, "tag", "gup-unify", "master")
+    out = series(tree, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == \
+        ORDER + ["atomic"]
+    assert workspace.series_range(str(tree), "gup-unify")[1] == tip(tree)
+
+
+def test_an_ambiguous_base_is_refused_naming_both_refs(tree, tmp_path, need_spatch):
+    spatch(tree, tmp_path)
+    git(tree, "tag", "v1", "gup-unify~2")
+    git(tree, "branch", "v1", "master")
+    with pytest.raises(UserError) as e:
+        workspace.series_range(str(tree), "gup-unify", "v1")
+    assert str(e.value) == ("--base v1 is ambiguous: refs/tags/v1 and refs/heads/v1 name it; "
+                            "give the full name")
+    assert workspace.series_range(str(tree), "gup-unify", "refs/tags/v1")[0] == \
+        tip(tree, "gup-unify~2")
+
+
+def test_a_stale_lock_is_named_with_its_path_before_any_work(tree, tmp_path):
+    lock = tree / ".git" / "refs" / "heads" / "gup-unify.lock"
+    lock.write_text("")
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s")
+    refused(out, "%s exists, left by an interrupted git: remove it if no git command is "
+            "running" % lock)
+    assert not (tmp_path / "rep").exists()
+    packed = tree / ".git" / "packed-refs.lock"
+    lock.unlink()
+    packed.write_text("")
+    refused(series(tree, tmp_path), str(packed))
+
+
+def test_a_branch_git_keeps_as_a_folder_is_refused_before_any_work(tree, tmp_path):
+    git(tree, "branch", "gup-unify/x")
+    git(tree, "branch", "gup-unify-old")
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s")
+    refused(out, "branch gup-unify cannot be made", "refs/heads/gup-unify/x exists",
+            "--branch")
+    out = gup_unify("spatch", str(tree), "--branch", "gup-unify-old/y",
+                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    refused(out, "branch gup-unify-old/y cannot be made", "branch gup-unify-old exists")
+    assert not (tmp_path / "rep").exists()
+
+
+def test_a_notes_ref_that_is_not_notes_is_refused(tree, tmp_path):
+    blob = git(tree, "rev-parse", "HEAD:Makefile").strip()
+    git(tree, "update-ref", "refs/notes/gup-unify", blob)
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s")
+    refused(out, "refs/notes/gup-unify is a blob, not notes")
+    assert git(tree, "branch", "--list", "gup-unify") == ""
+
+
+@pytest.mark.parametrize("name, message", [
+    ("refs/heads/x", "--branch refs/heads/x: give the branch's name (x), not its ref"),
+    ("@{-1}", "'@{-1}' is not a valid branch name"),
+    ("@", "--branch @: @ is git's name for HEAD"),
+])
+def test_a_branch_name_git_would_change_is_refused(name, message, tree, tmp_path):
+    git(tree, "checkout", "-qb", "previous")
+    git(tree, "checkout", "-q", "master")
+    # Run from the tree, as a user does: there @{-1} is the branch "previous".
+    out = subprocess.run([sys.executable, CLI, "spatch", ".", "--branch", name, "--reports",
+                          str(tmp_path / "rep")], cwd=tree, capture_output=True, text=True,
+                         env=dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s")))
+    refused(out, message)
+    assert git(tree, "for-each-ref", "--format=%(refname)", "refs/heads/").split() == \
+        ["refs/heads/master", "refs/heads/previous"]

@@ -143,7 +143,8 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                 progress("nothing to convert: no series to write")
                 return outcome
         # A dry run's conversion keeps no branch: its tip stands for it.
-        base, tip = series_range(repo, tip if need_branch else branch, kernel=tree.path)
+        base, tip = series_range(repo, branch, kernel=tree.path,
+                                 tip=tip if need_branch else None)
         parts = split_commits(repo, base, tip)
         annotate(repo, base, parts, prefix_overrides)
         progress("%d series from %d commits on %s" % (

@@ -189,12 +189,66 @@ def identity_args(identity):
 OWN_GIT = ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false"]
 
 
+def branch_ref(branch):
+    """The full refname of branch: no tag or other ref of the same name is taken for it."""
+    return "refs/heads/" + branch
+
+
 def branch_exists(repo, branch):
-    return bool(git(repo, "rev-parse", "--verify", "-q", "refs/heads/" + branch,
+    return bool(git(repo, "rev-parse", "--verify", "-q", branch_ref(branch) + "^{commit}",
                     check=False).strip())
 
 
-def series_range(repo, branch, base=None, kernel=None, base_option=None):
+def _common_dir(repo):
+    return git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+
+
+def check_refs_writable(repo, branch):
+    """Refuse, before any work, what would stop the branch and its notes being made.
+
+    A lock file an interrupted git left (git itself says only "remove the
+    file manually"), and a branch that git keeps as a path where this one
+    needs a folder or the other way round (gup-unify/x against gup-unify).
+    """
+    common = _common_dir(repo)
+    for ref in (branch_ref(branch), groupnote.REF, "packed-refs"):
+        lock = os.path.join(common, ref + ".lock")
+        if os.path.lexists(lock):
+            die("%s exists, left by an interrupted git: remove it if no git command is "
+                "running in %s" % (lock, repo))
+    notes = git(repo, "for-each-ref", "--format=%(objecttype)", groupnote.REF).strip()
+    if notes and notes != "commit":
+        die("%s is a %s, not notes, and gup-unify keeps its notes there: move it (git "
+            "update-ref refs/NEW %s, then git update-ref -d %s)"
+            % (groupnote.REF, notes, groupnote.REF, groupnote.REF))
+    parts = branch.split("/")
+    for n in range(1, len(parts)):
+        if branch_exists(repo, "/".join(parts[:n])):
+            die("branch %s cannot be made in %s: branch %s exists, and git cannot hold "
+                "both: pass another --branch" % (branch, repo, "/".join(parts[:n])))
+    inside = git(repo, "for-each-ref", "--count=1", "--format=%(refname)",
+                 branch_ref(branch) + "/").strip()
+    if inside:
+        die("branch %s cannot be made in %s: %s exists, and git cannot hold both: pass "
+            "another --branch" % (branch, repo, inside))
+
+
+def _resolve_base(repo, base):
+    """The commit of --base, refusing a name that two refs answer to."""
+    rc, out, err = run(["git", "-C", repo, "rev-parse", "--verify", base + "^{commit}"],
+                       check=False)
+    if rc == 0 and "ambiguous" in err:
+        names = [pattern % base for pattern in ("refs/%s", "refs/tags/%s", "refs/heads/%s",
+                                                "refs/remotes/%s")]
+        refs = set(git(repo, "for-each-ref", "--format=%(refname)", *names).split())
+        die("--base %s is ambiguous: %s name it; give the full name"
+            % (base, " and ".join(n for n in names if n in refs) or "several refs"))
+    if rc != 0:
+        die("%s failed: %s" % ("git -C " + repo, (err.strip().splitlines() or ["?"])[-1]))
+    return out.strip()
+
+
+def series_range(repo, branch, base=None, kernel=None, base_option=None, tip=None):
     """(base, tip) of the series on branch: base is given, else the merge-base of HEAD and it.
 
     The one reading of BASE..BRANCH for check, boottest and series. A branch
@@ -203,9 +257,11 @@ def series_range(repo, branch, base=None, kernel=None, base_option=None):
     plain directory is not repo but its scratch import). base_option is how
     the job takes a base (check: "--base (make: BASE=)"), None for one that
     takes none (boottest, series): a line suggests only what the job accepts.
+    tip is the commit to use for a branch not (yet) made: a dry run's.
     """
     kernel = kernel or repo
-    tip = git(repo, "rev-parse", "--verify", "-q", branch + "^{commit}", check=False).strip()
+    tip = tip or git(repo, "rev-parse", "--verify", "-q", branch_ref(branch) + "^{commit}",
+                     check=False).strip()
     if not tip:
         die("%s has no branch %s: run make spatch KERNEL=%s first, or pass --branch"
             % (kernel, branch, kernel))
@@ -218,7 +274,7 @@ def series_range(repo, branch, base=None, kernel=None, base_option=None):
             die("%s: HEAD already contains %s, so there is no series on it: check out the "
                 "branch it was made from" % (kernel, branch))
         return base, tip
-    base = git(repo, "rev-parse", "--verify", base + "^{commit}").strip()
+    base = _resolve_base(repo, base)
     if run(["git", "-C", repo, "merge-base", "--is-ancestor", tip, base], check=False)[0] == 0:
         die("%s has no commits after %s: nothing to check" % (branch, base[:12]))
     return base, tip
