@@ -160,3 +160,164 @@ def test_a_branch_name_git_would_change_is_refused(name, message, tree, tmp_path
     refused(out, message)
     assert git(tree, "for-each-ref", "--format=%(refname)", "refs/heads/").split() == \
         ["refs/heads/master", "refs/heads/previous"]
+
+
+def test_a_users_own_branch_of_that_name_is_refused(tree, tmp_path, need_spatch):
+    git(tree, "checkout", "-qb", "gup-unify")
+    mine = user_commit(tree, "my work")
+    git(tree, "checkout", "-q", "master")
+    for args in ([], ["--dry-run"]):
+        out = series(tree, tmp_path, *args)
+        refused(out, "branch gup-unify was not made by gup-unify", mine[:12], '"my work"',
+                "git branch -m gup-unify NAME", "--branch")
+    assert not (tmp_path / "out").exists()
+    assert tip(tree) == mine
+    # Renamed, the name is free: the tool makes and writes out its own branch.
+    git(tree, "branch", "-m", "gup-unify", "mine")
+    out = series(tree, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == \
+        ORDER + ["atomic"]
+    assert "mywork" not in "".join(p.read_text() for p in (tmp_path / "out").rglob("*.patch"))
+
+
+def test_commits_on_top_of_the_tools_branch_are_refused_naming_the_first(tree, tmp_path,
+                                                                         need_spatch):
+    spatch(tree, tmp_path)
+    made = tip(tree)
+    git(tree, "checkout", "-q", "gup-unify")
+    first = user_commit(tree, "fix typo")
+    user_commit(tree, "another", "other.txt")
+    git(tree, "checkout", "-q", "master")
+    refused(series(tree, tmp_path), "branch gup-unify has 2 commits on top of what gup-unify "
+            "made", first[:12], '"fix typo"', made[:12], "--branch")
+    refused(series(tree, tmp_path, "--dry-run"), first[:12])
+    assert not (tmp_path / "out").exists()
+    git(tree, "branch", "-f", "gup-unify", made)
+    assert series(tree, tmp_path).returncode == 0
+
+
+def test_a_branch_reset_or_rewritten_since_is_refused(tree, tmp_path, need_spatch):
+    spatch(tree, tmp_path)
+    made = tip(tree)
+    git(tree, "branch", "-f", "gup-unify", "gup-unify~1")
+    refused(series(tree, tmp_path), "branch gup-unify is not the one gup-unify made (at %s)"
+            % made[:12], "git branch -m gup-unify NAME")
+
+
+def test_the_marker_names_tip_base_and_identity_and_survives_gc(tree, tmp_path, need_spatch):
+    base = tip(tree, "HEAD")
+    spatch(tree, tmp_path)
+    git(tree, "gc", "-q", "--prune=now")
+    git(tree, "pack-refs", "--all")
+    mark = workspace.marker(str(tree), "gup-unify")
+    assert (mark.tip, mark.base, mark.who) == (tip(tree), base, "Pat Sender <pat@example.org>")
+    # Not a tag: git tag, and a clone, do not see it.
+    assert git(tree, "tag", "-l") == ""
+    assert workspace.marker(str(tree), "master") is None
+    # Renamed by the user, it is still the branch the tool made.
+    git(tree, "branch", "-m", "gup-unify", "renamed")
+    assert workspace.marker(str(tree), "renamed").tip == tip(tree, "refs/heads/renamed")
+
+
+def test_a_series_runs_with_the_tools_branch_checked_out(tree, tmp_path, need_spatch):
+    """The marker knows the base: HEAD need not be the branch the tool started from."""
+    spatch(tree, tmp_path)
+    git(tree, "checkout", "-q", "gup-unify")
+    out = series(tree, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == \
+        ORDER + ["atomic"]
+
+
+def test_a_branch_made_before_the_markers_is_recognised_by_its_commits(tree, tmp_path,
+                                                                       need_spatch):
+    spatch(tree, tmp_path)
+    git(tree, "update-ref", "-d", "refs/gup-unify/branches/gup-unify")
+    out = series(tree, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "carries no marker (made by an earlier gup-unify)" in out.stderr
+    made = tip(tree)
+    git(tree, "checkout", "-q", "gup-unify")
+    first = user_commit(tree, "fix typo")
+    git(tree, "checkout", "-q", "master")
+    refused(series(tree, tmp_path), "branch gup-unify has 1 commit on top of what gup-unify "
+            "made", first[:12], made[:12])
+    # A commit of the user's in the middle: not the tool's branch at all.
+    git(tree, "checkout", "-q", "-B", "gup-unify", "master")
+    mine = user_commit(tree, "my work")
+    git(tree, "cherry-pick", "master..%s" % made)
+    git(tree, "checkout", "-q", "master")
+    refused(series(tree, tmp_path), "branch gup-unify was not made by gup-unify", mine[:12])
+
+
+def test_a_core_patch_commit_is_recognised_by_its_patch_id(tree, tmp_path, monkeypatch,
+                                                           need_spatch):
+    """A branch of the previous release on a base with a core series: git am made its
+    core commits, which carry no note and no word of gup-unify; their patch-id tells."""
+    from gupunify import ownbranch
+    identity = ("Pat Sender", "pat@example.org")
+    base = tip(tree, "HEAD")
+    gup = tree / "mm" / "gup.c"
+    gup.write_text(gup.read_text() + "/* core */\n")
+    git(tree, "commit", "-qam", "mm/gup: a core patch")
+    core = tmp_path / "patches" / "v4.20"
+    core.mkdir(parents=True)
+    (core / "0001-core.patch").write_text(git(tree, "format-patch", "--stdout", "-1"))
+    git(tree, "reset", "-q", "--hard", base)
+    monkeypatch.setattr(ownbranch, "PATCHES_DIR", str(tmp_path / "patches"))
+    spatch(tree, tmp_path)
+    callers = git(tree, "rev-list", "--reverse", "master..gup-unify").split()
+    git(tree, "update-ref", "-d", "refs/gup-unify/branches/gup-unify")
+    text = patches.patch_text_for(str(core / "0001-core.patch"), identity)
+    git(tree, "checkout", "-q", "-B", "gup-unify", "master")
+    subprocess.run(["git", "-C", str(tree), "am", "-q", "--signoff"], input=text, text=True,
+                   check=True)
+    git(tree, "cherry-pick", *callers)
+    git(tree, "checkout", "-q", "master")
+    assert ownbranch.made_range(str(tree), "gup-unify", str(tree), identity, False) == \
+        (base, tip(tree))
+    # The same subject with other content is not the core patch.
+    git(tree, "checkout", "-q", "-B", "gup-unify", "master")
+    gup.write_text(gup.read_text() + "/* mine */\n")
+    git(tree, "commit", "-qam", "mm/gup: a core patch")
+    mine = tip(tree, "HEAD")
+    git(tree, "cherry-pick", *callers)
+    git(tree, "checkout", "-q", "master")
+    with pytest.raises(UserError) as e:
+        ownbranch.made_range(str(tree), "gup-unify", str(tree), identity, False)
+    assert str(e.value).startswith("branch gup-unify was not made by gup-unify: its commit "
+                                   "%s \"mm/gup: a core patch\"" % mine[:12])
+
+
+def test_the_marker_of_a_deleted_branch_is_not_in_the_way(tree, tmp_path, need_spatch):
+    spatch(tree, tmp_path)
+    git(tree, "branch", "-D", "gup-unify")
+    spatch(tree, tmp_path, "--branch", "gup-unify/x")
+    assert git(tree, "for-each-ref", "--format=%(refname)", "refs/gup-unify/").split() == \
+        ["refs/gup-unify/branches/gup-unify/x"]
+    assert workspace.marker(str(tree), "gup-unify/x").tip == tip(tree, "refs/heads/gup-unify/x")
+
+
+@pytest.mark.parametrize("explicit", [True, False])
+def test_an_identity_other_than_the_branchs_is_refused(explicit, tree, tmp_path, need_spatch):
+    spatch(tree, tmp_path)
+    if explicit:
+        out = series(tree, tmp_path, "--identity", "Other Person <other@example.org>")
+        refused(out, "--identity Other Person <other@example.org> is not who made branch "
+                "gup-unify (Pat Sender <pat@example.org>)", "git branch -m gup-unify NAME")
+    else:
+        git(tree, "config", "user.email", "pat@elsewhere.example.org")
+        out = series(tree, tmp_path)
+        refused(out, "branch gup-unify was made by Pat Sender <pat@example.org>, and git "
+                "config names Pat Sender <pat@elsewhere.example.org>",
+                "--identity \"Pat Sender <pat@example.org>\"")
+    assert not (tmp_path / "out").exists()
+    out = series(tree, tmp_path, "--identity", "Pat Sender <pat@example.org>")
+    assert out.returncode == 0, out.stderr
+
+
+def test_the_checked_out_branch_is_not_taken_for_the_tools(tree, tmp_path):
+    refused(series(tree, tmp_path, "--branch", "master"),
+            "branch master is the one checked out in %s, not one gup-unify made" % tree)
+    assert not (tmp_path / "out").exists()

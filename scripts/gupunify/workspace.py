@@ -187,6 +187,9 @@ def identity_args(identity):
 # work that leaves as patches, which carry neither; the user's hooks and
 # signing apply when they git am them on their own branch.
 OWN_GIT = ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false"]
+# Where the marker of each branch the tool made lives (see marker()).
+MARKERS = "refs/gup-unify/branches/"
+BASE_LINE = "Gup-unify-base: "
 
 
 def branch_ref(branch):
@@ -204,14 +207,14 @@ def _common_dir(repo):
 
 
 def check_refs_writable(repo, branch):
-    """Refuse, before any work, what would stop the branch and its notes being made.
+    """Refuse, before any work, what would stop the branch and its marker being made.
 
     A lock file an interrupted git left (git itself says only "remove the
     file manually"), and a branch that git keeps as a path where this one
     needs a folder or the other way round (gup-unify/x against gup-unify).
     """
     common = _common_dir(repo)
-    for ref in (branch_ref(branch), groupnote.REF, "packed-refs"):
+    for ref in (branch_ref(branch), MARKERS + branch, groupnote.REF, "packed-refs"):
         lock = os.path.join(common, ref + ".lock")
         if os.path.lexists(lock):
             die("%s exists, left by an interrupted git: remove it if no git command is "
@@ -231,6 +234,41 @@ def check_refs_writable(repo, branch):
     if inside:
         die("branch %s cannot be made in %s: %s exists, and git cannot hold both: pass "
             "another --branch" % (branch, repo, inside))
+
+
+class Marker:
+    """What the tool recorded when it made a branch: its tip, base and identity."""
+
+    def __init__(self, tip, base, who):
+        self.tip, self.base, self.who = tip, base, who
+
+
+def marker(repo, branch):
+    """The Marker of branch, or None when the tool has recorded none for it.
+
+    The marker is an annotated tag object under MARKERS (not refs/tags:
+    git tag, clone and push leave it alone) pointing at the tip the tool
+    wrote; its tagger is the identity the commits carry and its message
+    names the base. A ref keeps it through git gc. A branch the user
+    renamed or copied has the marker of the tip it points at.
+    """
+    tip = git(repo, "rev-parse", "--verify", "-q", branch_ref(branch) + "^{commit}",
+              check=False).strip()
+    markers = dict(line.partition(" ")[::2] for line in git(
+        repo, "for-each-ref", "--format=%(refname) %(*objectname)", MARKERS).splitlines())
+    own = MARKERS + branch
+    ref = own if own in markers else next((r for r, t in markers.items() if t == tip), None)
+    if not ref:
+        return None
+    rc, out, _ = run(["git", "-C", repo, "cat-file", "tag", ref], check=False)
+    head, _, message = out.partition("\n\n")
+    fields = dict(line.split(" ", 1) for line in head.splitlines() if " " in line)
+    base = [line[len(BASE_LINE):] for line in message.splitlines()
+            if line.startswith(BASE_LINE)]
+    if rc != 0 or fields.get("type") != "commit" or "object" not in fields or not base:
+        return None
+    who = re.sub(r"\s+\d+\s+[-+]\d{4}$", "", fields.get("tagger", ""))
+    return Marker(fields["object"], base[0].strip(), who)
 
 
 def _resolve_base(repo, base):
@@ -471,8 +509,26 @@ class Worktree:
         return self.git("rev-parse", "HEAD").strip()
 
     def keep(self):
-        """Point the new branch at the worktree's HEAD (refusing to move an existing one)."""
-        self.git("branch", self.branch, "HEAD")
+        """Make the new branch at the worktree's HEAD, with its marker (refusing to move
+        an existing branch): one ref transaction, so there is neither without the other."""
+        tip = self.head()
+        self.committer = self.committer or self.git(*identity_args(self.identity), "var",
+                                                    "GIT_COMMITTER_IDENT").strip()
+        tag = self.git("mktag", input="object %s\ntype commit\ntag gup-unify/%s\ntagger %s"
+                       "\n\ngup-unify made branch %s\n\n%s%s\n" % (
+                           tip, self.branch, self.committer, self.branch, BASE_LINE,
+                           self.start)).strip()
+        stale = [ref for ref in git(self.repo, "for-each-ref", "--format=%(refname)",
+                                    MARKERS).split()
+                 if not branch_exists(self.repo, ref[len(MARKERS):])]
+        if stale:
+            # Markers of branches since deleted: one could be in the way of this
+            # one's (gup-unify against gup-unify/x).
+            git(self.repo, "update-ref", "--stdin",
+                input="".join("delete %s\n" % ref for ref in stale))
+        git(self.repo, "update-ref", "-m", "branch: Created from HEAD by gup-unify", "--stdin",
+            input="create %s %s\nupdate %s %s\n" % (branch_ref(self.branch), tip,
+                                                    MARKERS + self.branch, tag))
         self.kept = True
         self.write_notes()
 
