@@ -84,7 +84,10 @@ def _patch_ids(repo, commits):
     """{commit: its stable patch-id}."""
     if not commits:
         return {}
-    shown = git(repo, "show", "--format=commit %H", *commits)
+    # The diff as the core patches were written, whatever the user's diff config.
+    shown = git(repo, "-c", "diff.noprefix=false", "-c", "diff.mnemonicPrefix=false", "show",
+                "--no-color", "--no-ext-diff", "--no-textconv", "--diff-algorithm=myers", "-U3",
+                "--format=commit %H", *commits)
     out = git(repo, "patch-id", "--stable", input=shown)
     return {c: p for p, c in (line.split() for line in out.splitlines())}
 
