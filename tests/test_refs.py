@@ -1,4 +1,5 @@
-"""The tool's own branch: it knows which it made, and never takes the user's refs for its own."""
+"""The tool's own branch and git runs: it knows which branch it made, takes none of the
+user's refs, hooks or diff config for its own."""
 import os
 import stat
 import subprocess
@@ -321,3 +322,22 @@ def test_the_checked_out_branch_is_not_taken_for_the_tools(tree, tmp_path):
     refused(series(tree, tmp_path, "--branch", "master"),
             "branch master is the one checked out in %s, not one gup-unify made" % tree)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_users_diff_and_colour_config_change_no_diff_the_tool_writes(tree, tmp_path,
+                                                                         need_spatch):
+    """color.ui=always made the tool's git grep find nothing ("nothing to do", exit 0);
+    diff.noprefix made --diff and the series lose their a/ b/."""
+    for key, value in (("color.ui", "always"), ("color.diff", "always"),
+                       ("diff.noprefix", "true"), ("diff.mnemonicPrefix", "true")):
+        git(tree, "config", key, value)
+    diff = tmp_path / "out.diff"
+    made = spatch(tree, tmp_path, "--diff", str(diff))
+    assert "result: converted" in made.stdout
+    text = diff.read_text()
+    assert "\x1b" not in text and text.startswith("diff --git a/")
+    git(tree, "apply", "--check", "-p1", str(diff))
+    out = series(tree, tmp_path)
+    assert out.returncode == 0, out.stderr
+    atomic = next((tmp_path / "out" / "atomic").iterdir()).read_text()
+    assert "\x1b" not in atomic and "\ndiff --git a/arch/x86/kvm/paging_tmpl.h b/" in atomic

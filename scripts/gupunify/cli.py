@@ -6,10 +6,11 @@ aliases. The jobs return their results; what goes to stdout is printed here.
 """
 import argparse
 import json
+import os
 import sys
 
 from . import (advise, bootreport, boottest, buildcheck, buildreport, cicheck, convert, guests,
-               kbuild, prefixes, qemuboot, report, series, source, split, tap, util)
+               kbuild, prefixes, qemuboot, report, series, source, split, tap, util, workspace)
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -245,6 +246,7 @@ def parser():
 def main(argv=None):
     args = parser().parse_args(argv)
     util.set_quiet(args.quiet)
+    workspace.plain_diffs(os.environ)
     try:
         return args.run(args)
     except util.UserError as e:

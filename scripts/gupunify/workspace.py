@@ -187,6 +187,22 @@ def identity_args(identity):
 # work that leaves as patches, which carry neither; the user's hooks and
 # signing apply when they git am them on their own branch.
 OWN_GIT = ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false"]
+# The user's config that would change the diffs the tool writes and reads:
+# patches without a/ b/ (git apply -p1 and every receiver expect them), or
+# with colour codes in them.
+PLAIN_DIFFS = {"diff.noprefix": "false", "diff.mnemonicPrefix": "false",
+               "color.ui": "never", "color.diff": "never"}
+
+
+def plain_diffs(environ):
+    """Make every git run of this process (and of b4) write plain diffs, whatever the
+    user's config says: GIT_CONFIG_COUNT entries, after any the caller has."""
+    count = int(environ.get("GIT_CONFIG_COUNT") or 0)
+    for n, (key, value) in enumerate(PLAIN_DIFFS.items(), count):
+        environ["GIT_CONFIG_KEY_%d" % n], environ["GIT_CONFIG_VALUE_%d" % n] = key, value
+    environ["GIT_CONFIG_COUNT"] = str(count + len(PLAIN_DIFFS))
+
+
 # Where the marker of each branch the tool made lives (see marker()).
 MARKERS = "refs/gup-unify/branches/"
 BASE_LINE = "Gup-unify-base: "
