@@ -6,12 +6,13 @@ aliases. The jobs return their results; what goes to stdout is printed here.
 """
 import argparse
 import json
+import os
 import signal
 import sys
 
 from . import (advise, bootreport, boottest, buildcheck, buildreport, callercommits, cicheck,
                convert, gitenv, guests, kbuild, outputs, prefixes, qemuboot, report, series,
-               source, split, tap, util)
+               source, split, tap, util, workspace)
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -276,6 +277,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     util.set_quiet(args.quiet)
     util.stop_on_signals()
+    workspace.plain_diffs(os.environ)
     try:
         _check_paths(args)
         gitenv.check(args.kernel)

@@ -14,7 +14,8 @@ import tempfile
 from . import callercommits, fastonly, mentions, outputs, patches, report, spatch, split
 from .tree import KernelTree, api_state
 from .util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, write_atomic
-from .workspace import Worktree, branch_exists, identity, is_import, repository
+from .workspace import (Worktree, branch_exists, check_refs_writable, identity, is_import,
+                        repository)
 
 
 @dataclasses.dataclass
@@ -47,6 +48,8 @@ def preflight(tree, repo, branch, diff_path, allow_dirty):
             "from HEAD), or pass --allow-dirty" % tree.path)
     if not diff_path and branch_exists(repo, branch):
         die("branch %s already exists in %s: choose another with BRANCH=" % (branch, repo))
+    if not diff_path:
+        check_refs_writable(repo, branch)
 
 
 def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,

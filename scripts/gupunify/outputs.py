@@ -131,7 +131,17 @@ def check_folder(path, what, kind, tree_path):
 
 
 def check_branch(name):
-    """The branch a run will create: a name git accepts for a branch."""
-    if not name or name.startswith("-") or run(["git", "check-ref-format", "--branch", name],
-                                                 check=False)[0] != 0:
+    """The branch a run will create: a name git accepts for a branch, which it keeps as is.
+
+    git check-ref-format --branch expands @{-1} to another branch's name,
+    and takes refs/heads/x as the name of a branch refs/heads/refs/heads/x.
+    """
+    rc, out, _ = run(["git", "check-ref-format", "--branch", name], check=False) \
+        if name and not name.startswith("-") else (1, "", "")
+    if rc != 0 or out.strip() != name:
         die("%r is not a valid branch name (git check-ref-format --branch)" % name)
+    if name == "@":
+        die("--branch @: @ is git's name for HEAD; choose another name")
+    if name.startswith("refs/"):
+        die("--branch %s: give the branch's name (%s), not its ref"
+            % (name, name.split("/", 2)[2] if name.startswith("refs/heads/") else name[5:]))

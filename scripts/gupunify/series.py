@@ -7,14 +7,15 @@ import os
 import shutil
 import tempfile
 
-from . import ROOT, b4prep, buildcheck, buildreport, convert, outputs, report, split
+from . import ROOT, b4prep, buildcheck, buildreport, convert, groupnote, outputs, report, split
 from . import leftovers
 from .maintainers import Recipients
+from .ownbranch import made_range
 from .serieswriter import Writer, plan_text
 from .subseries import annotate, split_commits
 from .tree import KernelTree
 from .util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
-from .workspace import (branch_exists, configured_identity, identity, repository,
+from .workspace import (MARKERS, branch_exists, configured_identity, identity, repository,
                         scratch_dir, series_range)
 
 SERIES_DIR = os.path.join(ROOT, "series")
@@ -77,10 +78,15 @@ def _throwaway(repo, where):
 
     The commits, trees and worktrees of a dry run go to the clone, which
     goes with where, so nothing is written in repo. The clone starts at
-    repo's HEAD and signs off with repo's identity.
+    repo's HEAD and signs off with repo's identity; it has repo's markers
+    and notes, which say which branch is the tool's and how it splits.
     """
     clone = os.path.join(where, "repo.git")
     run(["git", "clone", "-q", "--bare", "--shared", "--no-tags", repo, clone])
+    refs = git(repo, "for-each-ref", "--format=create %(refname) %(objectname)", MARKERS,
+               groupnote.REF)
+    if refs:
+        git(clone, "update-ref", "--stdin", input=refs)
     git(clone, "update-ref", "--no-deref", "HEAD", git(repo, "rev-parse", "HEAD").strip())
     for key, value in zip(("user.name", "user.email"), configured_identity(repo)):
         if value:
@@ -108,11 +114,12 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     author = identity(tree.path, who)
     with repository(tree) as repo:
         return _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty,
-                            kwargs, check, author, prefix_overrides, b4, fast_only)
+                            kwargs, check, author, prefix_overrides, b4, fast_only,
+                            who is not None)
 
 
 def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwargs, check,
-                 author, prefix_overrides, b4, fast_only):
+                 author, prefix_overrides, b4, fast_only, explicit):
     watch = Stopwatch()
     outcome = Outcome()
     need_branch = not branch_exists(repo, branch)
@@ -144,7 +151,10 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                 progress("nothing to convert: no series to write")
                 return outcome
         # A dry run's conversion keeps no branch: its tip stands for it.
-        base, tip = series_range(repo, tip if need_branch else branch, kernel=tree.path)
+        if need_branch:
+            base, tip = series_range(repo, branch, kernel=tree.path, tip=tip)
+        else:
+            base, tip = made_range(repo, branch, tree.path, author, explicit)
         parts = split_commits(repo, base, tip)
         annotate(repo, base, parts, prefix_overrides)
         progress("%d series from %d commits on %s" % (

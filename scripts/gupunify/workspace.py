@@ -186,12 +186,130 @@ def identity_args(identity):
     return ["-c", "user.name=%s" % identity[0], "-c", "user.email=%s" % identity[1]]
 
 
+# What the tool's own git calls run with: not the user's hooks (a commit-msg
+# hook adding a Change-Id, a failing post-checkout, an applypatch-msg that
+# rejects our messages) and no signing (commit.gpgSign with no key fails,
+# with a key it asks for a passphrase mid-run). The commits are scratch
+# work that leaves as patches, which carry neither; the user's hooks and
+# signing apply when they git am them on their own branch.
+OWN_GIT = ["-c", "core.hooksPath=/dev/null", "-c", "commit.gpgSign=false"]
+# The user's config that would change the diffs the tool writes and reads:
+# patches without a/ b/ (git apply -p1 and every receiver expect them), or
+# with colour codes in them.
+PLAIN_DIFFS = {"diff.noprefix": "false", "diff.mnemonicPrefix": "false",
+               "color.ui": "never", "color.diff": "never"}
+
+
+def plain_diffs(environ):
+    """Make every git run of this process (and of b4) write plain diffs, whatever the
+    user's config says: GIT_CONFIG_COUNT entries, after any the caller has."""
+    count = int(environ.get("GIT_CONFIG_COUNT") or 0)
+    for n, (key, value) in enumerate(PLAIN_DIFFS.items(), count):
+        environ["GIT_CONFIG_KEY_%d" % n], environ["GIT_CONFIG_VALUE_%d" % n] = key, value
+    environ["GIT_CONFIG_COUNT"] = str(count + len(PLAIN_DIFFS))
+
+
+# Where the marker of each branch the tool made lives (see marker()).
+MARKERS = "refs/gup-unify/branches/"
+BASE_LINE = "Gup-unify-base: "
+
+
+def branch_ref(branch):
+    """The full refname of branch: no tag or other ref of the same name is taken for it."""
+    return "refs/heads/" + branch
+
+
 def branch_exists(repo, branch):
-    return bool(git(repo, "rev-parse", "--verify", "-q", "refs/heads/" + branch,
+    return bool(git(repo, "rev-parse", "--verify", "-q", branch_ref(branch) + "^{commit}",
                     check=False).strip())
 
 
-def series_range(repo, branch, base=None, kernel=None, base_option=None):
+def _common_dir(repo):
+    return git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").strip()
+
+
+def check_refs_writable(repo, branch):
+    """Refuse, before any work, what would stop the branch and its marker being made.
+
+    A lock file an interrupted git left (git itself says only "remove the
+    file manually"), and a branch that git keeps as a path where this one
+    needs a folder or the other way round (gup-unify/x against gup-unify).
+    """
+    common = _common_dir(repo)
+    for ref in (branch_ref(branch), MARKERS + branch, groupnote.REF, "packed-refs"):
+        lock = os.path.join(common, ref + ".lock")
+        if os.path.lexists(lock):
+            die("%s exists, left by an interrupted git: remove it if no git command is "
+                "running in %s" % (lock, repo))
+    notes = git(repo, "for-each-ref", "--format=%(objecttype)", groupnote.REF).strip()
+    if notes and notes != "commit":
+        die("%s is a %s, not notes, and gup-unify keeps its notes there: move it (git "
+            "update-ref refs/NEW %s, then git update-ref -d %s)"
+            % (groupnote.REF, notes, groupnote.REF, groupnote.REF))
+    parts = branch.split("/")
+    for n in range(1, len(parts)):
+        if branch_exists(repo, "/".join(parts[:n])):
+            die("branch %s cannot be made in %s: branch %s exists, and git cannot hold "
+                "both: pass another --branch" % (branch, repo, "/".join(parts[:n])))
+    inside = git(repo, "for-each-ref", "--count=1", "--format=%(refname)",
+                 branch_ref(branch) + "/").strip()
+    if inside:
+        die("branch %s cannot be made in %s: %s exists, and git cannot hold both: pass "
+            "another --branch" % (branch, repo, inside))
+
+
+class Marker:
+    """What the tool recorded when it made a branch: its tip, base and identity."""
+
+    def __init__(self, tip, base, who):
+        self.tip, self.base, self.who = tip, base, who
+
+
+def marker(repo, branch):
+    """The Marker of branch, or None when the tool has recorded none for it.
+
+    The marker is an annotated tag object under MARKERS (not refs/tags:
+    git tag, clone and push leave it alone) pointing at the tip the tool
+    wrote; its tagger is the identity the commits carry and its message
+    names the base. A ref keeps it through git gc. A branch the user
+    renamed or copied has the marker of the tip it points at.
+    """
+    tip = git(repo, "rev-parse", "--verify", "-q", branch_ref(branch) + "^{commit}",
+              check=False).strip()
+    markers = dict(line.partition(" ")[::2] for line in git(
+        repo, "for-each-ref", "--format=%(refname) %(*objectname)", MARKERS).splitlines())
+    own = MARKERS + branch
+    ref = own if own in markers else next((r for r, t in markers.items() if t == tip), None)
+    if not ref:
+        return None
+    rc, out, _ = run(["git", "-C", repo, "cat-file", "tag", ref], check=False)
+    head, _, message = out.partition("\n\n")
+    fields = dict(line.split(" ", 1) for line in head.splitlines() if " " in line)
+    base = [line[len(BASE_LINE):] for line in message.splitlines()
+            if line.startswith(BASE_LINE)]
+    if rc != 0 or fields.get("type") != "commit" or "object" not in fields or not base:
+        return None
+    who = re.sub(r"\s+\d+\s+[-+]\d{4}$", "", fields.get("tagger", ""))
+    return Marker(fields["object"], base[0].strip(), who)
+
+
+def _resolve_base(repo, base, kernel, base_option):
+    """The commit of --base, refusing a name that two refs answer to, or none does."""
+    rc, out, err = run(["git", "-C", repo, "rev-parse", "--verify", base + "^{commit}"],
+                       check=False)
+    if rc == 0 and "ambiguous" in err:
+        names = [pattern % base for pattern in ("refs/%s", "refs/tags/%s", "refs/heads/%s",
+                                                "refs/remotes/%s")]
+        refs = set(git(repo, "for-each-ref", "--format=%(refname)", *names).split())
+        die("--base %s is ambiguous: %s name it; give the full name"
+            % (base, " and ".join(n for n in names if n in refs) or "several refs"))
+    if rc != 0:
+        die("%s has no commit %s: name the base as a branch, tag or commit of its repository"
+            "%s" % (kernel, base, " (%s)" % base_option if base_option else ""))
+    return out.strip()
+
+
+def series_range(repo, branch, base=None, kernel=None, base_option=None, tip=None):
     """(base, tip) of the series on branch: base is given, else the merge-base of HEAD and it.
 
     The one reading of BASE..BRANCH for check, boottest and series. A branch
@@ -200,9 +318,11 @@ def series_range(repo, branch, base=None, kernel=None, base_option=None):
     plain directory is not repo but its scratch import). base_option is how
     the job takes a base (check: "--base (make: BASE=)"), None for one that
     takes none (boottest, series): a line suggests only what the job accepts.
+    tip is the commit to use for a branch not (yet) made: a dry run's.
     """
     kernel = kernel or repo
-    tip = git(repo, "rev-parse", "--verify", "-q", branch + "^{commit}", check=False).strip()
+    tip = tip or git(repo, "rev-parse", "--verify", "-q", branch_ref(branch) + "^{commit}",
+                     check=False).strip()
     if not tip:
         die("%s has no branch %s: run make spatch KERNEL=%s first, or pass --branch"
             % (kernel, branch, kernel))
@@ -215,12 +335,7 @@ def series_range(repo, branch, base=None, kernel=None, base_option=None):
             die("%s: HEAD already contains %s, so there is no series on it: check out the "
                 "branch it was made from" % (kernel, branch))
         return base, tip
-    given = base
-    base = git(repo, "rev-parse", "--verify", "-q", "--end-of-options", base + "^{commit}",
-               check=False).strip()
-    if not base:
-        die("%s has no commit %s: name the base as a branch, tag or commit of its repository"
-            "%s" % (kernel, given, " (%s)" % base_option if base_option else ""))
+    base = _resolve_base(repo, base, kernel, base_option)
     if run(["git", "-C", repo, "merge-base", "--is-ancestor", tip, base], check=False)[0] == 0:
         die("%s has no commits after %s: nothing to check" % (branch, base[:12]))
     return base, tip
@@ -235,13 +350,13 @@ def checkout(repo, path, commit):
     """
     listed = git(repo, "worktree", "list", "--porcelain")
     if os.path.isdir(path) and ("worktree %s\n" % os.path.realpath(path)) in listed + "\n":
-        git(path, "checkout", "-q", "--detach", "--force", commit)
+        git(path, *OWN_GIT, "checkout", "-q", "--detach", "--force", commit)
         git(path, "clean", "-fdxq")
         return path
     shutil.rmtree(path, ignore_errors=True)
     git(repo, "worktree", "prune")
     progress("checking out %s in %s" % (commit[:12], path))
-    git(repo, "worktree", "add", "-q", "--detach", path, commit)
+    git(repo, *OWN_GIT, "worktree", "add", "-q", "--detach", path, commit)
     return path
 
 
@@ -346,7 +461,7 @@ class Worktree:
             git(self.repo, "worktree", "prune", check=False)
 
     def git(self, *args, **kw):
-        return git(self.path, "-c", "core.sparseCheckout=true", *args, **kw)
+        return git(self.path, "-c", "core.sparseCheckout=true", *OWN_GIT, *args, **kw)
 
     def entries(self, paths):
         """{path: (mode, blob)} of the index entries of paths."""
@@ -417,8 +532,26 @@ class Worktree:
         return self.git("rev-parse", "HEAD").strip()
 
     def keep(self):
-        """Point the new branch at the worktree's HEAD (refusing to move an existing one)."""
-        self.git("branch", self.branch, "HEAD")
+        """Make the new branch at the worktree's HEAD, with its marker (refusing to move
+        an existing branch): one ref transaction, so there is neither without the other."""
+        tip = self.head()
+        self.committer = self.committer or self.git(*identity_args(self.identity), "var",
+                                                    "GIT_COMMITTER_IDENT").strip()
+        tag = self.git("mktag", input="object %s\ntype commit\ntag gup-unify/%s\ntagger %s"
+                       "\n\ngup-unify made branch %s\n\n%s%s\n" % (
+                           tip, self.branch, self.committer, self.branch, BASE_LINE,
+                           self.start)).strip()
+        stale = [ref for ref in git(self.repo, "for-each-ref", "--format=%(refname)",
+                                    MARKERS).split()
+                 if not branch_exists(self.repo, ref[len(MARKERS):])]
+        if stale:
+            # Markers of branches since deleted: one could be in the way of this
+            # one's (gup-unify against gup-unify/x).
+            git(self.repo, "update-ref", "--stdin",
+                input="".join("delete %s\n" % ref for ref in stale))
+        git(self.repo, "update-ref", "-m", "branch: Created from HEAD by gup-unify", "--stdin",
+            input="create %s %s\nupdate %s %s\n" % (branch_ref(self.branch), tip,
+                                                    MARKERS + self.branch, tag))
         self.kept = True
         self.write_notes()
 
