@@ -285,13 +285,18 @@ def untracked(repo, run):
         if "\ufffd" in relpath:
             found = []      # git's name did not decode: no path to read it by
         else:
-            text = source.text_of(source.read_bytes(os.path.join(repo, relpath)))
+            data = source.read_bytes(os.path.join(repo, relpath))
             names = (sites.LONGTERM, sites.FAST) + ((sites.FAST_IRQ,) if run["fast_only"]
                                                     else ())
-            found = [s for s in sites.scan(relpath, text, names)
-                     if s.kind != "member"]
-            if not found:
-                continue
+            if not words(data, names):
+                continue        # most untracked files (generated ones) name none
+            if len(data) > spatch.max_bytes():
+                found = []      # over the budget: listed, not tokenized
+            else:
+                found = [s for s in sites.scan(relpath, source.text_of(data), names)
+                         if s.kind != "member"]
+                if not found:
+                    continue
         progress("not converted: %s: %s" % (relpath, UNTRACKED))
         run["skipped_files"].append({"file": relpath, "reason": UNTRACKED})
         run["sites"].extend(sites.Record.of(s, "manual", UNTRACKED) for s in found)
