@@ -275,3 +275,16 @@ def test_affected_takes_names_with_a_newline(tmp_path):
     git(repo, "-c", "user.name=T", "-c", "user.email=t@x", "commit", "-qm", "two")
     sources, notes = affected.step_sources(str(repo), "HEAD~1", "HEAD")
     assert sources == {odd: "uses a changed declaration", "drivers/new\nfile.c": "changed"}
+
+
+def test_untracked_caller_over_the_budget_is_listed_untokenized(tree, tmp_path, need_spatch):
+    """The untracked files are read too: one huge file there must not hold up the run."""
+    path = "%s/untracked_big.c" % TOY
+    add(tree, {path: big_source(20000)}, commit=False)
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s", env={"GUP_UNIFY_MAX_FILE_BYTES": "10000"})
+    assert out.returncode == 0, out.stderr
+    report = json.loads((tmp_path / "rep" / "linux" / "conversion.json").read_text())
+    assert skipped(report) == {path: "untracked, commit it first"}
+    assert of(report, path) == []
+    assert_rest_converted(tree)
