@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 from conftest import CLI, git
@@ -140,3 +141,30 @@ def test_ctrl_c_in_spatch_stage_ends_the_run(tree, tmp_path, need_spatch):
             left = _ours(scratch)
         assert not left, "attempt %d: left running: %s" % (attempt, left)
         assert git(tree, "branch", "--format=%(refname:short)").split() == ["master"]
+
+
+def test_hints_file_is_never_seen_half_written(tmp_path):
+    """advise runs spatch --parse-c in threads, each writing the hints file before its
+    run: a reader must see the whole file, never a truncated one (svm.c on v5.0 gave
+    18 unparsed lines instead of 29 under load)."""
+    path = spatch.builtins_file(str(tmp_path))
+    with open(path) as f:
+        whole = f.read()
+    stop = threading.Event()
+
+    def rewrite():
+        while not stop.is_set():
+            spatch.builtins_file(str(tmp_path))
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    seen = set()
+    try:
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            with open(path) as f:
+                seen.add(f.read())
+    finally:
+        stop.set()
+        writer.join()
+    assert seen == {whole}

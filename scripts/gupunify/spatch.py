@@ -5,7 +5,7 @@ import shutil
 import tempfile
 
 from . import ROOT
-from .util import UserError, die, progress, run
+from .util import UserError, die, progress, run, write_atomic
 
 COCCI_DIR = os.path.join(ROOT, "cocci")
 FAST_COCCI = os.path.join(COCCI_DIR, "gup_fast_flags.cocci")
@@ -55,8 +55,9 @@ def builtins_file(workdir):
                     out.append(line)
     out.extend(ours.values())
     path = os.path.join(workdir, "gup-unify-macros.h")
-    with open(path, "w") as f:
-        f.writelines(out)
+    # Written aside and renamed: advise's spatch runs read it while the next
+    # call writes it, and a half-written hints file changes what they parse.
+    write_atomic(path, "".join(out))
     return path
 
 
