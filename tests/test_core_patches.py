@@ -73,8 +73,8 @@ def test_callers_are_found_as_the_core_patches_left_the_tree(series):
     with Worktree(str(tree), "HEAD", "unused", IDENTITY) as wt:
         mentions.start_search(wt)
         before = wt.search.result()
-        assert before["mm/gup_benchmark.c"] == {"get_user_pages_longterm",
-                                                "get_user_pages_fast"}
+        assert before.files["mm/gup_benchmark.c"] == {"get_user_pages_longterm",
+                                                      "get_user_pages_fast"}
         # A core patch that drops one file's calls and adds a caller file.
         wt.materialize(["mm/gup_benchmark.c", "mm/new caller.c"])
         bench = os.path.join(wt.path, "mm/gup_benchmark.c")

@@ -3,7 +3,7 @@ import concurrent.futures
 import os
 import re
 
-from . import leftovers, report, spatch
+from . import leftovers, report, source, spatch
 from .tree import KernelTree
 from .util import die, progress, run
 from .workspace import scratch_dir
@@ -21,27 +21,53 @@ CLASSES = {
 }
 
 # A file can have a finding only if it calls the family and names a lock or
-# an atomic context; git grep picks those in a second, spatch reads only them.
-CALLS = r"\b(get|pin)_user_pages(_fast|_unlocked)?\s*\("
-CONTEXTS = (r"\b(mmap_sem|mmap_lock|mmap_(read|write)_lock\w*|(raw_)?spin_lock\w*|"
-            r"(read|write)_lock\w*|local_irq_(disable|save)|preempt_disable|get_cpu|"
-            r"local_bh_disable|rcu_read_lock|irqreturn_t)\b")
+# an atomic context: git grep -F picks the files naming the family in a
+# second, these (the ERE git grep took twenty seconds for; \s within a
+# line) keep those of them that do both, and spatch reads only those.
+FAMILY = "_user_pages"
+CALLS = re.compile(rb"\b(get|pin)_user_pages(_fast|_unlocked)?[ \t\r\f\v]*\(")
+CONTEXTS = re.compile(rb"\b(mmap_sem|mmap_lock|mmap_(read|write)_lock\w*|(raw_)?spin_lock\w*|"
+                      rb"(read|write)_lock\w*|local_irq_(disable|save)|preempt_disable|"
+                      rb"get_cpu|local_bh_disable|rcu_read_lock|irqreturn_t)\b")
 
-LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<column>\d+)-\d+: "
+TOO_LARGE = ("%d bytes, over the %d-byte budget per file (GUP_UNIFY_MAX_FILE_BYTES): "
+             "not read, no advice")
+
+# A file name may hold colons: the shortest name followed by the position.
+LINE = re.compile(r"^(?P<file>[^\n]+?):(?P<line>\d+):(?P<column>\d+)-\d+: "
                   r"(?:WARNING|INFO): \[(?P<cls>[ABC])\] (?P<function>[^(]*)\(\): "
                   r"(?P<reason>.*)$")
 
 
 def candidates(path):
-    """The .c and .h files under path that call the family and name a lock context."""
+    """(files, too_large): the .c and .h files under path that call the family and
+    name a lock context, and {file: (bytes, [lines calling the family])} of those
+    over the size budget per file, which are not read."""
     rc, out, _ = run(["git", "-C", path, "rev-parse", "--is-inside-work-tree"], check=False)
     index = [] if rc == 0 and out.strip() == "true" else ["--no-index"]
     rc, out, err = run(["git", "-C", path, "grep"] + index +
-                       ["-l", "-I", "--all-match", "-E", "-e", CALLS, "-e", CONTEXTS,
-                        "--", "*.c", "*.h"], check=False)
+                       ["-l", "-z", "-I", "-F", "-e", FAMILY, "--", "*.c", "*.h"],
+                       check=False, binary=True)
     if rc not in (0, 1):
         die("git grep in %s failed: %s" % (path, (err.strip().splitlines() or ["?"])[-1]))
-    return sorted(out.split())
+    budget = spatch.max_bytes()
+    files, too_large = [], {}
+    for relpath in sorted(source.decode(p) for p in out.split(b"\0") if p):
+        with open(os.path.join(path, relpath), "rb") as f:
+            data = f.read()
+        if not CALLS.search(data):
+            continue
+        if len(data) > budget:
+            lines, line, counted = [], 1, 0
+            for m in CALLS.finditer(data):
+                line += data.count(b"\n", counted, m.start())
+                counted = m.start()
+                if not lines or lines[-1] != line:
+                    lines.append(line)
+            too_large[relpath] = (len(data), lines)
+        elif CONTEXTS.search(data):
+            files.append(relpath)
+    return files, too_large
 
 
 def parse(stdout):
@@ -61,8 +87,10 @@ def advise(kernel):
     """Run the advisor over a tree; returns the report as a dict."""
     tree = KernelTree(kernel)
     spatch.require_spatch()
-    files = candidates(tree.path)
+    files, too_large = candidates(tree.path)
     progress("advise: %d files call get_user_pages*() and name a lock context" % len(files))
+    for relpath, (size, _) in sorted(too_large.items()):
+        progress("advise: %s: %s" % (relpath, TOO_LARGE % (size, spatch.max_bytes())))
     findings, failed = [], {}
     with leftovers.temporary_dir(scratch_dir(), "advise-") as work:
         results = spatch.apply(COCCI, tree.path, files, work, mode="report", in_place=False)
@@ -81,11 +109,15 @@ def advise(kernel):
                 failed[relpath] = (err.strip().splitlines() or ["exit %d" % rc])[-1]
             findings.extend(parse(out))
     findings.sort(key=lambda f: (f["file"], f["line"], f["column"], f["class"]))
-    return {"tree": tree.path, "version": tree.full_version,
+    data = {"tree": tree.path, "version": tree.full_version,
             "cocci": os.path.relpath(COCCI, os.path.dirname(spatch.COCCI_DIR)),
             "classes": CLASSES, "files": files, "findings": findings,
             "counts": {c: sum(1 for f in findings if f["class"] == c) for c in CLASSES},
             "unparsed": unparsed, "failed": failed}
+    if too_large:
+        data["too_large"] = {f: {"bytes": size, "lines": lines, "reason": TOO_LARGE % (
+            size, spatch.max_bytes())} for f, (size, lines) in too_large.items()}
+    return data
 
 
 def as_text(data):
@@ -98,6 +130,8 @@ def as_text(data):
         out.append("%s: %d lines spatch could not parse (no advice there)\n" % (path, n))
     for path, why in sorted(data["failed"].items()):
         out.append("%s: spatch failed, no advice: %s\n" % (path, why))
+    for path, big in sorted(data.get("too_large", {}).items()):
+        out += ["%s:%d: %s\n" % (path, line, big["reason"]) for line in big["lines"]]
     return "".join(out)
 
 
@@ -115,11 +149,15 @@ def as_markdown(data):
             out.append("\n## %s\n\n" % c)
             out += ["- %s:%d %s(): %s\n" % (f["file"], f["line"], f["function"], f["reason"])
                     for f in rows]
-    if data["unparsed"] or data["failed"]:
+    too_large = data.get("too_large", {})
+    if data["unparsed"] or data["failed"] or too_large:
         out.append("\n## Not read\n\n")
         out += ["- %s: %d lines spatch could not parse\n" % kv
                 for kv in sorted(data["unparsed"].items())]
         out += ["- %s: spatch failed: %s\n" % kv for kv in sorted(data["failed"].items())]
+        out += ["- %s (lines %s): %s\n" % (path, ", ".join(map(str, big["lines"])),
+                                            big["reason"])
+                for path, big in sorted(too_large.items())]
     return "".join(out)
 
 

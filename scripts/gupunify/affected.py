@@ -116,8 +116,8 @@ class Source:
 
     def files(self):
         if self._files is None:
-            self._files = set(git(self.repo, "ls-tree", "-r", "--name-only",
-                                  self.commit).split("\n"))
+            self._files = set(git(self.repo, "ls-tree", "-r", "-z", "--name-only",
+                                  self.commit).split("\0"))
         return self._files
 
     def exists(self, path):
@@ -134,8 +134,9 @@ class Source:
             else ["*.c", "*.h"]
         if not spec:
             return []
-        out = git(self.repo, "grep", "-l", *args, self.commit, "--", *spec, check=False)
-        return sorted({line.split(":", 1)[1] for line in out.splitlines() if ":" in line})
+        out = git(self.repo, "grep", "-l", "-z", *args, self.commit, "--", *spec, check=False)
+        # "commit:path\0" each: a name may hold a colon or a newline.
+        return sorted({p[len(self.commit) + 1:] for p in out.split("\0") if p})
 
     def includers(self, headers):
         """Files that #include one of headers directly: {path: header}."""
@@ -148,9 +149,7 @@ class Source:
         out = git(self.repo, "grep", "-I", "--null", "-F", *patterns,
                   self.commit, "--", "*.c", "*.h", check=False)
         found = {}
-        for line in out.splitlines():
-            path, _, text = line.partition("\0")
-            path = path.split(":", 1)[1]
+        for path, text in _matches(out, self.commit):
             token = re.match(r'\s*#\s*include\s*[<"]([^">]+)[">]', text)
             target = token and resolve_include(path, token.group(1), self.exists)
             if target in headers:
@@ -184,6 +183,19 @@ class Source:
         return ({src: h for src, h in reached.items() if h not in crowded}, sorted(crowded))
 
 
+def _matches(out, commit):
+    """(path, line) of each match in git grep --null output at commit.
+
+    Each is "commit:path\\0line\\n": a line holds no newline, a path may.
+    """
+    parts = out.split("\0")
+    path = parts[0]
+    for part in parts[1:]:
+        text, _, following = part.partition("\n")
+        yield path[len(commit) + 1:], text
+        path = following
+
+
 def step_sources(repo, parent, commit):
     """The .c files a commit can affect, each with why.
 
@@ -192,10 +204,11 @@ def step_sources(repo, parent, commit):
     calling or defining a function or macro whose declaration it changes.
     """
     old, new = Source(repo, parent), Source(repo, commit)
-    status = git(repo, "diff", "--name-status", "--no-renames", parent, commit)
+    status = git(repo, "diff", "--name-status", "-z", "--no-renames", parent, commit)
+    fields = status.split("\0")
     sources, notes, symbols, touched = {}, [], {}, set()
-    for line in status.splitlines():
-        kind, path = line.split("\t", 1)
+    # "kind\0path\0" each: the names as they are, not quoted.
+    for kind, path in zip(fields[0:-1:2], fields[1::2]):
         touched.add(path)
         if path.startswith(NOT_KBUILD) and path.endswith((".c", ".h")):
             notes.append("%s: not a kernel object (%s is not built by kbuild)"

@@ -76,6 +76,8 @@ class CallerStep:
                 self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
             else:
                 files.append(relpath)
+        # Binary, too large or in a submodule: listed with the reason.
+        self.skipped += mentions.files_left(self.wt, self.api)
         originals = {}          # {relpath: (bytes, crlf)}
         for relpath in files:
             path = os.path.join(self.root, relpath)

@@ -2,9 +2,10 @@
 import os
 import re
 import shutil
+import tempfile
 
 from . import ROOT
-from .util import UserError, die, progress, run
+from .util import UserError, die, progress, run, write_atomic
 
 COCCI_DIR = os.path.join(ROOT, "cocci")
 FAST_COCCI = os.path.join(COCCI_DIR, "gup_fast_flags.cocci")
@@ -17,6 +18,13 @@ STANDARD_H = "/usr/lib/coccinelle/standard.h"
 TIMEOUT = 200
 # GUP_UNIFY_SPATCH_TIMEOUT=<s> changes it (the tests make a file time out).
 TIMEOUT_ENV = "GUP_UNIFY_SPATCH_TIMEOUT"
+
+# Per file, for spatch and the lexical inventory alike: a caller file larger
+# than this (the kernel's largest callers are under 300 KB) is listed, not
+# read, so that one generated 50 MB file cannot hold up a tree-wide run.
+MAX_BYTES = 4 << 20
+# GUP_UNIFY_MAX_FILE_BYTES=<n> changes it.
+MAX_BYTES_ENV = "GUP_UNIFY_MAX_FILE_BYTES"
 
 
 def require_spatch():
@@ -47,8 +55,9 @@ def builtins_file(workdir):
                     out.append(line)
     out.extend(ours.values())
     path = os.path.join(workdir, "gup-unify-macros.h")
-    with open(path, "w") as f:
-        f.writelines(out)
+    # Written aside and renamed: advise's spatch runs read it while the next
+    # call writes it, and a half-written hints file changes what they parse.
+    write_atomic(path, "".join(out))
     return path
 
 
@@ -58,6 +67,15 @@ def timeout():
         return TIMEOUT
     if not value.isdigit() or int(value) == 0:
         die("%s=%s: want a number of seconds" % (TIMEOUT_ENV, value))
+    return int(value)
+
+
+def max_bytes():
+    value = os.environ.get(MAX_BYTES_ENV, "")
+    if not value:
+        return MAX_BYTES
+    if not value.isdigit() or int(value) == 0:
+        die("%s=%s: want a number of bytes" % (MAX_BYTES_ENV, value))
     return int(value)
 
 
@@ -79,10 +97,11 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
     One spatch run takes them all (--file-groups, a group per file, -j the
     cores): starting spatch costs more than most files do. spatch goes on
     past a file that fails or times out, naming it in an "EXN: ... in FILE"
-    line; each such file is put back as it was and run again alone. Returns
-    {relpath: (returncode, stdout, stderr)}, each file with the lines of
-    output that name it; a non-zero status means the file failed alone as
-    well (for a rewrite, its sites need the fallback).
+    line; each such file is put back as it was and, unless it ran out of
+    time (it would again: one file must not hold up the run twice), run
+    again alone. Returns {relpath: (returncode, stdout, stderr)}, each file
+    with the lines of output that name it; a non-zero status means the file
+    failed alone as well (for a rewrite, its sites need the fallback).
     """
     require_spatch()
     results = {}
@@ -95,9 +114,11 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
     for relpath in files:
         with open(os.path.join(root, relpath), "rb") as f:
             originals[relpath] = f.read()
+    names = _names(files, originals, workdir)
+    by_name = {names[f]: f for f in files}
     groups = os.path.join(workdir, "file-groups")
     with open(groups, "w") as f:
-        f.write("\n\n".join(files) + "\n")
+        f.write("\n\n".join(names[f] for f in files) + "\n")
     name = os.path.basename(cocci)
     progress("%s: %d files, -j %d" % (name, len(files), jobs))
     argv = _argv(cocci, builtins, limit, mode, in_place)
@@ -108,7 +129,7 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
         rc, out, err = None, "", str(e)
     failed = {}
     for m in re.finditer(r"^EXN: (.*) in (.*)$", err, re.M):
-        relpath = m.group(2)
+        relpath = by_name.get(m.group(2), m.group(2))
         if os.path.isabs(relpath):
             relpath = os.path.relpath(relpath, root)
         failed[relpath] = m.group(1)
@@ -117,19 +138,63 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
         progress("%s: spatch failed (%s): running each file alone"
                  % (name, _last_line(err) if rc is not None else err))
         failed = dict.fromkeys(files, "the run over all files failed")
-    output = _by_file(out, files)
+    output = _by_file(out, [names[f] for f in files])
     for relpath in files:
         if relpath not in failed:
-            results[relpath] = (0, output[relpath], "")
+            results[relpath] = (0, _named(output[names[relpath]], names[relpath], relpath), "")
+            continue
+        for path in {os.path.join(root, relpath), os.path.join(root, names[relpath])}:
+            with open(path, "wb") as f:
+                f.write(originals[relpath])
+        if failed[relpath].endswith(TIMED_OUT):
+            progress("%s: %s: %s after %d s: not run again" % (name, relpath, failed[relpath],
+                                                             limit))
+            results[relpath] = (1, "", "EXN: %s after %d s (the budget per file, %s)"
+                                % (failed[relpath], limit, TIMEOUT_ENV))
             continue
         progress("%s: %s: %s; running it alone" % (name, relpath, failed[relpath]))
-        with open(os.path.join(root, relpath), "wb") as f:
-            f.write(originals[relpath])
         try:
-            results[relpath] = _spatch(argv + [relpath], root, workdir, limit, 1)
+            rc, out, err = _spatch(argv + [names[relpath]], root, workdir, limit, 1)
+            results[relpath] = (rc, _named(out, names[relpath], relpath),
+                                _named(err, names[relpath], relpath))
         except UserError as e:
             results[relpath] = (1, "", str(e))
+    if in_place:
+        for relpath in files:
+            if names[relpath] != relpath:
+                with open(names[relpath], "rb") as f, \
+                        open(os.path.join(root, relpath), "wb") as to:
+                    to.write(f.read())
     return results
+
+
+# How spatch names a file it ran out of time on.
+TIMED_OUT = ".Timeout"
+# A name spatch can be given as it is: it hands file names to sh unquoted and
+# reads --file-groups a line each, and a leading '-' is an option to it.
+SAFE_NAME = re.compile(r"[A-Za-z0-9_.+/=@%,][A-Za-z0-9_.+/=@%,-]*\Z")
+
+
+def _names(files, originals, workdir):
+    """{relpath: the name spatch is given}: a name it cannot take (a space, quote,
+    parenthesis, colon, newline, non-ASCII, a leading '-') is run as a copy in
+    workdir whose name it can, and the result copied back."""
+    names = {}
+    for n, relpath in enumerate(files):
+        if SAFE_NAME.match(relpath):
+            names[relpath] = relpath
+            continue
+        alias = os.path.join(workdir, "names", "%d%s" % (n, os.path.splitext(relpath)[1]))
+        os.makedirs(os.path.dirname(alias), exist_ok=True)
+        with open(alias, "wb") as f:
+            f.write(originals[relpath])
+        names[relpath] = alias
+    return names
+
+
+def _named(text, name, relpath):
+    """spatch's output for the copy called name, naming the file relpath instead."""
+    return text.replace(name, relpath) if name != relpath else text
 
 
 def _by_file(out, files):
@@ -152,8 +217,13 @@ def _last_line(text):
 def unparsed_lines(root, relpath, workdir):
     """How many lines of relpath spatch could not parse (its --parse-c 'bad' lines)."""
     builtins = builtins_file(workdir)
+    name = relpath
+    if not SAFE_NAME.match(relpath):
+        with open(os.path.join(root, relpath), "rb") as f:
+            name = _names([relpath], {relpath: f.read()},
+                          tempfile.mkdtemp(prefix="parse-", dir=workdir))[relpath]
     _, out, err = _spatch(["spatch", "--parse-c", "--include-headers", "--no-includes",
-                           "--macro-file-builtins", builtins, relpath],
+                           "--macro-file-builtins", builtins, name],
                           root, workdir, timeout(), 1)
     return sum(1 for line in (out + err).splitlines()
                if line.startswith(("bad:", "BAD:")))
