@@ -6,7 +6,7 @@ import tempfile
 
 from . import report, spatch
 from .tree import KernelTree
-from .util import die, progress, run
+from .util import die, phase, progress, run
 from .workspace import scratch_dir
 
 COCCI = os.path.join(spatch.COCCI_DIR, "gup_lock_context.cocci")
@@ -62,14 +62,20 @@ def advise(kernel):
     """Run the advisor over a tree; returns the report as a dict."""
     tree = KernelTree(kernel)
     spatch.require_spatch()
-    files = candidates(tree.path)
+    with phase("advise: finding the files to read"):
+        files = candidates(tree.path)
     progress("advise: %d files call get_user_pages*() and name a lock context" % len(files))
     findings, failed = [], {}
     with tempfile.TemporaryDirectory(prefix="advise-", dir=scratch_dir()) as work:
         results = spatch.apply(COCCI, tree.path, files, work, mode="report", in_place=False)
         # A function spatch cannot parse is skipped without a word: say where.
-        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-            bad = pool.map(lambda f: spatch.unparsed_lines(tree.path, f, work), files)
+        with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool, \
+                phase("advise: lines spatch cannot parse", len(files), "files") as seen:
+            def count(path):
+                n = spatch.unparsed_lines(tree.path, path, work)
+                seen.advance()
+                return n
+            bad = pool.map(count, files)
             unparsed = {f: n for f, n in zip(files, bad) if n}
         for relpath in files:
             rc, out, err = results[relpath]

@@ -246,6 +246,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     util.set_quiet(args.quiet)
     try:
+        util.progress_interval()    # a bad value refused before any work
         return args.run(args)
     except util.UserError as e:
         print("gup-unify: error: %s" % e, file=sys.stderr)

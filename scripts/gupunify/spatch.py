@@ -4,7 +4,7 @@ import re
 import shutil
 
 from . import ROOT
-from .util import UserError, die, progress, run
+from .util import UserError, die, phase, progress, run
 
 COCCI_DIR = os.path.join(ROOT, "cocci")
 FAST_COCCI = os.path.join(COCCI_DIR, "gup_fast_flags.cocci")
@@ -102,8 +102,9 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
     progress("%s: %d files, -j %d" % (name, len(files), jobs))
     argv = _argv(cocci, builtins, limit, mode, in_place)
     try:
-        rc, out, err = _spatch(argv + ["-j", str(jobs), "--file-groups", groups],
-                               root, workdir, limit, len(files))
+        with phase("%s: spatch" % name, len(files), "files"):
+            rc, out, err = _spatch(argv + ["-j", str(jobs), "--file-groups", groups],
+                                   root, workdir, limit, len(files))
     except UserError as e:
         rc, out, err = None, "", str(e)
     failed = {}

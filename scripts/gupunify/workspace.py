@@ -7,7 +7,7 @@ import re
 import shutil
 
 from . import groupnote
-from .util import die, git, interrupts_held, pause_at, progress, run
+from .util import die, git, interrupts_held, pause_at, phase, progress, run
 
 
 def scratch_dir():
@@ -224,13 +224,15 @@ def checkout(repo, path, commit):
     """
     listed = git(repo, "worktree", "list", "--porcelain")
     if os.path.isdir(path) and ("worktree %s\n" % os.path.realpath(path)) in listed + "\n":
-        git(path, "checkout", "-q", "--detach", "--force", commit)
-        git(path, "clean", "-fdxq")
+        with phase("checking out %s" % commit[:12]):
+            git(path, "checkout", "-q", "--detach", "--force", commit)
+            git(path, "clean", "-fdxq")
         return path
     shutil.rmtree(path, ignore_errors=True)
     git(repo, "worktree", "prune")
     progress("checking out %s in %s" % (commit[:12], path))
-    git(repo, "worktree", "add", "-q", "--detach", path, commit)
+    with phase("checking out %s" % commit[:12]):
+        git(repo, "worktree", "add", "-q", "--detach", path, commit)
     return path
 
 
