@@ -3,10 +3,11 @@ import io
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 
-from conftest import gup_unify
+from conftest import CLI, gup_unify
 from gupunify import util
 
 
@@ -98,6 +99,43 @@ def test_spatch_running_is_seen_in_a_log(tree, tmp_path, need_spatch):
     done = re.search(r"^gup-unify: gup_fast_flags.cocci: spatch: \d+ files, done in (\d+) s$",
                      proc.stderr, re.M)
     assert done and int(done.group(1)) >= 3, proc.stderr
+
+
+def test_cicheck_ends_with_a_total_line(tmp_path):
+    sample = tmp_path / "linux"
+    shutil.copytree(os.path.join(os.path.dirname(CLI), "..", "sample", "linux"), sample)
+    proc = subprocess.run([sys.executable, CLI, "cicheck", str(sample)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 1
+    warnings = [line for line in proc.stdout.splitlines() if ": warning: " in line]
+    files = {line.split(":")[0] for line in warnings}
+    last = proc.stderr.splitlines()[-1]
+    assert re.fullmatch(r"gup-unify: cicheck: %s: %d findings \(%d warnings\) in %d files, "
+                        r"\d+\.\d s" % (re.escape(str(sample)), len(warnings), len(warnings),
+                                        len(files)), last), proc.stderr
+    assert len(warnings) == 13 and len(files) == 7
+    # stdout stays the findings alone
+    assert proc.stdout.count("\n") == len(warnings)
+    quiet = subprocess.run([sys.executable, CLI, "-q", "cicheck", str(sample)],
+                           capture_output=True, text=True)
+    assert quiet.stderr == "" and quiet.stdout == proc.stdout
+
+
+def test_a_clean_cicheck_says_so_in_its_total_line(tmp_path):
+    clean = tmp_path / "clean"
+    (clean / "include" / "linux").mkdir(parents=True)
+    (clean / "include" / "linux" / "mm.h").write_text(
+        "long get_user_pages_fast(unsigned long start, int nr_pages,\n"
+        "\t\t\tunsigned int gup_flags, struct page **pages);\n")
+    (clean / "mm").mkdir()
+    (clean / "mm" / "a.c").write_text("int f(void) { return 0; }\n")
+    (clean / "Makefile").write_text("VERSION = 5\nPATCHLEVEL = 2\nSUBLEVEL = 0\n")
+    proc = subprocess.run([sys.executable, CLI, "cicheck", str(clean)], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert re.fullmatch(r"gup-unify: cicheck: %s: 0 findings \(0 warnings\) in 0 files, "
+                        r"\d+\.\d s\n" % re.escape(str(clean)), proc.stderr), proc.stderr
 
 
 def test_a_bad_progress_interval_is_one_line(tree, tmp_path):
