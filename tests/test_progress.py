@@ -8,7 +8,7 @@ import sys
 import time
 
 from conftest import CLI, gup_unify
-from gupunify import util
+from gupunify import kbuild, util
 
 
 class _Terminal(io.StringIO):
@@ -136,6 +136,28 @@ def test_a_clean_cicheck_says_so_in_its_total_line(tmp_path):
     assert proc.stdout == ""
     assert re.fullmatch(r"gup-unify: cicheck: %s: 0 findings \(0 warnings\) in 0 files, "
                         r"\d+\.\d s\n" % re.escape(str(clean)), proc.stderr), proc.stderr
+
+
+def test_the_build_log_is_written_while_make_runs(tmp_path, monkeypatch):
+    """boottest names its build.log on screen: it must grow while the build runs."""
+    log_path = tmp_path / "build.log"
+    seen = tmp_path / "seen"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    # A make that prints, then looks at the log before it ends.
+    (bin_dir / "make").write_text('#!/bin/sh\necho "  CC      mm/gup.o"\necho "warning: x" >&2\n'
+                                  'cat "%s" > "%s"\necho "  LD      vmlinux"\nexit 3\n'
+                                  % (log_path, seen))
+    (bin_dir / "make").chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    with open(log_path, "w") as log:
+        log.write("configured\n")
+        rc, out = kbuild.make("x86_64", "/src", "/obj", 2, [], "bzImage", log=log)
+        log.write("after\n")
+    assert rc == 3
+    assert out == "  CC      mm/gup.o\nwarning: x\n  LD      vmlinux\n"
+    assert seen.read_text() == "configured\n  CC      mm/gup.o\nwarning: x\n"
+    assert log_path.read_text() == "configured\n" + out + "after\n"
 
 
 def test_a_bad_progress_interval_is_one_line(tree, tmp_path):
