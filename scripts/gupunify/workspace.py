@@ -337,7 +337,11 @@ class Worktree:
             git(self.repo, "worktree", "prune", check=False)
 
     def git(self, *args, **kw):
-        return git(self.path, "-c", "core.sparseCheckout=true", *args, **kw)
+        # A split index: git am and read-tree then write the few entries they
+        # change, not the whole index of a kernel tree (6 MB) each time; and
+        # no automatic gc of the user's repository in the middle of a run.
+        return git(self.path, "-c", "core.sparseCheckout=true", "-c", "core.splitIndex=true",
+                   "-c", "maintenance.auto=false", *args, **kw)
 
     def entries(self, paths):
         """{path: (mode, blob)} of the index entries of paths."""
