@@ -121,7 +121,8 @@ def _snapshot(tree, repo):
     # live run is using it.
     with contextlib.suppress(FileNotFoundError):
         os.unlink(os.path.join(repo, "index.lock"))
-    run(["git", "add", "-A", "."], cwd=tree.path, env=env)
+    with phase("taking a snapshot of %s" % tree.path):
+        run(["git", "add", "-A", "."], cwd=tree.path, env=env)
     snapshot = run(["git", "write-tree"], env=env)[1].strip()
     head = git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
     if head and git(repo, "rev-parse", head + "^{tree}").strip() == snapshot:
