@@ -101,7 +101,7 @@ def apply(wt, paths, texts, run):
         return
     before = wt.head()
     try:
-        with phase("core patches: git am", len(paths), "patches"):
+        with phase("core patches: git am", len(paths), "patch" if len(paths) == 1 else "patches"):
             wt.git(*identity_args(wt.identity), "am", "-q", "--signoff",
                    input="".join(texts[path] for path in paths))
     except UserError as e:

@@ -102,7 +102,7 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
     progress("%s: %d files, -j %d" % (name, len(files), jobs))
     argv = _argv(cocci, builtins, limit, mode, in_place)
     try:
-        with phase("%s: spatch" % name, len(files), "files"):
+        with phase("%s: spatch" % name, len(files), "file" if len(files) == 1 else "files"):
             rc, out, err = _spatch(argv + ["-j", str(jobs), "--file-groups", groups],
                                    root, workdir, limit, len(files))
     except UserError as e:
