@@ -167,3 +167,16 @@ def test_a_bad_progress_interval_is_one_line(tree, tmp_path):
     assert proc.stderr == (
         "gup-unify: error: GUP_UNIFY_PROGRESS_EVERY=soon: want a number of seconds\n")
     assert not (tmp_path / "s" / "worktrees").exists()
+
+
+def test_a_timed_step_of_a_report_is_seen_while_it_runs(monkeypatch):
+    """series' "format-patch and recipients" ran for minutes on a kernel tree, silent."""
+    _fast_phases(monkeypatch)
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    watch = util.Stopwatch()
+    with watch("format-patch and recipients"):
+        time.sleep(0.5)
+    assert log.getvalue().startswith("gup-unify: format-patch and recipients: 0 s\n")
+    assert log.getvalue().endswith("gup-unify: format-patch and recipients: done in 0 s\n")
+    assert 0.5 <= watch.seconds["format-patch and recipients"] < 5

@@ -130,7 +130,7 @@ def warn(message):
 
 
 class Stopwatch:
-    """Named wall-clock timings, for the report."""
+    """Named wall-clock timings, for the report; each timed step is a phase on screen."""
 
     def __init__(self):
         self.seconds = {}
@@ -141,8 +141,10 @@ class Stopwatch:
         class _Lap:
             def __enter__(self):
                 self.start = time.monotonic()
+                self.shown = phase(name).__enter__()
 
             def __exit__(self, *exc):
+                self.shown.__exit__(*exc)
                 watch.seconds[name] = round(time.monotonic() - self.start, 2)
         return _Lap()
 
