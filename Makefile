@@ -84,9 +84,10 @@ test:
 	@scripts/deps test
 	$(PYTHON) -m pytest -q -rs tests
 
-# On GUP_KERNEL_TREE: make check against a full build, then make spatch
-# against a plain spatch --dir, ending with their ratio; BENCH=spatch|check
-# runs one half only.
+# On GUP_KERNEL_TREE (v5.0; GUP_KERNEL_TREE_V5_1 adds a v5.1.15 tree): make
+# check against a full build, make spatch against a plain spatch --dir on each
+# tree, cicheck against git grep -lw, make advise, ending with a table of the
+# ratios; BENCH=check|spatch|scan|advise runs one part only.
 bench:
 	@scripts/deps bench
 	BENCH=$(BENCH) $(PYTHON) scripts/bench

@@ -5,7 +5,7 @@ import re
 
 from . import leftovers, report, source, spatch
 from .tree import KernelTree
-from .util import die, progress, run
+from .util import die, phase, progress, run
 from .workspace import scratch_dir
 
 COCCI = os.path.join(spatch.COCCI_DIR, "gup_lock_context.cocci")
@@ -87,7 +87,8 @@ def advise(kernel):
     """Run the advisor over a tree; returns the report as a dict."""
     tree = KernelTree(kernel)
     spatch.require_spatch()
-    files, too_large = candidates(tree.path)
+    with phase("advise: finding the files to read"):
+        files, too_large = candidates(tree.path)
     progress("advise: %d files call get_user_pages*() and name a lock context" % len(files))
     for relpath, (size, _) in sorted(too_large.items()):
         progress("advise: %s: %s" % (relpath, TOO_LARGE % (size, spatch.max_bytes())))
@@ -97,7 +98,12 @@ def advise(kernel):
         # A function spatch cannot parse is skipped without a word: say where.
         pool = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1)
         try:
-            bad = pool.map(lambda f: spatch.unparsed_lines(tree.path, f, work), files)
+            with phase("advise: lines spatch cannot parse", len(files), "files") as seen:
+                def count(path):
+                    n = spatch.unparsed_lines(tree.path, path, work)
+                    seen.advance()
+                    return n
+                bad = list(pool.map(count, files))
             unparsed = {f: n for f, n in zip(files, bad) if n}
         finally:
             # On a stop the files not started are dropped (a with block would

@@ -8,7 +8,7 @@ import shutil
 import time
 
 from . import guests, kbuild
-from .util import die, run, write_atomic
+from .util import die, phase, run, write_atomic
 from .workspace import scratch_dir
 
 FRAGMENT = os.path.join(guests.BOOTTEST_DIR, "kernel.config")
@@ -51,15 +51,17 @@ def configure(src, build, log, arch, knobs, jobs=JOBS, env=None):
     write_atomic(knob_fragment, "".join(line + "\n" for line in kbuild.knob_lines(knobs)))
     fragments = [FRAGMENT, arch_fragment(arch), knob_fragment]
 
-    def step(name, rc, out):
-        log.write(out)
+    def step(name, rc):
         if rc:
             die("%s failed in %s: see %s" % (name, src, log.name))
-    step("tinyconfig", *kbuild.make(arch, src, build, jobs, knobs, "tinyconfig", env=env))
+    step("tinyconfig", kbuild.make(arch, src, build, jobs, knobs, "tinyconfig", env=env,
+                                   log=log)[0])
     rc, out, err = run(["scripts/kconfig/merge_config.sh", "-m", "-O", build,
                         os.path.join(build, ".config")] + fragments, cwd=src, check=False)
-    step("scripts/kconfig/merge_config.sh", rc, out + err)
-    step("olddefconfig", *kbuild.make(arch, src, build, jobs, knobs, "olddefconfig", env=env))
+    log.write(out + err)
+    step("scripts/kconfig/merge_config.sh", rc)
+    step("olddefconfig", kbuild.make(arch, src, build, jobs, knobs, "olddefconfig", env=env,
+                                     log=log)[0])
     with open(os.path.join(build, ".config")) as f:
         missing = kbuild.missing_config(f.read(), [line for path in fragments
                                                    for line in _fragment_lines(path)])
@@ -86,8 +88,9 @@ def build_kernel(src, build, log, clean, arch, knobs, jobs=JOBS, distcc_env=None
     # build dir) then share every object the series does not change.
     env = dict(distcc_env or {}, CCACHE_STATSLOG=stats_log,
                CCACHE_BASEDIR=os.path.join(scratch_dir(), "boottest"))
-    rc, out = kbuild.make(arch, src, build, jobs, knobs, guests.GUESTS[arch].target, env=env)
-    log.write(out)
+    with phase("%s: building %s" % (arch, guests.GUESTS[arch].target)):
+        rc, out = kbuild.make(arch, src, build, jobs, knobs, guests.GUESTS[arch].target,
+                              env=env, log=log)
     timings["kernel_s"] = round(time.monotonic() - start, 1)
     if rc:
         last = [line for line in out.splitlines() if "rror" in line][-1:] or ["exit %d" % rc]
@@ -96,8 +99,8 @@ def build_kernel(src, build, log, clean, arch, knobs, jobs=JOBS, distcc_env=None
     shutil.rmtree(moddir, ignore_errors=True)
     shutil.copytree(os.path.join(guests.BOOTTEST_DIR, "module"), moddir)
     start = time.monotonic()
-    rc, out = kbuild.make(arch, src, build, jobs, knobs, "M=" + moddir, "modules", env=env)
-    log.write(out)
+    rc, out = kbuild.make(arch, src, build, jobs, knobs, "M=" + moddir, "modules", env=env,
+                          log=log)
     timings["module_s"] = round(time.monotonic() - start, 1)
     if rc:
         die("module build failed against %s: see %s" % (build, log.name))

@@ -13,7 +13,7 @@ from .archbuild import ArchBuild, in_parallel
 from .buildreport import markdown
 from .buildsteps import Phases, run_step, run_together, runs_of, step_result
 from .tree import KernelTree
-from .util import UserError, die, git, progress, run
+from .util import UserError, die, git, phase, progress, run
 from .worklock import Lock
 from .workspace import checkout, repository, scratch_dir, series_range
 
@@ -112,7 +112,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
     jobs = jobs or os.cpu_count() or 1
     progress("%d steps in %s..%s" % (len(commits), base[:12], branch))
     steps, parent = [], base
-    with phases("find objects"):
+    with phases("find objects"), phase("find objects", len(commits), "commits") as seen:
         for commit in commits:
             sources, notes = affected.step_sources(repo, parent, commit)
             changed = git(repo, "diff", "--name-only", "--no-renames", parent, commit).split()
@@ -120,6 +120,7 @@ def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
                           "subject": git(repo, "log", "-1", "--format=%s", commit).strip(),
                           "sources": sources, "notes": notes, "changed": changed})
             parent = commit
+            seen.advance()
     every = sorted({s for step in steps for s in step["sources"]})
     in_play = affected.arches_in_play(every)
     if arches:

@@ -5,6 +5,7 @@ import time
 
 from . import kbuild
 from .archbuild import compare, in_parallel
+from .util import phase
 from .workspace import checkout
 
 
@@ -30,7 +31,8 @@ class Phases:
     def __call__(self, name):
         wall, cpu = time.monotonic(), self.cpu()
         row = {"phase": name}
-        yield row
+        with phase("check: " + name):
+            yield row
         row.update(wall=round(time.monotonic() - wall, 1), cpu=round(self.cpu() - cpu, 1),
                    load=round(os.getloadavg()[0], 1))
         self.rows.append(row)

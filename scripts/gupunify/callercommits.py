@@ -6,7 +6,7 @@ import textwrap
 
 from . import callers, groupnote, maintainers, prefixes, sites, split
 from .tree import api_state, check_foll_write
-from .util import git, progress
+from .util import git, phase, progress
 from .workspace import zpaths
 
 # Subjects, longest first: the first that keeps a subject under 75 columns
@@ -170,7 +170,8 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
             per_file.setdefault(path, 0)
     owners = owners.result()
     groups = split.plan(owners, per_file, min_sites)
-    prefixes.assign(wt.repo, wt.start, groups, overrides, history)
+    with phase("subject prefixes from the history of %d files" % len(per_file)):
+        prefixes.assign(wt.repo, wt.start, groups, overrides, history)
     commits = []
     for group in groups:
         for api in changed:

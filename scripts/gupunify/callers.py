@@ -9,7 +9,7 @@ import os
 import re
 
 from . import ctokens, idioms, layout, mentions, sites, source, spatch, stale
-from .util import progress
+from .util import phase, progress
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
 # get_user_pages_fast() call there may want FOLL_LONGTERM. A judgement for
@@ -70,7 +70,9 @@ class CallerStep:
     def run(self):
         names = NAMES[self.api]
         files = []
-        for relpath in mentions.files_mentioning(self.wt, self.api):
+        with phase("%s: finding the files that mention it" % self.api):
+            mentioning = mentions.files_mentioning(self.wt, self.api)
+        for relpath in mentioning:
             if "\ufffd" in relpath:
                 # git's name did not decode: there is no such path to open.
                 self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})

@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import time
 
 from . import (advise, bootreport, boottest, buildcheck, buildreport, callercommits, cicheck,
                convert, gitenv, guests, kbuild, outputs, prefixes, qemuboot, report, series,
@@ -127,8 +128,10 @@ def cicheck_options(p):
 
 
 def run_cicheck(args):
-    """The findings on stdout; 0 when clean, 1 when a warning was found."""
-    api, findings = cicheck.check(args.kernel, args.since)
+    """The findings on stdout, and a total line on stderr; 0 when clean, 1 when a
+    warning was found."""
+    with util.phase("cicheck: %s" % args.kernel) as scan:
+        api, findings = cicheck.check(args.kernel, args.since)
     if args.format == "json":
         text = cicheck.as_json(args.kernel, api, args.since, findings)
     elif args.format == "sarif":
@@ -138,7 +141,17 @@ def run_cicheck(args):
     # An argument quoted from a Latin-1 file goes out with the file's bytes.
     sys.stdout.buffer.write(source.encode(text))
     sys.stdout.flush()
-    return 1 if any(f.level == "warning" for f in findings) else 0
+    warnings = sum(f.level == "warning" for f in findings)
+    util.progress("cicheck: %s: %s (%s) in %s%s, %.1f s" % (
+        args.kernel, _counted(len(findings), "finding"), _counted(warnings, "warning"),
+        _counted(len({f.site.path for f in findings}), "file"),
+        ", lines added since %s" % args.since if args.since is not None else "",
+        time.monotonic() - scan.start))
+    return 1 if warnings else 0
+
+
+def _counted(n, noun):
+    return "%d %s%s" % (n, noun, "" if n == 1 else "s")
 
 
 def boottest_options(p):
@@ -281,6 +294,7 @@ def main(argv=None):
     try:
         _check_paths(args)
         gitenv.check(args.kernel)
+        util.progress_interval()    # a bad value refused before any work
         return args.run(args)
     except util.UserError as e:
         print("gup-unify: error: %s" % e, file=sys.stderr)

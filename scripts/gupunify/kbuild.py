@@ -294,14 +294,29 @@ def distcc(hosts):
     return int(out.strip()), env
 
 
-def make(name, src, objdir, jobs, knobs, *targets, env=None):
-    """Run make_argv; (returncode, stdout and stderr as one stream). env: distcc()'s."""
+def make(name, src, objdir, jobs, knobs, *targets, env=None, log=None):
+    """Run make_argv; (returncode, stdout and stderr as one stream). env: distcc()'s.
+
+    With log (a file open for writing), make writes that stream to it as it
+    runs, so that the log named on screen shows the build under way; the
+    output returned is read back from it.
+    """
     argv = make_argv(name, src, objdir, jobs, knobs, *targets)
     full = {"LC_ALL": "C", "CCACHE_MAXSIZE": os.environ.get("CCACHE_MAXSIZE", CCACHE_SIZE)}
     full.update(env or {})
-    # One stream, so each -O block keeps its kbuild line and its diagnostics together.
-    rc, out, _ = run(["sh", "-c", 'exec "$@" 2>&1', "make"] + argv, check=False, env=full)
-    return rc, out
+    if log is None:
+        # One stream, so each -O block keeps its kbuild line and its diagnostics together.
+        rc, out, _ = run(["sh", "-c", 'exec "$@" 2>&1', "make"] + argv, check=False, env=full)
+        return rc, out
+    log.flush()
+    start = os.path.getsize(log.name)
+    full["GUP_UNIFY_LOG"] = log.name
+    rc, _, _ = run(["sh", "-c", 'exec "$@" >>"$GUP_UNIFY_LOG" 2>&1', "make"] + argv,
+                   check=False, env=full)
+    log.seek(0, os.SEEK_END)    # past what make appended
+    with open(log.name, "rb") as f:
+        f.seek(start)
+        return rc, f.read().decode(errors="replace")
 
 
 def checked_make(name, src, objdir, jobs, knobs, label, *targets, env=None):

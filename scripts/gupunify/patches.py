@@ -4,7 +4,7 @@ import os
 import re
 
 from . import ROOT
-from .util import UserError, die, progress
+from .util import UserError, die, phase, progress
 from .workspace import identity_args
 
 PATCHES_DIR = os.path.join(ROOT, "patches")
@@ -101,8 +101,9 @@ def apply(wt, paths, texts, run):
         return
     before = wt.head()
     try:
-        wt.git(*identity_args(wt.identity), "am", "-q", "--signoff",
-               input="".join(texts[path] for path in paths))
+        with phase("core patches: git am", len(paths), "patch" if len(paths) == 1 else "patches"):
+            wt.git(*identity_args(wt.identity), "am", "-q", "--signoff",
+                   input="".join(texts[path] for path in paths))
     except UserError as e:
         applied = len(wt.git("rev-list", "%s..HEAD" % before).split())
         wt.git("am", "--abort", check=False)

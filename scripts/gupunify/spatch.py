@@ -5,7 +5,7 @@ import shutil
 import tempfile
 
 from . import ROOT
-from .util import UserError, die, progress, run, write_atomic
+from .util import UserError, die, phase, progress, run, write_atomic
 
 COCCI_DIR = os.path.join(ROOT, "cocci")
 FAST_COCCI = os.path.join(COCCI_DIR, "gup_fast_flags.cocci")
@@ -123,8 +123,9 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
     progress("%s: %d files, -j %d" % (name, len(files), jobs))
     argv = _argv(cocci, builtins, limit, mode, in_place)
     try:
-        rc, out, err = _spatch(argv + ["-j", str(jobs), "--file-groups", groups],
-                               root, workdir, limit, len(files))
+        with phase("%s: spatch" % name, len(files), "file" if len(files) == 1 else "files"):
+            rc, out, err = _spatch(argv + ["-j", str(jobs), "--file-groups", groups],
+                                   root, workdir, limit, len(files))
     except UserError as e:
         rc, out, err = None, "", str(e)
     failed = {}

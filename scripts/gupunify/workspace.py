@@ -7,7 +7,7 @@ import re
 import shutil
 
 from . import groupnote, headers
-from .util import die, git, interrupts_held, pause_at, progress, run
+from .util import die, git, interrupts_held, pause_at, phase, progress, run
 
 
 def scratch_dir():
@@ -121,7 +121,8 @@ def _snapshot(tree, repo):
     # live run is using it.
     with contextlib.suppress(FileNotFoundError):
         os.unlink(os.path.join(repo, "index.lock"))
-    run(["git", "add", "-A", "."], cwd=tree.path, env=env)
+    with phase("taking a snapshot of %s" % tree.path):
+        run(["git", "add", "-A", "."], cwd=tree.path, env=env)
     snapshot = run(["git", "write-tree"], env=env)[1].strip()
     head = git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
     if head and git(repo, "rev-parse", head + "^{tree}").strip() == snapshot:
@@ -350,13 +351,15 @@ def checkout(repo, path, commit):
     """
     listed = git(repo, "worktree", "list", "--porcelain")
     if os.path.isdir(path) and ("worktree %s\n" % os.path.realpath(path)) in listed + "\n":
-        git(path, *OWN_GIT, "checkout", "-q", "--detach", "--force", commit)
-        git(path, "clean", "-fdxq")
+        with phase("checking out %s" % commit[:12]):
+            git(path, *OWN_GIT, "checkout", "-q", "--detach", "--force", commit)
+            git(path, "clean", "-fdxq")
         return path
     shutil.rmtree(path, ignore_errors=True)
     git(repo, "worktree", "prune")
     progress("checking out %s in %s" % (commit[:12], path))
-    git(repo, *OWN_GIT, "worktree", "add", "-q", "--detach", path, commit)
+    with phase("checking out %s" % commit[:12]):
+        git(repo, *OWN_GIT, "worktree", "add", "-q", "--detach", path, commit)
     return path
 
 
@@ -461,7 +464,14 @@ class Worktree:
             git(self.repo, "worktree", "prune", check=False)
 
     def git(self, *args, **kw):
-        return git(self.path, "-c", "core.sparseCheckout=true", *OWN_GIT, *args, **kw)
+        # A split index: git am and read-tree then write the few entries they
+        # change, not the whole index of a kernel tree (6 MB) each time; and
+        # no automatic gc of the user's repository in the middle of a run.
+        # Nothing but the checked-out paths is ever written here, so git need
+        # not look on disk for the 63k others each time it reads the index.
+        return git(self.path, "-c", "core.sparseCheckout=true", "-c", "core.splitIndex=true",
+                   "-c", "maintenance.auto=false",
+                   "-c", "sparse.expectFilesOutsideOfPatterns=true", *OWN_GIT, *args, **kw)
 
     def entries(self, paths):
         """{path: (mode, blob)} of the index entries of paths."""
