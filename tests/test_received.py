@@ -71,8 +71,10 @@ def with_core(tmp_path, monkeypatch):
 
 
 def written(tree, tmp_path, shape="maintainers"):
-    done = series.make_series(str(tree), out=str(tmp_path / shape), shape=shape,
-                              reports_dir=str(tmp_path / ("rep-" + shape)))
+    # The default shape is asked for as a user would: by not naming it.
+    shaped = {} if shape == "maintainers" else {"shape": shape}
+    done = series.make_series(str(tree), out=str(tmp_path / shape),
+                              reports_dir=str(tmp_path / ("rep-" + shape)), **shaped)
     assert done.status == 0
     doc = json.loads((tmp_path / ("rep-" + shape) / "linux" / "series.json").read_text())
     return tmp_path / shape, doc
