@@ -195,8 +195,7 @@ class Writer:
 
     def overview(self):
         """What the whole change does, the fast-only phase included when there is one."""
-        if any(p.phase or p.kind != "core" and "__get_user_pages_fast" in p.converts
-               for p in self.parts):
+        if any("get_user_pages_fast_only()" in p.provides for p in self.parts):
             return OVERVIEW + "\n" + FAST_ONLY_OVERVIEW
         return OVERVIEW
 
