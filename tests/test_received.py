@@ -121,15 +121,13 @@ def am(clone, files):
                           capture_output=True, text=True)
 
 
-def test_each_series_applies_on_the_base_and_exactly_what_it_needs(with_core, tmp_path,
-                                                                 need_spatch):
-    tree = with_core
-    out, doc = written(tree, tmp_path)
-    base = git(tree, "rev-parse", "master").strip()
-    assert {p["directory"]: p["depends"] for p in doc["series"]} == NEEDS
-    assert doc["base_commit"] == base
-    clone = tmp_path / "receiver"
-    git(tmp_path, "clone", "-q", "--shared", str(tree), str(clone))
+def receive(tree, out, doc, where):
+    """Each series of out as a maintainer receives it, in a clone of tree in where:
+    git am on the base and exactly its needs works, and every mail names the public
+    base and exactly the needs' patches; all of them in order give the branch."""
+    base = doc["base_commit"]
+    clone = where / "receiver"
+    git(where, "clone", "-q", "--shared", str(tree), str(clone))
     for part in doc["series"]:
         folder = out / part["directory"]
         git(clone, "checkout", "-q", "--detach", base)
@@ -137,20 +135,33 @@ def test_each_series_applies_on_the_base_and_exactly_what_it_needs(with_core, tm
             assert am(clone, patch_files(out / need)).returncode == 0, need
         done = am(clone, patch_files(folder))
         assert done.returncode == 0, (part["directory"], done.stderr)
-        # Every mail says the public base, and names exactly the needs' patches.
         want = patch_ids([f for need in part["depends"] for f in patch_files(out / need)])
         for name, msg in mails(folder):
-            text = msg.get_body(("plain",)).get_content() if msg.is_multipart() else \
-                msg.get_content()
+            text = msg.get_content()
             if "base-commit:" not in text:
                 continue
             assert re.findall(r"^base-commit: (\S+)$", text, re.M) == [base], name
             assert re.findall(r"^prerequisite-patch-id: (\S+)$", text, re.M) == want, name
-    # All of them, in their order, give the branch.
+            # stable@ only on a patch with Fixes:.
+            people = " ".join(str(msg.get(h, "")) for h in ("To", "Cc"))
+            assert "stable@vger.kernel.org" not in people or \
+                re.search(r"^Fixes: ", text, re.M), (part["directory"], name)
+        covers = [n for n, m in mails(folder) if re.search(r"\b0+/\d+\]", subject(m))]
+        assert len(covers) == (len(part["patches"]) > 1), part["directory"]
     git(clone, "checkout", "-q", "--detach", base)
     for part in doc["series"]:
         assert am(clone, patch_files(out / part["directory"])).returncode == 0
-    assert git(clone, "rev-parse", "HEAD^{tree}") == git(tree, "rev-parse", "gup-unify^{tree}")
+    assert git(clone, "rev-parse", "HEAD^{tree}") == \
+        git(tree, "rev-parse", doc["tip"] + "^{tree}")
+
+
+def test_each_series_applies_on_the_base_and_exactly_what_it_needs(with_core, tmp_path,
+                                                                 need_spatch):
+    tree = with_core
+    out, doc = written(tree, tmp_path)
+    assert {p["directory"]: p["depends"] for p in doc["series"]} == NEEDS
+    assert doc["base_commit"] == git(tree, "rev-parse", "master").strip()
+    receive(tree, out, doc, tmp_path)
 
 
 def test_threads_have_a_cover_only_with_patches_after_it(with_core, tmp_path, need_spatch):
