@@ -79,20 +79,20 @@ def test_plan_names_each_tree_as_its_maintainers_do_and_who_takes_it(tmp_path):
     assert got == [
         # MEMORY MANAGEMENT has no M: (as in v5.0): nobody is named to take it.
         ("mm", None, False, "PATCH", "MEMORY MANAGEMENT names no maintainer (no M: in "
-         "MAINTAINERS): it goes To its list, linux-mm@kvack.org."),
+         "MAINTAINERS): its patches go To its list, linux-mm@kvack.org."),
         # No T: of its own: the broader INFINIBAND SUBSYSTEM's, by its name.
         ("rdma", "git://git.kernel.org/pub/scm/linux/kernel/git/rdma/rdma.git", False,
          "PATCH", None),
         ("net-next", "git://git.kernel.org/pub/scm/linux/kernel/git/davem/net-next.git", True,
          "PATCH net-next", "RDS - RELIABLE DATAGRAM SOCKETS names no maintainer (no M: in "
-         "MAINTAINERS): it goes To its lists, netdev@vger.kernel.org, "
+         "MAINTAINERS): its patches go To its lists, netdev@vger.kernel.org, "
          "linux-rdma@vger.kernel.org."),
         (None, None, False, "PATCH", "VFS IOV_ITER names no maintainer (no M: in "
-         "MAINTAINERS): it goes To its lists."),
+         "MAINTAINERS): its patches go To its lists."),
         # netdev is one of its lists, but it has a tree of its own.
         ("vhost", "git://git.kernel.org/pub/scm/linux/kernel/git/mst/vhost.git", False,
-         "PATCH", "VIRTIO HOST (VHOST) names no maintainer (no M: in MAINTAINERS): it goes "
-         "To its list, netdev@vger.kernel.org."),
+         "PATCH", "VIRTIO HOST (VHOST) names no maintainer (no M: in MAINTAINERS): its "
+         "patches go To its list, netdev@vger.kernel.org."),
     ]
 
 

@@ -67,11 +67,11 @@ def tree_name(line):
 def _unnamed(section, files):
     """Who takes a series whose entry names no maintainer: a sentence, or None."""
     if section is None:
-        return ("No MAINTAINERS entry covers %s: it goes To the lists that do." %
+        return ("No MAINTAINERS entry covers %s: its patches go To the lists that do." %
                 (files[0] if len(files) == 1 else "its files"))
     if not section.values("M"):
         lists = section.values("L")
-        return ("%s names no maintainer (no M: in MAINTAINERS): it goes To %s." % (
+        return ("%s names no maintainer (no M: in MAINTAINERS): its patches go To %s." % (
             section.name, "its list%s, %s" % ("" if len(lists) == 1 else "s",
                                                ", ".join(lists)) if lists else "its lists"))
     return None

@@ -16,7 +16,8 @@ SUMMARY = "overview.txt"
 SUBJECT_COLUMNS = 75
 # What a series of callers does, by the calls it converts (needs.FAMILY).
 CALLER_TITLES = [
-    ({"get_user_pages_longterm", "get_user_pages_fast"}, "%s: move to FOLL_LONGTERM and gup_flags"),
+    ({"get_user_pages_longterm", "get_user_pages_fast"},
+     "%s: move to FOLL_LONGTERM and gup_flags"),
     ({"get_user_pages_longterm"}, "%s: move to FOLL_LONGTERM"),
     ({"get_user_pages_fast"}, "%s: pass gup_flags to get_user_pages_fast()"),
     ({"__get_user_pages_fast"}, "%s: move to get_user_pages_fast_only()"),
