@@ -275,6 +275,8 @@ def test_shape_mm_is_one_series_through_mm(with_core, tmp_path, need_spatch):
         "[PATCH %02d/14] %s" % (n, s) for n, s in enumerate(commits, 1)]
     assert sorted(p.name for p in out.iterdir()) == [".gup-unify", "01-mm-gup-tree-wide",
                                                      "atomic"]
+    # The plan and series.json give the subject the cover letter has.
+    assert doc["series"][0]["subject"] == subject(got[0][1])
     cover = got[0][1]
     assert "stable@vger.kernel.org" not in str(cover["Cc"]) + str(cover["To"])
     clone = tmp_path / "receiver"

@@ -153,7 +153,7 @@ class Writer:
         text = self._prerequisites(part, text)
         date = git(self.repo, "log", "-1", "--format=%cD", part.commits[-1][0]).strip()
         _write_patch(path, _with_headers(text, part.to, part.cc, date=date))
-        part.subject = "[%s 0/%d] %s" % (part.subject_prefix, len(part.patches), part.title)
+        part.subject = _subject(text)      # [PATCH 00/40] past 9 patches, as format-patch
 
     def _blurb(self, number, part):
         """The cover letter's text (a one-patch series': its notes below ---)."""
