@@ -6,6 +6,7 @@ import email.policy
 import json
 import os
 import re
+import shutil
 import subprocess
 
 import pytest
@@ -298,3 +299,14 @@ def test_routing_names_trees_as_maintainers_do():
         "git git://github.com/agraf/linux-2.6.git")] == [
         "rdma", "net-next", "media", "tip locking/core", "xen/tip", "powerpc/linux", "vfio",
         "agraf/linux-2.6"]
+
+
+@pytest.mark.skipif(not shutil.which("b4"), reason="b4 is not installed (make b4 installs it)")
+def test_b4_hand_off_takes_a_series_with_a_stable_patch(with_core, tmp_path, need_spatch):
+    """b4 sends a cover letter to the patches' Cc: trailers too (stable@): its own
+    choice, which the hand-off's check of b4 send -o allows, and only on the cover."""
+    done = series.make_series(str(with_core), out=str(tmp_path / "out"), b4=True,
+                              reports_dir=str(tmp_path / "rep"))
+    assert done.status == 0
+    doc = json.loads((tmp_path / "rep" / "linux" / "series.json").read_text())
+    assert [b["problems"] for b in doc["b4"]] == [[]] * len(doc["series"])
