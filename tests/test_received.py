@@ -8,11 +8,12 @@ import os
 import re
 import shutil
 import subprocess
+import types
 
 import pytest
 from conftest import git, make_tree
 
-from gupunify import patches, report, routing, series
+from gupunify import patches, report, routing, series, serieswriter
 
 FIX = "mm/gup: put only the pages that were pinned"
 LONGTERM = "mm/gup: honour FOLL_LONGTERM in get_user_pages()"
@@ -314,3 +315,8 @@ def test_b4_hand_off_takes_a_series_with_a_stable_patch(with_core, tmp_path, nee
     assert done.status == 0
     doc = json.loads((tmp_path / "rep" / "linux" / "series.json").read_text())
     assert [b["problems"] for b in doc["b4"]] == [[]] * len(doc["series"])
+    # In a cover letter: a tree, a tree's branch, and the mm the core goes through.
+    said = [serieswriter._through(types.SimpleNamespace(route=r))
+            for r in ("rdma", "tip locking/core", None, "mm")]
+    assert said == ["rdma tree", "tip tree's locking/core branch", "its maintainers' tree",
+                    "mm"]

@@ -276,7 +276,7 @@ def _through(part):
     if part.route == routing.CORE_TREE:
         return part.route
     name, _, branch = part.route.partition(" ")
-    return "%s tree%s" % (name, " (%s)" % branch if branch else "")
+    return "%s tree%s" % (name, "'s %s branch" % branch if branch else "")
 
 
 def _route_text(part):
