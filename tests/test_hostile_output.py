@@ -231,7 +231,7 @@ def test_dry_run_leaves_repository_and_folders_byte_identical(tmp_path, branch, 
     outside = sorted(os.listdir(tmp_path))
     proc = run_tool(tool, "series", str(tree), "--dry-run", scratch=tmp_path / "s")
     assert proc.returncode == 0, proc.stderr
-    assert "07-KVM-x86  [PATCH 0/1] KVM: x86: move to FOLL_LONGTERM and gup_flags" in proc.stdout
+    assert "07-KVM-x86  [PATCH] KVM: x86: pass gup_flags to get_user_pages_fast()" in proc.stdout
     assert "To: Kay Vee <kay@example.org>, Ex Eightysix <x86@example.org>" in proc.stdout
     # the default output (series/linux) and its parent are not made
     proc = run_tool(tool, "series", str(tree), "--dry-run", "--output",
