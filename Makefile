@@ -49,10 +49,12 @@ spatch: deps
 # patch from BRANCH, converting KERNEL first when BRANCH is absent;
 # DRY_RUN=1 prints the plan and writes nothing; MIN_SITES=<n> (default 2);
 # CHECK=1 then build-checks every step as make check does; FAST_ONLY=1 as
-# for spatch, when the branch is made.
+# for spatch, when the branch is made; SHAPE=mm writes one series through mm
+# with the callers inside (default SHAPE=maintainers: one per group).
 series: deps
 	$(if $(call on,$(CHECK)),@scripts/deps check)
 	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
+		$(if $(SHAPE),--shape $(call q,$(SHAPE))) \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
 		$(if $(call on,$(DRY_RUN)),--dry-run) $(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
 		$(if $(call on,$(CHECK)),--check) $(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
@@ -62,6 +64,7 @@ series: deps
 b4:
 	@scripts/deps b4
 	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) --b4 \
+		$(if $(SHAPE),--shape $(call q,$(SHAPE))) \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
 		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
 		$(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)

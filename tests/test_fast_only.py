@@ -280,22 +280,30 @@ def test_series_places_the_phase_after_its_core_patch(with_core, tmp_path, need_
                                                for x in p["patches"]], p["depends"])
              for p in doc["series"]]
     fast_only = [p for p in parts if p[1] == "fast-only"]
-    assert [(p[2], p[3], p[4]) for p in fast_only] == [
-        ("INTEL DRM DRIVERS", ["gpu/i915: use get_user_pages_fast_only()"], [ADD]),
-        ("PERFORMANCE EVENTS SUBSYSTEM", ["kernel/events: use get_user_pages_fast_only()"],
-         [ADD]),
-        ("TOY ATOMIC PINNING", ["lib/toy_atomic: use get_user_pages_fast_only()"], [ADD]),
-        ("KERNEL VIRTUAL MACHINE (KVM)", ["kvm: use get_user_pages_fast_only()"], [ADD])]
     first = parts.index(fast_only[0])
+    adding = doc["series"][first - 1]["directory"]
+    assert [(p[2], p[3], p[4]) for p in fast_only] == [
+        ("INTEL DRM DRIVERS", ["gpu/i915: use get_user_pages_fast_only()"], [adding]),
+        ("PERFORMANCE EVENTS SUBSYSTEM", ["kernel/events: use get_user_pages_fast_only()"],
+         [adding]),
+        ("TOY ATOMIC PINNING", ["lib/toy_atomic: use get_user_pages_fast_only()"], [adding]),
+        ("KERNEL VIRTUAL MACHINE (KVM)", ["kvm: use get_user_pages_fast_only()"], [adding])]
     # KVM has a series in each phase; the phase's own come after ADD, before REMOVE.
     assert [p[2] for p in parts[:first]].count("KERNEL VIRTUAL MACHINE (KVM)") == 1
     assert parts[first - 1][0] == "core" and parts[first - 1][3][-1] == ADD
+    # REMOVE needs the part adding the new function, and each series moving
+    # callers off the old one (none of the first phase's converts them).
     assert parts[first + len(fast_only):] == [
-        ("core", None, "core, part 2 of 2", [REMOVE], [])]
+        ("core", None, "core, part 2 of 2", [REMOVE],
+         [adding] + [p["directory"] for p in doc["series"][first:first + len(fast_only)]])]
     kvm = tmp_path / "out" / doc["series"][first + 3]["directory"]
-    cover = (kvm / "0000-cover-letter.patch").read_text()
-    assert "Subject: [PATCH 0/1] kvm: move to get_user_pages_fast_only()" in cover
-    assert 'It needs "%s" of the core series' % ADD in " ".join(cover.split())
+    assert kvm.name.endswith("-kvm-fast-only")
+    # One patch: no cover letter; what it needs is in its notes.
+    patch, = kvm.iterdir()
+    notes = " ".join(patch.read_text().split("\n---\n", 1)[1].split("diff --git")[0].split())
+    assert "Subject: [PATCH] kvm: use get_user_pages_fast_only()" in patch.read_text()
+    assert 'It needs this series first: - "%s" (mm): it adds get_user_pages_fast_only(), ' \
+        'which this series uses' % ADD in notes
 
 
 def test_removal_waits_while_a_call_is_left(tmp_path, monkeypatch, need_spatch):

@@ -132,7 +132,7 @@ def test_ctrl_c_after_the_branch_is_kept_says_so(tree, tmp_path, need_spatch):
     out = gup_unify("series", str(tree), "--output", str(tmp_path / "out"), "--reports",
                     str(tmp_path / "rep"), scratch=tmp_path / "s")
     assert out.returncode == 0, out.stderr
-    assert (tmp_path / "out" / "0000-cover-letter.patch").exists()
+    assert (tmp_path / "out" / "overview.txt").exists()
 
 
 def test_ctrl_c_after_series_are_written_says_so(tree, tmp_path, need_spatch):
@@ -147,7 +147,7 @@ def test_ctrl_c_after_series_are_written_says_so(tree, tmp_path, need_spatch):
                               "series %s, report %s" % (tree, rep / "linux" / "conversion.md",
                                                         out, rep / "linux" / "series.md"))
     assert run.leftovers() == []
-    assert (out / "0000-cover-letter.patch").exists() and (rep / "linux" / "series.md").exists()
+    assert (out / "overview.txt").exists() and (rep / "linux" / "series.md").exists()
     again = gup_unify("series", str(tree), "--output", str(out), "--reports", str(rep),
                       scratch=tmp_path / "s")
     assert again.returncode == 0, again.stderr

@@ -154,7 +154,7 @@ def test_same_name_trees_do_not_share_outputs(tmp_path, need_spatch):
     made = run_tool(tool, "series", str(first), scratch=tmp_path / "s")
     assert made.returncode == 0, made.stderr
     series_dir, reports_dir = tool / "series" / "linux", tool / "reports" / "linux"
-    assert (series_dir / "0000-cover-letter.patch").exists()
+    assert (series_dir / "overview.txt").exists()
     assert (reports_dir / "series.json").exists()
     kept = snapshot(tool)
     before = snapshot(second)
@@ -231,7 +231,7 @@ def test_dry_run_leaves_repository_and_folders_byte_identical(tmp_path, branch, 
     outside = sorted(os.listdir(tmp_path))
     proc = run_tool(tool, "series", str(tree), "--dry-run", scratch=tmp_path / "s")
     assert proc.returncode == 0, proc.stderr
-    assert "07-KVM-x86  [PATCH 0/1] KVM: x86: move to FOLL_LONGTERM and gup_flags" in proc.stdout
+    assert "07-KVM-x86  [PATCH] KVM: x86: pass gup_flags to get_user_pages_fast()" in proc.stdout
     assert "To: Kay Vee <kay@example.org>, Ex Eightysix <x86@example.org>" in proc.stdout
     # the default output (series/linux) and its parent are not made
     proc = run_tool(tool, "series", str(tree), "--dry-run", "--output",
@@ -337,7 +337,7 @@ def test_make_yes_no_options_are_off_unless_1_yes_or_true(tmp_path, need_spatch)
     # make echoes the command (then the plan, which names neither option)
     assert "scripts/gup-unify series" in proc.stdout
     assert "--dry-run" not in proc.stdout and "--check" not in proc.stdout
-    assert (out / "0000-cover-letter.patch").exists()
+    assert (out / "overview.txt").exists()
     assert git(tree, "branch", "--list", "gup-unify") == "  gup-unify\n"
     for value in ("1", "yes", "true"):
         shown = run_make(tool, "-n", "series", "DRY_RUN=" + value, "CHECK=" + value,

@@ -184,6 +184,20 @@ def test_series_cover_every_converted_file_once_and_give_the_atomic_tree(series_
     assert git(apply, "write-tree") == tree
 
 
+def test_series_apply_on_the_base_and_exactly_their_needs(series_run, tmp_path):
+    """As a maintainer receives them: git am on the base and the series each one says
+    it needs; the last core part, removing get_user_pages_longterm() and changing
+    get_user_pages_fast()'s prototype, needs every series before it."""
+    from test_received import receive
+    clone, out, summary, _ = series_run
+    receive(clone, out, summary, tmp_path)
+    last = summary["series"][-1]
+    assert last["kind"] == "core"
+    assert last["depends"] == [p["directory"] for p in summary["series"][:-1]]
+    assert not [p for p in summary["series"] if p["kind"] == "callers" and p["depends"]
+                and "FOLL_LONGTERM" not in " ".join(p["why"].values())]
+
+
 def sections(clone, path):
     """The MAINTAINERS entries the tree's own get_maintainer.pl gives path, THE REST aside."""
     out = subprocess.run(["perl", "scripts/get_maintainer.pl", "--nogit", "--nogit-fallback",

@@ -50,12 +50,11 @@ def commit(repo, path, line, subject):
     return git(repo, "rev-parse", "HEAD").strip(), subject
 
 
-def test_plan_names_the_core_patch_each_group_needs_and_its_tree(tmp_path):
+def test_plan_names_each_tree_as_its_maintainers_do_and_who_takes_it(tmp_path):
     repo = tmp_path / "r"
     repo.mkdir()
     git(repo, "init", "-q")
-    core = [commit(repo, "mm/gup_benchmark.c", "fix", "mm/gup_benchmark: a fix"),
-            commit(repo, "include/linux/mm.h", "#define FOLL_LONGTERM 0x10000",
+    core = [commit(repo, "include/linux/mm.h", "#define FOLL_LONGTERM 0x10000",
                    "mm/gup: honour FOLL_LONGTERM in get_user_pages()")]
     toy = [commit(repo, "drivers/infiniband/hw/toy/umem.c",
                   "get_user_pages(a, n, FOLL_LONGTERM, p, NULL);",
@@ -75,18 +74,25 @@ def test_plan_names_the_core_patch_each_group_needs_and_its_tree(tmp_path):
              for p in parts}
     owners = maintainers.Maintainers(MAINTAINERS, ["mm", "drivers", "net", "lib",
                                                    "drivers/vhost"])
-    routing.plan(str(repo), owners, parts, lambda p: files[id(p)])
-    got = [(p.route, p.net, p.depends, p.subject_prefix) for p in parts]
+    routing.plan(owners, parts, lambda p: files[id(p)])
+    got = [(p.route, p.tree, p.net, p.subject_prefix, p.unnamed) for p in parts]
     assert got == [
-        ("mm", False, [], "PATCH"),
-        # No T: of its own: the broader INFINIBAND SUBSYSTEM's.
-        ("git://git.kernel.org/pub/scm/linux/kernel/git/rdma/rdma.git", False,
-         ["mm/gup: honour FOLL_LONGTERM in get_user_pages()"], "PATCH"),
-        ("net-next (git://git.kernel.org/pub/scm/linux/kernel/git/davem/net-next.git)", True,
-         [], "PATCH net-next"),
-        ("its maintainers' tree (no T: in MAINTAINERS)", False, [], "PATCH"),
+        # MEMORY MANAGEMENT has no M: (as in v5.0): nobody is named to take it.
+        ("mm", None, False, "PATCH", "MEMORY MANAGEMENT names no maintainer (no M: in "
+         "MAINTAINERS): its patches go To its list, linux-mm@kvack.org."),
+        # No T: of its own: the broader INFINIBAND SUBSYSTEM's, by its name.
+        ("rdma", "git://git.kernel.org/pub/scm/linux/kernel/git/rdma/rdma.git", False,
+         "PATCH", None),
+        ("net-next", "git://git.kernel.org/pub/scm/linux/kernel/git/davem/net-next.git", True,
+         "PATCH net-next", "RDS - RELIABLE DATAGRAM SOCKETS names no maintainer (no M: in "
+         "MAINTAINERS): its patches go To its lists, netdev@vger.kernel.org, "
+         "linux-rdma@vger.kernel.org."),
+        (None, None, False, "PATCH", "VFS IOV_ITER names no maintainer (no M: in "
+         "MAINTAINERS): its patches go To its lists."),
         # netdev is one of its lists, but it has a tree of its own.
-        ("git://git.kernel.org/pub/scm/linux/kernel/git/mst/vhost.git", False, [], "PATCH"),
+        ("vhost", "git://git.kernel.org/pub/scm/linux/kernel/git/mst/vhost.git", False,
+         "PATCH", "VIRTIO HOST (VHOST) names no maintainer (no M: in MAINTAINERS): its "
+         "patches go To its list, netdev@vger.kernel.org."),
     ]
 
 
@@ -100,18 +106,19 @@ def written(tree, tmp_path, need_spatch):
 
 def test_covers_state_the_route_and_net_groups_say_net_next(written):
     net = next(written.glob("*-net-toy"))
-    cover = (net / "0000-cover-letter.patch").read_text()
-    assert "Subject: [PATCH net-next 0/1] net/toy: move to FOLL_LONGTERM and gup_flags" \
-        in cover
-    assert "Subject: [PATCH net-next 1/1] net/toy: pass gup_flags" in \
-        next(net.glob("0001-*")).read_text()
-    assert ("It needs nothing beyond the base, so it can go through net-next at any\n"
-            "time (or through mm with the core).") in cover
-    kvm = (next(written.glob("*-KVM-x86")) / "0000-cover-letter.patch").read_text()
-    assert "Subject: [PATCH 0/1] KVM: x86:" in kvm
-    assert "git://git.kernel.org/pub/scm/virt/kvm/kvm.git" in kvm
-    treewide = (written / "0000-cover-letter.patch").read_text()
-    assert "      through net-next\n" in treewide
-    assert "      through git://git.kernel.org/pub/scm/virt/kvm/kvm.git\n" in treewide
-    assert "      through mm\n" in treewide        # mm/gup_benchmark's callers
-    assert "The core goes through mm." in treewide
+    patch = next(net.glob("0001-*")).read_text()
+    # One patch: no cover letter; what it needs and where it goes are its notes.
+    assert not (net / "0000-cover-letter.patch").exists()
+    assert "Subject: [PATCH net-next] net/toy: pass gup_flags" in patch
+    notes = " ".join(patch.split("\n---\n", 1)[1].split("\ndiff --git")[0].split())
+    assert "It can go through the net-next tree at any time, or through mm with the " \
+        "core." in notes
+    kvm = next(next(written.glob("*-KVM-x86")).glob("0001-*")).read_text()
+    assert "Subject: [PATCH] KVM: x86:" in kvm
+    assert "It can go through the kvm tree" in " ".join(kvm.split())
+    assert "git://" not in kvm.split("\ndiff --git")[0]
+    overview = (written / "overview.txt").read_text()
+    assert "through net-next tree\n" in overview
+    assert "through kvm tree\n" in overview
+    assert "KERNEL VIRTUAL MACHINE FOR X86 (KVM/x86); through kvm tree" in overview
+    assert "MEMORY MANAGEMENT; through mm\n" in overview        # mm/gup_benchmark's callers

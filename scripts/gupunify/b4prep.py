@@ -124,9 +124,13 @@ def check_branch(repo, part, author, series_dir, workdir):
         if _patch_id(repo, msg.as_bytes(policy=email.policy.SMTP).decode(errors="replace")) != \
                 _patch_id(repo, open(path).read()):
             problems.append("%s is not the patch of %s" % (name, os.path.basename(path)))
+    # b4 also sends the cover letter to whoever a patch's own Cc: trailer names
+    # (stable@ of a Fixes: patch): b4's choice; series/ keeps them on their patch.
+    trailers = set().union(*(_trailer_people(m) for _, m in patches))
     for name, msg in messages:
         got = _addresses(msg, "To", "Cc") - {sender}
-        extra = got - want - _trailer_people(msg)
+        cover = all(msg is not m for _, m in patches)
+        extra = got - want - _trailer_people(msg) - (trailers if cover else set())
         missing = want - got
         if extra or missing:
             problems.append("%s: recipients differ (extra %s, missing %s)" % (

@@ -13,7 +13,7 @@ import time
 
 from . import (advise, bootreport, boottest, buildcheck, buildreport, callercommits, cicheck,
                convert, gitenv, guests, kbuild, outputs, prefixes, qemuboot, report, series,
-               source, split, tap, util, workspace)
+               source, split, subseries, tap, util, workspace)
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -106,6 +106,10 @@ def series_options(p):
     p.add_argument("--b4", action="store_true",
                    help="also make one b4 prep branch per series (b4/gup-unify-NN-...), "
                         "checked offline with b4 send -o")
+    p.add_argument("--shape", choices=subseries.SHAPES, default="maintainers",
+                   help="maintainers: one thread per MAINTAINERS group and core part "
+                        "(default); mm: one series through mm with the callers inside, "
+                        "in branch order")
     _sendable(p, "author and sign-off of the commits and cover letters (default: git config "
                  "user.name and user.email of the tree)")
     _fast_only(p, "as for spatch, when the branch has to be made")
@@ -116,7 +120,7 @@ def run_series(args):
     done = series.make_series(args.kernel, args.branch, args.output, args.reports, args.dry_run,
                               args.allow_dirty, args.min_sites, args.check, who=args.identity,
                               prefix_overrides=_prefixes(args),
-                              b4=args.b4, fast_only=args.fast_only)
+                              b4=args.b4, fast_only=args.fast_only, shape=args.shape)
     print(done.conversion + done.plan + done.check, end="")
     return done.status
 

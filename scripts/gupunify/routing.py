@@ -1,17 +1,16 @@
-"""Through which tree each series goes, and which core patch it needs first.
+"""Through which tree each series goes, named as maintainers name it, and who takes it.
 
 The core goes through mm. A group of callers goes through its subsystem's
 tree (the T: lines of MAINTAINERS, the group's own entry first, then the
-broader ones owning its files); a networking group through net-next, which
-its subject says ([PATCH net-next n/m]), as netdev asks. A group converting
-get_user_pages_longterm() callers needs the core patch that teaches
-get_user_pages() FOLL_LONGTERM; get_user_pages_fast() callers need nothing
-new (FOLL_WRITE is old); a group moving to get_user_pages_fast_only() (the
---fast-only phase) needs the core patch that adds it.
+broader ones owning its files), named as its maintainers speak of it:
+"rdma" for .../rdma/rdma.git, "net-next", "media" for linuxtv's
+media_tree.git, "powerpc/linux" where the repository's own name says
+nothing. A networking group goes through net-next, which its subject says
+([PATCH net-next n/m]), as netdev asks. An entry without M: names nobody
+who takes it: its series goes To its lists, and the cover letter says so.
+What each series needs first is needs.py's.
 """
 import re
-
-from .util import git
 
 NETDEV = "netdev@vger.kernel.org"
 CORE_TREE = "mm"
@@ -42,54 +41,59 @@ def _trees(owners, section, files):
     return trees
 
 
-# What a core commit provides and a caller commit then depends on: the line
-# its diff adds to mm.h, and the name a caller's diff adds.
-LONGTERM = (r"^\+#define FOLL_LONGTERM\b", r"^\+.*\bFOLL_LONGTERM\b")
-FAST_ONLY = (r"^\+.*\bget_user_pages_fast_only\s*\(", r"^\+.*\bget_user_pages_fast_only\b")
+# Repository names that say nothing of the tree alone: their owner's
+# directory goes with them (xen/tip is not the x86 tip tree).
+GENERIC = ("linux", "linux-2.6", "tip")
 
 
-def adds(repo, sha, api):
-    """Does this commit add the API (api: LONGTERM or FAST_ONLY) to mm.h?"""
-    diff = git(repo, "show", "--format=", sha, "--", "include/linux/mm.h")
-    return bool(re.search(api[0], diff, re.M))
+def tree_name(line):
+    """A T: line as maintainers name the tree: "rdma", "net-next", "tip locking/core"."""
+    words = line.split()
+    if words and words[0] in ("git", "hg", "quilt", "topgit"):
+        words = words[1:]
+    if not words:
+        return line.strip()
+    url, branch = words[0].rstrip("/"), " ".join(words[1:])
+    parts = [p for p in re.split(r"[/:]+", url) if p]
+    name = re.sub(r"_tree$", "", re.sub(r"\.git$", "", parts[-1])) if parts else url
+    owner = parts[-2] if len(parts) > 1 else ""
+    if name in GENERIC and owner and owner != name:
+        name = "%s/%s" % (owner, name)
+    elif name.startswith("linux-") and not re.match(r"linux-[\d.]+$", name):
+        name = name[len("linux-"):]
+    return (name + " " + branch).strip()
 
 
-def uses(repo, sha, api):
-    """Does this commit's diff add a use of the API?"""
-    diff = git(repo, "show", "--format=", sha)
-    return bool(re.search(api[1], diff, re.M))
+def _unnamed(section, files):
+    """Who takes a series whose entry names no maintainer: a sentence, or None."""
+    if section is None:
+        return ("No MAINTAINERS entry covers %s: its patches go To the lists that do." %
+                (files[0] if len(files) == 1 else "its files"))
+    if not section.values("M"):
+        lists = section.values("L")
+        return ("%s names no maintainer (no M: in MAINTAINERS): its patches go To %s." % (
+            section.name, "its list%s, %s" % ("" if len(lists) == 1 else "s",
+                                               ", ".join(lists)) if lists else "its lists"))
+    return None
 
 
-def plan(repo, owners, parts, files_of):
-    """Set each part's route (text), net flag and depends ([subject]) in place."""
+def plan(owners, parts, files_of):
+    """Set each part's route (a tree's name), tree (its T: line), net flag and
+    unnamed (who takes a series whose entry has no M:) in place."""
     sections = {s.name: s for s in owners.sections}
-    provider = fast_only = None
+    mm = next((s for s in owners.sections if s.name == MM), None)
     for part in parts:
-        if part.kind == "core":
-            mm = [s for p in files_of(part) for s in owners.owners(p)
-                  if s.name == MM]
-            trees = _trees(owners, mm[0] if mm else None, [])
-            part.route = CORE_TREE + (" (%s)" % trees[0] if trees else "")
-            part.net, part.depends = False, []
-            for sha, subject in part.commits:
-                if provider is None and adds(repo, sha, LONGTERM):
-                    provider = subject
-                if fast_only is None and adds(repo, sha, FAST_ONLY):
-                    fast_only = subject
-            continue
-        section = sections.get(part.key)
-        part.net = is_net(section)
-        trees = _trees(owners, section, files_of(part))
-        if section and section.name == MM:
-            part.route = CORE_TREE + (" (%s)" % trees[0] if trees else "")
+        section = mm if part.kind != "callers" else sections.get(part.key)
+        part.net = part.kind == "callers" and is_net(section)
+        trees = _trees(owners, section, files_of(part) if part.kind == "callers" else [])
+        part.tree = trees[0] if trees else None
+        if section is mm or part.kind != "callers":
+            part.route = CORE_TREE
         elif part.net:
             nexts = [t for t in trees if "net-next" in t]
-            part.route = "net-next" + (" (%s)" % nexts[0] if nexts else "")
+            part.route, part.tree = "net-next", nexts[0] if nexts else None
         elif trees:
-            part.route = trees[0]
+            part.route = tree_name(trees[0])
         else:
-            part.route = "its maintainers' tree (no T: in MAINTAINERS)"
-        part.depends = ([provider] if provider and any(uses(repo, sha, LONGTERM)
-                                                       for sha, _ in part.commits) else [])
-        if fast_only and any(uses(repo, sha, FAST_ONLY) for sha, _ in part.commits):
-            part.depends.append(fast_only)
+            part.route = None
+        part.unnamed = _unnamed(section, files_of(part))

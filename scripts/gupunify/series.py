@@ -7,12 +7,12 @@ import os
 import shutil
 import tempfile
 
-from . import ROOT, b4prep, buildcheck, buildreport, convert, groupnote, outputs, report, split
-from . import leftovers
+from . import ROOT, b4prep, buildcheck, buildreport, convert, groupnote, needs, outputs, report
+from . import leftovers, split
 from .maintainers import Recipients
 from .ownbranch import made_range
 from .serieswriter import Writer, plan_text
-from .subseries import annotate, split_commits
+from .subseries import SHAPES, annotate, split_commits
 from .tree import KernelTree
 from .util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
 from .workspace import (MARKERS, branch_exists, configured_identity, identity, repository,
@@ -96,8 +96,11 @@ def _throwaway(repo, where):
 
 def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=False,
                 allow_dirty=False, min_sites=None, check=False, who=None,
-                prefix_overrides=None, b4=False, fast_only=False):
+                prefix_overrides=None, b4=False, fast_only=False, shape="maintainers"):
     """The `series` job: write the series (or, dry, only plan them); return an Outcome.
+
+    shape is how the series are cut (subseries.SHAPES): one per MAINTAINERS
+    group and core part, or "mm", one series of the whole branch.
 
     With b4, each series also becomes a b4 prep branch (b4prep.hand_off).
 
@@ -108,6 +111,8 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     """
     kwargs = {} if min_sites is None else {"min_sites": min_sites}
     convert.check_options(branch, kwargs.get("min_sites", split.MIN_SITES))
+    if shape not in SHAPES:
+        die("unknown series shape %r: choose %s" % (shape, " or ".join(SHAPES)))
     tree = KernelTree(kernel)
     if b4:
         b4prep.require_b4()
@@ -115,11 +120,11 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
     with repository(tree) as repo:
         return _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty,
                             kwargs, check, author, prefix_overrides, b4, fast_only,
-                            who is not None)
+                            who is not None, shape)
 
 
 def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwargs, check,
-                 author, prefix_overrides, b4, fast_only, explicit):
+                 author, prefix_overrides, b4, fast_only, explicit, shape):
     watch = Stopwatch()
     outcome = Outcome()
     need_branch = not branch_exists(repo, branch)
@@ -155,8 +160,8 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             base, tip = series_range(repo, branch, kernel=tree.path, tip=tip)
         else:
             base, tip = made_range(repo, branch, tree.path, author, explicit)
-        parts = split_commits(repo, base, tip)
-        annotate(repo, base, parts, prefix_overrides)
+        parts = split_commits(repo, base, tip, shape)
+        annotate(repo, base, tip, parts, prefix_overrides)
         progress("%d series from %d commits on %s" % (
             len(parts), sum(len(p.commits) for p in parts), base[:12]))
         os.makedirs(scratch_parent, exist_ok=True)
@@ -182,7 +187,8 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                         # its git or perl call.
                         pool.shutdown(cancel_futures=True)
                     atomic, atomic_to, atomic_cc = writer.atomic()
-                    writer.treewide_cover(atomic)
+                    if len(parts) > 1:
+                        writer.summary(atomic)
                 outputs.mark(scratch, "series", tree.path)
                 with watch("verify"):
                     same, tree_id = verify(repo, base, scratch, parts, atomic)
@@ -200,14 +206,17 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             # Made while this run worked? Then it is not ours to replace.
             outputs.check_folder(out, "output directory", "series", tree.path)
             summary = {"tree": tree.path, "repository": repo, "branch": branch,
-                       "base_commit": base, "tip": tip, "output": out,
+                       "base_commit": base, "tip": tip, "output": out, "shape": shape,
                        "recipients_from": recipients.source, "verified_tree": tree_id,
                        "atomic": {"file": atomic, "to": atomic_to, "cc": atomic_cc},
                        "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
                                    "phase": p.phase,
                                    "prefix": p.prefix, "prefix_source": p.prefix_source,
-                                   "route": p.route, "depends": p.depends,
-                                   "subject": p.subject, "to": p.to, "cc": p.cc,
+                                   "route": p.route, "tree": p.tree,
+                                   "depends": p.depends,
+                                   "why": {d: needs.reason(p, d) for d in p.depends},
+                                   "title": p.title, "subject": p.subject,
+                                   "to": p.to, "cc": p.cc,
                                    "patches": p.patches} for p in parts],
                        "timings": watch.seconds}
             # The series and their report are kept together or not at all.
