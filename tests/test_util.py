@@ -1,5 +1,6 @@
 """util.run, the one place programs are started; util.write_atomic."""
 import io
+import os
 import re
 
 from gupunify import util
@@ -56,3 +57,14 @@ def test_write_atomic_failing_half_way_keeps_the_old_file_and_no_aside_file(tmp_
     monkeypatch.undo()
     assert path.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.md"]
+
+
+def test_write_atomic_from_many_threads_at_once(tmp_path):
+    """Threads of one run writing the same file (spatch's hints) never lose their aside file."""
+    import concurrent.futures
+    target = tmp_path / "hints.h"
+    text = "#define X 1\n" * 20000
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: util.write_atomic(str(target), text), range(200)))
+    assert target.read_text() == text
+    assert sorted(os.listdir(tmp_path)) == ["hints.h"]

@@ -25,11 +25,13 @@ def alive(pid):
     return True
 
 
-def sweep(parent, prefix, what="run"):
+def sweep(parent, prefix, what="run", keep_own=False):
     """Remove the entries of parent named prefix<pid>[.<anything>] whose pid is gone.
 
     Also those named prefix<8 letters or digits>, with no pid: tempfile's
-    names, as earlier versions made them.
+    names, as earlier versions made them. An entry of this process's own pid
+    goes too (a killed run of the same pid, as in a container, made it),
+    unless keep_own: then another thread of this run may be writing it.
     """
     try:
         names = os.listdir(parent)
@@ -40,7 +42,7 @@ def sweep(parent, prefix, what="run"):
             continue
         rest = name[len(prefix):]
         m = re.fullmatch(r"(\d+)(?:\..*)?", rest, re.S)
-        if m and alive(int(m.group(1))) and int(m.group(1)) != os.getpid():
+        if m and alive(int(m.group(1))) and (keep_own or int(m.group(1)) != os.getpid()):
             continue
         if not m and not re.fullmatch(r"[a-z0-9_]{8}", rest):
             continue

@@ -286,8 +286,11 @@ def write_atomic(path, text):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     # A killed run's aside file of path goes (imported here: leftovers uses progress()).
     from .leftovers import sweep
-    sweep(os.path.dirname(os.path.abspath(path)), os.path.basename(path) + ".tmp.")
-    tmp = "%s.tmp.%d" % (path, os.getpid())
+    sweep(os.path.dirname(os.path.abspath(path)), os.path.basename(path) + ".tmp.",
+          keep_own=True)
+    # Threads of one run may write the same file (spatch's hints): an aside
+    # file each.
+    tmp = "%s.tmp.%d.%d" % (path, os.getpid(), threading.get_ident())
     try:
         with open(tmp, "wb") as f:
             f.write(text)
