@@ -80,12 +80,32 @@ def markdown(run):
     out += ["", "## Every site", "", "| site | API | before | after | outcome | by |",
             "|---|---|---|---|---|---|"]
     for r in records:
-        out.append("| %s:%d | %s | `%s` | `%s` | %s | %s |" % (
-            r.file, r.line, r.api, r.before, r.after, r.outcome, r.by or ""))
+        out.append("| %s:%d | %s | %s | %s | %s | %s |" % (
+            _cell(r.file), r.line, r.api, _code(r.before) if r.before is not None else
+            WHAT[r.kind], _code(r.after) if r.after is not None else
+            "left: " + _cell(r.reason or "") if r.outcome == "manual" else "-",
+            r.outcome, r.by or ""))
     if run.get("timings"):
         out += ["", "## Timings (s)", ""]
         out += ["- %s: %.1f" % kv for kv in run["timings"].items()]
     return "\n".join(out) + "\n"
+
+
+# What a site without a flag argument is, for the "before" cell of its row.
+WHAT = {"call": "a call", "define": "in a #define", "reference": "a reference (no call)",
+        "member": "a struct member of that name"}
+
+
+def _cell(text):
+    """text as one table cell: a | would end the cell, a newline the row."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _code(text):
+    """text as a code span in one table cell (GFM reads \\| in a code span as |)."""
+    text = _cell(text)
+    fence = "``" if "`" in text else "`"
+    return "%s%s%s" % (fence, " %s " % text if fence == "``" else text, fence)
 
 
 def _per_group(records):
