@@ -58,11 +58,13 @@ series: deps
 		$(if $(call on,$(CHECK)),--check) $(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
 
 # make series, and one b4 prep branch per series (b4/gup-unify-NN-<group>),
-# each checked offline with b4 send -o against series/. Sends nothing.
+# each checked offline with b4 send -o against series/. Sends nothing;
+# DRY_RUN=1 prints the series and the branches it would make, and makes none.
 b4:
 	@scripts/deps b4
 	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) --b4 \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
+		$(if $(call on,$(DRY_RUN)),--dry-run) \
 		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
 		$(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
 
