@@ -53,7 +53,7 @@ def markdown(run):
         or ["None."]
     fallback = [r for r in records if r.by == "fallback"]
     out += ["", "## Converted outside spatch (%d): review these" % len(fallback), ""]
-    out += ["- `%s:%d` `%s` -> `%s`: %s" % (r.file, r.line, r.before, r.after, r.reason)
+    out += ["- `%s:%d` %s -> %s: %s" % (r.file, r.line, _before(r), _after(r), r.reason)
             for r in fallback] or ["None."]
     noted = [r for r in records if r.note]
     if noted:
@@ -81,10 +81,7 @@ def markdown(run):
             "|---|---|---|---|---|---|"]
     for r in records:
         out.append("| %s:%d | %s | %s | %s | %s | %s |" % (
-            _cell(r.file), r.line, r.api, _code(r.before) if r.before is not None else
-            WHAT[r.kind], _code(r.after) if r.after is not None else
-            "left: " + _cell(r.reason or "") if r.outcome == "manual" else "-",
-            r.outcome, r.by or ""))
+            _cell(r.file), r.line, r.api, _before(r), _after(r), r.outcome, r.by or ""))
     if run.get("timings"):
         out += ["", "## Timings (s)", ""]
         out += ["- %s: %.1f" % kv for kv in run["timings"].items()]
@@ -106,6 +103,18 @@ def _code(text):
     text = _cell(text)
     fence = "``" if "`" in text else "`"
     return "%s%s%s" % (fence, " %s " % text if fence == "``" else text, fence)
+
+
+def _before(record):
+    """The flag argument a site had, or what the site is when it has none."""
+    return _code(record.before) if record.before is not None else WHAT[record.kind]
+
+
+def _after(record):
+    """The flag argument a site has now, or why it was left."""
+    if record.after is not None:
+        return _code(record.after)
+    return "left: " + _cell(record.reason or "") if record.outcome == "manual" else "-"
 
 
 def _per_group(records):
