@@ -283,15 +283,14 @@ def test_a_series_forks_from_the_base_plus_the_series_it_needs(tmp_path, monkeyp
     assert sorted(git(repo, "for-each-ref", "--format=%(refname:short)").split()) == sorted(
         ["master"] + [b4prep.branch_name(p) for p in parts])
     # b4 send -o of a series that needs others names the public base and
-    # exactly the patches it needs, as git format-patch --base does.
+    # exactly the patches it needs, as git format-patch --base does: in the
+    # tool's check, and when the user runs b4 send on the branch.
     for p in parts:
         workdir = tmp_path / ("w-" + p.directory)
         workdir.mkdir()
-        template = b4prep._template(str(repo), base, p, parts, str(workdir))
-        assert b4prep.check_branch(str(repo), p, ANN, str(series_dir), str(workdir),
-                                   template) == []
-        (mail,) = (workdir / p.directory).iterdir()
-        body = mail.read_text()
+        assert b4prep.check_branch(str(repo), p, ANN, str(series_dir), str(workdir)) == []
+        (mail,) = send(repo, b4prep.branch_name(p), tmp_path / ("eml-" + p.directory)).values()
+        body = mail.get_body(("plain",)).get_content()
         assert re.findall(r"^base-commit: (\S+)$", body, re.M) == [base]
         needed = [sha for q in b4prep.needs(p, parts) for sha, _ in q.commits]
         ids = [subprocess.run(["git", "-C", str(repo), "patch-id", "--stable"],

@@ -30,13 +30,13 @@ import shutil
 import tempfile
 import uuid
 
-from .util import die, git, progress, run
+from .util import die, git, progress, run, write_atomic
 from .workspace import scratch_dir
 
 MARKER = "--- b4-submit-tracking ---"
 SENDMAIL = "/usr/sbin/sendmail"     # never run: b4 send -o only writes files
 # b4 0.12's cover letter template, with the base and the needed patches named
-# as git format-patch --base does: the check's mails name the public base.
+# as git format-patch --base does (_send_config).
 COVER_TEMPLATE = """\
 ${cover}
 
@@ -71,7 +71,7 @@ def branch_name(part):
     return "b4/" + re.sub(r"\W+", "-", "gup-unify-" + part.directory).strip("-").lower()
 
 
-def _env(author, send=False, template=None):
+def _env(author, send=False):
     """git -c settings for b4 and the git it runs, in this process only.
 
     The user's hooks and signing are off for them: b4 send -o commits
@@ -83,8 +83,6 @@ def _env(author, send=False, template=None):
     if send:
         # Without an SMTP server b4 picks its web endpoint, which wants signing.
         pairs.append(("sendemail.smtpserver", SENDMAIL))
-    if template:
-        pairs.append(("b4.prep-cover-template", template))
     env = {"GIT_CONFIG_COUNT": str(len(pairs))}
     for i, (key, value) in enumerate(pairs):
         env["GIT_CONFIG_KEY_%d" % i], env["GIT_CONFIG_VALUE_%d" % i] = key, value
@@ -221,6 +219,7 @@ def make_branch(repo, base, part, parts, author):
     tip = _replay(repo, cover, [sha for sha, _ in part.commits], name)
     # Where b4 looks for the cover letter, whatever the user's b4.prep-cover-strategy.
     git(repo, "config", "branch.%s.b4-prep-cover-strategy" % name, "commit")
+    _send_config(repo, base, part, parts)
     # Last, in one step: create the branch only if it is still absent.
     git(repo, "update-ref", "-m", "gup-unify: b4 prep branch", "refs/heads/" + name, tip, "")
 
@@ -230,20 +229,36 @@ def _addresses(msg, *names):
         [v for n in names for v in msg.get_all(n, [])]) if a}
 
 
-def _template(repo, base, part, parts, workdir):
-    """The cover template naming base and the needed patches, for a series that needs some."""
+def _send_config(repo, base, part, parts):
+    """For a series that needs others: b4 send on its branch names base and those patches.
+
+    b4 0.12 names the commit below the cover as base-commit, which for such
+    a series is the last of the patches it needs, not a public commit. Its
+    cover template can say otherwise, and git reads config for one branch
+    alone (includeIf "onbranch:"): the template, as git format-patch --base
+    writes base-commit and prerequisite-patch-id, goes in the repository's
+    git directory and applies on that branch only, to the check below and
+    to a b4 send the user runs.
+    """
+    name = branch_name(part)
+    key = "includeIf.onbranch:%s.path" % name
     shas = [sha for p in needs(part, parts) for sha, _ in p.commits]
     if not shas:
-        return None
+        git(repo, "config", "--unset-all", key, check=False)
+        return
+    folder = os.path.join(git(repo, "rev-parse", "--path-format=absolute",
+                              "--git-common-dir").strip(), "gup-unify-b4")
+    os.makedirs(folder, exist_ok=True)
+    stem = os.path.join(folder, name[len("b4/"):])
     ids = [_patch_id(repo, git(repo, "show", "--format=", sha)) for sha in shas]
-    path = os.path.join(workdir, part.directory + ".template")
-    with open(path, "w") as f:
-        f.write(COVER_TEMPLATE % (base, "".join("prerequisite-patch-id: %s\n" % i
-                                               for i in ids)))
-    return path
+    write_atomic(stem + ".template", COVER_TEMPLATE % (
+        base, "".join("prerequisite-patch-id: %s\n" % i for i in ids)))
+    write_atomic(stem + ".config", "[b4]\n\tprep-cover-template = %s\n" % (
+        stem + ".template"))
+    git(repo, "config", key, stem + ".config")
 
 
-def check_branch(repo, part, author, series_dir, workdir, template=None):
+def check_branch(repo, part, author, series_dir, workdir):
     """b4 send -o on the branch: same patches (patch-id) and recipients as series/?
 
     Returns a list of problems (empty when it matches). The worktree b4
@@ -261,7 +276,7 @@ def check_branch(repo, part, author, series_dir, workdir, template=None):
             f.write("/.no-file-of-the-tree\n")
         git(wt, "-c", "core.sparseCheckout=true", "read-tree", "-mu", "HEAD")
         run(["b4", "send", "-o", out, "--no-sign"], cwd=wt,
-            env=_env(author, send=True, template=template))
+            env=_env(author, send=True))
     finally:
         git(repo, "worktree", "remove", "--force", wt, check=False)
     problems = []
@@ -336,6 +351,7 @@ def hand_off(repo, base, parts, author, series_dir):
             % branch_name(stale[0]))
     for number, part in enumerate(parts, 1):
         if part in existing:
+            _send_config(repo, base, part, parts)
             progress("b4 %d/%d: %s is up to date" % (number, len(parts), branch_name(part)))
             continue
         make_branch(repo, base, part, parts, author)
@@ -345,9 +361,7 @@ def hand_off(repo, base, parts, author, series_dir):
     results = [None] * len(parts)
     with tempfile.TemporaryDirectory(prefix="b4-send-", dir=scratch_dir()) as workdir:
         def check(number):
-            part = parts[number]
-            template = _template(repo, base, part, parts, workdir)
-            return check_branch(repo, part, author, series_dir, workdir, template)
+            return check_branch(repo, parts[number], author, series_dir, workdir)
         pool = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1)
         try:
             futures = {pool.submit(check, n): n for n in range(len(parts))}
