@@ -88,7 +88,7 @@ test:
 
 # On GUP_KERNEL_TREE: make check against a full build, then make spatch
 # against a plain spatch --dir, ending with their ratio; BENCH=spatch|check
-# runs one half only.
+# runs one half only; BENCH=b4 times make b4 and its rerun with nothing new.
 bench:
 	@scripts/deps bench
 	BENCH=$(BENCH) $(PYTHON) scripts/bench
