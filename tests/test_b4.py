@@ -192,17 +192,26 @@ def test_a_branch_named_b4_is_refused_before_any_work(tree, tmp_path, need_spatc
 
 def test_make_b4_dry_run_makes_no_branch_and_says_what_it_would(tree, tmp_path, need_spatch):
     from conftest import ROOT
-    done = subprocess.run(
-        ["make", "-s", "b4", "DRY_RUN=1", "KERNEL=%s" % tree, "OUT=%s" % (tmp_path / "out"),
-         "REPORTS=%s" % (tmp_path / "rep"), "IDENTITY=%s <%s>" % ANN],
-        cwd=ROOT, capture_output=True, text=True,
-        env=dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s")))
-    assert done.returncode == 0, done.stderr
-    assert not [r for r in refs(tree) if r.startswith("refs/heads/b4")]
-    assert not [r for r in refs(tree) if "gup-unify" in r]
-    would = [l for l in done.stdout.splitlines() if "would be made" in l]
-    assert len(would) == 7, done.stdout
-    assert all(l.split()[0].startswith("b4/gup-unify-0") for l in would)
+
+    def dry_run():
+        done = subprocess.run(
+            ["make", "-s", "b4", "DRY_RUN=1", "KERNEL=%s" % tree, "OUT=%s" % (tmp_path / "out"),
+             "REPORTS=%s" % (tmp_path / "rep"), "IDENTITY=%s <%s>" % ANN],
+            cwd=ROOT, capture_output=True, text=True,
+            env=dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s")))
+        assert done.returncode == 0, done.stderr
+        return [l.split()[0] for l in done.stdout.splitlines() if "would be made" in l]
+    # Before the branch exists, and on it (the run reads its group notes).
+    assert len(dry_run()) == 7
+    assert not [r for r in refs(tree) if "gup-unify" in r or r.startswith("refs/heads/b4")]
+    made = gup_unify("spatch", str(tree), "--identity", "%s <%s>" % ANN,
+                     "--reports", str(tmp_path / "rep0"), scratch=tmp_path / "s")
+    assert made.returncode == 0, made.stderr
+    before = refs(tree)
+    would = dry_run()
+    assert [w[:len("b4/gup-unify-0N-")] for w in would] == \
+        ["b4/gup-unify-0%d-" % n for n in range(1, 8)], would
+    assert refs(tree) == before
     assert not (tmp_path / "out").exists()
 
 

@@ -8,7 +8,8 @@ import os
 import shutil
 import tempfile
 
-from . import ROOT, b4prep, buildcheck, buildreport, convert, outputs, report, rerun, split
+from . import (ROOT, b4prep, buildcheck, buildreport, convert, groupnote, outputs, report,
+               rerun, split)
 from .maintainers import Recipients
 from .serieswriter import Writer, plan_text
 from .subseries import annotate, split_commits
@@ -82,6 +83,10 @@ def _throwaway(repo, where):
     clone = os.path.join(where, "repo.git")
     run(["git", "clone", "-q", "--bare", "--shared", "--no-tags", repo, clone])
     git(clone, "update-ref", "--no-deref", "HEAD", git(repo, "rev-parse", "HEAD").strip())
+    # The group notes too (a clone takes branches only): series splits the branch by them.
+    notes = git(repo, "rev-parse", "--verify", "-q", groupnote.REF, check=False).strip()
+    if notes:
+        git(clone, "update-ref", groupnote.REF, notes)
     for key, value in zip(("user.name", "user.email"), configured_identity(repo)):
         if value:
             git(clone, "config", key, value)
