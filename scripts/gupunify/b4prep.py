@@ -197,6 +197,8 @@ def _up_to_date(repo, base, part, parts):
     branch = branch_name(part)
     count = len(part.commits)
     cover = "%s~%d" % (branch, count)
+    if not git(repo, "rev-parse", "--verify", "-q", cover + "^", check=False).strip():
+        return False
     first, last = part.commits[0][0], part.commits[-1][0]
     if git(repo, "diff", "--binary", "--full-index", cover, branch) != \
             git(repo, "diff", "--binary", "--full-index", first + "^", last):
