@@ -60,12 +60,14 @@ series: deps
 		$(if $(call on,$(CHECK)),--check) $(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
 
 # make series, and one b4 prep branch per series (b4/gup-unify-NN-<group>),
-# each checked offline with b4 send -o against series/. Sends nothing.
+# each checked offline with b4 send -o against series/. Sends nothing;
+# DRY_RUN=1 prints the series and the branches it would make, and makes none.
 b4:
 	@scripts/deps b4
 	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) --b4 \
 		$(if $(SHAPE),--shape $(call q,$(SHAPE))) \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
+		$(if $(call on,$(DRY_RUN)),--dry-run) \
 		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
 		$(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
 
@@ -89,8 +91,9 @@ test:
 
 # On GUP_KERNEL_TREE (v5.0; GUP_KERNEL_TREE_V5_1 adds a v5.1.15 tree): make
 # check against a full build, make spatch against a plain spatch --dir on each
-# tree, cicheck against git grep -lw, make advise, ending with a table of the
-# ratios; BENCH=check|spatch|scan|advise runs one part only.
+# tree, cicheck against git grep -lw, make advise, make b4 and its rerun with
+# nothing new, ending with a table of the ratios; BENCH=check|spatch|scan|advise|b4
+# runs one part only.
 bench:
 	@scripts/deps bench
 	BENCH=$(BENCH) $(PYTHON) scripts/bench

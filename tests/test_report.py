@@ -1,6 +1,7 @@
 """The one writer of every job's report: md and json, whole, in a marked folder."""
 import json
 import os
+import re
 
 from gupunify import report, sites
 
@@ -36,3 +37,40 @@ def test_a_site_record_is_what_reports_readme_says():
     left = sites.Record.of(site, "manual", "why")
     assert (left.idiom, left.after, left.by, left.to_json()["reason"]) == \
         (None, None, None, "why")
+
+
+def _rows(markdown, heading):
+    table = markdown.split(heading, 1)[1].split("\n\n", 2)[1]
+    return [l for l in table.splitlines()[2:]]
+
+
+def _cells(row):
+    """The cells of a GFM table row: split at each | that is not escaped."""
+    return [c.strip() for c in re.split(r"(?<!\\)\|", row)[1:-1]]
+
+
+def test_every_site_table_keeps_its_columns_and_says_why_a_site_is_left():
+    def record(line, kind, before, after, outcome, reason=None, by=None):
+        return sites.Record("drivers/x|y.c", line, 1, sites.FAST, kind, None, before, after,
+                            outcome, by, reason)
+    records = [record(1, "call", "a | b", "(a | b) ? FOLL_WRITE : 0", "converted", by="spatch"),
+               record(2, "define", None, None, "manual",
+                      reason="in a #define body: convert by hand"),
+               record(3, "call", "FOLL_FORCE | FOLL_WRITE", None, "manual",
+                      reason="a FOLL_* value passed as write"),
+               record(4, "call", "x `y`", "x `y`", "unchanged")]
+    run = {"tree": "t", "version": "v", "result": "converted", "branch": "b",
+           "core_series": "none", "base_commit": "0" * 40, "steps": [], "sites": records}
+    text = report.markdown(run)
+    rows = _rows(text, "## Every site")
+    assert len(rows) == 4
+    for row in rows:
+        assert len(_cells(row)) == 6, row
+    assert "None" not in "\n".join(rows)
+    assert _cells(rows[0])[:4] == ["drivers/x\\|y.c:1", sites.FAST, "`a \\| b`",
+                                   "`(a \\| b) ? FOLL_WRITE : 0`"]
+    assert _cells(rows[1])[2:5] == ["in a #define", "left: in a #define body: convert by hand",
+                                    "manual"]
+    assert _cells(rows[2])[2:4] == ["`FOLL_FORCE \\| FOLL_WRITE`",
+                                    "left: a FOLL_* value passed as write"]
+    assert _cells(rows[3])[2] == "`` x `y` ``"

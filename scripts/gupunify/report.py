@@ -53,7 +53,7 @@ def markdown(run):
         or ["None."]
     fallback = [r for r in records if r.by == "fallback"]
     out += ["", "## Converted outside spatch (%d): review these" % len(fallback), ""]
-    out += ["- `%s:%d` `%s` -> `%s`: %s" % (r.file, r.line, r.before, r.after, r.reason)
+    out += ["- `%s:%d` %s -> %s: %s" % (r.file, r.line, _before(r), _after(r), r.reason)
             for r in fallback] or ["None."]
     noted = [r for r in records if r.note]
     if noted:
@@ -80,12 +80,41 @@ def markdown(run):
     out += ["", "## Every site", "", "| site | API | before | after | outcome | by |",
             "|---|---|---|---|---|---|"]
     for r in records:
-        out.append("| %s:%d | %s | `%s` | `%s` | %s | %s |" % (
-            r.file, r.line, r.api, r.before, r.after, r.outcome, r.by or ""))
+        out.append("| %s:%d | %s | %s | %s | %s | %s |" % (
+            _cell(r.file), r.line, r.api, _before(r), _after(r), r.outcome, r.by or ""))
     if run.get("timings"):
         out += ["", "## Timings (s)", ""]
         out += ["- %s: %.1f" % kv for kv in run["timings"].items()]
     return "\n".join(out) + "\n"
+
+
+# What a site without a flag argument is, for the "before" cell of its row.
+WHAT = {"call": "a call", "define": "in a #define", "reference": "a reference (no call)",
+        "member": "a struct member of that name"}
+
+
+def _cell(text):
+    """text as one table cell: a | would end the cell, a newline the row."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _code(text):
+    """text as a code span in one table cell (GFM reads \\| in a code span as |)."""
+    text = _cell(text)
+    fence = "``" if "`" in text else "`"
+    return "%s%s%s" % (fence, " %s " % text if fence == "``" else text, fence)
+
+
+def _before(record):
+    """The flag argument a site had, or what the site is when it has none."""
+    return _code(record.before) if record.before is not None else WHAT[record.kind]
+
+
+def _after(record):
+    """The flag argument a site has now, or why it was left."""
+    if record.after is not None:
+        return _code(record.after)
+    return "left: " + _cell(record.reason or "") if record.outcome == "manual" else "-"
 
 
 def _per_group(records):
@@ -148,11 +177,6 @@ def summary(run):
             for skipped in run.get("skipped_files", [])]
     out.append("result: %s" % run["result"])
     return "\n".join(out) + "\n"
-
-
-def _cell(text):
-    """A table cell's text: a | of its own would end the cell."""
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def _mermaid(summary):

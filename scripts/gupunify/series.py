@@ -3,12 +3,13 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import filecmp
+import json
 import os
 import shutil
 import tempfile
 
-from . import ROOT, b4prep, buildcheck, buildreport, convert, groupnote, needs, outputs, report
-from . import leftovers, split
+from . import (ROOT, b4prep, buildcheck, buildreport, convert, groupnote, leftovers, needs,
+               outputs, report, rerun, split)
 from .maintainers import Recipients
 from .ownbranch import made_range
 from .serieswriter import Writer, plan_text
@@ -127,6 +128,8 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                  author, prefix_overrides, b4, fast_only, explicit, shape):
     watch = Stopwatch()
     outcome = Outcome()
+    if b4:
+        b4prep.preflight(repo)
     need_branch = not branch_exists(repo, branch)
     if need_branch:
         convert.preflight(tree, repo, branch, None, allow_dirty)
@@ -136,6 +139,15 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
     if outputs.overlap(out, where):
         die("output directory %s and reports folder %s overlap: replacing the one would "
             "take the other; choose apart" % (out, where))
+    if not need_branch and not dry_run:
+        base, tip = series_range(repo, branch, kernel=tree.path)
+        print_ = _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides)
+        plan = rerun.unchanged(repo, where, out, print_, b4)
+        if plan is not None:
+            progress("%s is up to date: nothing new since the last run on %s (%s)"
+                     % (out, branch, tip[:12]))
+            outcome.plan = plan
+            return _check(outcome, tree, branch, base, reports_dir) if check else outcome
     with contextlib.ExitStack() as cleanup:
         scratch_parent = os.path.dirname(out)
         if dry_run:
@@ -197,11 +209,14 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             _warn_unaddressed(parts, recipients)
             outcome.plan = plan_text(parts, atomic, recipients.source)
             if dry_run:
+                if b4:
+                    outcome.plan += b4prep.plan_text(repo, base, parts)
                 return outcome
             if _same_dir(scratch, out):
                 progress("%s is up to date: nothing new" % out)
-                if b4:
-                    b4prep.hand_off(repo, parts, author, out)
+                handed = b4prep.hand_off(repo, base, parts, author, out) if b4 else []
+                _remember(repo, where, out, base, tip, outcome.plan, handed, author, b4,
+                          prefix_overrides)
                 return _check(outcome, tree, branch, base, reports_dir) if check else outcome
             # Made while this run worked? Then it is not ours to replace.
             outputs.check_folder(out, "output directory", "series", tree.path)
@@ -221,6 +236,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                        "timings": watch.seconds}
             # The series and their report are kept together or not at all.
             with interrupts_held():
+                rerun.forget(where)
                 _replace_dir(scratch, out)
                 scratch = None
                 kept("series %s" % out)
@@ -229,8 +245,10 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
     if b4:
-        summary["b4"] = b4prep.hand_off(repo, parts, author, out)
+        summary["b4"] = b4prep.hand_off(repo, base, parts, author, out)
         report.write_series(summary, where)
+    _remember(repo, where, out, base, tip, outcome.plan, summary.get("b4", []), author, b4,
+              prefix_overrides)
     pause_at("written")
     progress("series: %s (apply the directories in the order listed; atomic/ is the same "
              "change as one commit)" % out)
@@ -238,6 +256,19 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
     if check:
         return _check(outcome, tree, branch, base, reports_dir)
     return outcome
+
+
+def _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides):
+    """rerun.fingerprint() of a series run with these options."""
+    options = {"reports": where, "author": author, "b4": b4, "prefixes": prefix_overrides}
+    return rerun.fingerprint(repo, base, tip, out,
+                             json.loads(json.dumps(options, sort_keys=True, default=str)))
+
+
+def _remember(repo, where, out, base, tip, plan, handed, author, b4, prefix_overrides):
+    """Record what this run wrote, so that a rerun with nothing new stops at once."""
+    print_ = _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides)
+    rerun.record(repo, where, out, print_, plan, [h["branch"] for h in handed])
 
 
 def _check(outcome, tree, branch, base, reports_dir):
