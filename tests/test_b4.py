@@ -266,8 +266,10 @@ def test_a_series_forks_from_the_base_plus_the_series_it_needs(tmp_path, monkeyp
             directory=directory, kind=kind, commits=commits, depends=list(depends),
             net=False, subject="[PATCH 0/%d] %s" % (len(commits), commits[0][1]),
             blurb="What it does.", to=["A <a@example.org>"], cc=[], patches=[])
-    parts = [part("01-core", "core", shas[:1]), part("02-a", "callers", shas[1:2], [shas[0][1]]),
-             part("03-b", "callers", shas[2:3]), part("04-core", "core", shas[3:])]
+    # depends as series.py's graph (needs.py) gives it: every need, in branch order.
+    parts = [part("01-core", "core", shas[:1]), part("02-a", "callers", shas[1:2], ["01-core"]),
+             part("03-b", "callers", shas[2:3]),
+             part("04-core", "core", shas[3:], ["01-core", "02-a", "03-b"])]
     assert [[p.directory for p in b4prep.needs(q, parts)] for q in parts] == [
         [], ["01-core"], [], ["01-core", "02-a", "03-b"]]
     series_dir = tmp_path / "series"

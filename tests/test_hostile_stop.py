@@ -337,7 +337,7 @@ def test_series_stopped_by_sigterm_leaves_no_partial_folder(tree, tmp_path, need
     again = gup_unify("series", str(tree), "--output", str(out), "--reports", str(rep),
                       scratch=scratch)
     assert again.returncode == 0, again.stderr
-    assert (out / "0000-cover-letter.patch").exists()
+    assert (out / "overview.txt").exists()
 
 
 def test_series_rerun_removes_what_a_sigkill_left(tree, tmp_path, need_spatch):
@@ -355,7 +355,7 @@ def test_series_rerun_removes_what_a_sigkill_left(tree, tmp_path, need_spatch):
     assert again.returncode == 0, again.stderr
     assert "removing %s, left by a run that was killed" % partial in again.stderr
     assert sorted(os.listdir(tmp_path)) == sorted(["linux", "out", "rep", "s"])
-    assert (out / "0000-cover-letter.patch").exists()
+    assert (out / "overview.txt").exists()
 
 
 def test_series_killed_between_its_renames_gets_the_last_output_back(tree, tmp_path,
@@ -364,7 +364,7 @@ def test_series_killed_between_its_renames_gets_the_last_output_back(tree, tmp_p
     first = gup_unify("series", str(tree), "--output", str(out), "--reports", str(rep),
                       scratch=scratch)
     assert first.returncode == 0, first.stderr
-    cover = (out / "0000-cover-letter.patch").read_text()
+    cover = (out / "overview.txt").read_text()
     # Killed after moving the last output aside, before putting the new one in place.
     aside = tmp_path / ("out.old.%d" % dead_pid())
     os.replace(out, aside)
@@ -373,7 +373,7 @@ def test_series_killed_between_its_renames_gets_the_last_output_back(tree, tmp_p
     assert again.returncode == 0, again.stderr
     assert "putting back %s as %s" % (aside, out) in again.stderr
     assert not aside.exists()
-    assert (out / "0000-cover-letter.patch").read_text() == cover
+    assert (out / "overview.txt").read_text() == cover
     assert "is up to date: nothing new" in again.stderr
 
 

@@ -144,6 +144,8 @@ def as_previous_release(tree):
                               text=True, check=True).stdout.strip()
         git(tree, "notes", "--ref", "gup-unify", "copy", sha, head)
     git(tree, "update-ref", "refs/heads/gup-unify", head)
+    # The previous release wrote no marker of the branches it made.
+    git(tree, "update-ref", "-d", "refs/gup-unify/branches/gup-unify")
 
 
 def test_a_branch_without_notes_splits_as_before(tree, tmp_path, need_spatch):

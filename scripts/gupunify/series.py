@@ -141,7 +141,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             "take the other; choose apart" % (out, where))
     if not need_branch and not dry_run:
         base, tip = series_range(repo, branch, kernel=tree.path)
-        print_ = _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides)
+        print_ = _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides, shape)
         plan = rerun.unchanged(repo, where, out, print_, b4)
         if plan is not None:
             progress("%s is up to date: nothing new since the last run on %s (%s)"
@@ -216,7 +216,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                 progress("%s is up to date: nothing new" % out)
                 handed = b4prep.hand_off(repo, base, parts, author, out) if b4 else []
                 _remember(repo, where, out, base, tip, outcome.plan, handed, author, b4,
-                          prefix_overrides)
+                          prefix_overrides, shape)
                 return _check(outcome, tree, branch, base, reports_dir) if check else outcome
             # Made while this run worked? Then it is not ours to replace.
             outputs.check_folder(out, "output directory", "series", tree.path)
@@ -248,7 +248,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
         summary["b4"] = b4prep.hand_off(repo, base, parts, author, out)
         report.write_series(summary, where)
     _remember(repo, where, out, base, tip, outcome.plan, summary.get("b4", []), author, b4,
-              prefix_overrides)
+              prefix_overrides, shape)
     pause_at("written")
     progress("series: %s (apply the directories in the order listed; atomic/ is the same "
              "change as one commit)" % out)
@@ -258,16 +258,17 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
     return outcome
 
 
-def _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides):
+def _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides, shape):
     """rerun.fingerprint() of a series run with these options."""
-    options = {"reports": where, "author": author, "b4": b4, "prefixes": prefix_overrides}
+    options = {"reports": where, "author": author, "b4": b4, "prefixes": prefix_overrides,
+               "shape": shape}
     return rerun.fingerprint(repo, base, tip, out,
                              json.loads(json.dumps(options, sort_keys=True, default=str)))
 
 
-def _remember(repo, where, out, base, tip, plan, handed, author, b4, prefix_overrides):
+def _remember(repo, where, out, base, tip, plan, handed, author, b4, prefix_overrides, shape):
     """Record what this run wrote, so that a rerun with nothing new stops at once."""
-    print_ = _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides)
+    print_ = _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides, shape)
     rerun.record(repo, where, out, print_, plan, [h["branch"] for h in handed])
 
 
