@@ -193,6 +193,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                        "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
                                    "phase": p.phase,
                                    "prefix": p.prefix, "prefix_source": p.prefix_source,
+                                   "prefix_why": p.prefix_why,
                                    "route": p.route, "depends": p.depends,
                                    "subject": p.subject, "to": p.to, "cc": p.cc,
                                    "patches": p.patches} for p in parts],
