@@ -249,6 +249,7 @@ def test_sample_imported_as_one_commit_warns_of_each_guessed_prefix(tree, tmp_pa
     (["lib/iov_iter.c"], "iov_iter"),
     (["mm/gup_benchmark.c"], "mm/gup_benchmark"),
     (["mm/gup.c", "mm/gup_benchmark.c"], "mm"),
+    (["Makefile"], "Makefile"),
 ])
 def test_kernel_style_when_history_gives_none(files, expected):
     """The forms those subsystems' own subjects take (git log of their files, 2019)."""
@@ -295,6 +296,8 @@ def test_history_read_is_bounded(small, monkeypatch):
     known = prefixes.History(str(small), "HEAD").histories(["d/x.c", "d/y.c"])
     assert known["d/y.c"].subjects == ["vhost: %d" % n for n in range(7, 1, -1)]
     assert known["d/x.c"].subjects == []
+    assert prefixes.why_not_history({"d/x.c": known["d/x.c"]}) == \
+        "history: the file has no commit among the last 6 read"
     monkeypatch.setattr(prefixes, "DEEPER", 3)
     monkeypatch.setattr(prefixes, "_read_before", {})
     known = prefixes.History(str(small), "HEAD").histories(["d/x.c", "d/y.c"])

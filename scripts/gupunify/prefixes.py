@@ -70,6 +70,7 @@ class FileHistory:
         self.seen = set()       # their commits
         self.imported = None    # Imported, when such a commit added the file
         self.added = None       # the commit that added the file under this name
+        self.cut = False        # whether older history was left unread (the bound)
 
     @property
     def scores(self):
@@ -165,8 +166,9 @@ def read_history(repo, rev, files):
         return kept
     if _read(repo, rev, known, files, 0, RECENT):
         short = sorted(p for p in files if not known[p].full and not known[p].added)
-        if short:
-            _read(repo, rev, known, short, RECENT, RECENT * (DEEPER - 1))
+        if short and _read(repo, rev, known, short, RECENT, RECENT * (DEEPER - 1)):
+            for path in short:
+                known[path].cut = not known[path].full
     for path in sorted(files):
         history = known[path]
         if history.added and not history.full:
@@ -247,8 +249,10 @@ def why_not_history(histories):
     if imported and len(imported) == len(histories):
         return str(imported[0])
     if not all(h.subjects for h in histories.values()):
-        return "history: %s no commit of its own" % (
-            "a file has" if len(histories) > 1 else "the file has")
+        cut = any(h.cut and not h.subjects for h in histories.values())
+        return "history: %s no commit%s" % (
+            "a file has" if len(histories) > 1 else "the file has",
+            " among the last %d read" % (RECENT * DEEPER) if cut else " of its own")
     if not all(h.scores for h in histories.values()):
         return "history: no subject with a prefix"
     return "history: no prefix common to its %d files" % len(histories)
@@ -348,7 +352,7 @@ def kernel_forms(path):
             return [os.path.splitext(parts[1])[0]]
         if parts[0] in ("drivers", "arch") and len(parts) > 2:
             name, below = parts[1], parts[2:]
-        elif parts[0] in ("drivers", "arch"):
+        elif parts[0] in ("drivers", "arch") or len(parts) == 1:
             return [stem]
         else:
             name, below = parts[0], parts[1:]
