@@ -49,7 +49,8 @@ def annotate(repo, base, parts, overrides):
     sections = {s.name: s for s in owners.sections}
     for part in parts:
         part.files = sorted({f for sha, _ in part.commits for f in
-                             git(repo, "show", "--format=", "--name-only", sha).split()})
+                             git(repo, "show", "--format=", "--name-only", "-z",
+                                 sha).split("\x00") if f})
     callers = [p for p in parts if p.kind == "callers"]
     # Every caller file's history in one pass.
     known = prefixes.History(repo, base).histories(sorted({f for p in callers
