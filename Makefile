@@ -86,7 +86,8 @@ test:
 
 # On GUP_KERNEL_TREE: make check against a full build, then make spatch
 # against a plain spatch --dir, ending with their ratio; BENCH=spatch|check
-# runs one half only.
+# runs one half only; BENCH=history times spatch and series behind 100k and
+# 300k synthetic commits (scripts/bench-history, built once in the scratch).
 bench:
 	@scripts/deps bench
 	BENCH=$(BENCH) $(PYTHON) scripts/bench
