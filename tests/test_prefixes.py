@@ -250,6 +250,8 @@ def test_sample_imported_as_one_commit_warns_of_each_guessed_prefix(tree, tmp_pa
     (["mm/gup_benchmark.c"], "mm/gup_benchmark"),
     (["mm/gup.c", "mm/gup_benchmark.c"], "mm"),
     (["Makefile"], "Makefile"),
+    (["kernel/events/core.c"], "perf"),
+    (["virt/kvm/kvm_main.c"], "KVM"),
 ])
 def test_kernel_style_when_history_gives_none(files, expected):
     """The forms those subsystems' own subjects take (git log of their files, 2019)."""

@@ -315,7 +315,7 @@ SUBSYSTEMS = (      # (directory, the subsystem's own name, the wider one it is 
 # (fs/ext4, kernel/futex.c, lib/iov_iter.c): "ext4:", "futex:". Some
 # subsystems write another name than their directory's.
 NAMED_BELOW = {"fs", "kernel", "lib", "block", "crypto", "security", "sound", "ipc", "init"}
-NAMES = {"net/xdp": "xsk", "net/ceph": "libceph"}
+NAMES = {"net/xdp": "xsk", "net/ceph": "libceph", "kernel/events": "perf"}
 KVM = {"x86": "x86", "powerpc": "PPC", "s390": "s390", "arm": "arm", "arm64": "arm64",
        "mips": "MIPS"}
 SLASH = {"drm", "IB", "RDMA", "mm", "net", "xen", "vfio", "rapidio", "iommu", "platform", "sched",
