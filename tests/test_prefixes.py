@@ -201,27 +201,29 @@ def test_sample_imported_as_one_commit_warns_of_each_guessed_prefix(tree, tmp_pa
     why = 'history: only the import commit %s ("treewide: import the sample tree"), ' \
           'which adds every file; not used' % sha
     assert out.stderr.count("subject prefixes guessed") == 1, out.stderr
-    assert "7 subject prefixes guessed, not taken from the files' history (%s)" % why \
-        in out.stderr
-    warned = [line.strip() for line in out.stderr.splitlines() if line.startswith("  ")]
-    assert "INFINIBAND SUBSYSTEM=IB/tiny    (kernel style)" in warned
-    assert "KERNEL VIRTUAL MACHINE FOR X86 (KVM/x86)=KVM: x86    (kernel style)" in warned
-    assert len(warned) == 7, warned
+    assert "7 subject prefixes guessed, not taken from the files' history" in out.stderr
+    warned = [line[2:] for line in out.stderr.splitlines() if line.startswith("  ")]
+    assert warned[0] == "# kernel style; %s" % why
+    assert "INFINIBAND SUBSYSTEM=IB/tiny" in warned
+    assert "KERNEL VIRTUAL MACHINE FOR X86 (KVM/x86)=KVM: x86" in warned
+    assert len(warned) == 8, warned
     report = (tmp_path / "rep" / "linux" / "series.md").read_text()
     assert "## Subject prefixes guessed (7): check these" in report
-    assert "No history of the files gives these (%s)" % why in report
-    assert "VFS IOV_ITER=iov_iter    (kernel style)" in report
+    assert "\n".join(warned) in report
     conversion = (tmp_path / "rep" / "linux" / "conversion.md").read_text()
-    assert "MEDIA TOY DRIVER=media: toy    (kernel style)" in conversion
-    # The line is what --prefix-file takes: with it, that group is no guess.
+    assert "\n".join(warned) in conversion
+    # The warning's lines are a --prefix-file: with them, no group is a guess.
     listing = tmp_path / "prefixes"
-    listing.write_text("MEDIA TOY DRIVER=media: toy-dma-sg\n")
+    listing.write_text("\n".join(warned).replace("media: toy", "media: toy-dma-sg") + "\n")
     again = gup_unify("series", str(tree), "--branch", "again", "--output",
                       str(tmp_path / "out2"), "--reports", str(tmp_path / "rep2"),
                       "--prefix-file", str(listing), scratch=tmp_path / "s")
     assert again.returncode == 0, again.stderr
-    assert "MEDIA TOY DRIVER=" not in again.stderr
-    assert "6 subject prefixes guessed" in again.stderr
+    assert "subject prefixes guessed" not in again.stderr
+    summary = json.loads((tmp_path / "rep2" / "linux" / "series.json").read_text())
+    assert {p["key"]: (p["prefix"], p["prefix_source"]) for p in summary["series"]
+            if p["key"] == "MEDIA TOY DRIVER"} == {
+        "MEDIA TOY DRIVER": ("media: toy-dma-sg", "override")}
 
 
 @pytest.mark.parametrize("files, expected", [

@@ -433,13 +433,15 @@ def assign(repo, rev, groups, overrides=None, asked_before=None):
 
 
 def _fix_lines(rows):
-    """The --prefix-file line of each guess, and why history gave none when all
-    share one reason (a tree's one import commit), else on each line."""
-    reasons = {why for _, _, _, why in rows}
-    shared = reasons.pop() if len(reasons) == 1 else None
-    return shared, ["%s=%s    (%s%s)" % (group, prefix, source,
-                                        "; " + why if why and not shared else "")
-                    for group, prefix, source, why in rows]
+    """The guesses as a --prefix-file: a '#' line naming where a run of them came
+    from (and why history gave none), then a GROUP=PREFIX line each."""
+    lines, said = [], None
+    for group, prefix, source, why in sorted(rows, key=lambda r: (r[2], r[3] or "")):
+        if (source, why) != said:
+            lines.append("# %s%s" % (source, "; " + why if why else ""))
+            said = (source, why)
+        lines.append("%s=%s" % (group, prefix))
+    return lines
 
 
 _warned = set()
@@ -453,13 +455,12 @@ def warn_guesses(rows):
     if not rows:
         return
     _warned.update(r[:2] for r in rows)
-    shared, lines = _fix_lines(rows)
-    warn("\n".join(["%d subject prefix%s guessed, not taken from the files' history%s: "
-                    "check %s with the subsystem (git log of its files, its list) and set "
-                    "%s with --prefix-file lines (GROUP=PREFIX):" % (
+    warn("\n".join(["%d subject prefix%s guessed, not taken from the files' history: "
+                    "check %s with the subsystem (git log of its files, its list); these "
+                    "lines, as a --prefix-file, set %s:" % (
                         len(rows), "es" if len(rows) > 1 else "",
-                        " (%s)" % shared if shared else "", "each" if len(rows) > 1 else "it",
-                        "them" if len(rows) > 1 else "it")] + ["  " + l for l in lines]))
+                        "each" if len(rows) > 1 else "it", "them" if len(rows) > 1 else "it")]
+                    + ["  " + line for line in _fix_lines(rows)]))
 
 
 def report_section(rows):
@@ -467,8 +468,6 @@ def report_section(rows):
     rows = [r for r in rows if r[2] in GUESSES]
     if not rows:
         return []
-    shared, lines = _fix_lines(rows)
     return ["", "## Subject prefixes guessed (%d): check these" % len(rows), "",
-            "No history of the files gives these%s; a --prefix-file line each sets it "
-            "(the part before the spaces):" % (" (%s)" % shared if shared else ""),
-            "", "```"] + lines + ["```"]
+            "No history of the files gives these; as a --prefix-file, after a check "
+            "and a fix, these lines set them:", "", "```"] + _fix_lines(rows) + ["```"]
