@@ -93,7 +93,8 @@ test:
 # check against a full build, make spatch against a plain spatch --dir on each
 # tree, cicheck against git grep -lw, make advise, make b4 and its rerun with
 # nothing new, ending with a table of the ratios; BENCH=check|spatch|scan|advise|b4
-# runs one part only.
+# runs one part only; BENCH=history times spatch and series behind 100k and
+# 300k synthetic commits (scripts/bench-history, built once in the scratch).
 bench:
 	@scripts/deps bench
 	BENCH=$(BENCH) $(PYTHON) scripts/bench

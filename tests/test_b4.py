@@ -52,10 +52,10 @@ def test_one_prep_branch_per_series_with_cover_and_recipients(handed_off):
     branches = sorted(b.strip() for b in git(tree, "branch", "--list", "b4/*").split())
     assert branches == ["b4/gup-unify-" + p["directory"].lower() for p in summary["series"]]
     assert [b["branch"] for b in summary["b4"]] == branches
-    toy = next(p for p in summary["series"] if p["directory"].endswith("infiniband-toy"))
-    branch = "b4/gup-unify-" + toy["directory"]
+    toy = next(p for p in summary["series"] if p["directory"].endswith("IB-toy"))
+    branch = "b4/gup-unify-" + toy["directory"].lower()
     cover = git(tree, "log", "-1", "--format=%B", branch + "~2")
-    assert cover.startswith("infiniband/toy: move to FOLL_LONGTERM and gup_flags\n\n")
+    assert cover.startswith("IB/toy: move to FOLL_LONGTERM and gup_flags\n\n")
     assert b4prep.MARKER in cover
     trailers = [l for l in cover.split(b4prep.MARKER)[0].splitlines()
                 if l.startswith(("To: ", "Cc: "))]

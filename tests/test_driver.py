@@ -21,12 +21,12 @@ def test_converts_on_new_branch_and_leaves_user_alone(tree, tmp_path, need_spatc
     # order; the tiny driver's single call joined INFINIBAND SUBSYSTEM, but
     # KVM's did not join X86 ARCHITECTURE (no list in common).
     assert subjects == [
-        "infiniband/tiny: pass gup_flags to get_user_pages_fast()",
-        "infiniband/toy: use FOLL_LONGTERM, not get_user_pages_longterm()",
-        "infiniband/toy: pass gup_flags to get_user_pages_fast()",
-        "lib/iov_iter: pass gup_flags to get_user_pages_fast()",
-        "media/toy: use FOLL_LONGTERM, not get_user_pages_longterm()",
-        "media/toy: pass gup_flags to get_user_pages_fast()",
+        "IB/tiny: pass gup_flags to get_user_pages_fast()",
+        "IB/toy: use FOLL_LONGTERM, not get_user_pages_longterm()",
+        "IB/toy: pass gup_flags to get_user_pages_fast()",
+        "iov_iter: pass gup_flags to get_user_pages_fast()",
+        "media: toy: use FOLL_LONGTERM, not get_user_pages_longterm()",
+        "media: toy: pass gup_flags to get_user_pages_fast()",
         "mm/gup_benchmark: use FOLL_LONGTERM, not get_user_pages_longterm()",
         "mm/gup_benchmark: pass gup_flags to get_user_pages_fast()",
         "net/toy: pass gup_flags to get_user_pages_fast()",

@@ -1,8 +1,11 @@
 """Subject prefixes: learned from git history per group, the way splitpatch.ml does."""
+import importlib.machinery
+import importlib.util
 import json
+import os
 
 import pytest
-from conftest import git, gup_unify
+from conftest import ROOT, git, gup_unify
 
 from gupunify import maintainers, prefixes, split, util
 
@@ -46,7 +49,7 @@ def test_history_intersects_files_and_weighs_recent_commits(small):
     commit(small, "d/y.c", "oldpfx: a y change")
     commit(small, "d/y.c", "IB/hfi1: work on y")
     # Newest first, in five ranges of recency weighing 1, 1/2, ... 1/5.
-    scores = prefixes.file_scores(str(small), "HEAD", "d/x.c")
+    scores = prefixes.history(str(small), "HEAD", ["d/x.c"])["d/x.c"]
     assert scores["IB/hfi1"] == 1.0
     assert scores["oldpfx"] == pytest.approx(1 / 2 + 1 / 3 + 1 / 4)
     assert prefixes.from_history(str(small), "HEAD", ["d/x.c"]) == "oldpfx"
@@ -68,8 +71,9 @@ def test_history_follows_renames(small):
     assert prefixes.from_history(str(small), "HEAD", ["d/z.c"]) == "vhost"
 
 
-def test_assign_asks_each_files_history_once_for_all_groups(small, tmp_path, monkeypatch):
-    """Two groups of one file each: two git logs side by side, each group its own prefix."""
+def test_assign_reads_every_groups_history_in_one_git_log(small, tmp_path, monkeypatch):
+    """Two groups of one file each: one git log for both, no --follow, each group its
+    own prefix."""
     commit(small, "d/x.c", "drm/via: x")
     commit(small, "d/y.c", "vhost: y")
     groups = [split.Group(None, ["d/x.c"], "d"), split.Group(None, ["d/y.c"], "d")]
@@ -77,9 +81,11 @@ def test_assign_asks_each_files_history_once_for_all_groups(small, tmp_path, mon
     prefixes.assign(str(small), "HEAD", groups, {})
     assert [(g.prefix, g.prefix_source) for g in groups] == [("drm/via", "history"),
                                                              ("vhost", "history")]
-    logs = [line for line in (tmp_path / "trace").read_text().splitlines()
-            if " log --follow " in line]
-    assert sorted(line.rsplit(" ", 1)[1] for line in logs) == ["d/x.c", "d/y.c"]
+    logs = [line.split()[1:] for line in (tmp_path / "trace").read_text().splitlines()
+            if " log " in line and " -- " in line]
+    # (The trace keeps 200 characters of a command line.)
+    assert len(logs) == 1 and "--follow" not in logs[0], logs
+    assert logs[0][logs[0].index("--") + 1] == "d/x.c"
 
 
 @pytest.mark.parametrize("title, files, expected", [
@@ -129,12 +135,12 @@ def test_sample_tree_takes_each_groups_prefix_from_its_history(tree, tmp_path, n
                if p["kind"] == "callers"}
     assert sources == {
         "INFINIBAND TOY DRIVER": ("RDMA/toy", "history"),
-        "INFINIBAND SUBSYSTEM": ("infiniband/tiny", "path"),
+        "INFINIBAND SUBSYSTEM": ("IB/tiny", "kernel style"),
         "KERNEL VIRTUAL MACHINE FOR X86 (KVM/x86)": ("KVM: x86", "history"),
         "MEDIA TOY DRIVER": ("media: toy-dma-sg", "history"),
-        "MEMORY MANAGEMENT": ("mm/gup_benchmark", "path"),
+        "MEMORY MANAGEMENT": ("mm/gup_benchmark", "kernel style"),
         "NETWORKING TOY RDMA": ("net/toy-rdma", "override"),
-        "VFS IOV_ITER": ("lib/iov_iter", "path"),
+        "VFS IOV_ITER": ("iov_iter", "kernel style"),
     }
     report = (tmp_path / "rep" / "linux" / "series.md").read_text()
     assert "| `RDMA/toy:` (history) |" in report
@@ -148,3 +154,195 @@ def test_unknown_group_override_is_refused(tree, tmp_path, need_spatch):
     assert out.stderr.splitlines()[-1].startswith(
         "gup-unify: error: --prefix names no group: 'no such group' (the groups: INFINIBAND")
     assert git(tree, "branch", "--list", "gup-unify") == ""
+
+
+IDENTITY = ["-c", "user.name=T", "-c", "user.email=t@example.org"]
+
+
+def test_an_import_commit_gives_no_prefix(small):
+    """The one commit of an imported tree adds every file: its subject is no prefix."""
+    git(small, *IDENTITY, "commit", "-q", "--amend", "-m", "treewide: import the tree")
+    groups = [split.Group(None, ["d/x.c"], "d"), split.Group(None, ["d/y.c"], "d")]
+    prefixes.assign(str(small), "HEAD", groups, {})
+    assert [(g.prefix, g.prefix_source) for g in groups] == [("d: x", "kernel style"),
+                                                             ("d: y", "kernel style")]
+    sha = git(small, "rev-parse", "--short=12", "HEAD").strip()
+    assert groups[0].prefix_why == ('history: only the import commit %s ("treewide: import '
+                                    'the tree"), which adds every file; not used' % sha)
+    # Commits of its own after the import give the prefix again.
+    commit(small, "d/x.c", "drm/via: a fix")
+    assert prefixes.from_history(str(small), "HEAD", ["d/x.c"]) == "drm/via"
+
+
+def test_a_shallow_clones_edge_gives_no_prefix(small, tmp_path):
+    commit(small, "d/x.c", "drm/via: a fix")
+    commit(small, "d/y.c", "drm/via: another")
+    git(small, *IDENTITY, "commit", "-q", "--allow-empty", "-m", "treewide: the tip")
+    shallow = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", "file://%s" % small, str(shallow))
+    assert prefixes.from_history(str(shallow), "HEAD", ["d/x.c", "d/y.c"]) is None
+    deeper = tmp_path / "deeper"
+    git(tmp_path, "clone", "-q", "--depth", "3", "file://%s" % small, str(deeper))
+    assert prefixes.from_history(str(deeper), "HEAD", ["d/y.c"]) == "drm/via"
+
+
+def test_sample_imported_as_one_commit_warns_of_each_guessed_prefix(tree, tmp_path,
+                                                                    need_spatch):
+    """A tree whose history is one commit "treewide: import ...": no series is
+    prefixed treewide, and every guess is named, on stderr and in the report, with
+    the --prefix-file line that sets it."""
+    git(tree, "commit", "-q", "--amend", "-m", "treewide: import the sample tree")
+    sha = git(tree, "rev-parse", "--short=12", "HEAD").strip()
+    out = gup_unify("series", str(tree), "--output", str(tmp_path / "out"),
+                    "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    subjects = git(tree, "log", "--format=%s", "master..gup-unify").splitlines()
+    assert not [s for s in subjects if s.startswith("treewide")], subjects
+    why = 'history: only the import commit %s ("treewide: import the sample tree"), ' \
+          'which adds every file; not used' % sha
+    assert out.stderr.count("subject prefixes guessed") == 1, out.stderr
+    assert "7 subject prefixes guessed, not taken from the files' history" in out.stderr
+    warned = [line[2:] for line in out.stderr.splitlines() if line.startswith("  ")]
+    assert warned[0] == "# kernel style; %s" % why
+    assert "INFINIBAND SUBSYSTEM=IB/tiny" in warned
+    assert "KERNEL VIRTUAL MACHINE FOR X86 (KVM/x86)=KVM: x86" in warned
+    assert len(warned) == 8, warned
+    report = (tmp_path / "rep" / "linux" / "series.md").read_text()
+    assert "## Subject prefixes guessed (7): check these" in report
+    assert "\n".join(warned) in report
+    conversion = (tmp_path / "rep" / "linux" / "conversion.md").read_text()
+    assert "\n".join(warned) in conversion
+    # The warning's lines are a --prefix-file: with them, no group is a guess.
+    listing = tmp_path / "prefixes"
+    listing.write_text("\n".join(warned).replace("media: toy", "media: toy-dma-sg") + "\n")
+    again = gup_unify("series", str(tree), "--branch", "again", "--output",
+                      str(tmp_path / "out2"), "--reports", str(tmp_path / "rep2"),
+                      "--prefix-file", str(listing), scratch=tmp_path / "s")
+    assert again.returncode == 0, again.stderr
+    assert "subject prefixes guessed" not in again.stderr
+    summary = json.loads((tmp_path / "rep2" / "linux" / "series.json").read_text())
+    assert {p["key"]: (p["prefix"], p["prefix_source"]) for p in summary["series"]
+            if p["key"] == "MEDIA TOY DRIVER"} == {
+        "MEDIA TOY DRIVER": ("media: toy-dma-sg", "override")}
+
+
+@pytest.mark.parametrize("files, expected", [
+    (["drivers/gpu/drm/via/via_dmablit.c"], "drm/via"),
+    (["drivers/video/fbdev/pvr2fb.c"], "fbdev: pvr2fb"),
+    (["kernel/futex.c"], "futex"),
+    (["drivers/scsi/st.c"], "scsi: st"),
+    (["drivers/staging/gasket/gasket_page_table.c"], "staging: gasket"),
+    (["drivers/staging/vc04_services/interface/vchiq_arm/vchiq_2835_arm.c"],
+     "staging: vc04_services"),
+    (["drivers/infiniband/core/umem.c", "drivers/infiniband/hw/hfi1/user_pages.c",
+      "drivers/infiniband/hw/usnic/usnic_uiom.c"], "RDMA"),
+    (["drivers/infiniband/hw/hfi1/user_pages.c"], "IB/hfi1"),
+    (["drivers/misc/genwqe/card_utils.c", "drivers/misc/vmw_vmci/vmci_host.c"], "misc"),
+    (["arch/powerpc/kvm/book3s_64_mmu_hv.c", "arch/powerpc/kvm/e500_mmu.c"], "KVM: PPC"),
+    (["arch/s390/kvm/interrupt.c"], "KVM: s390"),
+    (["arch/powerpc/mm/mmu_context_iommu.c"], "powerpc/mm"),
+    (["drivers/vfio/vfio_iommu_spapr_tce.c", "drivers/vfio/vfio_iommu_type1.c"], "vfio"),
+    (["drivers/xen/gntdev.c"], "xen/gntdev"),
+    (["drivers/vhost/vhost.c"], "vhost"),
+    (["net/xdp/xdp_umem.c"], "xsk"),
+    (["net/rds/info.c", "net/rds/rdma.c"], "net/rds"),
+    (["net/ceph/pagevec.c"], "libceph"),
+    (["fs/orangefs/orangefs-bufmap.c"], "orangefs"),
+    (["lib/iov_iter.c"], "iov_iter"),
+    (["mm/gup_benchmark.c"], "mm/gup_benchmark"),
+    (["mm/gup.c", "mm/gup_benchmark.c"], "mm"),
+    (["Makefile"], "Makefile"),
+    (["kernel/events/core.c"], "perf"),
+    (["virt/kvm/kvm_main.c"], "KVM"),
+])
+def test_kernel_style_when_history_gives_none(files, expected):
+    """The forms those subsystems' own subjects take (git log of their files, 2019)."""
+    assert prefixes.from_kernel_style(files) == expected
+
+
+def test_kvm_writes_its_arch_its_own_way_over_the_maintainers_name(small):
+    section = maintainers.parse("KERNEL VIRTUAL MACHINE FOR POWERPC (KVM/powerpc)\n"
+                                "M:\tA <a@b>\n")[0]
+    group = split.Group(section, ["arch/powerpc/kvm/e500_mmu.c"])
+    prefixes.assign(str(small), "HEAD", [group], {})
+    assert (group.prefix, group.prefix_source) == ("KVM: PPC", "kernel style")
+    ceph = split.Group(maintainers.parse("CEPH COMMON CODE (LIBCEPH)\nM:\tA <a@b>\n")[0],
+                       ["net/ceph/pagevec.c"])
+    prefixes.assign(str(small), "HEAD", [ceph], {})
+    assert (ceph.prefix, ceph.prefix_source) == ("libceph", "MAINTAINERS")
+
+
+def test_follow_only_for_a_file_made_by_a_rename_with_too_few_commits(small, tmp_path,
+                                                                      monkeypatch):
+    commit(small, "d/x.c", "vhost: before the move")
+    git(small, "mv", "d/x.c", "d/z.c")
+    git(small, *IDENTITY, "commit", "-qm", "vhost: move x to z")
+    commit(small, "d/y.c", "drm/via: y")
+    monkeypatch.setenv("GUP_UNIFY_TRACE", str(tmp_path / "trace"))
+    known = prefixes.history(str(small), "HEAD", ["d/y.c", "d/z.c"])
+    assert known["d/z.c"] == {"vhost": 1.0 + 1.0 / 3}
+    follows = [line.split()[1:] for line in (tmp_path / "trace").read_text().splitlines()
+               if " --follow " in line]
+    assert len(follows) == 1 and follows[0][-1] == "d/x.c", follows
+
+
+def test_history_read_is_bounded(small, monkeypatch):
+    """Only the RECENT * DEEPER last commits are read, however long the history."""
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "@1499999940 +0000")
+    git(small, *IDENTITY, "commit", "-q", "--amend", "-m", "base")
+    for n, (path, subject) in enumerate([("d/x.c", "drm/via: long ago")] +
+                                        [("d/y.c", "vhost: %d" % n) for n in range(8)]):
+        # A minute apart: the windows end at commit dates.
+        monkeypatch.setenv("GIT_COMMITTER_DATE", "@%d +0000" % (1500000000 + 60 * n))
+        commit(small, path, subject)
+    monkeypatch.setattr(prefixes, "RECENT", 3)
+    monkeypatch.setattr(prefixes, "DEEPER", 2)
+    known = prefixes.History(str(small), "HEAD").histories(["d/x.c", "d/y.c"])
+    assert known["d/y.c"].subjects == ["vhost: %d" % n for n in range(7, 1, -1)]
+    assert known["d/x.c"].subjects == []
+    assert prefixes.why_not_history({"d/x.c": known["d/x.c"]}) == \
+        "history: the file has no commit among the last 6 read"
+    monkeypatch.setattr(prefixes, "DEEPER", 3)
+    monkeypatch.setattr(prefixes, "_read_before", {})
+    known = prefixes.History(str(small), "HEAD").histories(["d/x.c", "d/y.c"])
+    assert known["d/x.c"].subjects == ["drm/via: long ago"]
+
+
+def followed(repo, path):
+    """What prefix learning read before: git log --follow of each file on its own."""
+    out = git(repo, "log", "--follow", "--no-merges", "-n", str(prefixes.HISTORY_DEPTH),
+              "--format=%s", "HEAD", "--", path)
+    return prefixes.weigh(out.splitlines())
+
+
+def synthetic_history(tree, count, where):
+    """The bench's history of count commits behind tree's last one (scripts/bench-history)."""
+    loader = importlib.machinery.SourceFileLoader(
+        "bench_history", os.path.join(ROOT, "scripts", "bench-history"))
+    bench = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(bench)
+    return bench.build(str(tree), count, str(where))
+
+
+def test_one_pass_reads_what_follow_read_on_merges_and_renames(tree, tmp_path):
+    """On the sample behind a synthetic history (merges, renames, skew), every file's
+    weighed subjects are those of git log --follow."""
+    repo = synthetic_history(tree, 2500, tmp_path / "history")
+    files = git(repo, "ls-files").split()
+    known = prefixes.history(repo, "HEAD", files)
+    assert known == {f: followed(repo, f) for f in files}
+    assert len([f for f in files if known[f]]) > len(files) / 2
+
+
+@pytest.mark.skipif(not os.environ.get("GUP_KERNEL_TREE"),
+                    reason="GUP_KERNEL_TREE is not set: no legacy kernel tree to put a "
+                           "synthetic history behind")
+def test_real_tree_behind_a_history_keeps_the_prefixes_follow_gave(tmp_path):
+    """GUP_KERNEL_TREE (v5.1.15, v5.0) behind 4000 synthetic commits: each caller
+    file's weighed subjects, so each group's prefix, are those of git log --follow."""
+    repo = synthetic_history(os.environ["GUP_KERNEL_TREE"], 4000, tmp_path / "history")
+    files = git(repo, "grep", "-l", "-w", "-e", "get_user_pages_fast", "-e",
+                "get_user_pages_longterm", "--", "*.c").split()
+    known = prefixes.history(repo, "HEAD", files)
+    assert known == {f: followed(repo, f) for f in files}
+    assert len([f for f in files if known[f]]) > 10

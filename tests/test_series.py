@@ -14,7 +14,7 @@ from conftest import CLI, git, gup_unify
 from gupunify import series, serieswriter, subseries
 
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
-ORDER = ["01-infiniband-tiny", "02-infiniband-toy", "03-lib-iov_iter", "04-media-toy",
+ORDER = ["01-IB-tiny", "02-IB-toy", "03-iov_iter", "04-media-toy",
          "05-mm-gup_benchmark", "06-net-toy", "07-KVM-x86"]
 
 
@@ -68,13 +68,13 @@ LKML = "linux-kernel@vger.kernel.org"
 EXPECTED = {
     # tiny has one converted call (MIN_SITES is 2) and shares linux-rdma with
     # its parent entry: it joins INFINIBAND SUBSYSTEM.
-    "01-infiniband-tiny": ("INFINIBAND SUBSYSTEM", ["drivers/infiniband/hw/tiny/pin.c"],
+    "01-IB-tiny": ("INFINIBAND SUBSYSTEM", ["drivers/infiniband/hw/tiny/pin.c"],
                            ["Tina Wee <tina@example.org>", "Jay Gee <jay@example.org>"],
                            [RDMA, LKML]),
-    "02-infiniband-toy": ("INFINIBAND TOY DRIVER", ["drivers/infiniband/hw/toy/umem.c"],
+    "02-IB-toy": ("INFINIBAND TOY DRIVER", ["drivers/infiniband/hw/toy/umem.c"],
                           ["Ina Band <ina@example.org>", "Rev Yewer <rev@example.org>",
                            "Jay Gee <jay@example.org>"], [RDMA, LKML]),
-    "03-lib-iov_iter": ("VFS IOV_ITER", ["lib/iov_iter.c"], ["Io Vec <iov@example.org>"],
+    "03-iov_iter": ("VFS IOV_ITER", ["lib/iov_iter.c"], ["Io Vec <iov@example.org>"],
                         ["linux-fsdevel@vger.kernel.org", LKML]),
     "04-media-toy": ("MEDIA TOY DRIVER", ["drivers/media/toy/dma-sg.c"],
                      ["Mia Dia <mia@example.org>"], ["linux-media@vger.kernel.org", LKML]),

@@ -48,7 +48,7 @@ def test_conversion_renames_in_the_commit_that_converts_the_call(tree, tmp_path,
                     scratch=tmp_path / "s")
     assert out.returncode == 0, out.stderr
     sha = git(tree, "log", "-1", "--format=%H", "--grep",
-              "^media/toy: use FOLL_LONGTERM", "gup-unify").strip()
+              "^media: toy: use FOLL_LONGTERM", "gup-unify").strip()
     diff = git(tree, "show", "--format=%B", sha)
     assert '+\t\tpr_debug("get_user_pages: err=%ld\\n", err);' in diff
     assert "+\t/* get_user_pages(FOLL_LONGTERM) refuses filesystem-dax pages. */" in diff

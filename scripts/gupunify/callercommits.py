@@ -133,9 +133,9 @@ MESSAGES = {sites.LONGTERM: (LONGTERM_SUBJECTS, LONGTERM_MESSAGE),
             sites.FAST_IRQ: (FAST_ONLY_SUBJECTS, FAST_ONLY_MESSAGE)}
 
 
-def _convert_all(wt, workdir, run, apis, converted=None):
+def _convert_all(wt, workdir, run, apis):
     """Run the conversions of apis tree-wide; {api: {path: (mode, blob)}} of what each
-    changed. converted is CallerStep's.
+    changed.
 
     Nothing is committed yet: the files a step may have rewritten are hashed
     as they are on disk, where a git add and a commit per step would read
@@ -164,7 +164,7 @@ def _convert_all(wt, workdir, run, apis, converted=None):
             run["steps"].append({"step": api, "result": "left for a human",
                                  "summary": lacking})
             continue
-        step = callers.CallerStep(wt, api, workdir, converted)
+        step = callers.CallerStep(wt, api, workdir)
         records = step.run()
         run["sites"].extend(records)
         run["renamed"].extend(step.renamed)
@@ -216,8 +216,10 @@ def commit_callers(wt, workdir, run, min_sites, overrides=None,
     # The prefixes come from the history of the user's tree, not of the core
     # patches just applied on it; the groups from the MAINTAINERS of start.
     # Neither needs the conversion: both are read while it runs.
-    with prefixes.History(wt.repo, wt.start) as history, \
-            concurrent.futures.ThreadPoolExecutor(1) as pool:
+    # The files that mention the APIs (mentions.start_search) are read early.
+    history = prefixes.History(wt.repo, wt.start, lambda: sorted(
+        path for path, names in wt.search.result().items() if names & set(apis)))
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
         owners = pool.submit(owners_at, wt.repo, start)
         _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, start,
                        history, owners)
@@ -228,7 +230,7 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
     """commit_callers() with the files' prefix history and the owners (a future) under
     way in the background."""
     first = len(run["sites"])
-    changed = _convert_all(wt, workdir, run, apis, history.ask)
+    changed = _convert_all(wt, workdir, run, apis)
     if not changed:
         return
     mine = run["sites"][first:]
@@ -241,6 +243,7 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
     groups = split.plan(owners, per_file, min_sites)
     with phase("subject prefixes from the history of %d files" % len(per_file)):
         prefixes.assign(wt.repo, wt.start, groups, overrides, history)
+    prefixes.warn_guesses([(g.name, g.prefix, g.prefix_source, g.prefix_why) for g in groups])
     commits = []
     for group in groups:
         for api in changed:
@@ -253,7 +256,7 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
         group = split.group_of(groups, record.file)
         record.group = group.name if group else _owner_name(owners, record.file)
     run[groups_key] = [{"name": g.name, "prefix": g.prefix, "prefix_source": g.prefix_source,
-                      "files": g.files, "sites": g.sites, "merged": g.merged} for g in groups]
+                      "prefix_why": g.prefix_why, "files": g.files, "sites": g.sites, "merged": g.merged} for g in groups]
     progress("callers committed in %d MAINTAINERS groups" % len(groups))
 
 

@@ -50,12 +50,9 @@ class CallerStep:
     Files are read and written as bytes (source.py): a CRLF or Latin-1 file
     is converted with every other byte kept, and a file that cannot be (mixed
     line ends) is left as it is and listed in skipped, with its sites.
-    converted, when given, is called with the path of each file that has a
-    converted call as soon as that is known (the prefix history is asked for
-    while the other files are still being converted).
     """
 
-    def __init__(self, wt, api, workdir, converted=None):
+    def __init__(self, wt, api, workdir):
         self.wt = wt
         self.root = wt.path
         self.api = api
@@ -64,7 +61,6 @@ class CallerStep:
         self.records = []
         self.skipped = []       # [{file, reason}]: files left as they were
         self.renamed = []       # messages and comments naming the removed function
-        self.converted = converted
         self.files = []         # the files it may have rewritten
 
     def run(self):
@@ -186,8 +182,6 @@ class CallerStep:
                 # Whatever spatch did to a call that is not converted is undone,
                 # so the report's "unchanged" and "manual" hold for the bytes.
                 rewrites.append((new.call_span, old_call))
-        if self.converted and any(p[1] == "converted" for p in plan):
-            self.converted([relpath])
         for (start, end), replacement in sorted(rewrites, reverse=True):
             text = text[:start] + replacement + text[end:]
         if rewrites:

@@ -3,7 +3,7 @@ import collections
 import json
 import os
 
-from . import ROOT, outputs
+from . import ROOT, outputs, prefixes
 from .util import die, kept, write_atomic
 
 REPORTS_DIR = os.path.join(ROOT, "reports")
@@ -44,6 +44,8 @@ def markdown(run):
             out.append("| %s | %s | %d | %d | %d |" % (api, idiom, c["converted"],
                                                       c["unchanged"], c["manual"]))
     out += _per_group(records)
+    out += prefixes.report_section([(g["name"], g["prefix"], g["prefix_source"],
+                                     g.get("prefix_why")) for g in run.get("groups", [])])
     skipped = run.get("skipped_files", [])
     out += ["", "## Files not converted (%d)" % len(skipped), ""]
     out += ["- `%s`: %s" % (f["file"], f["reason"]) for f in skipped] or ["None."]
@@ -213,6 +215,8 @@ def series_markdown(summary):
             number, part["directory"], _cell(part["title"]), len(part["patches"]),
             _cell(part["key"]), _cell(part["prefix"]), _cell(part["prefix_source"]),
             _cell(", ".join(part["to"]) or "-")))
+    out += prefixes.report_section([(p["key"], p["prefix"], p["prefix_source"],
+                                     p.get("prefix_why")) for p in summary["series"]])
     out += ["", "## What each series needs first", "",
             "Each series applies on the base commit and the series it needs (and on "
             "nothing more); an arrow goes from a series to each series that needs it.", ""]

@@ -227,6 +227,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                        "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
                                    "phase": p.phase,
                                    "prefix": p.prefix, "prefix_source": p.prefix_source,
+                                   "prefix_why": p.prefix_why,
                                    "route": p.route, "tree": p.tree,
                                    "depends": p.depends,
                                    "why": {d: needs.reason(p, d) for d in p.depends},

@@ -18,6 +18,7 @@ class Group:
         self.sites = 0
         self.merged = []        # names of the sections that joined this one
         self.learned = None     # (prefix, source) from prefixes.assign()
+        self.prefix_why = None  # why history gave none, when the prefix is a guess
 
     @property
     def name(self):

@@ -31,6 +31,7 @@ class SubSeries:
         self.patches = []           # [{file, subject, to, cc, paths}]
         self.subject, self.to, self.cc = None, [], []     # of its cover letter
         self.prefix_source = "core series" if kind == "core" else None
+        self.prefix_why = None      # why history gave none, when the prefix is a guess
         self.files = []             # every file its commits touch
         self.route, self.tree, self.net, self.unnamed = None, None, False, None  # routing
         self.depends, self.why = [], {}     # needs.compute(): directories, and why each
@@ -54,10 +55,17 @@ def annotate(repo, base, tip, parts, overrides):
     sections = {s.name: s for s in owners.sections}
     for part in parts:
         part.files = sorted({f for sha, _ in part.commits for f in
-                             git(repo, "show", "--format=", "--name-only", sha).split()})
-        if part.kind == "callers":
-            part.prefix_source = prefixes.source_of(repo, base, part.prefix, part.files,
-                                                    sections.get(part.key), overrides)
+                             git(repo, "show", "--format=", "--name-only", "-z",
+                                 sha).split("\x00") if f})
+    callers = [p for p in parts if p.kind == "callers"]
+    # Every caller file's history in one pass.
+    known = prefixes.History(repo, base).histories(sorted({f for p in callers
+                                                          for f in p.files}))
+    for part in callers:
+        part.prefix_source, part.prefix_why = prefixes.source_of(
+            repo, base, part.prefix, part.files, sections.get(part.key), overrides, known)
+    prefixes.warn_guesses([(p.key, p.prefix, p.prefix_source, p.prefix_why)
+                           for p in callers])
     routing.plan(owners, parts, lambda part: part.files)
     needs.compute(repo, base, tip, parts)
 
