@@ -218,7 +218,7 @@ def commit_callers(wt, workdir, run, min_sites, overrides=None,
     # Neither needs the conversion: both are read while it runs.
     # The files that mention the APIs (mentions.start_search) are read early.
     history = prefixes.History(wt.repo, wt.start, lambda: sorted(
-        path for path, names in wt.search.result().items() if names & set(apis)))
+        path for path, names in wt.search.result().files.items() if names & set(apis)))
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         owners = pool.submit(owners_at, wt.repo, start)
         _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, start,
