@@ -31,7 +31,7 @@ def test_converts_on_new_branch_and_leaves_user_alone(tree, tmp_path, need_spatc
         "mm/gup_benchmark: pass gup_flags to get_user_pages_fast()",
         "net/toy: pass gup_flags to get_user_pages_fast()",
         "KVM: x86: pass gup_flags to get_user_pages_fast()"]
-    tiny = git(tree, "log", "-1", "--format=%B", "--grep", "^infiniband/tiny", "gup-unify")
+    tiny = git(tree, "log", "-1", "--format=%B", "--grep", "^IB/tiny", "gup-unify")
     assert "This converts the call of get_user_pages_fast() in " \
         "drivers/infiniband/hw/tiny/pin.c." in " ".join(tiny.split())
     for sha in git(tree, "rev-list", "master..gup-unify").split():

@@ -29,7 +29,7 @@ def test_caller_commits_carry_the_semantic_patch_and_count_in_words(tree, tmp_pa
         assert smpl.group(1) == callercommits.SMPL[api][0]
         # The sample's mm/gup.c migrates nothing out of CMA areas.
         assert "CMA" not in body
-    tiny = next(b for b in bodies if b.startswith("infiniband/tiny:"))
+    tiny = next(b for b in bodies if b.startswith("IB/tiny:"))
     assert "This converts the call of get_user_pages_fast() in " \
         "drivers/infiniband/hw/tiny/pin.c." in " ".join(tiny.split())
 

@@ -262,7 +262,7 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
 
 def migrates_cma(repo, commit):
     """Does get_user_pages_longterm() of commit's tree migrate pages out of CMA areas?"""
-    return run(["git", "-C", repo, "grep", "-q", "-e", CMA_MARK, commit, "--", "mm/gup.c"],
+    return run(["git", "-C", repo, "grep", "-q", "-F", "-e", CMA_MARK, commit, "--", "mm/gup.c"],
                check=False)[0] == 0
 
 

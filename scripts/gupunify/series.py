@@ -140,7 +140,9 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
         die("output directory %s and reports folder %s overlap: replacing the one would "
             "take the other; choose apart" % (out, where))
     if not need_branch and not dry_run:
-        base, tip = series_range(repo, branch, kernel=tree.path)
+        # The branch is checked to be the tool's (and the identity its) first:
+        # a rerun is up to date only for what the tool made.
+        base, tip = made_range(repo, branch, tree.path, author, explicit)
         print_ = _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides, shape)
         plan = rerun.unchanged(repo, where, out, print_, b4)
         if plan is not None:
