@@ -15,16 +15,17 @@ LONGTERM_SUBJECTS = ("%(prefix)s: use FOLL_LONGTERM, not get_user_pages_longterm
                      "%(prefix)s: use FOLL_LONGTERM")
 LONGTERM_MESSAGE = """\
 get_user_pages() now honours FOLL_LONGTERM: it refuses filesystem-dax
-pages%(cma)s exactly as get_user_pages_longterm() did, so
+pages exactly as get_user_pages_longterm() did, so
 get_user_pages_longterm(s, n, F, p, v) becomes
 get_user_pages(s, n, F | FOLL_LONGTERM, p, v). The pages pinned and the
-errors returned are the same.
+errors returned are the same.%(cma)s
 
 %(scope)s
 """
 # What get_user_pages_longterm() also does on a base that migrates long-term
 # pins out of CMA areas (v5.1 does, v5.0 does not).
-CMA = " and migrates pages out of CMA areas"
+CMA = """ Like get_user_pages_longterm(), it also
+migrates pages out of CMA areas before it pins them."""
 CMA_MARK = "check_and_migrate_cma_pages"
 
 FAST_SUBJECTS = ("%(prefix)s: pass gup_flags to get_user_pages_fast()",
