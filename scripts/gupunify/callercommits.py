@@ -63,6 +63,32 @@ behaviour.
 
 SCOPE = "This converts the %(count)s in %(files)s."
 
+# The write argument's rewrite, the same for get_user_pages_fast() and
+# __get_user_pages_fast(): %s is the call's first line.
+WRITE_SMPL = """\
+@@
+expression A, N, E, P;
+symbol true, false;
+@@
+%s(
+  \\(0\\|E & FOLL_WRITE\\|E ? FOLL_WRITE : 0\\)
+|
+- 1
++ FOLL_WRITE
+|
+- true
++ FOLL_WRITE
+|
+- false
++ 0
+|
+- E
++ E ? FOLL_WRITE : 0
+)
+  , P)
+"""
+WRITE_CAVEAT = ("also puts a compound E in parentheses, and reports FOLL_* values passed "
+                "as write and calls in #define bodies instead of rewriting them")
 # The semantic patch of each conversion as a commit message gives it (as
 # Coccinelle-made kernel commits do): its rewrite, without the guards and
 # reports that the full rule in cocci/ adds, which the caveat names.
@@ -75,55 +101,9 @@ expression S, N, F, P, V;
 + get_user_pages(S, N, F | FOLL_LONGTERM, P, V)
 """, "also writes FOLL_LONGTERM for 0 | FOLL_LONGTERM, puts a compound F "
          "in parentheses and leaves calls in #define bodies alone"),
-    sites.FAST: ("""\
-@@
-expression A, N, E, P;
-symbol true, false;
-@@
-  get_user_pages_fast(A, N,
-(
-  \\(0\\|E & FOLL_WRITE\\|E ? FOLL_WRITE : 0\\)
-|
-- 1
-+ FOLL_WRITE
-|
-- true
-+ FOLL_WRITE
-|
-- false
-+ 0
-|
-- E
-+ E ? FOLL_WRITE : 0
-)
-  , P)
-""", "also puts a compound E in parentheses, and reports FOLL_* values passed "
-         "as write and calls in #define bodies instead of rewriting them"),
-    sites.FAST_IRQ: ("""\
-@@
-expression A, N, E, P;
-symbol true, false;
-@@
-- __get_user_pages_fast(A, N,
-+ get_user_pages_fast_only(A, N,
-(
-  \\(0\\|E & FOLL_WRITE\\|E ? FOLL_WRITE : 0\\)
-|
-- 1
-+ FOLL_WRITE
-|
-- true
-+ FOLL_WRITE
-|
-- false
-+ 0
-|
-- E
-+ E ? FOLL_WRITE : 0
-)
-  , P)
-""", "also puts a compound E in parentheses, and reports FOLL_* values passed "
-         "as write and calls in #define bodies instead of rewriting them"),
+    sites.FAST: (WRITE_SMPL % ("  get_user_pages_fast(A, N,\n"), WRITE_CAVEAT),
+    sites.FAST_IRQ: (WRITE_SMPL % ("- __get_user_pages_fast(A, N,\n"
+                                   "+ get_user_pages_fast_only(A, N,\n"), WRITE_CAVEAT),
 }
 SMPL_INTRO = ("The semantic patch that makes this change, in essence (the full one %s), "
               "for Coccinelle (https://coccinelle.gitlabpages.inria.fr/website/):")
