@@ -21,7 +21,7 @@ virtual report
 @@
 import re
 
-# The same test as scripts/gupunify/idioms.py flags_ok(), which the CI guard
+# The same test as scripts/gupunify/csource/idioms.py flags_ok(), which the CI guard
 # uses: tests/test_guard_contract.py holds the two to the same findings.
 TOKEN = re.compile(r"\s*(->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||[A-Za-z_]\w*"
                    r"|\.?\d(?:[\w.]|[eEpP][+-])*|\S)")

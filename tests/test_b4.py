@@ -12,7 +12,7 @@ import types
 import pytest
 from conftest import git, gup_unify
 
-from gupunify import b4prep
+from gupunify.series import b4prep
 
 pytestmark = pytest.mark.skipif(not shutil.which("b4"),
                                 reason="b4 is not installed (make b4 installs Debian's b4)")

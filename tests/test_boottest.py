@@ -10,11 +10,13 @@ import tempfile
 import pytest
 
 from conftest import ROOT
-from gupunify import (bootbuild, bootreport, boottest, cli, guests, initramfs, kbuild,
-                      pmemimage, qemuboot, workspace)
-from gupunify.tap import judge, parse_tap, scan_console
-from gupunify.tree import KernelTree
-from gupunify.util import UserError
+from gupunify import cli
+from gupunify.boottest import (bootbuild, bootreport, boottest, guests, initramfs, pmemimage,
+    qemuboot)
+from gupunify.common import kbuild, workspace
+from gupunify.boottest.tap import judge, parse_tap, scan_console
+from gupunify.common.tree import KernelTree
+from gupunify.common.util import UserError
 
 FIXTURES = os.path.join(ROOT, "tests", "boottest")
 

@@ -12,9 +12,10 @@ import sys
 import pytest
 
 from conftest import ROOT
-from gupunify import affected, archbuild, buildsteps, kbuild
-from gupunify.tree import KernelTree
-from gupunify.util import UserError
+from gupunify.buildcheck import affected, archbuild, buildsteps
+from gupunify.common import kbuild
+from gupunify.common.tree import KernelTree
+from gupunify.common.util import UserError
 
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 LEGACY = os.environ.get("GUP_KERNEL_TREE")

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from conftest import CLI, SAMPLE
-from gupunify import idioms
+from gupunify.csource import idioms
 
 
 NEW_MM_H = """\

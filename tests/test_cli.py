@@ -5,7 +5,11 @@ import sys
 import pytest
 
 from conftest import CLI, git, gup_unify, make_tree
-from gupunify import bootreport, buildcheck, buildreport, cli, convert, report
+from gupunify import cli
+from gupunify.boottest import bootreport
+from gupunify.buildcheck import buildcheck, buildreport
+from gupunify.common import report
+from gupunify.convert import convert
 
 
 def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():

@@ -6,7 +6,8 @@ import subprocess
 
 import pytest
 
-from gupunify import idioms, sites, spatch
+from gupunify.common import spatch
+from gupunify.csource import idioms, sites
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
 # advise_* are the lock-context advisor's (tests/test_advise.py): no rewrite there.

@@ -4,8 +4,10 @@ import os
 import pytest
 from conftest import git, make_tree
 
-from gupunify import mentions, patches, util
-from gupunify.workspace import Worktree
+from gupunify.common import util
+from gupunify.convert import patches
+from gupunify.csource import mentions
+from gupunify.common.workspace import Worktree
 
 IDENTITY = ("Pat Sender", "pat@example.org")
 

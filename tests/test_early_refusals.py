@@ -6,7 +6,7 @@ import shutil
 import pytest
 from conftest import SAMPLE, git, gup_unify
 
-from gupunify import kbuild, util
+from gupunify.common import kbuild, util
 
 
 def one_line(proc, *words):

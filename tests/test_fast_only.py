@@ -6,7 +6,8 @@ import subprocess
 import pytest
 from conftest import git, gup_unify, make_tree
 
-from gupunify import convert, patches, series
+from gupunify.convert import convert, patches
+from gupunify.series import series
 
 # Callers written for these tests, each an idiom of v5.0's own: KVM's
 # literal 1 (and a get_user_pages_fast() caller in the same file, so KVM

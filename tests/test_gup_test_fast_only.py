@@ -15,7 +15,7 @@ import subprocess
 import pytest
 from conftest import ROOT
 
-from gupunify import guests, initramfs
+from gupunify.boottest import guests, initramfs
 
 BOOTTEST = os.path.join(ROOT, "boottest")
 

@@ -3,7 +3,9 @@
 import pytest
 from conftest import git, gup_unify
 
-from gupunify import callercommits, prefixes, util
+from gupunify.common import util
+from gupunify.convert import callercommits
+from gupunify.groups import prefixes
 
 
 def refused_before_work(proc, tree, tmp_path, *words):

@@ -170,7 +170,7 @@ def test_ctrl_c_reaches_a_child_that_did_not_get_it(tmp_path):
     """
     child = ("trap 'kill $job; exit 143' TERM; sleep 300 & job=$!; echo $job > %s; wait"
              % (tmp_path / "job"))
-    script = ("import sys; sys.path.insert(0, %r); from gupunify import util; "
+    script = ("import sys; sys.path.insert(0, %r); from gupunify.common import util; "
               "util.run(['sh', '-c', %r])" % (os.path.dirname(CLI), child))
     proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE,
                             start_new_session=True, preexec_fn=default_sigint)

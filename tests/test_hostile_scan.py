@@ -12,7 +12,7 @@ import sys
 import pytest
 from conftest import CLI, gup_unify
 from test_hostile_bytes import DMA_SG, DMA_SG_RES, TOY, add, changed, git, of, spatch
-from gupunify import affected
+from gupunify.buildcheck import affected
 
 CALLER = b"int f(unsigned long a, struct page **p)\n{\n\treturn get_user_pages_fast(a, 1, 1, p);\n}\n"
 CALLER_RES = CALLER.replace(b"(a, 1, 1, p)", b"(a, 1, FOLL_WRITE, p)")

@@ -380,7 +380,7 @@ def test_series_killed_between_its_renames_gets_the_last_output_back(tree, tmp_p
 # ------------------------------------------------------------ aside files
 
 def test_write_atomic_removes_a_killed_runs_aside_file(tmp_path):
-    from gupunify.util import write_atomic
+    from gupunify.common.util import write_atomic
     target = tmp_path / "report.md"
     dead = tmp_path / ("report.md.tmp.%d" % dead_pid())
     dead.write_text("half")

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from conftest import ROOT, SAMPLE, git, gup_unify
 
-from gupunify import patches
+from gupunify.convert import patches
 
 ANN = "Ann Other <ann@example.org>"
 NO_IDENTITY = "no identity to sign the patches off with"

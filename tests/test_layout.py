@@ -1,7 +1,7 @@
 """Kernel style on a rewritten call (layout.tidy_call), and the edits it reports."""
 import pytest
 
-from gupunify import layout, sites
+from gupunify.csource import layout, sites
 
 NAMES = (sites.FAST, sites.LONGTERM, sites.GUP)
 

@@ -7,7 +7,8 @@ import types
 
 from conftest import ROOT, git, gup_unify
 
-from gupunify import callercommits, sites
+from gupunify.convert import callercommits
+from gupunify.csource import sites
 
 
 def test_caller_commits_carry_the_semantic_patch_and_count_in_words(tree, tmp_path,

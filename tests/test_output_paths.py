@@ -7,7 +7,7 @@ import threading
 import pytest
 from conftest import git, gup_unify
 
-from gupunify import util
+from gupunify.common import util
 
 
 def branches(tree):

@@ -7,7 +7,8 @@ import os
 import pytest
 from conftest import ROOT, git, gup_unify
 
-from gupunify import maintainers, prefixes, split, util
+from gupunify.common import util
+from gupunify.groups import maintainers, prefixes, split
 
 
 @pytest.mark.parametrize("subject, expected", [

@@ -8,7 +8,7 @@ import sys
 import time
 
 from conftest import CLI, gup_unify
-from gupunify import kbuild, util
+from gupunify.common import kbuild, util
 
 
 class _Terminal(io.StringIO):

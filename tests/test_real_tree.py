@@ -208,7 +208,7 @@ def sections(clone, path):
 
 
 def test_series_patches_stay_in_their_entry_and_go_to_get_maintainer(series_run):
-    from gupunify import maintainers
+    from gupunify.groups import maintainers
     clone, out, summary, _ = series_run
     flags = ["--nogit", "--nogit-fallback", "--nogit-chief-penguins", "--norolestats"]
     for part in summary["series"]:

@@ -13,7 +13,10 @@ import types
 import pytest
 from conftest import git, make_tree
 
-from gupunify import patches, report, routing, series, serieswriter
+from gupunify.common import report
+from gupunify.convert import patches
+from gupunify.groups import routing
+from gupunify.series import series, serieswriter
 
 FIX = "mm/gup: put only the pages that were pinned"
 LONGTERM = "mm/gup: honour FOLL_LONGTERM in get_user_pages()"

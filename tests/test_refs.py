@@ -8,8 +8,9 @@ import sys
 import pytest
 from conftest import CLI, git, gup_unify, make_tree
 
-from gupunify import patches, workspace
-from gupunify.util import UserError
+from gupunify.common import workspace
+from gupunify.convert import patches
+from gupunify.common.util import UserError
 
 ORDER = ["01-IB-tiny", "02-IB-toy", "03-iov_iter", "04-media-toy",
          "05-mm-gup_benchmark", "06-net-toy", "07-KVM-x86"]
@@ -256,7 +257,7 @@ def test_a_core_patch_commit_is_recognised_by_its_patch_id(tree, tmp_path, monke
                                                            need_spatch):
     """A branch of the previous release on a base with a core series: git am made its
     core commits, which carry no note and no word of gup-unify; their patch-id tells."""
-    from gupunify import ownbranch
+    from gupunify.series import ownbranch
     identity = ("Pat Sender", "pat@example.org")
     base = tip(tree, "HEAD")
     gup = tree / "mm" / "gup.c"

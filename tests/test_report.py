@@ -3,7 +3,8 @@ import json
 import os
 import re
 
-from gupunify import report, sites
+from gupunify.common import report
+from gupunify.csource import sites
 
 
 def test_write_pair_marks_the_folder_and_writes_both_files_whole(tmp_path):

@@ -2,7 +2,8 @@
 import pytest
 from conftest import git, gup_unify
 
-from gupunify import maintainers, routing, subseries
+from gupunify.groups import maintainers, routing
+from gupunify.series import subseries
 
 MAINTAINERS = """\
 MEMORY MANAGEMENT

@@ -11,7 +11,7 @@ import time
 import pytest
 from conftest import CLI, git, gup_unify
 
-from gupunify import series, serieswriter, subseries
+from gupunify.series import series, serieswriter, subseries
 
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 ORDER = ["01-IB-tiny", "02-IB-toy", "03-iov_iter", "04-media-toy",
@@ -375,7 +375,7 @@ def test_bad_input_is_one_line_and_non_zero(tree, tmp_path):
 
 def test_cc_trailers_of_a_commit_are_its_own(tmp_path):
     """A Cc: trailer (stable) reaches the patch's Cc header, as send-email and b4 put it."""
-    from gupunify import series
+    from gupunify.series import series
     repo = tmp_path / "r"
     git(tmp_path, "init", "-q", str(repo))
     (repo / "f").write_text("x\n")

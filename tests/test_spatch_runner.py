@@ -10,7 +10,7 @@ import threading
 import time
 
 from conftest import CLI, git
-from gupunify import spatch
+from gupunify.common import spatch
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
 GOOD = ["fast_literal_true", "fast_variable", "fast_compare"]

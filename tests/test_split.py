@@ -1,5 +1,5 @@
 """MAINTAINERS matching, the per-subsystem groups and the recipients fallback, on small inputs."""
-from gupunify import maintainers, split
+from gupunify.groups import maintainers, split
 
 MAINTAINERS = """\
 Legend lines are indented, so they are no section:

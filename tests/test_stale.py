@@ -3,7 +3,7 @@ import os
 
 from conftest import git, gup_unify
 
-from gupunify import stale
+from gupunify.csource import stale
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "stale")
 

@@ -3,7 +3,7 @@ import io
 import os
 import re
 
-from gupunify import util
+from gupunify.common import util
 
 
 def test_trace_has_each_programs_wall_seconds_and_command_line(tmp_path, monkeypatch):

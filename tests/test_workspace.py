@@ -6,8 +6,8 @@ import subprocess
 import pytest
 
 from conftest import git
-from gupunify import workspace
-from gupunify.util import UserError
+from gupunify.common import workspace
+from gupunify.common.util import UserError
 
 
 def commit(repo, message):

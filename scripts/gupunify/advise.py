@@ -3,10 +3,11 @@ import concurrent.futures
 import os
 import re
 
-from . import leftovers, report, source, spatch
-from .tree import KernelTree
-from .util import die, phase, progress, run
-from .workspace import scratch_dir
+from .common import leftovers, report, spatch
+from .common.tree import KernelTree
+from .common.util import die, phase, progress, run
+from .common.workspace import scratch_dir
+from .csource import source
 
 COCCI = os.path.join(spatch.COCCI_DIR, "gup_lock_context.cocci")
 

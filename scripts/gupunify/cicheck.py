@@ -4,9 +4,10 @@ import os
 import re
 import urllib.parse
 
-from . import idioms, mentions, sites, source, spatch
-from .tree import KernelTree, api_state
-from .util import die, run, warn
+from .common import spatch
+from .common.tree import KernelTree, api_state
+from .common.util import die, run, warn
+from .csource import idioms, mentions, sites, source
 
 RULES = {
     "longterm-call": "get_user_pages_longterm() is gone: call get_user_pages() with "

@@ -11,9 +11,14 @@ import signal
 import sys
 import time
 
-from . import (advise, bootreport, boottest, buildcheck, buildreport, callercommits, cicheck,
-               convert, gitenv, guests, kbuild, outputs, prefixes, qemuboot, report, series,
-               source, split, subseries, tap, util, workspace)
+from . import advise, cicheck
+from .boottest import bootreport, boottest, guests, qemuboot, tap
+from .buildcheck import buildcheck, buildreport
+from .common import gitenv, kbuild, outputs, report, util, workspace
+from .convert import callercommits, convert
+from .csource import source
+from .groups import prefixes, split
+from .series import series, subseries
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 

@@ -1,0 +1,206 @@
+"""make boottest: build, boot and test a kernel before and after the gup-unify series.
+
+The run, one kernel after the other: bootbuild builds it, initramfs packs its
+guest, qemuboot boots it, tap reads what it said, bootreport writes the report.
+"""
+import contextlib
+import hashlib
+import os
+import shutil
+
+from ..common import kbuild, report, tree as kernel_tree
+from ..common.util import die, progress, run
+from ..common.worklock import Lock
+from ..common.workspace import checkout, repository, scratch_dir, series_range
+from . import bootbuild, bootreport, guests, initramfs, pmemimage
+from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
+from .tap import KERNELS, parse_tap, scan_console
+
+
+def kernel_revs(repo, branch, kernel=None):
+    """{label: commit}: base is the merge-base of HEAD and branch, patched is branch.
+
+    kernel is the tree as given, for the errors (series_range()).
+    """
+    base, patched = series_range(repo, branch, kernel=kernel)
+    return {"base": base, "patched": patched}
+
+
+def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
+               make_jobs=(bootbuild.JOBS, None)):
+    """Check out, build, pack and boot one kernel; returns its record.
+
+    top is the kernel's folder: its worktree (top/src) serves every arch,
+    as a kernel tree is some 1 GB, and each arch builds in top/<arch>/.
+    qemu is {"accel", "reason", "timeout"}; a KVM that fails switches it to
+    TCG for this and every later kernel, so that their timings compare.
+    make_jobs is (-j, distcc environment or None) for the builds.
+    """
+    g = guests.GUESTS[arch]
+    src = checkout(repo, os.path.join(top, "src"), rev)
+    work = os.path.join(top, arch)
+    os.makedirs(work, exist_ok=True)
+    build = os.path.join(work, "build")
+    guest = os.path.join(work, "guest")
+    os.makedirs(guest, exist_ok=True)
+    with open(os.path.join(work, "build.log"), "w") as log:
+        progress("%s %s: building %s (log: %s)" % (arch, label, rev[:12], log.name))
+        knobs = kbuild.knobs(arch, src, version)
+        timings, module = bootbuild.build_kernel(src, build, log, clean, arch, knobs,
+                                                 *make_jobs)
+    progress("%s %s: %s in %.0f s, module in %.0f s" % (
+        arch, label, g.target, timings["kernel_s"], timings["module_s"]))
+    family = guests.family(arch, kbuild.read_config(build), src)
+    initrd = initramfs.guest_initramfs(arch, guest, exe, module, family)
+    image = os.path.join(build, g.image)
+    progress("%s %s: booting under QEMU (%s)" % (arch, label, qemu["accel"]))
+    record, tap_text, console_text = boot_with_fallback(image, initrd, guest, qemu, arch)
+    record["bzimage"], record["initrd"] = image, initrd
+    tap = parse_tap(tap_text)
+    progress("%s %s: %d results in %.0f s" % (arch, label, len(tap["tests"]),
+                                              record["wall_s"]))
+    return {"commit": rev, "arch": arch, "api": kernel_tree.api_state(src),
+            "family": family,
+            "knobs": [k.as_dict() for k in knobs], "build": timings, "boot": record, "tap": tap,
+            "console": scan_console(console_text)}
+
+
+def parse_arches(text):
+    """The arches of --arch (a,b,... or all), in the table's order."""
+    choices = "choose from %s or all" % ",".join(guests.ALL)
+    names = [a for a in text.split(",") if a]
+    if not names:
+        die("--arch %r names no arch: %s" % (text, choices))
+    if names == ["all"]:
+        return list(guests.ALL)
+    if "all" in names:
+        die("--arch %s: all is every arch, give it alone" % text)
+    for name in names:
+        if name not in guests.ALL:
+            # ARCH=X86_64 or "arm, mips": say which name was meant.
+            meant = name.strip().lower()
+            die("unknown arch %r%s: %s" % (
+                name, " (did you mean %s?)" % meant if meant in guests.ALL else "", choices))
+    return [a for a in guests.ALL if a in names]
+
+
+def check_options(args):
+    """The options that need no tree, checked before anything else; returns the arches."""
+    arches = parse_arches(args.arch)
+    if args.boots < 1:
+        die("--boots must be at least 1 (got %d)" % args.boots)
+    if args.timeout is not None and args.timeout < 1:
+        die("--timeout must be at least 1 second (got %d)" % args.timeout)
+    return arches
+
+
+def check_tools(arches):
+    """Die naming the first tool an arch needs that is not installed."""
+    for arch in arches:
+        g = guests.GUESTS[arch]
+        missing = kbuild.missing_toolchain(arch)
+        if missing:
+            die("%s: %s: run make deps-boottest" % (arch, missing))
+        # gup_test is linked static: gcc names libc.a by itself when it has none.
+        gcc = kbuild.ARCHES[arch].gcc
+        if not os.path.isabs(run([gcc, "-print-file-name=libc.a"], check=False)[1].strip()):
+            die("%s: %s finds no static C library (libc.a): run make deps-boottest"
+                % (arch, gcc))
+        for tool in (g.qemu, "make"):
+            if not shutil.which(tool):
+                die("%s not found (for %s): run make deps-boottest" % (tool, arch))
+        if g.init == "busybox":
+            initramfs.busybox_path()
+        if arch in guests.NVDIMM and not pmemimage.mke2fs():
+            die("mke2fs not found (for %s's pmem): run make deps-boottest" % arch)
+
+
+def check_buildable(tree, repo, revs, arches):
+    """Die unless each kernel's tree has kbuild's config tools and the arches' Kconfig."""
+    paths = ["scripts/kconfig/Makefile"] + ["arch/%s/Kconfig" % kbuild.ARCHES[a].arch_dir
+                                            for a in arches]
+    for rev in revs:
+        for path in paths:
+            if run(["git", "-C", repo, "cat-file", "-e", "%s:%s" % (rev, path)],
+                   check=False)[0]:
+                die("%s: %s has no %s: not a kernel tree make boottest can build"
+                    % (tree.path, rev[:12], path))
+
+
+def run_arch(arch, repo, revs, wanted, root, args, version, exe,
+             make_jobs=(bootbuild.JOBS, None)):
+    """Build and boot base and patched for one arch; returns its summarized result.
+
+    exe is the arch's gup_test (initramfs.build_test_program()).
+    """
+    accel, why = (("tcg", "--tcg given") if args.tcg else accelerator(arch))
+    qemu = {"accel": accel, "reason": why,
+            "timeout": args.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
+    progress("%s: accelerator %s (%s)" % (arch, accel, why))
+    res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": args.branch,
+           "kernels": {}}
+    for label in wanted:
+        res["kernels"][label] = run_kernel(label, arch, repo, revs[label],
+                                           os.path.join(root, label), exe, qemu, args.clean,
+                                           version, make_jobs)
+    # The knobs come from the tree and the compiler, the GUP code from the
+    # tree's config: the same for both kernels.
+    res["knobs"] = next(iter(res["kernels"].values()))["knobs"]
+    res["family"] = next(iter(res["kernels"].values()))["family"]
+    res["accel"], res["accel_reason"] = qemu["accel"], qemu["reason"]
+    if args.boots > 1:
+        progress("%s timings: %d more boots of each kernel, in turn" % (arch, args.boots - 1))
+        timing_boots(res["kernels"], qemu, args.boots)
+    return bootreport.summarize(res)
+
+
+def main(args):
+    """The boottest subcommand: build and boot base and patched; writes the report, returns it."""
+    # Everything that can stop the run is checked before the first build.
+    arches = check_options(args)
+    booted = [a for a in arches if a in guests.GUESTS]
+    tree = kernel_tree.KernelTree(args.kernel)
+    where = report.folder(args.reports, tree)
+    # Compiles go to the distcc hosts through ccache, -j their slots.
+    make_jobs = (kbuild.distcc(args.distcc_hosts) if args.distcc_hosts
+                 else (bootbuild.JOBS, None))
+    # As make check: a plain directory (or one inside another checkout) is
+    # its scratch import, where make spatch made the branch; locked only
+    # while the import is brought up to date and the commits are read.
+    with repository(tree) as repo:
+        revs = kernel_revs(repo, args.branch, tree.path)
+    wanted = [args.only] if args.only else list(KERNELS)
+    check_buildable(tree, repo, [revs[k] for k in wanted], booted)
+    check_tools(booted)
+    # Keyed by the repository too: two trees may share a name.
+    digest = hashlib.sha1(os.path.realpath(repo).encode()).hexdigest()[:10]
+    root = os.path.join(scratch_dir(), "boottest", "%s-%s" % (tree.name, digest))
+    # Two runs of one tree would build in the same worktrees and write the
+    # same guest files: the second stops at once. With nothing to boot
+    # nothing is written there.
+    lock = contextlib.nullcontext()
+    if booted:
+        os.makedirs(root, exist_ok=True)
+        lock = Lock(os.path.join(root, "lock"), "boottest run", wait=False)
+    with lock:
+        # Every guest's gup_test before the first kernel: one that does not
+        # build stops the run with no kernel built.
+        exes = {}
+        for arch in booted:
+            os.makedirs(os.path.join(root, arch), exist_ok=True)
+            exes[arch] = initramfs.build_test_program(os.path.join(root, arch), arch)
+        runs, not_booted = {}, {}
+        for arch in arches:
+            if arch in guests.NOT_BOOTED:
+                not_booted[arch] = guests.NOT_BOOTED[arch]
+                progress("%s: not booted: %s" % (arch, not_booted[arch]))
+                continue
+            runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version,
+                                  exes[arch], make_jobs)
+        res = bootreport.summarize_all({
+            "tree": tree.path, "tree_name": tree.name, "repository": repo,
+            "branch": args.branch, "kernels": wanted, "arches": runs, "not_booted": not_booted,
+            "distcc_hosts": args.distcc_hosts, "jobs": make_jobs[0]})
+        bootreport.write_reports(res, where)
+        progress("report: %s" % os.path.join(where, "boottest.md"))
+        return res

@@ -1,0 +1,317 @@
+"""One rule's conversion of the callers in a worktree, with a record of each site.
+
+spatch rewrites what it can parse; the driver checks each call against the
+inventory (sites.py), rewrites what spatch could not reach, puts back what
+it must not change, and lays the calls out in kernel style.
+"""
+import concurrent.futures
+import os
+import re
+
+from ..common import spatch
+from ..common.util import phase, progress
+from ..csource import ctokens, idioms, layout, mentions, sites, source, stale
+
+# Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
+# get_user_pages_fast() call there may want FOLL_LONGTERM. A judgement for
+# the maintainer, so such sites are only reported (docs/conversion.md).
+LONGTERM_CANDIDATE_PATHS = ("drivers/infiniband/", "drivers/vfio/", "net/rds/",
+                            "drivers/fpga/", "drivers/misc/", "drivers/staging/gasket/",
+                            "arch/powerpc/mm/mmu_context_iommu.c", "net/xdp/")
+
+# Per API: the semantic patch, the names a scan looks for (the old one and
+# what a call becomes) and the argument count.
+COCCI = {sites.LONGTERM: spatch.LONGTERM_COCCI, sites.FAST: spatch.FAST_COCCI,
+         sites.FAST_IRQ: spatch.FAST_ONLY_COCCI}
+NAMES = {sites.LONGTERM: (sites.LONGTERM, sites.GUP), sites.FAST: (sites.FAST,),
+         sites.FAST_IRQ: (sites.FAST_IRQ, sites.FAST_ONLY)}
+ARITY = {sites.LONGTERM: 5, sites.FAST: 4, sites.FAST_IRQ: 4}
+
+
+def _pairable(site, api):
+    """Sites that stand for the same call before and after a conversion."""
+    if site.kind != "call":
+        return False
+    if api == sites.FAST:
+        return site.name == sites.FAST
+    if api == sites.FAST_IRQ:
+        return site.name in NAMES[api]
+    if site.name == sites.LONGTERM:
+        return True
+    return (site.name == sites.GUP and len(site.args) > 2
+            and "FOLL_LONGTERM" in site.args[2])
+
+
+NON_UTF8_NAME = "file name is not UTF-8: not converted, rename it or convert it by hand"
+
+
+class CallerStep:
+    """One caller conversion (longterm or fast) over a worktree, with its site records.
+
+    Files are read and written as bytes (source.py): a CRLF or Latin-1 file
+    is converted with every other byte kept, and a file that cannot be (mixed
+    line ends) is left as it is and listed in skipped, with its sites.
+    """
+
+    def __init__(self, wt, api, workdir):
+        self.wt = wt
+        self.root = wt.path
+        self.api = api
+        self.workdir = workdir
+        self.cocci = COCCI[api]
+        self.records = []
+        self.skipped = []       # [{file, reason}]: files left as they were
+        self.renamed = []       # messages and comments naming the removed function
+        self.files = []         # the files it may have rewritten
+
+    def run(self):
+        names = NAMES[self.api]
+        files = []
+        with phase("%s: finding the files that mention it" % self.api):
+            mentioning = mentions.files_mentioning(self.wt, self.api)
+        for relpath in mentioning:
+            if "\ufffd" in relpath:
+                # git's name did not decode: there is no such path to open.
+                self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
+            else:
+                files.append(relpath)
+        # Binary, too large or in a submodule: listed with the reason.
+        self.skipped += mentions.files_left(self.wt, self.api)
+        originals = {}          # {relpath: (bytes, crlf)}
+        for relpath in files:
+            path = os.path.join(self.root, relpath)
+            data = source.read_bytes(path)
+            try:
+                crlf = source.line_ends(data)
+            except source.Unconvertible as e:
+                self._leave(relpath, data, names, str(e))
+                continue
+            originals[relpath] = data, crlf
+            if crlf:
+                # spatch ends the lines it adds with LF: let it see LF only.
+                source.write_bytes(path, data.replace(b"\r\n", b"\n"))
+        self.files = list(originals)
+        progress("%s: %d files mention it; running %s"
+                 % (self.api, len(files), os.path.basename(self.cocci)))
+        # Tokenizing is most of the driver's own work: the files as they were
+        # are scanned in a thread while spatch runs, which needs none of it.
+        pool = concurrent.futures.ThreadPoolExecutor(1)
+        try:
+            before = {relpath: pool.submit(sites.scan, relpath, source.text_of(data), names)
+                      for relpath, (data, _) in originals.items()}
+            results = spatch.apply(self.cocci, self.root, list(originals), self.workdir)
+            for relpath, (data, crlf) in originals.items():
+                self._file(relpath, data, crlf, results.get(relpath), names,
+                           before[relpath].result())
+        finally:
+            pool.shutdown(cancel_futures=True)
+        return self.records
+
+    def leave_all(self, reason):
+        """Record every site of the API as left for a human, for reason; rewrite nothing.
+
+        What a base lacks (FOLL_LONGTERM before its core series) cannot be
+        written into its callers: the branch would not build.
+        """
+        for relpath in mentions.files_mentioning(self.wt, self.api):
+            if "\ufffd" in relpath:
+                self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
+                continue
+            data = source.read_bytes(os.path.join(self.root, relpath))
+            for s in sites.scan(relpath, source.text_of(data), NAMES[self.api]):
+                if s.name == self.api:
+                    self.records.append(self._record(s, None, "manual", None, reason))
+        return self.records
+
+    def _leave(self, relpath, data, names, why):
+        """List a file the conversion cannot write back, with every site in it."""
+        found = [s for s in sites.scan(relpath, source.text_of(data), names)
+                 if s.name == self.api]
+        if not found:
+            return
+        reason = "%s: file left as it was, convert by hand" % why
+        self.skipped.append({"file": relpath, "reason": reason})
+        for s in found:
+            self.records.append(self._record(s, None, "manual", None, reason))
+
+    def _file(self, relpath, data, crlf, result, names, before):
+        """Check, complete and record what spatch did to one file; before are its sites."""
+        original = source.text_of(data)
+        path = os.path.join(self.root, relpath)
+
+        def scan(text):
+            # spatch leaves most headers and definitions as they were, and
+            # undoing what it did can give back the original.
+            return before if text == original else sites.scan(relpath, text, names)
+
+        for s in before:
+            if s.kind != "call" and s.name == self.api:
+                reason = idioms.NOT_A_CALL[s.kind] % {"api": self.api}
+                self.records.append(self._record(s, None, "manual", None, reason))
+        calls = [s for s in before if _pairable(s, self.api)]
+        on_disk = source.read_bytes(path)
+        text = source.decode(on_disk)
+        # The file is tokenized as spatch left it, once more only if the driver
+        # rewrites calls, and once after the tidying only if messages are renamed.
+        scanned = scan(text)
+        after = [s for s in scanned if _pairable(s, self.api)]
+        if len(after) != len(calls):
+            # Cannot tell which rewrite belongs to which call: keep the file as it was.
+            source.write_bytes(path, data)
+            for s in calls:
+                self.records.append(self._record(s, None, "manual", None,
+                                                 "call count changed under spatch: "
+                                                 "file left as it was, convert by hand"))
+            return
+        spatch_failed = result is not None and result[0] != 0
+        plan = []           # (index, outcome, by, reason, idiom, disagreement)
+        rewrites = []       # (span of a call in text, what it becomes)
+        for index, (old, new) in enumerate(zip(calls, after)):
+            old_call = original[old.call_span[0]:old.call_span[1]]
+            new_call = text[new.call_span[0]:new.call_span[1]]
+            step = self._plan(original, old, new, old_call, new_call,
+                              result if spatch_failed else None)
+            if step[1] == "fallback":
+                rewritten = _rewritten_call(original, old, self.api)
+                if ctokens.comments(rewritten) != ctokens.comments(old_call):
+                    step = ("manual", None, "the rewrite would drop a comment inside the "
+                            "argument: left as it was, convert by hand", step[3], None)
+                else:
+                    rewrites.append((new.call_span, rewritten))
+            plan.append((index,) + step)
+            if step[0] != "converted" and new_call != old_call:
+                # Whatever spatch did to a call that is not converted is undone,
+                # so the report's "unchanged" and "manual" hold for the bytes.
+                rewrites.append((new.call_span, old_call))
+        for (start, end), replacement in sorted(rewrites, reverse=True):
+            text = text[:start] + replacement + text[end:]
+        if rewrites:
+            scanned = scan(text)
+        current = [s for s in scanned if _pairable(s, self.api)]
+        if any(p[2] == "fallback" for p in plan):
+            unparsed = spatch.unparsed_lines(self.root, relpath, self.workdir)
+            plan = [p if p[2] != "fallback" else
+                    p[:3] + ("%s; spatch left %d lines of this file unparsed" % (p[3], unparsed),)
+                    + p[4:] for p in plan]
+        notes = {}
+        moved = []          # the tidying's edits so far, for the spans of current
+        for index in reversed([p[0] for p in plan if p[1] == "converted"]):
+            text, notes[index], made = self._tidy(original, text, calls[index],
+                                                  current[index], moved)
+            moved += made
+        final_sites = current   # the tidying changes white space only: same tokens
+        renamed = []
+        if self.api == sites.LONGTERM and notes and not any(
+                s.name == sites.LONGTERM for s in scanned):
+            # Its last call is gone: so goes the name from its messages and comments.
+            text, renamed = stale.rename(text)
+            self.renamed += [dict(r, file=relpath, api=self.api) for r in renamed]
+        elif self.api == sites.FAST_IRQ and notes and not stale.in_code(text, self.api):
+            # Only where no definition is left: those go with the core patches.
+            text, renamed = stale.rename(text, self.api)
+            self.renamed += [dict(r, file=relpath, api=self.api) for r in renamed]
+        if renamed:
+            final_sites = [s for s in sites.scan(relpath, text, names)
+                           if _pairable(s, self.api)]
+        final = source.as_bytes(text, crlf)
+        if final != on_disk:
+            source.write_bytes(path, final)
+        for index, outcome, by, reason, idiom, disagreement in plan:
+            if calls[index].name == sites.FAST_ONLY:
+                continue        # a call of the new API already there: no site
+            record = self._record(calls[index], final_sites[index], outcome, by, reason, idiom)
+            if disagreement:
+                record.disagreement = "inventory expected %r" % disagreement
+            if notes.get(index):
+                record.note = notes[index]
+            self.records.append(record)
+
+    def _plan(self, original, old, new, old_call, new_call, failed):
+        """(outcome, by, reason, idiom, disagreement) for one call and what spatch made of it."""
+        if old.name == sites.GUP:
+            return "unchanged", None, "already get_user_pages() with FOLL_LONGTERM", \
+                "flag_form", None
+        if old.name == sites.FAST_ONLY:
+            return "unchanged", None, "already get_user_pages_fast_only()", "flag_form", None
+        if old.directives:
+            return "manual", None, idioms.DIRECTIVE, None, None
+        if len(old.args) != ARITY[self.api]:
+            return "manual", None, "unexpected number of arguments", None, None
+        idiom, expected = idioms.classify(self.api, old.args[2])
+        if old.args[2] != new.args[2] or old.name != new.name:
+            if ctokens.comments(old_call) != ctokens.comments(new_call):
+                return "converted", "fallback", "spatch dropped a comment inside the call: " \
+                    "rewritten by the driver, comments kept", idiom, None
+            if layout.paren_column(original, old.call_span[0]) + 1 >= layout.WIDTH:
+                # spatch would align new lines with it: hundreds of tabs.
+                return "converted", "fallback", "the call opens past column %d: rewritten " \
+                    "in place by the driver, not re-wrapped by spatch" % layout.WIDTH, \
+                    idiom, None
+            extra = None if _same(new.args[2], expected) else expected
+            return "converted", "spatch", None, idiom, extra
+        if expected is None:
+            outcome = "manual" if idiom == "other_foll_flag" else "unchanged"
+            return outcome, None, idioms.REASONS[idiom], idiom, None
+        why = ("spatch failed on this file (%s)" % _last_line(failed[2]) if failed
+               else "spatch could not match this call (code it cannot parse, or a macro "
+                    "argument)")
+        return "converted", "fallback", why, idiom, None
+
+    def _tidy(self, original, text, old, site, moved):
+        """Kernel style for one call (old, in original) that stands at site in text.
+
+        site's offsets are those of text before moved, the edits made to it
+        since. Returns the new text, a note when a line of the call is left
+        over 80 columns, and the edits made.
+        """
+        call_span = [layout.shift(o, moved) for o in site.call_span]
+        flag_span = [layout.shift(o, moved) for o in site.arg_spans[2]]
+        old_col = layout.paren_column(original, old.call_span[0])
+        text, edits = layout.tidy_call(text, call_span, flag_span, old_col)
+        was = layout.widest_line(original, *old.call_span)
+        now = layout.widest_line(text, *[layout.shift(o, edits) for o in call_span])
+        if now <= layout.WIDTH or now <= was:
+            return text, None, edits
+        if was > layout.WIDTH:
+            return text, ("its line was already %d columns: the argument is rewritten in "
+                          "place, the line not re-wrapped (%d columns now)" % (was, now)), edits
+        return text, "a line of the call is %d columns now: re-wrap it by hand" % now, edits
+
+    def _record(self, old, new, outcome, by, reason, idiom=None):
+        record = sites.Record.of(old, outcome, reason, by, idiom, new)
+        record.longterm_candidate = (self.api == sites.FAST
+                                     and old.path.startswith(LONGTERM_CANDIDATE_PATHS))
+        return record
+
+
+def _same(a, b):
+    squash = lambda s: re.sub(r"\s+", " ", s or "").strip()
+    return squash(a) == squash(b)
+
+
+def _last_line(text):
+    lines = [l for l in (text or "").strip().splitlines() if l.strip()]
+    return lines[-1] if lines else "no message"
+
+
+def _rewritten_call(text, site, api):
+    """The call at site in text with its flag argument (and a longterm name) converted.
+
+    The argument is classified as it stands in the source, so comments and
+    line breaks inside it are kept.
+    """
+    start, end = site.call_span
+    arg_start, arg_end = site.arg_spans[2]
+    _, replacement = idioms.classify(api, text[arg_start:arg_end])
+    call = text[start:arg_start] + replacement + text[arg_end:end]
+    if site.name in sites.RENAMED:
+        call = sites.RENAMED[site.name] + call[len(site.name):]
+    return call
+
+
+def summarise(records):
+    converted = sum(1 for r in records if r.outcome == "converted")
+    manual = sum(1 for r in records if r.outcome == "manual")
+    unchanged = sum(1 for r in records if r.outcome == "unchanged")
+    return "%d calls converted, %d already in flag form, %d left for a human" % (
+        converted, unchanged, manual)

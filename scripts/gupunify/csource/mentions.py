@@ -1,0 +1,303 @@
+"""Where the old API is mentioned: one git grep -F of the tree, the files that cannot be
+converted with why, and the untracked files."""
+import collections
+import concurrent.futures
+import fnmatch
+import functools
+import os
+
+from ..common import spatch
+from ..common.util import git, progress, run
+from ..common.workspace import is_import, zpaths
+from . import sites, source
+
+SCAN_FILES = ["*.c", "*.h"]
+SCAN_EXCLUDES = [":!tools", ":!Documentation", ":!scripts"]
+EXCLUDED = ("tools/", "Documentation/", "scripts/")
+# The file modes of a source file (a symbolic link's blob is its target's name).
+REGULAR = (b"100644", b"100755")
+
+# Why a file that mentions the API is listed, not converted.
+BINARY_ATTRIBUTE = ("marked binary in .gitattributes (-diff): a patch would not show it, "
+                    "convert it by hand")
+NUL_BYTES = "holds NUL bytes: git takes it as binary, a patch would not show it; " \
+    "convert it by hand"
+TOO_LARGE = ("%d bytes, over the %d-byte budget per file (GUP_UNIFY_MAX_FILE_BYTES): "
+             "not read by spatch or the inventory, convert it by hand")
+IN_SUBMODULE = "inside submodule %s: convert it in that repository"
+SUBMODULE_NOT_READ = "submodule not checked out: not searched for callers"
+
+NAMES = (sites.LONGTERM, sites.FAST, sites.FAST_IRQ)
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def files_mentioning(wt, name):
+    """Source files of the worktree's tree that mention name, checked out for use.
+
+    Those of both APIs are checked out at once: one read-tree, not two.
+    """
+    mentions = _mentions(wt)
+    wt.materialize([f for files in mentions.values() for f in files])
+    return mentions.get(name, [])
+
+
+def files_left(wt, name):
+    """[{file, reason}]: the files mentioning name that the conversion cannot take.
+
+    Binary ones (.gitattributes or NUL bytes), those over the size budget,
+    and those inside a submodule (or the submodules it could not look into).
+    """
+    _mentions(wt)
+    return list(wt.mentions.left.get(name, []))
+
+
+def start_search(wt):
+    """Start the one git grep of the tree for both APIs, at the worktree's start.
+
+    git grep reads every blob of the tree, the slow part: it runs in the
+    repository, so it can start before the worktree is set up, and goes on
+    while the first core patches go in, which need none of it; _mentions()
+    then asks the index again for the files those changed.
+    """
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    wt.search = pool.submit(_search, wt, wt.start, SCAN_FILES)
+    pool.shutdown(wait=False)
+
+
+class Found:
+    """What a search found: {path: names it mentions} and {path: (names, why it is left)}."""
+
+    def __init__(self):
+        self.files = {}
+        self.left = {}
+
+    def update(self, other):
+        self.files.update(other.files)
+        self.left.update(other.left)
+
+    def drop(self, path):
+        self.files.pop(path, None)
+        self.left.pop(path, None)
+
+
+def _search(wt, rev, pathspecs):
+    """Found in the commit rev, submodules included."""
+    tree = _tree(functools.partial(git, wt.repo), rev)
+    found = _grep(wt, rev, pathspecs, tree)
+    for path, (mode, commit) in sorted(tree.items()):
+        if mode == b"160000" and not path.startswith(EXCLUDED):
+            found.left.update(_in_submodule(wt.repo, path, commit))
+    return found
+
+
+def _grep(wt, rev, pathspecs, tree=None):
+    """Found in the commit rev (None: the index) for pathspecs.
+
+    git grep -F lists the files (-l -z: one NUL-ended name each, whatever the
+    name holds); which names each mentions as a word is checked here on its
+    bytes, so that one huge or binary file costs a read, never a minute of
+    -o -w matching, and is listed rather than lost.
+    """
+    # A commit is read from the repository, the index from the worktree's.
+    where = wt.git if rev is None else functools.partial(git, wt.repo)
+    out = where("grep", "-l", "-z", "-F", *fixed_strings(NAMES),
+                *(["--cached"] if rev is None else [rev]), "--", *pathspecs,
+                *SCAN_EXCLUDES, check=False, binary=True)
+    # "[rev:]path\0" per file.
+    paths = [_name(p)[len(rev) + 1 if rev else 0:] for p in out.split(b"\0") if p]
+    found = Found()
+    if not paths:
+        return found
+    objects = _objects(where, tree if rev else _index(where, paths), paths)
+    budget = spatch.max_bytes()
+    small = [objects[p][0] for p in paths if p in objects and objects[p][1] <= budget]
+    blobs = dict(zip(small, _blobs(where, small)))
+    for path in paths:
+        if path not in objects:
+            continue            # not a blob (a symbolic link's target is not source)
+        blob, size = objects[path]
+        data = blobs.get(blob)
+        if data is None:
+            data = where("cat-file", "blob", blob, binary=True)
+            found.left[path] = (words(data, NAMES), TOO_LARGE % (size, budget))
+        elif b"\0" in data:
+            found.left[path] = (words(data, NAMES), NUL_BYTES)
+        else:
+            names = words(data, NAMES)
+            if names:
+                found.files[path] = names
+    return found
+
+
+def fixed_strings(names):
+    """-e arguments finding every file that mentions one of names (a superset:
+    get_user_pages_fast is in __get_user_pages_fast, and not only as a word)."""
+    kept = [n for n in names if not any(o != n and o in n for o in names)]
+    return [arg for n in kept for arg in ("-e", n)]
+
+
+def words(data, names):
+    """The names data mentions as words (as git grep -w: no letter, digit or _ either side)."""
+    found = set()
+    for name in names:
+        word = name.encode()
+        at = data.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if (at == 0 or data[at - 1] not in _WORD) and \
+                    (end == len(data) or data[end] not in _WORD):
+                found.add(name)
+                break
+            at = data.find(word, at + 1)
+    return found
+
+
+def _name(raw):
+    """A path git printed as bytes; one that is not UTF-8 keeps U+FFFD in place of its
+    odd bytes, which callers.py lists as a name it cannot open."""
+    return raw.decode("utf-8", "replace")
+
+
+def _tree(where, rev):
+    """{path: (mode, object)} of every entry of the commit rev (one ls-tree: it
+    takes no pathspec magic, and a kernel tree lists in a fraction of a second)."""
+    return _entries(where("ls-tree", "-r", "-z", rev, binary=True), 2)
+
+
+def _index(where, paths):
+    """{path: (mode, blob)} of paths in the index."""
+    return _entries(where("ls-files", "-s", "-z", "--", *[":(literal)" + p for p in paths],
+                          binary=True), 1)
+
+
+def _entries(out, field):
+    """git's -z listing as {path: (mode, object)}; field is the object's place in the meta."""
+    entries = {}
+    for item in out.split(b"\0"):
+        if item:
+            meta, path = item.split(b"\t", 1)
+            meta = meta.split()
+            entries[_name(path)] = (meta[0], meta[field].decode())
+    return entries
+
+
+def _objects(where, entries, paths):
+    """{path: (blob, size)} of the regular files among paths."""
+    wanted = {p: entries[p][1] for p in paths if p in entries and entries[p][0] in REGULAR}
+    sizes = where("cat-file", "--batch-check=%(objectsize)",
+                  input="".join(b + "\n" for b in wanted.values())).split() if wanted else []
+    return {p: (blob, int(size)) for (p, blob), size in zip(wanted.items(), sizes)}
+
+
+def _blobs(where, blobs):
+    """The contents of blobs, in order: one git cat-file for them all."""
+    if not blobs:
+        return []
+    out = where("cat-file", "--batch", input="".join(b + "\n" for b in blobs).encode(),
+                binary=True)
+    contents, at = [], 0
+    for _ in blobs:
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split()[2])
+        contents.append(out[header_end + 1:header_end + 1 + size])
+        at = header_end + 1 + size + 1
+    return contents
+
+
+def _binary_by_attribute(where, paths):
+    """The paths .gitattributes marks binary (diff unset: -diff or binary), from the index."""
+    if not paths:
+        return []
+    out = where("check-attr", "--cached", "-z", "--stdin", "diff",
+                input="".join(p + "\0" for p in paths).encode(
+                    "utf-8", "surrogateescape"), binary=True)
+    fields = out.split(b"\0")
+    return [_name(fields[i]) for i in range(0, len(fields) - 2, 3)
+            if fields[i + 2] == b"unset"]
+
+
+def _in_submodule(repo, path, commit):
+    """{path: (names, reason)} of the files in one submodule that mention the API."""
+    checkout = os.path.join(repo, path)
+    if is_import(repo) or not os.path.exists(os.path.join(checkout, ".git")):
+        return {path: (set(NAMES), SUBMODULE_NOT_READ)}
+    left = {}
+    for name in NAMES:
+        rc, out, _ = run(["git", "-C", checkout, "grep", "-l", "-z", "-F", "-w", "-e", name,
+                          commit, "--", *SCAN_FILES], check=False, binary=True)
+        if rc not in (0, 1):
+            return {path: (set(NAMES), SUBMODULE_NOT_READ)}
+        for item in out.split(b"\0"):
+            if item:
+                inner = path + "/" + _name(item)[len(commit) + 1:]
+                left.setdefault(inner, (set(), IN_SUBMODULE % path))[0].add(name)
+    return left
+
+
+def _mentions(wt):
+    """{name: files} for both APIs, from start_search()'s git grep of the tree.
+
+    It runs once: the longterm step adds or removes no get_user_pages_fast,
+    so what it found for that still holds when the fast step comes.
+    """
+    if wt.mentions is None:
+        found = wt.search.result()
+        changed = [p for p in zpaths(wt.git("diff", "--name-only", "-z", "--no-renames",
+                                        wt.start, "HEAD"))
+                   if any(fnmatch.fnmatchcase(p, f) for f in SCAN_FILES)]
+        if changed:
+            for path in changed:
+                found.drop(path)
+            found.update(_grep(wt, None, [":(literal)" + p for p in changed]))
+        # .gitattributes as the worktree's index has them (a scratch import has
+        # no index of its own to ask).
+        for path in _binary_by_attribute(wt.git, list(found.files)):
+            found.left[path] = (found.files.pop(path), BINARY_ATTRIBUTE)
+        wt.mentions = Mentions(found)
+    return wt.mentions.files
+
+
+class Mentions:
+    """{name: [files]} to convert and {name: [{file, reason}]} to list, in path order."""
+
+    def __init__(self, found):
+        self.files = collections.defaultdict(list)
+        self.left = collections.defaultdict(list)
+        for path in sorted(found.files):
+            for word in found.files[path]:
+                self.files[word].append(path)
+        for path in sorted(found.left):
+            names, reason = found.left[path]
+            for word in names:
+                self.left[word].append({"file": path, "reason": reason})
+        self.files, self.left = dict(self.files), dict(self.left)
+
+
+UNTRACKED = "untracked, commit it first"
+
+
+def untracked(repo, run):
+    """List the API's sites in files git does not track: the conversion starts from HEAD."""
+    if is_import(repo):
+        return
+    out = git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--", "*.c", "*.h",
+              *SCAN_EXCLUDES)
+    for relpath in zpaths(out):
+        if "\ufffd" in relpath:
+            found = []      # git's name did not decode: no path to read it by
+        else:
+            data = source.read_bytes(os.path.join(repo, relpath))
+            names = (sites.LONGTERM, sites.FAST) + ((sites.FAST_IRQ,) if run["fast_only"]
+                                                    else ())
+            if not words(data, names):
+                continue        # most untracked files (generated ones) name none
+            if len(data) > spatch.max_bytes():
+                found = []      # over the budget: listed, not tokenized
+            else:
+                found = [s for s in sites.scan(relpath, source.text_of(data), names)
+                         if s.kind != "member"]
+                if not found:
+                    continue
+        progress("not converted: %s: %s" % (relpath, UNTRACKED))
+        run["skipped_files"].append({"file": relpath, "reason": UNTRACKED})
+        run["sites"].extend(sites.Record.of(s, "manual", UNTRACKED) for s in found)

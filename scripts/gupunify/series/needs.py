@@ -1,0 +1,222 @@
+"""Which series each series needs first, from what their patches use, convert and remove.
+
+A series needs another, earlier on the branch, when
+- its patches use what that one's core patches add to include/linux/mm.h
+  (FOLL_LONGTERM, get_user_pages_fast_only()): a caller series passing
+  FOLL_LONGTERM needs the core patch that teaches get_user_pages() the flag;
+  one that only changes gup_flags values needs nothing (FOLL_WRITE is old);
+- it is a core part that removes a function, or changes its prototype,
+  whose calls that earlier series converts: those calls would break
+  without it (get_user_pages_longterm() removed, get_user_pages_fast()
+  taking gup_flags, __get_user_pages_fast() removed);
+- it is a core part and that one is the core part before it: the core is
+  one series of mm, cut where the callers go;
+- it does not apply without it: it changes a file that one changes too, and
+  `git apply` on the base and its other needs fails.
+Only an earlier series can be needed: every step of the branch builds, so
+a core patch never breaks a call converted after it.
+
+The needs are closed (a need's needs are needs too) and in branch order:
+applying them on the base, then the series, is what `git am` of the series
+wants, and their patches are its prerequisite-patch-id lines.
+"""
+import re
+import tempfile
+
+from ..common.util import git, run
+
+# What a core commit adds to mm.h, and a caller's diff then uses.
+PROVIDES = {
+    "FOLL_LONGTERM": (r"^\+#define FOLL_LONGTERM\b", r"^\+.*\bFOLL_LONGTERM\b"),
+    "get_user_pages_fast_only()": (r"^\+.*\bget_user_pages_fast_only\s*\(",
+                                   r"^\+.*\bget_user_pages_fast_only\b"),
+}
+# A removed line declaring or defining a function: a type, then its name and "(".
+DECLARATION = re.compile(r"^-\s*(?!(?:return|else|case|goto|do)\b)"
+                         r"(?:[A-Za-z_]\w*[\s*]+)+?([A-Za-z_]\w*)\s*\(")
+CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
+# The functions whose callers the tool converts: what a series says it does.
+FAMILY = ("get_user_pages_longterm", "get_user_pages_fast", "__get_user_pages_fast")
+
+
+def diffs(repo, base, tip):
+    """{sha: its diff} of every commit of base..tip, in one git call."""
+    # -U6: the statement a changed argument line belongs to, for converted().
+    out = git(repo, "log", "-p", "-U6", "--no-color", "--format=%x01%H",
+              "%s..%s" % (base, tip))
+    found = {}
+    for entry in out.split("\x01")[1:]:
+        sha, _, diff = entry.partition("\n")
+        found[sha.strip()] = diff
+    return found
+
+
+def _header_diff(diff):
+    """The part of a commit's diff that changes include/linux/mm.h."""
+    m = re.search(r"^diff --git a/include/linux/mm\.h .*?(?=^diff --git |\Z)", diff,
+                  re.M | re.S)
+    return m.group(0) if m else ""
+
+
+def provided(diff):
+    """What of PROVIDES a core commit adds to mm.h."""
+    header = _header_diff(diff)
+    return {name for name, (adds, _) in PROVIDES.items() if re.search(adds, header, re.M)}
+
+
+def used(diff):
+    """What of PROVIDES a commit's added lines use."""
+    return {name for name, (_, uses) in PROVIDES.items() if re.search(uses, diff, re.M)}
+
+
+def _lines(diff, sign):
+    return [line for line in diff.splitlines()
+            if line.startswith(sign) and not line.startswith(sign * 3)]
+
+
+def converted(diff):
+    """The functions whose calls a commit changes: those named in the statement of
+    each removed line (a call's name is often on a context line above the one
+    changing its arguments)."""
+    names, before, in_hunk = set(), [], False
+    for line in diff.splitlines():
+        if line.startswith("diff --git "):
+            in_hunk = False
+        elif line.startswith("@@"):
+            in_hunk, before = True, []
+        elif in_hunk and line[:1] in (" ", "-"):
+            before.append(line[1:])
+            if line[:1] == "-":
+                statement = [line[1:]]
+                for prev in reversed(before[:-1]):
+                    if not prev.strip() or prev.rstrip().endswith((";", "{", "}")):
+                        break
+                    statement.insert(0, prev)
+                names.update(CALL.findall(" ".join(statement)))
+    return names
+
+
+def broken(diff):
+    """{function: "removes" or "changes"}: declarations or definitions a commit
+    removes, and whether it adds one of the same name back (a new prototype)."""
+    def declared(sign):
+        found = {}
+        for line in _lines(diff, sign):
+            m = DECLARATION.match("-" + line[1:])
+            if m:
+                found.setdefault(m.group(1), set()).add(" ".join(line[1:].split()))
+        return found
+    removed, added = declared("-"), declared("+")
+    return {name: "changes" if name in added else "removes"
+            for name, lines in removed.items() if not lines <= added.get(name, set())}
+
+
+WHAT = {"removes": "removes", "changes": "gives a new prototype"}
+
+
+class Graph:
+    """The needs of each part of a branch (SubSeries, in branch order)."""
+
+    def __init__(self, repo, base, parts, diff_of):
+        self.repo, self.base, self.parts, self.diff_of = repo, base, parts, diff_of
+
+    def _diffs(self, part):
+        return [self.diff_of[sha] for sha, _ in part.commits]
+
+    def compute(self):
+        """Set part.depends (directories, branch order) and part.why {directory: reason},
+        and what the part does: converts (the FAMILY calls it converts), provides
+        (what of PROVIDES it adds), breaks ({FAMILY function: "removes" or "changes"})."""
+        providers = {}          # what of PROVIDES -> the first part adding it
+        for number, part in enumerate(self.parts):
+            diffs = self._diffs(part)
+            part.converts = sorted(set().union(*map(converted, diffs)) & set(FAMILY),
+                                   key=FAMILY.index)
+            part.provides = sorted(set().union(*map(provided, diffs)))
+            part.breaks = {}
+            for diff in diffs:
+                for name, how in broken(diff).items():
+                    if name in FAMILY:
+                        part.breaks.setdefault(name, how)
+            why = {}
+            earlier = self.parts[:number]
+            for name in sorted(set().union(*map(used, self._diffs(part)))):
+                if providers.get(name) is not None:
+                    why.setdefault(providers[name].directory,
+                                   "it adds %s, which this series uses" % name)
+            if part.kind == "core":
+                cores = [p for p in earlier if p.kind == "core"]
+                if cores:
+                    why.setdefault(cores[-1].directory, "the core part before this one")
+                breaks = {}
+                for diff in self._diffs(part):
+                    for name, how in broken(diff).items():
+                        breaks.setdefault(name, how)
+                for other in earlier:
+                    calls = set().union(*map(converted, self._diffs(other))) & set(breaks)
+                    if calls and other.directory not in why:
+                        why[other.directory] = "it converts the calls of %s, which this " \
+                            "series %s" % (" and ".join("%s()" % c for c in sorted(calls)),
+                                           " and ".join(sorted({WHAT[breaks[c]]
+                                                                for c in calls})))
+            for diff in self._diffs(part):
+                for name in provided(diff):
+                    providers.setdefault(name, part)
+            part.why = why
+            part.depends = self._closed(part, why)
+            self._textual(part, earlier)
+
+    def _closed(self, part, why):
+        """The needs of part: those in why, and theirs, in branch order."""
+        names = set(why)
+        for other in self.parts:
+            if other.directory in names:
+                names.update(other.depends)
+        return [p.directory for p in self.parts if p.directory in names]
+
+    def _textual(self, part, earlier):
+        """Add what part does not apply without: earlier parts changing its files."""
+        overlap = [p for p in earlier if p.directory not in part.depends
+                   and set(p.files) & set(part.files)]
+        if not overlap or self.applies(part, part.depends):
+            return
+        for other in overlap:
+            part.why[other.directory] = "it changes lines this series changes too"
+        part.depends = self._closed(part, part.why)
+
+    def applies(self, part, depends):
+        """Does part apply with git apply on the base and depends (directories)?"""
+        chain = [p for p in self.parts if p.directory in depends] + [part]
+        with tempfile.TemporaryDirectory(prefix="gup-unify-needs-") as tmp:
+            env = {"GIT_INDEX_FILE": tmp + "/index"}
+            git(self.repo, "read-tree", self.base, env=env)
+            for p in chain:
+                for sha, _ in p.commits:
+                    # Bytes: a Latin-1 file must reach git apply as it is.
+                    patch = git(self.repo, "diff-tree", "-p", "--binary", "--no-color",
+                                sha + "^", sha, binary=True)
+                    rc = run(["git", "-C", self.repo, "apply", "--cached"], env=env,
+                             input=patch, check=False, binary=True)[0]
+                    if rc:
+                        return False
+        return True
+
+
+def reason(part, need):
+    """Why part needs need (a directory), in words."""
+    return part.why.get(need, "another series this one needs needs it")
+
+
+def compute(repo, base, tip, parts):
+    """Each part's depends and why, from the commits of base..tip."""
+    Graph(repo, base, parts, diffs(repo, base, tip)).compute()
+
+
+def reduced(parts):
+    """The graph's edges (need, part) without those another path implies: what to draw."""
+    by_dir = {p.directory: p for p in parts}
+    edges = []
+    for part in parts:
+        implied = {d for need in part.depends for d in by_dir[need].depends}
+        edges += [(need, part.directory) for need in part.depends if need not in implied]
+    return edges
