@@ -13,7 +13,7 @@ import types
 import pytest
 from conftest import git, make_tree
 
-from gupunify.common import report
+from gupunify.series import seriesreport
 from gupunify.convert import patches
 from gupunify.groups import routing
 from gupunify.series import series, serieswriter
@@ -262,7 +262,7 @@ def test_series_md_draws_the_graph_and_its_tables_render(with_core, tmp_path, ne
     doc["series"][1]["key"] = "TOY | ENTRY"
     doc["series"][1]["to"] = ["A|B <ab@example.org>"]
     doc["series"][1]["route"] = "toy|tree"
-    for text in (md, report.series_markdown(doc)):
+    for text in (md, seriesreport.markdown(doc)):
         tables = re.findall(r"(?:^\|.*\n)+", text, re.M)
         assert len(tables) == 2
         for table in tables:

@@ -4,6 +4,7 @@ import os
 import re
 
 from gupunify.common import report
+from gupunify.convert import convertreport
 from gupunify.csource import sites
 
 
@@ -62,7 +63,7 @@ def test_every_site_table_keeps_its_columns_and_says_why_a_site_is_left():
                record(4, "call", "x `y`", "x `y`", "unchanged")]
     run = {"tree": "t", "version": "v", "result": "converted", "branch": "b",
            "core_series": "none", "base_commit": "0" * 40, "steps": [], "sites": records}
-    text = report.markdown(run)
+    text = convertreport.markdown(run)
     rows = _rows(text, "## Every site")
     assert len(rows) == 4
     for row in rows:

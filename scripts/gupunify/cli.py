@@ -14,8 +14,8 @@ import time
 from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
 from .buildcheck import buildcheck, buildreport
-from .common import gitenv, kbuild, outputs, report, util, workspace
-from .convert import callercommits, convert
+from .common import gitenv, kbuild, outputs, util, workspace
+from .convert import callercommits, convert, convertreport
 from .csource import source
 from .groups import prefixes, split
 from .series import series, subseries
@@ -92,7 +92,7 @@ def run_convert(args):
                            prefix_overrides=_prefixes(args),
                            fast_only=args.fast_only)
     # With --diff -, standard output is the diff's alone.
-    print(report.summary(done.run), end="",
+    print(convertreport.summary(done.run), end="",
           file=sys.stderr if args.diff == outputs.STDOUT else sys.stdout)
     return 0
 

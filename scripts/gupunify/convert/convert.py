@@ -19,14 +19,14 @@ from ..common.workspace import (Worktree, branch_exists, check_refs_writable, id
     repository)
 from ..csource import mentions
 from ..groups import split
-from . import callercommits, fastonly, patches
+from . import callercommits, convertreport, fastonly, patches
 
 
 @dataclasses.dataclass
 class Conversion:
     """What a conversion ends with: the new tip, and the run the CLI summarizes."""
     tip: str | None     # None when there was nothing to convert
-    run: dict | None    # what report.summary() prints; None for commits not kept
+    run: dict | None    # what convertreport.summary() prints; None for commits not kept
 
 
 def _dirty(repo):
@@ -153,7 +153,7 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
             else:
                 wt.keep()
                 kept("branch %s of %s" % (branch, repo))
-            report.write(run, where)
+            convertreport.write(run, where)
         if diff_path:
             progress("diff written to %s" % run["diff"])
         else:

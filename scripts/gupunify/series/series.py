@@ -15,10 +15,10 @@ from ..common.tree import KernelTree
 from ..common.util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
 from ..common.workspace import (MARKERS, branch_exists, configured_identity, identity, repository,
     scratch_dir, series_range)
-from ..convert import convert
+from ..convert import convert, convertreport
 from ..groups import split
 from ..groups.maintainers import Recipients
-from . import b4prep, needs, rerun
+from . import b4prep, needs, rerun, seriesreport
 from .ownbranch import made_range
 from .serieswriter import Writer, plan_text
 from .subseries import SHAPES, annotate, split_commits
@@ -32,7 +32,7 @@ class Outcome:
     status: int = 0
     plan: str = ""          # plan_text(): the series in order, with their recipients
     check: str = ""         # with --check, make check's table
-    conversion: str = ""    # report.summary() of the conversion, when this run made the branch
+    conversion: str = ""    # convertreport.summary(), when this run made the branch
 
 def verify(repo, base, out, parts, atomic_path):
     """Apply every sub-series in order, then the atomic patch, each on base: same tree?"""
@@ -169,7 +169,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                                              fast_only=fast_only, **kwargs)
             tip = conversion.tip
             if conversion.run:
-                outcome.conversion = report.summary(conversion.run)
+                outcome.conversion = convertreport.summary(conversion.run)
             if tip is None:
                 progress("nothing to convert: no series to write")
                 return outcome
@@ -247,13 +247,13 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                 _replace_dir(scratch, out)
                 scratch = None
                 kept("series %s" % out)
-                report.write_series(summary, where)
+                seriesreport.write(summary, where)
         finally:
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
     if b4:
         summary["b4"] = b4prep.hand_off(repo, base, parts, author, out)
-        report.write_series(summary, where)
+        seriesreport.write(summary, where)
     _remember(repo, where, out, base, tip, outcome.plan, summary.get("b4", []), author, b4,
               prefix_overrides, shape)
     pause_at("written")
