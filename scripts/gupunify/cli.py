@@ -120,10 +120,17 @@ def series_options(p):
     _fast_only(p, "as for spatch, when the branch has to be made")
 
 
+def _check_series(kernel, branch, base, reports_dir):
+    """series --check: make check on the series' steps, its exit status and table."""
+    result = buildcheck.check(kernel, branch, base, reports_dir=reports_dir)
+    return buildcheck.status(result), buildreport.summary(result)
+
+
 def run_series(args):
     """The conversion's summary when it made the branch, the plan, the build table (--check)."""
     done = series.make_series(args.kernel, args.branch, args.output, args.reports, args.dry_run,
-                              args.allow_dirty, args.min_sites, args.check, who=args.identity,
+                              args.allow_dirty, args.min_sites,
+                              _check_series if args.check else None, who=args.identity,
                               prefix_overrides=_prefixes(args),
                               b4=args.b4, fast_only=args.fast_only, shape=args.shape)
     print(done.conversion + done.plan + done.check, end="")

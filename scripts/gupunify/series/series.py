@@ -9,7 +9,6 @@ import shutil
 import tempfile
 
 from .. import ROOT
-from ..buildcheck import buildcheck, buildreport
 from ..common import groupnote, leftovers, outputs, report
 from ..common.tree import KernelTree
 from ..common.util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
@@ -100,7 +99,7 @@ def _throwaway(repo, where):
 
 
 def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=False,
-                allow_dirty=False, min_sites=None, check=False, who=None,
+                allow_dirty=False, min_sites=None, check=None, who=None,
                 prefix_overrides=None, b4=False, fast_only=False, shape="maintainers"):
     """The `series` job: write the series (or, dry, only plan them); return an Outcome.
 
@@ -109,10 +108,12 @@ def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=
 
     With b4, each series also becomes a b4 prep branch (b4prep.hand_off).
 
-    With check, every step of the branch is then build-checked (make check),
-    and the status is the checker's. who is the --identity text; without it
-    the tree's git config names the person sending. fast_only is spatch's
-    --fast-only, for a branch this run has to make.
+    With check, a callable (kernel, branch, base, reports_dir) -> (status,
+    text), every step of the branch is then build-checked under the same
+    lock (cli passes make check's), and the status is the checker's. who
+    is the --identity text; without it the tree's git config names the
+    person sending. fast_only is spatch's --fast-only, for a branch this
+    run has to make.
     """
     kwargs = {} if min_sites is None else {"min_sites": min_sites}
     convert.check_options(branch, kwargs.get("min_sites", split.MIN_SITES))
@@ -153,7 +154,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             progress("%s is up to date: nothing new since the last run on %s (%s)"
                      % (out, branch, tip[:12]))
             outcome.plan = plan
-            return _check(outcome, tree, branch, base, reports_dir) if check else outcome
+            return _check(outcome, check, tree, branch, base, reports_dir) if check else outcome
     with contextlib.ExitStack() as cleanup:
         scratch_parent = os.path.dirname(out)
         if dry_run:
@@ -223,7 +224,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
                 handed = b4prep.hand_off(repo, base, parts, author, out) if b4 else []
                 _remember(repo, where, out, base, tip, outcome.plan, handed, author, b4,
                           prefix_overrides, shape)
-                return _check(outcome, tree, branch, base, reports_dir) if check else outcome
+                return _check(outcome, check, tree, branch, base, reports_dir) if check else outcome
             # Made while this run worked? Then it is not ours to replace.
             outputs.check_folder(out, "output directory", "series", tree.path)
             summary = {"tree": tree.path, "repository": repo, "branch": branch,
@@ -261,7 +262,7 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
              "change as one commit)" % out)
     progress("report: %s" % where)
     if check:
-        return _check(outcome, tree, branch, base, reports_dir)
+        return _check(outcome, check, tree, branch, base, reports_dir)
     return outcome
 
 
@@ -279,8 +280,7 @@ def _remember(repo, where, out, base, tip, plan, handed, author, b4, prefix_over
     rerun.record(repo, where, out, print_, plan, [h["branch"] for h in handed])
 
 
-def _check(outcome, tree, branch, base, reports_dir):
+def _check(outcome, check, tree, branch, base, reports_dir):
     """--check: make check on the series' steps; its table and exit status are the run's."""
-    result = buildcheck.check(tree.path, branch, base, reports_dir=reports_dir)
-    outcome.status, outcome.check = buildcheck.status(result), buildreport.summary(result)
+    outcome.status, outcome.check = check(tree.path, branch, base, reports_dir)
     return outcome
