@@ -13,7 +13,7 @@ from conftest import ROOT
 from gupunify import cli
 from gupunify.boottest import (bootbuild, bootreport, boottest, guests, initramfs, pmemimage,
     qemuboot)
-from gupunify.common import kbuild, workspace
+from gupunify.common import kbuild, repository
 from gupunify.boottest.tap import judge, parse_tap, scan_console
 from gupunify.common.tree import KernelTree
 from gupunify.common.util import UserError
@@ -636,7 +636,7 @@ def test_boottest_takes_the_tree_as_the_other_jobs_do(tmp_path, monkeypatch, lay
     else:
         kernel = sample_in(tmp_path / "linux")
     tree = KernelTree(kernel)
-    with workspace.repository(tree) as repo:
+    with repository.repository(tree) as repo:
         base, tip = commit_series(repo)
     assert (repo == kernel) == (layout == "checkout with spaces")
     seen = []

@@ -7,7 +7,7 @@ from conftest import git, make_tree
 from gupunify.common import util
 from gupunify.convert import patches
 from gupunify.csource import mentions
-from gupunify.common.workspace import Worktree
+from gupunify.common.worktree import Worktree
 
 IDENTITY = ("Pat Sender", "pat@example.org")
 

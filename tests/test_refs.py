@@ -8,7 +8,7 @@ import sys
 import pytest
 from conftest import CLI, git, gup_unify, make_tree
 
-from gupunify.common import workspace
+from gupunify.common import repository, worktree
 from gupunify.convert import patches
 from gupunify.common.util import UserError
 
@@ -77,15 +77,15 @@ def test_the_users_hooks_and_signing_stay_out_of_the_tools_commits(tmp_path, mon
     git(tree, "reset", "-q", "--hard", base)
     identity = ("Pat Sender", "pat@example.org")
     run = {"steps": []}
-    with workspace.Worktree(str(tree), "HEAD", "unused", identity) as wt:
+    with worktree.Worktree(str(tree), "HEAD", "unused", identity) as wt:
         wt.materialize(["mm/gup.c"])
         patches.apply(wt, [str(patch)], {str(patch): patches.patch_text_for(str(patch),
                                                                              identity)}, run)
         made = wt.head()
     assert run["steps"] == [{"step": "one.patch", "result": "applied"}]
     where = str(tmp_path / "build")
-    workspace.checkout(str(tree), where, made)
-    workspace.checkout(str(tree), where, base)
+    worktree.checkout(str(tree), where, made)
+    worktree.checkout(str(tree), where, base)
     assert not log.exists()
 
 
@@ -96,7 +96,7 @@ def test_a_tag_of_the_same_name_is_not_taken_for_the_branch(tree, tmp_path, need
     assert out.returncode == 0, out.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.is_dir()) == \
         ORDER + ["atomic"]
-    assert workspace.series_range(str(tree), "gup-unify")[1] == tip(tree)
+    assert repository.series_range(str(tree), "gup-unify")[1] == tip(tree)
 
 
 def test_an_ambiguous_base_is_refused_naming_both_refs(tree, tmp_path, need_spatch):
@@ -104,10 +104,10 @@ def test_an_ambiguous_base_is_refused_naming_both_refs(tree, tmp_path, need_spat
     git(tree, "tag", "v1", "gup-unify~2")
     git(tree, "branch", "v1", "master")
     with pytest.raises(UserError) as e:
-        workspace.series_range(str(tree), "gup-unify", "v1")
+        repository.series_range(str(tree), "gup-unify", "v1")
     assert str(e.value) == ("--base v1 is ambiguous: refs/tags/v1 and refs/heads/v1 name it; "
                             "give the full name")
-    assert workspace.series_range(str(tree), "gup-unify", "refs/tags/v1")[0] == \
+    assert repository.series_range(str(tree), "gup-unify", "refs/tags/v1")[0] == \
         tip(tree, "gup-unify~2")
 
 
@@ -212,14 +212,14 @@ def test_the_marker_names_tip_base_and_identity_and_survives_gc(tree, tmp_path, 
     spatch(tree, tmp_path)
     git(tree, "gc", "-q", "--prune=now")
     git(tree, "pack-refs", "--all")
-    mark = workspace.marker(str(tree), "gup-unify")
+    mark = repository.marker(str(tree), "gup-unify")
     assert (mark.tip, mark.base, mark.who) == (tip(tree), base, "Pat Sender <pat@example.org>")
     # Not a tag: git tag, and a clone, do not see it.
     assert git(tree, "tag", "-l") == ""
-    assert workspace.marker(str(tree), "master") is None
+    assert repository.marker(str(tree), "master") is None
     # Renamed by the user, it is still the branch the tool made.
     git(tree, "branch", "-m", "gup-unify", "renamed")
-    assert workspace.marker(str(tree), "renamed").tip == tip(tree, "refs/heads/renamed")
+    assert repository.marker(str(tree), "renamed").tip == tip(tree, "refs/heads/renamed")
 
 
 def test_a_series_runs_with_the_tools_branch_checked_out(tree, tmp_path, need_spatch):
@@ -302,7 +302,7 @@ def test_the_marker_of_a_deleted_branch_is_not_in_the_way(tree, tmp_path, need_s
     spatch(tree, tmp_path, "--branch", "gup-unify/x")
     assert git(tree, "for-each-ref", "--format=%(refname)", "refs/gup-unify/").split() == \
         ["refs/gup-unify/branches/gup-unify/x"]
-    assert workspace.marker(str(tree), "gup-unify/x").tip == tip(tree, "refs/heads/gup-unify/x")
+    assert repository.marker(str(tree), "gup-unify/x").tip == tip(tree, "refs/heads/gup-unify/x")
 
 
 @pytest.mark.parametrize("explicit", [True, False])

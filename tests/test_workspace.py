@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from conftest import git
-from gupunify.common import workspace
+from gupunify.common import repository, worktree
 from gupunify.common.util import UserError
 
 
@@ -30,18 +30,18 @@ def repo(tmp_path):
 
 def test_series_range_starts_at_the_merge_base_with_head(repo):
     path, base, _, two = repo
-    assert workspace.series_range(path, "gup-unify") == (base, two)
+    assert repository.series_range(path, "gup-unify") == (base, two)
 
 
 def test_series_range_takes_a_given_base(repo):
     path, _, one, two = repo
-    assert workspace.series_range(path, "gup-unify", one[:12]) == (one, two)
+    assert repository.series_range(path, "gup-unify", one[:12]) == (one, two)
 
 
 def test_series_range_refuses_a_missing_branch(repo):
     path = repo[0]
     with pytest.raises(UserError) as e:
-        workspace.series_range(path, "typo")
+        repository.series_range(path, "typo")
     assert str(e.value) == ("%s has no branch typo: run make spatch KERNEL=%s first, or pass "
                             "--branch" % (path, path))
 
@@ -50,11 +50,11 @@ def test_series_range_refuses_a_branch_head_already_has(repo):
     path, _, _, two = repo
     git(path, "merge", "-q", "--ff-only", "gup-unify")
     with pytest.raises(UserError) as e:
-        workspace.series_range(path, "gup-unify")
+        repository.series_range(path, "gup-unify")
     assert str(e.value) == ("%s: HEAD already contains gup-unify, so there is no series on it: "
                             "check out the branch it was made from" % path)
     with pytest.raises(UserError) as e:
-        workspace.series_range(path, "gup-unify", two)
+        repository.series_range(path, "gup-unify", two)
     assert str(e.value) == "gup-unify has no commits after %s: nothing to check" % two[:12]
 
 
@@ -63,11 +63,11 @@ def test_series_range_refuses_unrelated_history(repo):
     git(path, "checkout", "-q", "--orphan", "other")
     commit(path, "unrelated")
     with pytest.raises(UserError) as e:
-        workspace.series_range(path, "gup-unify")
+        repository.series_range(path, "gup-unify")
     assert str(e.value) == ("%s: gup-unify and HEAD have no common ancestor: check out the "
                             "branch it was made from" % path)
     with pytest.raises(UserError) as e:
-        workspace.series_range(path, "gup-unify", base_option="--base")
+        repository.series_range(path, "gup-unify", base_option="--base")
     assert str(e.value) == ("%s: gup-unify and HEAD have no common ancestor: check out the "
                             "branch it was made from, or pass --base" % path)
 
@@ -75,10 +75,10 @@ def test_series_range_refuses_unrelated_history(repo):
 def test_checkout_is_one_worktree_reused_and_cleaned(repo, tmp_path):
     path, base, _, two = repo
     where = str(tmp_path / "work" / "src")
-    assert workspace.checkout(path, where, two) == where
+    assert worktree.checkout(path, where, two) == where
     assert git(where, "rev-parse", "HEAD").strip() == two
     (tmp_path / "work" / "src" / "build-leftover.o").write_text("x")
-    workspace.checkout(path, where, base)
+    worktree.checkout(path, where, base)
     assert git(where, "rev-parse", "HEAD").strip() == base
     assert not os.path.exists(os.path.join(where, "build-leftover.o"))
     worktrees = [line for line in git(path, "worktree", "list", "--porcelain").splitlines()
@@ -94,7 +94,7 @@ def test_checkout_replaces_a_folder_that_is_no_worktree(repo, tmp_path):
     where = tmp_path / "src"
     where.mkdir()
     (where / "stray").write_text("x")
-    workspace.checkout(path, str(where), one)
+    worktree.checkout(path, str(where), one)
     assert sorted(os.listdir(where)) == [".git"]
     assert subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True,
                           text=True).stdout.strip() == one
@@ -126,7 +126,7 @@ AFTER = {"a.c": b"int a = get_user_pages_fast(0, 1, FOLL_WRITE, 0);\n",
 def test_group_commits_are_made_from_the_files_on_disk(callers):
     """The files a rule rewrote are hashed, not added: the commits carry those
     blobs, and afterwards HEAD, the index and the files agree."""
-    with workspace.Worktree(callers, "HEAD", "unused", ("Pat Sender", "pat@example.org"),
+    with worktree.Worktree(callers, "HEAD", "unused", ("Pat Sender", "pat@example.org"),
                             list(AFTER)) as wt:
         modes = wt.entries(list(AFTER))
         assert modes == {p: ("100644", blob_id(open(os.path.join(callers, p), "rb").read()))
@@ -151,7 +151,7 @@ def test_group_commits_are_made_from_the_files_on_disk(callers):
 
 
 def test_group_commits_that_miss_a_changed_file_are_refused(callers):
-    with workspace.Worktree(callers, "HEAD", "unused", ("Pat Sender", "pat@example.org"),
+    with worktree.Worktree(callers, "HEAD", "unused", ("Pat Sender", "pat@example.org"),
                             list(AFTER)) as wt:
         for path, data in AFTER.items():
             with open(os.path.join(wt.path, path), "wb") as f:

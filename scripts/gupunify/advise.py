@@ -4,9 +4,9 @@ import os
 import re
 
 from .common import leftovers, report, spatch
+from .common.repository import scratch_dir
 from .common.tree import KernelTree
 from .common.util import die, phase, progress, run
-from .common.workspace import scratch_dir
 from .csource import source
 
 COCCI = os.path.join(spatch.COCCI_DIR, "gup_lock_context.cocci")

@@ -14,7 +14,7 @@ import time
 from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
 from .buildcheck import buildcheck, buildreport
-from .common import gitenv, kbuild, outputs, util, workspace
+from .common import gitenv, kbuild, outputs, repository, util
 from .convert import callercommits, convert, convertreport
 from .csource import source
 from .groups import prefixes, split
@@ -306,7 +306,7 @@ def main(argv=None):
     args = parser().parse_args(argv)
     util.set_quiet(args.quiet)
     util.stop_on_signals()
-    workspace.plain_diffs(os.environ)
+    repository.plain_diffs(os.environ)
     try:
         _check_paths(args)
         gitenv.check(args.kernel)

@@ -8,8 +8,8 @@ import shutil
 import time
 
 from ..common import kbuild
+from ..common.repository import scratch_dir
 from ..common.util import die, phase, run, write_atomic
-from ..common.workspace import scratch_dir
 from . import guests
 
 FRAGMENT = os.path.join(guests.BOOTTEST_DIR, "kernel.config")

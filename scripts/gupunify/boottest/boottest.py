@@ -9,9 +9,10 @@ import os
 import shutil
 
 from ..common import kbuild, report, tree as kernel_tree
+from ..common.repository import repository, scratch_dir, series_range
 from ..common.util import die, progress, run
 from ..common.worklock import Lock
-from ..common.workspace import checkout, repository, scratch_dir, series_range
+from ..common.worktree import checkout
 from . import bootbuild, bootreport, guests, initramfs, pmemimage
 from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
 from .tap import KERNELS, parse_tap, scan_console

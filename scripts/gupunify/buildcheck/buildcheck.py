@@ -9,10 +9,11 @@ import hashlib
 import os
 
 from ..common import kbuild, report
+from ..common.repository import repository, scratch_dir, series_range
 from ..common.tree import KernelTree
 from ..common.util import UserError, die, git, phase, progress, run
 from ..common.worklock import Lock
-from ..common.workspace import checkout, repository, scratch_dir, series_range
+from ..common.worktree import checkout
 from . import affected
 from .archbuild import ArchBuild, in_parallel
 from .buildreport import markdown

@@ -5,7 +5,7 @@ import time
 
 from ..common import kbuild
 from ..common.util import phase
-from ..common.workspace import checkout
+from ..common.worktree import checkout
 from .archbuild import compare, in_parallel
 
 

@@ -5,9 +5,9 @@ import os
 import textwrap
 
 from ..common import groupnote
+from ..common.repository import zpaths
 from ..common.tree import api_state, check_foll_write
 from ..common.util import git, phase, progress, run
-from ..common.workspace import zpaths
 from ..csource import sites
 from ..groups import maintainers, prefixes, split
 from . import callers

@@ -12,11 +12,11 @@ import sys
 import tempfile
 
 from ..common import outputs, report, spatch
+from ..common.repository import branch_exists, check_refs_writable, identity, is_import, repository
 from ..common.tree import KernelTree, api_state
 from ..common.util import (Stopwatch, die, git, interrupts_held, kept, pause_at, progress,
     write_atomic)
-from ..common.workspace import (Worktree, branch_exists, check_refs_writable, identity, is_import,
-    repository)
+from ..common.worktree import Worktree
 from ..csource import mentions
 from ..groups import split
 from . import callercommits, convertreport, fastonly, patches

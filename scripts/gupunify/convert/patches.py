@@ -4,8 +4,8 @@ import os
 import re
 
 from .. import ROOT
+from ..common.repository import identity_args
 from ..common.util import UserError, die, phase, progress
-from ..common.workspace import identity_args
 
 PATCHES_DIR = os.path.join(ROOT, "patches")
 CALLERS = "@callers"

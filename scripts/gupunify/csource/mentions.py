@@ -7,8 +7,8 @@ import functools
 import os
 
 from ..common import spatch
+from ..common.repository import is_import, zpaths
 from ..common.util import git, progress, run
-from ..common.workspace import is_import, zpaths
 from . import sites, source
 
 SCAN_FILES = ["*.c", "*.h"]

@@ -30,8 +30,8 @@ import shutil
 import tempfile
 import uuid
 
+from ..common.repository import scratch_dir
 from ..common.util import die, git, progress, run, write_atomic
-from ..common.workspace import scratch_dir
 
 MARKER = "--- b4-submit-tracking ---"
 SENDMAIL = "/usr/sbin/sendmail"     # never run: b4 send -o only writes files

@@ -3,7 +3,7 @@
 A branch of the user's that has the tool's name, commits added on top of
 the tool's, or an identity other than the one the branch was made with
 would go out as patches under the user's name: each is refused in one
-line saying what to do. The tool's marker (workspace.marker) says which
+line saying what to do. The tool's marker (repository.marker) says which
 tip and base it made; a branch made before the markers is recognised by
 its commits, every one of them a caller commit (groupnote, or the
 message) or a core patch of patches/.
@@ -12,8 +12,8 @@ import glob
 import os
 
 from ..common import groupnote
+from ..common.repository import branch_ref, marker, series_range
 from ..common.util import die, git, progress, run
-from ..common.workspace import branch_ref, marker, series_range
 from ..convert.patches import PATCHES_DIR
 from . import subseries
 

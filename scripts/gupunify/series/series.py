@@ -10,10 +10,10 @@ import tempfile
 
 from .. import ROOT
 from ..common import groupnote, leftovers, outputs, report
+from ..common.repository import (MARKERS, branch_exists, configured_identity, identity, repository,
+    scratch_dir, series_range)
 from ..common.tree import KernelTree
 from ..common.util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
-from ..common.workspace import (MARKERS, branch_exists, configured_identity, identity, repository,
-    scratch_dir, series_range)
 from ..convert import convert, convertreport
 from ..groups import split
 from ..groups.maintainers import Recipients

@@ -4,8 +4,8 @@ import os
 import re
 import textwrap
 
+from ..common.repository import identity_args
 from ..common.util import git, run
-from ..common.workspace import identity_args
 from ..groups import routing
 from . import needs
 
