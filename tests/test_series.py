@@ -112,6 +112,8 @@ def test_group_travels_as_a_note_that_no_patch_carries(tree, tmp_path, need_spat
     out = gup_unify("series", str(tree), "--output", str(tmp_path / "out"),
                     "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
     assert out.returncode == 0, out.stderr
+    sources = {part["directory"]: part["prefix_source"] for part in json.loads(
+        (tmp_path / "rep" / "linux" / "series.json").read_text())["series"]}
     for name, (entry, _, _, _) in EXPECTED.items():
         for patch in patch_files(tmp_path / "out" / name):
             text = patch.read_text()
@@ -119,8 +121,15 @@ def test_group_travels_as_a_note_that_no_patch_carries(tree, tmp_path, need_spat
             api = ("get_user_pages_longterm"
                    if re.search(r"^-.*get_user_pages_longterm\(", text, re.M)
                    else "get_user_pages_fast")
-            assert note_of(tree, sha) == "Gup-unify-group: %s\nGup-unify-api: %s\n" % (
-                entry, api), patch
+            # The prefix the subject was written with, and where it came from.
+            prefix = re.search(r"^Subject: \[PATCH[^]]*\] (.*): (pass gup_flags|use FOLL_)",
+                               text, re.M).group(1)
+            assert sources[name] in ("history", "MAINTAINERS", "kernel style", "override")
+            note = note_of(tree, sha)
+            assert note.startswith(
+                "Gup-unify-group: %s\nGup-unify-api: %s\nGup-unify-prefix: %s\n"
+                "Gup-unify-prefix-source: %s\n" % (entry, api, prefix, sources[name])), patch
+            assert note.count("\n") == 4 + (sources[name] in ("MAINTAINERS", "kernel style"))
     # The sample (4.20) has no core series: every commit is a caller commit, checked above.
     assert len(git(tree, "rev-list", "master..gup-unify").split()) == \
         sum(len(patch_files(tmp_path / "out" / name)) for name in ORDER)
@@ -142,7 +151,9 @@ def as_previous_release(tree):
         head = subprocess.run(["git", "-C", str(tree), "commit-tree", sha + "^{tree}", "-p",
                                head, "-F", "-"], input=message, capture_output=True,
                               text=True, check=True).stdout.strip()
-        git(tree, "notes", "--ref", "gup-unify", "copy", sha, head)
+        # Its notes named the group and the API only.
+        git(tree, "notes", "--ref", "gup-unify", "add", "-m", "Gup-unify-group: %s\n"
+            "Gup-unify-api: %s" % (note["Gup-unify-group"], note["Gup-unify-api"]), head)
     git(tree, "update-ref", "refs/heads/gup-unify", head)
     # The previous release wrote no marker of the branches it made.
     git(tree, "update-ref", "-d", "refs/gup-unify/branches/gup-unify")
@@ -178,6 +189,34 @@ def test_the_note_not_the_message_names_the_group(tree, tmp_path, need_spatch):
     # The first group (INFINIBAND SUBSYSTEM) has one commit: the note renames it.
     assert [p.key for p in parts if p.kind == "callers"] == \
         ["ANOTHER ENTRY"] + [EXPECTED[d][0] for d in ORDER[1:]]
+
+
+def test_the_note_not_the_history_gives_the_prefix_and_its_source(tree, tmp_path, need_spatch,
+                                                                   monkeypatch):
+    made = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                     scratch=tmp_path / "s")
+    assert made.returncode == 0, made.stderr
+    first = git(tree, "rev-list", "--reverse", "master..gup-unify").split()[0]
+    note = note_of(tree, first).splitlines()
+    git(tree, "notes", "--ref", "gup-unify", "add", "-f", "-m", "\n".join(
+        note[:2] + ["Gup-unify-prefix: RDMA/elsewhere", "Gup-unify-prefix-source: override"]),
+        first)
+
+    class NoHistory:
+        def __init__(self, *args):
+            raise AssertionError("series read the history again")
+
+    monkeypatch.setattr(subseries.prefixes, "History", NoHistory)
+    parts = subseries.split_commits(str(tree), "master", "gup-unify")
+    subseries.annotate(str(tree), "master", "gup-unify", parts, None)
+    callers = [p for p in parts if p.kind == "callers"]
+    # The first group (INFINIBAND SUBSYSTEM) has one commit, whose note now says this.
+    assert (callers[0].prefix, callers[0].prefix_source, callers[0].prefix_why) == \
+        ("RDMA/elsewhere", "override", None)
+    assert callers[0].directory == "01-RDMA-elsewhere"
+    assert [p.prefix for p in callers[1:]] == [
+        git(tree, "log", "-1", "--format=%s", p.commits[0][0]).split(": pass")[0].split(
+            ": use")[0] for p in callers[1:]]
 
 
 def test_recipients_are_the_maintainers_of_each_patch(written):

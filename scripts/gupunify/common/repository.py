@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 
-from . import groupnote, headers
+from . import headers, notes
 from .util import die, git, pause_at, phase, progress, run
 
 
@@ -239,16 +239,16 @@ def check_refs_writable(repo, branch):
     needs a folder or the other way round (gup-unify/x against gup-unify).
     """
     common = _common_dir(repo)
-    for ref in (branch_ref(branch), MARKERS + branch, groupnote.REF, "packed-refs"):
+    for ref in (branch_ref(branch), MARKERS + branch, notes.REF, "packed-refs"):
         lock = os.path.join(common, ref + ".lock")
         if os.path.lexists(lock):
             die("%s exists, left by an interrupted git: remove it if no git command is "
                 "running in %s" % (lock, repo))
-    notes = git(repo, "for-each-ref", "--format=%(objecttype)", groupnote.REF).strip()
-    if notes and notes != "commit":
+    kind = git(repo, "for-each-ref", "--format=%(objecttype)", notes.REF).strip()
+    if kind and kind != "commit":
         die("%s is a %s, not notes, and gup-unify keeps its notes there: move it (git "
             "update-ref refs/NEW %s, then git update-ref -d %s)"
-            % (groupnote.REF, notes, groupnote.REF, groupnote.REF))
+            % (notes.REF, kind, notes.REF, notes.REF))
     parts = branch.split("/")
     for n in range(1, len(parts)):
         if branch_exists(repo, "/".join(parts[:n])):

@@ -4,7 +4,7 @@ import os
 import re
 import shutil
 
-from . import groupnote
+from . import notes
 from .repository import (BASE_LINE, MARKERS, OWN_GIT, branch_exists, branch_ref, identity_args,
     path_digest, scratch_dir)
 from .util import die, git, interrupts_held, phase, progress
@@ -168,7 +168,7 @@ class Worktree:
         """Commit each (subject, body, {path: (mode, blob) or None to delete}, note) on
         base, signed off by the identity, and move HEAD to the last of them.
 
-        The notes (groupnote) are written with the branch, by keep().
+        The notes (commitformat) are written with the branch, by keep().
 
         One git fast-import makes them all: a git commit per commit reads and
         writes the whole index of a kernel tree several times. paths are
@@ -236,7 +236,7 @@ class Worktree:
     def write_notes(self):
         """The notes of the commits made, in the repository (a branch made without
         them still splits: series falls back to the messages)."""
-        groupnote.write(self.repo, self.committer, self.notes)
+        notes.write(self.repo, self.committer, self.notes)
 
 
 def _quote(path):

@@ -4,12 +4,11 @@ import concurrent.futures
 import os
 import textwrap
 
-from ..common import groupnote
 from ..common.repository import zpaths
 from ..common.tree import api_state, check_foll_write
 from ..common.util import git, phase, progress, run
 from ..csource import sites
-from ..groups import maintainers, prefixes, split
+from ..groups import commitformat, maintainers, prefixes, split
 from . import callers
 
 # Subjects, longest first: the first that keeps a subject under 75 columns
@@ -63,8 +62,6 @@ behaviour.
 
 %(scope)s
 """
-
-SCOPE = "This converts the %(count)s in %(files)s."
 
 # The write argument's rewrite, the same for get_user_pages_fast() and
 # __get_user_pages_fast(): %s is the call's first line.
@@ -234,7 +231,9 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
             files = {p: changed[api][p] for p in group.files if p in changed[api]}
             if files:
                 commits.append(_caller_message(api, group, run["sites"], run["renamed"], cma)
-                               + (files, groupnote.text(group.name, api)))
+                               + (files, commitformat.note_text(group.name, api, group.prefix,
+                                                              group.prefix_source,
+                                                              group.prefix_why)))
     wt.commit_files(start, commits, sorted({p for files in changed.values() for p in files}))
     for record in mine:
         group = split.group_of(groups, record.file)
@@ -271,7 +270,7 @@ def _caller_message(api, group, records, renamed=(), cma=False):
              else "%d calls of %s()" % (len(mine), api))
     files = sorted({r.file for r in mine})
     listed = files[0] if len(files) == 1 else "%s and %s" % (", ".join(files[:-1]), files[-1])
-    scope = _fill(SCOPE % {"count": count, "files": listed})
+    scope = _fill(commitformat.SCOPE % {"count": count, "files": listed})
     mine = [r for r in renamed if r["file"] in group.files and r["api"] == api]
     if mine:
         scope = _fill(

@@ -5,17 +5,17 @@ the tool's, or an identity other than the one the branch was made with
 would go out as patches under the user's name: each is refused in one
 line saying what to do. The tool's marker (repository.marker) says which
 tip and base it made; a branch made before the markers is recognised by
-its commits, every one of them a caller commit (groupnote, or the
+its commits, every one of them a caller commit (its note, or the
 message) or a core patch of patches/.
 """
 import glob
 import os
 
-from ..common import groupnote
+from ..common import notes
 from ..common.repository import branch_ref, marker, series_range
 from ..common.util import die, git, progress, run
 from ..convert.patches import PATCHES_DIR
-from . import subseries
+from ..groups import commitformat
 
 
 def made_range(repo, branch, kernel, author, explicit):
@@ -62,11 +62,11 @@ def _on_top(repo, branch, made, tip):
 def _recognise(repo, branch, base, tip):
     """The identity of a branch made before the markers; a branch with a commit the
     tool does not write is refused, naming the first such commit."""
-    out = git(repo, "log", "--reverse", "--topo-order", *groupnote.log_args(),
+    out = git(repo, "log", "--reverse", "--topo-order", *notes.log_args(),
               "--format=%H%x00%s%x00%an <%ae>%x00%N%x00%B%x01", "%s..%s" % (base, tip))
     commits = [e.strip("\n").split("\x00", 4) for e in out.split("\x01") if e.strip("\n")]
     plain = [sha for sha, _, _, note, body in commits
-             if not groupnote.parse(note) and subseries.GENERATED not in " ".join(body.split())]
+             if not commitformat.parse(note) and commitformat.GENERATED not in " ".join(body.split())]
     core = _core_patch_ids()
     foreign = set(plain) - {sha for sha, pid in _patch_ids(repo, plain).items() if pid in core}
     if not foreign:

@@ -9,7 +9,7 @@ import shutil
 import tempfile
 
 from .. import ROOT
-from ..common import groupnote, leftovers, outputs, report
+from ..common import leftovers, notes, outputs, report
 from ..common.repository import (MARKERS, branch_exists, configured_identity, identity, repository,
     scratch_dir, series_range)
 from ..common.tree import KernelTree
@@ -88,7 +88,7 @@ def _throwaway(repo, where):
     clone = os.path.join(where, "repo.git")
     run(["git", "clone", "-q", "--bare", "--shared", "--no-tags", repo, clone])
     refs = git(repo, "for-each-ref", "--format=create %(refname) %(objectname)", MARKERS,
-               groupnote.REF)
+               notes.REF)
     if refs:
         git(clone, "update-ref", "--stdin", input=refs)
     git(clone, "update-ref", "--no-deref", "HEAD", git(repo, "rev-parse", "HEAD").strip())
