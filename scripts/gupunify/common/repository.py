@@ -139,7 +139,9 @@ def _snapshot(tree, repo):
 # Who commits a plain directory's snapshot: a base commit in a scratch
 # repository, never part of a patch.
 IMPORT_IDENTITY = ("gup-unify import", "import@gup-unify.invalid")
-IDENTITY = re.compile(r"^([^<>@]*[^<>@\s])\s*<([^<>\s]+@[^<>\s]+)>$")
+NAME = r"[^<>@]*[^<>@\s]"
+EMAIL = r"[^<>\s]+@[^<>\s]+"
+IDENTITY = re.compile(r"^(%s)\s*<(%s)>$" % (NAME, EMAIL))
 # Identities earlier versions signed off with when the user had none: they
 # must never reach a patch again.
 PLACEHOLDERS = ("gup-unify@localhost", "dev@gup-unify.example")
@@ -156,9 +158,13 @@ def parse_identity(text, what="--identity"):
     m = IDENTITY.match(text.strip())
     if not m:
         die("%s %r: expected \"Name <user@example.org>\"" % (what, text))
-    if m.group(2) in PLACEHOLDERS:
-        die("--identity %s is a placeholder, not a person: give your own" % text)
-    return m.group(1), m.group(2)
+    return _not_placeholder(m.group(1), m.group(2), text)
+
+
+def _not_placeholder(name, email, shown):
+    if email in PLACEHOLDERS:
+        die("--identity %s is a placeholder, not a person: give your own" % shown)
+    return name, email
 
 
 def configured_identity(path):
@@ -181,7 +187,12 @@ def identity(path, explicit=None):
     if not (name and email):
         die("no identity to sign the patches off with: set user.name and user.email "
             "(git config) or pass --identity \"Name <mail>\" (make: IDENTITY=)")
-    return parse_identity("%s <%s>" % (name, email), "git config user.name and user.email")
+    # Checked as parse_identity() checks a text; shown as one in what is refused.
+    what, shown = "git config user.name and user.email", "%s <%s>" % (name, email)
+    headers.check(what, shown)
+    if not (re.fullmatch(NAME, name) and re.fullmatch(EMAIL, email)):
+        die("%s %r: expected \"Name <user@example.org>\"" % (what, shown))
+    return _not_placeholder(name, email, shown)
 
 
 def identity_args(identity):
