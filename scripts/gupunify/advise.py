@@ -84,9 +84,8 @@ def parse(stdout):
     return findings
 
 
-def advise(kernel):
-    """Run the advisor over a tree; returns the report as a dict."""
-    tree = KernelTree(kernel)
+def advise(tree):
+    """Run the advisor over a tree (a KernelTree); returns the report as a dict."""
     spatch.require_spatch()
     with phase("advise: finding the files to read"):
         files, too_large = candidates(tree.path)
@@ -168,10 +167,11 @@ def as_markdown(data):
     return "".join(out)
 
 
-def main(args):
+def main(kernel, reports_dir=None):
     """The advise subcommand: writes reports/<tree>/advise.{md,json}, returns the advice."""
-    where = report.folder(args.reports, KernelTree(args.kernel))
-    data = advise(args.kernel)
+    tree = KernelTree(kernel)
+    where = report.folder(reports_dir, tree)
+    data = advise(tree)
     report.write_pair(data, as_markdown(data), where, data["tree"], "advise")
     progress("advise: report in %s" % where)
     return data

@@ -241,7 +241,7 @@ def advise_options(p):
 
 def run_advise(args):
     """The advice on stdout; advice is not failure."""
-    data = advise.main(args)
+    data = advise.main(args.kernel, args.reports)
     if args.format == "json":
         print(json.dumps(data, indent=1, sort_keys=True))
     else:
