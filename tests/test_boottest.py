@@ -648,7 +648,7 @@ def test_boottest_takes_the_tree_as_the_other_jobs_do(tmp_path, monkeypatch, lay
     monkeypatch.setattr(initramfs, "build_test_program", lambda work, arch: "gup_test")
     monkeypatch.setattr(boottest, "run_arch", booted)
     rep = tmp_path / "rep"
-    res = boottest.main(cli.parser().parse_args(["boottest", kernel, "--reports", str(rep)]))
+    res = boottest.main(kernel, str(rep), boottest.BootOptions())
     assert seen == [("x86_64", repo, {"base": base, "patched": tip}, ["base", "patched"])]
     assert (res["result"], res["repository"]) == ("pass", repo)
     # The reports folder is the tree's, as make spatch's is, not the import's.

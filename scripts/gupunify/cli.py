@@ -188,7 +188,9 @@ def boottest_options(p):
 
 
 def run_boottest(args):
-    res = boottest.main(args)
+    options = boottest.BootOptions(args.branch, args.arch, args.only, args.clean, args.tcg,
+                                   args.boots, args.timeout, args.distcc_hosts)
+    res = boottest.main(args.kernel, args.reports, options)
     print(bootreport.summary(res), end="")
     return bootreport.status(res)
 

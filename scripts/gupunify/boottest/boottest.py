@@ -4,6 +4,7 @@ The run, one kernel after the other: bootbuild builds it, initramfs packs its
 guest, qemuboot boots it, tap reads what it said, bootreport writes the report.
 """
 import contextlib
+import dataclasses
 import hashlib
 import os
 import shutil
@@ -85,13 +86,26 @@ def parse_arches(text):
     return [a for a in guests.ALL if a in names]
 
 
-def check_options(args):
+@dataclasses.dataclass
+class BootOptions:
+    """What make boottest builds and boots, and how."""
+    branch: str = "gup-unify"       # the patched branch
+    arch: str = "x86_64"            # the arches to boot, as --arch gives them ("all" too)
+    only: str | None = None         # build and boot this kernel only ("base" or "patched")
+    clean: bool = False             # start from an empty build directory
+    tcg: bool = False               # do not use KVM even when usable
+    boots: int = 3                  # boots of each kernel whose timings are merged
+    timeout: int | None = None      # seconds per boot (None: KVM_TIMEOUT or TCG_TIMEOUT)
+    distcc_hosts: str | None = None     # DISTCC_HOSTS: the compiles go there
+
+
+def check_options(options):
     """The options that need no tree, checked before anything else; returns the arches."""
-    arches = parse_arches(args.arch)
-    if args.boots < 1:
-        die("--boots must be at least 1 (got %d)" % args.boots)
-    if args.timeout is not None and args.timeout < 1:
-        die("--timeout must be at least 1 second (got %d)" % args.timeout)
+    arches = parse_arches(options.arch)
+    if options.boots < 1:
+        die("--boots must be at least 1 (got %d)" % options.boots)
+    if options.timeout is not None and options.timeout < 1:
+        die("--timeout must be at least 1 second (got %d)" % options.timeout)
     return arches
 
 
@@ -128,49 +142,52 @@ def check_buildable(tree, repo, revs, arches):
                     % (tree.path, rev[:12], path))
 
 
-def run_arch(arch, repo, revs, wanted, root, args, version, exe,
+def run_arch(arch, repo, revs, wanted, root, options, version, exe,
              make_jobs=(bootbuild.JOBS, None)):
     """Build and boot base and patched for one arch; returns its summarized result.
 
     exe is the arch's gup_test (initramfs.build_test_program()).
     """
-    accel, why = (("tcg", "--tcg given") if args.tcg else accelerator(arch))
+    accel, why = (("tcg", "--tcg given") if options.tcg else accelerator(arch))
     qemu = {"accel": accel, "reason": why,
-            "timeout": args.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
+            "timeout": options.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
     progress("%s: accelerator %s (%s)" % (arch, accel, why))
-    res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": args.branch,
+    res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": options.branch,
            "kernels": {}}
     for label in wanted:
         res["kernels"][label] = run_kernel(label, arch, repo, revs[label],
-                                           os.path.join(root, label), exe, qemu, args.clean,
+                                           os.path.join(root, label), exe, qemu, options.clean,
                                            version, make_jobs)
     # The knobs come from the tree and the compiler, the GUP code from the
     # tree's config: the same for both kernels.
     res["knobs"] = next(iter(res["kernels"].values()))["knobs"]
     res["family"] = next(iter(res["kernels"].values()))["family"]
     res["accel"], res["accel_reason"] = qemu["accel"], qemu["reason"]
-    if args.boots > 1:
-        progress("%s timings: %d more boots of each kernel, in turn" % (arch, args.boots - 1))
-        timing_boots(res["kernels"], qemu, args.boots)
+    if options.boots > 1:
+        progress("%s timings: %d more boots of each kernel, in turn" % (arch, options.boots - 1))
+        timing_boots(res["kernels"], qemu, options.boots)
     return bootreport.summarize(res)
 
 
-def main(args):
-    """The boottest subcommand: build and boot base and patched; writes the report, returns it."""
+def main(kernel, reports_dir, options):
+    """The boottest subcommand: build and boot base and patched; writes the report, returns it.
+
+    options: BootOptions.
+    """
     # Everything that can stop the run is checked before the first build.
-    arches = check_options(args)
+    arches = check_options(options)
     booted = [a for a in arches if a in guests.GUESTS]
-    tree = kernel_tree.KernelTree(args.kernel)
-    where = report.folder(args.reports, tree)
+    tree = kernel_tree.KernelTree(kernel)
+    where = report.folder(reports_dir, tree)
     # Compiles go to the distcc hosts through ccache, -j their slots.
-    make_jobs = (kbuild.distcc(args.distcc_hosts) if args.distcc_hosts
+    make_jobs = (kbuild.distcc(options.distcc_hosts) if options.distcc_hosts
                  else (bootbuild.JOBS, None))
     # As make check: a plain directory (or one inside another checkout) is
     # its scratch import, where make spatch made the branch; locked only
     # while the import is brought up to date and the commits are read.
     with repository(tree) as repo:
-        revs = kernel_revs(repo, args.branch, tree.path)
-    wanted = [args.only] if args.only else list(KERNELS)
+        revs = kernel_revs(repo, options.branch, tree.path)
+    wanted = [options.only] if options.only else list(KERNELS)
     check_buildable(tree, repo, [revs[k] for k in wanted], booted)
     check_tools(booted)
     # Keyed by the repository too: two trees may share a name.
@@ -196,12 +213,12 @@ def main(args):
                 not_booted[arch] = guests.NOT_BOOTED[arch]
                 progress("%s: not booted: %s" % (arch, not_booted[arch]))
                 continue
-            runs[arch] = run_arch(arch, repo, revs, wanted, root, args, tree.full_version,
+            runs[arch] = run_arch(arch, repo, revs, wanted, root, options, tree.full_version,
                                   exes[arch], make_jobs)
         res = bootreport.summarize_all({
             "tree": tree.path, "tree_name": tree.name, "repository": repo,
-            "branch": args.branch, "kernels": wanted, "arches": runs, "not_booted": not_booted,
-            "distcc_hosts": args.distcc_hosts, "jobs": make_jobs[0]})
+            "branch": options.branch, "kernels": wanted, "arches": runs, "not_booted": not_booted,
+            "distcc_hosts": options.distcc_hosts, "jobs": make_jobs[0]})
         bootreport.write_reports(res, where)
         progress("report: %s" % os.path.join(where, "boottest.md"))
         return res
