@@ -267,8 +267,9 @@ def test_series_places_the_phase_after_its_core_patch(with_core, tmp_path, need_
     """make series: each group's fast-only callers are a series of their own,
     after the core part that adds get_user_pages_fast_only(), which they need."""
     tree = with_core
-    done = series.make_series(str(tree), out=str(tmp_path / "out"),
-                              reports_dir=str(tmp_path / "rep"), fast_only=True)
+    done = series.make_series(str(tree), reports_dir=str(tmp_path / "rep"),
+                              options=series.SeriesOptions(out=str(tmp_path / "out"),
+                                                           fast_only=True))
     assert done.status == 0 and done.check == ""
     # The job returns its plan, and the summary of the conversion it made the
     # branch with; only the CLI prints them.

@@ -78,8 +78,9 @@ def with_core(tmp_path, monkeypatch):
 def written(tree, tmp_path, shape="maintainers"):
     # The default shape is asked for as a user would: by not naming it.
     shaped = {} if shape == "maintainers" else {"shape": shape}
-    done = series.make_series(str(tree), out=str(tmp_path / shape),
-                              reports_dir=str(tmp_path / ("rep-" + shape)), **shaped)
+    done = series.make_series(str(tree), reports_dir=str(tmp_path / ("rep-" + shape)),
+                              options=series.SeriesOptions(out=str(tmp_path / shape),
+                                                           **shaped))
     assert done.status == 0
     doc = json.loads((tmp_path / ("rep-" + shape) / "linux" / "series.json").read_text())
     return tmp_path / shape, doc
@@ -313,8 +314,9 @@ def test_routing_names_trees_as_maintainers_do():
 def test_b4_hand_off_takes_a_series_with_a_stable_patch(with_core, tmp_path, need_spatch):
     """b4 sends a cover letter to the patches' Cc: trailers too (stable@): its own
     choice, which the hand-off's check of b4 send -o allows, and only on the cover."""
-    done = series.make_series(str(with_core), out=str(tmp_path / "out"), b4=True,
-                              reports_dir=str(tmp_path / "rep"))
+    done = series.make_series(str(with_core), reports_dir=str(tmp_path / "rep"),
+                              options=series.SeriesOptions(out=str(tmp_path / "out"),
+                                                           b4=True))
     assert done.status == 0
     doc = json.loads((tmp_path / "rep" / "linux" / "series.json").read_text())
     assert [b["problems"] for b in doc["b4"]] == [[]] * len(doc["series"])

@@ -357,7 +357,8 @@ def test_interrupted_while_writing_leaves_nothing(tree, tmp_path, monkeypatch, n
     monkeypatch.setattr(serieswriter.Writer, "atomic", interrupted)
     monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "s"))
     with pytest.raises(KeyboardInterrupt):
-        series.make_series(str(tree), "gup-unify", str(tmp_path / "out"), str(tmp_path / "rep2"))
+        series.make_series(str(tree), "gup-unify", str(tmp_path / "rep2"),
+                           options=series.SeriesOptions(out=str(tmp_path / "out")))
     assert not (tmp_path / "out").exists() and not (tmp_path / "rep2").exists()
     assert not [p for p in tmp_path.iterdir() if ".partial." in p.name]
 

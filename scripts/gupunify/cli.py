@@ -15,6 +15,7 @@ from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
 from .buildcheck import buildcheck, buildreport
 from .common import gitenv, kbuild, outputs, repository, util
+from .common.tree import KernelTree
 from .convert import callercommits, convert, convertreport
 from .csource import source
 from .groups import prefixes, split
@@ -120,19 +121,19 @@ def series_options(p):
     _fast_only(p, "as for spatch, when the branch has to be made")
 
 
-def _check_series(kernel, branch, base, reports_dir):
+def _check_series(tree, branch, base, reports_dir):
     """series --check: make check on the series' steps, its exit status and table."""
-    result = buildcheck.check(kernel, branch, base, reports_dir=reports_dir)
+    result = buildcheck.check(tree, branch, reports_dir, buildcheck.CheckOptions(base))
     return buildcheck.status(result), buildreport.summary(result)
 
 
 def run_series(args):
     """The conversion's summary when it made the branch, the plan, the build table (--check)."""
-    done = series.make_series(args.kernel, args.branch, args.output, args.reports, args.dry_run,
-                              args.allow_dirty, args.min_sites,
-                              _check_series if args.check else None, who=args.identity,
-                              prefix_overrides=_prefixes(args),
-                              b4=args.b4, fast_only=args.fast_only, shape=args.shape)
+    options = series.SeriesOptions(args.output, args.dry_run, args.allow_dirty,
+                                   _check_series if args.check else None, args.b4,
+                                   args.fast_only, args.shape)
+    done = series.make_series(args.kernel, args.branch, args.reports, args.identity,
+                              args.min_sites, _prefixes(args), options)
     print(done.conversion + done.plan + done.check, end="")
     return done.status
 
@@ -227,10 +228,10 @@ def run_buildcheck(args):
             util.die("--config %s: %s already has --config %s=%s: give one per arch"
                      % (item, arch, arch, configs[arch]))
         configs[arch] = target
-    result = buildcheck.check(args.kernel, args.branch, args.base,
-                              args.arches.split(",") if args.arches else None, args.sparse,
-                              args.checkpatch, args.reports, args.jobs, configs,
-                              args.distcc_hosts)
+    options = buildcheck.CheckOptions(args.base, args.arches.split(",") if args.arches else None,
+                                      args.sparse, args.checkpatch, args.jobs, configs,
+                                      args.distcc_hosts)
+    result = buildcheck.check(KernelTree(args.kernel), args.branch, args.reports, options)
     print(buildreport.summary(result), end="")
     return buildcheck.status(result)
 

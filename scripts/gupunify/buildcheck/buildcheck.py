@@ -5,12 +5,12 @@ configure each arch (archbuild.py), place the objects in the arches'
 configs (affected.place, then fallback() here), build them at the base,
 then step by step (buildsteps.py), and report (buildreport.py).
 """
+import dataclasses
 import hashlib
 import os
 
 from ..common import kbuild, report
 from ..common.repository import repository, scratch_dir, series_range
-from ..common.tree import KernelTree
 from ..common.util import UserError, die, git, phase, progress, run
 from ..common.worklock import Lock
 from ..common.worktree import checkout
@@ -83,21 +83,32 @@ def run_checkpatch(src, repo, commit):
             "messages": lines[:20]}
 
 
-def check(kernel_path, branch="gup-unify", base=None, arches=None, sparse=False,
-          checkpatch=False, reports_dir=None, jobs=None, configs=None, distcc_hosts=None):
-    """Build-check every step of BASE..BRANCH; writes the report and returns it (a dict).
+@dataclasses.dataclass
+class CheckOptions:
+    """How make check builds, beyond the tree, the branch and the reports folder."""
+    base: str | None = None         # where the series starts (None: merge-base with HEAD)
+    arches: list | None = None      # the check arches (None: those the series touches)
+    sparse: bool = False            # also run sparse (C=1)
+    checkpatch: bool = False        # also run scripts/checkpatch.pl on each step
+    jobs: int | None = None         # parallel jobs (None: the cores, or distcc's slots)
+    # A check arch's config target instead of its default (allmodconfig for
+    # x86_64, the defconfig elsewhere).
+    configs: dict = dataclasses.field(default_factory=dict)
+    distcc_hosts: str | None = None     # DISTCC_HOSTS: the compiles go there
 
-    configs maps a check arch to the config target to use instead of its
-    default (allmodconfig for x86_64, the defconfig elsewhere); distcc_hosts
-    (DISTCC_HOSTS) sends the compiles there, -j their slots unless jobs.
-    """
-    configs = configs or {}
+
+def check(tree, branch="gup-unify", reports_dir=None, options=None):
+    """Build-check every step of BASE..BRANCH of tree (a KernelTree); writes the report
+    and returns it (a dict)."""
+    options = options or CheckOptions()
+    base, arches, sparse, checkpatch, jobs, configs, distcc_hosts = (
+        options.base, options.arches, options.sparse, options.checkpatch, options.jobs,
+        options.configs, options.distcc_hosts)
     phases = Phases()
     env = None
     if distcc_hosts:
         slots, env = kbuild.distcc(distcc_hosts)
         jobs = jobs or slots
-    tree = KernelTree(kernel_path)
     for name, target in configs.items():
         kbuild.check_config_target(name, target, tree.path)
     where = report.folder(reports_dir, tree)

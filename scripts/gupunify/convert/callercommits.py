@@ -183,15 +183,16 @@ def _lacking(api, state):
             "base adds it: %s() kept, convert once the tree has it" % (NEEDS[api][0], api))
 
 
-def commit_callers(wt, workdir, run, min_sites, overrides=None,
-                   apis=(sites.LONGTERM, sites.FAST), groups_key="groups"):
+def commit_callers(wt, workdir, run, context, apis=(sites.LONGTERM, sites.FAST),
+                   groups_key="groups"):
     """Convert every caller of apis, then commit the changes one MAINTAINERS group at a time.
 
     The conversions run tree-wide first, so each group is known before any
     commit; then, from the same starting point, each group gets its
     longterm commit and its fast commit. Every file is in exactly one
     group, so the groups' diffs add up to the tree-wide ones. The groups
-    go to run[groups_key].
+    go to run[groups_key]. The groups' size and prefixes follow context's
+    min_sites and prefix_overrides.
     """
     start = wt.head()
     # The prefixes come from the history of the user's tree, not of the core
@@ -202,12 +203,10 @@ def commit_callers(wt, workdir, run, min_sites, overrides=None,
         path for path, names in wt.search.result().files.items() if names & set(apis)))
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         owners = pool.submit(owners_at, wt.repo, start)
-        _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, start,
-                       history, owners)
+        _commit_groups(wt, workdir, run, context, apis, groups_key, start, history, owners)
 
 
-def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, start,
-                   history, owners):
+def _commit_groups(wt, workdir, run, context, apis, groups_key, start, history, owners):
     """commit_callers() with the files' prefix history and the owners (a future) under
     way in the background."""
     first = len(run["sites"])
@@ -221,9 +220,9 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
             per_file.setdefault(path, 0)
     owners = owners.result()
     cma = migrates_cma(wt.repo, wt.start)
-    groups = split.plan(owners, per_file, min_sites)
+    groups = split.plan(owners, per_file, context.min_sites)
     with phase("subject prefixes from the history of %d files" % len(per_file)):
-        prefixes.assign(wt.repo, wt.start, groups, overrides, history)
+        prefixes.assign(wt.repo, wt.start, groups, context.prefix_overrides, history)
     prefixes.warn_guesses([(g.name, g.prefix, g.prefix_source, g.prefix_why) for g in groups])
     commits = []
     for group in groups:

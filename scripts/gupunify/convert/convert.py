@@ -12,8 +12,9 @@ import sys
 import tempfile
 
 from ..common import outputs, report, spatch
-from ..common.repository import branch_exists, check_refs_writable, identity, is_import, repository
-from ..common.tree import KernelTree, api_state
+from ..common.repository import branch_exists, check_refs_writable, is_import
+from ..common.runcontext import opened
+from ..common.tree import api_state
 from ..common.util import (Stopwatch, die, git, interrupts_held, kept, pause_at, progress,
     write_atomic)
 from ..common.worktree import Worktree
@@ -27,6 +28,16 @@ class Conversion:
     """What a conversion ends with: the new tip, and the run the CLI summarizes."""
     tip: str | None     # None when there was nothing to convert
     run: dict | None    # what convertreport.summary() prints; None for commits not kept
+
+
+@dataclasses.dataclass
+class ConvertOptions:
+    """How a conversion runs, beyond its RunContext."""
+    diff_path: str | None = None    # write a diff there (or "-") instead of the branch
+    allow_dirty: bool = False       # start from HEAD even with uncommitted changes
+    keep: bool = True               # false: make the commits, keep no branch, diff or report
+    work_repo: str | None = None    # where the commits go instead of the tree's repository
+    fast_only: bool = False         # add the __get_user_pages_fast() phase
 
 
 def _dirty(repo):
@@ -56,15 +67,11 @@ def preflight(tree, repo, branch, diff_path, allow_dirty):
         check_refs_writable(repo, branch)
 
 
-def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
-            allow_dirty=False, min_sites=split.MIN_SITES, keep=True, work_repo=None,
-            who=None, prefix_overrides=None, fast_only=False):
+def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None, allow_dirty=False,
+            min_sites=split.MIN_SITES, who=None, prefix_overrides=None, fast_only=False):
     """The `spatch` job: make the branch (or diff) and the report; return a Conversion.
 
-    Its tip is None when there was nothing to convert. With keep false the
-    commits are made but no branch, diff or report is: what --dry-run plans
-    from, with work_repo a throwaway clone of the tree's repository that
-    takes them.
+    Its tip is None when there was nothing to convert.
     who is the --identity text; without it the tree's git config names the
     author. prefix_overrides ({group: prefix}) take the place of learned
     subject prefixes. fast_only adds the final phase: the core patches that
@@ -72,20 +79,25 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     converted one group at a time, then the removal of the old function.
     """
     check_options(branch, min_sites)
-    tree = KernelTree(kernel)
-    author = identity(tree.path, who)
-    with repository(tree) as repo:
-        return _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
-                        keep, work_repo, author, prefix_overrides, fast_only)
+    with opened(kernel, who, branch, reports_dir, min_sites, prefix_overrides) as context:
+        return run_conversion(context, ConvertOptions(diff_path, allow_dirty,
+                                                      fast_only=fast_only))
 
 
-def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites, keep,
-             work_repo, author, prefix_overrides, fast_only):
+def run_conversion(context, options):
+    """The conversion of context's tree (a RunContext): what convert() and series run.
+
+    With options.keep false the commits are made but no branch, diff or
+    report is: what --dry-run plans from, with options.work_repo a
+    throwaway clone of the tree's repository that takes them.
+    """
     watch = Stopwatch()
+    tree, repo, branch, author = context.tree, context.repo, context.branch, context.identity
+    diff_path, allow_dirty, fast_only = options.diff_path, options.allow_dirty, options.fast_only
     preflight(tree, repo, branch, diff_path, allow_dirty)
     if diff_path:
         outputs.check_file(diff_path, "--diff", tree.path)
-    where = report.folder(reports_dir, tree)
+    where = report.folder(context.reports_dir, tree)
     prep, finish, base = patches.steps_for(tree.version)
     run = {"tree": tree.path, "repository": repo, "version": tree.full_version,
            "core_series": base, "branch": None if diff_path else branch,
@@ -100,7 +112,7 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
         pool.shutdown(wait=False)
     texts = {patch: patches.patch_text_for(patch, author) for patch in prep + finish}
     # What every core patch touches is checked out with the worktree: one read-tree.
-    wt = Worktree(work_repo or repo, "HEAD", branch, author,
+    wt = Worktree(options.work_repo or repo, "HEAD", branch, author,
                   [f for text in texts.values() for f in patches.paths_in(text)])
     mentions.start_search(wt)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, wt:
@@ -120,11 +132,11 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
         run["skipped_files"] += untracked["skipped_files"]
         run["sites"] += untracked["sites"]
         with watch("callers"):
-            callercommits.commit_callers(wt, workdir, run, min_sites, prefix_overrides)
+            callercommits.commit_callers(wt, workdir, run, context)
         with watch("core patches after the callers"):
             patches.apply(wt, finish, texts, run)
         if fast_only:
-            fastonly.phase(wt, workdir, run, tree.version, min_sites, prefix_overrides, watch)
+            fastonly.phase(wt, workdir, run, context, watch)
         run["api_after"] = api_state(wt.path)
         run["timings"] = watch.seconds
         if wt.head() == wt.start:
@@ -132,7 +144,7 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
             run["result"] = "nothing to do"
             return Conversion(None, run)
         tip = wt.head()
-        if not keep:
+        if not options.keep:
             wt.write_notes()    # in the throwaway clone, for the plan's split
             return Conversion(tip, None)
         commits = len(wt.git("rev-list", "%s..HEAD" % wt.start).split())

@@ -7,7 +7,7 @@ from ..csource import sites
 from . import callercommits, patches
 
 
-def phase(wt, workdir, run, version, min_sites, overrides, watch):
+def phase(wt, workdir, run, context, watch):
     """The --fast-only phase, after the main series.
 
     patches/<base>/fast-only/series: its patches before @callers add
@@ -17,6 +17,7 @@ def phase(wt, workdir, run, version, min_sites, overrides, watch):
     (a call left for a human would no longer build). A patch whose work the
     tree already shows is not applied again.
     """
+    version = context.tree.version
     steps = patches.fast_only_steps(version)
     if steps is None:
         if api_state(wt.path)["has_fast_only"]:
@@ -37,7 +38,7 @@ def phase(wt, workdir, run, version, min_sites, overrides, watch):
     wt.mentions = None
     first = len(run["sites"])
     with watch("fast-only callers"):
-        callercommits.commit_callers(wt, workdir, run, min_sites, overrides,
+        callercommits.commit_callers(wt, workdir, run, context,
                                      apis=(sites.FAST_IRQ,), groups_key="fast_only_groups")
     left = [r for r in run["sites"][first:] if r.outcome == "manual"]
     if not api_state(wt.path)["has_fast_irq"]:

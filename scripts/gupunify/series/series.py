@@ -10,9 +10,9 @@ import tempfile
 
 from .. import ROOT
 from ..common import leftovers, notes, outputs, report
-from ..common.repository import (MARKERS, branch_exists, configured_identity, identity, repository,
-    scratch_dir, series_range)
-from ..common.tree import KernelTree
+from ..common.repository import (MARKERS, branch_exists, configured_identity, scratch_dir,
+    series_range)
+from ..common.runcontext import opened
 from ..common.util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
 from ..convert import convert, convertreport
 from ..groups import split
@@ -98,63 +98,68 @@ def _throwaway(repo, where):
     return clone
 
 
-def make_series(kernel, branch="gup-unify", out=None, reports_dir=None, dry_run=False,
-                allow_dirty=False, min_sites=None, check=None, who=None,
-                prefix_overrides=None, b4=False, fast_only=False, shape="maintainers"):
+@dataclasses.dataclass
+class SeriesOptions:
+    """How a series run goes, beyond its RunContext."""
+    out: str | None = None          # where the series go (None: series/<tree>)
+    dry_run: bool = False           # only plan them; write nothing
+    allow_dirty: bool = False       # as for the conversion, when the branch has to be made
+    # A callable (tree, branch, base, reports_dir) -> (status, text) that
+    # build-checks every step of the branch under the same lock (cli passes
+    # make check's); its status is the run's.
+    check: object = None
+    b4: bool = False                # each series also a b4 prep branch (b4prep.hand_off)
+    fast_only: bool = False         # spatch's --fast-only, for a branch this run has to make
+    # How the series are cut (subseries.SHAPES): one per MAINTAINERS group and
+    # core part, or "mm", one series of the whole branch.
+    shape: str = "maintainers"
+
+
+def make_series(kernel, branch="gup-unify", reports_dir=None, who=None, min_sites=None,
+                prefix_overrides=None, options=None):
     """The `series` job: write the series (or, dry, only plan them); return an Outcome.
 
-    shape is how the series are cut (subseries.SHAPES): one per MAINTAINERS
-    group and core part, or "mm", one series of the whole branch.
-
-    With b4, each series also becomes a b4 prep branch (b4prep.hand_off).
-
-    With check, a callable (kernel, branch, base, reports_dir) -> (status,
-    text), every step of the branch is then build-checked under the same
-    lock (cli passes make check's), and the status is the checker's. who
-    is the --identity text; without it the tree's git config names the
-    person sending. fast_only is spatch's --fast-only, for a branch this
-    run has to make.
+    who is the --identity text; without it the tree's git config names the
+    person sending. options: SeriesOptions.
     """
-    kwargs = {} if min_sites is None else {"min_sites": min_sites}
-    convert.check_options(branch, kwargs.get("min_sites", split.MIN_SITES))
-    if shape not in SHAPES:
-        die("unknown series shape %r: choose %s" % (shape, " or ".join(SHAPES)))
-    tree = KernelTree(kernel)
-    if b4:
+    options = options or SeriesOptions()
+    min_sites = split.MIN_SITES if min_sites is None else min_sites
+    convert.check_options(branch, min_sites)
+    if options.shape not in SHAPES:
+        die("unknown series shape %r: choose %s" % (options.shape, " or ".join(SHAPES)))
+    if options.b4:
         b4prep.require_b4()
-    author = identity(tree.path, who)
-    with repository(tree) as repo:
-        return _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty,
-                            kwargs, check, author, prefix_overrides, b4, fast_only,
-                            who is not None, shape)
+    with opened(kernel, who, branch, reports_dir, min_sites, prefix_overrides) as context:
+        return _make_series(context, options)
 
 
-def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwargs, check,
-                 author, prefix_overrides, b4, fast_only, explicit, shape):
+def _make_series(context, options):
     watch = Stopwatch()
     outcome = Outcome()
+    tree, repo, branch, author = context.tree, context.repo, context.branch, context.identity
+    dry_run, check, b4 = options.dry_run, options.check, options.b4
     if b4:
         b4prep.preflight(repo)
     need_branch = not branch_exists(repo, branch)
     if need_branch:
-        convert.preflight(tree, repo, branch, None, allow_dirty)
-    out = os.path.realpath(out or os.path.join(SERIES_DIR, tree.name))
+        convert.preflight(tree, repo, branch, None, options.allow_dirty)
+    out = os.path.realpath(options.out or os.path.join(SERIES_DIR, tree.name))
     outputs.check_folder(out, "output directory", "series", tree.path)
-    where = report.folder(reports_dir, tree)
+    where = report.folder(context.reports_dir, tree)
     if outputs.overlap(out, where):
         die("output directory %s and reports folder %s overlap: replacing the one would "
             "take the other; choose apart" % (out, where))
     if not need_branch and not dry_run:
         # The branch is checked to be the tool's (and the identity its) first:
         # a rerun is up to date only for what the tool made.
-        base, tip = made_range(repo, branch, tree.path, author, explicit)
-        print_ = _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides, shape)
+        base, tip = made_range(repo, branch, tree.path, author, context.explicit_identity)
+        print_ = _fingerprint(context, options, base, tip, out, where)
         plan = rerun.unchanged(repo, where, out, print_, b4)
         if plan is not None:
             progress("%s is up to date: nothing new since the last run on %s (%s)"
                      % (out, branch, tip[:12]))
             outcome.plan = plan
-            return _check(outcome, check, tree, branch, base, reports_dir) if check else outcome
+            return _check(outcome, context, check, base) if check else outcome
     with contextlib.ExitStack() as cleanup:
         scratch_parent = os.path.dirname(out)
         if dry_run:
@@ -163,11 +168,9 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             repo = _throwaway(repo, scratch_parent)
         if need_branch:
             with watch("convert"):
-                conversion = convert.convert(tree.path, branch, None, reports_dir,
-                                             allow_dirty, keep=not dry_run, work_repo=repo,
-                                             who="%s <%s>" % author,
-                                             prefix_overrides=prefix_overrides,
-                                             fast_only=fast_only, **kwargs)
+                conversion = convert.run_conversion(context, convert.ConvertOptions(
+                    allow_dirty=options.allow_dirty, keep=not dry_run, work_repo=repo,
+                    fast_only=options.fast_only))
             tip = conversion.tip
             if conversion.run:
                 outcome.conversion = convertreport.summary(conversion.run)
@@ -178,9 +181,9 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
         if need_branch:
             base, tip = series_range(repo, branch, kernel=tree.path, tip=tip)
         else:
-            base, tip = made_range(repo, branch, tree.path, author, explicit)
-        parts = split_commits(repo, base, tip, shape)
-        annotate(repo, base, tip, parts, prefix_overrides)
+            base, tip = made_range(repo, branch, tree.path, author, context.explicit_identity)
+        parts = split_commits(repo, base, tip, options.shape)
+        annotate(repo, base, tip, parts, context.prefix_overrides)
         progress("%d series from %d commits on %s" % (
             len(parts), sum(len(p.commits) for p in parts), base[:12]))
         os.makedirs(scratch_parent, exist_ok=True)
@@ -222,13 +225,12 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
             if _same_dir(scratch, out):
                 progress("%s is up to date: nothing new" % out)
                 handed = b4prep.hand_off(repo, base, parts, author, out) if b4 else []
-                _remember(repo, where, out, base, tip, outcome.plan, handed, author, b4,
-                          prefix_overrides, shape)
-                return _check(outcome, check, tree, branch, base, reports_dir) if check else outcome
+                _remember(context, options, base, tip, out, where, outcome.plan, handed)
+                return _check(outcome, context, check, base) if check else outcome
             # Made while this run worked? Then it is not ours to replace.
             outputs.check_folder(out, "output directory", "series", tree.path)
             summary = {"tree": tree.path, "repository": repo, "branch": branch,
-                       "base_commit": base, "tip": tip, "output": out, "shape": shape,
+                       "base_commit": base, "tip": tip, "output": out, "shape": options.shape,
                        "recipients_from": recipients.source, "verified_tree": tree_id,
                        "atomic": {"file": atomic, "to": atomic_to, "cc": atomic_cc},
                        "series": [{"directory": p.directory, "kind": p.kind, "key": p.key,
@@ -255,32 +257,32 @@ def _make_series(tree, repo, branch, out, reports_dir, dry_run, allow_dirty, kwa
     if b4:
         summary["b4"] = b4prep.hand_off(repo, base, parts, author, out)
         seriesreport.write(summary, where)
-    _remember(repo, where, out, base, tip, outcome.plan, summary.get("b4", []), author, b4,
-              prefix_overrides, shape)
+    _remember(context, options, base, tip, out, where, outcome.plan, summary.get("b4", []))
     pause_at("written")
     progress("series: %s (apply the directories in the order listed; atomic/ is the same "
              "change as one commit)" % out)
     progress("report: %s" % where)
     if check:
-        return _check(outcome, check, tree, branch, base, reports_dir)
+        return _check(outcome, context, check, base)
     return outcome
 
 
-def _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides, shape):
+def _fingerprint(context, options, base, tip, out, where):
     """rerun.fingerprint() of a series run with these options."""
-    options = {"reports": where, "author": author, "b4": b4, "prefixes": prefix_overrides,
-               "shape": shape}
-    return rerun.fingerprint(repo, base, tip, out,
-                             json.loads(json.dumps(options, sort_keys=True, default=str)))
+    chosen = {"reports": where, "author": context.identity, "b4": options.b4,
+              "prefixes": context.prefix_overrides, "shape": options.shape}
+    return rerun.fingerprint(context.repo, base, tip, out,
+                             json.loads(json.dumps(chosen, sort_keys=True, default=str)))
 
 
-def _remember(repo, where, out, base, tip, plan, handed, author, b4, prefix_overrides, shape):
+def _remember(context, options, base, tip, out, where, plan, handed):
     """Record what this run wrote, so that a rerun with nothing new stops at once."""
-    print_ = _fingerprint(repo, base, tip, out, where, author, b4, prefix_overrides, shape)
-    rerun.record(repo, where, out, print_, plan, [h["branch"] for h in handed])
+    print_ = _fingerprint(context, options, base, tip, out, where)
+    rerun.record(context.repo, where, out, print_, plan, [h["branch"] for h in handed])
 
 
-def _check(outcome, check, tree, branch, base, reports_dir):
+def _check(outcome, context, check, base):
     """--check: make check on the series' steps; its table and exit status are the run's."""
-    outcome.status, outcome.check = check(tree.path, branch, base, reports_dir)
+    outcome.status, outcome.check = check(context.tree, context.branch, base,
+                                          context.reports_dir)
     return outcome
