@@ -5,6 +5,7 @@ import re
 
 from gupunify.common import report
 from gupunify.convert import convertreport
+from gupunify.convert.conversionstate import ConversionState
 from gupunify.csource import sites
 
 
@@ -61,9 +62,9 @@ def test_every_site_table_keeps_its_columns_and_says_why_a_site_is_left():
                record(3, "call", "FOLL_FORCE | FOLL_WRITE", None, "manual",
                       reason="a FOLL_* value passed as write"),
                record(4, "call", "x `y`", "x `y`", "unchanged")]
-    run = {"tree": "t", "version": "v", "result": "converted", "branch": "b",
-           "core_series": "none", "base_commit": "0" * 40, "steps": [], "sites": records}
-    text = convertreport.markdown(run)
+    state = ConversionState("t", "r", "v", "none", "b", False, sites=records,
+                            base_commit="0" * 40, result="converted")
+    text = convertreport.markdown(state)
     rows = _rows(text, "## Every site")
     assert len(rows) == 4
     for row in rows:

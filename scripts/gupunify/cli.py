@@ -93,7 +93,7 @@ def run_convert(args):
                            prefix_overrides=_prefixes(args),
                            fast_only=args.fast_only)
     # With --diff -, standard output is the diff's alone.
-    print(convertreport.summary(done.run), end="",
+    print(convertreport.summary(done.state), end="",
           file=sys.stderr if args.diff == outputs.STDOUT else sys.stdout)
     return 0
 

@@ -114,53 +114,54 @@ MESSAGES = {sites.LONGTERM: (LONGTERM_SUBJECTS, LONGTERM_MESSAGE),
             sites.FAST_IRQ: (FAST_ONLY_SUBJECTS, FAST_ONLY_MESSAGE)}
 
 
-def _convert_all(wt, workdir, run, apis):
-    """Run the conversions of apis tree-wide; {api: {path: (mode, blob)}} of what each
-    changed.
+def _convert_all(wt, workdir, state, apis):
+    """Run the conversions of apis tree-wide; ({api: {path: (mode, blob)}} of what each
+    changed, the site records of apis, which state's sites then end with).
 
     Nothing is committed yet: the files a step may have rewritten are hashed
     as they are on disk, where a git add and a commit per step would read
     and write the index of the whole tree several times.
     """
-    changes = {}
+    changes, found = {}, []
     current = {}        # {path: (mode, blob)} as the tree stands, of the files seen so far
     for api in apis:
-        state = api_state(wt.path)
-        if api == sites.FAST and state["fast_takes"] == "gup_flags":
+        now = api_state(wt.path)
+        if api == sites.FAST and now["fast_takes"] == "gup_flags":
             progress("get_user_pages_fast() already takes gup_flags here: no write "
                      "argument to convert")
-            run["steps"].append({"step": api, "result": "already converted"})
+            state.steps.append({"step": api, "result": "already converted"})
             continue
         if api == sites.FAST:
-            check_foll_write(state)
-        lacking = _lacking(api, state)
+            check_foll_write(now)
+        lacking = _lacking(api, now)
         if lacking:
             step = callers.CallerStep(wt, api, workdir)
             records = step.leave_all(lacking)
-            run["sites"].extend(records)
-            run["skipped_files"].extend(f for f in step.skipped
-                                        if f not in run["skipped_files"])
+            found += records
+            state.skipped_files.extend(f for f in step.skipped
+                                        if f not in state.skipped_files)
             progress("%s: %d call%s left: %s" % (api, len(records),
                                                  "" if len(records) == 1 else "s", lacking))
-            run["steps"].append({"step": api, "result": "left for a human",
+            state.steps.append({"step": api, "result": "left for a human",
                                  "summary": lacking})
             continue
         step = callers.CallerStep(wt, api, workdir)
         records = step.run()
-        run["sites"].extend(records)
-        run["renamed"].extend(step.renamed)
-        run["skipped_files"].extend(f for f in step.skipped if f not in run["skipped_files"])
+        found += records
+        state.renamed.extend(step.renamed)
+        state.skipped_files.extend(f for f in step.skipped if f not in state.skipped_files)
         current.update(wt.entries([p for p in step.files if p not in current]))
         # A symbolic link is written through, to a file that is a path of its own.
         paths = [p for p in step.files if p in current and current[p][0] != SYMLINK]
         made = {path: (current[path][0], blob) for path, blob in zip(paths, wt.hash(paths))
                 if blob != current[path][1]}
         current.update(made)
-        run["steps"].append({"step": api, "result": "converted" if made else "nothing to do",
+        state.steps.append({"step": api, "result": "converted" if made else "nothing to do",
                              "summary": callers.summarise(records)})
         if made:
             changes[api] = made
-    return changes
+    state.sites.extend(found)
+    return changes, found
 
 
 SYMLINK = "120000"
@@ -183,16 +184,17 @@ def _lacking(api, state):
             "base adds it: %s() kept, convert once the tree has it" % (NEEDS[api][0], api))
 
 
-def commit_callers(wt, workdir, run, context, apis=(sites.LONGTERM, sites.FAST),
-                   groups_key="groups"):
+def commit_callers(wt, workdir, state, context, apis=(sites.LONGTERM, sites.FAST)):
     """Convert every caller of apis, then commit the changes one MAINTAINERS group at a time.
 
     The conversions run tree-wide first, so each group is known before any
     commit; then, from the same starting point, each group gets its
     longterm commit and its fast commit. Every file is in exactly one
-    group, so the groups' diffs add up to the tree-wide ones. The groups
-    go to run[groups_key]. The groups' size and prefixes follow context's
-    min_sites and prefix_overrides.
+    group, so the groups' diffs add up to the tree-wide ones. The groups'
+    size and prefixes follow context's min_sites and prefix_overrides.
+
+    Returns (the site records of apis, the groups as the report lists them,
+    or None when nothing changed).
     """
     start = wt.head()
     # The prefixes come from the history of the user's tree, not of the core
@@ -203,17 +205,15 @@ def commit_callers(wt, workdir, run, context, apis=(sites.LONGTERM, sites.FAST),
         path for path, names in wt.search.result().files.items() if names & set(apis)))
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         owners = pool.submit(owners_at, wt.repo, start)
-        _commit_groups(wt, workdir, run, context, apis, groups_key, start, history, owners)
+        return _commit_groups(wt, workdir, state, context, apis, start, history, owners)
 
 
-def _commit_groups(wt, workdir, run, context, apis, groups_key, start, history, owners):
+def _commit_groups(wt, workdir, state, context, apis, start, history, owners):
     """commit_callers() with the files' prefix history and the owners (a future) under
     way in the background."""
-    first = len(run["sites"])
-    changed = _convert_all(wt, workdir, run, apis)
+    changed, mine = _convert_all(wt, workdir, state, apis)
     if not changed:
-        return
-    mine = run["sites"][first:]
+        return mine, None
     per_file = collections.Counter(r.file for r in mine if r.outcome == "converted")
     for files in changed.values():
         for path in files:
@@ -229,7 +229,7 @@ def _commit_groups(wt, workdir, run, context, apis, groups_key, start, history, 
         for api in changed:
             files = {p: changed[api][p] for p in group.files if p in changed[api]}
             if files:
-                commits.append(_caller_message(api, group, run["sites"], run["renamed"], cma)
+                commits.append(_caller_message(api, group, state.sites, state.renamed, cma)
                                + (files, commitformat.note_text(group.name, api, group.prefix,
                                                               group.prefix_source,
                                                               group.prefix_why)))
@@ -237,9 +237,10 @@ def _commit_groups(wt, workdir, run, context, apis, groups_key, start, history, 
     for record in mine:
         group = split.group_of(groups, record.file)
         record.group = group.name if group else _owner_name(owners, record.file)
-    run[groups_key] = [{"name": g.name, "prefix": g.prefix, "prefix_source": g.prefix_source,
-                      "prefix_why": g.prefix_why, "files": g.files, "sites": g.sites, "merged": g.merged} for g in groups]
     progress("callers committed in %d MAINTAINERS groups" % len(groups))
+    return mine, [{"name": g.name, "prefix": g.prefix, "prefix_source": g.prefix_source,
+                   "prefix_why": g.prefix_why, "files": g.files, "sites": g.sites,
+                   "merged": g.merged} for g in groups]
 
 
 def migrates_cma(repo, commit):

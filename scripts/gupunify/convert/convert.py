@@ -21,13 +21,14 @@ from ..common.worktree import Worktree
 from ..csource import mentions
 from ..groups import split
 from . import callercommits, convertreport, fastonly, patches
+from .conversionstate import ConversionState
 
 
 @dataclasses.dataclass
 class Conversion:
-    """What a conversion ends with: the new tip, and the run the CLI summarizes."""
+    """What a conversion ends with: the new tip, and its state the CLI summarizes."""
     tip: str | None     # None when there was nothing to convert
-    run: dict | None    # what convertreport.summary() prints; None for commits not kept
+    state: ConversionState | None   # what the CLI summarizes; None for commits not kept
 
 
 @dataclasses.dataclass
@@ -99,16 +100,14 @@ def run_conversion(context, options):
         outputs.check_file(diff_path, "--diff", tree.path)
     where = report.folder(context.reports_dir, tree)
     prep, finish, base = patches.steps_for(tree.version)
-    run = {"tree": tree.path, "repository": repo, "version": tree.full_version,
-           "core_series": base, "branch": None if diff_path else branch,
-           "steps": [], "sites": [], "renamed": [], "groups": [], "skipped_files": [],
-           "fast_only": fast_only}
-    untracked, listing = {"skipped_files": [], "sites": [], "fast_only": fast_only}, None
+    state = ConversionState(tree.path, repo, tree.full_version, base,
+                            None if diff_path else branch, fast_only)
+    listing = None
     if os.path.realpath(repo) == os.path.realpath(tree.path):
         # git walks the whole checkout to find untracked files: side by side
         # with the worktree and the first core patches, which need none of it.
         pool = concurrent.futures.ThreadPoolExecutor(1)
-        listing = pool.submit(mentions.untracked, repo, untracked)
+        listing = pool.submit(mentions.untracked, repo, fast_only)
         pool.shutdown(wait=False)
     texts = {patch: patches.patch_text_for(patch, author) for patch in prep + finish}
     # What every core patch touches is checked out with the worktree: one read-tree.
@@ -117,32 +116,32 @@ def run_conversion(context, options):
     mentions.start_search(wt)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, wt:
         pause_at("worktree")
-        run["base_commit"] = wt.start
-        state = api_state(wt.path)
-        run["api_before"] = state
-        if base and state["fast_takes"] == "gup_flags" and state["foll_longterm"] \
-                and not state["has_longterm"]:
+        state.base_commit = wt.start
+        before = api_state(wt.path)
+        state.api_before = before
+        if base and before["fast_takes"] == "gup_flags" and before["foll_longterm"] \
+                and not before["has_longterm"]:
             progress("the core series is already in this tree: converting callers only")
             prep, finish, base = [], [], None
-            run["core_series"] = None
+            state.core_series = None
         with watch("core patches before the callers"):
-            patches.apply(wt, prep, texts, run)
+            patches.apply(wt, prep, texts, state)
         if listing:
-            listing.result()
-        run["skipped_files"] += untracked["skipped_files"]
-        run["sites"] += untracked["sites"]
+            skipped, left = listing.result()
+            state.skipped_files += skipped
+            state.sites += left
         with watch("callers"):
-            callercommits.commit_callers(wt, workdir, run, context)
+            state.groups = callercommits.commit_callers(wt, workdir, state, context)[1] or []
         with watch("core patches after the callers"):
-            patches.apply(wt, finish, texts, run)
+            patches.apply(wt, finish, texts, state)
         if fast_only:
-            fastonly.phase(wt, workdir, run, context, watch)
-        run["api_after"] = api_state(wt.path)
-        run["timings"] = watch.seconds
+            fastonly.phase(wt, workdir, state, context, watch)
+        state.api_after = api_state(wt.path)
+        state.timings = watch.seconds
         if wt.head() == wt.start:
             progress("%s: nothing to do: no call of the old API to convert" % tree.path)
-            run["result"] = "nothing to do"
-            return Conversion(None, run)
+            state.result = "nothing to do"
+            return Conversion(None, state)
         tip = wt.head()
         if not options.keep:
             wt.write_notes()    # in the throwaway clone, for the plan's split
@@ -150,27 +149,27 @@ def run_conversion(context, options):
         commits = len(wt.git("rev-list", "%s..HEAD" % wt.start).split())
         diff = (wt.git("diff", "--binary", wt.start, "HEAD", binary=True) if diff_path
                 else None)
-        run["result"] = "converted"
+        state.result = "converted"
         # The branch (or diff) and its report are kept together or not at all.
         with interrupts_held():
             if diff_path == outputs.STDOUT:
                 sys.stdout.buffer.write(diff)
                 sys.stdout.flush()
-                run["diff"] = "standard output"
+                state.diff = "standard output"
                 kept("diff on standard output")
             elif diff_path:
                 write_atomic(diff_path, diff)
-                run["diff"] = os.path.abspath(diff_path)
+                state.diff = os.path.abspath(diff_path)
                 kept("diff %s" % diff_path)
             else:
                 wt.keep()
                 kept("branch %s of %s" % (branch, repo))
-            convertreport.write(run, where)
+            convertreport.write(state, where)
         if diff_path:
-            progress("diff written to %s" % run["diff"])
+            progress("diff written to %s" % state.diff)
         else:
             progress("branch %s of %s: %d commits on %s" % (branch, repo, commits,
                                                             wt.start[:12]))
         progress("report: %s" % where)
         pause_at("kept")
-    return Conversion(tip, run)
+    return Conversion(tip, state)

@@ -19,15 +19,15 @@ def _bar(n, scale):
     return "#" * max(1, round(n * scale)) if n else ""
 
 
-def markdown(run):
-    records = run["sites"]
-    out = ["# gup-unify: %s (%s)" % (run["tree"], run["version"]), ""]
+def markdown(state):
+    records = state.sites
+    out = ["# gup-unify: %s (%s)" % (state.tree, state.version), ""]
     out.append("Result: **%s**%s. Core series: %s. Base commit %s."
-               % (run["result"], " on branch `%s`" % run["branch"] if run.get("branch") else
-                  " as diff %s" % run.get("diff", ""), run["core_series"] or "none for this base",
-                  run["base_commit"][:12]))
+               % (state.result, " on branch `%s`" % state.branch if state.branch else
+                  " as diff %s" % (state.diff or ""), state.core_series or "none for this base",
+                  state.base_commit[:12]))
     out += ["", "## Steps", "", "| step | result | summary |", "|---|---|---|"]
-    for s in run["steps"]:
+    for s in state.steps:
         out.append("| %s | %s | %s |" % (s["step"], s["result"], s.get("summary", "")))
     by_outcome = collections.Counter(r.outcome for r in records)
     widest = max(by_outcome.values() or [1])
@@ -43,8 +43,8 @@ def markdown(run):
                                                       c["unchanged"], c["manual"]))
     out += _per_group(records)
     out += prefixes.report_section([(g["name"], g["prefix"], g["prefix_source"],
-                                     g.get("prefix_why")) for g in run.get("groups", [])])
-    skipped = run.get("skipped_files", [])
+                                     g.get("prefix_why")) for g in state.groups])
+    skipped = state.skipped_files
     out += ["", "## Files not converted (%d)" % len(skipped), ""]
     out += ["- `%s`: %s" % (f["file"], f["reason"]) for f in skipped] or ["None."]
     manual = [r for r in records if r.outcome == "manual"]
@@ -64,7 +64,7 @@ def markdown(run):
         out += ["", "## spatch and the inventory disagree (%d)" % len(disagree), ""]
         out += ["- `%s:%d` spatch wrote `%s`, %s" % (r.file, r.line, r.after, r.disagreement)
                 for r in disagree]
-    renamed = run.get("renamed", [])
+    renamed = state.renamed
     out += ["", "## Messages and comments renamed (%d)" % len(renamed), "",
             "They named get_user_pages_longterm() (or, with --fast-only, "
             "__get_user_pages_fast()) in a file that no longer calls it; each is renamed "
@@ -82,9 +82,9 @@ def markdown(run):
     for r in records:
         out.append("| %s:%d | %s | %s | %s | %s | %s |" % (
             cell(r.file), r.line, r.api, _before(r), _after(r), r.outcome, r.by or ""))
-    if run.get("timings"):
+    if state.timings:
         out += ["", "## Timings (s)", ""]
-        out += ["- %s: %.1f" % kv for kv in run["timings"].items()]
+        out += ["- %s: %.1f" % kv for kv in state.timings.items()]
     return "\n".join(out) + "\n"
 
 
@@ -125,18 +125,17 @@ def _per_group(records):
     return out
 
 
-def write(run, where):
+def write(state, where):
     """The conversion report: conversion.md and conversion.json (with the counts per group)."""
-    data = dict(run, sites=[r.to_json() for r in run["sites"]],
-                counts_per_group=counts(run["sites"], by="group"))
-    return report.write_pair(data, markdown(run), where, run["tree"], "conversion")
+    data = dict(state.to_json(), counts_per_group=counts(state.sites, by="group"))
+    return report.write_pair(data, markdown(state), where, state.tree, "conversion")
 
 
-def summary(run):
+def summary(state):
     """What the CLI prints after a conversion: sites per API and outcome, files left, result."""
-    by = collections.Counter((r.api, r.outcome) for r in run["sites"])
+    by = collections.Counter((r.api, r.outcome) for r in state.sites)
     out = ["%-24s %-10s %d" % (api, outcome, n) for (api, outcome), n in sorted(by.items())]
     out += ["not converted: %s: %s" % (skipped["file"], skipped["reason"])
-            for skipped in run.get("skipped_files", [])]
-    out.append("result: %s" % run["result"])
+            for skipped in state.skipped_files]
+    out.append("result: %s" % state.result)
     return "\n".join(out) + "\n"

@@ -7,7 +7,7 @@ from ..csource import sites
 from . import callercommits, patches
 
 
-def phase(wt, workdir, run, context, watch):
+def phase(wt, workdir, state, context, watch):
     """The --fast-only phase, after the main series.
 
     patches/<base>/fast-only/series: its patches before @callers add
@@ -26,21 +26,20 @@ def phase(wt, workdir, run, context, watch):
         else:
             progress("no fast-only core patches for v%s" % version)
         steps = [], []
-    run["fast_only_series"] = "v%s/%s" % (version, patches.FAST_ONLY) if any(steps) else None
+    state.fast_only_series = "v%s/%s" % (version, patches.FAST_ONLY) if any(steps) else None
     prep, finish = steps
     if api_state(wt.path)["has_fast_only"]:
         prep = []
     texts = {patch: patches.patch_text_for(patch, wt.identity) for patch in prep + finish}
     wt.materialize([f for text in texts.values() for f in patches.paths_in(text)])
     with watch("fast-only core patches before the callers"):
-        patches.apply(wt, prep, texts, run)
+        patches.apply(wt, prep, texts, state)
     # The core patches may have moved the old name: look for it again.
     wt.mentions = None
-    first = len(run["sites"])
     with watch("fast-only callers"):
-        callercommits.commit_callers(wt, workdir, run, context,
-                                     apis=(sites.FAST_IRQ,), groups_key="fast_only_groups")
-    left = [r for r in run["sites"][first:] if r.outcome == "manual"]
+        found, state.fast_only_groups = callercommits.commit_callers(
+            wt, workdir, state, context, apis=(sites.FAST_IRQ,))
+    left = [r for r in found if r.outcome == "manual"]
     if not api_state(wt.path)["has_fast_irq"]:
         finish = []
     if left:
@@ -48,7 +47,7 @@ def phase(wt, workdir, run, context, watch):
                   % (len(left), "" if len(left) == 1 else "s", sites.FAST_IRQ))
         for patch in finish:
             progress("%s: %s" % (os.path.basename(patch), reason))
-            run["steps"].append({"step": os.path.basename(patch), "result": reason})
+            state.steps.append({"step": os.path.basename(patch), "result": reason})
         return
     with watch("fast-only core patches after the callers"):
-        patches.apply(wt, finish, texts, run)
+        patches.apply(wt, finish, texts, state)

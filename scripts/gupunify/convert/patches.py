@@ -90,7 +90,7 @@ def paths_in(text):
     return sorted(paths)
 
 
-def apply(wt, paths, texts, run):
+def apply(wt, paths, texts, state):
     """Apply the core patches at paths (texts: {path: text}) with one git am.
 
     git am reads and writes the index of the whole tree for each run: one run
@@ -109,5 +109,5 @@ def apply(wt, paths, texts, run):
         wt.git("am", "--abort", check=False)
         die("core patch %s does not apply to this tree: %s"
             % (os.path.basename(paths[min(applied, len(paths) - 1)]), e))
-    run["steps"].extend({"step": os.path.basename(path), "result": "applied"}
-                        for path in paths)
+    state.steps.extend({"step": os.path.basename(path), "result": "applied"}
+                       for path in paths)

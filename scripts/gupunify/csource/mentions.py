@@ -276,10 +276,12 @@ class Mentions:
 UNTRACKED = "untracked, commit it first"
 
 
-def untracked(repo, run):
-    """List the API's sites in files git does not track: the conversion starts from HEAD."""
+def untracked(repo, fast_only):
+    """The API's sites in files git does not track, which the conversion (from HEAD) leaves:
+    ([{file, reason}], [sites.Record])."""
+    skipped, left = [], []
     if is_import(repo):
-        return
+        return skipped, left
     out = git(repo, "ls-files", "-z", "--others", "--exclude-standard", "--", "*.c", "*.h",
               *SCAN_EXCLUDES)
     for relpath in zpaths(out):
@@ -287,7 +289,7 @@ def untracked(repo, run):
             found = []      # git's name did not decode: no path to read it by
         else:
             data = source.read_bytes(os.path.join(repo, relpath))
-            names = (sites.LONGTERM, sites.FAST) + ((sites.FAST_IRQ,) if run["fast_only"]
+            names = (sites.LONGTERM, sites.FAST) + ((sites.FAST_IRQ,) if fast_only
                                                     else ())
             if not words(data, names):
                 continue        # most untracked files (generated ones) name none
@@ -299,5 +301,6 @@ def untracked(repo, run):
                 if not found:
                     continue
         progress("not converted: %s: %s" % (relpath, UNTRACKED))
-        run["skipped_files"].append({"file": relpath, "reason": UNTRACKED})
-        run["sites"].extend(sites.Record.of(s, "manual", UNTRACKED) for s in found)
+        skipped.append({"file": relpath, "reason": UNTRACKED})
+        left.extend(sites.Record.of(s, "manual", UNTRACKED) for s in found)
+    return skipped, left

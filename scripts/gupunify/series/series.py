@@ -172,8 +172,8 @@ def _make_series(context, options):
                     allow_dirty=options.allow_dirty, keep=not dry_run, work_repo=repo,
                     fast_only=options.fast_only))
             tip = conversion.tip
-            if conversion.run:
-                outcome.conversion = convertreport.summary(conversion.run)
+            if conversion.state:
+                outcome.conversion = convertreport.summary(conversion.state)
             if tip is None:
                 progress("nothing to convert: no series to write")
                 return outcome
