@@ -15,7 +15,6 @@ from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
 from .buildcheck import buildcheck, buildreport
 from .common import gitenv, kbuild, outputs, repository, util
-from .common.tree import KernelTree
 from .convert import callercommits, convert, convertreport
 from .csource import source
 from .groups import prefixes, split
@@ -231,7 +230,7 @@ def run_buildcheck(args):
     options = buildcheck.CheckOptions(args.base, args.arches.split(",") if args.arches else None,
                                       args.sparse, args.checkpatch, args.jobs, configs,
                                       args.distcc_hosts)
-    result = buildcheck.check(KernelTree(args.kernel), args.branch, args.reports, options)
+    result = buildcheck.check(args.kernel, args.branch, args.reports, options)
     print(buildreport.summary(result), end="")
     return buildcheck.status(result)
 

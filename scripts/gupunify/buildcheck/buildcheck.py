@@ -11,6 +11,7 @@ import os
 
 from ..common import kbuild, report
 from ..common.repository import repository, scratch_dir, series_range
+from ..common.tree import KernelTree
 from ..common.util import UserError, die, git, phase, progress, run
 from ..common.worklock import Lock
 from ..common.worktree import checkout
@@ -98,8 +99,12 @@ class CheckOptions:
 
 
 def check(tree, branch="gup-unify", reports_dir=None, options=None):
-    """Build-check every step of BASE..BRANCH of tree (a KernelTree); writes the report
-    and returns it (a dict)."""
+    """Build-check every step of BASE..BRANCH of tree; writes the report and returns it
+    (a dict).
+
+    tree is a KernelTree (series --check passes its own), or the path of one,
+    read once the options that need no tree are checked.
+    """
     options = options or CheckOptions()
     base, arches, sparse, checkpatch, jobs, configs, distcc_hosts = (
         options.base, options.arches, options.sparse, options.checkpatch, options.jobs,
@@ -109,6 +114,8 @@ def check(tree, branch="gup-unify", reports_dir=None, options=None):
     if distcc_hosts:
         slots, env = kbuild.distcc(distcc_hosts)
         jobs = jobs or slots
+    if not isinstance(tree, KernelTree):
+        tree = KernelTree(tree)
     for name, target in configs.items():
         kbuild.check_config_target(name, target, tree.path)
     where = report.folder(reports_dir, tree)
