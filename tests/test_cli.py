@@ -8,6 +8,7 @@ from conftest import CLI, git, gup_unify, make_tree
 from gupunify import cli
 from gupunify.boottest import bootreport
 from gupunify.buildcheck import buildcheck, buildreport
+from gupunify.buildcheck.checkresult import ArchResult, CheckResult, StepResult
 from gupunify.convert import convertreport
 from gupunify.convert import convert
 
@@ -30,15 +31,16 @@ def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
 
 def check_result(result, cells):
     """A check report of one step, as buildcheck.check() returns it."""
-    return {"arches": {"x86_64": {"config": "allmodconfig", "reason": None, "knobs": [
-                {"knob": "HOSTCFLAGS=-fcommon", "reason": "dtc"}]},
-                       "ia64": {"config": "defconfig", "reason": "no toolchain", "knobs": []}},
-            "steps": [{"subject": "mm/gup: a step", "cells": cells}],
-            "result": result,
-            "timings": {"phases": [{"phase": "find objects", "wall": 1.0},
-                                   {"phase": "step 1", "wall": 12.4}],
-                        "total": 20.2, "cpu": 30.6,
-                        "load": {"start": [1.5, 1, 1], "end": [2.25, 1, 1]}}}
+    arches = {"x86_64": ArchResult("allmodconfig", "checked", None, [
+                  {"knob": "HOSTCFLAGS=-fcommon", "reason": "dtc"}], 2, 3.0, {}),
+              "ia64": ArchResult("defconfig", "skipped", "no toolchain", [], 0, 0.0, {})}
+    steps = [StepResult("0" * 40, "mm/gup: a step", result, 12.4, 20.0, [], None, [], cells)]
+    return CheckResult("/src/linux", "/src/linux", "5.0.0", "1" * 40, "gup-unify", 2, False,
+                       None, arches, steps, result, {
+                           "phases": [{"phase": "find objects", "wall": 1.0},
+                                      {"phase": "step 1", "wall": 12.4}],
+                           "total": 20.2, "cpu": 30.6,
+                           "load": {"start": [1.5, 1, 1], "end": [2.25, 1, 1]}})
 
 
 def test_check_summary_lists_each_failure_knob_and_skipped_arch():

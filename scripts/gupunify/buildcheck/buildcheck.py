@@ -19,6 +19,7 @@ from . import affected
 from .archbuild import ArchBuild, in_parallel
 from .buildreport import markdown
 from .buildsteps import Phases, run_step, run_together, runs_of, step_result
+from .checkresult import ArchResult, CheckResult, StepResult
 
 
 def fallback(placement, in_play, makefiles, builds, base, facts):
@@ -100,7 +101,7 @@ class CheckOptions:
 
 def check(tree, branch="gup-unify", reports_dir=None, options=None):
     """Build-check every step of BASE..BRANCH of tree; writes the report and returns it
-    (a dict).
+    (a CheckResult).
 
     tree is a KernelTree (series --check passes its own), or the path of one,
     read once the options that need no tree are checked.
@@ -206,26 +207,19 @@ def check(tree, branch="gup-unify", reports_dir=None, options=None):
     rows = {row["phase"]: row["wall"] for row in timings["phases"]}
     timings.update(affected=rows["find objects"], configure=rows["configure"],
                    baseline=rows["baseline"])
-    result = {
-        "tree": tree.path, "repository": repo, "version": tree.full_version,
-        "base": base, "branch": branch, "jobs": jobs, "sparse": sparse,
-        "distcc_hosts": distcc_hosts,
-        "arches": {name: {"config": b.config_target, "status": "skipped" if b.skip
-                          else "checked", "reason": b.skip,
-                          "knobs": [k.as_dict() for k in b.knobs],
-                          "compiled": b.compiled,
-                          "compile_seconds": round(b.compile_seconds, 1),
-                          "seconds": {k: round(v, 1) for k, v in b.seconds.items()}}
-                   for name, b in builds.items()},
-        "steps": [{"commit": s["commit"], "subject": s["subject"], "result": s["result"],
-                   "seconds": s["seconds"], "cpu": s["cpu"],
-                   "notes": s["notes"], "checkpatch": s.get("checkpatch"),
-                   "sources": s["sources"], "cells": s["cells"]} for s in steps],
-        "result": "failed" if failed else "passed" if any(
+    result = CheckResult(
+        tree.path, repo, tree.full_version, base, branch, jobs, sparse, distcc_hosts,
+        {name: ArchResult(b.config_target, "skipped" if b.skip else "checked", b.skip,
+                          [k.as_dict() for k in b.knobs], b.compiled,
+                          round(b.compile_seconds, 1),
+                          {k: round(v, 1) for k, v in b.seconds.items()})
+         for name, b in builds.items()},
+        [StepResult(s["commit"], s["subject"], s["result"], s["seconds"], s["cpu"], s["notes"],
+                    s.get("checkpatch"), s["sources"], s["cells"]) for s in steps],
+        "failed" if failed else "passed" if any(
             s["result"] == "passed" for s in steps) else "skipped",
-        "timings": timings,
-    }
-    report.write_pair(result, markdown(result), where, tree.path, "buildcheck",
+        timings)
+    report.write_pair(result.to_json(), markdown(result), where, tree.path, "buildcheck",
                       sort_keys=False)
     progress("report: %s" % where)
     return result
@@ -234,4 +228,4 @@ def check(tree, branch="gup-unify", reports_dir=None, options=None):
 def status(result):
     """The check's exit status: 0 when it passed, else 1."""
     # Nothing built at all is no evidence the series builds: not a pass either.
-    return 0 if result["result"] == "passed" else 1
+    return 0 if result.result == "passed" else 1
