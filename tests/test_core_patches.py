@@ -6,6 +6,7 @@ from conftest import git, make_tree
 
 from gupunify.common import util
 from gupunify.convert import patches
+from gupunify.convert.conversionstate import ConversionState
 from gupunify.csource import mentions
 from gupunify.common.worktree import Worktree
 
@@ -38,13 +39,13 @@ def series(tmp_path, monkeypatch):
 
 def test_both_patches_applied_signed_off_in_order(series):
     tree, paths, texts = series
-    run = {"steps": []}
+    state = ConversionState("t", "r", "5.0", None, "b", False)
     with Worktree(str(tree), "HEAD", "unused", IDENTITY) as wt:
         wt.materialize(["mm/gup.c", "mm/gup_benchmark.c"])
-        patches.apply(wt, paths, texts, run)
+        patches.apply(wt, paths, texts, state)
         log = wt.git("log", "--format=%an <%ae>|%s|%(trailers:key=Signed-off-by,valueonly)",
                      "-3")
-    assert run["steps"] == [
+    assert state.steps == [
         {"step": "0001-mm-gup-first.patch", "result": "applied"},
         {"step": "0002-mm-gup_benchmark-second.patch", "result": "applied"}]
     assert log == (
@@ -57,16 +58,16 @@ def test_the_patch_that_does_not_apply_is_named_and_nothing_is_kept(series):
     tree, paths, texts = series
     # The tree already changed the line the second patch changes.
     edit(tree, "mm/gup_benchmark.c", "int longterm)", "bool longterm)", "local change")
-    run = {"steps": []}
+    state = ConversionState("t", "r", "5.0", None, "b", False)
     with Worktree(str(tree), "HEAD", "unused", IDENTITY) as wt:
         wt.materialize(["mm/gup.c", "mm/gup_benchmark.c"])
         with pytest.raises(util.UserError) as e:
-            patches.apply(wt, paths, texts, run)
+            patches.apply(wt, paths, texts, state)
         assert wt.head() == wt.start
         assert wt.git("status", "--porcelain") == ""
     assert str(e.value).startswith("core patch 0002-mm-gup_benchmark-second.patch does not "
                                    "apply to this tree: git -C ")
-    assert run["steps"] == []
+    assert state.steps == []
 
 
 def test_callers_are_found_as_the_core_patches_left_the_tree(series):

@@ -10,6 +10,7 @@ from conftest import CLI, git, gup_unify, make_tree
 
 from gupunify.common import repository, worktree
 from gupunify.convert import patches
+from gupunify.convert.conversionstate import ConversionState
 from gupunify.common.util import UserError
 
 ORDER = ["01-IB-tiny", "02-IB-toy", "03-iov_iter", "04-media-toy",
@@ -76,13 +77,13 @@ def test_the_users_hooks_and_signing_stay_out_of_the_tools_commits(tmp_path, mon
     patch.write_text(git(tree, "format-patch", "--stdout", "-1"))
     git(tree, "reset", "-q", "--hard", base)
     identity = ("Pat Sender", "pat@example.org")
-    run = {"steps": []}
+    state = ConversionState("t", "r", "5.0", None, "b", False)
     with worktree.Worktree(str(tree), "HEAD", "unused", identity) as wt:
         wt.materialize(["mm/gup.c"])
         patches.apply(wt, [str(patch)], {str(patch): patches.patch_text_for(str(patch),
-                                                                             identity)}, run)
+                                                                             identity)}, state)
         made = wt.head()
-    assert run["steps"] == [{"step": "one.patch", "result": "applied"}]
+    assert state.steps == [{"step": "one.patch", "result": "applied"}]
     where = str(tmp_path / "build")
     worktree.checkout(str(tree), where, made)
     worktree.checkout(str(tree), where, base)
