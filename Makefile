@@ -15,7 +15,7 @@ sendable = $(if $(IDENTITY),--identity $(call q,$(IDENTITY))) \
 	$(if $(PREFIX_FILE),--prefix-file $(call q,$(PREFIX_FILE)))
 
 .PHONY: all demo deps deps-boottest spatch series b4 cicheck advise check test bench \
-	bench-quick boottest
+	bench-quick boottest help
 
 all: demo
 
@@ -84,6 +84,10 @@ cicheck:
 advise: deps
 	$(CLI) advise $(call q,$(KERNEL)) $(if $(FORMAT),--format $(call q,$(FORMAT))) \
 		$(if $(REPORTS),--reports $(call q,$(REPORTS)))
+
+# The targets and the variables each reads, from scripts/gupunify/cli.py.
+help:
+	@$(PYTHON) scripts/make-help
 
 test:
 	@scripts/deps test

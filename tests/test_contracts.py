@@ -1,0 +1,158 @@
+"""What is declared once and repeated elsewhere, held together.
+
+The options: cli.py declares them; the Makefile, make help and the README's
+synopsis follow its MAKE_TARGETS and MAKE_VARIABLES.
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+from gupunify import cli
+
+VARIABLES = {v[0]: v for v in cli.MAKE_VARIABLES}
+COMMAND_TARGETS = [t for t in cli.MAKE_TARGETS if t[1]]
+
+
+def make(*args):
+    """make -n in the repository, as a user's shell runs it (no MAKEFLAGS of a calling make)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    out = subprocess.run(["make", "--no-print-directory", "-C", ROOT] + list(args),
+                         capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
+def subcommand_parsers():
+    """{subcommand: its parser}, as scripts/gup-unify builds them."""
+    (sub,) = [a for a in cli.parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return sub.choices
+
+
+def options(parser):
+    """{option (its longest name, or the positional's dest): action}, --help aside."""
+    return {(max(a.option_strings, key=len) if a.option_strings else a.dest): a
+            for a in parser._actions if not isinstance(a, argparse._HelpAction)}
+
+
+def command_of(target, **variables):
+    """The scripts/gup-unify argument list make TARGET VARIABLE=value... runs."""
+    out = make("-n", target, *("%s=%s" % kv for kv in variables.items())).stdout
+    (line,) = [l for l in out.replace("\\\n", " ").splitlines() if "scripts/gup-unify " in l]
+    argv = shlex.split(line)
+    return argv[argv.index("scripts/gup-unify") + 1:]
+
+
+def a_value(action):
+    """A value the option takes, other than its default; quotes and a space for a path."""
+    if action.nargs == 0:
+        return "1", True
+    if action.choices:
+        value = [c for c in action.choices if c != action.default][-1]
+        return value, value
+    if action.type is int:
+        return "7", 7
+    if action.dest == "config":
+        # each word of CONFIG= its own --config
+        return "x86_64=defconfig mips=tinyconfig", ["x86_64=defconfig", "mips=tinyconfig"]
+    path = "/a dir/it's"
+    return path, [path] if isinstance(action, argparse._AppendAction) else path
+
+
+def test_every_subcommand_option_has_a_make_variable_or_is_named_command_line_only():
+    """An option added to cli.py fails here until MAKE_TARGETS gives its variable or
+    names it command line only; a variable or option named there exists."""
+    parsers = subcommand_parsers()
+    for target, command, _, variables, cli_only in COMMAND_TARGETS:
+        declared = options(parsers[command[0]])
+        by_variable = {VARIABLES[v][2] for v in variables}
+        assert all(VARIABLES[v][2] for v in variables), target
+        assert not by_variable & set(cli_only), target
+        assert set(declared) == by_variable | set(cli_only) | set(command[1:]), target
+
+
+def test_each_make_variable_gives_its_option_and_nothing_else():
+    """make TARGET VARIABLE=value runs the subcommand with exactly that option's value."""
+    parsers = subcommand_parsers()
+    for target, command, _, variables, _ in COMMAND_TARGETS:
+        parser = cli.parser()
+        base = vars(parser.parse_args(command_of(target)))
+        assert base["run"] is dict((s[0], s[4]) for s in cli.SUBCOMMANDS)[command[0]], target
+        for fixed in command[1:]:
+            assert base[options(parsers[command[0]])[fixed].dest] is True, target
+        for variable in variables:
+            action = options(parsers[command[0]])[VARIABLES[variable][2]]
+            given, parsed = a_value(action)
+            got = vars(parser.parse_args(command_of(target, **{variable: given})))
+            assert got == dict(base, **{action.dest: parsed}), (target, variable)
+            if action.nargs == 0:
+                assert command_of(target, **{variable: "0"}) == command_of(target), variable
+
+
+def test_make_targets_read_only_the_variables_declared_for_them():
+    """A variable the Makefile reads for a target and MAKE_TARGETS does not name fails."""
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        defaulted = re.findall(r"^(\w+)\s*\?=", f.read(), re.M)
+    for target, _, _, variables, _ in cli.MAKE_TARGETS:
+        warned = make("-n", "--warn-undefined-variables", target).stderr
+        read = set(re.findall(r"undefined variable '(\w+)'", warned))
+        plain = make("-n", target).stdout
+        read |= {v for v in defaulted if make("-n", target, v + "=@changed@").stdout != plain}
+        assert read == set(variables), target
+
+
+def test_makefile_targets_are_the_declared_ones():
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        text = f.read()
+    rules = set(re.findall(r"^([a-z][\w-]*):(?!=)", text, re.M))
+    phony = set(re.search(r"^\.PHONY:((?:.*\\\n)*.*)", text, re.M).group(1)
+                .replace("\\\n", " ").split())
+    declared = {t[0] for t in cli.MAKE_TARGETS}
+    assert rules == phony == declared | {"all"}
+    assert make("-n").stdout == make("-n", "demo").stdout
+    used = {v for t in cli.MAKE_TARGETS for v in t[3]}
+    assert used == set(VARIABLES)
+
+
+def test_make_help_names_every_target_and_variable_within_80_columns():
+    text = make("help").stdout
+    lines = text.splitlines()
+    assert all(len(l) <= 80 for l in lines), [l for l in lines if len(l) > 80]
+    for target, _, _, variables, cli_only in cli.MAKE_TARGETS:
+        assert any(l.startswith("  %s " % target) for l in lines), target
+        assert all(re.search(r"(?<![\w-])%s(?![\w=])" % re.escape(o), text) for o in cli_only)
+    for variable, value, _, _ in cli.MAKE_VARIABLES:
+        assert any(l.startswith("  %s=%s" % (variable, value)) for l in lines), variable
+
+
+def marked_block(text, name):
+    """The lines between <!-- NAME... --> and <!-- /NAME -->, unindented and unfenced."""
+    found = re.findall(r"^[ \t]*<!-- %s\b.*?-->[ \t]*\n(.*?)^[ \t]*<!-- /%s -->" % (name, name),
+                       text, re.M | re.S)
+    if len(found) != 1:
+        return None
+    lines = [l for l in found[0].splitlines() if not l.startswith("```")]
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    indent = min((len(l) - len(l.lstrip()) for l in lines if l.strip()), default=0)
+    return "".join(l[indent:] + "\n" for l in lines)
+
+
+def readme():
+    (path,) = [p for p in (os.path.join(ROOT, "README"), os.path.join(ROOT, "README.md"))
+               if os.path.exists(p)]
+    with open(path) as f:
+        return f.read()
+
+
+def test_readme_synopsis_is_make_help():
+    """The README's option synopsis is make help's output, so it follows cli.py."""
+    block = marked_block(readme(), "synopsis")
+    assert block is not None, "README: no <!-- synopsis --> ... <!-- /synopsis --> block"
+    assert block == make("help").stdout, "paste make help's output into the block"
