@@ -29,7 +29,8 @@ demo:
 	@echo "make demo: signing the sample series off as $(or $(IDENTITY),$(DEMO_IDENTITY)) (IDENTITY= to change)"
 	$(CLI) series sample/linux --identity "$(or $(IDENTITY),$(DEMO_IDENTITY))"
 
-# What each target installs when missing: scripts/deps <target> (README, "Dependencies").
+# What each target installs when missing: scripts/deps <target>, whose
+# --list prints every target's packages.
 deps:
 	@scripts/deps core
 
@@ -75,6 +76,7 @@ b4:
 # FORMAT=gcc|json|sarif. The tool exits 1 when something is found, 2 on bad
 # input; make turns any failure into its own 2 ("Error 1" or "Error 2" says which).
 cicheck:
+	@scripts/deps cicheck
 	$(CLI) cicheck $(call q,$(KERNEL)) $(if $(SINCE),--since $(call q,$(SINCE))) \
 		$(if $(FORMAT),--format $(call q,$(FORMAT)))
 

@@ -1,9 +1,11 @@
 """What is declared once and repeated elsewhere, held together.
 
 The options: cli.py declares them; the Makefile, make help and the README's
-synopsis follow its MAKE_TARGETS and MAKE_VARIABLES.
+synopsis follow its MAKE_TARGETS and MAKE_VARIABLES. The Debian packages:
+scripts/deps names them; the README and ci/ follow scripts/deps --list.
 """
 import argparse
+import glob
 import os
 import re
 import shlex
@@ -156,3 +158,56 @@ def test_readme_synopsis_is_make_help():
     block = marked_block(readme(), "synopsis")
     assert block is not None, "README: no <!-- synopsis --> ... <!-- /synopsis --> block"
     assert block == make("help").stdout, "paste make help's output into the block"
+
+
+def deps_list(*targets):
+    out = subprocess.run([os.path.join(ROOT, "scripts", "deps"), "--list"] + list(targets),
+                         capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def packages(listing):
+    """{target: [package...]} of scripts/deps --list's output."""
+    return {target: named.split() for target, named in
+            re.findall(r"^([\w-]+):(.*(?:\n[ \t].*)*)", listing, re.M)}
+
+
+def test_deps_list_names_every_package_scripts_deps_can_install():
+    """--list prints every package of a target, installed or not."""
+    with open(os.path.join(ROOT, "scripts", "deps")) as f:
+        source = f.read()
+    named = set(re.findall(r"^\s*want \S+ (\S+)$", source, re.M))
+    named |= set(re.findall(r"\badd ([a-z][\w.+-]+)", source))
+    listed = packages(deps_list())
+    assert set().union(*listed.values()) == named
+    assert packages(deps_list("boottest")) == {"boottest": listed["boottest"]}
+    assert "linux-source-6.1" in listed["bench-quick"] and "b4" in listed["test"]
+
+
+def test_package_lists_are_scripts_deps_list():
+    """One place names the packages of every target: scripts/deps. The README or
+    one docs/*.md file shows its --list; nothing else there lists packages."""
+    listing = deps_list()
+    every = set().union(*packages(listing).values())
+    paths = [os.path.join(ROOT, "README"), os.path.join(ROOT, "README.md")] + \
+        sorted(glob.glob(os.path.join(ROOT, "docs", "*.md")))
+    blocks = []
+    for path in filter(os.path.exists, paths):
+        with open(path) as f:
+            text = f.read()
+        block = marked_block(text, "packages")
+        if block is not None:
+            blocks.append(block)
+            text = re.sub(r"<!-- packages\b.*<!-- /packages -->", "", text, flags=re.S)
+        for line in text.splitlines():
+            named = every & set(re.findall(r"[\w.+-]+", line)) - {"git", "python3", "perl",
+                                                                   "make", "gcc", "b4", "sparse"}
+            assert len(named) < 3, "%s lists packages: %s" % (path, line)
+    assert blocks == [listing]
+
+
+def test_ci_installs_what_scripts_deps_cicheck_lists():
+    with open(os.path.join(ROOT, "ci", "gitlab-ci.yml")) as f:
+        (install,) = re.findall(r"apt-get install ([^&\n]*)", f.read())
+    assert [w for w in install.split() if not w.startswith("-")] == \
+        packages(deps_list("cicheck"))["cicheck"]
