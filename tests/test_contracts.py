@@ -3,6 +3,7 @@
 The options: cli.py declares them; the Makefile, make help and the README's
 synopsis follow its MAKE_TARGETS and MAKE_VARIABLES. The Debian packages:
 scripts/deps names them; the README and ci/ follow scripts/deps --list.
+Pointers of the form (FILE, "Section") name a section FILE has.
 """
 import argparse
 import glob
@@ -211,3 +212,63 @@ def test_ci_installs_what_scripts_deps_cicheck_lists():
         (install,) = re.findall(r"apt-get install ([^&\n]*)", f.read())
     assert [w for w in install.split() if not w.startswith("-")] == \
         packages(deps_list("cicheck"))["cicheck"]
+
+
+# (FILE, "Section"): FILE is README or a .md file, by the repository root or
+# the pointing file's folder.
+POINTER = re.compile(r"\b(README(?:\.md)?|(?:[\w-]+/)*[\w-]+\.md),\s+\"([^\"\n]+)\"")
+
+
+# A Markdown link to a section: its target is NAME.md#ANCHOR, or #ANCHOR alone.
+LINK = re.compile(r"\]\(((?:[\w-]+/)*[\w-]+\.md|README\.md)?#([\w-]+)\)")
+
+
+def anchor(title):
+    """The anchor GitHub and GitLab give a Markdown heading."""
+    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+
+
+def headings(path):
+    """The section titles of a plain-text (underlined) or Markdown file."""
+    with open(path) as f:
+        lines = f.read().splitlines()
+    found = [m.group(1).strip() for m in map(re.compile(r"^#+\s+(.*)").match, lines) if m]
+    found += [title.strip() for title, rule in zip(lines, lines[1:])
+              if title.strip() and re.fullmatch(r"(=+|-+)", rule) and len(rule) >= 3]
+    return found
+
+
+# Kernel code and fixtures point at nothing of ours; series/ and reports' tree
+# folders are a run's output.
+NOT_OURS = {".git", "sample", "patches", "series", "tests/cocci", "tests/hostile",
+            "tests/boottest", "tests/guard"}
+
+
+def test_every_section_a_file_points_at_exists():
+    pointers = []
+    for folder, dirs, files in os.walk(ROOT):
+        here = os.path.relpath(folder, ROOT)
+        dirs[:] = [d for d in dirs if os.path.normpath(os.path.join(here, d)) not in NOT_OURS
+                   and d != "__pycache__" and here != "reports"]
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, errors="replace") as f:
+                for number, line in enumerate(f, 1):
+                    pointers += [(os.path.relpath(path, ROOT), number) + m
+                                 for m in POINTER.findall(line)]
+                    pointers += [(os.path.relpath(path, ROOT), number, target or name, "#" + a)
+                                 for target, a in LINK.findall(line)]
+    assert pointers
+    for name, number, target, section in pointers:
+        where = [p for p in (os.path.join(ROOT, target),
+                             os.path.join(ROOT, os.path.dirname(name), target))
+                 if os.path.exists(p)]
+        assert where, "%s:%d: no file %s" % (name, number, target)
+        titles = headings(where[0])
+        if section.startswith("#"):
+            assert section[1:] in map(anchor, titles), \
+                "%s:%d: %s has no section with the anchor %s" % (name, number, target, section)
+        else:
+            assert any(t == section or t.split(":")[0] == section for t in titles), \
+                "%s:%d: %s has no section \"%s\"" % (name, number, target, section)
+
