@@ -3,7 +3,8 @@
 The options: cli.py declares them; the Makefile, make help and the README's
 synopsis follow its MAKE_TARGETS and MAKE_VARIABLES. The Debian packages:
 scripts/deps names them; the README and ci/ follow scripts/deps --list.
-Pointers of the form (FILE, "Section") name a section FILE has.
+Pointers of the form (FILE, "Section") name a section FILE has. The semantic
+patches' outside_define() is smpl_defines.py's alone.
 """
 import argparse
 import glob
@@ -272,3 +273,23 @@ def test_every_section_a_file_points_at_exists():
             assert any(t == section or t.split(":")[0] == section for t in titles), \
                 "%s:%d: %s has no section \"%s\"" % (name, number, target, section)
 
+
+def test_the_semantic_patches_share_one_outside_define():
+    """outside_define() is defined once, in smpl_defines.py; every semantic patch that
+    filters on it imports it from there, and finds the module beside itself."""
+    users = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in (".git", "tests", "sample")]
+        for name in files:
+            path = os.path.join(folder, name)
+            if name.endswith(".cocci"):
+                with open(path) as f:
+                    text = f.read()
+                assert "def outside_define" not in text and "def _defines" not in text, \
+                    "%s: its own copy of smpl_defines.py's outside_define()" % path
+                if "outside_define(" in text:
+                    users.append(path)
+                    assert "from smpl_defines import outside_define\n" in text, path
+                    assert os.path.exists(os.path.join(folder, "smpl_defines.py")), \
+                        "%s: no smpl_defines.py beside it (git mv it there)" % path
+    assert len(users) >= 3
