@@ -13,8 +13,6 @@ import re
 import shlex
 import subprocess
 
-import pytest
-
 from conftest import ROOT
 from gupunify import cli
 
@@ -23,8 +21,10 @@ COMMAND_TARGETS = [t for t in cli.MAKE_TARGETS if t[1]]
 
 
 def make(*args):
-    """make -n in the repository, as a user's shell runs it (no MAKEFLAGS of a calling make)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    """make in the repository, as a user's shell runs it: no MAKEFLAGS of a calling make,
+    and none of the variables in the environment (an exported ARCH is a make variable)."""
+    unset = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL") + tuple(VARIABLES)
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     out = subprocess.run(["make", "--no-print-directory", "-C", ROOT] + list(args),
                          capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr
