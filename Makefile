@@ -15,7 +15,7 @@ sendable = $(if $(IDENTITY),--identity $(call q,$(IDENTITY))) \
 	$(if $(PREFIX_FILE),--prefix-file $(call q,$(PREFIX_FILE)))
 
 .PHONY: all demo deps deps-boottest spatch series b4 cicheck advise check test bench \
-	bench-quick boottest
+	bench-quick boottest help
 
 all: demo
 
@@ -29,7 +29,8 @@ demo:
 	@echo "make demo: signing the sample series off as $(or $(IDENTITY),$(DEMO_IDENTITY)) (IDENTITY= to change)"
 	$(CLI) series sample/linux --identity "$(or $(IDENTITY),$(DEMO_IDENTITY))"
 
-# What each target installs when missing: scripts/deps <target> (README, "Dependencies").
+# What each target installs when missing: scripts/deps <target>, whose
+# --list prints every target's packages.
 deps:
 	@scripts/deps core
 
@@ -75,6 +76,7 @@ b4:
 # FORMAT=gcc|json|sarif. The tool exits 1 when something is found, 2 on bad
 # input; make turns any failure into its own 2 ("Error 1" or "Error 2" says which).
 cicheck:
+	@scripts/deps cicheck
 	$(CLI) cicheck $(call q,$(KERNEL)) $(if $(SINCE),--since $(call q,$(SINCE))) \
 		$(if $(FORMAT),--format $(call q,$(FORMAT)))
 
@@ -84,6 +86,10 @@ cicheck:
 advise: deps
 	$(CLI) advise $(call q,$(KERNEL)) $(if $(FORMAT),--format $(call q,$(FORMAT))) \
 		$(if $(REPORTS),--reports $(call q,$(REPORTS)))
+
+# The targets and the variables each reads, from scripts/gupunify/cli.py.
+help:
+	@$(PYTHON) scripts/make-help
 
 test:
 	@scripts/deps test

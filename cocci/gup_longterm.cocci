@@ -16,35 +16,18 @@ virtual context
 virtual org
 virtual report
 
-// Calls inside a #define body are left alone: outside_define(p) says
-// whether position p is on a line of a #define or its continuations. The
-// SmPL lexer also scans this Python, so it avoids hash signs, backslash
-// literals (chr(92) is the backslash) and apostrophes.
+// Calls inside a #define body are left alone: outside_define(p), from
+// smpl_defines.py beside this file, says whether position p is on a line
+// of a #define or its continuations. This rule puts the folder of this file
+// on the path of the Python of spatch, as make coccicheck COCCI= runs it too.
 @initialize:python@
 @@
-_define_lines = {}
+import os
+import sys
 
-def _defines(path):
-    if path not in _define_lines:
-        lines = set()
-        try:
-            with open(path, errors="replace") as f:
-                text = f.read().split(chr(10))
-        except OSError:
-            text = []
-        inside = False
-        for number, line in enumerate(text, 1):
-            code = line.strip()
-            if not inside and code.startswith(chr(35)):
-                inside = code[1:].lstrip().startswith("define")
-            if inside:
-                lines.add(number)
-                inside = code.endswith(chr(92))
-        _define_lines[path] = lines
-    return _define_lines[path]
-
-def outside_define(p):
-    return int(p[0].line) not in _defines(p[0].file)
+sys.path.insert(0, os.path.dirname(os.path.abspath(cocci.cocci_file)))
+sys.dont_write_bytecode = True
+from smpl_defines import outside_define
 
 // pzero: no flags; psimple: F needs no parentheses in F | FOLL_LONGTERM;
 // pcompound: everything else.

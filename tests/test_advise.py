@@ -1,7 +1,7 @@
 """The lock-context advisor: cocci/gup_lock_context.cocci and gup-unify advise.
 
-Each tests/cocci/advise_*.c holds one idiom; advise_*.res beside it lists the
-findings expected there, one "line class function" a line (empty: none).
+Each tests/cocci/advise_*.c holds one idiom; advise_*.findings beside it lists
+the findings expected there, one "line class function" a line (empty: none).
 """
 import glob
 import json
@@ -20,7 +20,7 @@ CASES = sorted(os.path.basename(p)[:-2]
 
 
 def expected(case):
-    with open(os.path.join(FIXTURES, case + ".res")) as f:
+    with open(os.path.join(FIXTURES, case + ".findings")) as f:
         return sorted(tuple(line.split()) for line in f if line.strip())
 
 
@@ -40,7 +40,7 @@ def spatch_mode(mode, case, cwd):
 
 @pytest.mark.parametrize("case", CASES)
 def test_cocci_report(case, tmp_path, need_spatch):
-    """MODE=report names exactly the findings of name.res, each once, with a reason."""
+    """MODE=report names exactly the findings of name.findings, each once, with a reason."""
     out = spatch_mode("report", case, tmp_path)
     findings = advise.parse(out)
     assert len(findings) == len(out.splitlines())
@@ -115,7 +115,7 @@ def mini_tree(root):
 
 
 def test_cli_json_matches_every_fixture(tmp_path, need_spatch):
-    """advise --format json: per fixture file exactly its .res, and the report on disk."""
+    """advise --format json: per fixture file exactly its .findings, and the report on disk."""
     tree = mini_tree(tmp_path / "linux")
     reports = tmp_path / "reports"
     out = gup_unify("advise", str(tree), "--format", "json", "--reports", str(reports),

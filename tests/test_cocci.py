@@ -10,9 +10,9 @@ from gupunify.common import spatch
 from gupunify.csource import idioms, sites
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
-# advise_* are the lock-context advisor's (tests/test_advise.py): no rewrite there.
-CASES = sorted(os.path.basename(p)[:-2] for p in glob.glob(os.path.join(FIXTURES, "*.c"))
-               if not os.path.basename(p).startswith("advise_"))
+# A .res is C: what spatch makes of its NAME.c. advise_*.c list their
+# expected findings in NAME.findings (tests/test_advise.py): no rewrite there.
+CASES = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(FIXTURES, "*.res")))
 
 
 def cocci_for(case):
@@ -73,6 +73,18 @@ def test_every_design_idiom_has_a_fixture():
     for case in wanted:
         assert case in CASES
         assert os.path.exists(os.path.join(FIXTURES, case + ".res"))
+
+
+def test_every_fixture_has_its_rewrite_or_its_findings():
+    """NAME.c has NAME.res (what spatch makes of it) or, for the advisor, NAME.findings."""
+    names = {os.path.basename(p) for p in glob.glob(os.path.join(FIXTURES, "*"))}
+    for name in names:
+        stem, ext = os.path.splitext(name)
+        if ext == ".c":
+            assert (stem + ".res" in names) != (stem + ".findings" in names), name
+            assert (stem + ".findings" in names) == stem.startswith("advise_"), name
+        else:
+            assert ext in (".res", ".findings") and stem + ".c" in names, name
 
 
 def run_mode(mode, case, tmp_path):

@@ -268,6 +268,84 @@ SUBCOMMANDS = (
 )
 
 
+# make's side of the command line, read by make help (scripts/make-help) and
+# held against the Makefile and the README by tests/test_contracts.py.
+# (VARIABLE, its value's form, the option it gives or None, what it does);
+# a variable means the same option in every target that reads it.
+MAKE_VARIABLES = (
+    ("KERNEL", "DIR", "kernel", "the kernel tree (default sample/linux)"),
+    ("BRANCH", "NAME", "--branch", "the converted branch (default gup-unify)"),
+    ("DIFF", "FILE", "--diff", "only write the diff to FILE (- for stdout), make no branch"),
+    ("OUT", "DIR", "--output", "where the series go (default series/<tree>)"),
+    ("REPORTS", "DIR", "--reports", "where the reports go (default reports/)"),
+    ("DRY_RUN", "1", "--dry-run", "print the plan, write nothing"),
+    ("MIN_SITES", "N", "--min-sites", "a group with fewer converted calls joins its parent "
+                                      "entry (default %d)" % split.MIN_SITES),
+    ("CHECK", "1", "--check", "then build-check every step, as make check"),
+    ("SHAPE", "maintainers|mm", "--shape", "one series per MAINTAINERS group (default), "
+                                           "or one through mm"),
+    ("FAST_ONLY", "1", "--fast-only", "also move __get_user_pages_fast() callers to "
+                                      "get_user_pages_fast_only()"),
+    ("IDENTITY", '"NAME <MAIL>"', "--identity", "author and sign-off (default: git config "
+                                                "user.name and user.email of the tree)"),
+    ("PREFIX_FILE", "FILE", "--prefix-file", "GROUP=PREFIX lines: the subject prefix of "
+                                             "a group"),
+    ("SINCE", "REV", "--since", "only lines added since the git revision REV"),
+    ("FORMAT", "F", "--format", "output format: cicheck gcc|json|sarif, advise text|json"),
+    ("ARCH", "A,B|all", "--arch", "the arches to boot (default x86_64)"),
+    ("BOOTS", "N", "--boots", "boots of each kernel whose timings are merged (default 3)"),
+    ("BASE", "REV", "--base", "where the series starts (default: merge-base with HEAD)"),
+    ("ARCHES", "A,B", "--arches", "the arches to check (default: those the series touches)"),
+    ("CONFIG", "ARCH=TARGET", "--config", "config target of an arch, e.g. x86_64=defconfig; "
+                                          "several space-separated"),
+    ("SPARSE", "1", "--sparse", "also run sparse (C=1)"),
+    ("CHECKPATCH", "1", "--checkpatch", "also run scripts/checkpatch.pl on each step"),
+    ("DISTCC_HOSTS", '"HOST/N ..."', "--distcc-hosts", "send the compiles to these distcc "
+                                                       "hosts"),
+    ("BENCH", "PART", None, "run one part of make bench: check|spatch|scan|advise|b4|history"),
+    ("UPDATE", "1", None, "rewrite scripts/bench-quick.json with this run's figures"),
+)
+
+# (target, the subcommand it runs and its fixed options, what it does, the
+# variables it reads, the subcommand's options left to the command line).
+MAKE_TARGETS = (
+    ("demo", None, "the whole pipeline on the bundled sample tree, signed off by an "
+                   "example identity", ("IDENTITY",), ()),
+    ("spatch", ("convert",), "convert the callers, apply the core series, commit on a new "
+                             "branch",
+     ("KERNEL", "BRANCH", "DIFF", "REPORTS", "MIN_SITES", "FAST_ONLY", "IDENTITY",
+      "PREFIX_FILE"), ("--allow-dirty", "--prefix")),
+    ("series", ("series",), "per-subsystem patch series with cover letters and "
+                            "recipients, and one atomic patch",
+     ("KERNEL", "BRANCH", "OUT", "REPORTS", "DRY_RUN", "MIN_SITES", "CHECK", "SHAPE",
+      "FAST_ONLY", "IDENTITY", "PREFIX_FILE"), ("--allow-dirty", "--prefix", "--b4")),
+    ("b4", ("series", "--b4"), "make series, and one b4 prep branch per series checked "
+                               "offline; sends nothing",
+     ("KERNEL", "BRANCH", "OUT", "REPORTS", "DRY_RUN", "MIN_SITES", "SHAPE", "FAST_ONLY",
+      "IDENTITY", "PREFIX_FILE"), ("--allow-dirty", "--prefix", "--check")),
+    ("cicheck", ("cicheck",), "report callers of the old API (exit 1 if any)",
+     ("KERNEL", "SINCE", "FORMAT"), ()),
+    ("advise", ("advise",), "report GUP calls made in the wrong lock context (advice, "
+                            "exit 0)", ("KERNEL", "FORMAT", "REPORTS"), ()),
+    ("check", ("buildcheck",), "build every step of the series on the arches it touches, "
+                               "compare warnings with the base",
+     ("KERNEL", "BRANCH", "BASE", "ARCHES", "CONFIG", "SPARSE", "CHECKPATCH", "REPORTS",
+      "DISTCC_HOSTS"), ("--jobs",)),
+    ("boottest", ("boottest",), "build and boot KERNEL at its base and on BRANCH under "
+                                "QEMU, run the GUP tests",
+     ("KERNEL", "BRANCH", "REPORTS", "BOOTS", "ARCH", "DISTCC_HOSTS"),
+     ("--only", "--clean", "--tcg", "--timeout")),
+    ("test", None, "install what the tests need, run the test suite", (), ()),
+    ("bench", None, "time the jobs on GUP_KERNEL_TREE against their baselines",
+     ("BENCH",), ()),
+    ("bench-quick", None, "time the jobs on linux-source-6.1 and the sample against the "
+                          "last release", ("UPDATE",), ()),
+    ("deps", None, "install what the core targets need", (), ()),
+    ("deps-boottest", None, "install what make boottest needs", (), ()),
+    ("help", None, "this list", (), ()),
+)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse's parser, its errors one line as the jobs' are (no usage block)."""
 
