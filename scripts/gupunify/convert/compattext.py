@@ -40,20 +40,24 @@ def macro(module, part):
 # Per part: (what compiling means the new side, what means the old side),
 # each a C body compiled after <linux/mm.h>.
 PROBES = {
-    LONGTERM: ("unsigned int probe = FOLL_LONGTERM;",
-               "long probe(void) { return get_user_pages_longterm(0, 0, 0, NULL, NULL); }"),
-    FAST_ONLY: ("int probe(void) { return get_user_pages_fast_only(0, 0, 0, NULL); }",
-                "int probe(void) { return __get_user_pages_fast(0, 0, 0, NULL); }"),
+    LONGTERM: ("unsigned int gup_unify_probe = FOLL_LONGTERM;",
+               "long gup_unify_probe(void)\n"
+               "{ return get_user_pages_longterm(0, 0, 0, NULL, NULL); }"),
+    FAST_ONLY: ("int gup_unify_probe(void)\n"
+                "{ return get_user_pages_fast_only(0, 0, 0, NULL); }",
+                "int gup_unify_probe(void)\n"
+                "{ return __get_user_pages_fast(0, 0, 0, NULL); }"),
 }
 
 
 def probe_source(module, parts):
     """The C file the fragment compiles, once per question (-D<MACRO>_NEW or _OLD)."""
     n = names(module)
-    lines = ["/* Written by gup-unify for %s: compiled by %s against the kernel being"
-             % (module, n["fragment"]),
-             " * built, to find which side of the get_user_pages() API change it is on;",
-             " * never linked. */",
+    lines = ["/*",
+             " * Written by gup-unify for %s: compiled by %s" % (module, n["fragment"]),
+             " * against the kernel being built, to find which side of the",
+             " * get_user_pages() API change it is on; never linked.",
+             " */",
              "#include <linux/mm.h>", ""]
     first = True
     for part in parts:
@@ -90,9 +94,10 @@ def fragment(module, parts):
              "# 1: the new API; 2: the old one; 0: neither (the header stops the build)"]
     for part in parts:
         m = macro(module, part)
-        lines += ["%s-%s := $(if $(call %s-compiles,%s_NEW),1,$(if $(call %s-compiles,%s_OLD),2,0))"
-                  % (var, part, var, m, var, m),
-                  "subdir-ccflags-y += -D%s=$(%s-%s)" % (m, var, part)]
+        answer = "%s-%s" % (var, part.replace("_", "-"))
+        lines += ["%s := $(if $(call %s-compiles,%s_NEW),1,$(if $(call %s-compiles,%s_OLD),2,0))"
+                  % (answer, var, m, var, m),
+                  "subdir-ccflags-y += -D%s=$(%s)" % (m, answer)]
     lines += ["endif", ""]
     return "\n".join(lines)
 
@@ -103,9 +108,9 @@ def header(module, parts):
     guard = n["header"].upper().replace(".", "_")
     out = ["/*",
            " * Written by gup-unify. %s calls the get_user_pages() API as it" % module,
-           " * stands since the change of v5.2 to v5.10; on a kernel before it, the",
-           " * calls below go to the old functions with the same meaning. Which side",
-           " * the kernel is on, %s finds by compiling against it." % n["fragment"],
+           " * stands after the change to gup_flags; on a kernel before it, the calls",
+           " * below go to the old functions with the same meaning. Which side the",
+           " * kernel is on, %s finds by compiling against it." % n["fragment"],
            " */",
            "#ifndef %s" % guard, "#define %s" % guard, "",
            "#include <linux/mm.h>", ""]
