@@ -123,7 +123,7 @@ def check(module_path, kdir_paths, reports_dir=None, jobs=None):
         _copy(moddir, converted)
         with phase("convert %s" % name):
             conversion = compatrun.convert(converted, workdir)
-        diff = run(["git", "diff", "--no-index", "--no-color", "--", "a", "b"],
+        diff = run(["git", "diff", "--no-index", "--no-color", "--no-prefix", "--", "a", "b"],
                    cwd=_pair(moddir, converted, workdir), check=False)[1]
         results = []
         for number, kdir in enumerate(kernels):
