@@ -126,10 +126,21 @@ boottest: deps-boottest
 # and compare warnings with the base; ARCHES=x86_64,mips limits the arches,
 # CONFIG=x86_64=defconfig changes a config, SPARSE=1 and CHECKPATCH=1 add those;
 # DISTCC_HOSTS="host/slots ..." sends the compiles to distcc hosts.
+# MODULE=<dir> KDIR="<dir> ...": an out-of-tree module instead, built before
+# and after its conversion against each kernel (a prepared build directory
+# such as Debian's headers, or a source tree the tool prepares once).
 check:
+ifneq ($(MODULE),)
+	@scripts/deps check modules
+	$(if $(KDIR),,$(error make check MODULE=$(MODULE): give KDIR=<dir>, a prepared kernel \
+		build directory or a kernel source tree (several: KDIR="<dir> <dir>")))
+	$(CLI) check $(call q,$(MODULE)) $(foreach k,$(KDIR),--kdir $(call q,$(k))) \
+		$(if $(REPORTS),--reports $(call q,$(REPORTS)))
+else
 	@scripts/deps check $(if $(call on,$(SPARSE)),sparse) $(if $(DISTCC_HOSTS),distcc)
 	$(CLI) check $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
 		$(if $(BASE),--base $(call q,$(BASE))) $(if $(ARCHES),--arches $(call q,$(ARCHES))) \
 		$(foreach c,$(CONFIG),--config $(call q,$(c))) $(if $(call on,$(SPARSE)),--sparse) \
 		$(if $(call on,$(CHECKPATCH)),--checkpatch) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
 		$(if $(DISTCC_HOSTS),--distcc-hosts $(call q,$(DISTCC_HOSTS)))
+endif

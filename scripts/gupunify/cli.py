@@ -13,7 +13,7 @@ import time
 
 from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
-from .buildcheck import buildcheck, buildreport
+from .buildcheck import buildcheck, buildreport, module, modulereport
 from .common import gitenv, kbuild, outputs, repository, util
 from .convert import callercommits, convert, convertreport
 from .csource import source
@@ -196,7 +196,8 @@ def run_boottest(args):
 
 
 def buildcheck_options(p):
-    _kernel(p, "the kernel tree whose repository holds the series")
+    _kernel(p, "the kernel tree whose repository holds the series (with --kdir: the "
+               "out-of-tree module's directory)")
     _branch(p, "the series (default gup-unify)")
     p.add_argument("--base", help="where the series starts (default: merge-base with HEAD)")
     p.add_argument("--arches", help="comma-separated check arches (default: those the series "
@@ -210,11 +211,19 @@ def buildcheck_options(p):
     p.add_argument("-j", "--jobs", type=int, help="parallel jobs (default: the cores, or "
                                                   "the distcc hosts' slots)")
     _distcc_hosts(p)
+    p.add_argument("--kdir", action="append", default=[], metavar="DIR",
+                   help="build the out-of-tree module in the given directory before and "
+                        "after its conversion against this kernel: a prepared build "
+                        "directory, or a source tree the tool prepares; repeatable")
 
 
 def run_buildcheck(args):
     if args.jobs is not None and args.jobs < 1:
         util.die("-j must be at least 1 (got %d)" % args.jobs)
+    if args.kdir:
+        result = module.check(args.kernel, args.kdir, args.reports, args.jobs)
+        print(modulereport.summary(result), end="")
+        return module.status(result)
     configs = {}
     for item in args.config:
         arch, sep, target = item.partition("=")

@@ -1,0 +1,114 @@
+"""make check MODULE=: the fixture module of tests/module/ converted and built before and
+after, against Debian's installed headers (always) and a v5.0 tree the tool prepares
+(GUP_KERNEL_TREE); the probe picks the new side on the one, the old on the other.
+"""
+import glob
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import ROOT, gup_unify
+
+FIXTURE = os.path.join(ROOT, "tests", "module")
+TREE = os.environ.get("GUP_KERNEL_TREE")
+
+
+def snapshot(path):
+    return {os.path.relpath(os.path.join(root, name), path):
+            open(os.path.join(root, name), "rb").read()
+            for root, _, files in os.walk(path) for name in files}
+
+
+def installed_headers():
+    found = sorted(p for p in glob.glob("/usr/src/linux-headers-*-amd64")
+                   if os.path.isfile(os.path.join(p, "include/generated/autoconf.h")))
+    if not found:
+        pytest.fail("no Debian kernel headers in /usr/src: run scripts/deps test "
+                    "(linux-headers-amd64)")
+    return found[-1]
+
+
+def undefined_symbols(ko):
+    out = subprocess.run(["nm", "-u", ko], capture_output=True, text=True, check=True).stdout
+    return {line.split()[-1] for line in out.splitlines()}
+
+
+def check(tmp_path, kdir):
+    before = snapshot(FIXTURE)
+    scratch = tmp_path / "scratch"
+    done = gup_unify("check", FIXTURE, "--kdir", kdir, "--reports", str(tmp_path / "reports"),
+                     scratch=scratch)
+    assert snapshot(FIXTURE) == before, "the module directory was written"
+    with open(tmp_path / "reports" / "module" / "modulecheck.json") as f:
+        report = json.load(f)
+    return done, report
+
+
+def test_fixture_builds_on_the_installed_headers_with_the_new_api(tmp_path):
+    done, report = check(tmp_path, installed_headers())
+    assert done.returncode == 0, done.stdout + done.stderr
+    [kernel] = report["kernels"]
+    # Before the conversion, 6.1 lacks the old functions the module calls.
+    assert kernel["before"]["status"] == "failed"
+    errors = " ".join(e for o in kernel["before"]["objects"].values() for e in o["errors"])
+    assert "get_user_pages_longterm" in errors and "__get_user_pages_fast" in errors
+    assert kernel["after"]["status"] == "built" and kernel["new"] == {}
+    assert kernel["after"]["objects"]["gupdemo.o"] == {"warnings": [], "errors": []}
+    assert kernel["probe"] == {"GUPDEMO_GUP_LONGTERM": 1, "GUPDEMO_GUP_FAST_ONLY": 1}
+    symbols = undefined_symbols(os.path.join(kernel["after"]["dir"], "gupdemo.ko"))
+    assert {"get_user_pages", "get_user_pages_fast_only", "get_user_pages_fast"} <= symbols
+    assert not symbols & {"get_user_pages_longterm", "__get_user_pages_fast"}
+    assert report["conversion"]["compat"]["header"] == "gupdemo_gup_compat.h"
+    assert "result: passed" in done.stdout
+    assert "probe: GUPDEMO_GUP_FAST_ONLY=1 get_user_pages_fast_only() (new)" in done.stdout
+
+
+@pytest.mark.skipif(not TREE, reason="GUP_KERNEL_TREE is not set: no v5.0/v5.1 tree to "
+                                     "prepare for the module's old-API build")
+def test_fixture_builds_on_a_prepared_old_tree_with_the_old_api(tmp_path):
+    done, report = check(tmp_path, TREE)
+    assert done.returncode == 0, done.stdout + done.stderr
+    [kernel] = report["kernels"]
+    assert kernel["version"].startswith(("5.0", "5.1"))
+    assert kernel["before"]["status"] == "built" and kernel["after"]["status"] == "built"
+    assert kernel["new"] == {}
+    assert kernel["probe"] == {"GUPDEMO_GUP_LONGTERM": 2, "GUPDEMO_GUP_FAST_ONLY": 2}
+    symbols = undefined_symbols(os.path.join(kernel["after"]["dir"], "gupdemo.ko"))
+    assert "__get_user_pages_fast" in symbols
+    assert "get_user_pages_fast_only" not in symbols
+    assert any(k["knob"].startswith("HOSTCFLAGS=-fcommon") for k in kernel["knobs"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--kdir", "/nonexistent"], "--kdir /nonexistent: no such directory"),
+    (["--kdir", ROOT], "--kdir %s: neither a prepared kernel build directory" % ROOT),
+])
+def test_a_bad_kdir_is_one_line(tmp_path, args, message):
+    done = gup_unify("check", FIXTURE, *args, scratch=tmp_path / "scratch")
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("gup-unify: error: " + message)
+
+
+def test_a_folder_without_obj_m_is_not_a_module(tmp_path):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "Makefile").write_text("all:\n\ttrue\n")
+    done = gup_unify("check", str(tmp_path / "m"), "--kdir", "/nonexistent",
+                     scratch=tmp_path / "scratch")
+    assert done.returncode == 2
+    assert done.stderr == "gup-unify: error: %s: Makefile has no obj-m line: not a kbuild " \
+                          "module directory\n" % (tmp_path / "m")
+
+
+def test_make_check_module_passes_each_kdir_and_wants_one():
+    out = subprocess.run(["make", "-n", "-s", "-C", ROOT, "check", "MODULE=my mod",
+                          "KDIR=/k/one /k/two"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "scripts/gup-unify check 'my mod' --kdir '/k/one' --kdir '/k/two'" in out.stdout
+    assert "--branch" not in out.stdout
+    out = subprocess.run(["make", "-n", "-s", "-C", ROOT, "check", "MODULE=m"],
+                         capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "make check MODULE=m: give KDIR=<dir>" in out.stderr
