@@ -130,17 +130,12 @@ boottest: deps-boottest
 # and after its conversion against each kernel (a prepared build directory
 # such as Debian's headers, or a source tree the tool prepares once).
 check:
-ifneq ($(MODULE),)
-	@scripts/deps check modules
-	$(if $(KDIR),,$(error make check MODULE=$(MODULE): give KDIR=<dir>, a prepared kernel \
-		build directory or a kernel source tree (several: KDIR="<dir> <dir>")))
-	$(CLI) check $(call q,$(MODULE)) $(foreach k,$(KDIR),--kdir $(call q,$(k))) \
-		$(if $(REPORTS),--reports $(call q,$(REPORTS)))
-else
-	@scripts/deps check $(if $(call on,$(SPARSE)),sparse) $(if $(DISTCC_HOSTS),distcc)
-	$(CLI) check $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
+	@scripts/deps check $(if $(MODULE),modules,$(if $(call on,$(SPARSE)),sparse) \
+		$(if $(DISTCC_HOSTS),distcc))
+	$(CLI) check $(if $(MODULE),$(call q,$(MODULE)) $(foreach k,$(KDIR),--kdir $(call q,$(k))),\
+		$(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) $(foreach k,$(KDIR),--kdir $(call q,$(k))) \
 		$(if $(BASE),--base $(call q,$(BASE))) $(if $(ARCHES),--arches $(call q,$(ARCHES))) \
 		$(foreach c,$(CONFIG),--config $(call q,$(c))) $(if $(call on,$(SPARSE)),--sparse) \
-		$(if $(call on,$(CHECKPATCH)),--checkpatch) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
-		$(if $(DISTCC_HOSTS),--distcc-hosts $(call q,$(DISTCC_HOSTS)))
-endif
+		$(if $(call on,$(CHECKPATCH)),--checkpatch) \
+		$(if $(DISTCC_HOSTS),--distcc-hosts $(call q,$(DISTCC_HOSTS)))) \
+		$(if $(REPORTS),--reports $(call q,$(REPORTS)))

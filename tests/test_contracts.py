@@ -63,6 +63,9 @@ def a_value(action):
     if action.dest == "config":
         # each word of CONFIG= its own --config
         return "x86_64=defconfig mips=tinyconfig", ["x86_64=defconfig", "mips=tinyconfig"]
+    if action.dest == "kdir":
+        # each word of KDIR= its own --kdir
+        return "/k/one /k/two", ["/k/one", "/k/two"]
     path = "/a dir/it's"
     return path, [path] if isinstance(action, argparse._AppendAction) else path
 

@@ -102,13 +102,17 @@ def test_a_folder_without_obj_m_is_not_a_module(tmp_path):
                           "module directory\n" % (tmp_path / "m")
 
 
-def test_make_check_module_passes_each_kdir_and_wants_one():
+def test_make_check_module_passes_each_kdir_and_wants_one(tmp_path):
     out = subprocess.run(["make", "-n", "-s", "-C", ROOT, "check", "MODULE=my mod",
                           "KDIR=/k/one /k/two"], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert "scripts/gup-unify check 'my mod' --kdir '/k/one' --kdir '/k/two'" in out.stdout
     assert "--branch" not in out.stdout
-    out = subprocess.run(["make", "-n", "-s", "-C", ROOT, "check", "MODULE=m"],
-                         capture_output=True, text=True)
-    assert out.returncode == 2
-    assert "make check MODULE=m: give KDIR=<dir>" in out.stderr
+    module = tmp_path / "m"
+    module.mkdir()
+    (module / "Kbuild").write_text("obj-m += m.o\n")
+    done = gup_unify("check", str(module), scratch=tmp_path / "scratch")
+    assert done.returncode == 2
+    assert done.stderr == ("gup-unify: error: %s is an out-of-tree module: name the kernels to "
+                           "build it against with --kdir DIR (make check MODULE=%s KDIR=DIR)\n"
+                           % (module, module))

@@ -224,6 +224,9 @@ def run_buildcheck(args):
         result = module.check(args.kernel, args.kdir, args.reports, args.jobs)
         print(modulereport.summary(result), end="")
         return module.status(result)
+    if not os.path.exists(os.path.join(args.kernel, "mm")) and module.is_module_dir(args.kernel):
+        util.die("%s is an out-of-tree module: name the kernels to build it against with "
+                 "--kdir DIR (make check MODULE=%s KDIR=DIR)" % (args.kernel, args.kernel))
     configs = {}
     for item in args.config:
         arch, sep, target = item.partition("=")
@@ -283,6 +286,9 @@ SUBCOMMANDS = (
 # a variable means the same option in every target that reads it.
 MAKE_VARIABLES = (
     ("KERNEL", "DIR", "kernel", "the kernel tree (default sample/linux)"),
+    ("MODULE", "DIR", "kernel", "check: an out-of-tree module's directory instead of a series"),
+    ("KDIR", '"DIR ..."', "--kdir", "check MODULE=: the kernels to build it against (prepared "
+                                    "build directories or source trees)"),
     ("BRANCH", "NAME", "--branch", "the converted branch (default gup-unify)"),
     ("DIFF", "FILE", "--diff", "only write the diff to FILE (- for stdout), make no branch"),
     ("OUT", "DIR", "--output", "where the series go (default series/<tree>)"),
@@ -339,7 +345,7 @@ MAKE_TARGETS = (
     ("check", ("buildcheck",), "build every step of the series on the arches it touches, "
                                "compare warnings with the base",
      ("KERNEL", "BRANCH", "BASE", "ARCHES", "CONFIG", "SPARSE", "CHECKPATCH", "REPORTS",
-      "DISTCC_HOSTS"), ("--jobs",)),
+      "DISTCC_HOSTS", "MODULE", "KDIR"), ("--jobs",)),
     ("boottest", ("boottest",), "build and boot KERNEL at its base and on BRANCH under "
                                 "QEMU, run the GUP tests",
      ("KERNEL", "BRANCH", "REPORTS", "BOOTS", "ARCH", "DISTCC_HOSTS"),

@@ -40,6 +40,18 @@ class ModuleTree:
     name: str
 
 
+OBJ_M = re.compile(r"^\s*obj-(?:m|\$\(CONFIG_\w+\))\s*[:+]?=", re.M)
+
+
+def is_module_dir(path):
+    """Does path hold a kbuild module (a Kbuild or Makefile with an obj-m line)?"""
+    name = compat.kbuild_file(path) if os.path.isdir(path) else None
+    if name is None:
+        return False
+    with open(os.path.join(path, name), errors="replace") as f:
+        return bool(OBJ_M.search(f.read()))
+
+
 def check_module_dir(path):
     """The module directory, refused with one line when it is none."""
     if not path:
@@ -50,7 +62,7 @@ def check_module_dir(path):
     if name is None:
         die("%s: not a module directory (no Kbuild or Makefile)" % path)
     with open(os.path.join(path, name), errors="replace") as f:
-        if not re.search(r"^\s*obj-(?:m|\$\(CONFIG_\w+\))\s*[:+]?=", f.read(), re.M):
+        if not OBJ_M.search(f.read()):
             die("%s: %s has no obj-m line: not a kbuild module directory" % (path, name))
     return os.path.abspath(path)
 
