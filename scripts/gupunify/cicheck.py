@@ -36,6 +36,14 @@ RULES = {
                      "kernel has FOLL_LONGTERM, the pages are not pinned long-term",
     "not-checked": "not checked: the file is over the size budget per file",
 }
+# A module built on both sides reaches a gone function through a compat header only.
+MODULE_GONE = {
+    sites.LONGTERM: "get_user_pages_longterm() is gone since v5.2: outside a compat header "
+                    "(a .h naming FOLL_LONGTERM too) the module builds on old kernels only",
+    sites.FAST_IRQ: "__get_user_pages_fast() is gone since v5.10: outside a compat header "
+                    "(a .h naming get_user_pages_fast_only() too) the module builds on old "
+                    "kernels only",
+}
 MODULE_WRITE = ("get_user_pages_fast() write argument that is not a gup_flags value: right "
                 "on either side of the change only while FOLL_WRITE is 1: `%s`; the "
                 "conversion passes `%s`")
@@ -93,6 +101,9 @@ def check_site(site, api, flags_argument=FLAGS_ARGUMENT, fast_only=False):
     __get_user_pages_fast() is old API; a tree without it has no other
     never-sleeping variant, and its calls are not reported.
     """
+    if api == MODULE and site.name in MODULE_GONE and site.kind == "call":
+        rule = "longterm-call" if site.name == sites.LONGTERM else "fast-irq-call"
+        return [Finding(site, rule, "warning", None, MODULE_GONE[site.name])]
     if site.name == sites.LONGTERM and site.kind in ("call", "define"):
         return [Finding(site, "longterm-call", "warning", None, RULES["longterm-call"])]
     if site.name == sites.FAST_IRQ:

@@ -14,8 +14,8 @@ import time
 from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
 from .buildcheck import buildcheck, buildreport
-from .common import gitenv, kbuild, outputs, report, util, workspace
-from .convert import callercommits, convert
+from .common import gitenv, kbuild, outputs, report, tree, util, workspace
+from .convert import callercommits, convert, moddir
 from .csource import source
 from .groups import prefixes, split
 from .series import series, subseries
@@ -87,10 +87,13 @@ def convert_options(p):
 
 def run_convert(args):
     """The sites per API and outcome, and the result, on stdout."""
-    done = convert.convert(args.kernel, args.branch, args.diff, args.reports, args.allow_dirty,
-                           args.min_sites, who=args.identity,
-                           prefix_overrides=_prefixes(args),
-                           fast_only=args.fast_only)
+    if isinstance(tree.tree_or_module(args.kernel), tree.ModuleDir):
+        done = moddir.convert_module(args.kernel, args.diff, args.reports)
+    else:
+        done = convert.convert(args.kernel, args.branch, args.diff, args.reports,
+                               args.allow_dirty, args.min_sites, who=args.identity,
+                               prefix_overrides=_prefixes(args),
+                               fast_only=args.fast_only)
     # With --diff -, standard output is the diff's alone.
     print(report.summary(done.run), end="",
           file=sys.stderr if args.diff == outputs.STDOUT else sys.stdout)

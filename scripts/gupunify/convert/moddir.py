@@ -1,0 +1,279 @@
+"""Convert an out-of-tree module's directory: a diff of its write arguments, never its files.
+
+A module is built against kernels on both sides of the change, so its
+get_user_pages_fast() write arguments become values right on both (E ?
+FOLL_WRITE : 0, FOLL_WRITE, 0) whatever kernel it is built against, and a
+comment in the argument naming the old parameter (/* write */) goes. A
+variable is left: it may carry gup_flags already. get_user_pages_longterm()
+and __get_user_pages_fast() cannot be written alike on both sides: they are
+left for the module's compat header (the `compat` step). The files are
+copied into a scratch git repository of the tool's own, rewritten there, and
+the diff of that copy is what the user gets: their folder is never written.
+"""
+import dataclasses
+import os
+import re
+import shutil
+import sys
+
+from ..common import outputs, report
+from ..common.leftovers import temporary_dir
+from ..common.spatch import max_bytes
+from ..common.tree import ModuleDir
+from ..common.util import die, git, interrupts_held, kept, progress, write_atomic
+from ..common.workspace import scratch_dir
+from ..csource import ctokens, idioms, layout, mentions, shims, sites, source
+
+NAMES = (sites.FAST, sites.LONGTERM, sites.FAST_IRQ)
+# Neither side can be written for both kernels: a compat header chooses.
+COMPAT_APIS = (sites.LONGTERM, sites.FAST_IRQ)
+COMPAT = ("left for the module's compat header: the two sides of the change cannot be "
+          "written alike")
+VARIABLE = ("a variable: it may hold gup_flags already; right on both sides while it is "
+            "0 or 1 (FOLL_WRITE)")
+STALE = "the comment naming the old write parameter goes"
+# The build files a compat step may extend with its probe; copied beside the sources.
+BUILD_FILES = ("Makefile", "Kbuild")
+# A comment that names the old parameter, and nothing else: /* write */, /* rw=1 */.
+STALE_COMMENT = re.compile(r"(?:/\*|//)\s*(?:is_?)?(?:write|writ\w*|rw|wr)\s*(?:=\s*\w+\s*)?"
+                           r"(?:\*/)?\s*$", re.I)
+
+
+@dataclasses.dataclass
+class ModuleConversion:
+    """What a module conversion ends with: the run report.summary() prints."""
+    run: dict
+
+
+def convert_module(path, diff_path, reports_dir=None, compat=None):
+    """The spatch job on a module directory: the diff at diff_path and the report.
+
+    compat, when given, is called as compat(copy, left) in the scratch copy
+    (the module's layout) after the write arguments are rewritten, with left
+    the Sites of COMPAT_APIS; what it changes or adds there is in the diff,
+    and the dicts it returns are the report's "compat" list.
+    """
+    module = ModuleDir(path)
+    if not diff_path:
+        die("%s is not a kernel tree but a module directory: it is converted to a diff, "
+            "its files are left as they are: give --diff FILE (- for standard output)" % path)
+    _check_diff_path(diff_path, module)
+    where = report.folder(reports_dir, module)
+    run = {"tree": module.path, "module": True, "version": None, "branch": None,
+           "sites": [], "skipped_files": [], "compat": []}
+    files = _sources(module.path, run)
+    progress("%s: %d files name the old API" % (module.path, len(files)))
+    with temporary_dir(scratch_dir(), "module-") as work:
+        copy = os.path.join(work, "module")
+        _copy(module.path, copy, files + _build_files(module.path))
+        before = _snapshot(copy)
+        left = []
+        for relpath, data in files:
+            left += _convert_file(copy, relpath, data, run)
+        if compat is not None:
+            run["compat"] = compat(copy, left)
+        # Two trees, no commit: no identity, hook or signing of the user's config applies.
+        diff = git(copy, "diff", "--binary", "--no-color", "--no-ext-diff", "--src-prefix=a/",
+                   "--dst-prefix=b/", before, _snapshot(copy), binary=True)
+    run["sites"].sort(key=lambda r: (r.file, r.line, r.column))
+    if not diff:
+        progress("%s: nothing to do: no call to convert%s" % (
+            module.path, "" if diff_path == outputs.STDOUT else "; %s not written" % diff_path))
+        run["result"] = "nothing to do"
+        return ModuleConversion(run)
+    run["result"] = "converted"
+    with interrupts_held():
+        if diff_path == outputs.STDOUT:
+            sys.stdout.buffer.write(diff)
+            sys.stdout.flush()
+            run["diff"] = "standard output"
+            kept("diff on standard output")
+        else:
+            write_atomic(diff_path, diff)
+            run["diff"] = os.path.abspath(diff_path)
+            kept("diff %s" % diff_path)
+        report.write_pair(_as_json(run), as_markdown(run), where, module.path, "conversion")
+    progress("diff written to %s: apply it in %s with patch -p1 (or git apply)"
+             % (run["diff"], module.path))
+    progress("report: %s" % where)
+    return ModuleConversion(run)
+
+
+def _snapshot(copy):
+    """The tree object of the copy as it stands (a git repository made on first use)."""
+    if not os.path.isdir(os.path.join(copy, ".git")):
+        git(copy, "init", "-q")
+    git(copy, "add", "-A")
+    return git(copy, "write-tree").strip()
+
+
+def _check_diff_path(diff_path, module):
+    """--diff names a file to write, not a directory or one of the module's sources."""
+    if diff_path == outputs.STDOUT:
+        return
+    if os.path.isdir(diff_path):
+        die("--diff %s is a directory: name a file" % diff_path)
+    real = os.path.realpath(diff_path)
+    if real.startswith(module.path + os.sep) and real.endswith((".c", ".h")):
+        die("--diff %s is a source file of the module: name another" % diff_path)
+
+
+def _sources(root, run):
+    """[(relpath, bytes)] of the .c and .h files under root naming the old API; those
+    the conversion cannot take are listed in run["skipped_files"] with why."""
+    found, budget = [], max_bytes()
+    for top, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            full = os.path.join(top, name)
+            if not name.endswith((".c", ".h")) or os.path.islink(full) \
+                    or not os.path.isfile(full):
+                continue
+            relpath = os.path.relpath(full, root)
+            data = source.read_bytes(full)
+            if not mentions.words(data, NAMES):
+                continue
+            why = None
+            if len(data) > budget:
+                why = mentions.TOO_LARGE % (len(data), budget)
+            elif b"\0" in data:
+                why = mentions.NUL_BYTES
+            else:
+                try:
+                    source.line_ends(data)
+                except source.Unconvertible as e:
+                    why = "%s: file left as it was, convert by hand" % e
+            if why:
+                run["skipped_files"].append({"file": relpath, "reason": why})
+            else:
+                found.append((relpath, data))
+    return found
+
+
+def _build_files(root):
+    """[(relpath, bytes)] of the module's Makefiles and Kbuild files."""
+    found = []
+    for top, dirs, names in os.walk(root):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in names:
+            full = os.path.join(top, name)
+            if name in BUILD_FILES and os.path.isfile(full) and not os.path.islink(full):
+                found.append((os.path.relpath(full, root), source.read_bytes(full)))
+    return found
+
+
+def _copy(root, copy, files):
+    for relpath, data in files:
+        target = os.path.join(copy, relpath)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        source.write_bytes(target, data)
+        shutil.copymode(os.path.join(root, relpath), target)
+
+
+def _convert_file(copy, relpath, data, run):
+    """Rewrite one file's write arguments in the copy, record every site; return the
+    Sites left for the compat step."""
+    crlf = source.line_ends(data)
+    text = source.decode(data.replace(b"\r\n", b"\n")) if crlf else source.decode(data)
+    # A call inside a #define body is a call too (the guard reads them so).
+    found = sites.scan(relpath, shims.define_bodies(text), NAMES)
+    macros = [(t.start, t.end) for t in ctokens.tokenize(text) if t.kind == "pp"]
+    left = []
+    edits = []          # (site, new argument text, outcome record) from the last call up
+    for site in found:
+        if site.kind != "call":
+            continue
+        if site.name in COMPAT_APIS:
+            left.append(site)
+            run["sites"].append(sites.Record.of(site, "manual", COMPAT))
+            continue
+        record, new = _plan(site, text)
+        run["sites"].append(record)
+        if new is not None:
+            edits.append((site, new))
+    for site, (start, end, new, flag_at) in sorted(edits, key=lambda e: e[0].call_span[0],
+                                                   reverse=True):
+        old_paren = layout.paren_column(text, site.call_span[0])
+        text = text[:start] + new + text[end:]
+        in_macro = any(a <= site.call_span[0] < b for a, b in macros)
+        if not in_macro and "\n" not in new:
+            call_span = (site.call_span[0], site.call_span[1] + len(new) - (end - start))
+            text, _ = layout.tidy_call(text, call_span, flag_at, old_paren)
+    if edits:
+        source.write_bytes(os.path.join(copy, relpath), source.as_bytes(text, crlf))
+    return left
+
+
+def _plan(site, text):
+    """(record, edit) for one get_user_pages_fast() call; edit is None or (start, end,
+    new text, span of the new argument) over the argument and the comments and
+    blanks about it up to its commas.
+
+    What the guard passes (a gup_flags value, or a variable, which may hold
+    one) stays; what it flags becomes the value classify_write() gives.
+    """
+    if site.directives:
+        return sites.Record.of(site, "manual", idioms.DIRECTIVE), None
+    if len(site.args) != 4:
+        return sites.Record.of(site, "manual", "unexpected number of arguments"), None
+    start, end = site.arg_spans[2]
+    lo, hi = site.arg_spans[1][1], site.arg_spans[3][0]
+    lo = text.index(",", lo) + 1
+    hi = text.rindex(",", end, hi)
+    if "\\\n" in text[lo:hi]:
+        return sites.Record.of(site, "manual", "the argument runs over a macro's line "
+                               "continuation: left as it was, convert by hand"), None
+    arg = _without_stale_comments(text[start:end])
+    lead, trail = _without_stale_comments(text[lo:start]), _without_stale_comments(text[end:hi])
+    stale = (lead + arg + trail) != text[lo:hi]
+    idiom, replacement = idioms.classify_write(arg)
+    if idioms.flags_ok(arg):
+        if not stale:
+            return sites.Record.of(site, "unchanged", VARIABLE if idiom == "variable" else
+                                   idioms.REASONS[idiom], idiom=idiom), None
+        replacement = arg
+    elif replacement is None or ctokens.comments(replacement) != ctokens.comments(arg):
+        why = (idioms.REASONS[idiom] if replacement is None else "the rewrite would drop a "
+               "comment inside the argument: left as it was, convert by hand")
+        return sites.Record.of(site, "manual", why, idiom=idiom), None
+    record = sites.Record.of(site, "converted", STALE if stale else None, by="driver",
+                             idiom=idiom)
+    record.after = replacement
+    at = lo + len(lead)
+    return record, (lo, hi, lead + replacement + trail, (at, at + len(replacement)))
+
+
+def _without_stale_comments(text):
+    """text without the comments that only name the old write parameter (and the
+    blanks before each)."""
+    out, at = [], 0
+    for m in ctokens.TOKEN.finditer(text):
+        if m.lastgroup == "comment" and STALE_COMMENT.match(m.group()):
+            out.append(text[at:m.start()].rstrip(" \t"))
+            at = m.end()
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _as_json(run):
+    return dict(run, sites=[r.to_json() for r in run["sites"]])
+
+
+def as_markdown(run):
+    """Which calls were changed and why, and which were left, for the module's maintainer."""
+    out = ["# gup-unify: %s (out-of-tree module)\n\n" % os.path.basename(run["tree"]),
+           "Write arguments of get_user_pages_fast() rewritten to values that mean the same "
+           "on kernels before and after the change (FOLL_WRITE is 1). Result: %s.\n\n"
+           % run["result"],
+           "| file:line | function | before | after | outcome | why |\n"
+           "|---|---|---|---|---|---|\n"]
+    for r in run["sites"]:
+        out.append("| %s:%d | %s() | `%s` | %s | %s | %s |\n" % (
+            r.file, r.line, r.api, r.before or "", "`%s`" % r.after if r.after else "",
+            r.outcome, r.reason or "the write argument as a gup_flags value (%s)" % r.idiom))
+    for skipped in run["skipped_files"]:
+        out.append("\nNot converted: %s: %s\n" % (skipped["file"], skipped["reason"]))
+    for item in run["compat"]:
+        out.append("\nCompat: %s:%s: %s\n" % (item.get("file"), item.get("line"),
+                                              item.get("what")))
+    return "".join(out)
