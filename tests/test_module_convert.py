@@ -37,6 +37,11 @@ static inline int drv_pin_chunk(unsigned long start, int chunk, int write,
 {
 	return get_user_pages_fast(start, chunk, write == 1, pages);
 }
+
+static inline int drv_pin_atomic(unsigned long start, struct page **page)
+{
+	return __get_user_pages_fast(start, 1, 1, page);
+}
 """
 
 # What a maintainer gets, line by line: (line, before, after, outcome).
@@ -50,6 +55,7 @@ EXPECTED = [
     ("drv.c", 16, "FOLL_WRITE", None, "unchanged"),
     ("drv.c", 17, "FOLL_WRITE", None, "manual"),
     ("drv.h", 5, "write == 1", "write == 1 ? FOLL_WRITE : 0", "converted"),
+    ("drv.h", 10, "1", None, "manual"),
 ]
 
 
@@ -101,9 +107,9 @@ def test_a_plain_folder_converts_to_a_diff_and_the_guard_passes_after(tmp_path):
                              capture_output=True, text=True)
     assert applied.returncode == 0, applied.stdout
     guard = cicheck(drv, tmp_path)
-    # Only the longterm call is left: the compat header's business.
+    # Only the calls the compat header is for are left.
     assert [l.rsplit("[", 1)[1] for l in guard.stdout.splitlines()] == [
-        "gup-unify/longterm-call]"]
+        "gup-unify/longterm-call]", "gup-unify/fast-irq-call]"]
     again = spatch(drv, tmp_path / "again.diff", tmp_path)
     assert again.returncode == 0, again.stderr
     assert again.stdout.splitlines()[-1] == "result: nothing to do"
@@ -122,7 +128,7 @@ def test_the_report_says_which_calls_changed_and_why(tmp_path):
     reasons = {r["line"]: r["reason"] for r in doc["sites"]}
     assert reasons[9] == reasons[14] == moddir.STALE
     assert reasons[15] == moddir.VARIABLE
-    assert reasons[17] == moddir.COMPAT
+    assert reasons[17] == reasons[10] == moddir.COMPAT
     md = (tmp_path / "reports/drv/conversion.md").read_text()
     assert "| drv.c:12 | get_user_pages_fast() | `(dir != DMA_TO_DEVICE)` | " \
            "`(dir != DMA_TO_DEVICE) ? FOLL_WRITE : 0` | converted |" in md
@@ -150,7 +156,7 @@ def test_a_module_inside_someones_checkout(tmp_path):
                               str(tmp_path / "drv.diff")], cwd=repo, capture_output=True,
                              text=True)
     assert applied.returncode == 0, applied.stderr
-    assert cicheck(repo / "linux/driver", tmp_path).stdout.count("warning") == 1
+    assert cicheck(repo / "linux/driver", tmp_path).stdout.count("warning") == 2
 
 
 def test_odd_bytes_and_line_ends_are_kept(tmp_path):
@@ -193,20 +199,41 @@ def test_bad_input_is_one_line(tmp_path, args, message):
 
 
 def test_the_compat_step_works_in_the_copy_and_lands_in_the_diff(tmp_path):
-    """The hook for the compat header: the calls left to it, a file it adds in the diff."""
+    """The hook for the compat header: with it the longterm call is converted too, and
+    what it writes in the copy (beside the module's Makefile) is in the diff."""
     drv = module(tmp_path / "drv")
     seen = []
 
-    def compat(copy, left):
-        seen.extend((s.path, s.line, s.name) for s in left)
-        with open(os.path.join(copy, "drv_compat.h"), "w") as f:
+    def compat(copy):
+        seen.append(sorted(os.listdir(copy)))
+        with open(os.path.join(copy, "drv.c")) as f:
+            seen.append([l for l in f if "get_user_pages(" in l])
+        with open(os.path.join(copy, "drv_gup_compat.h"), "w") as f:
             f.write("/* both sides */\n")
-        return [{"file": "drv_compat.h", "line": 1, "what": "added"}]
+        return {"header": "drv_gup_compat.h"}
 
     done = moddir.convert_module(str(drv), str(tmp_path / "drv.diff"),
                                  str(tmp_path / "reports"), compat=compat)
-    assert seen == [("drv.c", 17, "get_user_pages_longterm")]
-    assert done.run["compat"] == [{"file": "drv_compat.h", "line": 1, "what": "added"}]
-    assert "diff --git a/drv_compat.h b/drv_compat.h\nnew file mode 100644\n" in \
+    assert seen == [[".git", "Makefile", "drv.c", "drv.h"],
+                    ["\treturn get_user_pages(buf, n, FOLL_WRITE | FOLL_LONGTERM, pages, NULL);\n"]]
+    assert "+\treturn get_user_pages_fast_only(start, 1, FOLL_WRITE, page);\n" in \
         (tmp_path / "drv.diff").read_text()
-    assert not (drv / "drv_compat.h").exists()
+    assert done.run["compat"] == {"header": "drv_gup_compat.h"}
+    (longterm,) = [r for r in done.run["sites"] if r.api == "get_user_pages_longterm"]
+    assert (longterm.outcome, longterm.reason) == ("converted", moddir.WITH_COMPAT)
+    assert "diff --git a/drv_gup_compat.h b/drv_gup_compat.h\nnew file mode 100644\n" in \
+        (tmp_path / "drv.diff").read_text()
+    assert not (drv / "drv_gup_compat.h").exists()
+
+
+def test_a_copy_the_caller_owns_is_rewritten_in_place(tmp_path):
+    """What a build check converts its scratch copy with; a second pass changes nothing."""
+    copy = module(tmp_path / "copy")
+    run = moddir.rewrite(str(copy))
+    assert [r.outcome for r in run["sites"]].count("converted") == 7
+    text = (copy / "drv.c").read_text()
+    assert "get_user_pages(buf, n, FOLL_WRITE | FOLL_LONGTERM, pages, NULL)" in text
+    before = listing(copy)
+    again = moddir.rewrite(str(copy))
+    assert listing(copy) == before
+    assert "converted" not in [r.outcome for r in again["sites"]]

@@ -6,11 +6,14 @@ FOLL_WRITE : 0, FOLL_WRITE, 0) whatever kernel it is built against, and a
 comment in the argument naming the old parameter (/* write */) goes. A
 variable is left: it may carry gup_flags already. get_user_pages_longterm()
 and __get_user_pages_fast() cannot be written alike on both sides: they are
-left for the module's compat header (the `compat` step). The files are
-copied into a scratch git repository of the tool's own, rewritten there, and
-the diff of that copy is what the user gets: their folder is never written.
+converted to the new API only together with a compat step that writes the
+header making the new calls build on old kernels (convert/compat.py), and
+left as they are without one. The files are copied into a scratch git
+repository of the tool's own, rewritten there, and the diff of that copy is
+what the user gets: their folder is never written.
 """
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -29,6 +32,7 @@ NAMES = (sites.FAST, sites.LONGTERM, sites.FAST_IRQ)
 COMPAT_APIS = (sites.LONGTERM, sites.FAST_IRQ)
 COMPAT = ("left for the module's compat header: the two sides of the change cannot be "
           "written alike")
+WITH_COMPAT = "converted to the new API; the module's compat header keeps old kernels building"
 VARIABLE = ("a variable: it may hold gup_flags already; right on both sides while it is "
             "0 or 1 (FOLL_WRITE)")
 STALE = "the comment naming the old write parameter goes"
@@ -48,10 +52,11 @@ class ModuleConversion:
 def convert_module(path, diff_path, reports_dir=None, compat=None):
     """The spatch job on a module directory: the diff at diff_path and the report.
 
-    compat, when given, is called as compat(copy, left) in the scratch copy
-    (the module's layout) after the write arguments are rewritten, with left
-    the Sites of COMPAT_APIS; what it changes or adds there is in the diff,
-    and the dicts it returns are the report's "compat" list.
+    compat, when given, is called as compat(copy) on the scratch copy (the
+    module's layout, its Makefiles and Kbuild files included) once every
+    call is converted, the calls of COMPAT_APIS too; what it changes or adds
+    there is in the diff, and what it returns (a dataclass or a dict) is the
+    report's "compat". Without it those calls are left as they are.
     """
     module = ModuleDir(path)
     if not diff_path:
@@ -59,19 +64,18 @@ def convert_module(path, diff_path, reports_dir=None, compat=None):
             "its files are left as they are: give --diff FILE (- for standard output)" % path)
     _check_diff_path(diff_path, module)
     where = report.folder(reports_dir, module)
-    run = {"tree": module.path, "module": True, "version": None, "branch": None,
-           "sites": [], "skipped_files": [], "compat": []}
+    run = _new_run(module.path)
     files = _sources(module.path, run)
     progress("%s: %d files name the old API" % (module.path, len(files)))
     with temporary_dir(scratch_dir(), "module-") as work:
         copy = os.path.join(work, "module")
         _copy(module.path, copy, files + _build_files(module.path))
         before = _snapshot(copy)
-        left = []
         for relpath, data in files:
-            left += _convert_file(copy, relpath, data, run)
+            _convert_file(copy, relpath, data, run, compat is not None)
         if compat is not None:
-            run["compat"] = compat(copy, left)
+            done = compat(copy)
+            run["compat"] = dataclasses.asdict(done) if dataclasses.is_dataclass(done) else done
         # Two trees, no commit: no identity, hook or signing of the user's config applies.
         diff = git(copy, "diff", "--binary", "--no-color", "--no-ext-diff", "--src-prefix=a/",
                    "--dst-prefix=b/", before, _snapshot(copy), binary=True)
@@ -97,6 +101,21 @@ def convert_module(path, diff_path, reports_dir=None, compat=None):
              % (run["diff"], module.path))
     progress("report: %s" % where)
     return ModuleConversion(run)
+
+
+def _new_run(path):
+    return {"tree": path, "module": True, "version": None, "branch": None, "sites": [],
+            "skipped_files": [], "compat": None}
+
+
+def rewrite(root, with_compat=True):
+    """Convert the module files under root in place, root being a copy the caller owns
+    (a build check's scratch copy); returns the run with a record of every site."""
+    run = _new_run(root)
+    for relpath, data in _sources(root, run):
+        _convert_file(root, relpath, data, run, with_compat)
+    run["sites"].sort(key=lambda r: (r.file, r.line, r.column))
+    return run
 
 
 def _snapshot(copy):
@@ -170,51 +189,56 @@ def _copy(root, copy, files):
         shutil.copymode(os.path.join(root, relpath), target)
 
 
-def _convert_file(copy, relpath, data, run):
-    """Rewrite one file's write arguments in the copy, record every site; return the
-    Sites left for the compat step."""
+def _convert_file(copy, relpath, data, run, with_compat):
+    """Rewrite one file's calls in the copy (those of COMPAT_APIS only with_compat),
+    record every site."""
     crlf = source.line_ends(data)
     text = source.decode(data.replace(b"\r\n", b"\n")) if crlf else source.decode(data)
     # A call inside a #define body is a call too (the guard reads them so).
     found = sites.scan(relpath, shims.define_bodies(text), NAMES)
     macros = [(t.start, t.end) for t in ctokens.tokenize(text) if t.kind == "pp"]
-    left = []
-    edits = []          # (site, new argument text, outcome record) from the last call up
+    edits = []          # (site, edit of _plan())
     for site in found:
         if site.kind != "call":
             continue
-        if site.name in COMPAT_APIS:
-            left.append(site)
+        if site.name in COMPAT_APIS and not with_compat:
             run["sites"].append(sites.Record.of(site, "manual", COMPAT))
             continue
-        record, new = _plan(site, text)
+        record, edit = _plan(site, text)
         run["sites"].append(record)
-        if new is not None:
-            edits.append((site, new))
-    for site, (start, end, new, flag_at) in sorted(edits, key=lambda e: e[0].call_span[0],
-                                                   reverse=True):
-        old_paren = layout.paren_column(text, site.call_span[0])
-        text = text[:start] + new + text[end:]
-        in_macro = any(a <= site.call_span[0] < b for a, b in macros)
-        if not in_macro and "\n" not in new:
-            call_span = (site.call_span[0], site.call_span[1] + len(new) - (end - start))
-            text, _ = layout.tidy_call(text, call_span, flag_at, old_paren)
+        if edit is not None:
+            edits.append((site, edit))
+    # From the last call up: the offsets of those before stay good.
+    for site, (lo, hi, new, flag_at) in sorted(edits, key=lambda e: e[0].call_span[0],
+                                               reverse=True):
+        start, end = site.call_span
+        old_paren = layout.paren_column(text, start)
+        text = text[:lo] + new + text[hi:]
+        end += len(new) - (hi - lo)
+        if site.name in sites.RENAMED:
+            name = sites.RENAMED[site.name]
+            text = text[:start] + name + text[start + len(site.name):]
+            moved = len(name) - len(site.name)
+            end, flag_at = end + moved, (flag_at[0] + moved, flag_at[1] + moved)
+        if not any(a <= start < b for a, b in macros) and "\n" not in new:
+            text, _ = layout.tidy_call(text, (start, end), flag_at, old_paren)
     if edits:
         source.write_bytes(os.path.join(copy, relpath), source.as_bytes(text, crlf))
-    return left
 
 
 def _plan(site, text):
-    """(record, edit) for one get_user_pages_fast() call; edit is None or (start, end,
-    new text, span of the new argument) over the argument and the comments and
-    blanks about it up to its commas.
+    """(record, edit) for one call; edit is None or (start, end, new text, span of
+    the new argument) over the flag argument and the comments and blanks about
+    it up to its commas.
 
-    What the guard passes (a gup_flags value, or a variable, which may hold
-    one) stays; what it flags becomes the value classify_write() gives.
+    Of get_user_pages_fast(), what the guard passes (a gup_flags value, or a
+    variable, which may hold one) stays; what it flags becomes the value
+    classify_write() gives. A call of COMPAT_APIS is renamed (by the caller)
+    with its flags as the tree conversion gives them.
     """
     if site.directives:
         return sites.Record.of(site, "manual", idioms.DIRECTIVE), None
-    if len(site.args) != 4:
+    if len(site.args) != (5 if site.name == sites.LONGTERM else 4):
         return sites.Record.of(site, "manual", "unexpected number of arguments"), None
     start, end = site.arg_spans[2]
     lo, hi = site.arg_spans[1][1], site.arg_spans[3][0]
@@ -223,6 +247,14 @@ def _plan(site, text):
     if "\\\n" in text[lo:hi]:
         return sites.Record.of(site, "manual", "the argument runs over a macro's line "
                                "continuation: left as it was, convert by hand"), None
+    if site.name in COMPAT_APIS:
+        idiom, replacement = idioms.classify(site.name, text[start:end])
+        if replacement is None and idiom == "other_foll_flag":
+            return sites.Record.of(site, "manual", idioms.REASONS[idiom], idiom=idiom), None
+        replacement = replacement or text[start:end]
+        record = sites.Record.of(site, "converted", WITH_COMPAT, by="driver", idiom=idiom)
+        record.after = replacement
+        return record, (start, end, replacement, (start, start + len(replacement)))
     arg = _without_stale_comments(text[start:end])
     lead, trail = _without_stale_comments(text[lo:start]), _without_stale_comments(text[end:hi])
     stale = (lead + arg + trail) != text[lo:hi]
@@ -273,7 +305,6 @@ def as_markdown(run):
             r.outcome, r.reason or "the write argument as a gup_flags value (%s)" % r.idiom))
     for skipped in run["skipped_files"]:
         out.append("\nNot converted: %s: %s\n" % (skipped["file"], skipped["reason"]))
-    for item in run["compat"]:
-        out.append("\nCompat: %s:%s: %s\n" % (item.get("file"), item.get("line"),
-                                              item.get("what")))
+    if run["compat"] is not None:
+        out.append("\nCompat step: %s\n" % json.dumps(run["compat"], sort_keys=True))
     return "".join(out)
