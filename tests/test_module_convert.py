@@ -237,3 +237,16 @@ def test_a_copy_the_caller_owns_is_rewritten_in_place(tmp_path):
     again = moddir.rewrite(str(copy))
     assert listing(copy) == before
     assert "converted" not in [r.outcome for r in again["sites"]]
+
+
+def test_a_line_left_long_is_said(tmp_path):
+    """The argument alone on a deep line: nothing to break, the report says re-wrap."""
+    drv = module(tmp_path / "drv", driver="static int pin(struct d *d, struct page **p)\n{\n"
+                 "\t\t\tif (d->ok)\n\t\t\t\treturn get_user_pages_fast(d->addr, 1,\n"
+                 "\t\t\t\t\t\t\t   d->direction != DMA_TO_DEVICE,\n"
+                 "\t\t\t\t\t\t\t   p);\n\treturn 0;\n}\n")
+    assert spatch(drv, tmp_path / "drv.diff", tmp_path).returncode == 0
+    with open(tmp_path / "reports/drv/conversion.json") as f:
+        (site,) = [r for r in json.load(f)["sites"] if r["file"] == "drv.c"]
+    assert site["note"] == "its line was already 89 columns: the argument is rewritten in " \
+        "place, the line not re-wrapped (106 columns now)"

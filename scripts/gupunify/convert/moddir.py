@@ -207,12 +207,13 @@ def _convert_file(copy, relpath, data, run, with_compat):
         record, edit = _plan(site, text)
         run["sites"].append(record)
         if edit is not None:
-            edits.append((site, edit))
+            edits.append((site, edit, record))
     # From the last call up: the offsets of those before stay good.
-    for site, (lo, hi, new, flag_at) in sorted(edits, key=lambda e: e[0].call_span[0],
-                                               reverse=True):
+    for site, (lo, hi, new, flag_at), record in sorted(edits, key=lambda e: e[0].call_span[0],
+                                                       reverse=True):
         start, end = site.call_span
         old_paren = layout.paren_column(text, start)
+        was = layout.widest_line(text, start, end)
         text = text[:lo] + new + text[hi:]
         end += len(new) - (hi - lo)
         if site.name in sites.RENAMED:
@@ -220,10 +221,26 @@ def _convert_file(copy, relpath, data, run, with_compat):
             text = text[:start] + name + text[start + len(site.name):]
             moved = len(name) - len(site.name)
             end, flag_at = end + moved, (flag_at[0] + moved, flag_at[1] + moved)
-        if not any(a <= start < b for a, b in macros) and "\n" not in new:
-            text, _ = layout.tidy_call(text, (start, end), flag_at, old_paren)
+        # Kernel style where the argument shares the line of the call's parenthesis;
+        # one on a line of its own (or in a macro) stays where its author put it.
+        made = []
+        if not any(a <= start < b for a, b in macros) and "\n" not in text[start:flag_at[1]]:
+            text, made = layout.tidy_call(text, (start, end), flag_at, old_paren)
+        record.note = _long_line_note(was, layout.widest_line(text, start,
+                                                              layout.shift(end, made)))
     if edits:
         source.write_bytes(os.path.join(copy, relpath), source.as_bytes(text, crlf))
+
+
+def _long_line_note(was, now):
+    """What the report says of a call's width after its rewrite (as the tree
+    conversion says it), or None."""
+    if now <= layout.WIDTH or now <= was:
+        return None
+    if was > layout.WIDTH:
+        return ("its line was already %d columns: the argument is rewritten in place, the "
+                "line not re-wrapped (%d columns now)" % (was, now))
+    return "a line of the call is %d columns now: re-wrap it by hand" % now
 
 
 def _plan(site, text):
@@ -300,9 +317,10 @@ def as_markdown(run):
            "| file:line | function | before | after | outcome | why |\n"
            "|---|---|---|---|---|---|\n"]
     for r in run["sites"]:
+        why = r.reason or "the write argument as a gup_flags value (%s)" % r.idiom
         out.append("| %s:%d | %s() | `%s` | %s | %s | %s |\n" % (
             r.file, r.line, r.api, r.before or "", "`%s`" % r.after if r.after else "",
-            r.outcome, r.reason or "the write argument as a gup_flags value (%s)" % r.idiom))
+            r.outcome, why + ("; " + r.note if r.note else "")))
     for skipped in run["skipped_files"]:
         out.append("\nNot converted: %s: %s\n" % (skipped["file"], skipped["reason"]))
     if run["compat"] is not None:
