@@ -2,11 +2,13 @@
 checkout, their files never written, the guard before and after, a second run a no-op."""
 import json
 import os
+import signal
 import subprocess
+import sys
 
 import pytest
 
-from conftest import git, gup_unify
+from conftest import CLI, git, gup_unify
 from gupunify.convert import moddir
 
 DRIVER = """\
@@ -250,3 +252,28 @@ def test_a_line_left_long_is_said(tmp_path):
         (site,) = [r for r in json.load(f)["sites"] if r["file"] == "drv.c"]
     assert site["note"] == "its line was already 89 columns: the argument is rewritten in " \
         "place, the line not re-wrapped (106 columns now)"
+
+
+def test_ctrl_c_keeps_nothing_and_leaves_no_copy(tmp_path):
+    """Stopped once the copy is converted: no diff, no report, no scratch copy left."""
+    drv = module(tmp_path / "drv")
+    before = listing(drv)
+    env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "scratch"),
+               GUP_UNIFY_PAUSE_AT="module-converted")
+    proc = subprocess.Popen([sys.executable, CLI, "spatch", str(drv), "--diff",
+                             str(tmp_path / "drv.diff"), "--reports", str(tmp_path / "r")],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    err = b""
+    while b"paused at module-converted" not in err:
+        chunk = os.read(proc.stderr.fileno(), 65536)
+        assert chunk, err
+        err += chunk
+    os.killpg(proc.pid, signal.SIGINT)
+    _, rest = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err + rest
+    assert (err + rest).decode().splitlines()[-1] == "gup-unify: interrupted; nothing was kept"
+    assert not (tmp_path / "drv.diff").exists() and not (tmp_path / "r").exists()
+    assert [p for p in os.listdir(tmp_path / "scratch") if p.startswith("module-")] == []
+    assert listing(drv) == before

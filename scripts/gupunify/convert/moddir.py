@@ -23,7 +23,7 @@ from ..common import outputs, report
 from ..common.leftovers import temporary_dir
 from ..common.spatch import max_bytes
 from ..common.tree import ModuleDir
-from ..common.util import die, git, interrupts_held, kept, progress, write_atomic
+from ..common.util import die, git, interrupts_held, kept, pause_at, progress, write_atomic
 from ..common.workspace import scratch_dir
 from ..csource import ctokens, idioms, layout, mentions, shims, sites, source
 
@@ -79,6 +79,7 @@ def convert_module(path, diff_path, reports_dir=None, compat=None):
         # Two trees, no commit: no identity, hook or signing of the user's config applies.
         diff = git(copy, "diff", "--binary", "--no-color", "--no-ext-diff", "--src-prefix=a/",
                    "--dst-prefix=b/", before, _snapshot(copy), binary=True)
+        pause_at("module-converted")
     run["sites"].sort(key=lambda r: (r.file, r.line, r.column))
     if not diff:
         progress("%s: nothing to do: no call to convert%s" % (
