@@ -261,18 +261,25 @@ def _file_findings(relpath, text, api, flags_argument, fast_only):
     semantic patch reads them so), and the uses of an old name in a header
     that names the other side too are compat code: not reported; a definition
     of get_user_pages_longterm() without FOLL_LONGTERM is, wherever it is.
+    Each further read is made only where it can find something: most files
+    are tokenized once.
     """
+    found = sites.scan(relpath, text, NAMES)
     if api == "write":
-        return [f for site in sites.scan(relpath, text, NAMES)
+        return [f for site in found for f in check_site(site, api, flags_argument, fast_only)]
+    if any(site.kind == "define" for site in found):
+        found = sites.scan(relpath, shims.define_bodies(text), NAMES)
+    compat = (shims.covered(relpath, text)
+              if any(site.name in shims.OTHER_SIDE for site in found) else set())
+    findings = [f for site in found if site.name not in compat
                 for f in check_site(site, api, flags_argument, fast_only)]
-    compat = shims.covered(relpath, text)
-    found = [f for site in sites.scan(relpath, shims.define_bodies(text), NAMES)
-             if site.name not in compat
-             for f in check_site(site, api, flags_argument, fast_only)]
-    for line, column in shims.shims_without(text, sites.LONGTERM, "FOLL_LONGTERM"):
-        site = sites.Site(relpath, sites.LONGTERM, line, column, "definition", [], [], None)
-        found.append(Finding(site, "longterm-shim", "warning", None, RULES["longterm-shim"]))
-    return found
+    if sites.LONGTERM in mentions.words(source.encode(text), (sites.LONGTERM,)):
+        for line, column in shims.shims_without(text, sites.LONGTERM, "FOLL_LONGTERM"):
+            site = sites.Site(relpath, sites.LONGTERM, line, column, "definition", [], [],
+                              None)
+            findings.append(Finding(site, "longterm-shim", "warning", None,
+                                    RULES["longterm-shim"]))
+    return findings
 
 
 def check(path, since=None):
