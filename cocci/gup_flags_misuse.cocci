@@ -141,6 +141,24 @@ def old_call(p, why):
     coccilib.report.print_report(p, "WARNING: " + why)
 
 
+# Lines of directives that name without using: conditions, messages, includes.
+NOT_CODE = re.compile(r"\s*\x23\s*(if|ifdef|ifndef|elif|else|endif|undef|include|error|"
+                      r"warning|pragma)\b")
+
+
+def compat_header(path, name):
+    """A header naming the other side (name) in its code, #define bodies and the
+    names #defines define included: its uses of the gone function are compat code."""
+    if not path.endswith(".h"):
+        return False
+    with open(path, errors="replace") as f:
+        text = f.read()
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", " ", text, flags=re.S)
+    lines = text.replace(CONTINUED + "\n", " ").split("\n")
+    code = "\n".join(line for line in lines if not NOT_CODE.match(line))
+    return re.search(r"\b%s\b" % name, code) is not None
+
+
 def define_shim(p):
     """Report the function-like macro get_user_pages_longterm(...) whose body holds
     the call at p, when the body does not name FOLL_LONGTERM."""
@@ -198,15 +216,6 @@ p << bad.p;
 @@
 coccilib.report.print_report(p[0], "WARNING: gup_flags argument not built from FOLL_* flags (a bool, literal or integer mask)")
 
-// The other side of each gone function, named in a file's code.
-@longterm_side@
-@@
-FOLL_LONGTERM
-
-@fast_only_side@
-@@
-get_user_pages_fast_only(...)
-
 @longterm_call@
 position p;
 @@
@@ -238,26 +247,16 @@ position p;
 @@
 get_user_pages@p(...)
 
-@script:python depends on report && !longterm_side@
+@script:python depends on report@
 p << longterm_call.p;
 @@
-old_call(p[0], "get_user_pages_longterm() is gone: call get_user_pages() with FOLL_LONGTERM")
-
-@script:python depends on report && longterm_side@
-p << longterm_call.p;
-@@
-if not p[0].file.endswith(".h"):
+if not compat_header(p[0].file, "FOLL_LONGTERM"):
     old_call(p[0], "get_user_pages_longterm() is gone: call get_user_pages() with FOLL_LONGTERM")
 
-@script:python depends on report && !fast_only_side@
+@script:python depends on report@
 p << fast_irq_call.p;
 @@
-old_call(p[0], "__get_user_pages_fast() is gone: call get_user_pages_fast_only()")
-
-@script:python depends on report && fast_only_side@
-p << fast_irq_call.p;
-@@
-if not p[0].file.endswith(".h"):
+if not compat_header(p[0].file, "get_user_pages_fast_only"):
     old_call(p[0], "__get_user_pages_fast() is gone: call get_user_pages_fast_only()")
 
 @script:python depends on report@

@@ -277,3 +277,20 @@ def test_ctrl_c_keeps_nothing_and_leaves_no_copy(tmp_path):
     assert not (tmp_path / "drv.diff").exists() and not (tmp_path / "r").exists()
     assert [p for p in os.listdir(tmp_path / "scratch") if p.startswith("module-")] == []
     assert listing(drv) == before
+
+
+def test_a_compat_header_is_left_as_it_is(tmp_path):
+    """The old calls behind a header's new names are its compat code: a run with the
+    compat step leaves them, and a second run over its output changes nothing."""
+    drv = module(tmp_path / "drv")
+    compat_h = ("#ifdef DRV_OLD\nstatic inline long drv_gup(unsigned long s, unsigned long n,\n"
+                "\t\tunsigned int f, struct page **p)\n{\n\tif (f & FOLL_LONGTERM)\n"
+                "\t\treturn get_user_pages_longterm(s, n, f & ~FOLL_LONGTERM, p, NULL);\n"
+                "\treturn get_user_pages(s, n, f, p, NULL);\n}\n#endif\n")
+    (drv / "drv_compat.h").write_text(compat_h)
+    run = moddir.rewrite(str(drv))
+    assert (drv / "drv_compat.h").read_text() == compat_h
+    (left,) = [r for r in run["sites"] if r.file == "drv_compat.h"]
+    assert (left.outcome, left.reason) == ("unchanged", moddir.COMPAT_CODE)
+    again = moddir.rewrite(str(drv))
+    assert "converted" not in [r.outcome for r in again["sites"]]

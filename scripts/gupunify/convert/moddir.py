@@ -32,12 +32,12 @@ NAMES = (sites.FAST, sites.LONGTERM, sites.FAST_IRQ)
 COMPAT_APIS = (sites.LONGTERM, sites.FAST_IRQ)
 COMPAT = ("left for the module's compat header: the two sides of the change cannot be "
           "written alike")
+COMPAT_CODE = ("compat code: a header that names the other side too (the guard passes it); "
+               "left as it is")
 WITH_COMPAT = "converted to the new API; the module's compat header keeps old kernels building"
 VARIABLE = ("a variable: it may hold gup_flags already; right on both sides while it is "
             "0 or 1 (FOLL_WRITE)")
 STALE = "the comment naming the old write parameter goes"
-# The build files a compat step may extend with its probe; copied beside the sources.
-BUILD_FILES = ("Makefile", "Kbuild")
 # A comment that names the old parameter, and nothing else: /* write */, /* rw=1 */.
 STALE_COMMENT = re.compile(r"(?:/\*|//)\s*(?:is_?)?(?:write|writ\w*|rw|wr)\s*(?:=\s*\w+\s*)?"
                            r"(?:\*/)?\s*$", re.I)
@@ -53,7 +53,7 @@ def convert_module(path, diff_path, reports_dir=None, compat=None):
     """The spatch job on a module directory: the diff at diff_path and the report.
 
     compat, when given, is called as compat(copy) on the scratch copy (the
-    module's layout, its Makefiles and Kbuild files included) once every
+    module's files in its layout) once every
     call is converted, the calls of COMPAT_APIS too; what it changes or adds
     there is in the diff, and what it returns (a dataclass or a dict) is the
     report's "compat". Without it those calls are left as they are.
@@ -69,7 +69,7 @@ def convert_module(path, diff_path, reports_dir=None, compat=None):
     progress("%s: %d files name the old API" % (module.path, len(files)))
     with temporary_dir(scratch_dir(), "module-") as work:
         copy = os.path.join(work, "module")
-        _copy(module.path, copy, files + _build_files(module.path))
+        _copy(module.path, copy, files + _other_files(module.path, {f for f, _ in files}))
         before = _snapshot(copy)
         for relpath, data in files:
             _convert_file(copy, relpath, data, run, compat is not None)
@@ -170,15 +170,19 @@ def _sources(root, run):
     return found
 
 
-def _build_files(root):
-    """[(relpath, bytes)] of the module's Makefiles and Kbuild files."""
-    found = []
+def _other_files(root, taken):
+    """[(relpath, bytes)] of the module's other files (its Makefiles, Kbuild, a compat
+    header from an earlier run): what a compat step reads or extends, so that the
+    diff shows only what the run changed. Files over the size budget are not source."""
+    found, budget = [], max_bytes()
     for top, dirs, names in os.walk(root):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         for name in names:
             full = os.path.join(top, name)
-            if name in BUILD_FILES and os.path.isfile(full) and not os.path.islink(full):
-                found.append((os.path.relpath(full, root), source.read_bytes(full)))
+            relpath = os.path.relpath(full, root)
+            if relpath not in taken and os.path.isfile(full) and not os.path.islink(full) \
+                    and os.path.getsize(full) <= budget:
+                found.append((relpath, source.read_bytes(full)))
     return found
 
 
@@ -198,9 +202,13 @@ def _convert_file(copy, relpath, data, run, with_compat):
     # A call inside a #define body is a call too (the guard reads them so).
     found = sites.scan(relpath, shims.define_bodies(text), NAMES)
     macros = [(t.start, t.end) for t in ctokens.tokenize(text) if t.kind == "pp"]
-    edits = []          # (site, edit of _plan())
+    compat_code = shims.covered(relpath, text)
+    edits = []          # (site, edit of _plan(), its record)
     for site in found:
         if site.kind != "call":
+            continue
+        if site.name in compat_code:
+            run["sites"].append(sites.Record.of(site, "unchanged", COMPAT_CODE))
             continue
         if site.name in COMPAT_APIS and not with_compat:
             run["sites"].append(sites.Record.of(site, "manual", COMPAT))

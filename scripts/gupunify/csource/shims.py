@@ -38,8 +38,12 @@ def define_bodies(text):
 
 
 def names_in_code(text, name):
-    """True if name is used in the code of text (#define bodies included, comments,
-    strings and #if conditions not)."""
+    """True if name is used in the code of text: #define bodies and the names
+    #defines define included; comments, strings and #if conditions not."""
+    tokens = ctokens.tokenize(text)
+    if any(t.kind == "pp" and (_DEFINE_HEAD.match(t.text) or [None, None])[1] == name
+           for t in tokens):
+        return True
     return any(t.kind == "ident" and t.text == name
                for t in ctokens.tokenize(define_bodies(text)))
 
