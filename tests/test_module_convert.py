@@ -184,7 +184,7 @@ def test_the_diff_on_standard_output_alone(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    ([], "{drv} is not a kernel tree but a module directory: it is converted to a diff, its "
+    ([], "{drv}: not a kernel tree but a module directory: it is converted to a diff, its "
          "files are left as they are: give --diff FILE (- for standard output)"),
     (["--diff", "{drv}/drv.c"], "--diff {drv}/drv.c is a source file of the module: name "
                                 "another"),

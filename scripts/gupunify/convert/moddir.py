@@ -60,8 +60,8 @@ def convert_module(path, diff_path, reports_dir=None, compat=None):
     """
     module = ModuleDir(path)
     if not diff_path:
-        die("%s is not a kernel tree but a module directory: it is converted to a diff, "
-            "its files are left as they are: give --diff FILE (- for standard output)" % path)
+        die("%s: not a kernel tree but a module directory: it is converted to a diff, its "
+            "files are left as they are: give --diff FILE (- for standard output)" % path)
     _check_diff_path(diff_path, module)
     where = report.folder(reports_dir, module)
     run = _new_run(module.path)
