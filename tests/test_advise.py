@@ -167,11 +167,32 @@ def test_cli_text_in_a_git_checkout(tmp_path, need_spatch):
     assert git(tree, "status", "--porcelain") == "?? untracked.c\n"
 
 
-def test_cli_refuses_a_non_kernel_tree(tmp_path):
-    out = gup_unify("advise", str(tmp_path), scratch=tmp_path / "scratch")
+@pytest.mark.parametrize("inside_a_repository", [False, True])
+def test_a_module_directory_is_advised_headers_included(tmp_path, inside_a_repository,
+                                                        need_spatch):
+    """A driver's folder (plain, or untracked inside someone's checkout): its .c and
+    .h files are read, the report is named after the folder."""
+    if inside_a_repository:
+        git(tmp_path, "init", "-q")
+    module = tmp_path / "my drv"
+    module.mkdir()
+    shutil.copy(os.path.join(FIXTURES, "advise_c_spinlock.c"), module / "queue.h")
+    shutil.copy(os.path.join(FIXTURES, "advise_b_around.c"), module / "pin.c")
+    out = gup_unify("advise", str(module), "--format", "json", "--reports",
+                    str(tmp_path / "reports"), scratch=tmp_path / "scratch")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["version"] == "out-of-tree module"
+    assert sorted((f["file"], f["class"]) for f in data["findings"]) == [
+        ("pin.c", "B"), ("queue.h", "C")]
+    assert (tmp_path / "reports" / "my drv" / "advise.md").exists()
+    assert sorted(os.listdir(module)) == ["pin.c", "queue.h"]
+
+
+def test_cli_refuses_a_missing_directory(tmp_path):
+    out = gup_unify("advise", str(tmp_path / "missing"), scratch=tmp_path / "scratch")
     assert out.returncode == 2
-    assert out.stderr == "gup-unify: error: %s: not a Linux kernel tree (no Makefile, " \
-        "include/linux/mm.h and mm/)\n" % tmp_path
+    assert out.stderr == "gup-unify: error: %s: no such directory\n" % (tmp_path / "missing")
     assert out.stdout == ""
 
 

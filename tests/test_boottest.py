@@ -730,6 +730,10 @@ def test_boottest_refuses_a_bad_tree_with_the_other_jobs_line(tmp_path, job, wha
     why = {"missing": "no such directory", "file": "is a file, not a kernel tree directory",
            "not a kernel tree": "not a Linux kernel tree (no Makefile, include/linux/mm.h "
                                 "and mm/)"}[what]
+    if (job, what) == ("spatch", "not a kernel tree"):
+        # A module directory: spatch converts it to a diff only.
+        why = ("not a kernel tree but a module directory: it is converted to a diff, its "
+               "files are left as they are: give --diff FILE (- for standard output)")
     proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), job,
                            str(path), "--reports", str(tmp_path / "rep")],
                           capture_output=True, text=True)

@@ -185,3 +185,69 @@ def test_fast_irq_is_old_api_once_fast_only_exists(converted, has_fast_only):
              "gup_flags are expected, but not built from FOLL_* flags (a bool, literal or "
              "other integer): `true` [gup-unify/bool-as-flags]"]
     assert out.stdout.splitlines() == (fast_only if has_fast_only else []) + flags
+
+
+MODULE_CALLER = """\
+static int drv_pin(unsigned long a, enum dma_data_direction dir, struct page **p)
+{
+	get_user_pages_fast(a, 1, dir != DMA_TO_DEVICE ? FOLL_WRITE : 0, p);
+	get_user_pages_fast(a, 1, dir != DMA_TO_DEVICE, p);
+	return get_user_pages_remote(current, current->mm, a, 1, 1, p, NULL, NULL);
+}
+"""
+
+MODULE_HEADER = """\
+static inline int drv_pin_chunk(unsigned long start, int chunk, int write,
+				struct page **pages)
+{
+	return get_user_pages_fast(start, chunk, write == 1, pages);
+}
+"""
+
+
+def test_a_plain_module_folder_is_checked_headers_included(tmp_path):
+    """No kernel tree, no git: the module's .c and .h files, held to both sides."""
+    (tmp_path / "drv.c").write_text(MODULE_CALLER)
+    (tmp_path / "drv.h").write_text(MODULE_HEADER)
+    out = cli(str(tmp_path), "--format", "json")
+    assert out.returncode == 1, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["api"] == "module"
+    assert [(f["file"], f["line"], f["rule"], f["argument"]) for f in doc["findings"]] == [
+        ("drv.c", 4, "write-not-flags", "dir != DMA_TO_DEVICE"),
+        # get_user_pages_remote() with its task argument (before v5.9).
+        ("drv.c", 5, "bool-as-flags", "1"),
+        ("drv.h", 4, "write-not-flags", "write == 1")]
+    assert "the conversion passes `dir != DMA_TO_DEVICE ? FOLL_WRITE : 0`" \
+        in doc["findings"][0]["message"]
+
+
+def test_a_module_in_a_subdirectory_of_a_repository(tmp_path):
+    """A driver inside someone's repository: its own files, paths from its folder."""
+    repo = tmp_path / "vendor"
+    (repo / "driver/linux").mkdir(parents=True)
+    (repo / "driver/linux/drv.c").write_text(MODULE_CALLER)
+    (repo / "userspace.c").write_text("int f(void) { return get_user_pages_fast(0, 1, 1, 0); }\n")
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "base")
+    out = cli(str(repo / "driver/linux"))
+    assert out.returncode == 1, out.stderr
+    assert [l.split(":")[:2] for l in out.stdout.splitlines()] == [["drv.c", "4"], ["drv.c", "5"]]
+    assert cli(str(repo / "driver/linux"), "--since", "HEAD").stdout == ""
+
+
+def test_since_in_a_plain_folder_is_refused_in_one_line(tmp_path):
+    (tmp_path / "drv.c").write_text(MODULE_CALLER)
+    out = cli(str(tmp_path), "--since", "HEAD")
+    assert out.returncode == 2
+    assert out.stderr == "gup-unify: error: --since HEAD: %s is not in a git checkout: lines " \
+        "added since a revision need one\n" % tmp_path
+
+
+def test_a_converted_module_passes(tmp_path):
+    (tmp_path / "drv.c").write_text(
+        MODULE_CALLER.replace("dir != DMA_TO_DEVICE, p", "dir != DMA_TO_DEVICE ? FOLL_WRITE : 0, p")
+        .replace("a, 1, 1, p", "a, 1, FOLL_WRITE, p"))
+    out = cli(str(tmp_path))
+    assert (out.returncode, out.stdout) == (0, ""), out.stderr

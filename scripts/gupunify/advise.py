@@ -5,7 +5,7 @@ import re
 
 from .common import leftovers, report, spatch
 from .common.repository import scratch_dir
-from .common.tree import KernelTree
+from .common.tree import KernelTree, tree_or_module
 from .common.util import die, phase, progress, run
 from .csource import source
 
@@ -31,6 +31,9 @@ CONTEXTS = re.compile(rb"\b(mmap_sem|mmap_lock|mmap_(read|write)_lock\w*|(raw_)?
                       rb"(read|write)_lock\w*|local_irq_(disable|save)|preempt_disable|"
                       rb"get_cpu|local_bh_disable|rcu_read_lock|irqreturn_t)\b")
 
+# What a module directory's report says in place of a kernel version.
+MODULE_VERSION = "out-of-tree module"
+
 TOO_LARGE = ("%d bytes, over the %d-byte budget per file (GUP_UNIFY_MAX_FILE_BYTES): "
              "not read, no advice")
 
@@ -40,12 +43,13 @@ LINE = re.compile(r"^(?P<file>[^\n]+?):(?P<line>\d+):(?P<column>\d+)-\d+: "
                   r"(?P<reason>.*)$")
 
 
-def candidates(path):
+def candidates(path, module=False):
     """(files, too_large): the .c and .h files under path that call the family and
     name a lock context, and {file: (bytes, [lines calling the family])} of those
-    over the size budget per file, which are not read."""
+    over the size budget per file, which are not read. A module directory's
+    files are all read, tracked by git or not."""
     rc, out, _ = run(["git", "-C", path, "rev-parse", "--is-inside-work-tree"], check=False)
-    index = [] if rc == 0 and out.strip() == "true" else ["--no-index"]
+    index = [] if rc == 0 and out.strip() == "true" and not module else ["--no-index"]
     rc, out, err = run(["git", "-C", path, "grep"] + index +
                        ["-l", "-z", "-I", "-F", "-e", FAMILY, "--", "*.c", "*.h"],
                        check=False, binary=True)
@@ -85,10 +89,11 @@ def parse(stdout):
 
 
 def advise(tree):
-    """Run the advisor over a tree (a KernelTree); returns the report as a dict."""
+    """Run the advisor over a tree (a KernelTree or a ModuleDir); returns the report as a dict."""
+    module = not isinstance(tree, KernelTree)
     spatch.require_spatch()
     with phase("advise: finding the files to read"):
-        files, too_large = candidates(tree.path)
+        files, too_large = candidates(tree.path, module)
     progress("advise: %d files call get_user_pages*() and name a lock context" % len(files))
     for relpath, (size, _) in sorted(too_large.items()):
         progress("advise: %s: %s" % (relpath, TOO_LARGE % (size, spatch.max_bytes())))
@@ -115,7 +120,7 @@ def advise(tree):
                 failed[relpath] = (err.strip().splitlines() or ["exit %d" % rc])[-1]
             findings.extend(parse(out))
     findings.sort(key=lambda f: (f["file"], f["line"], f["column"], f["class"]))
-    data = {"tree": tree.path, "version": tree.full_version,
+    data = {"tree": tree.path, "version": MODULE_VERSION if module else tree.full_version,
             "cocci": os.path.relpath(COCCI, os.path.dirname(spatch.COCCI_DIR)),
             "classes": CLASSES, "files": files, "findings": findings,
             "counts": {c: sum(1 for f in findings if f["class"] == c) for c in CLASSES},
@@ -169,7 +174,7 @@ def as_markdown(data):
 
 def main(kernel, reports_dir=None):
     """The advise subcommand: writes reports/<tree>/advise.{md,json}, returns the advice."""
-    tree = KernelTree(kernel)
+    tree = tree_or_module(kernel)
     where = report.folder(reports_dir, tree)
     data = advise(tree)
     report.write_pair(data, as_markdown(data), where, data["tree"], "advise")

@@ -1,13 +1,24 @@
-"""The CI guard: find callers of the old GUP API, and bools passed where gup_flags go."""
+"""The CI guard: find callers of the old GUP API, and bools passed where gup_flags go.
+
+A kernel tree is checked against the API its include/linux/mm.h declares. A
+module directory (not a kernel tree) is built against kernels on both sides
+of the change, so it is held to what is right on both: gup_flags values
+(0, FOLL_WRITE, E ? FOLL_WRITE : 0) and no get_user_pages_longterm() or
+__get_user_pages_fast() outside compat code that names the other side too.
+"""
 import json
 import os
 import re
 import urllib.parse
 
 from .common import spatch
-from .common.tree import KernelTree, api_state
+from .common.tree import KernelTree, api_state, tree_or_module
 from .common.util import die, run, warn
-from .csource import idioms, mentions, sites, source
+from .csource import idioms, mentions, shims, sites, source
+
+# The API a module directory is held to: gup_flags values that mean the same on
+# both sides of the change.
+MODULE = "module"
 
 RULES = {
     "longterm-call": "get_user_pages_longterm() is gone: call get_user_pages() with "
@@ -21,8 +32,21 @@ RULES = {
                      "flags (a bool, literal or other integer)",
     "fast-irq-call": "__get_user_pages_fast() is old API where get_user_pages_fast_only() "
                      "exists: call that, with gup_flags",
+    "longterm-shim": "defines get_user_pages_longterm() without FOLL_LONGTERM: where the "
+                     "kernel has FOLL_LONGTERM, the pages are not pinned long-term",
     "not-checked": "not checked: the file is over the size budget per file",
 }
+# A module built on both sides reaches a gone function through a compat header only.
+MODULE_GONE = {
+    sites.LONGTERM: "get_user_pages_longterm() is gone since v5.2: outside a compat header "
+                    "(a .h naming FOLL_LONGTERM too) the module builds on old kernels only",
+    sites.FAST_IRQ: "__get_user_pages_fast() is gone since v5.10: outside a compat header "
+                    "(a .h naming get_user_pages_fast_only() too) the module builds on old "
+                    "kernels only",
+}
+MODULE_WRITE = ("get_user_pages_fast() write argument that is not a gup_flags value: right "
+                "on either side of the change only while FOLL_WRITE is 1: `%s`; the "
+                "conversion passes `%s`")
 NOT_CHECKED = "not checked: the file is %d bytes, over the %d-byte budget per file (%s)"
 
 # Where each function of the family takes its gup_flags (0-based argument index)
@@ -36,6 +60,9 @@ FLAGS_ARGUMENT = {
     "get_user_pages_remote": 4,
 }
 NAMES = (sites.FAST, sites.LONGTERM, sites.FAST_IRQ) + tuple(FLAGS_ARGUMENT)
+# A module may be written for any kernel: where get_user_pages_remote() takes
+# its gup_flags, by its number of arguments (v5.0: 8, v5.9: 7, v6.5: 6).
+REMOTE_FLAGS_BY_ARITY = {8: 4, 7: 3, 6: 3}
 
 
 class Finding:
@@ -66,12 +93,17 @@ def flags_arguments(path):
 
 
 def check_site(site, api, flags_argument=FLAGS_ARGUMENT, fast_only=False):
-    """Findings for one site, given the tree's API ("write" or "gup_flags").
+    """Findings for one site, given the tree's API ("write" or "gup_flags", or
+    MODULE for a module directory, held to gup_flags with the arguments where
+    the module's own calls put them).
 
     fast_only: the tree has get_user_pages_fast_only(), so every use of
     __get_user_pages_fast() is old API; a tree without it has no other
     never-sleeping variant, and its calls are not reported.
     """
+    if api == MODULE and site.name in MODULE_GONE and site.kind == "call":
+        rule = "longterm-call" if site.name == sites.LONGTERM else "fast-irq-call"
+        return [Finding(site, rule, "warning", None, MODULE_GONE[site.name])]
     if site.name == sites.LONGTERM and site.kind in ("call", "define"):
         return [Finding(site, "longterm-call", "warning", None, RULES["longterm-call"])]
     if site.name == sites.FAST_IRQ:
@@ -84,6 +116,12 @@ def check_site(site, api, flags_argument=FLAGS_ARGUMENT, fast_only=False):
         return []
     if site.name == sites.FAST and len(site.args) == 4:
         arg = site.args[2]
+        if api == MODULE:
+            if not idioms.flags_ok(arg):
+                replacement = idioms.classify_write(arg)[1] or "?"
+                return [Finding(site, "write-not-flags", "warning", arg,
+                                MODULE_WRITE % (arg, replacement))]
+            return []
         if api == "gup_flags":
             if not idioms.flags_ok(arg):
                 return [Finding(site, "write-not-flags", "warning", arg,
@@ -98,7 +136,10 @@ def check_site(site, api, flags_argument=FLAGS_ARGUMENT, fast_only=False):
                             "get_user_pages_fast() write argument `%s`: the conversion "
                             "passes `%s`" % (arg, replacement))]
         return []
-    index = flags_argument.get(site.name)
+    if api == MODULE and site.name == "get_user_pages_remote":
+        index = REMOTE_FLAGS_BY_ARITY.get(len(site.args))
+    else:
+        index = flags_argument.get(site.name)
     if index is not None and len(site.args) > index and not idioms.flags_ok(site.args[index]):
         arg = site.args[index]
         return [Finding(site, "bool-as-flags", "warning", arg,
@@ -129,6 +170,10 @@ def _revision(root, since):
     """The commit --since names; one-line refusal of an empty or unknown revision."""
     if not since.strip():
         die("--since: empty revision: name a commit, tag or branch")
+    rc, out, _ = run(["git", "-C", root, "rev-parse", "--is-inside-work-tree"], check=False)
+    if rc != 0 or out.strip() != "true":
+        die("--since %s: %s is not in a git checkout: lines added since a revision need one"
+            % (since, root))
     rc, out, _ = run(["git", "-C", root, "rev-parse", "--verify", "-q", "--end-of-options",
                       since + "^{commit}"], check=False)
     if rc != 0:
@@ -159,18 +204,22 @@ def _added_lines(root, commit):
     return added
 
 
-def _candidate_files(root):
+def _candidate_files(root, module=False):
     """The .c and .h files under root that may mention NAMES, submodules checked out
     included; the submodules that are not, with a warning that they were not read.
+    A module directory's files are all read, tracked by git or not (a folder
+    unpacked inside some other checkout is still the module).
 
     git grep -F with one fixed string finds them at grep speed (an ERE with
     \\b took twenty times as long); check() keeps those that hold a name as
     a word. Names are read as bytes: one that is not UTF-8 is still opened.
     """
     fixed = mentions.fixed_strings(NAMES)
-    rc, out, _ = run(["git", "-C", root, "grep", "--recurse-submodules", "-l", "-z", "-F",
-                      *fixed, "--", "*.c", "*.h", ":!tools", ":!Documentation",
-                      ":!scripts"], check=False, binary=True)
+    rc = None
+    if not module:
+        rc, out, _ = run(["git", "-C", root, "grep", "--recurse-submodules", "-l", "-z", "-F",
+                          *fixed, "--", "*.c", "*.h", ":!tools", ":!Documentation",
+                          ":!scripts"], check=False, binary=True)
     if rc in (0, 1):
         _warn_unread_submodules(root)
         return [source.decode(p) for p in out.split(b"\0") if p]
@@ -205,15 +254,48 @@ def _not_checked(relpath, data, budget):
     return found
 
 
+def _file_findings(relpath, text, api, flags_argument, fast_only):
+    """Findings for one file's text.
+
+    Off a tree still on int write, #define bodies are read as code (the
+    semantic patch reads them so), and the uses of an old name in a header
+    that names the other side too are compat code: not reported; a definition
+    of get_user_pages_longterm() without FOLL_LONGTERM is, wherever it is.
+    Each further read is made only where it can find something: most files
+    are tokenized once.
+    """
+    found = sites.scan(relpath, text, NAMES)
+    if api == "write":
+        return [f for site in found for f in check_site(site, api, flags_argument, fast_only)]
+    if any(site.kind == "define" for site in found):
+        found = sites.scan(relpath, shims.define_bodies(text), NAMES)
+    compat = (shims.covered(relpath, text)
+              if any(site.name in shims.OTHER_SIDE for site in found) else set())
+    findings = [f for site in found if site.name not in compat
+                for f in check_site(site, api, flags_argument, fast_only)]
+    if sites.LONGTERM in mentions.words(source.encode(text), (sites.LONGTERM,)):
+        for line, column in shims.shims_without(text, sites.LONGTERM, "FOLL_LONGTERM"):
+            site = sites.Site(relpath, sites.LONGTERM, line, column, "definition", [], [],
+                              None)
+            findings.append(Finding(site, "longterm-shim", "warning", None,
+                                    RULES["longterm-shim"]))
+    return findings
+
+
 def check(path, since=None):
-    """(api, findings) for the tree at path, limited to lines added since `since`."""
-    tree = KernelTree(path)
+    """(api, findings) for the tree or module directory at path, limited to lines
+    added since `since`."""
+    tree = tree_or_module(path)
     commit = _revision(tree.path, since) if since is not None else None
-    state = api_state(tree.path)
-    api = state["fast_takes"]
-    flags_argument = flags_arguments(tree.path)
+    if isinstance(tree, KernelTree):
+        state = api_state(tree.path)
+        api, fast_only = state["fast_takes"], state["has_fast_only"]
+        flags_argument = flags_arguments(tree.path)
+    else:
+        # A module is built against kernels with and without get_user_pages_fast_only().
+        api, fast_only, flags_argument = MODULE, True, FLAGS_ARGUMENT
     added = _added_lines(tree.path, commit) if commit else None
-    files = sorted(added) if added is not None else _candidate_files(tree.path)
+    files = sorted(added) if added is not None else _candidate_files(tree.path, api == MODULE)
     budget = spatch.max_bytes()
     findings = []
     for relpath in files:
@@ -228,11 +310,9 @@ def check(path, since=None):
             continue
         if not mentions.words(data, NAMES):
             continue
-        text = source.text_of(data)
-        for site in sites.scan(relpath, text, NAMES):
-            if added is not None and site.line not in added[relpath]:
-                continue
-            findings.extend(check_site(site, api, flags_argument, state["has_fast_only"]))
+        findings.extend(f for f in _file_findings(relpath, source.text_of(data), api,
+                                                  flags_argument, fast_only)
+                        if added is None or f.site.line in added[relpath])
     findings.sort(key=lambda f: (f.site.path, f.site.line, f.site.column))
     return api, findings
 

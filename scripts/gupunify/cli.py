@@ -14,8 +14,8 @@ import time
 from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
 from .buildcheck import buildcheck, buildreport, module, modulereport
-from .common import gitenv, kbuild, outputs, repository, util
-from .convert import callercommits, convert, convertreport
+from .common import gitenv, kbuild, outputs, repository, tree, util
+from .convert import callercommits, compat, convert, convertreport, moddir
 from .csource import source
 from .groups import prefixes, split
 from .series import series, subseries
@@ -87,12 +87,17 @@ def convert_options(p):
 
 def run_convert(args):
     """The sites per API and outcome, and the result, on stdout."""
-    done = convert.convert(args.kernel, args.branch, args.diff, args.reports, args.allow_dirty,
-                           args.min_sites, who=args.identity,
-                           prefix_overrides=_prefixes(args),
-                           fast_only=args.fast_only)
+    if isinstance(tree.tree_or_module(args.kernel), tree.ModuleDir):
+        run = moddir.convert_module(args.kernel, args.diff, args.reports, compat=compat.apply).run
+        text = convertreport.summary(run["sites"], run["skipped_files"], run["result"])
+    else:
+        state = convert.convert(args.kernel, args.branch, args.diff, args.reports,
+                                args.allow_dirty, args.min_sites, who=args.identity,
+                                prefix_overrides=_prefixes(args),
+                                fast_only=args.fast_only).state
+        text = convertreport.summary(state.sites, state.skipped_files, state.result)
     # With --diff -, standard output is the diff's alone.
-    print(convertreport.summary(done.state), end="",
+    print(text, end="",
           file=sys.stderr if args.diff == outputs.STDOUT else sys.stdout)
     return 0
 

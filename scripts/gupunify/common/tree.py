@@ -5,21 +5,49 @@ import re
 from .util import die
 
 
+def is_kernel_tree(path):
+    """A kernel source tree has a Makefile, include/linux/mm.h and mm/; a module
+    directory (a driver built with make -C KDIR M=...) has not."""
+    return (os.path.isfile(os.path.join(path, "Makefile"))
+            and os.path.isfile(os.path.join(path, "include/linux/mm.h"))
+            and os.path.isdir(os.path.join(path, "mm")))
+
+
+def _directory(path, what):
+    """path made absolute, refused in one line if it is not a directory."""
+    if not path:
+        die("no %s given (KERNEL=<path>)" % what)
+    absolute = os.path.abspath(path)
+    if os.path.exists(absolute) and not os.path.isdir(absolute):
+        die("%s: is a file, not a %s directory" % (path, what))
+    if not os.path.isdir(absolute):
+        die("%s: no such directory" % path)
+    return absolute
+
+
+class ModuleDir:
+    """A directory of C sources that is not a kernel tree: an out-of-tree module,
+    a plain folder or a git checkout (or a subdirectory of one)."""
+
+    def __init__(self, path):
+        self.path = _directory(path, "module")
+        self.name = os.path.basename(self.path.rstrip("/")) or "module"
+
+
+def tree_or_module(path):
+    """The KernelTree at path, or the ModuleDir when path is not a kernel tree."""
+    if is_kernel_tree(_directory(path, "kernel tree")):
+        return KernelTree(path)
+    return ModuleDir(path)
+
+
 class KernelTree:
     """A kernel source tree, checked to be one."""
 
     def __init__(self, path):
-        if not path:
-            die("no kernel tree given (KERNEL=<path>)")
-        self.path = os.path.abspath(path)
-        if os.path.exists(self.path) and not os.path.isdir(self.path):
-            die("%s: is a file, not a kernel tree directory" % path)
-        if not os.path.isdir(self.path):
-            die("%s: no such directory" % path)
+        self.path = _directory(path, "kernel tree")
         makefile = os.path.join(self.path, "Makefile")
-        if not (os.path.isfile(makefile)
-                and os.path.isfile(os.path.join(self.path, "include/linux/mm.h"))
-                and os.path.isdir(os.path.join(self.path, "mm"))):
+        if not is_kernel_tree(self.path):
             die("%s: not a Linux kernel tree (no Makefile, include/linux/mm.h and mm/)" % path)
         with open(makefile, errors="replace") as f:
             head = f.read(4096)

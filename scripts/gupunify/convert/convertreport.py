@@ -131,11 +131,12 @@ def write(state, where):
     return report.write_pair(data, markdown(state), where, state.tree, "conversion")
 
 
-def summary(state):
-    """What the CLI prints after a conversion: sites per API and outcome, files left, result."""
-    by = collections.Counter((r.api, r.outcome) for r in state.sites)
+def summary(sites, skipped_files, result):
+    """What the CLI prints after a conversion (of a tree or of a module directory): sites per
+    API and outcome, files left, result."""
+    by = collections.Counter((r.api, r.outcome) for r in sites)
     out = ["%-24s %-10s %d" % (api, outcome, n) for (api, outcome), n in sorted(by.items())]
     out += ["not converted: %s: %s" % (skipped["file"], skipped["reason"])
-            for skipped in state.skipped_files]
-    out.append("result: %s" % state.result)
+            for skipped in skipped_files]
+    out.append("result: %s" % result)
     return "\n".join(out) + "\n"

@@ -173,7 +173,8 @@ def _make_series(context, options):
                     fast_only=options.fast_only))
             tip = conversion.tip
             if conversion.state:
-                outcome.conversion = convertreport.summary(conversion.state)
+                outcome.conversion = convertreport.summary(
+                    conversion.state.sites, conversion.state.skipped_files, conversion.state.result)
             if tip is None:
                 progress("nothing to convert: no series to write")
                 return outcome
