@@ -918,16 +918,13 @@ def test_kernel_revs_needs_the_branch(tmp_path):
 
 
 @pytest.mark.parametrize("arch", sorted(guests.GUESTS))
-def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch):
-    tree = os.environ.get("GUP_KERNEL_TREE")
-    if not tree:
-        pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to configure")
+def test_fragment_survives_olddefconfig_on_a_legacy_tree(tmp_path, arch, kernel_tree):
     if not shutil.which("bison") or not shutil.which("flex"):
         pytest.skip("bison/flex missing: make test installs them (scripts/deps test)")
     missing = kbuild.missing_toolchain(arch)
     if missing:
         pytest.skip("%s: make test installs it (scripts/deps test)" % missing)
-    src = os.path.abspath(tree)
+    src = kernel_tree
     version = KernelTree(src).full_version
     knobs = kbuild.knobs(arch, src, version)
     with open(str(tmp_path / "config.log"), "w") as log:
@@ -1129,12 +1126,9 @@ def test_a_bad_distcc_host_list_is_refused_before_any_build(tree, tmp_path):
                                                "bad multiplier \"/x\" in host specification\n")
 
 
-def test_kernel_and_module_compiles_go_to_distcc_hosts(tmp_path, monkeypatch, distccd):
+def test_kernel_and_module_compiles_go_to_distcc_hosts(tmp_path, monkeypatch, distccd,
+                                                       kernel_tree):
     """A small boottest build (modules_prepare, then the test module) through distccd."""
-    tree = os.environ.get("GUP_KERNEL_TREE")
-    if not tree:
-        pytest.skip("GUP_KERNEL_TREE is not set: the test module builds against a legacy "
-                    "tree (docs/trees.md)")
     if not shutil.which("bison") or not shutil.which("flex"):
         pytest.skip("bison/flex missing: run make deps-boottest")
     port, log = distccd
@@ -1148,7 +1142,7 @@ def test_kernel_and_module_compiles_go_to_distcc_hosts(tmp_path, monkeypatch, di
                         guests.GUESTS["x86_64"]._replace(target="modules_prepare"))
     jobs, env = kbuild.distcc("127.0.0.1:%d/3" % port)
     assert jobs == 3
-    src = os.path.abspath(tree)
+    src = kernel_tree
     knobs = kbuild.knobs("x86_64", src, "5.0")
     with open(str(tmp_path / "build.log"), "w") as build_log:
         timings, module = bootbuild.build_kernel(src, str(tmp_path / "build"), build_log,
