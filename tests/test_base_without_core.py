@@ -8,7 +8,6 @@ the same holds on a real tree of any version: no converted call names what
 the branch's include/linux/mm.h lacks.
 """
 import json
-import os
 import re
 import subprocess
 

@@ -1,4 +1,4 @@
-"""make check: build checks per step of a series (issue 5).
+"""make check: build checks per step of a series.
 
 The pure logic is tested on small inputs; the checker end to end on Debian's
 linux-source-6.1 (x86_64 defconfig) and, with GUP_KERNEL_TREE, on a legacy tree.

@@ -114,7 +114,7 @@ def test_own_checkout_is_refused(tmp_path, need_spatch):
     tree = make_tree(tmp_path / "src" / "linux")
     tool = tool_copy(tmp_path / "opt")
     before, tool_before = snapshot(tree), snapshot(tool)
-    # make series OUT=. from the checkout, as the issue did it
+    # make series OUT=. from the checkout, as a user did it
     proc = run_make(tool, "series", "KERNEL=%s" % tree, "OUT=.",
                     "REPORTS=%s" % (tmp_path / "rep"), scratch=tmp_path / "s")
     assert proc.returncode == 2
