@@ -74,3 +74,23 @@ def test_no_source_cites_an_issue_number():
             found += ["%s:%d" % (path, n) for n, line in enumerate(text.splitlines(), 1)
                       if cited.search(line)]
     assert found == []
+
+
+def test_architecture_lists_every_module_and_no_other():
+    """docs/architecture.md's package tree is the one on disk: a module added, moved or
+    removed shows there too."""
+    text = open(os.path.join(ROOT, "docs", "architecture.md")).read()
+    block = text.split("<!-- modules: scripts/gupunify -->\n", 1)[1].split("<!-- /modules -->")[0]
+    listed, package = set(), ""
+    for line in block.splitlines()[1:]:
+        name = line.split()[0]
+        if name.endswith("/"):
+            package = name
+        elif line.startswith("      ") and not line.startswith("        "):
+            listed.add(name)
+        else:
+            listed.add(package + name)
+    top = os.path.join(ROOT, "scripts", "gupunify")
+    on_disk = {os.path.relpath(os.path.join(d, f), top) for d, _, files in os.walk(top)
+               for f in files if f.endswith(".py") and f != "__init__.py"}
+    assert listed == on_disk
