@@ -94,3 +94,34 @@ def test_architecture_lists_every_module_and_no_other():
     on_disk = {os.path.relpath(os.path.join(d, f), top) for d, _, files in os.walk(top)
                for f in files if f.endswith(".py") and f != "__init__.py"}
     assert listed == on_disk
+
+
+CLONING_TESTS = '''
+def test_passes(kernel_tree, tmp_path):
+    (tmp_path / "clone").write_text("a checkout")
+
+
+def test_fails(kernel_tree, tmp_path):
+    (tmp_path / "clone").write_text("a checkout")
+    assert False
+
+
+def test_of_the_sample(tmp_path):
+    (tmp_path / "clone").write_text("a checkout")
+'''
+
+
+def test_a_passed_test_of_the_real_tree_leaves_no_clone_behind(tmp_path):
+    """A failed one keeps its folder for a look; the other tests' folders stay as pytest
+    keeps them."""
+    (tmp_path / "suite").mkdir()
+    (tmp_path / "suite" / "conftest.py").write_text(
+        open(os.path.join(ROOT, "tests", "conftest.py")).read())
+    (tmp_path / "suite" / "test_clones.py").write_text(CLONING_TESTS)
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "--basetemp", str(tmp_path / "base"), str(tmp_path / "suite")],
+                         capture_output=True, text=True, cwd=str(tmp_path),
+                         env=dict(os.environ, GUP_KERNEL_TREE=str(tmp_path)))
+    assert "1 failed, 2 passed" in out.stdout, out.stdout
+    assert sorted(p.parent.name for p in (tmp_path / "base").glob("*0/clone")) == [
+        "test_fails0", "test_of_the_sample0"]
