@@ -14,7 +14,7 @@ q = $(if $(filter ~/%,$(firstword $(1))),"$$HOME"/'$(subst ','\'',$(subst ^^~/,,
 sendable = $(if $(IDENTITY),--identity $(call q,$(IDENTITY))) \
 	$(if $(PREFIX_FILE),--prefix-file $(call q,$(PREFIX_FILE)))
 
-.PHONY: all demo deps deps-boottest spatch series b4 cicheck advise check test bench \
+.PHONY: all demo deps deps-boottest spatch series b4 cicheck advise check test test-real bench \
 	bench-quick boottest help
 
 all: demo
@@ -94,6 +94,16 @@ help:
 test:
 	@scripts/deps test
 	$(PYTHON) -m pytest -q -rs tests
+
+# The whole suite with every test of a real tree included, on
+# GUP_KERNEL_TREE=<a v5.0 or v5.1.15 git checkout> (docs/trees.md, "When to
+# run make test-real"): a test of the tree that skips fails here, so it
+# also installs the compilers of every guest.
+test-real:
+	@test -n "$(GUP_KERNEL_TREE)" || { echo "make test-real: GUP_KERNEL_TREE=<a v5.0 or \
+	v5.1.15 git checkout> is required (docs/trees.md)" >&2; exit 2; }
+	@scripts/deps test boottest
+	GUP_KERNEL_TREE=$(call q,$(GUP_KERNEL_TREE)) GUP_TEST_REAL=1 $(PYTHON) -m pytest -q -rs tests
 
 # On GUP_KERNEL_TREE (v5.0; GUP_KERNEL_TREE_V5_1 adds a v5.1.15 tree): make
 # check against a full build, make spatch against a plain spatch --dir on each

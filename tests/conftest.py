@@ -40,6 +40,41 @@ def hermetic(tmp_path_factory, monkeypatch):
                     tmp_path_factory.getbasetemp() / "ccache")
 
 
+@pytest.fixture(scope="session")
+def kernel_tree():
+    """The real kernel tree GUP_KERNEL_TREE names (a v5.0 or v5.1.15 git checkout,
+    docs/trees.md), as an absolute path; without it the test skips."""
+    path = os.environ.get("GUP_KERNEL_TREE")
+    if not path:
+        pytest.skip("GUP_KERNEL_TREE is not set: no real kernel tree (a v5.0 or v5.1.15 "
+                    "git checkout, docs/trees.md)")
+    return os.path.abspath(path)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under make test-real (GUP_TEST_REAL=1) a test of the real tree that skips
+    fails: that run exists so that none of them goes unseen."""
+    report = (yield).get_result()
+    if report.when == "call":
+        item.passed = report.passed
+    if os.environ.get("GUP_TEST_REAL") == "1" and report.skipped \
+            and "kernel_tree" in item.fixturenames:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = "make test-real: a test of the real tree skipped: %s" % reason
+
+
+@pytest.fixture(autouse=True)
+def clones_go_when_passed(request):
+    """A test of the real tree checks out clones of it (about 1 GB each): its tmp_path goes
+    once it has passed, so that make test-real needs the disk of a few clones, not of all."""
+    yield
+    tmp = request.node.funcargs.get("tmp_path")
+    if tmp and "kernel_tree" in request.fixturenames and getattr(request.node, "passed", False):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 @pytest.fixture
 def need_spatch():
     if not shutil.which("spatch"):

@@ -196,22 +196,14 @@ def test_cli_refuses_a_missing_directory(tmp_path):
     assert out.stdout == ""
 
 
-@pytest.fixture
-def legacy_tree():
-    path = os.environ.get("GUP_KERNEL_TREE")
-    if not path:
-        pytest.skip("GUP_KERNEL_TREE is not set: no legacy tree to advise on")
-    return path
-
-
-def test_real_tree_mips_sigtramp(legacy_tree, tmp_path, need_spatch):
+def test_real_tree_mips_sigtramp(kernel_tree, tmp_path, need_spatch):
     """v5.0's r4k_flush_cache_sigtramp() calls fast GUP under mmap_sem (read by hand).
 
     v5.1 removed the function: there the tree has no finding in that file.
     """
-    with open(os.path.join(legacy_tree, "arch/mips/mm/c-r4k.c")) as f:
+    with open(os.path.join(kernel_tree, "arch/mips/mm/c-r4k.c")) as f:
         has_it = "get_user_pages_fast(" in f.read()
-    out = gup_unify("advise", legacy_tree, "--format", "json", "--reports",
+    out = gup_unify("advise", kernel_tree, "--format", "json", "--reports",
                     str(tmp_path / "reports"), scratch=tmp_path / "scratch")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)

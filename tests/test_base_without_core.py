@@ -8,7 +8,6 @@ the same holds on a real tree of any version: no converted call names what
 the branch's include/linux/mm.h lacks.
 """
 import json
-import os
 import re
 import subprocess
 
@@ -98,15 +97,11 @@ def test_fast_only_callers_are_left_when_the_tree_has_no_fast_only(tmp_path, nee
     assert irq["reason"].startswith("get_user_pages_fast_only() is absent from this tree")
 
 
-TREE = os.environ.get("GUP_KERNEL_TREE")
-
-
-@pytest.mark.skipif(not TREE, reason="GUP_KERNEL_TREE is not set: no real kernel tree "
-                                     "(docs/trees.md) to convert")
 @pytest.mark.parametrize("fast_only", [[], ["--fast-only"]])
-def test_no_converted_call_names_what_the_branch_lacks(tmp_path, fast_only, need_spatch):
+def test_no_converted_call_names_what_the_branch_lacks(tmp_path, fast_only, need_spatch,
+                                                       kernel_tree):
     clone = tmp_path / "linux"
-    subprocess.run(["git", "clone", "-q", "--shared", TREE, str(clone)], check=True)
+    subprocess.run(["git", "clone", "-q", "--shared", kernel_tree, str(clone)], check=True)
     proc = gup_unify("-q", "spatch", str(clone), "--identity", "T <t@example.org>",
                      "--reports", str(tmp_path / "rep"), *fast_only, scratch=tmp_path / "s")
     assert proc.returncode == 0, proc.stderr

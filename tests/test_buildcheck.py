@@ -1,4 +1,4 @@
-"""make check: build checks per step of a series (issue 5).
+"""make check: build checks per step of a series.
 
 The pure logic is tested on small inputs; the checker end to end on Debian's
 linux-source-6.1 (x86_64 defconfig) and, with GUP_KERNEL_TREE, on a legacy tree.
@@ -18,7 +18,6 @@ from gupunify.common.tree import KernelTree
 from gupunify.common.util import UserError
 
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
-LEGACY = os.environ.get("GUP_KERNEL_TREE")
 
 
 def git(repo, *args, **kw):
@@ -530,11 +529,9 @@ def test_61_a_knob_that_picks_a_choice_member_sticks_and_a_lost_one_is_an_error(
                             "CONFIG_GUP_UNIFY_NO_SUCH_SYMBOL=y")
 
 
-@pytest.mark.skipif(not LEGACY, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree "
-                                       "(v5.0 git checkout, docs/trees.md) to configure")
 @pytest.mark.parametrize("target", ["tinyconfig", "allmodconfig"])
-def test_legacy_x86_64_keeps_every_knob_of_its_config(tmp_path, target):
-    src = os.path.abspath(LEGACY)
+def test_legacy_x86_64_keeps_every_knob_of_its_config(tmp_path, target, kernel_tree):
+    src = kernel_tree
     version = KernelTree(src).full_version
     knobs = kbuild.knobs("x86_64", src, version)
     objdir = str(tmp_path / target)
@@ -558,11 +555,9 @@ def test_a_bad_distcc_host_list_is_refused_in_one_line(tmp_path):
 
 # --- a legacy tree with the full series ----------------------------------------------
 
-@pytest.mark.skipif(not LEGACY, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree "
-                                       "(v5.0 git checkout, docs/trees.md) to check")
-def test_legacy_series_builds_on_x86_64_and_a_typo_is_caught(tmp_path):
+def test_legacy_series_builds_on_x86_64_and_a_typo_is_caught(tmp_path, kernel_tree):
     clone = tmp_path / "tree"
-    git(tmp_path, "clone", "-q", "--shared", os.path.abspath(LEGACY), str(clone))
+    git(tmp_path, "clone", "-q", "--shared", kernel_tree, str(clone))
     git(clone, "config", "user.name", "Pat Sender")
     git(clone, "config", "user.email", "pat@example.org")
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "scratch"))

@@ -60,7 +60,7 @@ def test_inventory_agrees_with_fixture(case):
 
 
 def test_every_design_idiom_has_a_fixture():
-    """docs/conversion.md and the issue name these idioms; each has its own pair."""
+    """docs/conversion.md names these idioms; each has its own pair."""
     wanted = ["fast_literal_true", "fast_literal_false", "fast_foll_write", "fast_flag_form",
               "fast_variable", "fast_not", "fast_compare", "fast_logical", "fast_vm_flags",
               "fast_and_one", "fast_integer", "fast_cast", "fast_ternary", "fast_multiline",

@@ -114,7 +114,7 @@ def test_own_checkout_is_refused(tmp_path, need_spatch):
     tree = make_tree(tmp_path / "src" / "linux")
     tool = tool_copy(tmp_path / "opt")
     before, tool_before = snapshot(tree), snapshot(tool)
-    # make series OUT=. from the checkout, as the issue did it
+    # make series OUT=. from the checkout, as a user did it
     proc = run_make(tool, "series", "KERNEL=%s" % tree, "OUT=.",
                     "REPORTS=%s" % (tmp_path / "rep"), scratch=tmp_path / "s")
     assert proc.returncode == 2
@@ -363,7 +363,7 @@ def test_make_takes_paths_with_spaces(tmp_path, need_spatch):
     assert (reports / "linux" / "conversion.json").exists()
 
 
-def test_make_cicheck_status_is_what_readme_says(tree, tmp_path):
+def test_make_cicheck_status_is_what_the_docs_say(tree, tmp_path):
     tool = tool_copy(tmp_path)
     found = run_make(tool, "cicheck", "KERNEL=%s" % tree, scratch=tmp_path / "s")
     direct = run_tool(tool, "cicheck", str(tree), scratch=tmp_path / "s")
@@ -372,6 +372,6 @@ def test_make_cicheck_status_is_what_readme_says(tree, tmp_path):
     assert direct.returncode == 1
     assert found.returncode == 2 and "] Error 1" in found.stderr
     assert bad.returncode == 2 and "] Error 2" in bad.stderr
-    readme = " ".join(open(os.path.join(ROOT, "README")).read().split())
+    usage = " ".join(open(os.path.join(ROOT, "docs", "usage.md")).read().split())
     assert 'Exit status: 0 clean, 1 found, 2 bad input (make cicheck: 0 clean, and 2 with ' \
-           '"Error 1" or "Error 2"' in readme
+           '"Error 1" or "Error 2"' in usage

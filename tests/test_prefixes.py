@@ -335,13 +335,10 @@ def test_one_pass_reads_what_follow_read_on_merges_and_renames(tree, tmp_path):
     assert len([f for f in files if known[f]]) > len(files) / 2
 
 
-@pytest.mark.skipif(not os.environ.get("GUP_KERNEL_TREE"),
-                    reason="GUP_KERNEL_TREE is not set: no legacy kernel tree to put a "
-                           "synthetic history behind")
-def test_real_tree_behind_a_history_keeps_the_prefixes_follow_gave(tmp_path):
+def test_real_tree_behind_a_history_keeps_the_prefixes_follow_gave(tmp_path, kernel_tree):
     """GUP_KERNEL_TREE (v5.1.15, v5.0) behind 4000 synthetic commits: each caller
     file's weighed subjects, so each group's prefix, are those of git log --follow."""
-    repo = synthetic_history(os.environ["GUP_KERNEL_TREE"], 4000, tmp_path / "history")
+    repo = synthetic_history(kernel_tree, 4000, tmp_path / "history")
     files = git(repo, "grep", "-l", "-w", "-e", "get_user_pages_fast", "-e",
                 "get_user_pages_longterm", "--", "*.c").split()
     known = prefixes.history(repo, "HEAD", files)

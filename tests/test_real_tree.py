@@ -9,12 +9,6 @@ import pytest
 
 from conftest import ROOT
 
-TREE = os.environ.get("GUP_KERNEL_TREE")
-
-pytestmark = pytest.mark.skipif(
-    not TREE, reason="GUP_KERNEL_TREE is not set: no legacy kernel tree (v5.0 or v5.1.15 "
-                     "git checkout, docs/trees.md) to convert")
-
 FAST, LONGTERM, FAST_IRQ = "get_user_pages_fast", "get_user_pages_longterm", \
     "__get_user_pages_fast"
 # The forms of a gup_flags value a converted write argument takes
@@ -78,9 +72,9 @@ def version(tree):
                            for v in ("VERSION", "PATCHLEVEL"))
 
 
-def test_converts_every_caller(tmp_path):
+def test_converts_every_caller(tmp_path, kernel_tree):
     clone = tmp_path / "tree"
-    git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    git(tmp_path, "clone", "-q", "--shared", kernel_tree, str(clone))
     identify(clone)
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
     out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
@@ -126,11 +120,11 @@ def test_converts_every_caller(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def series_run(tmp_path_factory):
+def series_run(tmp_path_factory, kernel_tree):
     """make series on a clone of the legacy tree, once for the tests below."""
     tmp = tmp_path_factory.mktemp("series")
     clone = tmp / "tree"
-    git(tmp, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    git(tmp, "clone", "-q", "--shared", kernel_tree, str(clone))
     identify(clone)
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp / "s"))
     out = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gup-unify"),
@@ -257,15 +251,11 @@ def test_series_patches_pass_checkpatch(series_run):
     assert result.returncode == 0 and not result.stdout.strip(), result.stdout[-3000:]
 
 
-def test_fast_only_leaves_no_old_fast_function(tmp_path):
+def test_fast_only_leaves_no_old_fast_function(tmp_path, kernel_tree):
     """make spatch FAST_ONLY=1: no __get_user_pages_fast() call, definition or
     mention is left on the branch, and a second run has nothing to do."""
-    if not os.path.isfile(os.path.join(ROOT, "patches", "v%s" % version(TREE), "fast-only",
-                                       "series")):
-        pytest.skip("no patches/v5.%s/fast-only/series: the core patches adding "
-                    "get_user_pages_fast_only() are not in this checkout" % version(TREE))
     clone = tmp_path / "tree"
-    git(tmp_path, "clone", "-q", "--shared", os.path.abspath(TREE), str(clone))
+    git(tmp_path, "clone", "-q", "--shared", kernel_tree, str(clone))
     identify(clone)
     env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
     cli = [sys.executable, os.path.join(ROOT, "scripts", "gup-unify"), "spatch"]

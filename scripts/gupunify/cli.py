@@ -322,6 +322,8 @@ MAKE_VARIABLES = (
     ("CHECKPATCH", "1", "--checkpatch", "also run scripts/checkpatch.pl on each step"),
     ("DISTCC_HOSTS", '"HOST/N ..."', "--distcc-hosts", "send the compiles to these distcc "
                                                        "hosts"),
+    ("GUP_KERNEL_TREE", "DIR", None, "test-real: the v5.0 or v5.1.15 git checkout every "
+                                     "real-tree test reads"),
     ("BENCH", "PART", None, "run one part of make bench: check|spatch|scan|advise|b4|history"),
     ("UPDATE", "1", None, "rewrite scripts/bench-quick.json with this run's figures"),
 )
@@ -356,6 +358,8 @@ MAKE_TARGETS = (
      ("KERNEL", "BRANCH", "REPORTS", "BOOTS", "ARCH", "DISTCC_HOSTS"),
      ("--only", "--clean", "--tcg", "--timeout")),
     ("test", None, "install what the tests need, run the test suite", (), ()),
+    ("test-real", None, "the whole suite with every test of a real tree, none skipped",
+     ("GUP_KERNEL_TREE",), ()),
     ("bench", None, "time the jobs on GUP_KERNEL_TREE against their baselines",
      ("BENCH",), ()),
     ("bench-quick", None, "time the jobs on linux-source-6.1 and the sample against the "

@@ -75,7 +75,7 @@ GUESTS = {
                      "gup_test", False, "BOOTTEST_HALT=poweroff"),
 }
 
-# Arches of issue 15's table that make boottest cannot boot yet, and why.
+# Arches make boottest accepts but cannot boot yet, and why.
 NOT_BOOTED = {
     # a loader can stand in for the zImage; nothing here stands in for the
     # compiler (docs/builds.md, "sh4")
