@@ -45,15 +45,18 @@ def check_options(branch, min_sites):
 
 
 def preflight(tree, repo, branch, diff_path, allow_dirty):
-    """What the conversion of tree (in repo) needs, checked before any work."""
+    """What the conversion of tree (in repo) needs, checked before any work; whether
+    the checkout holds what HEAD has (git status finds nothing to commit)."""
     spatch.require_spatch()
-    if _dirty(repo) and not allow_dirty:
+    dirty = _dirty(repo)
+    if dirty and not allow_dirty:
         die("%s has uncommitted changes: commit or stash them (the conversion starts "
             "from HEAD), or pass --allow-dirty" % tree.path)
     if not diff_path and branch_exists(repo, branch):
         die("branch %s already exists in %s: choose another with BRANCH=" % (branch, repo))
     if not diff_path:
         check_refs_writable(repo, branch)
+    return not dirty
 
 
 def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
@@ -82,7 +85,7 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
 def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites, keep,
              work_repo, author, prefix_overrides, fast_only):
     watch = Stopwatch()
-    preflight(tree, repo, branch, diff_path, allow_dirty)
+    clean = preflight(tree, repo, branch, diff_path, allow_dirty)
     if diff_path:
         outputs.check_file(diff_path, "--diff", tree.path)
     where = report.folder(reports_dir, tree)
@@ -92,7 +95,8 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
            "steps": [], "sites": [], "renamed": [], "groups": [], "skipped_files": [],
            "fast_only": fast_only}
     untracked, listing = {"skipped_files": [], "sites": [], "fast_only": fast_only}, None
-    if os.path.realpath(repo) == os.path.realpath(tree.path):
+    checkout = os.path.realpath(repo) == os.path.realpath(tree.path)
+    if checkout:
         # git walks the whole checkout to find untracked files: side by side
         # with the worktree and the first core patches, which need none of it.
         pool = concurrent.futures.ThreadPoolExecutor(1)
@@ -102,7 +106,8 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
     # What every core patch touches is checked out with the worktree: one read-tree.
     wt = Worktree(work_repo or repo, "HEAD", branch, author,
                   [f for text in texts.values() for f in patches.paths_in(text)])
-    mentions.start_search(wt)
+    # A clean checkout of the start is searched on disk, not blob by blob.
+    mentions.start_search(wt, repo if checkout and clean else None)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, wt:
         pause_at("worktree")
         run["base_commit"] = wt.start
