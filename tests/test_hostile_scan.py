@@ -13,6 +13,7 @@ import pytest
 from conftest import CLI, gup_unify
 from test_hostile_bytes import DMA_SG, DMA_SG_RES, TOY, add, changed, git, of, spatch
 from gupunify.buildcheck import affected
+from gupunify.csource import mentions
 
 CALLER = b"int f(unsigned long a, struct page **p)\n{\n\treturn get_user_pages_fast(a, 1, 1, p);\n}\n"
 CALLER_RES = CALLER.replace(b"(a, 1, 1, p)", b"(a, 1, FOLL_WRITE, p)")
@@ -255,6 +256,61 @@ def test_whole_tree_searches_use_fixed_strings(tree, tmp_path, need_spatch):
     greps = [l for l in trace.read_text().splitlines() if " grep " in l]
     assert len(greps) >= 3
     assert all(" -F " in l for l in greps), greps
+
+
+def whole_tree_greps(trace, tree):
+    """The trace's git grep runs of the whole tree: [(where, what it searches)]."""
+    greps = []
+    for line in trace.read_text().splitlines():
+        if " grep -l -z -F " in line and " -C " in line:
+            where = line.split(" -C ", 1)[1].split()[0]
+            searched = line.split(" -e ")[-1].split(" -- ")[0].split()[1:]
+            greps.append((where, searched))
+    return greps
+
+
+@pytest.mark.parametrize("dirty", [False, True])
+def test_a_clean_checkout_is_searched_on_disk(tree, tmp_path, need_spatch, dirty):
+    """git grep of a clean checkout's files takes a third of the CPU of inflating every
+    blob of its commit (v5.0); a checkout with changes (--allow-dirty) is searched in
+    the commit, which the conversion starts from."""
+    path = "%s/late.c" % TOY
+    add(tree, {path: CALLER})
+    if dirty:
+        # On disk the call is gone: the commit's file is converted all the same.
+        (tree / path).write_bytes(b"int f(void);\n")
+    trace = tmp_path / "trace"
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    *(["--allow-dirty"] if dirty else []), scratch=tmp_path / "s",
+                    env={"GUP_UNIFY_TRACE": str(trace)})
+    assert out.returncode == 0, out.stderr
+    head = git(tree, "rev-parse", "master").decode().strip()
+    assert whole_tree_greps(trace, tree)[0] == (str(tree), [head] if dirty else [])
+    assert git(tree, "show", "gup-unify:" + path) == CALLER_RES
+    assert_rest_converted(tree)
+
+
+@pytest.mark.parametrize("change, same", [
+    (None, True),
+    ("filter", False),
+    ("encoding", False),
+    ("sparse", False),
+    ("moved", False),
+])
+def test_a_checkout_is_searched_only_when_its_bytes_are_the_commits(tree, change, same):
+    """A clean/smudge filter, a file kept in another encoding or a sparse checkout
+    can hide a name on disk that the commit's blob has."""
+    head = git(tree, "rev-parse", "HEAD").decode().strip()
+    if change == "filter":
+        git(tree, "config", "filter.hide.smudge", "cat")
+    elif change == "encoding":
+        add(tree, {"drivers/.gitattributes": b"*.c working-tree-encoding=UTF-16LE\n"})
+        head = git(tree, "rev-parse", "HEAD").decode().strip()
+    elif change == "sparse":
+        git(tree, "config", "core.sparseCheckout", "true")
+    elif change == "moved":
+        add(tree, {"%s/new.c" % TOY: b"int n;\n"})
+    assert mentions.same_as_commit(str(tree), head) is same
 
 
 def test_affected_takes_names_with_a_newline(tmp_path):

@@ -57,15 +57,18 @@ def check_options(branch, min_sites):
 
 
 def preflight(tree, repo, branch, diff_path, allow_dirty):
-    """What the conversion of tree (in repo) needs, checked before any work."""
+    """What the conversion of tree (in repo) needs, checked before any work; whether
+    the checkout holds what HEAD has (git status finds nothing to commit)."""
     spatch.require_spatch()
-    if _dirty(repo) and not allow_dirty:
+    dirty = _dirty(repo)
+    if dirty and not allow_dirty:
         die("%s has uncommitted changes: commit or stash them (the conversion starts "
             "from HEAD), or pass --allow-dirty" % tree.path)
     if not diff_path and branch_exists(repo, branch):
         die("branch %s already exists in %s: choose another with BRANCH=" % (branch, repo))
     if not diff_path:
         check_refs_writable(repo, branch)
+    return not dirty
 
 
 def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None, allow_dirty=False,
@@ -95,7 +98,7 @@ def run_conversion(context, options):
     watch = Stopwatch()
     tree, repo, branch, author = context.tree, context.repo, context.branch, context.identity
     diff_path, allow_dirty, fast_only = options.diff_path, options.allow_dirty, options.fast_only
-    preflight(tree, repo, branch, diff_path, allow_dirty)
+    clean = preflight(tree, repo, branch, diff_path, allow_dirty)
     if diff_path:
         outputs.check_file(diff_path, "--diff", tree.path)
     where = report.folder(context.reports_dir, tree)
@@ -103,7 +106,8 @@ def run_conversion(context, options):
     state = ConversionState(tree.path, repo, tree.full_version, base,
                             None if diff_path else branch, fast_only)
     listing = None
-    if os.path.realpath(repo) == os.path.realpath(tree.path):
+    checkout = os.path.realpath(repo) == os.path.realpath(tree.path)
+    if checkout:
         # git walks the whole checkout to find untracked files: side by side
         # with the worktree and the first core patches, which need none of it.
         pool = concurrent.futures.ThreadPoolExecutor(1)
@@ -113,7 +117,8 @@ def run_conversion(context, options):
     # What every core patch touches is checked out with the worktree: one read-tree.
     wt = Worktree(options.work_repo or repo, "HEAD", branch, author,
                   [f for text in texts.values() for f in patches.paths_in(text)])
-    mentions.start_search(wt)
+    # A clean checkout of the start is searched on disk, not blob by blob.
+    mentions.start_search(wt, repo if checkout and clean else None)
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, wt:
         pause_at("worktree")
         state.base_commit = wt.start

@@ -51,17 +51,53 @@ def files_left(wt, name):
     return list(wt.mentions.left.get(name, []))
 
 
-def start_search(wt):
+def start_search(wt, checkout=None):
     """Start the one git grep of the tree for both APIs, at the worktree's start.
 
     git grep reads every blob of the tree, the slow part: it runs in the
     repository, so it can start before the worktree is set up, and goes on
     while the first core patches go in, which need none of it; _mentions()
     then asks the index again for the files those changed.
+    checkout is the user's checkout when git status found it clean: if it
+    holds the start commit's files as they are (same_as_commit()), git grep
+    reads them from disk, a third of the CPU of inflating every blob.
     """
     pool = concurrent.futures.ThreadPoolExecutor(1)
-    wt.search = pool.submit(_search, wt, wt.start, SCAN_FILES)
+    wt.search = pool.submit(_search, wt, wt.start, SCAN_FILES, checkout)
     pool.shutdown(wait=False)
+
+
+# What makes a checkout's bytes differ from the commit's in a way that can
+# hide a name from git grep: a clean/smudge filter, a file kept in another
+# encoding, files not on disk (a sparse checkout).
+REWRITING_CONFIG = r"^(filter\..*|core\.sparsecheckout)$"
+REWRITING_ATTRIBUTE = b"working-tree-encoding"
+
+
+def same_as_commit(checkout, rev):
+    """Does checkout (whose status is clean) hold the files of rev byte for byte, but
+    for line ends? Then searching its files finds what searching rev's blobs does."""
+    if git(checkout, "rev-parse", "--verify", "-q", "HEAD", check=False).strip() != rev:
+        return False
+    if git(checkout, "config", "--get-regexp", REWRITING_CONFIG, check=False).strip():
+        return False
+    attributes = zpaths(git(checkout, "ls-files", "-z", "--", ".gitattributes",
+                            "*/.gitattributes"))
+    attributes = [os.path.join(checkout, p) for p in attributes] + [
+        git(checkout, "rev-parse", "--path-format=absolute", "--git-path",
+            "info/attributes").strip(),
+        os.path.expanduser(git(checkout, "config", "--path", "core.attributesFile",
+                               check=False).strip() or os.path.join(
+            os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config"),
+            "git", "attributes"))]
+    for path in attributes:
+        try:
+            with open(path, "rb") as f:
+                if REWRITING_ATTRIBUTE in f.read():
+                    return False
+        except OSError:
+            continue            # none there
+    return True
 
 
 class Found:
@@ -80,34 +116,46 @@ class Found:
         self.left.pop(path, None)
 
 
-def _search(wt, rev, pathspecs):
-    """Found in the commit rev, submodules included."""
-    tree = _tree(functools.partial(git, wt.repo), rev)
-    found = _grep(wt, rev, pathspecs, tree)
+def _search(wt, rev, pathspecs, checkout=None):
+    """Found in the commit rev, submodules included; its files listed from checkout
+    when that holds them as rev does."""
+    if checkout and not same_as_commit(checkout, rev):
+        checkout = None
+    # The listing of the tree (and its reading here) goes on beside git grep.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        tree = pool.submit(_tree, functools.partial(git, wt.repo), rev)
+        found = _grep(wt, rev, pathspecs, tree, checkout)
+        tree = tree.result()
     for path, (mode, commit) in sorted(tree.items()):
         if mode == b"160000" and not path.startswith(EXCLUDED):
             found.left.update(_in_submodule(wt.repo, path, commit))
     return found
 
 
-def _grep(wt, rev, pathspecs, tree=None):
+def _grep(wt, rev, pathspecs, tree=None, checkout=None):
     """Found in the commit rev (None: the index) for pathspecs.
 
     git grep -F lists the files (-l -z: one NUL-ended name each, whatever the
     name holds); which names each mentions as a word is checked here on its
     bytes, so that one huge or binary file costs a read, never a minute of
-    -o -w matching, and is listed rather than lost.
+    -o -w matching, and is listed rather than lost. tree is rev's listing
+    (or a future of it); checkout, when given, holds rev's files and is
+    searched in their place; their blobs are read all the same.
     """
     # A commit is read from the repository, the index from the worktree's.
     where = wt.git if rev is None else functools.partial(git, wt.repo)
-    out = where("grep", "-l", "-z", "-F", *fixed_strings(NAMES),
-                *(["--cached"] if rev is None else [rev]), "--", *pathspecs,
-                *SCAN_EXCLUDES, check=False, binary=True)
+    search = functools.partial(git, checkout) if checkout else where
+    out = search("grep", "-l", "-z", "-F", *fixed_strings(NAMES),
+                 *(["--cached"] if rev is None else [] if checkout else [rev]), "--",
+                 *pathspecs, *SCAN_EXCLUDES, check=False, binary=True)
     # "[rev:]path\0" per file.
-    paths = [_name(p)[len(rev) + 1 if rev else 0:] for p in out.split(b"\0") if p]
+    skip = len(rev) + 1 if rev and not checkout else 0
+    paths = [_name(p)[skip:] for p in out.split(b"\0") if p]
     found = Found()
     if not paths:
         return found
+    if isinstance(tree, concurrent.futures.Future):
+        tree = tree.result()
     objects = _objects(where, tree if rev else _index(where, paths), paths)
     budget = spatch.max_bytes()
     small = [objects[p][0] for p in paths if p in objects and objects[p][1] <= budget]

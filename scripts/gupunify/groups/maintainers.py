@@ -255,6 +255,14 @@ def _add(people, value):
     people.append(value)
 
 
+def named_directories(text, directories):
+    """The directories among directories that the MAINTAINERS text names as a word
+    (an F: or X: value, "F:\tdrivers/x" or "F:drivers/x")."""
+    words = set(text.split())
+    words |= {w[2:] for w in words if re.match(r"[A-Z]:", w)}
+    return {d for d in directories if d in words}
+
+
 class Recipients:
     """To and Cc for patches against one commit of a repository.
 
@@ -281,8 +289,10 @@ class Recipients:
         if script and shutil.which("perl"):
             self.root = os.path.join(workdir, "get_maintainer")
             # An F: pattern without a trailing slash is a directory pattern
-            # only if get_maintainer.pl sees that directory: give it them all.
-            for name in set(TOP_LEVEL_DIRS) | set(directories):
+            # only if get_maintainer.pl sees that directory: give it those that
+            # MAINTAINERS names, not the thousands of a kernel tree (made, then
+            # removed, they took seconds of a series run).
+            for name in set(TOP_LEVEL_DIRS) | named_directories(text, directories):
                 os.makedirs(os.path.join(self.root, name), exist_ok=True)
             for name in TOP_LEVEL_FILES:
                 open(os.path.join(self.root, name), "w").close()
