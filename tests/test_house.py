@@ -24,8 +24,7 @@ OVER_LIMIT = {
     # each job's output printed: the command line, as the contracts want it.
     "cli.py": "one job: the command line",
     # NOT one job: the process runner with its signals, and the terminal's
-    # progress lines and phases. Another engineer owns its progress half this
-    # session (issue 24); it is split in two after the merge.
+    # progress lines and phases, to be split in two.
     "common/util.py": "two jobs, split pending: process runner and progress display",
 }
 
