@@ -119,7 +119,8 @@ def test_the_spatch_job_prints_nothing_and_the_cli_prints_its_summary(tmp_path, 
     done = convert.convert(str(job), reports_dir=str(tmp_path / "rep-job"))
     assert capsys.readouterr().out == ""
     assert done.tip == git(job, "rev-parse", "gup-unify").strip()
-    assert convertreport.summary(done.state) == SAMPLE_SUMMARY
+    assert convertreport.summary(done.state.sites, done.state.skipped_files,
+                                 done.state.result) == SAMPLE_SUMMARY
     tree = make_tree(tmp_path / "cli" / "linux")
     out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
                     scratch=tmp_path / "s")

@@ -23,9 +23,6 @@ OVER_LIMIT = {
     # Every subcommand, option and make variable declared in one place, and
     # each job's output printed: the command line, as the contracts want it.
     "cli.py": "one job: the command line",
-    # NOT one job: the process runner with its signals, and the terminal's
-    # progress lines and phases, to be split in two.
-    "common/util.py": "two jobs, split pending: process runner and progress display",
 }
 
 

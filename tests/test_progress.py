@@ -8,7 +8,7 @@ import sys
 import time
 
 from conftest import CLI, gup_unify
-from gupunify.common import kbuild, util
+from gupunify.common import kbuild, progress
 
 
 class _Terminal(io.StringIO):
@@ -17,17 +17,17 @@ class _Terminal(io.StringIO):
 
 
 def _fast_phases(monkeypatch, every="0.3"):
-    monkeypatch.setattr(util, "PHASE_QUIET", 0.2)
-    monkeypatch.setattr(util, "PHASE_REDRAW", 0.1)
+    monkeypatch.setattr(progress, "PHASE_QUIET", 0.2)
+    monkeypatch.setattr(progress, "PHASE_REDRAW", 0.1)
     monkeypatch.setenv("GUP_UNIFY_PROGRESS_EVERY", every)
-    monkeypatch.setattr(util, "_quiet", False)
+    monkeypatch.setattr(progress, "_quiet", False)
 
 
 def test_a_long_phase_in_a_log_gets_plain_periodic_lines_then_its_end(monkeypatch):
     _fast_phases(monkeypatch)
     log = io.StringIO()
     monkeypatch.setattr(sys, "stderr", log)
-    with util.phase("reading", total=4, unit="files") as p:
+    with progress.phase("reading", total=4, unit="files") as p:
         for _ in range(4):
             time.sleep(0.25)
             p.advance()
@@ -44,7 +44,7 @@ def test_a_short_phase_says_nothing(monkeypatch):
     _fast_phases(monkeypatch)
     log = io.StringIO()
     monkeypatch.setattr(sys, "stderr", log)
-    with util.phase("quick"):
+    with progress.phase("quick"):
         pass
     assert log.getvalue() == ""
 
@@ -53,9 +53,9 @@ def test_on_a_terminal_one_line_is_redrawn_and_wiped_for_a_message(monkeypatch):
     _fast_phases(monkeypatch)
     screen = _Terminal()
     monkeypatch.setattr(sys, "stderr", screen)
-    with util.phase("spatch", total=2, unit="files") as p:
+    with progress.phase("spatch", total=2, unit="files") as p:
         time.sleep(0.45)
-        util.progress("a message")
+        progress.progress("a message")
         p.advance()
         time.sleep(0.3)
     out = screen.getvalue()
@@ -70,10 +70,10 @@ def test_on_a_terminal_one_line_is_redrawn_and_wiped_for_a_message(monkeypatch):
 
 def test_quiet_shows_no_phase(monkeypatch):
     _fast_phases(monkeypatch)
-    monkeypatch.setattr(util, "_quiet", True)
+    monkeypatch.setattr(progress, "_quiet", True)
     log = io.StringIO()
     monkeypatch.setattr(sys, "stderr", log)
-    with util.phase("reading"):
+    with progress.phase("reading"):
         time.sleep(0.5)
     assert log.getvalue() == ""
 
@@ -174,7 +174,7 @@ def test_a_timed_step_of_a_report_is_seen_while_it_runs(monkeypatch):
     _fast_phases(monkeypatch)
     log = io.StringIO()
     monkeypatch.setattr(sys, "stderr", log)
-    watch = util.Stopwatch()
+    watch = progress.Stopwatch()
     with watch("format-patch and recipients"):
         time.sleep(0.5)
     assert log.getvalue().startswith("gup-unify: format-patch and recipients: 0 s\n")

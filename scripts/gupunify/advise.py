@@ -6,7 +6,8 @@ import re
 from .common import leftovers, report, spatch
 from .common.repository import scratch_dir
 from .common.tree import KernelTree, tree_or_module
-from .common.util import die, phase, progress, run
+from .common.progress import phase, progress
+from .common.util import die, run
 from .csource import source
 
 COCCI = os.path.join(spatch.COCCI_DIR, "gup_lock_context.cocci")

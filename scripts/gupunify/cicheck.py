@@ -13,7 +13,8 @@ import urllib.parse
 
 from .common import spatch
 from .common.tree import KernelTree, api_state, tree_or_module
-from .common.util import die, run, warn
+from .common.progress import warn
+from .common.util import die, run
 from .csource import idioms, mentions, shims, sites, source
 
 # The API a module directory is held to: gup_flags values that mean the same on

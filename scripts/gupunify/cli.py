@@ -14,7 +14,7 @@ import time
 from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
 from .buildcheck import buildcheck, buildreport, module, modulereport
-from .common import gitenv, kbuild, outputs, repository, tree, util
+from .common import gitenv, kbuild, outputs, progress, repository, tree, util
 from .convert import callercommits, compat, convert, convertreport, moddir
 from .csource import source
 from .groups import prefixes, split
@@ -151,7 +151,7 @@ def cicheck_options(p):
 def run_cicheck(args):
     """The findings on stdout, and a total line on stderr; 0 when clean, 1 when a
     warning was found."""
-    with util.phase("cicheck: %s" % args.kernel) as scan:
+    with progress.phase("cicheck: %s" % args.kernel) as scan:
         api, findings = cicheck.check(args.kernel, args.since)
     if args.format == "json":
         text = cicheck.as_json(args.kernel, api, args.since, findings)
@@ -163,7 +163,7 @@ def run_cicheck(args):
     sys.stdout.buffer.write(source.encode(text))
     sys.stdout.flush()
     warnings = sum(f.level == "warning" for f in findings)
-    util.progress("cicheck: %s: %s (%s) in %s%s, %.1f s" % (
+    progress.progress("cicheck: %s: %s (%s) in %s%s, %.1f s" % (
         args.kernel, _counted(len(findings), "finding"), _counted(warnings, "warning"),
         _counted(len({f.site.path for f in findings}), "file"),
         ", lines added since %s" % args.since if args.since is not None else "",
@@ -408,13 +408,13 @@ def _check_paths(args):
 
 def main(argv=None):
     args = parser().parse_args(argv)
-    util.set_quiet(args.quiet)
+    progress.set_quiet(args.quiet)
     util.stop_on_signals()
     repository.plain_diffs(os.environ)
     try:
         _check_paths(args)
         gitenv.check(args.kernel)
-        util.progress_interval()    # a bad value refused before any work
+        progress.progress_interval()    # a bad value refused before any work
         return args.run(args)
     except util.UserError as e:
         print("gup-unify: error: %s" % e, file=sys.stderr)

@@ -9,7 +9,8 @@ import time
 
 from ..common import kbuild
 from ..common.repository import scratch_dir
-from ..common.util import die, phase, run, write_atomic
+from ..common.progress import phase
+from ..common.util import die, run, write_atomic
 from . import guests
 
 FRAGMENT = os.path.join(guests.BOOTTEST_DIR, "kernel.config")

@@ -11,7 +11,8 @@ import shutil
 
 from ..common import kbuild, report, tree as kernel_tree
 from ..common.repository import repository, scratch_dir, series_range
-from ..common.util import die, progress, run
+from ..common.progress import progress
+from ..common.util import die, run
 from ..common.worklock import Lock
 from ..common.worktree import checkout
 from . import bootbuild, bootreport, guests, initramfs, pmemimage

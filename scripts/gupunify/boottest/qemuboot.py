@@ -5,7 +5,8 @@ import statistics
 import subprocess
 import time
 
-from ..common.util import die, progress
+from ..common.progress import progress
+from ..common.util import die
 from . import guests, pmemimage
 from .tap import parse_tap
 

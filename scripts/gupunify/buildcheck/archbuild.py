@@ -15,7 +15,8 @@ import re
 import time
 
 from ..common import kbuild
-from ..common.util import UserError, progress, write_atomic
+from ..common.progress import progress
+from ..common.util import UserError, write_atomic
 
 # Diagnostics: "file:line[:col]: warning|error: message", and "cc1: error: ..." ones.
 _DIAG = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>\d+):(?:\d+:)? "

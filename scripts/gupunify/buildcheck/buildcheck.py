@@ -12,7 +12,8 @@ import os
 from ..common import kbuild, report
 from ..common.repository import repository, scratch_dir, series_range
 from ..common.tree import KernelTree
-from ..common.util import UserError, die, git, phase, progress, run
+from ..common.progress import phase, progress
+from ..common.util import UserError, die, git, run
 from ..common.worklock import Lock
 from ..common.worktree import checkout
 from . import affected

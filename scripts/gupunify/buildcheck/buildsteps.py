@@ -4,7 +4,7 @@ import os
 import time
 
 from ..common import kbuild
-from ..common.util import phase
+from ..common.progress import phase
 from ..common.worktree import checkout
 from .archbuild import compare, in_parallel
 

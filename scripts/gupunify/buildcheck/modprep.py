@@ -14,7 +14,8 @@ import re
 import shutil
 
 from ..common import kbuild
-from ..common.util import die, git, phase, progress, run
+from ..common.progress import phase, progress
+from ..common.util import die, git, run
 from ..common.worklock import Lock
 from ..common.repository import scratch_dir, toplevel
 

@@ -14,7 +14,8 @@ import re
 import shutil
 
 from ..common import report
-from ..common.util import die, phase, progress, run
+from ..common.progress import phase, progress
+from ..common.util import die, run
 from ..common.worklock import Lock
 from ..common.repository import scratch_dir
 from ..convert import compat, compattext, compatrun

@@ -11,7 +11,7 @@ import re
 import shutil
 import tempfile
 
-from .util import progress
+from .progress import progress
 
 
 def alive(pid):

@@ -8,7 +8,8 @@ import re
 import shutil
 
 from . import headers, notes
-from .util import die, git, pause_at, phase, progress, run
+from .progress import phase, progress
+from .util import die, git, pause_at, run
 
 
 def scratch_dir():

@@ -5,7 +5,8 @@ import shutil
 import tempfile
 
 from .. import ROOT
-from .util import UserError, die, phase, progress, run, write_atomic
+from .progress import phase, progress
+from .util import UserError, die, run, write_atomic
 
 COCCI_DIR = os.path.join(ROOT, "cocci")
 FAST_COCCI = os.path.join(COCCI_DIR, "gup_fast_flags.cocci")

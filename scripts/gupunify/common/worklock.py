@@ -3,7 +3,8 @@ import fcntl
 import os
 import time
 
-from .util import die, progress
+from .progress import progress
+from .util import die
 
 
 class Lock:

@@ -7,7 +7,8 @@ import shutil
 from . import notes
 from .repository import (BASE_LINE, MARKERS, OWN_GIT, branch_exists, branch_ref, identity_args,
     path_digest, scratch_dir)
-from .util import die, git, interrupts_held, phase, progress
+from .progress import phase, progress
+from .util import die, git, interrupts_held
 
 
 def checkout(repo, path, commit):

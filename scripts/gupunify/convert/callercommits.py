@@ -6,7 +6,8 @@ import textwrap
 
 from ..common.repository import zpaths
 from ..common.tree import api_state, check_foll_write
-from ..common.util import git, phase, progress, run
+from ..common.progress import phase, progress
+from ..common.util import git, run
 from ..csource import sites
 from ..groups import commitformat, maintainers, prefixes, split
 from . import callers

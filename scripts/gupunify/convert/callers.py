@@ -9,7 +9,7 @@ import os
 import re
 
 from ..common import spatch
-from ..common.util import phase, progress
+from ..common.progress import phase, progress
 from ..csource import ctokens, idioms, layout, mentions, sites, source, stale
 
 # Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a

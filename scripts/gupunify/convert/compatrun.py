@@ -7,7 +7,7 @@ import dataclasses
 import os
 
 from ..common import spatch
-from ..common.util import progress
+from ..common.progress import progress
 from . import compat
 
 # In this order: the write argument first, so that the fast-only rename reads

@@ -15,8 +15,8 @@ from ..common import outputs, report, spatch
 from ..common.repository import branch_exists, check_refs_writable, is_import
 from ..common.runcontext import opened
 from ..common.tree import api_state
-from ..common.util import (Stopwatch, die, git, interrupts_held, kept, pause_at, progress,
-    write_atomic)
+from ..common.progress import Stopwatch, progress
+from ..common.util import die, git, interrupts_held, kept, pause_at, write_atomic
 from ..common.worktree import Worktree
 from ..csource import mentions
 from ..groups import split

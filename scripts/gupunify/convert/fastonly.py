@@ -2,7 +2,7 @@
 import os
 
 from ..common.tree import api_state
-from ..common.util import progress
+from ..common.progress import progress
 from ..csource import sites
 from . import callercommits, patches
 

@@ -23,7 +23,8 @@ from ..common import outputs, report
 from ..common.leftovers import temporary_dir
 from ..common.spatch import max_bytes
 from ..common.tree import ModuleDir
-from ..common.util import die, git, interrupts_held, kept, pause_at, progress, write_atomic
+from ..common.progress import progress
+from ..common.util import die, git, interrupts_held, kept, pause_at, write_atomic
 from ..common.repository import scratch_dir
 from ..csource import ctokens, idioms, layout, mentions, shims, sites, source
 

@@ -5,7 +5,8 @@ import re
 
 from .. import ROOT
 from ..common.repository import identity_args
-from ..common.util import UserError, die, phase, progress
+from ..common.progress import phase, progress
+from ..common.util import UserError, die
 
 PATCHES_DIR = os.path.join(ROOT, "patches")
 CALLERS = "@callers"

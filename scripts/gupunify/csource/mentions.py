@@ -8,7 +8,8 @@ import os
 
 from ..common import spatch
 from ..common.repository import is_import, zpaths
-from ..common.util import git, progress, run
+from ..common.progress import progress
+from ..common.util import git, run
 from . import sites, source
 
 SCAN_FILES = ["*.c", "*.h"]

@@ -11,7 +11,8 @@ import re
 
 import shutil
 
-from ..common.util import git, progress, run
+from ..common.progress import progress
+from ..common.util import git, run
 
 GET_MAINTAINER = "scripts/get_maintainer.pl"
 # b4's choice (docs/series.md, Groups and recipients): To is everyone responsible, Cc the lists.

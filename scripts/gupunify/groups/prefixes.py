@@ -15,7 +15,8 @@ import os
 import re
 
 from ..common import headers
-from ..common.util import die, git, warn
+from ..common.progress import warn
+from ..common.util import die, git
 from . import split
 
 HISTORY_DEPTH = 30      # commits per file

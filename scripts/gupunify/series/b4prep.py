@@ -31,7 +31,8 @@ import tempfile
 import uuid
 
 from ..common.repository import scratch_dir
-from ..common.util import die, git, progress, run, write_atomic
+from ..common.progress import progress
+from ..common.util import die, git, run, write_atomic
 
 MARKER = "--- b4-submit-tracking ---"
 SENDMAIL = "/usr/sbin/sendmail"     # never run: b4 send -o only writes files

@@ -13,7 +13,8 @@ import os
 
 from ..common import notes
 from ..common.repository import branch_ref, marker, series_range
-from ..common.util import die, git, progress, run
+from ..common.progress import progress
+from ..common.util import die, git, run
 from ..convert.patches import PATCHES_DIR
 from ..groups import commitformat
 

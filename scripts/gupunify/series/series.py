@@ -13,7 +13,8 @@ from ..common import leftovers, notes, outputs, report
 from ..common.repository import (MARKERS, branch_exists, configured_identity, scratch_dir,
     series_range)
 from ..common.runcontext import opened
-from ..common.util import Stopwatch, die, git, interrupts_held, kept, pause_at, progress, run, warn
+from ..common.progress import Stopwatch, progress, warn
+from ..common.util import die, git, interrupts_held, kept, pause_at, run
 from ..convert import convert, convertreport
 from ..groups import split
 from ..groups.maintainers import Recipients
