@@ -5,6 +5,7 @@ after, against Debian's installed headers (always) and a v5.0 tree the tool prep
 import glob
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -116,3 +117,26 @@ def test_make_check_module_passes_each_kdir_and_wants_one(tmp_path):
     assert done.stderr == ("gup-unify: error: %s is an out-of-tree module: name the kernels to "
                            "build it against with --kdir DIR (make check MODULE=%s KDIR=DIR)\n"
                            % (module, module))
+
+
+def test_check_builds_exactly_the_conversion_spatch_writes(tmp_path):
+    """What make check MODULE= builds is the module as the user's diff leaves it."""
+    from test_module_convert import module
+    from gupunify.convert import compatrun
+    drv = module(tmp_path / "drv")
+    built = tmp_path / "built"
+    shutil.copytree(drv, built)
+    compatrun.convert(str(built), str(tmp_path / "work"))
+    out = gup_unify("spatch", str(drv), "--diff", str(tmp_path / "drv.diff"), "--reports",
+                    str(tmp_path / "rep"), scratch=tmp_path / "scratch")
+    assert out.returncode == 0, out.stderr
+    applied = tmp_path / "applied"
+    shutil.copytree(drv, applied)
+    subprocess.run(["patch", "-p1", "-s", "-i", str(tmp_path / "drv.diff")], cwd=applied,
+                   check=True)
+
+    def files(root):
+        return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+                if p.is_file()}
+    assert files(built) == files(applied)
+    assert b"FOLL_WRITE/* write */" not in (built / "drv.c").read_bytes()

@@ -1,51 +1,45 @@
-"""A module directory converted in place for make check MODULE=: the semantic
-patches of cocci/ over its .c and .h files, then the compat header (compat.py).
+"""A module directory converted in place for make check MODULE=: the same conversion
+`spatch DIR --diff` writes (moddir.py), then the compat header (compat.py).
 
 The module directory is a copy in the scratch; the user's is never written.
 """
 import dataclasses
 import os
 
-from ..common import spatch
 from ..common.progress import progress
-from . import compat
-
-# In this order: the write argument first, so that the fast-only rename reads
-# the calls as they were written.
-COCCIS = (spatch.FAST_COCCI, spatch.LONGTERM_COCCI, spatch.FAST_ONLY_COCCI)
+from . import compat, moddir
 
 
-def _sources(moddir):
-    for root, dirs, files in os.walk(moddir):
+def _sources(root):
+    for top, dirs, files in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
             if name.endswith((".c", ".h")):
-                yield os.path.relpath(os.path.join(root, name), moddir)
+                yield os.path.relpath(os.path.join(top, name), root)
 
 
-def _read(moddir, files):
+def _read(root, files):
     out = {}
     for rel in files:
-        with open(os.path.join(moddir, rel), "rb") as f:
+        with open(os.path.join(root, rel), "rb") as f:
             out[rel] = f.read()
     return out
 
 
-def convert(moddir, workdir):
-    """Rewrite moddir's callers and add the compat header: what changed (a dict)."""
-    files = list(_sources(moddir))
-    before = _read(moddir, files)
-    failed = []
-    scratch = os.path.join(workdir, "spatch")
-    os.makedirs(scratch, exist_ok=True)
-    for cocci in COCCIS:
-        results = spatch.apply(cocci, moddir, files, scratch)
-        failed += ["%s: %s: %s" % (os.path.basename(cocci), rel, (err or out).strip())
-                   for rel, (rc, out, err) in sorted(results.items()) if rc != 0]
-    after = _read(moddir, files)
-    added = compat.apply(moddir)
+def convert(root, workdir):
+    """Rewrite root's callers and add the compat header: what changed (a dict).
+
+    "failed" lists the calls left for a human, as the diff leaves them.
+    """
+    files = list(_sources(root))
+    before = _read(root, files)
+    run = moddir.rewrite(root, with_compat=True)
+    added = compat.apply(root)
+    after = _read(root, files)
     changed = [rel for rel in files if before[rel] != after[rel]]
+    left = ["%s:%d: %s(): %s" % (r.file, r.line, r.api, r.reason)
+            for r in run["sites"] if r.outcome == "manual"]
     progress("%s: %d of %d files converted%s" % (
-        os.path.basename(moddir), len(changed), len(files),
+        os.path.basename(root), len(changed), len(files),
         ", compat header %s" % added.header if added.header else ""))
-    return {"files": changed, "failed": failed, "compat": dataclasses.asdict(added)}
+    return {"files": changed, "failed": left, "compat": dataclasses.asdict(added)}
