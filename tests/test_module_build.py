@@ -140,3 +140,27 @@ def test_check_builds_exactly_the_conversion_spatch_writes(tmp_path):
                 if p.is_file()}
     assert files(built) == files(applied)
     assert b"FOLL_WRITE/* write */" not in (built / "drv.c").read_bytes()
+
+
+def test_a_module_reading_its_parents_include_folder_builds_from_the_copy(tmp_path):
+    """A vendor tree's module that takes headers from ../include (as Xilinx's XDMA does)
+    builds in the check as it does in place; the vendor tree is not written."""
+    vendor = tmp_path / "vendor"
+    (vendor / "include").mkdir(parents=True)
+    (vendor / "include" / "shared.h").write_text("#define SHARED_WRITE 1\n")
+    drv = vendor / "drv"
+    drv.mkdir()
+    (drv / "Makefile").write_text("obj-m += drv.o\nccflags-y += -I$(src)/../include\n")
+    (drv / "drv.c").write_text(
+        "// SPDX-License-Identifier: GPL-2.0\n#include <linux/module.h>\n#include <linux/mm.h>\n"
+        "#include \"shared.h\"\n\nint drv_pin(unsigned long start, struct page **pages)\n{\n"
+        "\treturn get_user_pages_fast(start, 1, SHARED_WRITE, pages);\n}\n"
+        "EXPORT_SYMBOL(drv_pin);\nMODULE_LICENSE(\"GPL\");\n")
+    before = snapshot(vendor)
+    done = gup_unify("check", str(drv), "--kdir", installed_headers(), "--reports",
+                     str(tmp_path / "reports"), scratch=tmp_path / "scratch")
+    assert snapshot(vendor) == before, "the vendor tree was written"
+    with open(tmp_path / "reports" / "drv" / "modulecheck.json") as f:
+        [kernel] = json.load(f)["kernels"]
+    assert kernel["before"]["status"] == kernel["after"]["status"] == "built", done.stdout
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -68,12 +68,56 @@ def check_module_dir(path):
     return os.path.abspath(path)
 
 
+NOT_COPIED = shutil.ignore_patterns(".git", "*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd",
+                                    "modules.order", "Module.symvers", ".tmp_versions")
+# The module's parent folder is copied with it up to this size: a module's
+# Makefile may read ../include (a vendor tree's shared headers).
+SIBLINGS_BUDGET = 64 << 20
+
+
 def _copy(moddir, dest):
     """A fresh copy of the module's sources (no .git, no build products)."""
     shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(moddir, dest, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", "*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd", "modules.order",
-        "Module.symvers", ".tmp_versions"))
+    shutil.copytree(moddir, dest, symlinks=True, ignore=NOT_COPIED)
+
+
+def _size(path):
+    total = 0
+    for top, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if d != ".git"]
+        total += sum(os.lstat(os.path.join(top, f)).st_size for f in files)
+        if total > SIBLINGS_BUDGET:
+            break
+    return total
+
+
+def _siblings(moddir):
+    """What beside the module a build copy carries: the parent folder's other entries, or
+    none when they are over SIBLINGS_BUDGET (said once on screen)."""
+    up = os.path.dirname(moddir)
+    entries = [e for e in sorted(os.listdir(up)) if e not in (os.path.basename(moddir), ".git")]
+    if _size(up) > SIBLINGS_BUDGET:
+        progress("%s: its parent folder is over %d MiB: the module is built without the "
+                 "folders beside it" % (moddir, SIBLINGS_BUDGET >> 20))
+        return []
+    return entries
+
+
+def _build_copy(origin, parent, moddir, siblings):
+    """origin copied to parent/<the module's folder name>, beside copies of its siblings:
+    the build finds ../include as it would in place, and writes only in the scratch."""
+    shutil.rmtree(parent, ignore_errors=True)
+    os.makedirs(parent)
+    up = os.path.dirname(moddir)
+    for entry in siblings:
+        where, to = os.path.join(up, entry), os.path.join(parent, entry)
+        if os.path.isdir(where) and not os.path.islink(where):
+            shutil.copytree(where, to, symlinks=True, ignore=NOT_COPIED)
+        else:
+            shutil.copy2(where, to, follow_symlinks=False)
+    dest = os.path.join(parent, os.path.basename(moddir))
+    _copy(origin, dest)
+    return dest
 
 
 def _probe_choice(copy):
@@ -139,11 +183,12 @@ def check(module_path, kdir_paths, reports_dir=None, jobs=None):
         diff = run(["git", "diff", "--no-index", "--no-color", "--no-prefix", "--", "a", "b"],
                    cwd=_pair(moddir, converted, workdir), check=False)[1]
         results = []
+        siblings = _siblings(moddir)
         for number, kdir in enumerate(kernels):
             sides = {}
             for side, origin in (("before", moddir), ("after", converted)):
-                copy = os.path.join(workdir, "%s-%d" % (side, number))
-                _copy(origin, copy)
+                copy = _build_copy(origin, os.path.join(workdir, "%s-%d" % (side, number)),
+                                   moddir, siblings)
                 with phase("%s: %s, %s" % (name, kdir.version, side)):
                     sides[side] = build(kdir, copy, jobs)
             new = _new(sides["before"], sides["after"])
