@@ -1,5 +1,6 @@
 """make boottest without a kernel: gup_test's TAP and the console of recorded boots,
 judged per case and per arch, and the report that puts base and patched side by side."""
+import dataclasses
 import json
 import os
 
@@ -55,13 +56,13 @@ def test_crashed_guest_is_a_failure():
     lines = fixture("patched.tap").splitlines()
     cut = next(i for i, line in enumerate(lines) if line.startswith("ok 6 "))
     kernel = recorded("patched")
-    kernel["tap"] = parse_tap("\n".join(lines[:cut + 1]))
-    kernel["console"] = scan_console(fixture("crash.console"))
-    assert kernel["tap"]["problems"] == ["6 of 12 results: the guest stopped early"]
-    assert not kernel["tap"]["complete"]
+    kernel.tap = parse_tap("\n".join(lines[:cut + 1]))
+    kernel.console = scan_console(fixture("crash.console"))
+    assert kernel.tap["problems"] == ["6 of 12 results: the guest stopped early"]
+    assert not kernel.tap["complete"]
     problems = judge(kernel)
     assert any(p.startswith("kernel: BUG: unable to handle") for p in problems)
-    assert result({"base": recorded("base"), "patched": kernel})["result"] == "fail"
+    assert result({"base": recorded("base"), "patched": kernel}).result == "fail"
 
 
 def test_tap_without_totals_is_a_problem():
@@ -81,13 +82,13 @@ def test_console_scan_finds_the_einval_warning_and_the_exit_status():
 
 def test_report_puts_base_and_patched_side_by_side(tmp_path):
     res = result({"base": recorded("base"), "patched": recorded("patched")})
-    assert res["result"] == "pass", res["problems"]
-    row = next(r for r in res["cases"] if r["name"] == "fast_unsupported_flag_einval")
+    assert res.result == "pass", res.problems
+    row = next(r for r in res.cases if r["name"] == "fast_unsupported_flag_einval")
     assert (row["base"]["status"], row["patched"]["status"]) == ("skip", "pass")
-    assert set(res["ratios"]) == {"fast_get_min_usec", "fast_get_usec",
+    assert set(res.ratios) == {"fast_get_min_usec", "fast_get_usec",
                                   "slow_get_min_usec", "slow_get_usec"}
-    base_t, patched_t = res["timings"]["base"], res["timings"]["patched"]
-    assert res["ratios"]["fast_get_min_usec"] == round(
+    base_t, patched_t = res.timings["base"], res.timings["patched"]
+    assert res.ratios["fast_get_min_usec"] == round(
         patched_t["fast_get_min_usec"] / base_t["fast_get_min_usec"], 3)
     assert base_t["fast_over_slow"] == round(
         base_t["fast_get_min_usec"] / base_t["slow_get_min_usec"], 3)
@@ -107,26 +108,26 @@ def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
     why = "not attempted this session: time (arch walk; QEMU malta)"
     res = overall({"x86_64": result({"base": recorded("base"), "patched": recorded("patched")})},
                   {"mips": why})
-    assert res["result"] == "incomplete"
-    assert res["problems"] == ["mips: not booted: " + why]
+    assert res.result == "incomplete"
+    assert res.problems == ["mips: not booted: " + why]
     where = bootreport.write_reports(res, str(tmp_path))
     md = open(os.path.join(where, "boottest.md")).read()
     assert "- mips: not attempted this session: time" in md
     assert "not booted: mips: not attempted" in bootreport.matrix_text(res)
-    assert overall({}, {})["result"] == "incomplete"
+    assert overall({}, {}).result == "incomplete"
 
 
 def test_report_fails_when_the_patched_kernel_skips():
     kernel = recorded("patched")
-    kernel["tap"] = parse_tap(fixture("base.tap"))
+    kernel.tap = parse_tap(fixture("base.tap"))
     res = result({"base": recorded("base"), "patched": kernel})
-    assert res["result"] == "fail"
-    assert res["problems"][-1].startswith("patched: skipped fast_unsupported_flag_einval")
+    assert res.result == "fail"
+    assert res.problems[-1].startswith("patched: skipped fast_unsupported_flag_einval")
 
 
 def test_timed_out_kernel_fails():
     kernel = recorded("patched")
-    kernel["boot"].update(timed_out=True, timeout_s=900)
+    kernel.boot.update(timed_out=True, timeout_s=900)
     assert "QEMU timed out after 900 s" in judge(kernel)
 
 
@@ -148,9 +149,9 @@ def test_arm_base_log_shows_no_longterm_fast_path_and_no_dax():
 def arm_recorded(label, tap=None):
     """An arm kernel record from the recorded v5.0 run (TCG on virt)."""
     kernel = recorded(label)
-    kernel.update(arch="arm", tap=parse_tap(fixture(tap or "arm-%s.tap" % label)),
-                  console=scan_console(fixture("arm-%s.console" % label)))
-    return kernel
+    return dataclasses.replace(kernel, arch="arm",
+                               tap=parse_tap(fixture(tap or "arm-%s.tap" % label)),
+                               console=scan_console(fixture("arm-%s.console" % label)))
 
 
 def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
@@ -165,11 +166,11 @@ def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
     assert [w.split(" at ")[1] for w in console["warnings"]] == [
         "../src/mm/util.c:338 get_user_pages_fast+0xa8/0xc8"]
     arm = result({"base": arm_recorded("base"), "patched": arm_recorded("patched")}, "arm")
-    assert arm["result"] == "pass", arm["problems"]
+    assert arm.result == "pass", arm.problems
     x86 = result({"base": recorded("base"), "patched": recorded("patched")})
     res = overall({"x86_64": x86, "arm": arm})
-    assert res["result"] == "pass"
-    row = next(r for r in res["matrix"] if r["name"] == "longterm_fast_anon_pins")
+    assert res.result == "pass"
+    row = next(r for r in res.matrix if r["name"] == "longterm_fast_anon_pins")
     assert row["arm"] == {"base": "skip", "patched": "pass"} == row["x86_64"]
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(res)}
     assert rows["case (base / patched)"] == ["x86_64", "arm"]
@@ -187,18 +188,18 @@ def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
 def test_arm_with_the_previous_5_8_fails_the_fast_longterm_case():
     """Recorded on v5.0 with mm/util.c as the previous 5/8 left it."""
     kernel = arm_recorded("patched", tap="arm-old58.tap")
-    kernel["console"] = scan_console(fixture("arm-old58.console"))
-    fast = next(t for t in kernel["tap"]["tests"] if t["name"] == "longterm_fast_anon_pins")
+    kernel.console = scan_console(fixture("arm-old58.console"))
+    fast = next(t for t in kernel.tap["tests"] if t["name"] == "longterm_fast_anon_pins")
     assert fast["status"] == "fail"
     assert fast["notes"] == ["gup_benchmark fast longterm pinned 0/64", "pinned 0 of 64 pages"]
     # the fallback handed FOLL_LONGTERM to get_user_pages_unlocked(), which refuses it
-    assert [w.split(" at ")[1] for w in kernel["console"]["warnings"]] == [
+    assert [w.split(" at ")[1] for w in kernel.console["warnings"]] == [
         "../src/mm/util.c:338 get_user_pages_fast+0x48/0x60",
         "../src/mm/gup.c:1047 get_user_pages_unlocked+0xe4/0x21c"]
     arm = result({"base": arm_recorded("base"), "patched": kernel}, "arm")
-    assert arm["result"] == "fail"
-    assert arm["problems"] == ["patched: not ok 7 longterm_fast_anon_pins"]
-    row = next(r for r in overall({"arm": arm})["matrix"] if r["name"] == fast["name"])
+    assert arm.result == "fail"
+    assert arm.problems == ["patched: not ok 7 longterm_fast_anon_pins"]
+    row = next(r for r in overall({"arm": arm}).matrix if r["name"] == fast["name"])
     assert row["arm"] == {"base": "skip", "patched": "fail"}
 
 
@@ -206,10 +207,10 @@ def test_arm_patched_skipping_a_case_it_can_run_fails():
     text = fixture("arm-patched.tap").replace(
         "ok 7 longterm_fast_anon_pins", "ok 7 longterm_fast_anon_pins # SKIP no benchmark")
     arm = result({"base": arm_recorded("base"),
-                  "patched": dict(arm_recorded("patched"), tap=parse_tap(text))},
+                  "patched": dataclasses.replace(arm_recorded("patched"), tap=parse_tap(text))},
                  "arm")
-    assert arm["result"] == "fail"
-    assert arm["problems"] == ["patched: skipped longterm_fast_anon_pins"]
+    assert arm.result == "fail"
+    assert arm.problems == ["patched: skipped longterm_fast_anon_pins"]
 
 
 # What the four DAX cases note on a base kernel: plain GUP pins the DAX
@@ -241,9 +242,10 @@ def walk_recorded(arch, tree, label, family, build_s, boot_s):
     with the build and boot wall times its boottest.json gave."""
     kernel = recorded(label)
     name = "%s-%s-%s" % (arch, tree, label)
-    kernel.update(arch=arch, family=family, tap=parse_tap(fixture(name + ".tap")),
-                  console=scan_console(fixture(name + ".console")))
-    kernel["build"]["kernel_s"], kernel["boot"]["wall_s"] = build_s, boot_s
+    kernel = dataclasses.replace(kernel, arch=arch, family=family,
+                                 tap=parse_tap(fixture(name + ".tap")),
+                                 console=scan_console(fixture(name + ".console")))
+    kernel.build["kernel_s"], kernel.boot["wall_s"] = build_s, boot_s
     return kernel
 
 
@@ -258,31 +260,31 @@ def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
     walk = guests.ARCH_WALK % "s390"
     base = walk_recorded("s390x", "v5.0", "base", walk, 12.2, 3.2)
     patched = walk_recorded("s390x", "v5.0", "patched", walk, 761.2, 6.1)
-    assert [t["status"] for t in base["tap"]["tests"]] == BASE_STATUS
-    assert [t["status"] for t in patched["tap"]["tests"]] == PATCHED_STATUS
-    skips = {t["name"]: t["reason"] for t in base["tap"]["tests"] if t["status"] == "skip"}
+    assert [t["status"] for t in base.tap["tests"]] == BASE_STATUS
+    assert [t["status"] for t in patched.tap["tests"]] == PATCHED_STATUS
+    skips = {t["name"]: t["reason"] for t in base.tap["tests"] if t["status"] == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
     assert skips["longterm_fast_anon_pins"].startswith("gup_benchmark has no "
                                                        "GUP_FAST_LONGTERM_BENCHMARK")
-    tests = {t["name"]: t for t in patched["tap"]["tests"]}
+    tests = {t["name"]: t for t in patched.tap["tests"]}
     assert tests["longterm_fast_anon_pins"]["notes"] == [
         "gup_benchmark fast longterm pinned 64/64"]
     assert tests["fast_unsupported_flag_einval"]["notes"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # the SCLP console starts lines with a carriage return: still read
-    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
-    assert patched["console"]["warnings"] == [
+    assert base.console["warnings"] == [] and base.console["exit_status"] == 0
+    assert patched.console["warnings"] == [
         "WARNING: CPU: 0 PID: 1 at ../src/arch/s390/mm/gup.c:322 "
         "get_user_pages_fast+0x26/0xf8"]
-    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
-    assert patched["console"]["clocksource"] == "tod"
-    assert patched["tap"]["timing"]["fast_get_min_usec"] == 449
-    assert patched["tap"]["timing"]["slow_get_min_usec"] == 10974
+    assert patched.console["exit_status"] == 0 and patched.console["oops"] == []
+    assert patched.console["clocksource"] == "tod"
+    assert patched.tap["timing"]["fast_get_min_usec"] == 449
+    assert patched.tap["timing"]["slow_get_min_usec"] == 10974
     s390x = result({"base": base, "patched": patched}, "s390x")
-    assert s390x["result"] == "pass", s390x["problems"]
-    assert s390x["family"] == "arch walk (arch/s390/mm/gup.c)"
-    assert s390x["timings"]["patched"]["fast_over_slow"] == 0.041
+    assert s390x.result == "pass", s390x.problems
+    assert s390x.family == "arch walk (arch/s390/mm/gup.c)"
+    assert s390x.timings["patched"]["fast_over_slow"] == 0.041
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"s390x": s390x}))}
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
     assert rows["kernel warnings"] == ["0 / 1"]
@@ -293,14 +295,14 @@ def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
 def test_sparc64_v5_0_arch_walk_boots_on_sun4u_and_powers_off():
     """v5.0's arch/sparc/mm/gup.c, booted under TCG on sun4u with OpenBIOS."""
     base = walk_recorded("sparc64", "v5.0", "base", guests.ARCH_WALK % "sparc", 1040.0, 18.0)
-    assert base["tap"]["complete"] and base["tap"]["problems"] == []
-    assert [t["status"] for t in base["tap"]["tests"]] == BASE_STATUS
-    skips = {t["name"]: t["reason"] for t in base["tap"]["tests"] if t["status"] == "skip"}
+    assert base.tap["complete"] and base.tap["problems"] == []
+    assert [t["status"] for t in base.tap["tests"]] == BASE_STATUS
+    skips = {t["name"]: t["reason"] for t in base.tap["tests"] if t["status"] == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
-    assert base["tap"]["timing"]["fast_get_min_usec"] == 55279
-    assert base["tap"]["timing"]["slow_get_min_usec"] == 105338
-    console = base["console"]
+    assert base.tap["timing"]["fast_get_min_usec"] == 55279
+    assert base.tap["timing"]["slow_get_min_usec"] == 105338
+    console = base.console
     assert console["warnings"] == [] and console["oops"] == [] and console["exit_status"] == 0
     assert console["clocksource"] == "tick"
     # gup_test as /init powered the machine off: an OpenBIOS reboot restarts the kernel
@@ -312,20 +314,20 @@ def test_sparc64_v5_0_patched_pins_longterm_through_the_arch_walk():
     walk = guests.ARCH_WALK % "sparc"
     base = walk_recorded("sparc64", "v5.0", "base", walk, 1040.0, 18.0)
     patched = walk_recorded("sparc64", "v5.0", "patched", walk, 835.7, 25.2)
-    assert [t["status"] for t in patched["tap"]["tests"]] == PATCHED_STATUS
-    tests = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert [t["status"] for t in patched.tap["tests"]] == PATCHED_STATUS
+    tests = {t["name"]: t for t in patched.tap["tests"]}
     assert tests["longterm_fast_anon_pins"]["notes"] == [
         "gup_benchmark fast longterm pinned 64/64"]
     assert tests["fast_unsupported_flag_einval"]["notes"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # the only warning is the arch walk's WARN_ON_ONCE refusing FOLL_FORCE
-    assert patched["console"]["warnings"] == [
+    assert patched.console["warnings"] == [
         "WARNING: CPU: 0 PID: 1 at ../src/arch/sparc/mm/gup.c:281 "
         "get_user_pages_fast+0xec/0x1b8"]
-    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    assert patched.console["exit_status"] == 0 and patched.console["oops"] == []
     sparc64 = result({"base": base, "patched": patched}, "sparc64")
-    assert sparc64["result"] == "pass", sparc64["problems"]
-    assert sparc64["timings"]["patched"]["fast_over_slow"] == 1.057
+    assert sparc64.result == "pass", sparc64.problems
+    assert sparc64.timings["patched"]["fast_over_slow"] == 1.057
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"sparc64": sparc64}))}
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
     assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]
@@ -347,12 +349,12 @@ def test_fast_only_case_may_skip_only_without_the_function(has_fast_only, verdic
     """A branch made without --fast-only has no get_user_pages_fast_only(): its
     SKIP is by design; a kernel that has the function must run the case."""
     kernel = recorded("patched")
-    kernel["tap"] = parse_tap(with_fast_only_skipped(fixture("patched.tap")))
-    assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
-    kernel["api"] = {"fast_takes": "gup_flags", "has_fast_only": has_fast_only}
+    kernel.tap = parse_tap(with_fast_only_skipped(fixture("patched.tap")))
+    assert kernel.tap["complete"] and kernel.tap["problems"] == []
+    kernel.api = {"fast_takes": "gup_flags", "has_fast_only": has_fast_only}
     res = result({"base": recorded("base"), "patched": kernel})
-    assert res["result"] == verdict
-    assert res["problems"] == ([] if verdict == "pass"
+    assert res.result == verdict
+    assert res.problems == ([] if verdict == "pass"
                                else ["patched: skipped fast_only_atomic_short"])
 
 
@@ -376,10 +378,10 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
     assert "sleeping function called from invalid context" not in \
         fixture("fastonly-patched.console")
     kernel = recorded("patched")
-    kernel.update(tap=tap, console=console,
-                  api={"fast_takes": "gup_flags", "has_fast_only": True})
+    kernel = dataclasses.replace(kernel, tap=tap, console=console,
+                                         api={"fast_takes": "gup_flags", "has_fast_only": True})
     res = result({"patched": kernel})
-    assert (res["result"], res["problems"]) == ("pass", [])
+    assert (res.result, res.problems) == ("pass", [])
 
 
 def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
@@ -388,14 +390,14 @@ def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
              "ok 14 hugetlb_longterm_fast_pins # SKIP no hugetlb pages"]
     text = "\n".join([line.replace("1..12", "1..14") for line in lines[:-1]] + extra
                      + [lines[-1]])
-    kernel = dict(recorded("patched"), tap=parse_tap(text))
-    assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+    kernel = dataclasses.replace(recorded("patched"), tap=parse_tap(text))
+    assert kernel.tap["complete"] and kernel.tap["problems"] == []
     x86 = result({"base": recorded("base"), "patched": kernel})
-    assert x86["result"] == "pass", x86["problems"]
+    assert x86.result == "pass", x86.problems
     ppc = result({"base": recorded("base"), "patched": kernel}, "powerpc64le")
     # powerpc64le's guest has hugetlb pages: a SKIP there is a failure
-    assert ppc["result"] == "fail"
-    assert ppc["problems"] == [
+    assert ppc.result == "fail"
+    assert ppc.problems == [
         "patched: skipped hugetlb_fast_write_pins_all, hugetlb_longterm_fast_pins"]
 
 
@@ -403,8 +405,8 @@ def arch_recorded(arch, tree, label):
     """A kernel record from a recorded run of tests/boottest/<arch>-<tree>-<label>.*."""
     kernel = recorded(label)
     name = "%s-%s-%s" % (arch, tree, label)
-    kernel.update(arch=arch, tap=parse_tap(fixture(name + ".tap")),
-                  console=scan_console(fixture(name + ".console")))
+    kernel = dataclasses.replace(kernel, arch=arch, tap=parse_tap(fixture(name + ".tap")),
+                                         console=scan_console(fixture(name + ".console")))
     return kernel
 
 
@@ -449,8 +451,8 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
     assert console["oops"] == [] and console["exit_status"] == 0
     mips = result({"base": arch_recorded("mips", "v5.0", "base"),
                    "patched": arch_recorded("mips", "v5.0", "patched")}, "mips")
-    assert mips["result"] == "pass", mips["problems"]
-    assert mips["timings"]["patched"]["size_mib"] == 64
+    assert mips.result == "pass", mips.problems
+    assert mips.timings["patched"]["size_mib"] == 64
     res = overall({"mips": mips})
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(res)}
     assert rows["family"] == ["arch walk (arch/mips/mm/gup.c)"]
@@ -471,26 +473,26 @@ def statuses(tap):
 def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
     base = arch_recorded("arm64", "v5.0", "base")
     patched = arch_recorded("arm64", "v5.0", "patched")
-    assert base["tap"]["complete"] and patched["tap"]["complete"]
-    assert [k for k, st in statuses(base["tap"]).items() if st == "skip"] == [
+    assert base.tap["complete"] and patched.tap["complete"]
+    assert [k for k, st in statuses(base.tap).items() if st == "skip"] == [
         "fast_unsupported_flag_einval", "longterm_fast_anon_pins"] + list(
         guests.DAX_CASES + guests.HUGETLB_CASES)
-    assert [k for k, st in statuses(patched["tap"]).items() if st == "skip"] == list(
+    assert [k for k, st in statuses(patched.tap).items() if st == "skip"] == list(
         guests.DAX_CASES + guests.HUGETLB_CASES)
-    fast = next(t for t in patched["tap"]["tests"] if t["name"] == "longterm_fast_anon_pins")
+    fast = next(t for t in patched.tap["tests"] if t["name"] == "longterm_fast_anon_pins")
     assert fast["status"] == "pass"
     assert fast["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
-    dax = next(t for t in patched["tap"]["tests"] if t["name"] == guests.DAX_CASES[0])
+    dax = next(t for t in patched.tap["tests"] if t["name"] == guests.DAX_CASES[0])
     assert dax["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
     # the generic walk's FOLL_FORCE refusal, once; nothing on the base kernel
-    assert base["console"]["warnings"] == []
-    assert [w.split(" at ")[1] for w in patched["console"]["warnings"]] == [
+    assert base.console["warnings"] == []
+    assert [w.split(" at ")[1] for w in patched.console["warnings"]] == [
         "../src/mm/gup.c:1948 get_user_pages_fast+0x38/0x168"]
-    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
+    assert patched.console["exit_status"] == 0 and patched.console["oops"] == []
     arm64 = result({"base": base, "patched": patched}, "arm64")
-    assert arm64["result"] == "pass", arm64["problems"]
-    assert arm64["timings"]["patched"]["fast_over_slow"] == round(1247 / 8084, 3)
-    row = next(r for r in overall({"arm64": arm64})["matrix"]
+    assert arm64.result == "pass", arm64.problems
+    assert arm64.timings["patched"]["fast_over_slow"] == round(1247 / 8084, 3)
+    row = next(r for r in overall({"arm64": arm64}).matrix
                if r["name"] == "longterm_fast_anon_pins")
     assert row["arm64"] == {"base": "skip", "patched": "pass"}
 
@@ -498,11 +500,11 @@ def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
 def test_powerpc64le_v5_0_base_pins_dax_and_a_16m_hugetlb_page_but_not_long_term_fast():
     """v5.0's base kernel on pseries: the hugepd walk, and DAX on a PAPR SCM nvdimm."""
     base = walk_recorded("powerpc64le", "v5.0", "base", guests.GENERIC, 354.6, 7.6)
-    assert base["tap"]["complete"] and base["tap"]["problems"] == []
-    assert [k for k, st in statuses(base["tap"]).items() if st == "skip"] == [
+    assert base.tap["complete"] and base.tap["problems"] == []
+    assert [k for k, st in statuses(base.tap).items() if st == "skip"] == [
         "fast_unsupported_flag_einval", "fast_only_atomic_short", "longterm_fast_anon_pins",
         "longterm_fast_dax_refused", "hugetlb_longterm_fast_pins"]
-    tests = {t["name"]: t for t in base["tap"]["tests"]}
+    tests = {t["name"]: t for t in base.tap["tests"]}
     # 16M over 4K pages on the hash MMU: the page hangs off a hugepd
     assert tests["hugetlb_fast_write_pins_all"]["notes"] == [
         "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
@@ -510,7 +512,7 @@ def test_powerpc64le_v5_0_base_pins_dax_and_a_16m_hugetlb_page_but_not_long_term
     # DAX as on x86_64's base
     assert_dax(tests, "base")
     # gup_test labelled the region's seed namespace and mounted it -o dax
-    console = base["console"]
+    console = base.console
     assert console["dax"] == (
         "EXT2-fs (pmem0): DAX enabled. Warning: EXPERIMENTAL, use at your own risk")
     lines = fixture("powerpc64le-v5.0-base.console").splitlines()
@@ -521,7 +523,7 @@ def test_powerpc64le_v5_0_base_pins_dax_and_a_16m_hugetlb_page_but_not_long_term
     assert console["warnings"] == [] and console["exit_status"] == 0
     assert console["clocksource"] == "timebase"
     ppc = result({"base": base}, "powerpc64le")
-    assert ppc["result"] == "pass" and ppc["timings"]["base"]["fast_over_slow"] == round(
+    assert ppc.result == "pass" and ppc.timings["base"]["fast_over_slow"] == round(
         1591 / 11385, 3)
 
 
@@ -585,10 +587,10 @@ def test_v5_1_15_patched_pins_longterm_fast_where_the_base_cannot(arch):
     family, build_s, boot_s, warning, _ = V5_1_ARCHES[arch]
     kernels = v5_1_recorded(arch)
     base, patched = kernels["base"], kernels["patched"]
-    assert [t["status"] for t in base["tap"]["tests"]] == v5_1_statuses(arch, "base")
-    assert [t["status"] for t in patched["tap"]["tests"]] == v5_1_statuses(arch, "patched")
-    b = {t["name"]: t for t in base["tap"]["tests"]}
-    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    assert [t["status"] for t in base.tap["tests"]] == v5_1_statuses(arch, "base")
+    assert [t["status"] for t in patched.tap["tests"]] == v5_1_statuses(arch, "patched")
+    b = {t["name"]: t for t in base.tap["tests"]}
+    p = {t["name"]: t for t in patched.tap["tests"]}
     assert b["longterm_gup_anon_pins"]["notes"] == p["longterm_gup_anon_pins"]["notes"] == [
         "gup_benchmark longterm (get_user_pages) pinned 64/64"]
     assert b["longterm_fast_anon_pins"]["reason"] == (
@@ -597,11 +599,11 @@ def test_v5_1_15_patched_pins_longterm_fast_where_the_base_cannot(arch):
     assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
     assert p["fast_unsupported_flag_einval"]["notes"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
-    assert base["console"]["warnings"] == [] and base["console"]["exit_status"] == 0
-    assert patched["console"]["warnings"] == ["WARNING: CPU: 0 PID: " + warning]
-    assert patched["console"]["oops"] == [] and patched["console"]["exit_status"] == 0
+    assert base.console["warnings"] == [] and base.console["exit_status"] == 0
+    assert patched.console["warnings"] == ["WARNING: CPU: 0 PID: " + warning]
+    assert patched.console["oops"] == [] and patched.console["exit_status"] == 0
     res = result(kernels, arch)
-    assert res["result"] == "pass", res["problems"]
+    assert res.result == "pass", res.problems
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({arch: res}))}
     assert rows["family"] == [family]
     assert rows["longterm_gup_anon_pins"] == ["ok / ok"]
@@ -617,23 +619,23 @@ def test_v5_1_15_x86_64_refuses_long_term_dax_pins_in_both_paths_only_when_patch
     """The base refuses FOLL_LONGTERM on DAX in get_user_pages_longterm() but its
     fast path pins the DAX pages; the patched one refuses in both."""
     kernels = v5_1_recorded("x86_64")
-    b, p = ({t["name"]: t for t in kernels[k]["tap"]["tests"]} for k in ("base", "patched"))
+    b, p = ({t["name"]: t for t in kernels[k].tap["tests"]} for k in ("base", "patched"))
     assert_dax(b, "base")
     assert_dax(p, "patched")
     for k in ("base", "patched"):
-        assert kernels[k]["console"]["clocksource"] == "tsc-early"
+        assert kernels[k].console["clocksource"] == "tsc-early"
 
 
 def test_v5_1_15_what_each_arch_adds():
     """What one arch's recorded boots show beyond the shared cases."""
     arm = v5_1_recorded("arm")
-    assert arm["patched"]["tap"]["timing"]["fast_get_min_usec"] == 215910
-    assert {t["name"]: t for t in arm["patched"]["tap"]["tests"]}[
+    assert arm["patched"].tap["timing"]["fast_get_min_usec"] == 215910
+    assert {t["name"]: t for t in arm["patched"].tap["tests"]}[
         "hugetlb_fast_write_pins_all"]["reason"].startswith("no hugetlb pages")
     mips = v5_1_recorded("mips")
     # malta's 256 MiB halves the timing buffer on both kernels
-    assert [k["tap"]["timing"]["size_mib"] for k in mips.values()] == [64, 64]
-    assert mips["patched"]["console"]["clocksource"] == "MIPS"
+    assert [k.tap["timing"]["size_mib"] for k in mips.values()] == [64, 64]
+    assert mips["patched"].console["clocksource"] == "MIPS"
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"mips": result(mips, "mips")}))}
     assert rows["fast/slow (min)"] == [
         "%s / %s" % (round(713 / 2593, 3), round(709 / 2818, 3))]
@@ -642,9 +644,9 @@ def test_v5_1_15_what_each_arch_adds():
         assert fixture("sparc64-v5.1.15-%s.console" % label).splitlines()[-1] == \
             "reboot: Power down"
     arm64 = v5_1_recorded("arm64")
-    assert {t["name"]: t for t in arm64["patched"]["tap"]["tests"]}[
+    assert {t["name"]: t for t in arm64["patched"].tap["tests"]}[
         guests.DAX_CASES[0]]["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
-    assert result(arm64, "arm64")["timings"]["patched"]["fast_over_slow"] == \
+    assert result(arm64, "arm64").timings["patched"]["fast_over_slow"] == \
         round(1645 / 27873, 3)
 
 
@@ -652,7 +654,7 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
     """v5.0's patched kernel (branch made without --fast-only) passes every case it has."""
     base = walk_recorded("powerpc64le", "v5.0", "base", guests.GENERIC, 354.6, 7.6)
     patched = walk_recorded("powerpc64le", "v5.0", "patched", guests.GENERIC, 5.4, 6.9)
-    tap = patched["tap"]
+    tap = patched.tap
     assert tap["complete"] and tap["problems"] == []
     assert tap["totals"] == {"pass": 14, "fail": 0, "xfail": 0, "xpass": 0, "skip": 1,
                              "error": 0}
@@ -680,13 +682,13 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
     assert tests["hugetlb_longterm_fast_pins"]["notes"][1] == \
         "gup_benchmark fast longterm on hugetlb pinned 64/64"
     # the generic walk's FOLL_FORCE refusal, once
-    assert patched["console"]["warnings"] == [
+    assert patched.console["warnings"] == [
         "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:1948 get_user_pages_fast+0x2c/0x17c"]
-    assert patched["console"]["exit_status"] == 0 and patched["console"]["oops"] == []
-    assert patched["console"]["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
+    assert patched.console["exit_status"] == 0 and patched.console["oops"] == []
+    assert patched.console["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
     ppc = result({"base": base, "patched": patched}, "powerpc64le")
-    assert ppc["result"] == "pass", ppc["problems"]
-    assert ppc["timings"]["patched"]["fast_over_slow"] == round(1529 / 11842, 3)
+    assert ppc.result == "pass", ppc.problems
+    assert ppc.timings["patched"]["fast_over_slow"] == round(1529 / 11842, 3)
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"powerpc64le": ppc}))}
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
     assert rows["longterm_fast_dax_refused"] == ["SKIP / ok"]
@@ -696,10 +698,10 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["build s (image)"] == ["354.6 / 5.4"] and rows["boot s"] == ["7.6 / 6.9"]
     # with a DAX SKIP on the patched kernel, as before the guest had pmem, it fails
-    lost = dict(patched, tap=parse_tap(fixture("powerpc64le-v5.0-patched.tap").replace(
+    lost = dataclasses.replace(patched, tap=parse_tap(fixture("powerpc64le-v5.0-patched.tap").replace(
         "ok 12 longterm_fast_dax_refused",
         "ok 12 longterm_fast_dax_refused # SKIP no pmem in this guest")))
-    assert result({"base": base, "patched": lost}, "powerpc64le")["problems"] == [
+    assert result({"base": base, "patched": lost}, "powerpc64le").problems == [
         "patched: skipped longterm_fast_dax_refused"]
 
 
@@ -709,25 +711,25 @@ def test_powerpc64le_v5_1_15_patched_refuses_long_term_dax_where_the_base_pins_i
                                     boot_s)
                for label, build_s, boot_s in (("base", 418.7, 9.2), ("patched", 263.5, 9.4))}
     base, patched = kernels["base"], kernels["patched"]
-    assert [t["status"] for t in base["tap"]["tests"]] == ["pass"] * 4 + [
+    assert [t["status"] for t in base.tap["tests"]] == ["pass"] * 4 + [
         "skip", "skip", "pass", "skip", "pass", "pass", "pass", "skip", "pass", "skip", "pass"]
-    assert [t["status"] for t in patched["tap"]["tests"]] == ["pass"] * 5 + ["skip"] + [
+    assert [t["status"] for t in patched.tap["tests"]] == ["pass"] * 5 + ["skip"] + [
         "pass"] * 9
-    b = {t["name"]: t for t in base["tap"]["tests"]}
-    p = {t["name"]: t for t in patched["tap"]["tests"]}
+    b = {t["name"]: t for t in base.tap["tests"]}
+    p = {t["name"]: t for t in patched.tap["tests"]}
     assert_dax(b, "base")
     assert_dax(p, "patched")
     assert p["hugetlb_longterm_fast_pins"]["notes"] == [
         "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
         "gup_benchmark fast longterm on hugetlb pinned 64/64"]
     for kernel in (base, patched):
-        assert kernel["console"]["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
-        assert kernel["console"]["exit_status"] == 0 and kernel["console"]["oops"] == []
-    assert base["console"]["warnings"] == []
-    assert patched["console"]["warnings"] == [
+        assert kernel.console["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
+        assert kernel.console["exit_status"] == 0 and kernel.console["oops"] == []
+    assert base.console["warnings"] == []
+    assert patched.console["warnings"] == [
         "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x2c/0x184"]
     ppc = result(kernels, "powerpc64le")
-    assert ppc["result"] == "pass", ppc["problems"]
+    assert ppc.result == "pass", ppc.problems
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"powerpc64le": ppc}))}
     assert rows["longterm_fast_dax_refused"] == ["SKIP / ok"]
     assert rows["dax_slow_pins_without_longterm"] == ["ok / ok"]
@@ -741,25 +743,25 @@ def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
     base = walk_recorded("riscv64", "v5.0", "base", guests.FALLBACK, 597.0, 5.7)
     patched = walk_recorded("riscv64", "v5.0", "patched", guests.FALLBACK, 391.8, 4.3)
     for kernel in (base, patched):
-        assert kernel["tap"]["complete"] and kernel["tap"]["problems"] == []
+        assert kernel.tap["complete"] and kernel.tap["problems"] == []
     # the base: FOLL_FORCE read as write, and no FOLL_LONGTERM in the fast path
     # (the old behaviour, as on arm)
-    assert [t["status"] for t in base["tap"]["tests"]] == ["pass"] * 4 + [
+    assert [t["status"] for t in base.tap["tests"]] == ["pass"] * 4 + [
         "skip", "skip", "pass"] + ["skip"] * 7 + ["pass"]
-    skips = {t["name"]: t["reason"] for t in base["tap"]["tests"] if t["status"] == "skip"}
+    skips = {t["name"]: t["reason"] for t in base.tap["tests"] if t["status"] == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
     assert skips["longterm_fast_anon_pins"] == (
         "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
     # the patched fallback pins long-term through get_user_pages() under mmap_sem
-    assert [(t["name"], t["status"]) for t in patched["tap"]["tests"]] == [
+    assert [(t["name"], t["status"]) for t in patched.tap["tests"]] == [
         ("fast_write_private_pins_all", "pass"), ("fast_write_pin_write_seen", "pass"),
         ("fast_read_ro_mapping_pins", "pass"), ("fast_write_ro_mapping_refused", "pass"),
         ("fast_unsupported_flag_einval", "pass"), ("fast_only_atomic_short", "skip"),
         ("longterm_gup_anon_pins", "pass"), ("longterm_fast_anon_pins", "pass")] + [
         (name, "skip") for name in guests.DAX_CASES + guests.HUGETLB_CASES] + [
         ("gup_benchmark_timings", "pass")]
-    tests = {t["name"]: t for t in patched["tap"]["tests"]}
+    tests = {t["name"]: t for t in patched.tap["tests"]}
     assert tests["longterm_fast_anon_pins"]["notes"] == [
         "gup_benchmark fast longterm pinned 64/64"]
     assert tests["fast_unsupported_flag_einval"]["notes"] == [
@@ -769,20 +771,20 @@ def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
     assert tests["hugetlb_longterm_fast_pins"]["reason"] == \
         "no hugetlb pages (no Hugepagesize in /proc/meminfo: CONFIG_HUGETLBFS off)"
     # the only warning is the fallback's WARN_ON_ONCE refusing FOLL_FORCE
-    assert base["console"]["warnings"] == []
-    assert patched["console"]["warnings"] == [
+    assert base.console["warnings"] == []
+    assert patched.console["warnings"] == [
         "WARNING: CPU: 0 PID: 1 at ../../src/mm/util.c:338 get_user_pages_fast+0x86/0x94"]
     for kernel in (base, patched):
-        assert kernel["console"]["exit_status"] == 0 and kernel["console"]["oops"] == []
-        assert kernel["console"]["clocksource"] == "riscv_clocksource"
+        assert kernel.console["exit_status"] == 0 and kernel.console["oops"] == []
+        assert kernel.console["clocksource"] == "riscv_clocksource"
     # gup_test powered the machine off through OpenSBI
     assert fixture("riscv64-v5.0-patched.console").splitlines()[-1].rstrip("\r") == \
         "reboot: Power down"
     riscv = result({"base": base, "patched": patched}, "riscv64")
-    assert riscv["result"] == "pass", riscv["problems"]
-    assert riscv["family"] == guests.FALLBACK
-    assert riscv["timings"]["base"]["fast_over_slow"] == round(17173 / 13153, 3)
-    assert riscv["timings"]["patched"]["fast_over_slow"] == round(9098 / 8996, 3)
+    assert riscv.result == "pass", riscv.problems
+    assert riscv.family == guests.FALLBACK
+    assert riscv.timings["base"]["fast_over_slow"] == round(17173 / 13153, 3)
+    assert riscv.timings["patched"]["fast_over_slow"] == round(9098 / 8996, 3)
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"riscv64": riscv}))}
     assert rows["longterm_fast_anon_pins"] == ["SKIP / ok"]
     assert rows["fast_unsupported_flag_einval"] == ["SKIP / ok"]

@@ -79,34 +79,37 @@ def scan_console(text):
 
 
 def judge(kernel):
-    """The problems that make one kernel's run a failure (empty when it passed)."""
-    problems = list(kernel["tap"]["problems"])
-    boot = kernel["boot"]
+    """The problems that make one kernel's run (a KernelBoot) a failure (empty when it passed)."""
+    problems = list(kernel.tap["problems"])
+    boot = kernel.boot
     if boot.get("timed_out"):
         problems.append("QEMU timed out after %d s" % boot["timeout_s"])
-    problems += ["kernel: " + line for line in kernel["console"]["oops"]]
+    problems += ["kernel: " + line for line in kernel.console["oops"]]
     return problems
 
 
 def compare(kernels):
-    """Side-by-side rows per test, and the timings of both kernels with ratios."""
+    """Side-by-side rows per test, and the timings of both kernels with ratios.
+
+    kernels is {label: KernelBoot}.
+    """
+    tests = {label: kernels[label].tap["tests"] for label in KERNELS if label in kernels}
     names = []
-    for label in KERNELS:
-        for t in kernels.get(label, {}).get("tap", {}).get("tests", []):
+    for label in tests:
+        for t in tests[label]:
             if t["name"] not in names:
                 names.append(t["name"])
     cases = []
     for name in names:
         row = {"name": name}
         for label in KERNELS:
-            tests = kernels.get(label, {}).get("tap", {}).get("tests", [])
-            t = next((t for t in tests if t["name"] == name), None)
+            t = next((t for t in tests.get(label, []) if t["name"] == name), None)
             row[label] = {"status": t["status"], "reason": t["reason"],
                           "notes": t["notes"]} if t else {"status": "missing",
                                                           "reason": "", "notes": []}
         cases.append(row)
-    timings = {label: kernels[label]["tap"]["timing"] for label in KERNELS
-               if label in kernels and kernels[label]["tap"]["timing"]}
+    timings = {label: kernels[label].tap["timing"] for label in KERNELS
+               if label in kernels and kernels[label].tap["timing"]}
     for label, t in timings.items():
         if t.get("slow_get_min_usec"):
             t["fast_over_slow"] = round(t["fast_get_min_usec"] / t["slow_get_min_usec"], 3)

@@ -1,0 +1,84 @@
+"""What make boottest found, as records: the whole run, each arch, each kernel.
+
+boottest.json is these records' fields (sorted keys, as before). What a boot
+printed stays as tap.py and qemuboot.py read it: the kernel's "tap", "console",
+"boot" and "build" are the dicts they make, and each row of an arch's "cases"
+is {name, <kernel label>: {status, reason, notes}}.
+"""
+import dataclasses
+
+
+class _Absent:
+    """A fact a record was made without (the tests' recorded boots): not written."""
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
+def _fields(record):
+    """The record's fields, in order, without those it was made without."""
+    return {f.name: getattr(record, f.name) for f in dataclasses.fields(record)
+            if getattr(record, f.name) is not ABSENT}
+
+
+@dataclasses.dataclass
+class KernelBoot:
+    """One kernel of one arch: built, packed and booted."""
+    commit: str
+    arch: str
+    build: dict                 # bootbuild's timings and module warnings
+    boot: dict                  # qemuboot's record of the boot
+    tap: dict                   # tap.parse_tap() of what gup_test printed
+    console: dict               # tap.scan_console() of the kernel log
+    api: dict = ABSENT          # tree.api_state() of its source
+    family: str = ABSENT        # the guest's family (guests.family())
+    knobs: list = ABSENT        # the knobs applied, each {knob, reason}
+
+    def to_json(self):
+        return _fields(self)
+
+
+@dataclasses.dataclass
+class ArchBoot:
+    """One arch: its kernels side by side and the verdict."""
+    arch: str
+    family: str
+    branch: str
+    accel: str
+    accel_reason: str
+    kernels: dict               # {label: KernelBoot}
+    knobs: list                 # the knobs applied, each {knob, reason}
+    cases: list = dataclasses.field(default_factory=list)    # tap.compare()'s rows
+    timings: dict = dataclasses.field(default_factory=dict)  # {label: merged timing}
+    ratios: dict = dataclasses.field(default_factory=dict)   # {key: patched/base}
+    problems: list = dataclasses.field(default_factory=list)
+    result: str | None = None   # "pass" or "fail", once summarized
+
+    def to_json(self):
+        return dict(_fields(self), kernels={k: v.to_json() for k, v in self.kernels.items()})
+
+
+@dataclasses.dataclass
+class BootResult:
+    """The whole run: every arch, what was not booted, the arch x case matrix."""
+    tree: str
+    tree_name: str
+    repository: str
+    branch: str
+    kernels: list               # the labels booted, in order
+    arches: dict                # {arch: ArchBoot}
+    not_booted: dict            # {arch: why}
+    distcc_hosts: str | None = ABSENT
+    jobs: int = ABSENT
+    matrix: list = dataclasses.field(default_factory=list)   # [{name, arch: {label: status}}]
+    problems: list = dataclasses.field(default_factory=list)
+    result: str | None = None   # "pass", "fail" or "incomplete", once summarized
+
+    def to_json(self):
+        return dict(_fields(self), arches={k: v.to_json() for k, v in self.arches.items()})
