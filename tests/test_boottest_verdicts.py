@@ -86,7 +86,7 @@ def test_report_puts_base_and_patched_side_by_side(tmp_path):
     row = next(r for r in res.cases if r["name"] == "fast_unsupported_flag_einval")
     assert (row["base"]["status"], row["patched"]["status"]) == ("skip", "pass")
     assert set(res.ratios) == {"fast_get_min_usec", "fast_get_usec",
-                                  "slow_get_min_usec", "slow_get_usec"}
+                               "slow_get_min_usec", "slow_get_usec"}
     base_t, patched_t = res.timings["base"], res.timings["patched"]
     assert res.ratios["fast_get_min_usec"] == round(
         patched_t["fast_get_min_usec"] / base_t["fast_get_min_usec"], 3)
@@ -102,6 +102,29 @@ def test_report_puts_base_and_patched_side_by_side(tmp_path):
     assert data["arches"]["x86_64"]["kernels"]["patched"]["commit"] == "dd09708a180c"
     assert [c["name"] for c in data["arches"]["x86_64"]["cases"]][0] == \
         "fast_write_private_pins_all"
+
+
+def test_boottest_json_is_the_records_fields_and_leaves_out_only_facts_never_given():
+    """A kernel recorded without its api, family and knobs, and a run without
+    distcc_hosts and jobs, write no such keys; given, even as None, they are written."""
+    res = overall({"x86_64": result({"base": recorded("base"), "patched": recorded("patched")})})
+    data = res.to_json()
+    assert set(data) == {"tree", "tree_name", "repository", "branch", "kernels", "arches",
+                         "not_booted", "matrix", "problems", "result"}
+    base = res.arches["x86_64"].kernels["base"]
+    assert data["arches"]["x86_64"]["kernels"]["base"] == {
+        "commit": "c20ce182c0a0", "arch": "x86_64", "build": base.build, "boot": base.boot,
+        "tap": base.tap, "console": base.console}
+    assert base.tap["timing"]["fast_over_slow"] == data["arches"]["x86_64"]["timings"][
+        "base"]["fast_over_slow"]
+    assert data["arches"]["x86_64"]["cases"] == res.arches["x86_64"].cases
+    assert (data["result"], data["matrix"]) == ("pass", res.matrix)
+    kernel = dataclasses.replace(recorded("patched"), api={"has_fast_only": False},
+                                 family="generic", knobs=[])
+    assert {k: kernel.to_json()[k] for k in ("api", "family", "knobs")} == {
+        "api": {"has_fast_only": False}, "family": "generic", "knobs": []}
+    given = dataclasses.replace(res, distcc_hosts=None, jobs=8).to_json()
+    assert (given["distcc_hosts"], given["jobs"]) == (None, 8)
 
 
 def test_an_arch_not_booted_is_named_and_leaves_the_run_incomplete(tmp_path):
@@ -355,7 +378,7 @@ def test_fast_only_case_may_skip_only_without_the_function(has_fast_only, verdic
     res = result({"base": recorded("base"), "patched": kernel})
     assert res.result == verdict
     assert res.problems == ([] if verdict == "pass"
-                               else ["patched: skipped fast_only_atomic_short"])
+                            else ["patched: skipped fast_only_atomic_short"])
 
 
 def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
@@ -379,7 +402,7 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
         fixture("fastonly-patched.console")
     kernel = recorded("patched")
     kernel = dataclasses.replace(kernel, tap=tap, console=console,
-                                         api={"fast_takes": "gup_flags", "has_fast_only": True})
+                                 api={"fast_takes": "gup_flags", "has_fast_only": True})
     res = result({"patched": kernel})
     assert (res.result, res.problems) == ("pass", [])
 
@@ -405,9 +428,8 @@ def arch_recorded(arch, tree, label):
     """A kernel record from a recorded run of tests/boottest/<arch>-<tree>-<label>.*."""
     kernel = recorded(label)
     name = "%s-%s-%s" % (arch, tree, label)
-    kernel = dataclasses.replace(kernel, arch=arch, tap=parse_tap(fixture(name + ".tap")),
-                                         console=scan_console(fixture(name + ".console")))
-    return kernel
+    return dataclasses.replace(kernel, arch=arch, tap=parse_tap(fixture(name + ".tap")),
+                               console=scan_console(fixture(name + ".console")))
 
 
 def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
