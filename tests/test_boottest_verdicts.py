@@ -15,12 +15,12 @@ def test_tap_base_log_passes_with_the_new_features_skipped():
     tap = parse_tap(fixture("base.tap"))
     assert tap["plan"] == 12 and tap["version"] == 13 and tap["problems"] == []
     assert tap["complete"]
-    status = {t["name"]: t["status"] for t in tap["tests"]}
+    status = {t.name: t.status for t in tap["tests"]}
     assert status["fast_write_private_pins_all"] == "pass"
     assert status["fast_unsupported_flag_einval"] == "skip"
     assert status["longterm_fast_dax_refused"] == "skip"
-    dax = next(t for t in tap["tests"] if t["name"] == "longterm_fast_dax_refused")
-    assert "pinned 64/64 DAX pages" in dax["reason"]
+    dax = next(t for t in tap["tests"] if t.name == "longterm_fast_dax_refused")
+    assert "pinned 64/64 DAX pages" in dax.reason
     timing = tap["timing"]
     assert 0 < timing["fast_get_min_usec"] <= timing["fast_get_usec"]
     assert 0 < timing["slow_get_min_usec"] <= timing["slow_get_usec"]
@@ -29,19 +29,19 @@ def test_tap_base_log_passes_with_the_new_features_skipped():
 
 def test_tap_patched_log_passes_everything():
     tap = parse_tap(fixture("patched.tap"))
-    assert [t["status"] for t in tap["tests"]] == ["pass"] * 12
-    einval = next(t for t in tap["tests"] if t["name"] == "fast_unsupported_flag_einval")
-    assert any("-22 (EINVAL)" in n for n in einval["notes"])
+    assert [t.status for t in tap["tests"]] == ["pass"] * 12
+    einval = next(t for t in tap["tests"] if t.name == "fast_unsupported_flag_einval")
+    assert any("-22 (EINVAL)" in n for n in einval.notes)
     for name in ("longterm_gup_dax_refused", "longterm_fast_dax_refused"):
-        dax = next(t for t in tap["tests"] if t["name"] == name)
-        assert any("FOLL_LONGTERM) returned -95 (EOPNOTSUPP)" in n for n in dax["notes"])
+        dax = next(t for t in tap["tests"] if t.name == name)
+        assert any("FOLL_LONGTERM) returned -95 (EOPNOTSUPP)" in n for n in dax.notes)
 
 
 def test_tap_not_ok_is_a_problem():
     text = fixture("patched.tap").replace("ok 5 fast_unsupported_flag_einval",
                                           "not ok 5 fast_unsupported_flag_einval")
     tap = parse_tap(text)
-    assert tap["tests"][4]["status"] == "fail"
+    assert tap["tests"][4].status == "fail"
     assert tap["problems"] == ["not ok 5 fast_unsupported_flag_einval"]
 
 
@@ -114,7 +114,13 @@ def test_boottest_json_is_the_records_fields_and_leaves_out_only_facts_never_giv
     base = res.arches["x86_64"].kernels["base"]
     assert data["arches"]["x86_64"]["kernels"]["base"] == {
         "commit": "c20ce182c0a0", "arch": "x86_64", "build": base.build, "boot": base.boot,
-        "tap": base.tap, "console": base.console}
+        "tap": dict(base.tap, tests=[
+            {"number": t.number, "name": t.name, "status": t.status, "reason": t.reason,
+             "notes": t.notes} for t in base.tap["tests"]]),
+        "console": base.console}
+    assert data["arches"]["x86_64"]["kernels"]["base"]["tap"]["tests"][0] == {
+        "number": 1, "name": "fast_write_private_pins_all", "status": "pass", "reason": "",
+        "notes": base.tap["tests"][0].notes}
     assert base.tap["timing"]["fast_over_slow"] == data["arches"]["x86_64"]["timings"][
         "base"]["fast_over_slow"]
     assert data["arches"]["x86_64"]["cases"] == res.arches["x86_64"].cases
@@ -157,7 +163,7 @@ def test_timed_out_kernel_fails():
 def test_arm_base_log_shows_no_longterm_fast_path_and_no_dax():
     tap = parse_tap(fixture("arm-base.tap"))
     assert tap["complete"] and tap["problems"] == [] and tap["totals"]["skip"] == 6
-    skips = {t["name"]: t["reason"] for t in tap["tests"] if t["status"] == "skip"}
+    skips = {t.name: t.reason for t in tap["tests"] if t.status == "skip"}
     assert skips["longterm_fast_anon_pins"].startswith(
         "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK")
     assert skips["fast_unsupported_flag_einval"].startswith(
@@ -179,11 +185,11 @@ def arm_recorded(label, tap=None):
 
 def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
     tap = parse_tap(fixture("arm-patched.tap"))
-    status = {t["name"]: t["status"] for t in tap["tests"]}
+    status = {t.name: t.status for t in tap["tests"]}
     assert status["longterm_fast_anon_pins"] == "pass"
     assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
-    fast = next(t for t in tap["tests"] if t["name"] == "longterm_fast_anon_pins")
-    assert fast["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
+    fast = next(t for t in tap["tests"] if t.name == "longterm_fast_anon_pins")
+    assert fast.notes == ["gup_benchmark fast longterm pinned 64/64"]
     # FOLL_FORCE refused by the mm/util.c fallback's WARN_ON_ONCE
     console = scan_console(fixture("arm-patched.console"))
     assert [w.split(" at ")[1] for w in console["warnings"]] == [
@@ -212,9 +218,9 @@ def test_arm_with_the_previous_5_8_fails_the_fast_longterm_case():
     """Recorded on v5.0 with mm/util.c as the previous 5/8 left it."""
     kernel = arm_recorded("patched", tap="arm-old58.tap")
     kernel.console = scan_console(fixture("arm-old58.console"))
-    fast = next(t for t in kernel.tap["tests"] if t["name"] == "longterm_fast_anon_pins")
-    assert fast["status"] == "fail"
-    assert fast["notes"] == ["gup_benchmark fast longterm pinned 0/64", "pinned 0 of 64 pages"]
+    fast = next(t for t in kernel.tap["tests"] if t.name == "longterm_fast_anon_pins")
+    assert fast.status == "fail"
+    assert fast.notes == ["gup_benchmark fast longterm pinned 0/64", "pinned 0 of 64 pages"]
     # the fallback handed FOLL_LONGTERM to get_user_pages_unlocked(), which refuses it
     assert [w.split(" at ")[1] for w in kernel.console["warnings"]] == [
         "../src/mm/util.c:338 get_user_pages_fast+0x48/0x60",
@@ -222,7 +228,7 @@ def test_arm_with_the_previous_5_8_fails_the_fast_longterm_case():
     arm = result({"base": arm_recorded("base"), "patched": kernel}, "arm")
     assert arm.result == "fail"
     assert arm.problems == ["patched: not ok 7 longterm_fast_anon_pins"]
-    row = next(r for r in overall({"arm": arm}).matrix if r["name"] == fast["name"])
+    row = next(r for r in overall({"arm": arm}).matrix if r["name"] == fast.name)
     assert row["arm"] == {"base": "skip", "patched": "fail"}
 
 
@@ -255,9 +261,9 @@ DAX_PATCHED = dict(DAX_BASE, longterm_gup_dax_refused=[
 def assert_dax(tests, label):
     """tests ({name: test}) noted what a label kernel's DAX cases should."""
     for name, notes in (DAX_BASE if label == "base" else DAX_PATCHED).items():
-        assert tests[name]["notes"] == notes, name
+        assert tests[name].notes == notes, name
     if label == "base":
-        assert tests["longterm_fast_dax_refused"]["reason"] == DAX_BASE_FAST_SKIP
+        assert tests["longterm_fast_dax_refused"].reason == DAX_BASE_FAST_SKIP
 
 
 def walk_recorded(arch, tree, label, family, build_s, boot_s):
@@ -283,17 +289,17 @@ def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
     walk = guests.ARCH_WALK % "s390"
     base = walk_recorded("s390x", "v5.0", "base", walk, 12.2, 3.2)
     patched = walk_recorded("s390x", "v5.0", "patched", walk, 761.2, 6.1)
-    assert [t["status"] for t in base.tap["tests"]] == BASE_STATUS
-    assert [t["status"] for t in patched.tap["tests"]] == PATCHED_STATUS
-    skips = {t["name"]: t["reason"] for t in base.tap["tests"] if t["status"] == "skip"}
+    assert [t.status for t in base.tap["tests"]] == BASE_STATUS
+    assert [t.status for t in patched.tap["tests"]] == PATCHED_STATUS
+    skips = {t.name: t.reason for t in base.tap["tests"] if t.status == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
     assert skips["longterm_fast_anon_pins"].startswith("gup_benchmark has no "
                                                        "GUP_FAST_LONGTERM_BENCHMARK")
-    tests = {t["name"]: t for t in patched.tap["tests"]}
-    assert tests["longterm_fast_anon_pins"]["notes"] == [
+    tests = {t.name: t for t in patched.tap["tests"]}
+    assert tests["longterm_fast_anon_pins"].notes == [
         "gup_benchmark fast longterm pinned 64/64"]
-    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+    assert tests["fast_unsupported_flag_einval"].notes == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # the SCLP console starts lines with a carriage return: still read
     assert base.console["warnings"] == [] and base.console["exit_status"] == 0
@@ -319,8 +325,8 @@ def test_sparc64_v5_0_arch_walk_boots_on_sun4u_and_powers_off():
     """v5.0's arch/sparc/mm/gup.c, booted under TCG on sun4u with OpenBIOS."""
     base = walk_recorded("sparc64", "v5.0", "base", guests.ARCH_WALK % "sparc", 1040.0, 18.0)
     assert base.tap["complete"] and base.tap["problems"] == []
-    assert [t["status"] for t in base.tap["tests"]] == BASE_STATUS
-    skips = {t["name"]: t["reason"] for t in base.tap["tests"] if t["status"] == "skip"}
+    assert [t.status for t in base.tap["tests"]] == BASE_STATUS
+    skips = {t.name: t.reason for t in base.tap["tests"] if t.status == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
     assert base.tap["timing"]["fast_get_min_usec"] == 55279
@@ -337,11 +343,11 @@ def test_sparc64_v5_0_patched_pins_longterm_through_the_arch_walk():
     walk = guests.ARCH_WALK % "sparc"
     base = walk_recorded("sparc64", "v5.0", "base", walk, 1040.0, 18.0)
     patched = walk_recorded("sparc64", "v5.0", "patched", walk, 835.7, 25.2)
-    assert [t["status"] for t in patched.tap["tests"]] == PATCHED_STATUS
-    tests = {t["name"]: t for t in patched.tap["tests"]}
-    assert tests["longterm_fast_anon_pins"]["notes"] == [
+    assert [t.status for t in patched.tap["tests"]] == PATCHED_STATUS
+    tests = {t.name: t for t in patched.tap["tests"]}
+    assert tests["longterm_fast_anon_pins"].notes == [
         "gup_benchmark fast longterm pinned 64/64"]
-    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+    assert tests["fast_unsupported_flag_einval"].notes == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # the only warning is the arch walk's WARN_ON_ONCE refusing FOLL_FORCE
     assert patched.console["warnings"] == [
@@ -388,9 +394,9 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
     refusal's warning."""
     tap = parse_tap(fixture("fastonly-patched.tap"))
     assert tap["complete"] and tap["problems"] == [] and tap["plan"] == 13
-    assert [t["status"] for t in tap["tests"]] == ["pass"] * 13
-    case = next(t for t in tap["tests"] if t["name"] == bootreport.FAST_ONLY_CASE)
-    assert case["notes"] == [
+    assert [t.status for t in tap["tests"]] == ["pass"] * 13
+    case = next(t for t in tap["tests"] if t.name == bootreport.FAST_ONLY_CASE)
+    assert case.notes == [
         "get_user_pages_fast_only(0x1), interrupts off, returned 32 (32 of 64 pages "
         "resident)", "0 of the 32 untouched pages resident afterwards"]
     console = scan_console(fixture("fastonly-patched.console"))
@@ -437,7 +443,7 @@ def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
     assert tap["complete"] and tap["problems"] == []
     assert tap["totals"] == {"pass": 6, "fail": 0, "xfail": 0, "xpass": 0, "skip": 6,
                              "error": 0}
-    skips = {t["name"]: t["reason"] for t in tap["tests"] if t["status"] == "skip"}
+    skips = {t.name: t.reason for t in tap["tests"] if t.status == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
     assert skips["longterm_fast_anon_pins"] == (
@@ -445,8 +451,8 @@ def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
     assert sorted(n for n, why in skips.items() if why.startswith("no pmem in this guest")) \
         == sorted(guests.DAX_CASES)
     # malta's 256 MiB: the timing buffer is halved once
-    timing = next(t for t in tap["tests"] if t["name"] == "gup_benchmark_timings")
-    assert timing["notes"] == ["64 MiB, 512 pages per call, 15 runs: minimum and median"]
+    timing = next(t for t in tap["tests"] if t.name == "gup_benchmark_timings")
+    assert timing.notes == ["64 MiB, 512 pages per call, 15 runs: minimum and median"]
     assert tap["timing"]["size_mib"] == 64
     console = scan_console(fixture("mips-v5.0-base.console"))
     assert console["warnings"] == [] and console["oops"] == []
@@ -458,10 +464,10 @@ def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
 
 def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path):
     tap = parse_tap(fixture("mips-v5.0-patched.tap"))
-    status = {t["name"]: t["status"] for t in tap["tests"]}
+    status = {t.name: t.status for t in tap["tests"]}
     assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
     assert [n for n, st in status.items() if st == "fail"] == []
-    notes = {t["name"]: t["notes"] for t in tap["tests"]}
+    notes = {t.name: t.notes for t in tap["tests"]}
     assert notes["longterm_fast_anon_pins"] == ["gup_benchmark fast longterm pinned 64/64"]
     assert notes["fast_unsupported_flag_einval"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
@@ -489,7 +495,7 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
 
 
 def statuses(tap):
-    return {t["name"]: t["status"] for t in tap["tests"]}
+    return {t.name: t.status for t in tap["tests"]}
 
 
 def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
@@ -501,11 +507,11 @@ def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
         guests.DAX_CASES + guests.HUGETLB_CASES)
     assert [k for k, st in statuses(patched.tap).items() if st == "skip"] == list(
         guests.DAX_CASES + guests.HUGETLB_CASES)
-    fast = next(t for t in patched.tap["tests"] if t["name"] == "longterm_fast_anon_pins")
-    assert fast["status"] == "pass"
-    assert fast["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
-    dax = next(t for t in patched.tap["tests"] if t["name"] == guests.DAX_CASES[0])
-    assert dax["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
+    fast = next(t for t in patched.tap["tests"] if t.name == "longterm_fast_anon_pins")
+    assert fast.status == "pass"
+    assert fast.notes == ["gup_benchmark fast longterm pinned 64/64"]
+    dax = next(t for t in patched.tap["tests"] if t.name == guests.DAX_CASES[0])
+    assert dax.reason == "no pmem in this guest: " + guests.NO_DAX["arm64"]
     # the generic walk's FOLL_FORCE refusal, once; nothing on the base kernel
     assert base.console["warnings"] == []
     assert [w.split(" at ")[1] for w in patched.console["warnings"]] == [
@@ -526,9 +532,9 @@ def test_powerpc64le_v5_0_base_pins_dax_and_a_16m_hugetlb_page_but_not_long_term
     assert [k for k, st in statuses(base.tap).items() if st == "skip"] == [
         "fast_unsupported_flag_einval", "fast_only_atomic_short", "longterm_fast_anon_pins",
         "longterm_fast_dax_refused", "hugetlb_longterm_fast_pins"]
-    tests = {t["name"]: t for t in base.tap["tests"]}
+    tests = {t.name: t for t in base.tap["tests"]}
     # 16M over 4K pages on the hash MMU: the page hangs off a hugepd
-    assert tests["hugetlb_fast_write_pins_all"]["notes"] == [
+    assert tests["hugetlb_fast_write_pins_all"].notes == [
         "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
         "gup_benchmark fast write on hugetlb pinned 64/64"]
     # DAX as on x86_64's base
@@ -598,7 +604,7 @@ def v5_1_statuses(arch, label):
     n = ("base", "patched").index(label)
     shared = V5_1_BASE_STATUS if label == "base" else V5_1_PATCHED_STATUS
     extra = V5_1_ARCHES[arch][4]
-    names = [t["name"] for t in parse_tap(fixture("arm-v5.1.15-base.tap"))["tests"]]
+    names = [t.name for t in parse_tap(fixture("arm-v5.1.15-base.tap"))["tests"]]
     return [extra[name][n] if name in extra else st for name, st in zip(names, shared)]
 
 
@@ -609,17 +615,17 @@ def test_v5_1_15_patched_pins_longterm_fast_where_the_base_cannot(arch):
     family, build_s, boot_s, warning, _ = V5_1_ARCHES[arch]
     kernels = v5_1_recorded(arch)
     base, patched = kernels["base"], kernels["patched"]
-    assert [t["status"] for t in base.tap["tests"]] == v5_1_statuses(arch, "base")
-    assert [t["status"] for t in patched.tap["tests"]] == v5_1_statuses(arch, "patched")
-    b = {t["name"]: t for t in base.tap["tests"]}
-    p = {t["name"]: t for t in patched.tap["tests"]}
-    assert b["longterm_gup_anon_pins"]["notes"] == p["longterm_gup_anon_pins"]["notes"] == [
+    assert [t.status for t in base.tap["tests"]] == v5_1_statuses(arch, "base")
+    assert [t.status for t in patched.tap["tests"]] == v5_1_statuses(arch, "patched")
+    b = {t.name: t for t in base.tap["tests"]}
+    p = {t.name: t for t in patched.tap["tests"]}
+    assert b["longterm_gup_anon_pins"].notes == p["longterm_gup_anon_pins"].notes == [
         "gup_benchmark longterm (get_user_pages) pinned 64/64"]
-    assert b["longterm_fast_anon_pins"]["reason"] == (
+    assert b["longterm_fast_anon_pins"].reason == (
         "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
-    assert b["fast_unsupported_flag_einval"]["reason"] == V5_1_FORCE_AS_WRITE
-    assert p["longterm_fast_anon_pins"]["notes"] == ["gup_benchmark fast longterm pinned 64/64"]
-    assert p["fast_unsupported_flag_einval"]["notes"] == [
+    assert b["fast_unsupported_flag_einval"].reason == V5_1_FORCE_AS_WRITE
+    assert p["longterm_fast_anon_pins"].notes == ["gup_benchmark fast longterm pinned 64/64"]
+    assert p["fast_unsupported_flag_einval"].notes == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     assert base.console["warnings"] == [] and base.console["exit_status"] == 0
     assert patched.console["warnings"] == ["WARNING: CPU: 0 PID: " + warning]
@@ -641,7 +647,7 @@ def test_v5_1_15_x86_64_refuses_long_term_dax_pins_in_both_paths_only_when_patch
     """The base refuses FOLL_LONGTERM on DAX in get_user_pages_longterm() but its
     fast path pins the DAX pages; the patched one refuses in both."""
     kernels = v5_1_recorded("x86_64")
-    b, p = ({t["name"]: t for t in kernels[k].tap["tests"]} for k in ("base", "patched"))
+    b, p = ({t.name: t for t in kernels[k].tap["tests"]} for k in ("base", "patched"))
     assert_dax(b, "base")
     assert_dax(p, "patched")
     for k in ("base", "patched"):
@@ -652,8 +658,8 @@ def test_v5_1_15_what_each_arch_adds():
     """What one arch's recorded boots show beyond the shared cases."""
     arm = v5_1_recorded("arm")
     assert arm["patched"].tap["timing"]["fast_get_min_usec"] == 215910
-    assert {t["name"]: t for t in arm["patched"].tap["tests"]}[
-        "hugetlb_fast_write_pins_all"]["reason"].startswith("no hugetlb pages")
+    assert {t.name: t for t in arm["patched"].tap["tests"]}[
+        "hugetlb_fast_write_pins_all"].reason.startswith("no hugetlb pages")
     mips = v5_1_recorded("mips")
     # malta's 256 MiB halves the timing buffer on both kernels
     assert [k.tap["timing"]["size_mib"] for k in mips.values()] == [64, 64]
@@ -666,8 +672,8 @@ def test_v5_1_15_what_each_arch_adds():
         assert fixture("sparc64-v5.1.15-%s.console" % label).splitlines()[-1] == \
             "reboot: Power down"
     arm64 = v5_1_recorded("arm64")
-    assert {t["name"]: t for t in arm64["patched"].tap["tests"]}[
-        guests.DAX_CASES[0]]["reason"] == "no pmem in this guest: " + guests.NO_DAX["arm64"]
+    assert {t.name: t for t in arm64["patched"].tap["tests"]}[
+        guests.DAX_CASES[0]].reason == "no pmem in this guest: " + guests.NO_DAX["arm64"]
     assert result(arm64, "arm64").timings["patched"]["fast_over_slow"] == \
         round(1645 / 27873, 3)
 
@@ -680,7 +686,7 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
     assert tap["complete"] and tap["problems"] == []
     assert tap["totals"] == {"pass": 14, "fail": 0, "xfail": 0, "xpass": 0, "skip": 1,
                              "error": 0}
-    assert [(t["number"], t["name"], t["status"]) for t in tap["tests"]] == [
+    assert [(t.number, t.name, t.status) for t in tap["tests"]] == [
         (1, "fast_write_private_pins_all", "pass"), (2, "fast_write_pin_write_seen", "pass"),
         (3, "fast_read_ro_mapping_pins", "pass"), (4, "fast_write_ro_mapping_refused", "pass"),
         (5, "fast_unsupported_flag_einval", "pass"), (6, "fast_only_atomic_short", "skip"),
@@ -689,19 +695,19 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
         (10, "dax_slow_pins_without_longterm", "pass"), (11, "longterm_gup_dax_refused", "pass"),
         (12, "longterm_fast_dax_refused", "pass"), (13, "hugetlb_fast_write_pins_all", "pass"),
         (14, "hugetlb_longterm_fast_pins", "pass"), (15, "gup_benchmark_timings", "pass")]
-    tests = {t["name"]: t for t in tap["tests"]}
-    assert tests["fast_only_atomic_short"]["reason"] == \
+    tests = {t.name: t for t in tap["tests"]}
+    assert tests["fast_only_atomic_short"].reason == \
         "no get_user_pages_fast_only() in this kernel"
-    assert tests["longterm_fast_anon_pins"]["notes"] == [
+    assert tests["longterm_fast_anon_pins"].notes == [
         "gup_benchmark fast longterm pinned 64/64"]
-    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+    assert tests["fast_unsupported_flag_einval"].notes == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # FOLL_LONGTERM refuses the DAX pages, slow and fast; without it both pin
     assert_dax(tests, "patched")
     # both hugetlb cases through gup_huge_pd(): base 16M over 4K, hash MMU
     for name in guests.HUGETLB_CASES:
-        assert tests[name]["notes"][0] == "hugetlb page of 16384 kB, base page 4 kB, MMU Hash"
-    assert tests["hugetlb_longterm_fast_pins"]["notes"][1] == \
+        assert tests[name].notes[0] == "hugetlb page of 16384 kB, base page 4 kB, MMU Hash"
+    assert tests["hugetlb_longterm_fast_pins"].notes[1] == \
         "gup_benchmark fast longterm on hugetlb pinned 64/64"
     # the generic walk's FOLL_FORCE refusal, once
     assert patched.console["warnings"] == [
@@ -720,9 +726,10 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
     assert rows["kernel warnings"] == ["0 / 1"]
     assert rows["build s (image)"] == ["354.6 / 5.4"] and rows["boot s"] == ["7.6 / 6.9"]
     # with a DAX SKIP on the patched kernel, as before the guest had pmem, it fails
-    lost = dataclasses.replace(patched, tap=parse_tap(fixture("powerpc64le-v5.0-patched.tap").replace(
-        "ok 12 longterm_fast_dax_refused",
-        "ok 12 longterm_fast_dax_refused # SKIP no pmem in this guest")))
+    lost = dataclasses.replace(patched, tap=parse_tap(
+        fixture("powerpc64le-v5.0-patched.tap").replace(
+            "ok 12 longterm_fast_dax_refused",
+            "ok 12 longterm_fast_dax_refused # SKIP no pmem in this guest")))
     assert result({"base": base, "patched": lost}, "powerpc64le").problems == [
         "patched: skipped longterm_fast_dax_refused"]
 
@@ -733,15 +740,15 @@ def test_powerpc64le_v5_1_15_patched_refuses_long_term_dax_where_the_base_pins_i
                                     boot_s)
                for label, build_s, boot_s in (("base", 418.7, 9.2), ("patched", 263.5, 9.4))}
     base, patched = kernels["base"], kernels["patched"]
-    assert [t["status"] for t in base.tap["tests"]] == ["pass"] * 4 + [
+    assert [t.status for t in base.tap["tests"]] == ["pass"] * 4 + [
         "skip", "skip", "pass", "skip", "pass", "pass", "pass", "skip", "pass", "skip", "pass"]
-    assert [t["status"] for t in patched.tap["tests"]] == ["pass"] * 5 + ["skip"] + [
+    assert [t.status for t in patched.tap["tests"]] == ["pass"] * 5 + ["skip"] + [
         "pass"] * 9
-    b = {t["name"]: t for t in base.tap["tests"]}
-    p = {t["name"]: t for t in patched.tap["tests"]}
+    b = {t.name: t for t in base.tap["tests"]}
+    p = {t.name: t for t in patched.tap["tests"]}
     assert_dax(b, "base")
     assert_dax(p, "patched")
-    assert p["hugetlb_longterm_fast_pins"]["notes"] == [
+    assert p["hugetlb_longterm_fast_pins"].notes == [
         "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
         "gup_benchmark fast longterm on hugetlb pinned 64/64"]
     for kernel in (base, patched):
@@ -768,29 +775,29 @@ def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
         assert kernel.tap["complete"] and kernel.tap["problems"] == []
     # the base: FOLL_FORCE read as write, and no FOLL_LONGTERM in the fast path
     # (the old behaviour, as on arm)
-    assert [t["status"] for t in base.tap["tests"]] == ["pass"] * 4 + [
+    assert [t.status for t in base.tap["tests"]] == ["pass"] * 4 + [
         "skip", "skip", "pass"] + ["skip"] * 7 + ["pass"]
-    skips = {t["name"]: t["reason"] for t in base.tap["tests"] if t["status"] == "skip"}
+    skips = {t.name: t.reason for t in base.tap["tests"] if t.status == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
     assert skips["longterm_fast_anon_pins"] == (
         "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
     # the patched fallback pins long-term through get_user_pages() under mmap_sem
-    assert [(t["name"], t["status"]) for t in patched.tap["tests"]] == [
+    assert [(t.name, t.status) for t in patched.tap["tests"]] == [
         ("fast_write_private_pins_all", "pass"), ("fast_write_pin_write_seen", "pass"),
         ("fast_read_ro_mapping_pins", "pass"), ("fast_write_ro_mapping_refused", "pass"),
         ("fast_unsupported_flag_einval", "pass"), ("fast_only_atomic_short", "skip"),
         ("longterm_gup_anon_pins", "pass"), ("longterm_fast_anon_pins", "pass")] + [
         (name, "skip") for name in guests.DAX_CASES + guests.HUGETLB_CASES] + [
         ("gup_benchmark_timings", "pass")]
-    tests = {t["name"]: t for t in patched.tap["tests"]}
-    assert tests["longterm_fast_anon_pins"]["notes"] == [
+    tests = {t.name: t for t in patched.tap["tests"]}
+    assert tests["longterm_fast_anon_pins"].notes == [
         "gup_benchmark fast longterm pinned 64/64"]
-    assert tests["fast_unsupported_flag_einval"]["notes"] == [
+    assert tests["fast_unsupported_flag_einval"].notes == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
-    assert tests[guests.DAX_CASES[0]]["reason"] == \
+    assert tests[guests.DAX_CASES[0]].reason == \
         "no pmem in this guest: " + guests.NO_DAX["riscv64"]
-    assert tests["hugetlb_longterm_fast_pins"]["reason"] == \
+    assert tests["hugetlb_longterm_fast_pins"].reason == \
         "no hugetlb pages (no Hugepagesize in /proc/meminfo: CONFIG_HUGETLBFS off)"
     # the only warning is the fallback's WARN_ON_ONCE refusing FOLL_FORCE
     assert base.console["warnings"] == []

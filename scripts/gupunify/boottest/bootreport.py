@@ -92,8 +92,8 @@ def summarize(res):
     if "patched" in res.kernels:
         if not (res.kernels["patched"].api or {}).get("has_fast_only"):
             expected += (FAST_ONLY_CASE,)
-        skipped = [t["name"] for t in res.kernels["patched"].tap["tests"]
-                   if t["status"] == "skip" and t["name"] not in expected]
+        skipped = [t.name for t in res.kernels["patched"].tap["tests"]
+                   if t.status == "skip" and t.name not in expected]
         if skipped:
             res.problems.append("patched: skipped " + ", ".join(skipped))
     res.result = "fail" if res.problems else "pass"

@@ -2,8 +2,9 @@
 
 boottest.json is these records' fields (sorted keys, as before). What a boot
 printed stays as tap.py and qemuboot.py read it: the kernel's "tap", "console",
-"boot" and "build" are the dicts they make, and each row of an arch's "cases"
-is {name, <kernel label>: {status, reason, notes}}.
+"boot" and "build" are the dicts they make, but for the TAP's results, which
+are TapTest records; each row of an arch's "cases" is {name, <kernel label>:
+{status, reason, notes}}.
 """
 import dataclasses
 
@@ -28,6 +29,16 @@ def _fields(record):
 
 
 @dataclasses.dataclass
+class TapTest:
+    """One result of gup_test's TAP: one case on one kernel."""
+    number: int
+    name: str
+    status: str                 # "pass", "fail" or "skip"
+    reason: str                 # the SKIP's or TODO's reason ("" without)
+    notes: list                 # the case's "# <name>: ..." lines
+
+
+@dataclasses.dataclass
 class KernelBoot:
     """One kernel of one arch: built, packed and booted."""
     commit: str
@@ -41,7 +52,8 @@ class KernelBoot:
     knobs: list = ABSENT        # the knobs applied, each {knob, reason}
 
     def to_json(self):
-        return _fields(self)
+        return dict(_fields(self), tap=dict(self.tap, tests=[dataclasses.asdict(t)
+                                                           for t in self.tap["tests"]]))
 
 
 @dataclasses.dataclass

@@ -1,11 +1,13 @@
 """gup_test's TAP and the kernel log: what a boot says, and whether it passed."""
 import re
 
+from .bootresult import TapTest
+
 KERNELS = ("base", "patched")
 
 
 def parse_tap(text):
-    """Parse gup_test's TAP: results, the '# <test>:' notes, timings, completeness."""
+    """Parse gup_test's TAP: results (TapTest), the '# <test>:' notes, timings, completeness."""
     tap = {"version": None, "plan": None, "tests": [], "kernel": None, "uptime": None,
            "timing": {}, "totals": None, "problems": []}
     notes = {}
@@ -22,9 +24,8 @@ def parse_tap(text):
         m = re.match(r"(not )?ok (\d+) (\S+)(?: # (SKIP|TODO)\b ?(.*))?$", line)
         if m:
             status = "fail" if m.group(1) else "skip" if m.group(4) == "SKIP" else "pass"
-            tap["tests"].append({"number": int(m.group(2)), "name": m.group(3),
-                                 "status": status, "reason": m.group(5) or "",
-                                 "notes": notes.get(m.group(3), [])})
+            tap["tests"].append(TapTest(int(m.group(2)), m.group(3), status,
+                                        m.group(5) or "", notes.get(m.group(3), [])))
             continue
         m = re.match(r"# (kernel|uptime): (.*)$", line)
         if m:
@@ -49,8 +50,8 @@ def parse_tap(text):
     elif tap["totals"] is None:
         tap["problems"].append("no '# Totals' line: gup_test did not finish")
     for t in tap["tests"]:
-        if t["status"] == "fail":
-            tap["problems"].append("not ok %d %s" % (t["number"], t["name"]))
+        if t.status == "fail":
+            tap["problems"].append("not ok %d %s" % (t.number, t.name))
     tap["complete"] = (tap["plan"] is not None and len(tap["tests"]) == tap["plan"]
                        and tap["totals"] is not None)
     return tap
@@ -97,15 +98,15 @@ def compare(kernels):
     names = []
     for label in tests:
         for t in tests[label]:
-            if t["name"] not in names:
-                names.append(t["name"])
+            if t.name not in names:
+                names.append(t.name)
     cases = []
     for name in names:
         row = {"name": name}
         for label in KERNELS:
-            t = next((t for t in tests.get(label, []) if t["name"] == name), None)
-            row[label] = {"status": t["status"], "reason": t["reason"],
-                          "notes": t["notes"]} if t else {"status": "missing",
+            t = next((t for t in tests.get(label, []) if t.name == name), None)
+            row[label] = {"status": t.status, "reason": t.reason,
+                          "notes": t.notes} if t else {"status": "missing",
                                                           "reason": "", "notes": []}
         cases.append(row)
     timings = {label: kernels[label].tap["timing"] for label in KERNELS
