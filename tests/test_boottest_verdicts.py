@@ -83,8 +83,8 @@ def test_console_scan_finds_the_einval_warning_and_the_exit_status():
 def test_report_puts_base_and_patched_side_by_side(tmp_path):
     res = result({"base": recorded("base"), "patched": recorded("patched")})
     assert res.result == "pass", res.problems
-    row = next(r for r in res.cases if r["name"] == "fast_unsupported_flag_einval")
-    assert (row["base"]["status"], row["patched"]["status"]) == ("skip", "pass")
+    row = next(r for r in res.cases if r.name == "fast_unsupported_flag_einval")
+    assert (row.kernels["base"].status, row.kernels["patched"].status) == ("skip", "pass")
     assert set(res.ratios) == {"fast_get_min_usec", "fast_get_usec",
                                "slow_get_min_usec", "slow_get_usec"}
     base_t, patched_t = res.timings["base"], res.timings["patched"]
@@ -123,7 +123,12 @@ def test_boottest_json_is_the_records_fields_and_leaves_out_only_facts_never_giv
         "notes": base.tap["tests"][0].notes}
     assert base.tap["timing"]["fast_over_slow"] == data["arches"]["x86_64"]["timings"][
         "base"]["fast_over_slow"]
-    assert data["arches"]["x86_64"]["cases"] == res.arches["x86_64"].cases
+    row = res.arches["x86_64"].cases[0]
+    assert data["arches"]["x86_64"]["cases"][0] == {
+        "name": "fast_write_private_pins_all",
+        "base": {"status": "pass", "reason": "", "notes": row.kernels["base"].notes},
+        "patched": {"status": "pass", "reason": "", "notes": row.kernels["patched"].notes}}
+    assert len(data["arches"]["x86_64"]["cases"]) == len(res.arches["x86_64"].cases) == 12
     assert (data["result"], data["matrix"]) == ("pass", res.matrix)
     kernel = dataclasses.replace(recorded("patched"), api={"has_fast_only": False},
                                  family="generic", knobs=[])

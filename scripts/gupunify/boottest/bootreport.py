@@ -8,16 +8,17 @@ from .tap import KERNELS, compare, judge
 FAST_ONLY_CASE = "fast_only_atomic_short"
 
 
-def _cell(result):
-    if result["status"] == "pass":
+def _cell(cell):
+    """A CaseCell in the arch's table."""
+    if cell.status == "pass":
         text = "ok"
-    elif result["status"] == "fail":
+    elif cell.status == "fail":
         text = "**not ok**"
-    elif result["status"] == "skip":
+    elif cell.status == "skip":
         text = "SKIP"
     else:
-        text = result["status"]
-    detail = "; ".join(result["notes"] + ([result["reason"]] if result["reason"] else []))
+        text = cell.status
+    detail = "; ".join(cell.notes + ([cell.reason] if cell.reason else []))
     return (text + ": " + detail if detail else text).replace("|", "\\|")
 
 
@@ -36,7 +37,7 @@ def markdown(res):
     out += ["", "### Cases", "", "| test | " + " | ".join(labels) + " |",
             "|---|" + "---|" * len(labels)]
     for row in res.cases:
-        out.append("| %s | %s |" % (row["name"], " | ".join(_cell(row[k]) for k in labels)))
+        out.append("| %s | %s |" % (row.name, " | ".join(_cell(row.kernels[k]) for k in labels)))
     boots = max([t.get("boots", 1) for t in res.timings.values()] or [1])
     out += ["", "### gup_benchmark timings (usec, %d boot(s) each: least minimum, median "
             "of medians; reported, not asserted)" % boots, "",
@@ -106,14 +107,14 @@ def summarize_all(res):
     names = []
     for arch, one in res.arches.items():
         res.problems += ["%s %s" % (arch, p) for p in one.problems]
-        names += [row["name"] for row in one.cases if row["name"] not in names]
+        names += [row.name for row in one.cases if row.name not in names]
     res.problems += ["%s: not booted: %s" % kv for kv in res.not_booted.items()]
     res.matrix = []
     for name in names:
         row = {"name": name}
         for arch, one in res.arches.items():
-            case = next((c for c in one.cases if c["name"] == name), None)
-            row[arch] = {k: case[k]["status"] if case and k in case else "missing"
+            case = next((c for c in one.cases if c.name == name), None)
+            row[arch] = {k: case.kernels[k].status if case and k in case.kernels else "missing"
                          for k in res.kernels}
         res.matrix.append(row)
     if any(one.result != "pass" for one in res.arches.values()):

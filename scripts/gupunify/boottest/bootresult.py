@@ -3,8 +3,8 @@
 boottest.json is these records' fields (sorted keys, as before). What a boot
 printed stays as tap.py and qemuboot.py read it: the kernel's "tap", "console",
 "boot" and "build" are the dicts they make, but for the TAP's results, which
-are TapTest records; each row of an arch's "cases" is {name, <kernel label>:
-{status, reason, notes}}.
+are TapTest records. Each row of an arch's "cases", a CaseRow, is written
+{name, <kernel label>: {status, reason, notes}}.
 """
 import dataclasses
 
@@ -39,6 +39,25 @@ class TapTest:
 
 
 @dataclasses.dataclass
+class CaseCell:
+    """One case on one kernel, as the arch's table shows it."""
+    status: str                 # "pass", "fail", "skip", or "missing" from the kernel's TAP
+    reason: str
+    notes: list
+
+
+@dataclasses.dataclass
+class CaseRow:
+    """One case on every kernel, side by side (tap.compare())."""
+    name: str
+    kernels: dict               # {label: CaseCell}, every label of tap.KERNELS
+
+    def to_json(self):
+        return dict({"name": self.name},
+                    **{label: dataclasses.asdict(c) for label, c in self.kernels.items()})
+
+
+@dataclasses.dataclass
 class KernelBoot:
     """One kernel of one arch: built, packed and booted."""
     commit: str
@@ -66,14 +85,15 @@ class ArchBoot:
     accel_reason: str
     kernels: dict               # {label: KernelBoot}
     knobs: list                 # the knobs applied, each {knob, reason}
-    cases: list = dataclasses.field(default_factory=list)    # tap.compare()'s rows
+    cases: list = dataclasses.field(default_factory=list)    # [CaseRow], tap.compare()'s
     timings: dict = dataclasses.field(default_factory=dict)  # {label: merged timing}
     ratios: dict = dataclasses.field(default_factory=dict)   # {key: patched/base}
     problems: list = dataclasses.field(default_factory=list)
     result: str | None = None   # "pass" or "fail", once summarized
 
     def to_json(self):
-        return dict(_fields(self), kernels={k: v.to_json() for k, v in self.kernels.items()})
+        return dict(_fields(self), kernels={k: v.to_json() for k, v in self.kernels.items()},
+                    cases=[c.to_json() for c in self.cases])
 
 
 @dataclasses.dataclass

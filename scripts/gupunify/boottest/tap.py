@@ -1,7 +1,7 @@
 """gup_test's TAP and the kernel log: what a boot says, and whether it passed."""
 import re
 
-from .bootresult import TapTest
+from .bootresult import CaseCell, CaseRow, TapTest
 
 KERNELS = ("base", "patched")
 
@@ -102,12 +102,11 @@ def compare(kernels):
                 names.append(t.name)
     cases = []
     for name in names:
-        row = {"name": name}
+        row = CaseRow(name, {})
         for label in KERNELS:
             t = next((t for t in tests.get(label, []) if t.name == name), None)
-            row[label] = {"status": t.status, "reason": t.reason,
-                          "notes": t.notes} if t else {"status": "missing",
-                                                          "reason": "", "notes": []}
+            row.kernels[label] = (CaseCell(t.status, t.reason, t.notes) if t
+                                  else CaseCell("missing", "", []))
         cases.append(row)
     timings = {label: kernels[label].tap["timing"] for label in KERNELS
                if label in kernels and kernels[label].tap["timing"]}
