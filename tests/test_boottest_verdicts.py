@@ -73,11 +73,11 @@ def test_tap_without_totals_is_a_problem():
 
 def test_console_scan_finds_the_einval_warning_and_the_exit_status():
     console = scan_console(fixture("patched.console"))
-    assert len(console["warnings"]) == 1 and "get_user_pages_fast" in console["warnings"][0]
-    assert console["oops"] == [] and console["exit_status"] == 0
-    assert "DAX enabled" in console["dax"]
-    assert console["clocksource"] not in (None, "jiffies", "refined-jiffies")
-    assert scan_console(fixture("base.console"))["warnings"] == []
+    assert len(console.warnings) == 1 and "get_user_pages_fast" in console.warnings[0]
+    assert console.oops == [] and console.exit_status == 0
+    assert "DAX enabled" in console.dax
+    assert console.clocksource not in (None, "jiffies", "refined-jiffies")
+    assert scan_console(fixture("base.console")).warnings == []
 
 
 def test_report_puts_base_and_patched_side_by_side(tmp_path):
@@ -117,7 +117,8 @@ def test_boottest_json_is_the_records_fields_and_leaves_out_only_facts_never_giv
         "tap": dict(base.tap, tests=[
             {"number": t.number, "name": t.name, "status": t.status, "reason": t.reason,
              "notes": t.notes} for t in base.tap["tests"]]),
-        "console": base.console}
+        "console": {"warnings": [], "oops": [], "exit_status": 0, "dax": base.console.dax,
+                    "clocksource": "tsc-early"}}
     assert data["arches"]["x86_64"]["kernels"]["base"]["tap"]["tests"][0] == {
         "number": 1, "name": "fast_write_private_pins_all", "status": "pass", "reason": "",
         "notes": base.tap["tests"][0].notes}
@@ -176,8 +177,8 @@ def test_arm_base_log_shows_no_longterm_fast_path_and_no_dax():
     assert sorted(n for n, why in skips.items() if why.startswith("no pmem in this guest")) \
         == sorted(guests.DAX_CASES)
     console = scan_console(fixture("arm-base.console"))
-    assert console["warnings"] == [] and console["exit_status"] == 0
-    assert console["clocksource"] == "arch_sys_counter"
+    assert console.warnings == [] and console.exit_status == 0
+    assert console.clocksource == "arch_sys_counter"
 
 
 def arm_recorded(label, tap=None):
@@ -197,7 +198,7 @@ def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
     assert fast.notes == ["gup_benchmark fast longterm pinned 64/64"]
     # FOLL_FORCE refused by the mm/util.c fallback's WARN_ON_ONCE
     console = scan_console(fixture("arm-patched.console"))
-    assert [w.split(" at ")[1] for w in console["warnings"]] == [
+    assert [w.split(" at ")[1] for w in console.warnings] == [
         "../src/mm/util.c:338 get_user_pages_fast+0xa8/0xc8"]
     arm = result({"base": arm_recorded("base"), "patched": arm_recorded("patched")}, "arm")
     assert arm.result == "pass", arm.problems
@@ -227,7 +228,7 @@ def test_arm_with_the_previous_5_8_fails_the_fast_longterm_case():
     assert fast.status == "fail"
     assert fast.notes == ["gup_benchmark fast longterm pinned 0/64", "pinned 0 of 64 pages"]
     # the fallback handed FOLL_LONGTERM to get_user_pages_unlocked(), which refuses it
-    assert [w.split(" at ")[1] for w in kernel.console["warnings"]] == [
+    assert [w.split(" at ")[1] for w in kernel.console.warnings] == [
         "../src/mm/util.c:338 get_user_pages_fast+0x48/0x60",
         "../src/mm/gup.c:1047 get_user_pages_unlocked+0xe4/0x21c"]
     arm = result({"base": arm_recorded("base"), "patched": kernel}, "arm")
@@ -307,12 +308,12 @@ def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
     assert tests["fast_unsupported_flag_einval"].notes == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # the SCLP console starts lines with a carriage return: still read
-    assert base.console["warnings"] == [] and base.console["exit_status"] == 0
-    assert patched.console["warnings"] == [
+    assert base.console.warnings == [] and base.console.exit_status == 0
+    assert patched.console.warnings == [
         "WARNING: CPU: 0 PID: 1 at ../src/arch/s390/mm/gup.c:322 "
         "get_user_pages_fast+0x26/0xf8"]
-    assert patched.console["exit_status"] == 0 and patched.console["oops"] == []
-    assert patched.console["clocksource"] == "tod"
+    assert patched.console.exit_status == 0 and patched.console.oops == []
+    assert patched.console.clocksource == "tod"
     assert patched.tap["timing"]["fast_get_min_usec"] == 449
     assert patched.tap["timing"]["slow_get_min_usec"] == 10974
     s390x = result({"base": base, "patched": patched}, "s390x")
@@ -337,8 +338,8 @@ def test_sparc64_v5_0_arch_walk_boots_on_sun4u_and_powers_off():
     assert base.tap["timing"]["fast_get_min_usec"] == 55279
     assert base.tap["timing"]["slow_get_min_usec"] == 105338
     console = base.console
-    assert console["warnings"] == [] and console["oops"] == [] and console["exit_status"] == 0
-    assert console["clocksource"] == "tick"
+    assert console.warnings == [] and console.oops == [] and console.exit_status == 0
+    assert console.clocksource == "tick"
     # gup_test as /init powered the machine off: an OpenBIOS reboot restarts the kernel
     assert fixture("sparc64-v5.0-base.console").splitlines()[-1].rstrip("\r") == \
         "reboot: Power down"
@@ -355,10 +356,10 @@ def test_sparc64_v5_0_patched_pins_longterm_through_the_arch_walk():
     assert tests["fast_unsupported_flag_einval"].notes == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # the only warning is the arch walk's WARN_ON_ONCE refusing FOLL_FORCE
-    assert patched.console["warnings"] == [
+    assert patched.console.warnings == [
         "WARNING: CPU: 0 PID: 1 at ../src/arch/sparc/mm/gup.c:281 "
         "get_user_pages_fast+0xec/0x1b8"]
-    assert patched.console["exit_status"] == 0 and patched.console["oops"] == []
+    assert patched.console.exit_status == 0 and patched.console.oops == []
     sparc64 = result({"base": base, "patched": patched}, "sparc64")
     assert sparc64.result == "pass", sparc64.problems
     assert sparc64.timings["patched"]["fast_over_slow"] == 1.057
@@ -405,9 +406,9 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
         "get_user_pages_fast_only(0x1), interrupts off, returned 32 (32 of 64 pages "
         "resident)", "0 of the 32 untouched pages resident afterwards"]
     console = scan_console(fixture("fastonly-patched.console"))
-    assert console["oops"] == [] and console["exit_status"] == 0
+    assert console.oops == [] and console.exit_status == 0
     # mm/gup.c:1966 of the branch: get_user_pages_fast()'s WARN_ON_ONCE on FOLL_FORCE.
-    where = [w.split(" at ")[1].split()[0] for w in console["warnings"]]
+    where = [w.split(" at ")[1].split()[0] for w in console.warnings]
     assert where == ["../src/mm/gup.c:1966"]
     assert "sleeping function called from invalid context" not in \
         fixture("fastonly-patched.console")
@@ -460,8 +461,8 @@ def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
     assert timing.notes == ["64 MiB, 512 pages per call, 15 runs: minimum and median"]
     assert tap["timing"]["size_mib"] == 64
     console = scan_console(fixture("mips-v5.0-base.console"))
-    assert console["warnings"] == [] and console["oops"] == []
-    assert console["exit_status"] == 0 and console["clocksource"] == "MIPS"
+    assert console.warnings == [] and console.oops == []
+    assert console.exit_status == 0 and console.clocksource == "MIPS"
     # no D-cache aliases, so get_user_pages_fast() takes the walk, not the slow path
     assert "Primary data cache 2kB, 2-way, VIPT, no aliases, linesize 16 bytes" in fixture(
         "mips-v5.0-base.console").splitlines()
@@ -478,10 +479,10 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
     # the walk's WARN_ON_ONCE on a flag other than FOLL_WRITE and FOLL_LONGTERM
     console = scan_console(fixture("mips-v5.0-patched.console"))
-    assert console["warnings"] == [
+    assert console.warnings == [
         "WARNING: CPU: 0 PID: 1 at ../../src/arch/mips/mm/gup.c:288 "
         "get_user_pages_fast+0x104/0x1f8"]
-    assert console["oops"] == [] and console["exit_status"] == 0
+    assert console.oops == [] and console.exit_status == 0
     mips = result({"base": arch_recorded("mips", "v5.0", "base"),
                    "patched": arch_recorded("mips", "v5.0", "patched")}, "mips")
     assert mips.result == "pass", mips.problems
@@ -518,10 +519,10 @@ def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
     dax = next(t for t in patched.tap["tests"] if t.name == guests.DAX_CASES[0])
     assert dax.reason == "no pmem in this guest: " + guests.NO_DAX["arm64"]
     # the generic walk's FOLL_FORCE refusal, once; nothing on the base kernel
-    assert base.console["warnings"] == []
-    assert [w.split(" at ")[1] for w in patched.console["warnings"]] == [
+    assert base.console.warnings == []
+    assert [w.split(" at ")[1] for w in patched.console.warnings] == [
         "../src/mm/gup.c:1948 get_user_pages_fast+0x38/0x168"]
-    assert patched.console["exit_status"] == 0 and patched.console["oops"] == []
+    assert patched.console.exit_status == 0 and patched.console.oops == []
     arm64 = result({"base": base, "patched": patched}, "arm64")
     assert arm64.result == "pass", arm64.problems
     assert arm64.timings["patched"]["fast_over_slow"] == round(1247 / 8084, 3)
@@ -546,15 +547,15 @@ def test_powerpc64le_v5_0_base_pins_dax_and_a_16m_hugetlb_page_but_not_long_term
     assert_dax(tests, "base")
     # gup_test labelled the region's seed namespace and mounted it -o dax
     console = base.console
-    assert console["dax"] == (
+    assert console.dax == (
         "EXT2-fs (pmem0): DAX enabled. Warning: EXPERIMENTAL, use at your own risk")
     lines = fixture("powerpc64le-v5.0-base.console").splitlines()
     assert lines[lines.index("boottest: region0: namespace seed namespace0.0, "
                              "268435456 bytes unlabelled") + 4] == \
         "boottest: ext2 on /dev/pmem0 mounted -o dax on /mnt"
     assert "namespace0.0 initialised, 65536 pages in 20ms" in lines
-    assert console["warnings"] == [] and console["exit_status"] == 0
-    assert console["clocksource"] == "timebase"
+    assert console.warnings == [] and console.exit_status == 0
+    assert console.clocksource == "timebase"
     ppc = result({"base": base}, "powerpc64le")
     assert ppc.result == "pass" and ppc.timings["base"]["fast_over_slow"] == round(
         1591 / 11385, 3)
@@ -632,9 +633,9 @@ def test_v5_1_15_patched_pins_longterm_fast_where_the_base_cannot(arch):
     assert p["longterm_fast_anon_pins"].notes == ["gup_benchmark fast longterm pinned 64/64"]
     assert p["fast_unsupported_flag_einval"].notes == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
-    assert base.console["warnings"] == [] and base.console["exit_status"] == 0
-    assert patched.console["warnings"] == ["WARNING: CPU: 0 PID: " + warning]
-    assert patched.console["oops"] == [] and patched.console["exit_status"] == 0
+    assert base.console.warnings == [] and base.console.exit_status == 0
+    assert patched.console.warnings == ["WARNING: CPU: 0 PID: " + warning]
+    assert patched.console.oops == [] and patched.console.exit_status == 0
     res = result(kernels, arch)
     assert res.result == "pass", res.problems
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({arch: res}))}
@@ -656,7 +657,7 @@ def test_v5_1_15_x86_64_refuses_long_term_dax_pins_in_both_paths_only_when_patch
     assert_dax(b, "base")
     assert_dax(p, "patched")
     for k in ("base", "patched"):
-        assert kernels[k].console["clocksource"] == "tsc-early"
+        assert kernels[k].console.clocksource == "tsc-early"
 
 
 def test_v5_1_15_what_each_arch_adds():
@@ -668,7 +669,7 @@ def test_v5_1_15_what_each_arch_adds():
     mips = v5_1_recorded("mips")
     # malta's 256 MiB halves the timing buffer on both kernels
     assert [k.tap["timing"]["size_mib"] for k in mips.values()] == [64, 64]
-    assert mips["patched"].console["clocksource"] == "MIPS"
+    assert mips["patched"].console.clocksource == "MIPS"
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"mips": result(mips, "mips")}))}
     assert rows["fast/slow (min)"] == [
         "%s / %s" % (round(713 / 2593, 3), round(709 / 2818, 3))]
@@ -715,10 +716,10 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
     assert tests["hugetlb_longterm_fast_pins"].notes[1] == \
         "gup_benchmark fast longterm on hugetlb pinned 64/64"
     # the generic walk's FOLL_FORCE refusal, once
-    assert patched.console["warnings"] == [
+    assert patched.console.warnings == [
         "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:1948 get_user_pages_fast+0x2c/0x17c"]
-    assert patched.console["exit_status"] == 0 and patched.console["oops"] == []
-    assert patched.console["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
+    assert patched.console.exit_status == 0 and patched.console.oops == []
+    assert patched.console.dax.startswith("EXT2-fs (pmem0): DAX enabled.")
     ppc = result({"base": base, "patched": patched}, "powerpc64le")
     assert ppc.result == "pass", ppc.problems
     assert ppc.timings["patched"]["fast_over_slow"] == round(1529 / 11842, 3)
@@ -757,10 +758,10 @@ def test_powerpc64le_v5_1_15_patched_refuses_long_term_dax_where_the_base_pins_i
         "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
         "gup_benchmark fast longterm on hugetlb pinned 64/64"]
     for kernel in (base, patched):
-        assert kernel.console["dax"].startswith("EXT2-fs (pmem0): DAX enabled.")
-        assert kernel.console["exit_status"] == 0 and kernel.console["oops"] == []
-    assert base.console["warnings"] == []
-    assert patched.console["warnings"] == [
+        assert kernel.console.dax.startswith("EXT2-fs (pmem0): DAX enabled.")
+        assert kernel.console.exit_status == 0 and kernel.console.oops == []
+    assert base.console.warnings == []
+    assert patched.console.warnings == [
         "WARNING: CPU: 0 PID: 1 at ../../src/mm/gup.c:2131 get_user_pages_fast+0x2c/0x184"]
     ppc = result(kernels, "powerpc64le")
     assert ppc.result == "pass", ppc.problems
@@ -805,12 +806,12 @@ def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
     assert tests["hugetlb_longterm_fast_pins"].reason == \
         "no hugetlb pages (no Hugepagesize in /proc/meminfo: CONFIG_HUGETLBFS off)"
     # the only warning is the fallback's WARN_ON_ONCE refusing FOLL_FORCE
-    assert base.console["warnings"] == []
-    assert patched.console["warnings"] == [
+    assert base.console.warnings == []
+    assert patched.console.warnings == [
         "WARNING: CPU: 0 PID: 1 at ../../src/mm/util.c:338 get_user_pages_fast+0x86/0x94"]
     for kernel in (base, patched):
-        assert kernel.console["exit_status"] == 0 and kernel.console["oops"] == []
-        assert kernel.console["clocksource"] == "riscv_clocksource"
+        assert kernel.console.exit_status == 0 and kernel.console.oops == []
+        assert kernel.console.clocksource == "riscv_clocksource"
     # gup_test powered the machine off through OpenSBI
     assert fixture("riscv64-v5.0-patched.console").splitlines()[-1].rstrip("\r") == \
         "reboot: Power down"

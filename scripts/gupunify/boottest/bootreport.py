@@ -61,8 +61,8 @@ def markdown(res):
         out.append("| %s | %s | %s | %s | %s/%s | %s | %s | %s | %d |" % (
             label, b.get("config_s"), b.get("kernel_s"), b.get("module_s"),
             b.get("ccache_hits"), b.get("ccache_misses"), boot.get("wall_s"),
-            k.tap.get("uptime"), k.console["clocksource"],
-            len(k.console["warnings"])))
+            k.tap.get("uptime"), k.console.clocksource,
+            len(k.console.warnings)))
     out += ["", "gup_unify_test.ko with -Wall -Wextra: " + ", ".join(
         "%s %d warnings in its own files (%d in the tree's headers)" % (
             label, len(kernels[label].build.get("module_warnings", [])),
@@ -70,7 +70,7 @@ def markdown(res):
     out += ["", "Knobs applied: " + "; ".join(
         "%(knob)s (%(reason)s)" % k for k in res.knobs)]
     for label in labels:
-        for w in kernels[label].console["warnings"]:
+        for w in kernels[label].console.warnings:
             out.append("- %s kernel log: %s" % (label, w))
         for w in kernels[label].build.get("module_warnings", []):
             out.append("- %s module build: %s" % (label, w))
@@ -142,7 +142,7 @@ def matrix_rows(res):
     def per_kernel(fn):
         return [" / ".join(str(fn(res.arches[a].kernels[k])) for k in labels)
                 for a in arches]
-    rows.append(["kernel warnings"] + per_kernel(lambda k: len(k.console["warnings"])))
+    rows.append(["kernel warnings"] + per_kernel(lambda k: len(k.console.warnings)))
     rows.append(["build s (image)"] + per_kernel(lambda k: k.build.get("kernel_s")))
     rows.append(["ccache hits/misses"] + per_kernel(
         lambda k: "%s:%s" % (k.build.get("ccache_hits"), k.build.get("ccache_misses"))))

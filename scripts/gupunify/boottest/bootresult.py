@@ -1,10 +1,10 @@
 """What make boottest found, as records: the whole run, each arch, each kernel.
 
 boottest.json is these records' fields (sorted keys, as before). What a boot
-printed stays as tap.py and qemuboot.py read it: the kernel's "tap", "console",
-"boot" and "build" are the dicts they make, but for the TAP's results, which
-are TapTest records. Each row of an arch's "cases", a CaseRow, is written
-{name, <kernel label>: {status, reason, notes}}.
+printed stays as tap.py and qemuboot.py read it: the kernel's "tap", "boot"
+and "build" are the dicts they make, but for the TAP's results, which are
+TapTest records; its "console" is a ConsoleScan. Each row of an arch's
+"cases", a CaseRow, is written {name, <kernel label>: {status, reason, notes}}.
 """
 import dataclasses
 
@@ -39,6 +39,16 @@ class TapTest:
 
 
 @dataclasses.dataclass
+class ConsoleScan:
+    """What a kernel's log said (tap.scan_console())."""
+    warnings: list              # the first line of each WARNING:
+    oops: list                  # BUG:, Oops, panics, general protection faults
+    exit_status: int | None     # gup_test's, as the guest's init printed it
+    dax: str | None             # the line saying DAX is enabled
+    clocksource: str | None
+
+
+@dataclasses.dataclass
 class CaseCell:
     """One case on one kernel, as the arch's table shows it."""
     status: str                 # "pass", "fail", "skip", or "missing" from the kernel's TAP
@@ -65,14 +75,15 @@ class KernelBoot:
     build: dict                 # bootbuild's timings and module warnings
     boot: dict                  # qemuboot's record of the boot
     tap: dict                   # tap.parse_tap() of what gup_test printed
-    console: dict               # tap.scan_console() of the kernel log
+    console: ConsoleScan        # tap.scan_console() of the kernel log
     api: dict = ABSENT          # tree.api_state() of its source
     family: str = ABSENT        # the guest's family (guests.family())
     knobs: list = ABSENT        # the knobs applied, each {knob, reason}
 
     def to_json(self):
         return dict(_fields(self), tap=dict(self.tap, tests=[dataclasses.asdict(t)
-                                                           for t in self.tap["tests"]]))
+                                                           for t in self.tap["tests"]]),
+                    console=dataclasses.asdict(self.console))
 
 
 @dataclasses.dataclass

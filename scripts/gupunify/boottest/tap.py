@@ -1,7 +1,7 @@
 """gup_test's TAP and the kernel log: what a boot says, and whether it passed."""
 import re
 
-from .bootresult import CaseCell, CaseRow, TapTest
+from .bootresult import CaseCell, CaseRow, ConsoleScan, TapTest
 
 KERNELS = ("base", "patched")
 
@@ -58,24 +58,24 @@ def parse_tap(text):
 
 
 def scan_console(text):
-    """What the kernel log says: warnings (first line each), oopses, init's exit status."""
+    """What the kernel log says (a ConsoleScan): warnings (first line each), oopses,
+    init's exit status."""
     lines = [line.rstrip("\r") for line in text.splitlines()]
-    found = {"warnings": [], "oops": [], "exit_status": None, "dax": None,
-             "clocksource": None}
+    found = ConsoleScan(warnings=[], oops=[], exit_status=None, dax=None, clocksource=None)
     for line in lines:
         body = re.sub(r"^\[\s*\d+\.\d+\]\s*", "", line)
         if body.startswith("WARNING:"):
-            found["warnings"].append(body)
+            found.warnings.append(body)
         elif re.match(r"(BUG:|Oops|Kernel panic|general protection fault)", body):
-            found["oops"].append(body)
+            found.oops.append(body)
         m = re.match(r"boottest: gup_test exit status (\d+)", body)
         if m:
-            found["exit_status"] = int(m.group(1))
+            found.exit_status = int(m.group(1))
         if "DAX enabled" in body:
-            found["dax"] = body
+            found.dax = body
         m = re.match(r"boottest: clocksource (\S+)", body)
         if m:
-            found["clocksource"] = m.group(1)
+            found.clocksource = m.group(1)
     return found
 
 
@@ -85,7 +85,7 @@ def judge(kernel):
     boot = kernel.boot
     if boot.get("timed_out"):
         problems.append("QEMU timed out after %d s" % boot["timeout_s"])
-    problems += ["kernel: " + line for line in kernel.console["oops"]]
+    problems += ["kernel: " + line for line in kernel.console.oops]
     return problems
 
 
