@@ -13,27 +13,27 @@ from gupunify.boottest.tap import judge, parse_tap, scan_console
 
 def test_tap_base_log_passes_with_the_new_features_skipped():
     tap = parse_tap(fixture("base.tap"))
-    assert tap["plan"] == 12 and tap["version"] == 13 and tap["problems"] == []
-    assert tap["complete"]
-    status = {t.name: t.status for t in tap["tests"]}
+    assert tap.plan == 12 and tap.version == 13 and tap.problems == []
+    assert tap.complete
+    status = {t.name: t.status for t in tap.tests}
     assert status["fast_write_private_pins_all"] == "pass"
     assert status["fast_unsupported_flag_einval"] == "skip"
     assert status["longterm_fast_dax_refused"] == "skip"
-    dax = next(t for t in tap["tests"] if t.name == "longterm_fast_dax_refused")
+    dax = next(t for t in tap.tests if t.name == "longterm_fast_dax_refused")
     assert "pinned 64/64 DAX pages" in dax.reason
-    timing = tap["timing"]
+    timing = tap.timing
     assert 0 < timing["fast_get_min_usec"] <= timing["fast_get_usec"]
     assert 0 < timing["slow_get_min_usec"] <= timing["slow_get_usec"]
-    assert tap["totals"]["skip"] == 3
+    assert tap.totals["skip"] == 3
 
 
 def test_tap_patched_log_passes_everything():
     tap = parse_tap(fixture("patched.tap"))
-    assert [t.status for t in tap["tests"]] == ["pass"] * 12
-    einval = next(t for t in tap["tests"] if t.name == "fast_unsupported_flag_einval")
+    assert [t.status for t in tap.tests] == ["pass"] * 12
+    einval = next(t for t in tap.tests if t.name == "fast_unsupported_flag_einval")
     assert any("-22 (EINVAL)" in n for n in einval.notes)
     for name in ("longterm_gup_dax_refused", "longterm_fast_dax_refused"):
-        dax = next(t for t in tap["tests"] if t.name == name)
+        dax = next(t for t in tap.tests if t.name == name)
         assert any("FOLL_LONGTERM) returned -95 (EOPNOTSUPP)" in n for n in dax.notes)
 
 
@@ -41,15 +41,15 @@ def test_tap_not_ok_is_a_problem():
     text = fixture("patched.tap").replace("ok 5 fast_unsupported_flag_einval",
                                           "not ok 5 fast_unsupported_flag_einval")
     tap = parse_tap(text)
-    assert tap["tests"][4].status == "fail"
-    assert tap["problems"] == ["not ok 5 fast_unsupported_flag_einval"]
+    assert tap.tests[4].status == "fail"
+    assert tap.problems == ["not ok 5 fast_unsupported_flag_einval"]
 
 
 def test_tap_without_plan_is_a_problem():
     text = "\n".join(line for line in fixture("patched.tap").splitlines()
                      if not line.startswith("1.."))
-    assert parse_tap(text)["problems"] == ["no TAP plan: gup_test did not start"]
-    assert parse_tap("")["plan"] is None
+    assert parse_tap(text).problems == ["no TAP plan: gup_test did not start"]
+    assert parse_tap("").plan is None
 
 
 def test_crashed_guest_is_a_failure():
@@ -58,8 +58,8 @@ def test_crashed_guest_is_a_failure():
     kernel = recorded("patched")
     kernel.tap = parse_tap("\n".join(lines[:cut + 1]))
     kernel.console = scan_console(fixture("crash.console"))
-    assert kernel.tap["problems"] == ["6 of 12 results: the guest stopped early"]
-    assert not kernel.tap["complete"]
+    assert kernel.tap.problems == ["6 of 12 results: the guest stopped early"]
+    assert not kernel.tap.complete
     problems = judge(kernel)
     assert any(p.startswith("kernel: BUG: unable to handle") for p in problems)
     assert result({"base": recorded("base"), "patched": kernel}).result == "fail"
@@ -68,7 +68,7 @@ def test_crashed_guest_is_a_failure():
 def test_tap_without_totals_is_a_problem():
     text = "\n".join(line for line in fixture("patched.tap").splitlines()
                      if not line.startswith("# Totals"))
-    assert parse_tap(text)["problems"] == ["no '# Totals' line: gup_test did not finish"]
+    assert parse_tap(text).problems == ["no '# Totals' line: gup_test did not finish"]
 
 
 def test_console_scan_finds_the_einval_warning_and_the_exit_status():
@@ -114,15 +114,17 @@ def test_boottest_json_is_the_records_fields_and_leaves_out_only_facts_never_giv
     base = res.arches["x86_64"].kernels["base"]
     assert data["arches"]["x86_64"]["kernels"]["base"] == {
         "commit": "c20ce182c0a0", "arch": "x86_64", "build": base.build, "boot": base.boot,
-        "tap": dict(base.tap, tests=[
-            {"number": t.number, "name": t.name, "status": t.status, "reason": t.reason,
-             "notes": t.notes} for t in base.tap["tests"]]),
+        "tap": {"version": 13, "plan": 12, "kernel": base.tap.kernel,
+                "uptime": base.tap.uptime, "timing": base.tap.timing, "totals": base.tap.totals,
+                "problems": [], "complete": True, "tests": [
+                    {"number": t.number, "name": t.name, "status": t.status,
+                     "reason": t.reason, "notes": t.notes} for t in base.tap.tests]},
         "console": {"warnings": [], "oops": [], "exit_status": 0, "dax": base.console.dax,
                     "clocksource": "tsc-early"}}
     assert data["arches"]["x86_64"]["kernels"]["base"]["tap"]["tests"][0] == {
         "number": 1, "name": "fast_write_private_pins_all", "status": "pass", "reason": "",
-        "notes": base.tap["tests"][0].notes}
-    assert base.tap["timing"]["fast_over_slow"] == data["arches"]["x86_64"]["timings"][
+        "notes": base.tap.tests[0].notes}
+    assert base.tap.timing["fast_over_slow"] == data["arches"]["x86_64"]["timings"][
         "base"]["fast_over_slow"]
     row = res.arches["x86_64"].cases[0]
     assert data["arches"]["x86_64"]["cases"][0] == {
@@ -168,8 +170,8 @@ def test_timed_out_kernel_fails():
 
 def test_arm_base_log_shows_no_longterm_fast_path_and_no_dax():
     tap = parse_tap(fixture("arm-base.tap"))
-    assert tap["complete"] and tap["problems"] == [] and tap["totals"]["skip"] == 6
-    skips = {t.name: t.reason for t in tap["tests"] if t.status == "skip"}
+    assert tap.complete and tap.problems == [] and tap.totals["skip"] == 6
+    skips = {t.name: t.reason for t in tap.tests if t.status == "skip"}
     assert skips["longterm_fast_anon_pins"].startswith(
         "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK")
     assert skips["fast_unsupported_flag_einval"].startswith(
@@ -191,10 +193,10 @@ def arm_recorded(label, tap=None):
 
 def test_arm_patched_passes_with_the_dax_cases_skipped_by_design(tmp_path):
     tap = parse_tap(fixture("arm-patched.tap"))
-    status = {t.name: t.status for t in tap["tests"]}
+    status = {t.name: t.status for t in tap.tests}
     assert status["longterm_fast_anon_pins"] == "pass"
     assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
-    fast = next(t for t in tap["tests"] if t.name == "longterm_fast_anon_pins")
+    fast = next(t for t in tap.tests if t.name == "longterm_fast_anon_pins")
     assert fast.notes == ["gup_benchmark fast longterm pinned 64/64"]
     # FOLL_FORCE refused by the mm/util.c fallback's WARN_ON_ONCE
     console = scan_console(fixture("arm-patched.console"))
@@ -224,7 +226,7 @@ def test_arm_with_the_previous_5_8_fails_the_fast_longterm_case():
     """Recorded on v5.0 with mm/util.c as the previous 5/8 left it."""
     kernel = arm_recorded("patched", tap="arm-old58.tap")
     kernel.console = scan_console(fixture("arm-old58.console"))
-    fast = next(t for t in kernel.tap["tests"] if t.name == "longterm_fast_anon_pins")
+    fast = next(t for t in kernel.tap.tests if t.name == "longterm_fast_anon_pins")
     assert fast.status == "fail"
     assert fast.notes == ["gup_benchmark fast longterm pinned 0/64", "pinned 0 of 64 pages"]
     # the fallback handed FOLL_LONGTERM to get_user_pages_unlocked(), which refuses it
@@ -295,14 +297,14 @@ def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
     walk = guests.ARCH_WALK % "s390"
     base = walk_recorded("s390x", "v5.0", "base", walk, 12.2, 3.2)
     patched = walk_recorded("s390x", "v5.0", "patched", walk, 761.2, 6.1)
-    assert [t.status for t in base.tap["tests"]] == BASE_STATUS
-    assert [t.status for t in patched.tap["tests"]] == PATCHED_STATUS
-    skips = {t.name: t.reason for t in base.tap["tests"] if t.status == "skip"}
+    assert [t.status for t in base.tap.tests] == BASE_STATUS
+    assert [t.status for t in patched.tap.tests] == PATCHED_STATUS
+    skips = {t.name: t.reason for t in base.tap.tests if t.status == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
     assert skips["longterm_fast_anon_pins"].startswith("gup_benchmark has no "
                                                        "GUP_FAST_LONGTERM_BENCHMARK")
-    tests = {t.name: t for t in patched.tap["tests"]}
+    tests = {t.name: t for t in patched.tap.tests}
     assert tests["longterm_fast_anon_pins"].notes == [
         "gup_benchmark fast longterm pinned 64/64"]
     assert tests["fast_unsupported_flag_einval"].notes == [
@@ -314,8 +316,8 @@ def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
         "get_user_pages_fast+0x26/0xf8"]
     assert patched.console.exit_status == 0 and patched.console.oops == []
     assert patched.console.clocksource == "tod"
-    assert patched.tap["timing"]["fast_get_min_usec"] == 449
-    assert patched.tap["timing"]["slow_get_min_usec"] == 10974
+    assert patched.tap.timing["fast_get_min_usec"] == 449
+    assert patched.tap.timing["slow_get_min_usec"] == 10974
     s390x = result({"base": base, "patched": patched}, "s390x")
     assert s390x.result == "pass", s390x.problems
     assert s390x.family == "arch walk (arch/s390/mm/gup.c)"
@@ -330,13 +332,13 @@ def test_s390x_v5_0_arch_walk_pins_longterm_through_the_fast_path():
 def test_sparc64_v5_0_arch_walk_boots_on_sun4u_and_powers_off():
     """v5.0's arch/sparc/mm/gup.c, booted under TCG on sun4u with OpenBIOS."""
     base = walk_recorded("sparc64", "v5.0", "base", guests.ARCH_WALK % "sparc", 1040.0, 18.0)
-    assert base.tap["complete"] and base.tap["problems"] == []
-    assert [t.status for t in base.tap["tests"]] == BASE_STATUS
-    skips = {t.name: t.reason for t in base.tap["tests"] if t.status == "skip"}
+    assert base.tap.complete and base.tap.problems == []
+    assert [t.status for t in base.tap.tests] == BASE_STATUS
+    skips = {t.name: t.reason for t in base.tap.tests if t.status == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
-    assert base.tap["timing"]["fast_get_min_usec"] == 55279
-    assert base.tap["timing"]["slow_get_min_usec"] == 105338
+    assert base.tap.timing["fast_get_min_usec"] == 55279
+    assert base.tap.timing["slow_get_min_usec"] == 105338
     console = base.console
     assert console.warnings == [] and console.oops == [] and console.exit_status == 0
     assert console.clocksource == "tick"
@@ -349,8 +351,8 @@ def test_sparc64_v5_0_patched_pins_longterm_through_the_arch_walk():
     walk = guests.ARCH_WALK % "sparc"
     base = walk_recorded("sparc64", "v5.0", "base", walk, 1040.0, 18.0)
     patched = walk_recorded("sparc64", "v5.0", "patched", walk, 835.7, 25.2)
-    assert [t.status for t in patched.tap["tests"]] == PATCHED_STATUS
-    tests = {t.name: t for t in patched.tap["tests"]}
+    assert [t.status for t in patched.tap.tests] == PATCHED_STATUS
+    tests = {t.name: t for t in patched.tap.tests}
     assert tests["longterm_fast_anon_pins"].notes == [
         "gup_benchmark fast longterm pinned 64/64"]
     assert tests["fast_unsupported_flag_einval"].notes == [
@@ -385,7 +387,7 @@ def test_fast_only_case_may_skip_only_without_the_function(has_fast_only, verdic
     SKIP is by design; a kernel that has the function must run the case."""
     kernel = recorded("patched")
     kernel.tap = parse_tap(with_fast_only_skipped(fixture("patched.tap")))
-    assert kernel.tap["complete"] and kernel.tap["problems"] == []
+    assert kernel.tap.complete and kernel.tap.problems == []
     kernel.api = {"fast_takes": "gup_flags", "has_fast_only": has_fast_only}
     res = result({"base": recorded("base"), "patched": kernel})
     assert res.result == verdict
@@ -399,9 +401,9 @@ def test_fastonly_patched_log_pins_in_atomic_context_without_sleeping():
     in, and the log has no sleep in atomic context, only the FOLL_FORCE
     refusal's warning."""
     tap = parse_tap(fixture("fastonly-patched.tap"))
-    assert tap["complete"] and tap["problems"] == [] and tap["plan"] == 13
-    assert [t.status for t in tap["tests"]] == ["pass"] * 13
-    case = next(t for t in tap["tests"] if t.name == bootreport.FAST_ONLY_CASE)
+    assert tap.complete and tap.problems == [] and tap.plan == 13
+    assert [t.status for t in tap.tests] == ["pass"] * 13
+    case = next(t for t in tap.tests if t.name == bootreport.FAST_ONLY_CASE)
     assert case.notes == [
         "get_user_pages_fast_only(0x1), interrupts off, returned 32 (32 of 64 pages "
         "resident)", "0 of the 32 untouched pages resident afterwards"]
@@ -426,7 +428,7 @@ def test_hugetlb_cases_may_skip_only_where_the_guest_has_no_hugetlb():
     text = "\n".join([line.replace("1..12", "1..14") for line in lines[:-1]] + extra
                      + [lines[-1]])
     kernel = dataclasses.replace(recorded("patched"), tap=parse_tap(text))
-    assert kernel.tap["complete"] and kernel.tap["problems"] == []
+    assert kernel.tap.complete and kernel.tap.problems == []
     x86 = result({"base": recorded("base"), "patched": kernel})
     assert x86.result == "pass", x86.problems
     ppc = result({"base": recorded("base"), "patched": kernel}, "powerpc64le")
@@ -446,10 +448,10 @@ def arch_recorded(arch, tree, label):
 
 def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
     tap = parse_tap(fixture("mips-v5.0-base.tap"))
-    assert tap["complete"] and tap["problems"] == []
-    assert tap["totals"] == {"pass": 6, "fail": 0, "xfail": 0, "xpass": 0, "skip": 6,
+    assert tap.complete and tap.problems == []
+    assert tap.totals == {"pass": 6, "fail": 0, "xfail": 0, "xpass": 0, "skip": 6,
                              "error": 0}
-    skips = {t.name: t.reason for t in tap["tests"] if t.status == "skip"}
+    skips = {t.name: t.reason for t in tap.tests if t.status == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
     assert skips["longterm_fast_anon_pins"] == (
@@ -457,9 +459,9 @@ def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
     assert sorted(n for n, why in skips.items() if why.startswith("no pmem in this guest")) \
         == sorted(guests.DAX_CASES)
     # malta's 256 MiB: the timing buffer is halved once
-    timing = next(t for t in tap["tests"] if t.name == "gup_benchmark_timings")
+    timing = next(t for t in tap.tests if t.name == "gup_benchmark_timings")
     assert timing.notes == ["64 MiB, 512 pages per call, 15 runs: minimum and median"]
-    assert tap["timing"]["size_mib"] == 64
+    assert tap.timing["size_mib"] == 64
     console = scan_console(fixture("mips-v5.0-base.console"))
     assert console.warnings == [] and console.oops == []
     assert console.exit_status == 0 and console.clocksource == "MIPS"
@@ -470,10 +472,10 @@ def test_mips_v5_0_base_walk_reads_force_as_write_and_has_no_fast_longterm():
 
 def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path):
     tap = parse_tap(fixture("mips-v5.0-patched.tap"))
-    status = {t.name: t.status for t in tap["tests"]}
+    status = {t.name: t.status for t in tap.tests}
     assert [n for n, st in status.items() if st == "skip"] == list(guests.DAX_CASES)
     assert [n for n, st in status.items() if st == "fail"] == []
-    notes = {t.name: t.notes for t in tap["tests"]}
+    notes = {t.name: t.notes for t in tap.tests}
     assert notes["longterm_fast_anon_pins"] == ["gup_benchmark fast longterm pinned 64/64"]
     assert notes["fast_unsupported_flag_einval"] == [
         "get_user_pages_fast(FOLL_FORCE 0x10) returned -22 (EINVAL)"]
@@ -501,22 +503,22 @@ def test_mips_v5_0_patched_walk_passes_and_refuses_force_with_a_warning(tmp_path
 
 
 def statuses(tap):
-    return {t.name: t.status for t in tap["tests"]}
+    return {t.name: t.status for t in tap.tests}
 
 
 def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
     base = arch_recorded("arm64", "v5.0", "base")
     patched = arch_recorded("arm64", "v5.0", "patched")
-    assert base.tap["complete"] and patched.tap["complete"]
+    assert base.tap.complete and patched.tap.complete
     assert [k for k, st in statuses(base.tap).items() if st == "skip"] == [
         "fast_unsupported_flag_einval", "longterm_fast_anon_pins"] + list(
         guests.DAX_CASES + guests.HUGETLB_CASES)
     assert [k for k, st in statuses(patched.tap).items() if st == "skip"] == list(
         guests.DAX_CASES + guests.HUGETLB_CASES)
-    fast = next(t for t in patched.tap["tests"] if t.name == "longterm_fast_anon_pins")
+    fast = next(t for t in patched.tap.tests if t.name == "longterm_fast_anon_pins")
     assert fast.status == "pass"
     assert fast.notes == ["gup_benchmark fast longterm pinned 64/64"]
-    dax = next(t for t in patched.tap["tests"] if t.name == guests.DAX_CASES[0])
+    dax = next(t for t in patched.tap.tests if t.name == guests.DAX_CASES[0])
     assert dax.reason == "no pmem in this guest: " + guests.NO_DAX["arm64"]
     # the generic walk's FOLL_FORCE refusal, once; nothing on the base kernel
     assert base.console.warnings == []
@@ -534,11 +536,11 @@ def test_arm64_v5_0_patched_pins_longterm_fast_and_refuses_foll_force():
 def test_powerpc64le_v5_0_base_pins_dax_and_a_16m_hugetlb_page_but_not_long_term_fast():
     """v5.0's base kernel on pseries: the hugepd walk, and DAX on a PAPR SCM nvdimm."""
     base = walk_recorded("powerpc64le", "v5.0", "base", guests.GENERIC, 354.6, 7.6)
-    assert base.tap["complete"] and base.tap["problems"] == []
+    assert base.tap.complete and base.tap.problems == []
     assert [k for k, st in statuses(base.tap).items() if st == "skip"] == [
         "fast_unsupported_flag_einval", "fast_only_atomic_short", "longterm_fast_anon_pins",
         "longterm_fast_dax_refused", "hugetlb_longterm_fast_pins"]
-    tests = {t.name: t for t in base.tap["tests"]}
+    tests = {t.name: t for t in base.tap.tests}
     # 16M over 4K pages on the hash MMU: the page hangs off a hugepd
     assert tests["hugetlb_fast_write_pins_all"].notes == [
         "hugetlb page of 16384 kB, base page 4 kB, MMU Hash",
@@ -610,7 +612,7 @@ def v5_1_statuses(arch, label):
     n = ("base", "patched").index(label)
     shared = V5_1_BASE_STATUS if label == "base" else V5_1_PATCHED_STATUS
     extra = V5_1_ARCHES[arch][4]
-    names = [t.name for t in parse_tap(fixture("arm-v5.1.15-base.tap"))["tests"]]
+    names = [t.name for t in parse_tap(fixture("arm-v5.1.15-base.tap")).tests]
     return [extra[name][n] if name in extra else st for name, st in zip(names, shared)]
 
 
@@ -621,10 +623,10 @@ def test_v5_1_15_patched_pins_longterm_fast_where_the_base_cannot(arch):
     family, build_s, boot_s, warning, _ = V5_1_ARCHES[arch]
     kernels = v5_1_recorded(arch)
     base, patched = kernels["base"], kernels["patched"]
-    assert [t.status for t in base.tap["tests"]] == v5_1_statuses(arch, "base")
-    assert [t.status for t in patched.tap["tests"]] == v5_1_statuses(arch, "patched")
-    b = {t.name: t for t in base.tap["tests"]}
-    p = {t.name: t for t in patched.tap["tests"]}
+    assert [t.status for t in base.tap.tests] == v5_1_statuses(arch, "base")
+    assert [t.status for t in patched.tap.tests] == v5_1_statuses(arch, "patched")
+    b = {t.name: t for t in base.tap.tests}
+    p = {t.name: t for t in patched.tap.tests}
     assert b["longterm_gup_anon_pins"].notes == p["longterm_gup_anon_pins"].notes == [
         "gup_benchmark longterm (get_user_pages) pinned 64/64"]
     assert b["longterm_fast_anon_pins"].reason == (
@@ -653,7 +655,7 @@ def test_v5_1_15_x86_64_refuses_long_term_dax_pins_in_both_paths_only_when_patch
     """The base refuses FOLL_LONGTERM on DAX in get_user_pages_longterm() but its
     fast path pins the DAX pages; the patched one refuses in both."""
     kernels = v5_1_recorded("x86_64")
-    b, p = ({t.name: t for t in kernels[k].tap["tests"]} for k in ("base", "patched"))
+    b, p = ({t.name: t for t in kernels[k].tap.tests} for k in ("base", "patched"))
     assert_dax(b, "base")
     assert_dax(p, "patched")
     for k in ("base", "patched"):
@@ -663,12 +665,12 @@ def test_v5_1_15_x86_64_refuses_long_term_dax_pins_in_both_paths_only_when_patch
 def test_v5_1_15_what_each_arch_adds():
     """What one arch's recorded boots show beyond the shared cases."""
     arm = v5_1_recorded("arm")
-    assert arm["patched"].tap["timing"]["fast_get_min_usec"] == 215910
-    assert {t.name: t for t in arm["patched"].tap["tests"]}[
+    assert arm["patched"].tap.timing["fast_get_min_usec"] == 215910
+    assert {t.name: t for t in arm["patched"].tap.tests}[
         "hugetlb_fast_write_pins_all"].reason.startswith("no hugetlb pages")
     mips = v5_1_recorded("mips")
     # malta's 256 MiB halves the timing buffer on both kernels
-    assert [k.tap["timing"]["size_mib"] for k in mips.values()] == [64, 64]
+    assert [k.tap.timing["size_mib"] for k in mips.values()] == [64, 64]
     assert mips["patched"].console.clocksource == "MIPS"
     rows = {r[0]: r[1:] for r in bootreport.matrix_rows(overall({"mips": result(mips, "mips")}))}
     assert rows["fast/slow (min)"] == [
@@ -678,7 +680,7 @@ def test_v5_1_15_what_each_arch_adds():
         assert fixture("sparc64-v5.1.15-%s.console" % label).splitlines()[-1] == \
             "reboot: Power down"
     arm64 = v5_1_recorded("arm64")
-    assert {t.name: t for t in arm64["patched"].tap["tests"]}[
+    assert {t.name: t for t in arm64["patched"].tap.tests}[
         guests.DAX_CASES[0]].reason == "no pmem in this guest: " + guests.NO_DAX["arm64"]
     assert result(arm64, "arm64").timings["patched"]["fast_over_slow"] == \
         round(1645 / 27873, 3)
@@ -689,10 +691,10 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
     base = walk_recorded("powerpc64le", "v5.0", "base", guests.GENERIC, 354.6, 7.6)
     patched = walk_recorded("powerpc64le", "v5.0", "patched", guests.GENERIC, 5.4, 6.9)
     tap = patched.tap
-    assert tap["complete"] and tap["problems"] == []
-    assert tap["totals"] == {"pass": 14, "fail": 0, "xfail": 0, "xpass": 0, "skip": 1,
+    assert tap.complete and tap.problems == []
+    assert tap.totals == {"pass": 14, "fail": 0, "xfail": 0, "xpass": 0, "skip": 1,
                              "error": 0}
-    assert [(t.number, t.name, t.status) for t in tap["tests"]] == [
+    assert [(t.number, t.name, t.status) for t in tap.tests] == [
         (1, "fast_write_private_pins_all", "pass"), (2, "fast_write_pin_write_seen", "pass"),
         (3, "fast_read_ro_mapping_pins", "pass"), (4, "fast_write_ro_mapping_refused", "pass"),
         (5, "fast_unsupported_flag_einval", "pass"), (6, "fast_only_atomic_short", "skip"),
@@ -701,7 +703,7 @@ def test_powerpc64le_v5_0_patched_refuses_long_term_dax_and_pins_hugetlb_through
         (10, "dax_slow_pins_without_longterm", "pass"), (11, "longterm_gup_dax_refused", "pass"),
         (12, "longterm_fast_dax_refused", "pass"), (13, "hugetlb_fast_write_pins_all", "pass"),
         (14, "hugetlb_longterm_fast_pins", "pass"), (15, "gup_benchmark_timings", "pass")]
-    tests = {t.name: t for t in tap["tests"]}
+    tests = {t.name: t for t in tap.tests}
     assert tests["fast_only_atomic_short"].reason == \
         "no get_user_pages_fast_only() in this kernel"
     assert tests["longterm_fast_anon_pins"].notes == [
@@ -746,12 +748,12 @@ def test_powerpc64le_v5_1_15_patched_refuses_long_term_dax_where_the_base_pins_i
                                     boot_s)
                for label, build_s, boot_s in (("base", 418.7, 9.2), ("patched", 263.5, 9.4))}
     base, patched = kernels["base"], kernels["patched"]
-    assert [t.status for t in base.tap["tests"]] == ["pass"] * 4 + [
+    assert [t.status for t in base.tap.tests] == ["pass"] * 4 + [
         "skip", "skip", "pass", "skip", "pass", "pass", "pass", "skip", "pass", "skip", "pass"]
-    assert [t.status for t in patched.tap["tests"]] == ["pass"] * 5 + ["skip"] + [
+    assert [t.status for t in patched.tap.tests] == ["pass"] * 5 + ["skip"] + [
         "pass"] * 9
-    b = {t.name: t for t in base.tap["tests"]}
-    p = {t.name: t for t in patched.tap["tests"]}
+    b = {t.name: t for t in base.tap.tests}
+    p = {t.name: t for t in patched.tap.tests}
     assert_dax(b, "base")
     assert_dax(p, "patched")
     assert p["hugetlb_longterm_fast_pins"].notes == [
@@ -778,25 +780,25 @@ def test_riscv64_v5_0_fallback_pins_longterm_fast_only_on_the_patched_kernel():
     base = walk_recorded("riscv64", "v5.0", "base", guests.FALLBACK, 597.0, 5.7)
     patched = walk_recorded("riscv64", "v5.0", "patched", guests.FALLBACK, 391.8, 4.3)
     for kernel in (base, patched):
-        assert kernel.tap["complete"] and kernel.tap["problems"] == []
+        assert kernel.tap.complete and kernel.tap.problems == []
     # the base: FOLL_FORCE read as write, and no FOLL_LONGTERM in the fast path
     # (the old behaviour, as on arm)
-    assert [t.status for t in base.tap["tests"]] == ["pass"] * 4 + [
+    assert [t.status for t in base.tap.tests] == ["pass"] * 4 + [
         "skip", "skip", "pass"] + ["skip"] * 7 + ["pass"]
-    skips = {t.name: t.reason for t in base.tap["tests"] if t.status == "skip"}
+    skips = {t.name: t.reason for t in base.tap.tests if t.status == "skip"}
     assert skips["fast_unsupported_flag_einval"] == (
         "get_user_pages_fast() takes int write: FOLL_FORCE read as write, returned 64")
     assert skips["longterm_fast_anon_pins"] == (
         "gup_benchmark has no GUP_FAST_LONGTERM_BENCHMARK (no FOLL_LONGTERM in the fast path)")
     # the patched fallback pins long-term through get_user_pages() under mmap_sem
-    assert [(t.name, t.status) for t in patched.tap["tests"]] == [
+    assert [(t.name, t.status) for t in patched.tap.tests] == [
         ("fast_write_private_pins_all", "pass"), ("fast_write_pin_write_seen", "pass"),
         ("fast_read_ro_mapping_pins", "pass"), ("fast_write_ro_mapping_refused", "pass"),
         ("fast_unsupported_flag_einval", "pass"), ("fast_only_atomic_short", "skip"),
         ("longterm_gup_anon_pins", "pass"), ("longterm_fast_anon_pins", "pass")] + [
         (name, "skip") for name in guests.DAX_CASES + guests.HUGETLB_CASES] + [
         ("gup_benchmark_timings", "pass")]
-    tests = {t.name: t for t in patched.tap["tests"]}
+    tests = {t.name: t for t in patched.tap.tests}
     assert tests["longterm_fast_anon_pins"].notes == [
         "gup_benchmark fast longterm pinned 64/64"]
     assert tests["fast_unsupported_flag_einval"].notes == [

@@ -31,7 +31,7 @@ def markdown(res):
                res.result, res.accel, res.accel_reason, res.branch)]
     for label in labels:
         k = kernels[label]
-        out.append("%s: %s (%s)" % (label, k.commit[:12], k.tap.get("kernel") or "?"))
+        out.append("%s: %s (%s)" % (label, k.commit[:12], k.tap.kernel or "?"))
     if res.problems:
         out += ["", "Problems:", ""] + ["- " + p for p in res.problems]
     out += ["", "### Cases", "", "| test | " + " | ".join(labels) + " |",
@@ -61,7 +61,7 @@ def markdown(res):
         out.append("| %s | %s | %s | %s | %s/%s | %s | %s | %s | %d |" % (
             label, b.get("config_s"), b.get("kernel_s"), b.get("module_s"),
             b.get("ccache_hits"), b.get("ccache_misses"), boot.get("wall_s"),
-            k.tap.get("uptime"), k.console.clocksource,
+            k.tap.uptime, k.console.clocksource,
             len(k.console.warnings)))
     out += ["", "gup_unify_test.ko with -Wall -Wextra: " + ", ".join(
         "%s %d warnings in its own files (%d in the tree's headers)" % (
@@ -93,7 +93,7 @@ def summarize(res):
     if "patched" in res.kernels:
         if not (res.kernels["patched"].api or {}).get("has_fast_only"):
             expected += (FAST_ONLY_CASE,)
-        skipped = [t.name for t in res.kernels["patched"].tap["tests"]
+        skipped = [t.name for t in res.kernels["patched"].tap.tests
                    if t.status == "skip" and t.name not in expected]
         if skipped:
             res.problems.append("patched: skipped " + ", ".join(skipped))
@@ -148,7 +148,7 @@ def matrix_rows(res):
         lambda k: "%s:%s" % (k.build.get("ccache_hits"), k.build.get("ccache_misses"))))
     rows.append(["boot s"] + per_kernel(lambda k: k.boot.get("wall_s")))
     rows.append(["fast/slow (min)"] + per_kernel(
-        lambda k: k.tap["timing"].get("fast_over_slow")))
+        lambda k: k.tap.timing.get("fast_over_slow")))
     rows.append(["accelerator"] + [res.arches[a].accel for a in arches])
     return rows
 

@@ -1,9 +1,9 @@
 """What make boottest found, as records: the whole run, each arch, each kernel.
 
 boottest.json is these records' fields (sorted keys, as before). What a boot
-printed stays as tap.py and qemuboot.py read it: the kernel's "tap", "boot"
-and "build" are the dicts they make, but for the TAP's results, which are
-TapTest records; its "console" is a ConsoleScan. Each row of an arch's
+printed: the kernel's "tap" is a TapRun of TapTest records, its "console" a
+ConsoleScan; its "boot" and "build" are the dicts qemuboot.py and
+bootbuild.py make. Each row of an arch's
 "cases", a CaseRow, is written {name, <kernel label>: {status, reason, notes}}.
 """
 import dataclasses
@@ -36,6 +36,20 @@ class TapTest:
     status: str                 # "pass", "fail" or "skip"
     reason: str                 # the SKIP's or TODO's reason ("" without)
     notes: list                 # the case's "# <name>: ..." lines
+
+
+@dataclasses.dataclass
+class TapRun:
+    """What gup_test's TAP said on one kernel (tap.parse_tap())."""
+    version: int | None
+    plan: int | None            # the "1..N" line's N; None: gup_test did not start
+    tests: list                 # [TapTest]
+    kernel: str | None          # the "# kernel:" line (uname -a)
+    uptime: str | None          # the "# uptime:" line
+    timing: dict                # gup_benchmark's usec, merged over boots
+    totals: dict | None         # the "# Totals:" line; None: gup_test did not finish
+    problems: list
+    complete: bool = False      # the plan's count of results, and the totals
 
 
 @dataclasses.dataclass
@@ -74,15 +88,14 @@ class KernelBoot:
     arch: str
     build: dict                 # bootbuild's timings and module warnings
     boot: dict                  # qemuboot's record of the boot
-    tap: dict                   # tap.parse_tap() of what gup_test printed
+    tap: TapRun                 # tap.parse_tap() of what gup_test printed
     console: ConsoleScan        # tap.scan_console() of the kernel log
     api: dict = ABSENT          # tree.api_state() of its source
     family: str = ABSENT        # the guest's family (guests.family())
     knobs: list = ABSENT        # the knobs applied, each {knob, reason}
 
     def to_json(self):
-        return dict(_fields(self), tap=dict(self.tap, tests=[dataclasses.asdict(t)
-                                                           for t in self.tap["tests"]]),
+        return dict(_fields(self), tap=dataclasses.asdict(self.tap),
                     console=dataclasses.asdict(self.console))
 
 

@@ -79,7 +79,7 @@ def run_kernel(label, rev, arch_run):
     record, tap_text, console_text = boot_with_fallback(image, initrd, guest, qemu, arch)
     record["bzimage"], record["initrd"] = image, initrd
     tap = parse_tap(tap_text)
-    progress("%s %s: %d results in %.0f s" % (arch, label, len(tap["tests"]),
+    progress("%s %s: %d results in %.0f s" % (arch, label, len(tap.tests),
                                               record["wall_s"]))
     return KernelBoot(commit=rev, arch=arch, api=kernel_tree.api_state(src), family=family,
                       knobs=[k.as_dict() for k in knobs], build=timings, boot=record, tap=tap,

@@ -1,59 +1,60 @@
 """gup_test's TAP and the kernel log: what a boot says, and whether it passed."""
 import re
 
-from .bootresult import CaseCell, CaseRow, ConsoleScan, TapTest
+from .bootresult import CaseCell, CaseRow, ConsoleScan, TapRun, TapTest
 
 KERNELS = ("base", "patched")
 
 
 def parse_tap(text):
-    """Parse gup_test's TAP: results (TapTest), the '# <test>:' notes, timings, completeness."""
-    tap = {"version": None, "plan": None, "tests": [], "kernel": None, "uptime": None,
-           "timing": {}, "totals": None, "problems": []}
+    """Parse gup_test's TAP into a TapRun: results (TapTest), the '# <test>:' notes,
+    timings, completeness."""
+    tap = TapRun(version=None, plan=None, tests=[], kernel=None, uptime=None, timing={},
+                 totals=None, problems=[])
     notes = {}
     for line in text.splitlines():
         line = line.rstrip("\r")
         m = re.match(r"TAP version (\d+)$", line)
         if m:
-            tap["version"] = int(m.group(1))
+            tap.version = int(m.group(1))
             continue
         m = re.match(r"1\.\.(\d+)$", line)
         if m:
-            tap["plan"] = int(m.group(1))
+            tap.plan = int(m.group(1))
             continue
         m = re.match(r"(not )?ok (\d+) (\S+)(?: # (SKIP|TODO)\b ?(.*))?$", line)
         if m:
             status = "fail" if m.group(1) else "skip" if m.group(4) == "SKIP" else "pass"
-            tap["tests"].append(TapTest(int(m.group(2)), m.group(3), status,
+            tap.tests.append(TapTest(int(m.group(2)), m.group(3), status,
                                         m.group(5) or "", notes.get(m.group(3), [])))
             continue
         m = re.match(r"# (kernel|uptime): (.*)$", line)
         if m:
-            tap[m.group(1)] = m.group(2)
+            setattr(tap, m.group(1), m.group(2))
             continue
         m = re.match(r"# timing: (.*)$", line)
         if m:
-            tap["timing"] = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
+            tap.timing = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", m.group(1))}
             continue
         m = re.match(r"# Totals: (.*)$", line)
         if m:
-            tap["totals"] = {k: int(v) for k, v in re.findall(r"(\w+):(\d+)", m.group(1))}
+            tap.totals = {k: int(v) for k, v in re.findall(r"(\w+):(\d+)", m.group(1))}
             continue
         m = re.match(r"# (\w+): (.*)$", line)
         if m:
             notes.setdefault(m.group(1), []).append(m.group(2))
-    if tap["plan"] is None:
-        tap["problems"].append("no TAP plan: gup_test did not start")
-    elif len(tap["tests"]) != tap["plan"]:
-        tap["problems"].append("%d of %d results: the guest stopped early"
-                               % (len(tap["tests"]), tap["plan"]))
-    elif tap["totals"] is None:
-        tap["problems"].append("no '# Totals' line: gup_test did not finish")
-    for t in tap["tests"]:
+    if tap.plan is None:
+        tap.problems.append("no TAP plan: gup_test did not start")
+    elif len(tap.tests) != tap.plan:
+        tap.problems.append("%d of %d results: the guest stopped early"
+                               % (len(tap.tests), tap.plan))
+    elif tap.totals is None:
+        tap.problems.append("no '# Totals' line: gup_test did not finish")
+    for t in tap.tests:
         if t.status == "fail":
-            tap["problems"].append("not ok %d %s" % (t.number, t.name))
-    tap["complete"] = (tap["plan"] is not None and len(tap["tests"]) == tap["plan"]
-                       and tap["totals"] is not None)
+            tap.problems.append("not ok %d %s" % (t.number, t.name))
+    tap.complete = (tap.plan is not None and len(tap.tests) == tap.plan
+                       and tap.totals is not None)
     return tap
 
 
@@ -81,7 +82,7 @@ def scan_console(text):
 
 def judge(kernel):
     """The problems that make one kernel's run (a KernelBoot) a failure (empty when it passed)."""
-    problems = list(kernel.tap["problems"])
+    problems = list(kernel.tap.problems)
     boot = kernel.boot
     if boot.get("timed_out"):
         problems.append("QEMU timed out after %d s" % boot["timeout_s"])
@@ -94,7 +95,7 @@ def compare(kernels):
 
     kernels is {label: KernelBoot}.
     """
-    tests = {label: kernels[label].tap["tests"] for label in KERNELS if label in kernels}
+    tests = {label: kernels[label].tap.tests for label in KERNELS if label in kernels}
     names = []
     for label in tests:
         for t in tests[label]:
@@ -108,8 +109,8 @@ def compare(kernels):
             row.kernels[label] = (CaseCell(t.status, t.reason, t.notes) if t
                                   else CaseCell("missing", "", []))
         cases.append(row)
-    timings = {label: kernels[label].tap["timing"] for label in KERNELS
-               if label in kernels and kernels[label].tap["timing"]}
+    timings = {label: kernels[label].tap.timing for label in KERNELS
+               if label in kernels and kernels[label].tap.timing}
     for label, t in timings.items():
         if t.get("slow_get_min_usec"):
             t["fast_over_slow"] = round(t["fast_get_min_usec"] / t["slow_get_min_usec"], 3)
