@@ -85,7 +85,7 @@ def test_boottest_takes_the_tree_as_the_other_jobs_do(tmp_path, monkeypatch, lay
     rep = tmp_path / "rep"
     res = boottest.main(kernel, str(rep), boottest.BootOptions())
     assert seen == [("x86_64", repo, {"base": base, "patched": tip}, ["base", "patched"])]
-    assert (res["result"], res["repository"]) == ("pass", repo)
+    assert (res.result, res.repository) == ("pass", repo)
     # The reports folder is the tree's, as make spatch's is, not the import's.
     folder = rep / os.path.basename(kernel)
     data = json.loads((folder / "boottest.json").read_text())

@@ -54,7 +54,7 @@ def test_boot_after_a_kvm_abort_is_redone_under_tcg(monkeypatch):
     assert record["accel"] == "tcg" and record["kvm_failure"].startswith(
         "QEMU failed (killed by signal 6 (SIGABRT)): qemu-system-x86_64: ")
     assert qemu["accel"] == "tcg" and qemu["reason"].startswith("KVM unusable here (QEMU ")
-    assert parse_tap(tap)["complete"]
+    assert parse_tap(tap).complete
 
 
 def test_qemu_death_without_kvm_to_blame_stops_the_run(monkeypatch):
@@ -158,15 +158,15 @@ def test_extra_boots_alternate_and_their_failures_count(monkeypatch, tmp_path):
     monkeypatch.setattr(qemuboot, "boot", fake_boot)
     kernels = {label: recorded(label) for label in ("base", "patched")}
     for label, k in kernels.items():
-        k["boot"].update(bzimage=label, initrd="i", tap_log=str(tmp_path / label / "tap.log"))
-    first = {label: k["tap"]["timing"]["fast_get_min_usec"] for label, k in kernels.items()}
+        k.boot.update(bzimage=label, initrd="i", tap_log=str(tmp_path / label / "tap.log"))
+    first = {label: k.tap.timing["fast_get_min_usec"] for label, k in kernels.items()}
     qemuboot.timing_boots(kernels, {"accel": "tcg", "timeout": 9}, 3)
     assert order == ["base", "patched", "base", "patched"]
     for label, k in kernels.items():
-        assert k["tap"]["timing"]["boots"] == 3
-        assert k["tap"]["timing"]["fast_get_min_usec"] == first[label]
-    assert kernels["patched"]["tap"]["problems"] == ["boot 3: not ok 2 fast_write_pin_write_seen"]
-    assert kernels["base"]["tap"]["problems"] == []
+        assert k.tap.timing["boots"] == 3
+        assert k.tap.timing["fast_get_min_usec"] == first[label]
+    assert kernels["patched"].tap.problems == ["boot 3: not ok 2 fast_write_pin_write_seen"]
+    assert kernels["base"].tap.problems == []
 
 
 def test_every_guest_without_dax_says_why():

@@ -7,6 +7,7 @@ import pytest
 from conftest import CLI, git, gup_unify, make_tree
 from gupunify import cli
 from gupunify.boottest import bootreport
+from gupunify.boottest.bootresult import BootResult
 from gupunify.buildcheck import buildcheck, buildreport
 from gupunify.buildcheck.checkresult import ArchResult, CheckResult, StepResult
 from gupunify.convert import convertreport
@@ -14,10 +15,9 @@ from gupunify.convert import convert
 
 
 def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
-    res = bootreport.summarize_all({"tree": "/src/linux", "tree_name": "linux",
-                                  "repository": "/src/linux",
-                                  "branch": "gup-unify", "kernels": ["base", "patched"],
-                                  "arches": {}, "not_booted": {"mips": "no QEMU machine"}})
+    res = bootreport.summarize_all(BootResult(
+        tree="/src/linux", tree_name="linux", repository="/src/linux", branch="gup-unify",
+        kernels=["base", "patched"], arches={}, not_booted={"mips": "no QEMU machine"}))
     assert bootreport.summary(res) == (
         "case (base / patched)\nfamily\nkernel warnings\nbuild s (image)\n"
         "ccache hits/misses\nboot s\nfast/slow (min)\naccelerator\n"
@@ -25,7 +25,7 @@ def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
         "result: incomplete\n"
         "problem: mips: not booted: no QEMU machine\n")
     assert bootreport.status(res) == 4
-    res["result"] = "fail"
+    res.result = "fail"
     assert bootreport.status(res) == 1
 
 

@@ -16,6 +16,7 @@ from ..common.util import die, run
 from ..common.worklock import Lock
 from ..common.worktree import checkout
 from . import bootbuild, bootreport, guests, initramfs, pmemimage
+from .bootresult import ArchBoot, BootResult, KernelBoot
 from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
 from .tap import KERNELS, parse_tap, scan_console
 
@@ -29,18 +30,36 @@ def kernel_revs(repo, branch, kernel=None):
     return {"base": base, "patched": patched}
 
 
-def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
-               make_jobs=(bootbuild.JOBS, None)):
-    """Check out, build, pack and boot one kernel; returns its record.
+@dataclasses.dataclass
+class ArchRun:
+    """Where and how one arch's kernels are built and booted (run_arch() makes it).
 
-    top is the kernel's folder: its worktree (top/src) serves every arch,
-    as a kernel tree is some 1 GB, and each arch builds in top/<arch>/.
-    qemu is {"accel", "reason", "timeout"}; a KVM that fails switches it to
-    TCG for this and every later kernel, so that their timings compare.
-    make_jobs is (-j, distcc environment or None) for the builds.
+    root holds each kernel's folder: its worktree (root/<label>/src) serves
+    every arch, as a kernel tree is some 1 GB, and each arch builds in
+    root/<label>/<arch>/. exe is the arch's gup_test. qemu is {"accel",
+    "reason", "timeout"}; a KVM that fails switches it to TCG for this and
+    every later kernel, so that their timings compare. make_jobs is (-j,
+    distcc environment or None) for the builds.
     """
+    arch: str
+    repo: str
+    root: str
+    exe: str
+    qemu: dict
+    clean: bool
+    version: str
+    make_jobs: tuple = (bootbuild.JOBS, None)
+
+
+def run_kernel(label, rev, arch_run):
+    """Check out, build, pack and boot one kernel of arch_run (an ArchRun).
+
+    Returns its KernelBoot.
+    """
+    arch, qemu = arch_run.arch, arch_run.qemu
     g = guests.GUESTS[arch]
-    src = checkout(repo, os.path.join(top, "src"), rev)
+    top = os.path.join(arch_run.root, label)
+    src = checkout(arch_run.repo, os.path.join(top, "src"), rev)
     work = os.path.join(top, arch)
     os.makedirs(work, exist_ok=True)
     build = os.path.join(work, "build")
@@ -48,24 +67,23 @@ def run_kernel(label, arch, repo, rev, top, exe, qemu, clean, version,
     os.makedirs(guest, exist_ok=True)
     with open(os.path.join(work, "build.log"), "w") as log:
         progress("%s %s: building %s (log: %s)" % (arch, label, rev[:12], log.name))
-        knobs = kbuild.knobs(arch, src, version)
-        timings, module = bootbuild.build_kernel(src, build, log, clean, arch, knobs,
-                                                 *make_jobs)
+        knobs = kbuild.knobs(arch, src, arch_run.version)
+        timings, module = bootbuild.build_kernel(src, build, log, arch_run.clean, arch, knobs,
+                                                 *arch_run.make_jobs)
     progress("%s %s: %s in %.0f s, module in %.0f s" % (
         arch, label, g.target, timings["kernel_s"], timings["module_s"]))
     family = guests.family(arch, kbuild.read_config(build), src)
-    initrd = initramfs.guest_initramfs(arch, guest, exe, module, family)
+    initrd = initramfs.guest_initramfs(arch, guest, arch_run.exe, module, family)
     image = os.path.join(build, g.image)
     progress("%s %s: booting under QEMU (%s)" % (arch, label, qemu["accel"]))
     record, tap_text, console_text = boot_with_fallback(image, initrd, guest, qemu, arch)
     record["bzimage"], record["initrd"] = image, initrd
     tap = parse_tap(tap_text)
-    progress("%s %s: %d results in %.0f s" % (arch, label, len(tap["tests"]),
+    progress("%s %s: %d results in %.0f s" % (arch, label, len(tap.tests),
                                               record["wall_s"]))
-    return {"commit": rev, "arch": arch, "api": kernel_tree.api_state(src),
-            "family": family,
-            "knobs": [k.as_dict() for k in knobs], "build": timings, "boot": record, "tap": tap,
-            "console": scan_console(console_text)}
+    return KernelBoot(commit=rev, arch=arch, api=kernel_tree.api_state(src), family=family,
+                      knobs=[k.as_dict() for k in knobs], build=timings, boot=record, tap=tap,
+                      console=scan_console(console_text))
 
 
 def parse_arches(text):
@@ -145,7 +163,7 @@ def check_buildable(tree, repo, revs, arches):
 
 def run_arch(arch, repo, revs, wanted, root, options, version, exe,
              make_jobs=(bootbuild.JOBS, None)):
-    """Build and boot base and patched for one arch; returns its summarized result.
+    """Build and boot base and patched for one arch; returns its summarized ArchBoot.
 
     exe is the arch's gup_test (initramfs.build_test_program()).
     """
@@ -153,27 +171,24 @@ def run_arch(arch, repo, revs, wanted, root, options, version, exe,
     qemu = {"accel": accel, "reason": why,
             "timeout": options.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
     progress("%s: accelerator %s (%s)" % (arch, accel, why))
-    res = {"arch": arch, "family": guests.GUESTS[arch].family, "branch": options.branch,
-           "kernels": {}}
-    for label in wanted:
-        res["kernels"][label] = run_kernel(label, arch, repo, revs[label],
-                                           os.path.join(root, label), exe, qemu, options.clean,
-                                           version, make_jobs)
+    arch_run = ArchRun(arch, repo, root, exe, qemu, options.clean, version, make_jobs)
+    kernels = {label: run_kernel(label, revs[label], arch_run) for label in wanted}
     # The knobs come from the tree and the compiler, the GUP code from the
     # tree's config: the same for both kernels.
-    res["knobs"] = next(iter(res["kernels"].values()))["knobs"]
-    res["family"] = next(iter(res["kernels"].values()))["family"]
-    res["accel"], res["accel_reason"] = qemu["accel"], qemu["reason"]
+    first = next(iter(kernels.values()))
+    res = ArchBoot(arch=arch, family=first.family, branch=options.branch,
+                   accel=qemu["accel"], accel_reason=qemu["reason"], kernels=kernels,
+                   knobs=first.knobs)
     if options.boots > 1:
         progress("%s timings: %d more boots of each kernel, in turn" % (arch, options.boots - 1))
-        timing_boots(res["kernels"], qemu, options.boots)
+        timing_boots(res.kernels, qemu, options.boots)
     return bootreport.summarize(res)
 
 
 def main(kernel, reports_dir, options):
-    """The boottest subcommand: build and boot base and patched; writes the report, returns it.
+    """The boottest subcommand: build and boot base and patched; writes the report.
 
-    options: BootOptions.
+    options: BootOptions. Returns the BootResult.
     """
     # Everything that can stop the run is checked before the first build.
     arches = check_options(options)
@@ -216,10 +231,10 @@ def main(kernel, reports_dir, options):
                 continue
             runs[arch] = run_arch(arch, repo, revs, wanted, root, options, tree.full_version,
                                   exes[arch], make_jobs)
-        res = bootreport.summarize_all({
-            "tree": tree.path, "tree_name": tree.name, "repository": repo,
-            "branch": options.branch, "kernels": wanted, "arches": runs, "not_booted": not_booted,
-            "distcc_hosts": options.distcc_hosts, "jobs": make_jobs[0]})
+        res = bootreport.summarize_all(BootResult(
+            tree=tree.path, tree_name=tree.name, repository=repo, branch=options.branch,
+            kernels=wanted, arches=runs, not_booted=not_booted,
+            distcc_hosts=options.distcc_hosts, jobs=make_jobs[0]))
         bootreport.write_reports(res, where)
         progress("report: %s" % os.path.join(where, "boottest.md"))
         return res

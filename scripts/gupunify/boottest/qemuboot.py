@@ -118,7 +118,7 @@ def kvm_failure(record, tap_text):
     assertion of its own (kvm_buf_set_msrs: SIGABRT). Whatever stops QEMU
     under KVM before gup_test's TAP plan is the accelerator's doing.
     """
-    if record["accel"] != "kvm" or parse_tap(tap_text)["plan"] is not None:
+    if record["accel"] != "kvm" or parse_tap(tap_text).plan is not None:
         return None
     if record["qemu_status"] == "kvm-error":
         return "QEMU: " + next((line.strip() for line in record["qemu_output"].splitlines()
@@ -165,25 +165,27 @@ def merge_timings(samples):
 def timing_boots(kernels, qemu, boots):
     """Boot every kernel boots - 1 more times, alternating, and merge the timings.
 
+    kernels is {label: KernelBoot}.
+
     From one TCG boot to the next on a shared host, gup_benchmark's numbers
     move by some 10%: more boots, taken in turn, keep that out of the ratio.
     The first boot counts only if it ran on the accelerator the others use.
     """
-    samples = {label: [k["tap"]["timing"]] if k["tap"]["timing"]
-               and k["boot"]["accel"] == qemu["accel"] else [] for label, k in kernels.items()}
+    samples = {label: [k.tap.timing] if k.tap.timing
+               and k.boot["accel"] == qemu["accel"] else [] for label, k in kernels.items()}
     for n in range(2, boots + 1):
         for label, k in kernels.items():
-            guest = os.path.join(os.path.dirname(k["boot"]["tap_log"]), "boot-%d" % n)
+            guest = os.path.join(os.path.dirname(k.boot["tap_log"]), "boot-%d" % n)
             os.makedirs(guest, exist_ok=True)
-            record, tap_text, _ = boot(k["boot"]["bzimage"], k["boot"]["initrd"], guest,
-                                       qemu["accel"], qemu["timeout"], k["arch"])
+            record, tap_text, _ = boot(k.boot["bzimage"], k.boot["initrd"], guest,
+                                       qemu["accel"], qemu["timeout"], k.arch)
             check_qemu(record)
             tap = parse_tap(tap_text)
-            k["tap"]["problems"] += ["boot %d: %s" % (n, p) for p in tap["problems"]]
+            k.tap.problems += ["boot %d: %s" % (n, p) for p in tap.problems]
             if record["timed_out"]:
-                k["tap"]["problems"].append("boot %d: QEMU timed out" % n)
-            if tap["timing"]:
-                samples[label].append(tap["timing"])
+                k.tap.problems.append("boot %d: QEMU timed out" % n)
+            if tap.timing:
+                samples[label].append(tap.timing)
     for label, k in kernels.items():
         if samples[label]:
-            k["tap"]["timing"] = merge_timings(samples[label])
+            k.tap.timing = merge_timings(samples[label])
