@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 
 from ..common.repository import scratch_dir
@@ -246,6 +247,12 @@ def _send_config(repo, base, part, parts):
     git(repo, "config", key, stem + ".config")
 
 
+# git worktree add reads every worktree's entry in .git/worktrees (is the
+# branch checked out there?) while another thread's add or remove writes one:
+# "failed to read .git/worktrees/wt-01-IB-tiny/commondir". One at a time.
+_WORKTREES = threading.Lock()
+
+
 def check_branch(repo, part, author, series_dir, workdir):
     """b4 send -o on the branch: same patches (patch-id) and recipients as series/?
 
@@ -255,8 +262,9 @@ def check_branch(repo, part, author, series_dir, workdir):
     """
     out = os.path.join(workdir, part.directory)
     wt = os.path.join(workdir, "wt-" + part.directory)
-    git(repo, "-c", "core.hooksPath=" + os.devnull, "worktree", "add", "-q", "-f",
-        "--no-checkout", wt, branch_name(part))
+    with _WORKTREES:
+        git(repo, "-c", "core.hooksPath=" + os.devnull, "worktree", "add", "-q", "-f",
+            "--no-checkout", wt, branch_name(part))
     try:
         sparse = git(wt, "rev-parse", "--git-path", "info/sparse-checkout").strip()
         os.makedirs(os.path.dirname(os.path.join(wt, sparse)), exist_ok=True)
@@ -266,7 +274,8 @@ def check_branch(repo, part, author, series_dir, workdir):
         run(["b4", "send", "-o", out, "--no-sign"], cwd=wt,
             env=_env(author, send=True))
     finally:
-        git(repo, "worktree", "remove", "--force", wt, check=False)
+        with _WORKTREES:
+            git(repo, "worktree", "remove", "--force", wt, check=False)
     problems = []
     messages = []
     for name in sorted(os.listdir(out)):
