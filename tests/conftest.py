@@ -10,6 +10,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+# The default migration's folder: its semantic patches and core series.
+GUP_FLAGS = os.path.join(ROOT, "migrations", "gup-flags")
 
 
 def own_environment(setenv, delenv, where, ccache):

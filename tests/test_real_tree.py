@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import GUP_FLAGS, ROOT
 
 TREE = os.environ.get("GUP_KERNEL_TREE")
 
@@ -260,7 +260,7 @@ def test_series_patches_pass_checkpatch(series_run):
 def test_fast_only_leaves_no_old_fast_function(tmp_path):
     """make spatch FAST_ONLY=1: no __get_user_pages_fast() call, definition or
     mention is left on the branch, and a second run has nothing to do."""
-    if not os.path.isfile(os.path.join(ROOT, "patches", "v%s" % version(TREE), "fast-only",
+    if not os.path.isfile(os.path.join(GUP_FLAGS, "patches", "v%s" % version(TREE), "fast-only",
                                        "series")):
         pytest.skip("no patches/v5.%s/fast-only/series: the core patches adding "
                     "get_user_pages_fast_only() are not in this checkout" % version(TREE))

@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 
-from ..common import outputs, report, spatch
+from ..common import migration, outputs, report, spatch
 from ..common.tree import KernelTree, api_state
 from ..common.util import (Stopwatch, die, git, interrupts_held, kept, pause_at, progress,
     write_atomic)
@@ -67,11 +67,14 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None,
     takes them.
     who is the --identity text; without it the tree's git config names the
     author. prefix_overrides ({group: prefix}) take the place of learned
-    subject prefixes. fast_only adds the final phase: the core patches that
-    add get_user_pages_fast_only(), the __get_user_pages_fast() callers
-    converted one group at a time, then the removal of the old function.
+    subject prefixes. fast_only adds the migration's second caller phase:
+    the core patches that add what its calls become, its callers converted
+    one group at a time, then the removal of the old function.
     """
     check_options(branch, min_sites)
+    mig = migration.current()
+    if fast_only and len(mig.phases) < 2:
+        die("--fast-only: migration %s has one caller phase only" % mig.name)
     tree = KernelTree(kernel)
     author = identity(tree.path, who)
     with repository(tree) as repo:
@@ -108,8 +111,7 @@ def _convert(tree, repo, branch, diff_path, reports_dir, allow_dirty, min_sites,
         run["base_commit"] = wt.start
         state = api_state(wt.path)
         run["api_before"] = state
-        if base and state["fast_takes"] == "gup_flags" and state["foll_longterm"] \
-                and not state["has_longterm"]:
+        if base and migration.holds(state, migration.current().applied):
             progress("the core series is already in this tree: converting callers only")
             prep, finish, base = [], [], None
             run["core_series"] = None

@@ -14,7 +14,7 @@ import os
 from ..common import groupnote
 from ..common.util import die, git, progress, run
 from ..common.workspace import branch_ref, marker, series_range
-from ..convert.patches import PATCHES_DIR
+from ..convert.patches import patches_dir
 from . import subseries
 
 
@@ -94,8 +94,8 @@ def _patch_ids(repo, commits):
 
 
 def _core_patch_ids():
-    """The stable patch-ids of every core patch in patches/."""
-    files = sorted(glob.glob(os.path.join(PATCHES_DIR, "**", "*.patch"), recursive=True))
+    """The stable patch-ids of every core patch in the migration's patches/."""
+    files = sorted(glob.glob(os.path.join(patches_dir(), "**", "*.patch"), recursive=True))
     text = "".join(open(f, encoding="utf-8", errors="surrogateescape").read() for f in files)
     out = run(["git", "patch-id", "--stable"], input=text)[1]
     return {line.split()[0] for line in out.splitlines()}

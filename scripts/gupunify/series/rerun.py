@@ -17,7 +17,7 @@ from ..common.util import git, write_atomic
 
 RECORD = ".series-run.json"
 # What the output depends on in gup-unify's own checkout.
-OWN = ("scripts/gupunify", "cocci", "patches")
+OWN = ("scripts/gupunify", "cocci", "migrations")
 
 
 def _tool_digest():
