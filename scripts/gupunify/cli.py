@@ -14,7 +14,7 @@ import time
 from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
 from .buildcheck import buildcheck, buildreport
-from .common import gitenv, kbuild, outputs, report, util, workspace
+from .common import gitenv, kbuild, migration, outputs, report, util, workspace
 from .convert import callercommits, convert
 from .csource import source
 from .groups import prefixes, split
@@ -61,6 +61,12 @@ def _prefixes(args):
 
 def _fast_only(p, help):
     p.add_argument("--fast-only", action="store_true", help=help)
+
+
+def _migration(p):
+    p.add_argument("--migration", default=migration.DEFAULT, metavar="NAME",
+                   help="the API change to carry out: a folder of migrations/ (default %s; "
+                        "known: %s)" % (migration.DEFAULT, ", ".join(migration.available())))
 
 
 def _distcc_hosts(p):
@@ -278,6 +284,7 @@ def parser():
         listed = sub.add_parser(name, help=text + "".join("; also named %s" % a for a in aliases))
         for one in [listed] + [sub.add_parser(alias) for alias in aliases]:
             options(one)
+            _migration(one)
             one.set_defaults(run=job)
     return p
 
@@ -302,6 +309,7 @@ def main(argv=None):
     workspace.plain_diffs(os.environ)
     try:
         _check_paths(args)
+        migration.use(args.migration)
         gitenv.check(args.kernel)
         util.progress_interval()    # a bad value refused before any work
         return args.run(args)
