@@ -4,6 +4,7 @@ tests/migration/toy/ is a migration of a function no kernel has (frob()
 loses its NULL third argument): run through a copy of the tool, it proves
 that the conversion, the commits and the guard come from the folder.
 """
+import json
 import os
 import re
 import shutil
@@ -123,6 +124,7 @@ int toy_use(int a)
 
 	n += frob(a,
 		  2, NULL);
+	n += frob(a, 4, &live);
 	return n + frob(a, 3, live);
 }
 """
@@ -145,20 +147,28 @@ def test_a_migration_of_its_own_converts_commits_and_guards(tmp_path, need_spatc
     converted = git(tree, "show", "gup-unify:drivers/toy/frob.c")
     assert "frob(a, 1);" in converted and "frob(a,\n\t\t  2);" in converted
     assert "frob(a, 3, live)" in converted
+    # What only the semantic patch can judge stands as it wrote it.
+    assert "frob_ref(a, 4, live);" in converted
     # The prototype is the core series' to change, not the callers'.
     assert "int frob(int a, int b, void *cookie);" in converted
     log = git(tree, "log", "--format=%s%n%b", "master..gup-unify")
     assert ": call frob() without a cookie" in log
     assert "frob() no longer takes a cookie; every caller passed NULL." in log
-    report = (tmp_path / "rep").glob("*/conversion.md")
-    text = next(report).read_text()
+    report = next((tmp_path / "rep").glob("*/conversion.json"))
+    sites = [(s["line"], s["outcome"], s["by"], s["idiom"])
+             for s in json.loads(report.read_text())["sites"] if s["kind"] == "call"]
+    assert sorted(sites) == [(9, "converted", "spatch", "null"),
+                             (11, "converted", "spatch", "null"),
+                             (13, "converted", "spatch", "address"),
+                             (14, "manual", None, "cookie_used")]
+    text = report.with_suffix(".md").read_text()
     assert "the cookie is a live value here: convert by hand" in text
     # The guard reads the same folder: the call left is its one finding.
     git(tree, "checkout", "-q", "gup-unify")
     guard = run("cicheck", str(tree), "--migration", "toy")
     assert guard.returncode == 1, guard.stderr
     assert guard.stdout.splitlines() == [
-        "drivers/toy/frob.c:13:13: warning: frob() takes no cookie any more: `live` "
+        "drivers/toy/frob.c:14:13: warning: frob() takes no cookie any more: `live` "
         "[gup-unify/frob-cookie]"]
     # A second run on the converted branch has nothing left to do.
     again = run("spatch", str(tree), "--migration", "toy", "--branch", "again",

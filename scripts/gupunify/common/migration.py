@@ -50,10 +50,12 @@ class Rule:
     converts: str           # what a series of its callers does, in a cover letter
     alone: str              # why a series of its callers alone needs nothing first ("")
 
+    also: tuple             # other names a converted call may have (a helper spatch calls)
+
     @property
     def names(self):
-        """The names a scan looks for: the old one, and what a call becomes."""
-        return (self.old,) if self.new == self.old else (self.old, self.new)
+        """The names a scan looks for: the old one, what a call becomes, and also."""
+        return tuple(dict.fromkeys((self.old, self.new) + self.also))
 
 
 class Migration:
@@ -130,7 +132,7 @@ class Migration:
                     done=tuple(get("done", "").split()), done_message=get("done_message", ""),
                     check=get("check", ""), declared=get("declared", ""),
                     converts=get("converts", "%s() calls are converted" % get("old")),
-                    alone=get("alone", ""))
+                    alone=get("alone", ""), also=tuple(get("also", "").split()))
 
     def rule(self, old):
         """The rule that converts calls of old."""

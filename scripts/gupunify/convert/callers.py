@@ -18,7 +18,7 @@ def _pairable(site, api):
     if site.kind != "call":
         return False
     rule = migration.current().rule(api)
-    if site.name == rule.old:
+    if site.name == rule.old or site.name in rule.also:
         return True
     return (site.name == rule.new and
             (not rule.converted_mark or (len(site.args) > rule.argument
@@ -225,6 +225,11 @@ class CallerStep:
         if len(old.args) != self.rule.arity:
             return "manual", None, "unexpected number of arguments", None, None
         idiom, expected = idioms.classify(self.api, old.args[at])
+        if idiom in idioms.by_spatch():
+            # The statements around the call decide it: what spatch wrote stands.
+            if new_call != old_call or old.name != new.name:
+                return "converted", "spatch", None, idiom, None
+            return "manual", None, idioms.reasons()[idiom], idiom, None
         if len(old.args) != len(new.args) or old.args[at] != new.args[at] \
                 or old.name != new.name:
             if ctokens.comments(old_call) != ctokens.comments(new_call):

@@ -18,6 +18,13 @@ def manual():
     return migration.current().value("idioms", "manual", "").split()
 
 
+def by_spatch():
+    """The idioms whose rewrite only the semantic patch can judge, from the statements
+    around the call ([idioms] spatch): a call it rewrote is kept as it wrote it,
+    one it did not is left with the idiom's reason."""
+    return migration.current().value("idioms", "spatch", "").split()
+
+
 # Why a use of the function that is not a plain call is left, by Site.kind.
 NOT_A_CALL = {
     "define": "inside a #define body: the argument can be any expression at each expansion",

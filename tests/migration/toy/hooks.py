@@ -5,6 +5,8 @@ from gupunify import cicheck
 def classify_cookie(arg):
     if arg.strip() == "NULL":
         return "null", ""
+    if arg.strip().startswith("&"):
+        return "address", None
     return "cookie_used", None
 
 
