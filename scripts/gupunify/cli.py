@@ -86,9 +86,9 @@ def convert_options(p):
                   "(default %d)" % split.MIN_SITES)
     _sendable(p, "author and sign-off of the commits (default: git config user.name and "
                  "user.email of the tree)")
-    _fast_only(p, "then a final phase: __get_user_pages_fast() callers move to "
-                  "get_user_pages_fast_only(), which the core patches add and after which "
-                  "they remove the old function")
+    _fast_only(p, "then the migration's second caller phase, between the core patches that "
+                  "add what its calls become and those that remove the old function "
+                  "(gup-flags: the fast-only phase)")
 
 
 def run_convert(args):
