@@ -22,7 +22,6 @@ PACKAGE = os.path.join(ROOT, "scripts", "gupunify")
 # What may still name an API in the pipeline's code, and why. The list only
 # shrinks: a module leaves it when its texts move into the migration folder.
 ALLOWED = {
-    "common/report.py": "two paragraphs of the conversion report, not yet in the folder",
     "boottest/bootreport.py": "gup-flags' boot cases, not yet in its folder",
     "boottest/guests.py": "which fast walk each arch runs in v5.0/v5.1 (boot cases)",
     "boottest/initramfs.py": "the gup_test cases of the boot test",
