@@ -10,11 +10,13 @@ import re
 import shutil
 import subprocess
 import sys
+import types
 
 import pytest
 
 from conftest import ROOT, git, gup_unify, make_tree
 from gupunify.common import migration, util
+from gupunify.convert import callercommits
 
 TOY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migration", "toy")
 PACKAGE = os.path.join(ROOT, "scripts", "gupunify")
@@ -186,3 +188,14 @@ def test_fast_only_needs_a_second_phase(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "gup-unify: error: --fast-only: migration toy has one caller phase only"]
+
+
+def test_a_commit_whose_rule_converted_none_of_its_own_calls_names_its_files():
+    """One semantic patch may convert several rules' calls in a file: the first rule's
+    commit then holds calls of the others, and says which files it changes."""
+    group = types.SimpleNamespace(files=["d/x.c"], prefix="x")
+    other = types.SimpleNamespace(api="__get_user_pages_fast", outcome="converted",
+                                  file="d/x.c")
+    _, body = callercommits._caller_message("get_user_pages_fast", group, [other],
+                                            paths=["d/x.c"])
+    assert "This converts the calls in d/x.c." in body

@@ -136,7 +136,8 @@ def _commit_groups(wt, workdir, run, min_sites, overrides, apis, groups_key, sta
         for api in changed:
             files = {p: changed[api][p] for p in group.files if p in changed[api]}
             if files:
-                commits.append(_caller_message(api, group, run["sites"], run["renamed"], fragments)
+                commits.append(_caller_message(api, group, run["sites"], run["renamed"],
+                                               fragments, paths=sorted(files))
                                + (files, groupnote.text(group.name, api)))
     wt.commit_files(start, commits, sorted({p for files in changed.values() for p in files}))
     for record in mine:
@@ -167,15 +168,19 @@ def _owner_name(owners, path):
     return found[0].name if found else "no entry for %s" % os.path.dirname(path)
 
 
-def _caller_message(api, group, records, renamed=(), fragments=()):
+def _caller_message(api, group, records, renamed=(), fragments=(), paths=()):
     """(subject, body) of one group's commit for api; fragments: the names of the
-    migration's text fragments that the base calls for."""
+    migration's text fragments that the base calls for; paths: the files the
+    commit changes, named when none of api's own calls in them was converted
+    (a semantic patch that converts other rules' calls too)."""
     rule = migration.current().rule(api)
     mine = [r for r in records if r.api == api and r.outcome == "converted"
             and r.file in group.files]
     count = ("call of %s()" % api if len(mine) == 1
              else "%d calls of %s()" % (len(mine), api))
     files = sorted({r.file for r in mine})
+    if not files:
+        count, files = "calls", list(paths)
     listed = files[0] if len(files) == 1 else "%s and %s" % (", ".join(files[:-1]), files[-1])
     scope = _fill(SCOPE % {"count": count, "files": listed})
     mine = [r for r in renamed if r["file"] in group.files and r["api"] == api]
