@@ -17,6 +17,7 @@ import pytest
 from conftest import ROOT, git, gup_unify, make_tree
 from gupunify.common import migration, util
 from gupunify.convert import callercommits
+from gupunify.series import rerun
 
 TOY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migration", "toy")
 PACKAGE = os.path.join(ROOT, "scripts", "gupunify")
@@ -199,3 +200,12 @@ def test_a_commit_whose_rule_converted_none_of_its_own_calls_names_its_files():
     _, body = callercommits._caller_message("get_user_pages_fast", group, [other],
                                             paths=["d/x.c"])
     assert "This converts the calls in d/x.c." in body
+
+
+def test_a_series_run_of_another_migration_is_not_up_to_date(monkeypatch):
+    """rerun's fingerprint: the same branch and options under another migration are
+    another run, not one whose output can be kept."""
+    before = rerun.fingerprint("/r", "b" * 40, "t" * 40, "/o", {"shape": "maintainers"})
+    monkeypatch.setattr(migration, "_current", migration.Migration("toy", TOY))
+    after = rerun.fingerprint("/r", "b" * 40, "t" * 40, "/o", {"shape": "maintainers"})
+    assert before != after
