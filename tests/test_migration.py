@@ -136,6 +136,7 @@ def test_a_migration_of_its_own_converts_commits_and_guards(tmp_path, need_spatc
     tree = make_tree(tmp_path / "linux")
     (tree / "drivers" / "toy").mkdir(parents=True)
     (tree / "drivers" / "toy" / "frob.c").write_text(FROB)
+    (tree / "mm" / "frob.c").write_text("int frob_all(int a)\n{\n\treturn frob(a, 1, NULL);\n}\n")
     git(tree, "add", "-A")
     git(tree, "commit", "-qm", "toy driver")
     cli = str(tool / "scripts" / "gup-unify")
@@ -150,6 +151,8 @@ def test_a_migration_of_its_own_converts_commits_and_guards(tmp_path, need_spatc
     assert "frob(a, 3, live)" in converted
     # What only the semantic patch can judge stands as it wrote it.
     assert "frob_ref(a, 4, live);" in converted
+    # A file of the core series (core_files) is its own to convert.
+    assert "frob(a, 1, NULL)" in git(tree, "show", "gup-unify:mm/frob.c")
     # The prototype is the core series' to change, not the callers'.
     assert "int frob(int a, int b, void *cookie);" in converted
     log = git(tree, "log", "--format=%s%n%b", "master..gup-unify")
@@ -170,6 +173,9 @@ def test_a_migration_of_its_own_converts_commits_and_guards(tmp_path, need_spatc
     assert guard.returncode == 1, guard.stderr
     assert guard.stdout.splitlines() == [
         "drivers/toy/frob.c:14:13: warning: frob() takes no cookie any more: `live` "
+        "[gup-unify/frob-cookie]",
+        # The toy has no core series: the core file's call is still there.
+        "mm/frob.c:3:9: warning: frob() takes no cookie any more: `NULL` "
         "[gup-unify/frob-cookie]"]
     # A second run on the converted branch has nothing left to do.
     again = run("spatch", str(tree), "--migration", "toy", "--branch", "again",

@@ -76,6 +76,8 @@ class Migration:
         self.header = self.value("migration", "header")
         self.bases = dict(pair.split(":", 1) for pair in self.value("migration", "bases").split())
         self.phases = self.value("migration", "phases").split()
+        # Files whose calls the core series changes itself: the conversion leaves them.
+        self.core_files = frozenset(self.value("migration", "core_files", "").split())
         # api_state conditions under which the core series is already in a tree.
         self.applied = tuple(self.value("migration", "applied", "").split())
         self.rules = [self._rule(section) for section in ini.sections()

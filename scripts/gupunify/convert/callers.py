@@ -56,7 +56,10 @@ class CallerStep:
         files = []
         with phase("%s: finding the files that mention it" % self.api):
             mentioning = mentions.files_mentioning(self.wt, self.api)
+        core = migration.current().core_files
         for relpath in mentioning:
+            if relpath in core:
+                continue        # the core series changes its calls, not the conversion
             if "\ufffd" in relpath:
                 # git's name did not decode: there is no such path to open.
                 self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
