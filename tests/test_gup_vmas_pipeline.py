@@ -84,7 +84,8 @@ def test_a_second_run_on_the_branch_changes_nothing(run, tmp_path):
     git(tree, "checkout", "-q", "gup-unify")
     try:
         again = gup_unify("spatch", str(tree), "--migration", "gup-vmas", "--branch", "again",
-                          "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+                          "--reports", str(tmp_path / "rep"),
+                          "--identity", "CI Runner <ci@example.org>", scratch=tmp_path / "s")
     finally:
         git(tree, "checkout", "-q", "master")
     assert again.returncode == 0, again.stderr[-3000:]

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, git, gup_unify, make_tree
 from gupunify.common import migration, util
 from gupunify.convert import callercommits
-from gupunify.series import rerun
+from gupunify.series import rerun, serieswriter
 
 TOY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "migration", "toy")
 PACKAGE = os.path.join(ROOT, "scripts", "gupunify")
@@ -215,3 +215,15 @@ def test_a_series_run_of_another_migration_is_not_up_to_date(monkeypatch):
     monkeypatch.setattr(migration, "_current", migration.Migration("toy", TOY))
     after = rerun.fingerprint("/r", "b" * 40, "t" * 40, "/o", {"shape": "maintainers"})
     assert before != after
+
+
+def test_a_core_title_may_name_what_is_provided_in_several_words(tmp_path, monkeypatch):
+    folder = tmp_path / "toy"
+    shutil.copytree(TOY, folder)
+    with open(folder / "migration.ini", "a") as ini:
+        ini.write("\n[series:core_titles]\nprovides calls without a cookie = let frob() "
+                  "callers leave the cookie out\nremoves frob = remove the cookie\n")
+    monkeypatch.setattr(migration, "_current", migration.Migration("toy", str(folder)))
+    assert serieswriter.core_titles() == [
+        ("provides", "calls without a cookie", "let frob() callers leave the cookie out"),
+        ("removes", "frob", "remove the cookie")]

@@ -29,8 +29,10 @@ def caller_titles():
 
 def core_titles():
     """What a core part does, most telling first: its title is the first that fits.
-    [(provides|changes|removes, name, text)], from [series:core_titles]."""
-    return [(kind, name, text) for (kind, name), text in _texts("series:core_titles")]
+    [(provides|changes|removes, name, text)], from [series:core_titles]; a name
+    may hold spaces (a [provides:NAME] section's)."""
+    return [tuple(key.split(None, 1)) + (text,)
+            for key, text in migration.current().ini.items("series:core_titles")]
 
 
 def _series(key):
