@@ -187,7 +187,8 @@ class Writer:
         branch provides what it adds ([series] overview_more_when)."""
         mig = migration.current()
         text = mig.text(_series("overview"))
-        if any(_series("overview_more_when") in p.provides for p in self.parts):
+        if mig.ini.has_option("series", "overview_more") and \
+                any(_series("overview_more_when") in p.provides for p in self.parts):
             return text + "\n" + mig.text(_series("overview_more"))
         return text
 
