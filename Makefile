@@ -10,6 +10,9 @@ on = $(filter 1 yes true,$(1))
 # leading ~/ still means $HOME, as it did unquoted.
 q = $(if $(filter ~/%,$(firstword $(1))),"$$HOME"/'$(subst ','\'',$(subst ^^~/,,^^$(1)))',$\
 	'$(subst ','\'',$(1))')
+# MIGRATION=<name>: the API change to carry out, a folder of migrations/
+# (default gup-flags); every job reads its data from there.
+migration = $(if $(MIGRATION),--migration $(call q,$(MIGRATION)))
 # What spatch, series and b4 share: who signs off, and subject prefixes to use.
 sendable = $(if $(IDENTITY),--identity $(call q,$(IDENTITY))) \
 	$(if $(PREFIX_FILE),--prefix-file $(call q,$(PREFIX_FILE)))
@@ -41,7 +44,7 @@ deps-boottest:
 # write the diff to DIFF=<file>; REPORTS=<dir> moves the report from reports/;
 # FAST_ONLY=1 adds the __get_user_pages_fast() -> get_user_pages_fast_only() phase.
 spatch: deps
-	$(CLI) spatch $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
+	$(CLI) spatch $(call q,$(KERNEL)) $(migration) --branch $(call q,$(BRANCH)) \
 		$(if $(DIFF),--diff $(call q,$(DIFF))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
 		$(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
 		$(if $(call on,$(FAST_ONLY)),--fast-only) $(sendable)
@@ -54,7 +57,7 @@ spatch: deps
 # with the callers inside (default SHAPE=maintainers: one per group).
 series: deps
 	$(if $(call on,$(CHECK)),@scripts/deps check)
-	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
+	$(CLI) series $(call q,$(KERNEL)) $(migration) --branch $(call q,$(BRANCH)) \
 		$(if $(SHAPE),--shape $(call q,$(SHAPE))) \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
 		$(if $(call on,$(DRY_RUN)),--dry-run) $(if $(MIN_SITES),--min-sites $(call q,$(MIN_SITES))) \
@@ -65,7 +68,7 @@ series: deps
 # DRY_RUN=1 prints the series and the branches it would make, and makes none.
 b4:
 	@scripts/deps b4
-	$(CLI) series $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) --b4 \
+	$(CLI) series $(call q,$(KERNEL)) $(migration) --branch $(call q,$(BRANCH)) --b4 \
 		$(if $(SHAPE),--shape $(call q,$(SHAPE))) \
 		$(if $(OUT),--output $(call q,$(OUT))) $(if $(REPORTS),--reports $(call q,$(REPORTS))) \
 		$(if $(call on,$(DRY_RUN)),--dry-run) \
@@ -77,14 +80,14 @@ b4:
 # input; make turns any failure into its own 2 ("Error 1" or "Error 2" says which).
 cicheck:
 	@scripts/deps cicheck
-	$(CLI) cicheck $(call q,$(KERNEL)) $(if $(SINCE),--since $(call q,$(SINCE))) \
+	$(CLI) cicheck $(call q,$(KERNEL)) $(migration) $(if $(SINCE),--since $(call q,$(SINCE))) \
 		$(if $(FORMAT),--format $(call q,$(FORMAT)))
 
 # Report GUP calls in KERNEL made in the wrong lock context (mmap_sem held,
 # atomic context, a lock taken only around one call); FORMAT=text|json,
 # REPORTS=<dir>. Advice only: exit status 0 whatever is found.
 advise: deps
-	$(CLI) advise $(call q,$(KERNEL)) $(if $(FORMAT),--format $(call q,$(FORMAT))) \
+	$(CLI) advise $(call q,$(KERNEL)) $(migration) $(if $(FORMAT),--format $(call q,$(FORMAT))) \
 		$(if $(REPORTS),--reports $(call q,$(REPORTS)))
 
 # The targets and the variables each reads, from scripts/gupunify/cli.py.
@@ -127,7 +130,7 @@ bench-quick:
 # boots each for the timings, default 3); report in reports/<tree>/boottest.md;
 # DISTCC_HOSTS="host/slots ..." sends the compiles to distcc hosts.
 boottest: deps-boottest
-	$(CLI) boottest $(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) \
+	$(CLI) boottest $(call q,$(KERNEL)) $(migration) --branch $(call q,$(BRANCH)) \
 		$(if $(REPORTS),--reports $(call q,$(REPORTS))) $(if $(BOOTS),--boots $(call q,$(BOOTS))) \
 		$(if $(ARCH),--arch $(call q,$(ARCH))) \
 		$(if $(DISTCC_HOSTS),--distcc-hosts $(call q,$(DISTCC_HOSTS)))
@@ -142,7 +145,7 @@ boottest: deps-boottest
 check:
 	@scripts/deps check $(if $(MODULE),modules,$(if $(call on,$(SPARSE)),sparse) \
 		$(if $(DISTCC_HOSTS),distcc))
-	$(CLI) check $(if $(MODULE),$(call q,$(MODULE)) $(foreach k,$(KDIR),--kdir $(call q,$(k))),\
+	$(CLI) check $(migration) $(if $(MODULE),$(call q,$(MODULE)) $(foreach k,$(KDIR),--kdir $(call q,$(k))),\
 		$(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) $(foreach k,$(KDIR),--kdir $(call q,$(k))) \
 		$(if $(BASE),--base $(call q,$(BASE))) $(if $(ARCHES),--arches $(call q,$(ARCHES))) \
 		$(foreach c,$(CONFIG),--config $(call q,$(c))) $(if $(call on,$(SPARSE)),--sparse) \

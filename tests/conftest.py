@@ -10,6 +10,8 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+# The default migration's folder: its semantic patches and core series.
+GUP_FLAGS = os.path.join(ROOT, "migrations", "gup-flags")
 
 
 def own_environment(setenv, delenv, where, ccache):
@@ -73,6 +75,27 @@ def clones_go_when_passed(request):
     tmp = request.node.funcargs.get("tmp_path")
     if tmp and "kernel_tree" in request.fixturenames and getattr(request.node, "passed", False):
         shutil.rmtree(tmp, ignore_errors=True)
+LINUX_SOURCE_61 = "/usr/src/linux-source-6.1.tar.xz"
+
+
+@pytest.fixture(scope="session")
+def linux_source_61(tmp_path_factory):
+    """Debian's linux-source-6.1 as a git repository of one commit, extracted once per
+    session: tests clone it (git clone --shared) and leave it as it is."""
+    if not os.path.exists(LINUX_SOURCE_61):
+        pytest.skip("%s is absent: make test installs linux-source-6.1 (scripts/deps test)"
+                    % LINUX_SOURCE_61)
+    where = tmp_path_factory.mktemp("linux-source-6.1")
+    subprocess.run(["tar", "-xf", LINUX_SOURCE_61, "-C", str(where)], check=True)
+    src = where / "linux-source-6.1"
+    git(src, "init", "-q", "-b", "master")
+    # 80,000 loose objects make later git commands start a detached gc.
+    git(src, "config", "gc.auto", "0")
+    # Debian's .gitignore ignores the whole top level.
+    git(src, "add", "-A", "-f", ".")
+    git(src, "-c", "user.name=t", "-c", "user.email=t@l", "commit", "-q", "-m",
+        "linux-source-6.1")
+    return src
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def spatch_mode(mode, case, cwd):
     """spatch with the options coccicheck takes from the .cocci's Options line."""
     shutil.copy(os.path.join(FIXTURES, case + ".c"), cwd / (case + ".c"))
     out = subprocess.run(["spatch", "-D", mode, "--very-quiet", "--no-includes",
-                          "--include-headers", "--sp-file", advise.COCCI, case + ".c"],
+                          "--include-headers", "--sp-file", advise.cocci(), case + ".c"],
                          cwd=cwd, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     return out.stdout

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from gupunify.common import spatch
+from gupunify.common import migration, spatch
 from gupunify.csource import idioms, sites
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
@@ -15,10 +15,14 @@ FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
 CASES = sorted(os.path.basename(p)[:-4] for p in glob.glob(os.path.join(FIXTURES, "*.res")))
 
 
+GUP_FLAGS = migration.load("gup-flags")
+
+
 def cocci_for(case):
     if case.startswith("fastonly_"):
-        return spatch.FAST_ONLY_COCCI
-    return spatch.LONGTERM_COCCI if case.startswith("longterm_") else spatch.FAST_COCCI
+        return GUP_FLAGS.rule("__get_user_pages_fast").cocci
+    return GUP_FLAGS.rule("get_user_pages_longterm" if case.startswith("longterm_")
+                          else "get_user_pages_fast").cocci
 
 
 def read(path):
@@ -38,24 +42,23 @@ def test_fixture(case, tmp_path, need_spatch):
 @pytest.mark.parametrize("case", CASES)
 def test_inventory_agrees_with_fixture(case):
     """The driver's own classifier predicts every call of name.res from name.c."""
-    names = (sites.FAST, sites.LONGTERM, sites.GUP, sites.FAST_IRQ, sites.FAST_ONLY)
+    names = ("get_user_pages_fast", "get_user_pages_longterm", "get_user_pages", "__get_user_pages_fast", "get_user_pages_fast_only")
     before = [s for s in sites.scan("t.c", read(os.path.join(FIXTURES, case + ".c")), names)
               if s.kind == "call"]
     after = [s for s in sites.scan("t.c", read(os.path.join(FIXTURES, case + ".res")), names)
              if s.kind == "call"]
     assert len(before) == len(after)
     for old, new in zip(before, after):
-        if old.name == sites.FAST:
-            _, expected = idioms.classify_write(old.args[2])
-        elif old.name == sites.LONGTERM:
-            _, expected = idioms.classify_longterm_flags(old.args[2])
-        elif old.name == sites.FAST_IRQ:
-            _, expected = idioms.classify_fast_only(old.args[2])
+        if old.name in ("get_user_pages_fast", "get_user_pages_longterm",
+                        "__get_user_pages_fast"):
+            _, expected = idioms.classify(old.name, old.args[2])
         else:
             expected = None
         assert new.args[2] == (expected or old.args[2]), old.key()
         # A call is renamed exactly when its argument has a conversion.
-        renamed = sites.RENAMED.get(old.name) if expected else None
+        renamed = {"get_user_pages_longterm": "get_user_pages",
+                   "__get_user_pages_fast": "get_user_pages_fast_only"}.get(old.name) \
+            if expected else None
         assert new.name == (renamed or old.name), old.key()
 
 
@@ -154,8 +157,7 @@ static int f(unsigned long a, struct vm_area_struct *vma, unsigned int gup_flags
 def test_flags_misuse_in_converted_tree(mode, marker, tmp_path, need_spatch):
     """gup_flags_misuse.cocci: only the arguments not built from FOLL_* flags."""
     (tmp_path / "t.c").write_text(MISUSE)
-    out = subprocess.run(["spatch", "--sp-file", os.path.join(spatch.COCCI_DIR,
-                                                             "gup_flags_misuse.cocci"),
+    out = subprocess.run(["spatch", "--sp-file", GUP_FLAGS.file("cocci/gup_flags_misuse.cocci"),
                           "-D", mode, "--very-quiet", "--no-includes", "t.c"],
                          cwd=tmp_path, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr

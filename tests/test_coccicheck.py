@@ -1,7 +1,7 @@
 """The semantic patches under the kernel's own make coccicheck, and the helper they share.
 
 make coccicheck runs spatch from the top of the kernel tree with COCCI= as
-the user gave it; the semantic patches find cocci/smpl_defines.py beside
+the user gave it; the semantic patches find smpl_defines.py beside
 themselves from there. The kernel's Makefile and scripts/ come from Debian's
 linux-source-6.1.
 """
@@ -12,7 +12,9 @@ import subprocess
 
 import pytest
 
-from gupunify.common import spatch
+from conftest import GUP_FLAGS
+
+COCCI = os.path.join(GUP_FLAGS, "cocci")
 
 TARBALL = "/usr/src/linux-source-6.1.tar.xz"
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
@@ -54,9 +56,9 @@ def coccicheck(tree, cocci, mode, cases):
 
 
 @pytest.mark.parametrize("cocci, cases", [
-    (spatch.FAST_COCCI, ["fast_variable", "fast_macro", "fast_definition"]),
-    (spatch.FAST_ONLY_COCCI, ["fastonly_variable", "fastonly_macro", "fastonly_definition"]),
-    (spatch.LONGTERM_COCCI, ["longterm_simple", "longterm_compound", "longterm_definition"]),
+    (os.path.join(COCCI, "gup_fast_flags.cocci"), ["fast_variable", "fast_macro", "fast_definition"]),
+    (os.path.join(COCCI, "gup_fast_only.cocci"), ["fastonly_variable", "fastonly_macro", "fastonly_definition"]),
+    (os.path.join(COCCI, "gup_longterm.cocci"), ["longterm_simple", "longterm_compound", "longterm_definition"]),
 ])
 def test_patch_mode_gives_each_fixture_its_res(kernel, cocci, cases, need_spatch):
     """MODE=patch: the diff applied, each name.c is name.res; a call in a #define
@@ -70,7 +72,7 @@ def test_patch_mode_gives_each_fixture_its_res(kernel, cocci, cases, need_spatch
 
 
 def test_report_mode_names_the_sites(kernel, need_spatch):
-    lines = sorted(coccicheck(kernel, spatch.FAST_COCCI, "report",
+    lines = sorted(coccicheck(kernel, os.path.join(COCCI, "gup_fast_flags.cocci"), "report",
                               ["fast_foll_write", "fast_macro"]).splitlines())
     found = [l for l in lines if l.startswith("drv/")]
     assert [l.split(":")[:2] for l in found] == [["drv/fast_foll_write.c", "10"],
@@ -78,7 +80,7 @@ def test_report_mode_names_the_sites(kernel, need_spatch):
 
 
 def smpl_defines():
-    path = os.path.join(spatch.COCCI_DIR, "smpl_defines.py")
+    path = os.path.join(COCCI, "smpl_defines.py")
     spec = importlib.util.spec_from_file_location("smpl_defines", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

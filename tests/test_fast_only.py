@@ -165,7 +165,7 @@ def core_patches(tree, root):
     git(work, "commit", "-qam", ADD)
     mm_h.write_text(mm_h.read_text().replace(OLD_PROTO, ""))
     git(work, "commit", "-qam", REMOVE)
-    where = root / "patches" / "v4.20" / patches.FAST_ONLY
+    where = root / "patches" / "v4.20" / "fast-only"
     git(work, "format-patch", "-q", "--no-signature", "-o", str(where), "HEAD~2")
     a, b = sorted(os.listdir(where))
     (where / "series").write_text("# test series\n%s\n@callers\n%s\n" % (a, b))
@@ -176,7 +176,7 @@ def core_patches(tree, root):
 def with_core(tmp_path, monkeypatch):
     """Run the driver in this process, on a tree whose base has a fast-only series."""
     tree = caller_tree(tmp_path / "linux")
-    monkeypatch.setattr(patches, "PATCHES_DIR", str(core_patches(tree, tmp_path)))
+    monkeypatch.setattr(patches, "patches_dir", lambda p=str(core_patches(tree, tmp_path)): p)
     monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "s"))
     return tree
 
@@ -314,7 +314,7 @@ def test_removal_waits_while_a_call_is_left(tmp_path, monkeypatch, need_spatch):
               "int forced(unsigned long a, struct page **p)\n{\n"
               "\treturn __get_user_pages_fast(a, 1, FOLL_WRITE | FOLL_FORCE, p);\n}\n")
     tree = caller_tree(tmp_path / "linux", {"lib/toy_forced.c": forced})
-    monkeypatch.setattr(patches, "PATCHES_DIR", str(core_patches(tree, tmp_path)))
+    monkeypatch.setattr(patches, "patches_dir", lambda p=str(core_patches(tree, tmp_path)): p)
     monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "s"))
     assert convert.convert(str(tree), reports_dir=str(tmp_path / "rep"), fast_only=True).tip
     assert subjects(tree)[-1] == "KVM: use get_user_pages_fast_only()"

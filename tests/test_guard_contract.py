@@ -16,10 +16,10 @@ import sys
 
 import pytest
 
-from conftest import CLI, ROOT
+from conftest import CLI, GUP_FLAGS, ROOT
 
 GUARD = os.path.join(ROOT, "tests", "guard")
-MISUSE = os.path.join(ROOT, "cocci", "gup_flags_misuse.cocci")
+MISUSE = os.path.join(GUP_FLAGS, "cocci", "gup_flags_misuse.cocci")
 FIXTURES = sorted(glob.glob(os.path.join(GUARD, "*.[ch]")))
 
 # mm.h of a tree on gup_flags, get_user_pages_remote() in its v5.9+ form

@@ -3,7 +3,7 @@
 import pytest
 from conftest import git, gup_unify
 
-from gupunify.common import util
+from gupunify.common import migration, util
 from gupunify.convert import callercommits
 from gupunify.groups import prefixes
 
@@ -53,9 +53,10 @@ def test_prefix_unfit_for_a_subject_is_refused(tree, tmp_path, prefix, named):
 
 def test_the_longest_prefix_keeps_every_subject_within_75_columns():
     longest = callercommits.longest_prefix()
-    for subjects, _ in callercommits.MESSAGES.values():
-        assert len(callercommits._subject(subjects, "x" * longest)) <= 74
-    assert len(callercommits._subject(callercommits.FAST_SUBJECTS,
+    rules = migration.current().rules
+    for rule in rules:
+        assert len(callercommits._subject(rule.subjects, "x" * longest)) <= 74
+    assert len(callercommits._subject(migration.current().rule("get_user_pages_fast").subjects,
                                       "x" * (longest + 1))) >= 75
 
 

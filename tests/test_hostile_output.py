@@ -46,7 +46,7 @@ def repo_facts(repo):
 def tool_copy(where):
     """A checkout of gup-unify of its own, so default outputs and OUT=. land in a copy."""
     tool = where / "tool"
-    for name in ("scripts", "cocci", "patches"):
+    for name in ("scripts", "cocci", "migrations"):
         shutil.copytree(os.path.join(ROOT, name), tool / name,
                         ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(os.path.join(ROOT, "Makefile"), tool / "Makefile")

@@ -5,7 +5,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import ROOT, SAMPLE, git, gup_unify
+from conftest import GUP_FLAGS, ROOT, SAMPLE, git, gup_unify
 
 from gupunify.convert import patches
 
@@ -27,7 +27,7 @@ def identities(text):
 
 
 def test_stored_core_patches_carry_no_identity():
-    files = glob.glob(os.path.join(ROOT, "patches", "v5.*", "**", "*.patch"),
+    files = glob.glob(os.path.join(GUP_FLAGS, "patches", "v5.*", "**", "*.patch"),
                       recursive=True)
     assert len(files) >= 22     # nine per base, and two each in fast-only/
     for path in files:
@@ -36,7 +36,7 @@ def test_stored_core_patches_carry_no_identity():
 
 
 def test_patch_text_for_is_from_the_user_alone():
-    for path in glob.glob(os.path.join(ROOT, "patches", "v5.*", "**", "*.patch"),
+    for path in glob.glob(os.path.join(GUP_FLAGS, "patches", "v5.*", "**", "*.patch"),
                           recursive=True):
         text = patches.patch_text_for(path, ("Ann Other", "ann@example.org"))
         assert identities(text) == [ANN], path

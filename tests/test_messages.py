@@ -5,10 +5,10 @@ import re
 import subprocess
 import types
 
-from conftest import ROOT, git, gup_unify
+from conftest import GUP_FLAGS, ROOT, git, gup_unify
 
+from gupunify.common import migration
 from gupunify.convert import callercommits
-from gupunify.csource import sites
 
 
 def test_caller_commits_carry_the_semantic_patch_and_count_in_words(tree, tmp_path,
@@ -27,7 +27,7 @@ def test_caller_commits_carry_the_semantic_patch_and_count_in_words(tree, tmp_pa
         assert smpl, body
         api = "get_user_pages_longterm" if ": use FOLL_LONGTERM" in body.splitlines()[0] \
             else "get_user_pages_fast"
-        assert smpl.group(1) == callercommits.SMPL[api][0]
+        assert smpl.group(1) == migration.current().rule(api).smpl
         # The sample's mm/gup.c migrates nothing out of CMA areas.
         assert "CMA" not in body
     tiny = next(b for b in bodies if b.startswith("IB/tiny:"))
@@ -43,13 +43,14 @@ def test_each_semantic_patch_in_a_message_does_what_the_message_says(tmp_path):
                       "\tget_user_pages_fast(a, 1, w, p);\n"
                       "\t__get_user_pages_fast(a, 1, true, p);\n"
                       "\tget_user_pages_longterm(a, 1, FOLL_WRITE, p, v);\n}\n")
-    want = {sites.FAST: ["get_user_pages_fast(a, 1, FOLL_WRITE, p);",
+    want = {"get_user_pages_fast": ["get_user_pages_fast(a, 1, FOLL_WRITE, p);",
                          "get_user_pages_fast(a, 1, w ? FOLL_WRITE : 0, p);"],
-            sites.FAST_IRQ: ["get_user_pages_fast_only(a, 1, FOLL_WRITE, p);"],
-            sites.LONGTERM: ["get_user_pages(a, 1, FOLL_WRITE | FOLL_LONGTERM, p, v);"]}
-    for api, (smpl, _) in callercommits.SMPL.items():
+            "__get_user_pages_fast": ["get_user_pages_fast_only(a, 1, FOLL_WRITE, p);"],
+            "get_user_pages_longterm": ["get_user_pages(a, 1, FOLL_WRITE | FOLL_LONGTERM, p, v);"]}
+    for rule in migration.current().rules:
+        api = rule.old
         cocci = tmp_path / ("%s.cocci" % api)
-        cocci.write_text(smpl)
+        cocci.write_text(rule.smpl)
         out = subprocess.run(["spatch", "--very-quiet", "--sp-file", str(cocci), str(source)],
                              capture_output=True, text=True).stdout
         added = [l[1:].strip() for l in out.splitlines()
@@ -58,10 +59,10 @@ def test_each_semantic_patch_in_a_message_does_what_the_message_says(tmp_path):
 
 
 def test_the_longterm_message_names_cma_only_on_a_base_that_migrates(tmp_path):
-    record = types.SimpleNamespace(api=sites.LONGTERM, outcome="converted", file="d/x.c")
+    record = types.SimpleNamespace(api="get_user_pages_longterm", outcome="converted", file="d/x.c")
     group = types.SimpleNamespace(files=["d/x.c"], prefix="x")
-    _, v50 = callercommits._caller_message(sites.LONGTERM, group, [record], (), cma=False)
-    _, v51 = callercommits._caller_message(sites.LONGTERM, group, [record], (), cma=True)
+    _, v50 = callercommits._caller_message("get_user_pages_longterm", group, [record], (), fragments=())
+    _, v51 = callercommits._caller_message("get_user_pages_longterm", group, [record], (), fragments={"cma"})
     assert "CMA" not in v50 and "v5.1" not in v50
     assert "migrates pages out of CMA areas" in " ".join(v51.split()) and "v5.1" not in v51
     # checkpatch: no line of a commit description over 75 columns, on either base.
@@ -72,10 +73,10 @@ def test_the_longterm_message_names_cma_only_on_a_base_that_migrates(tmp_path):
     (repo / "mm" / "gup.c").write_text("long __gup_longterm_locked(void);\n")
     git(repo, "add", ".")
     git(repo, "-c", "user.name=A", "-c", "user.email=a@b", "commit", "-q", "-m", "v5.0-like")
-    assert not callercommits.migrates_cma(str(repo), "HEAD")
+    assert "cma" not in callercommits.fragments_at(str(repo), "HEAD")
     (repo / "mm" / "gup.c").write_text("static long check_and_migrate_cma_pages(void);\n")
     git(repo, "-c", "user.name=A", "-c", "user.email=a@b", "commit", "-q", "-am", "v5.1-like")
-    assert callercommits.migrates_cma(str(repo), "HEAD")
+    assert "cma" in callercommits.fragments_at(str(repo), "HEAD")
 
 
 def _message(path):
@@ -84,7 +85,7 @@ def _message(path):
 
 
 def test_v5_0_core_patches_say_nothing_that_holds_only_on_v5_1():
-    paths = sorted(glob.glob(os.path.join(ROOT, "patches", "v5.0", "**", "*.patch"),
+    paths = sorted(glob.glob(os.path.join(GUP_FLAGS, "patches", "v5.0", "**", "*.patch"),
                              recursive=True))
     assert len(paths) == 11
     for path in paths:

@@ -70,7 +70,7 @@ def core_patches(tree, root):
 def with_core(tmp_path, monkeypatch):
     """The sample tree, whose base (v4.20) has the core series above."""
     tree = make_tree(tmp_path / "linux")
-    monkeypatch.setattr(patches, "PATCHES_DIR", str(core_patches(tree, tmp_path)))
+    monkeypatch.setattr(patches, "patches_dir", lambda p=str(core_patches(tree, tmp_path)): p)
     monkeypatch.setenv("GUP_UNIFY_SCRATCH", str(tmp_path / "s"))
     return tree
 

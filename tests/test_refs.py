@@ -268,7 +268,7 @@ def test_a_core_patch_commit_is_recognised_by_its_patch_id(tree, tmp_path, monke
     core.mkdir(parents=True)
     (core / "0001-core.patch").write_text(git(tree, "format-patch", "--stdout", "-1"))
     git(tree, "reset", "-q", "--hard", base)
-    monkeypatch.setattr(ownbranch, "PATCHES_DIR", str(tmp_path / "patches"))
+    monkeypatch.setattr(ownbranch, "patches_dir", lambda: str(tmp_path / "patches"))
     spatch(tree, tmp_path)
     callers = git(tree, "rev-list", "--reverse", "master..gup-unify").split()
     git(tree, "update-ref", "-d", "refs/gup-unify/branches/gup-unify")

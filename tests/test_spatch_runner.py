@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from conftest import CLI, git
+from conftest import CLI, GUP_FLAGS, git
 from gupunify.common import spatch
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cocci")
@@ -41,7 +41,7 @@ def test_file_that_times_out_is_isolated(tmp_path, monkeypatch, need_spatch):
     work.mkdir()
     monkeypatch.setenv(spatch.TIMEOUT_ENV, "1")
     files = [GOOD[0] + ".c", "slow.c"] + [c + ".c" for c in GOOD[1:]]
-    results = spatch.apply(spatch.FAST_COCCI, str(tmp_path), files, str(work), jobs=2)
+    results = spatch.apply(os.path.join(GUP_FLAGS, "cocci", "gup_fast_flags.cocci"), str(tmp_path), files, str(work), jobs=2)
     assert sorted(results) == sorted(files)
     rc, _, err = results["slow.c"]
     assert rc != 0 and "Timeout" in err, err

@@ -21,13 +21,13 @@ def test_fixture_messages_and_comments_are_renamed():
                             "\t\t\t\t      flags, t->pages, NULL);",
                             "err = get_user_pages(data & PAGE_MASK, t->nr_pages,\n"
                             "\t\t\t\t      flags | FOLL_LONGTERM, t->pages, NULL);")
-    new, renamed = stale.rename(source)
+    new, renamed = stale.rename(source, "get_user_pages_longterm")
     assert new == read(os.path.join(FIXTURES, "longterm_message.res"))
     assert [(r["line"], r["kind"]) for r in renamed] == [(6, "comment"), (11, "string"),
                                                          (15, "comment")]
     assert renamed[1]["after"] == '"get_user_pages: err=%d [%d]\\n"'
     # Idempotent: nothing left to rename.
-    assert stale.rename(new) == (new, [])
+    assert stale.rename(new, "get_user_pages_longterm") == (new, [])
 
 
 def test_conversion_renames_in_the_commit_that_converts_the_call(tree, tmp_path,
@@ -83,6 +83,6 @@ def test_fast_irq_name_becomes_fast_only_in_comments_and_strings():
     assert [(r["line"], r["kind"]) for r in renamed] == [(3, "comment"), (6, "string")]
     assert stale.rename(new, "__get_user_pages_fast") == (new, [])
     # The longterm rename leaves it alone, and it leaves longterm's alone.
-    assert stale.rename(FAST_IRQ_MESSAGE) == (FAST_IRQ_MESSAGE, [])
+    assert stale.rename(FAST_IRQ_MESSAGE, "get_user_pages_longterm") == (FAST_IRQ_MESSAGE, [])
     assert not stale.in_code(new, "__get_user_pages_fast")
     assert stale.in_code("int __get_user_pages_fast(void);", "__get_user_pages_fast")

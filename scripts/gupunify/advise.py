@@ -3,31 +3,38 @@ import concurrent.futures
 import os
 import re
 
-from .common import leftovers, report, spatch
+from .common import leftovers, migration, report, spatch
 from .common.repository import scratch_dir
 from .common.tree import KernelTree, tree_or_module
 from .common.progress import phase, progress
 from .common.util import die, run
 from .csource import source
 
-COCCI = os.path.join(spatch.COCCI_DIR, "gup_lock_context.cocci")
 
-CLASSES = {
-    "A": "get_user_pages_fast() or _unlocked() with current->mm's mmap_sem held: "
-         "the slow path takes it again (deadlock risk)",
-    "B": "mmap_sem taken only around one get_user_pages() on current->mm: "
-         "a candidate for get_user_pages_unlocked() or get_user_pages_fast()",
-    "C": "get_user_pages_fast() where it must not sleep (spinlock, interrupts or "
-         "preemption off, IRQ handler): only __get_user_pages_fast() (after the fast-only "
-         "phase, get_user_pages_fast_only()) never sleeps",
-}
+
+def cocci():
+    """The migration's lock-context semantic patch ([advise] cocci)."""
+    mig = migration.current()
+    return mig.file(mig.value("advise", "cocci"))
+
+
+def classes():
+    """{class: what it means}: the migration's [advise:classes]."""
+    return dict(migration.current().ini.items("advise:classes"))
+
 
 # A file can have a finding only if it calls the family and names a lock or
 # an atomic context: git grep -F picks the files naming the family in a
 # second, these (the ERE git grep took twenty seconds for; \s within a
 # line) keep those of them that do both, and spatch reads only those.
-FAMILY = "_user_pages"
-CALLS = re.compile(rb"\b(get|pin)_user_pages(_fast|_unlocked)?[ \t\r\f\v]*\(")
+
+
+def family():
+    """What git grep -F looks for first, and the regex of a call ([advise])."""
+    mig = migration.current()
+    return (mig.value("advise", "family"),
+            re.compile(mig.value("advise", "calls").encode() + rb"[ \t\r\f\v]*\("))
+
 CONTEXTS = re.compile(rb"\b(mmap_sem|mmap_lock|mmap_(read|write)_lock\w*|(raw_)?spin_lock\w*|"
                       rb"(read|write)_lock\w*|local_irq_(disable|save)|preempt_disable|"
                       rb"get_cpu|local_bh_disable|rcu_read_lock|irqreturn_t)\b")
@@ -49,10 +56,11 @@ def candidates(path, module=False):
     name a lock context, and {file: (bytes, [lines calling the family])} of those
     over the size budget per file, which are not read. A module directory's
     files are all read, tracked by git or not."""
+    fixed, calls = family()
     rc, out, _ = run(["git", "-C", path, "rev-parse", "--is-inside-work-tree"], check=False)
     index = [] if rc == 0 and out.strip() == "true" and not module else ["--no-index"]
     rc, out, err = run(["git", "-C", path, "grep"] + index +
-                       ["-l", "-z", "-I", "-F", "-e", FAMILY, "--", "*.c", "*.h"],
+                       ["-l", "-z", "-I", "-F", "-e", fixed, "--", "*.c", "*.h"],
                        check=False, binary=True)
     if rc not in (0, 1):
         die("git grep in %s failed: %s" % (path, (err.strip().splitlines() or ["?"])[-1]))
@@ -61,11 +69,11 @@ def candidates(path, module=False):
     for relpath in sorted(source.decode(p) for p in out.split(b"\0") if p):
         with open(os.path.join(path, relpath), "rb") as f:
             data = f.read()
-        if not CALLS.search(data):
+        if not calls.search(data):
             continue
         if len(data) > budget:
             lines, line, counted = [], 1, 0
-            for m in CALLS.finditer(data):
+            for m in calls.finditer(data):
                 line += data.count(b"\n", counted, m.start())
                 counted = m.start()
                 if not lines or lines[-1] != line:
@@ -100,7 +108,7 @@ def advise(tree):
         progress("advise: %s: %s" % (relpath, TOO_LARGE % (size, spatch.max_bytes())))
     findings, failed = [], {}
     with leftovers.temporary_dir(scratch_dir(), "advise-") as work:
-        results = spatch.apply(COCCI, tree.path, files, work, mode="report", in_place=False)
+        results = spatch.apply(cocci(), tree.path, files, work, mode="report", in_place=False)
         # A function spatch cannot parse is skipped without a word: say where.
         pool = concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1)
         try:
@@ -122,9 +130,9 @@ def advise(tree):
             findings.extend(parse(out))
     findings.sort(key=lambda f: (f["file"], f["line"], f["column"], f["class"]))
     data = {"tree": tree.path, "version": MODULE_VERSION if module else tree.full_version,
-            "cocci": os.path.relpath(COCCI, os.path.dirname(spatch.COCCI_DIR)),
-            "classes": CLASSES, "files": files, "findings": findings,
-            "counts": {c: sum(1 for f in findings if f["class"] == c) for c in CLASSES},
+            "cocci": os.path.relpath(cocci(), os.path.dirname(spatch.COCCI_DIR)),
+            "classes": classes(), "files": files, "findings": findings,
+            "counts": {c: sum(1 for f in findings if f["class"] == c) for c in classes()},
             "unparsed": unparsed, "failed": failed}
     if too_large:
         data["too_large"] = {f: {"bytes": size, "lines": lines, "reason": TOO_LARGE % (

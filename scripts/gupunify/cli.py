@@ -14,7 +14,7 @@ import time
 from . import advise, cicheck
 from .boottest import bootreport, boottest, guests, qemuboot, tap
 from .buildcheck import buildcheck, buildreport, module, modulereport
-from .common import gitenv, kbuild, outputs, progress, repository, tree, util
+from .common import gitenv, kbuild, migration, outputs, progress, repository, tree, util
 from .convert import callercommits, compat, convert, convertreport, moddir
 from .csource import source
 from .groups import prefixes, split
@@ -63,6 +63,12 @@ def _fast_only(p, help):
     p.add_argument("--fast-only", action="store_true", help=help)
 
 
+def _migration(p):
+    p.add_argument("--migration", default=migration.DEFAULT, metavar="NAME",
+                   help="the API change to carry out: a folder of migrations/ (default %s; "
+                        "known: %s)" % (migration.DEFAULT, ", ".join(migration.available())))
+
+
 def _distcc_hosts(p):
     p.add_argument("--distcc-hosts", metavar="HOSTS",
                    help="send compiles to these distcc hosts through ccache "
@@ -80,9 +86,9 @@ def convert_options(p):
                   "(default %d)" % split.MIN_SITES)
     _sendable(p, "author and sign-off of the commits (default: git config user.name and "
                  "user.email of the tree)")
-    _fast_only(p, "then a final phase: __get_user_pages_fast() callers move to "
-                  "get_user_pages_fast_only(), which the core patches add and after which "
-                  "they remove the old function")
+    _fast_only(p, "then the migration's second caller phase, between the core patches that "
+                  "add what its calls become and those that remove the old function "
+                  "(gup-flags: the fast-only phase)")
 
 
 def run_convert(args):
@@ -291,6 +297,8 @@ SUBCOMMANDS = (
 # a variable means the same option in every target that reads it.
 MAKE_VARIABLES = (
     ("KERNEL", "DIR", "kernel", "the kernel tree (default sample/linux)"),
+    ("MIGRATION", "NAME", "--migration", "the API change, a folder of migrations/ "
+                                         "(default %s)" % migration.DEFAULT),
     ("MODULE", "DIR", "kernel", "check: an out-of-tree module's directory instead of a series"),
     ("KDIR", '"DIR ..."', "--kdir", "check MODULE=: the kernels to build it against (prepared "
                                     "build directories or source trees)"),
@@ -304,8 +312,8 @@ MAKE_VARIABLES = (
     ("CHECK", "1", "--check", "then build-check every step, as make check"),
     ("SHAPE", "maintainers|mm", "--shape", "one series per MAINTAINERS group (default), "
                                            "or one through mm"),
-    ("FAST_ONLY", "1", "--fast-only", "also move __get_user_pages_fast() callers to "
-                                      "get_user_pages_fast_only()"),
+    ("FAST_ONLY", "1", "--fast-only", "also the migration's second caller phase "
+                                      "(gup-flags: fast-only)"),
     ("IDENTITY", '"NAME <MAIL>"', "--identity", "author and sign-off (default: git config "
                                                 "user.name and user.email of the tree)"),
     ("PREFIX_FILE", "FILE", "--prefix-file", "GROUP=PREFIX lines: the subject prefix of "
@@ -335,27 +343,27 @@ MAKE_TARGETS = (
                    "example identity", ("IDENTITY",), ()),
     ("spatch", ("convert",), "convert the callers, apply the core series, commit on a new "
                              "branch",
-     ("KERNEL", "BRANCH", "DIFF", "REPORTS", "MIN_SITES", "FAST_ONLY", "IDENTITY",
-      "PREFIX_FILE"), ("--allow-dirty", "--prefix")),
+     ("KERNEL", "MIGRATION", "BRANCH", "DIFF", "REPORTS", "MIN_SITES", "FAST_ONLY",
+      "IDENTITY", "PREFIX_FILE"), ("--allow-dirty", "--prefix")),
     ("series", ("series",), "per-subsystem patch series with cover letters and "
                             "recipients, and one atomic patch",
-     ("KERNEL", "BRANCH", "OUT", "REPORTS", "DRY_RUN", "MIN_SITES", "CHECK", "SHAPE",
-      "FAST_ONLY", "IDENTITY", "PREFIX_FILE"), ("--allow-dirty", "--prefix", "--b4")),
+     ("KERNEL", "MIGRATION", "BRANCH", "OUT", "REPORTS", "DRY_RUN", "MIN_SITES", "CHECK",
+      "SHAPE", "FAST_ONLY", "IDENTITY", "PREFIX_FILE"), ("--allow-dirty", "--prefix", "--b4")),
     ("b4", ("series", "--b4"), "make series, and one b4 prep branch per series checked "
                                "offline; sends nothing",
-     ("KERNEL", "BRANCH", "OUT", "REPORTS", "DRY_RUN", "MIN_SITES", "SHAPE", "FAST_ONLY",
-      "IDENTITY", "PREFIX_FILE"), ("--allow-dirty", "--prefix", "--check")),
+     ("KERNEL", "MIGRATION", "BRANCH", "OUT", "REPORTS", "DRY_RUN", "MIN_SITES", "SHAPE",
+      "FAST_ONLY", "IDENTITY", "PREFIX_FILE"), ("--allow-dirty", "--prefix", "--check")),
     ("cicheck", ("cicheck",), "report callers of the old API (exit 1 if any)",
-     ("KERNEL", "SINCE", "FORMAT"), ()),
+     ("KERNEL", "MIGRATION", "SINCE", "FORMAT"), ()),
     ("advise", ("advise",), "report GUP calls made in the wrong lock context (advice, "
-                            "exit 0)", ("KERNEL", "FORMAT", "REPORTS"), ()),
+                            "exit 0)", ("KERNEL", "MIGRATION", "FORMAT", "REPORTS"), ()),
     ("check", ("buildcheck",), "build every step of the series on the arches it touches, "
                                "compare warnings with the base",
-     ("KERNEL", "BRANCH", "BASE", "ARCHES", "CONFIG", "SPARSE", "CHECKPATCH", "REPORTS",
-      "DISTCC_HOSTS", "MODULE", "KDIR"), ("--jobs",)),
+     ("KERNEL", "MIGRATION", "BRANCH", "BASE", "ARCHES", "CONFIG", "SPARSE", "CHECKPATCH",
+      "REPORTS", "DISTCC_HOSTS", "MODULE", "KDIR"), ("--jobs",)),
     ("boottest", ("boottest",), "build and boot KERNEL at its base and on BRANCH under "
                                 "QEMU, run the GUP tests",
-     ("KERNEL", "BRANCH", "REPORTS", "BOOTS", "ARCH", "DISTCC_HOSTS"),
+     ("KERNEL", "MIGRATION", "BRANCH", "REPORTS", "BOOTS", "ARCH", "DISTCC_HOSTS"),
      ("--only", "--clean", "--tcg", "--timeout")),
     ("test", None, "install what the tests need, run the test suite", (), ()),
     ("test-real", None, "the whole suite with every test of a real tree, none skipped",
@@ -389,6 +397,7 @@ def parser():
         listed = sub.add_parser(name, help=text + "".join("; also named %s" % a for a in aliases))
         for one in [listed] + [sub.add_parser(alias) for alias in aliases]:
             options(one)
+            _migration(one)
             one.set_defaults(run=job)
     return p
 
@@ -413,6 +422,7 @@ def main(argv=None):
     repository.plain_diffs(os.environ)
     try:
         _check_paths(args)
+        migration.use(args.migration)
         gitenv.check(args.kernel)
         progress.progress_interval()    # a bad value refused before any work
         return args.run(args)

@@ -8,6 +8,9 @@ from . import outputs
 from .util import die, kept, write_atomic
 
 REPORTS_DIR = os.path.join(ROOT, "reports")
+# The renamed section's words where the migration's [report] has none.
+RENAMED = ("They named a function the migration removes in a file that no longer calls it; "
+           "each is renamed in the commit that converts the file's calls.")
 
 
 def cell(text):

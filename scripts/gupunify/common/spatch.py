@@ -1,4 +1,4 @@
-"""Running the semantic patches of cocci/ over files of a tree."""
+"""Running a migration's semantic patches over files of a tree."""
 import os
 import re
 import shutil
@@ -8,10 +8,8 @@ from .. import ROOT
 from .progress import phase, progress
 from .util import UserError, die, run, write_atomic
 
+# What every migration's semantic patches share: the macro hints of kernel trees.
 COCCI_DIR = os.path.join(ROOT, "cocci")
-FAST_COCCI = os.path.join(COCCI_DIR, "gup_fast_flags.cocci")
-FAST_ONLY_COCCI = os.path.join(COCCI_DIR, "gup_fast_only.cocci")
-LONGTERM_COCCI = os.path.join(COCCI_DIR, "gup_longterm.cocci")
 HINTS = os.path.join(COCCI_DIR, "macro_hints.h")
 STANDARD_H = "/usr/lib/coccinelle/standard.h"
 

@@ -2,6 +2,7 @@
 import os
 import re
 
+from . import migration
 from .util import die
 
 
@@ -70,40 +71,22 @@ class KernelTree:
 
 
 def api_state(path):
-    """How include/linux/mm.h under path declares the API.
-
-    Returns a dict: fast_takes ("write" or "gup_flags"), has_longterm,
-    foll_write (its value as written), foll_longterm (bool), has_fast_only
-    (get_user_pages_fast_only() is declared), has_fast_irq (so is
-    __get_user_pages_fast()).
-    """
-    with open(os.path.join(path, "include/linux/mm.h"), errors="replace") as f:
-        mm_h = f.read()
-    proto = re.search(r"\bint\s+get_user_pages_fast\s*\(([^)]*)\)", mm_h)
-    third = ""
-    if proto:
-        params = [p.strip() for p in proto.group(1).split(",")]
-        third = params[2] if len(params) > 2 else ""
-    foll_write = re.search(r"#define\s+FOLL_WRITE\s+(\S+)", mm_h)
-    return {
-        "fast_takes": "gup_flags" if "gup_flags" in third or "unsigned" in third
-                      else "write",
-        "has_longterm": bool(re.search(r"\bget_user_pages_longterm\s*\(", mm_h)),
-        "foll_write": foll_write.group(1) if foll_write else None,
-        "foll_longterm": bool(re.search(r"#define\s+FOLL_LONGTERM\b", mm_h)),
-        "has_fast_only": bool(re.search(r"\bget_user_pages_fast_only\s*\(", mm_h)),
-        "has_fast_irq": bool(re.search(r"\b__get_user_pages_fast\s*\(", mm_h)),
-    }
-
-
-def check_foll_write(state):
-    """The write-to-flags rewrite relies on FOLL_WRITE == 1 (docs/series.md)."""
-    value = state["foll_write"]
-    if value is None:
-        die("include/linux/mm.h defines no FOLL_WRITE: cannot convert")
-    try:
-        number = int(value, 0)
-    except ValueError:
-        die("FOLL_WRITE is %s, not a number: cannot check it is 1" % value)
-    if number != 1:
-        die("FOLL_WRITE is %s, not 1: the caller conversion is not value-preserving here" % value)
+    """How the migration's header under path declares the API: {key: value} of its
+    [state] (a regex matched or not, or the text of its group) and [state:KEY]
+    (the first form whose regex matches)."""
+    mig = migration.current()
+    with open(os.path.join(path, mig.header), errors="replace") as f:
+        header = f.read()
+    state = {}
+    for section in mig.ini.sections():
+        if section == "state":
+            for key, pattern in mig.ini.items(section):
+                m = re.search(pattern, header)
+                state[key] = (m.group(1) if m else None) if re.compile(pattern).groups \
+                    else bool(m)
+        elif section.startswith("state:"):
+            forms = dict(mig.ini.items(section))
+            default = forms.pop("default")
+            state[section.split(":", 1)[1]] = next(
+                (form for form, pattern in forms.items() if re.search(pattern, header)), default)
+    return state

@@ -4,115 +4,15 @@ import concurrent.futures
 import os
 import textwrap
 
+from ..common import migration
 from ..common.repository import zpaths
-from ..common.tree import api_state, check_foll_write
+from ..common.tree import api_state
 from ..common.progress import phase, progress
 from ..common.util import git, run
-from ..csource import sites
 from ..groups import commitformat, maintainers, prefixes, split
 from . import callers
-
-# Subjects, longest first: the first that keeps a subject under 75 columns
-# with the group's prefix is used.
-LONGTERM_SUBJECTS = ("%(prefix)s: use FOLL_LONGTERM, not get_user_pages_longterm()",
-                     "%(prefix)s: use FOLL_LONGTERM")
-LONGTERM_MESSAGE = """\
-get_user_pages() now honours FOLL_LONGTERM: it refuses filesystem-dax
-pages exactly as get_user_pages_longterm() did, so
-get_user_pages_longterm(s, n, F, p, v) becomes
-get_user_pages(s, n, F | FOLL_LONGTERM, p, v). The pages pinned and the
-errors returned are the same.%(cma)s
-
-%(scope)s
-"""
-# What get_user_pages_longterm() also does on a base that migrates long-term
-# pins out of CMA areas (v5.1 does, v5.0 does not).
-CMA = """ Like get_user_pages_longterm(), it also
-migrates pages out of CMA areas before it pins them."""
-CMA_MARK = "check_and_migrate_cma_pages"
-
-FAST_SUBJECTS = ("%(prefix)s: pass gup_flags to get_user_pages_fast()",
-                 "%(prefix)s: pass gup_flags to GUP fast")
-FAST_MESSAGE = """\
-get_user_pages_fast() is about to take unsigned int gup_flags instead of
-int write. Pass each caller's value in flag form now: 1 and true become
-FOLL_WRITE, false becomes 0, and any other expression E becomes
-E ? FOLL_WRITE : 0, so that a nonzero value other than 1 cannot turn into
-FOLL_TOUCH, FOLL_GET or FOLL_FORCE once the parameter is a mask.
-
-FOLL_WRITE is 1, so every new argument has the same value as the old one
-while the parameter is still int write: this changes no behaviour, and the
-tree builds before and after.
-
-%(scope)s
-"""
-
-FAST_ONLY_SUBJECTS = ("%(prefix)s: use get_user_pages_fast_only()",
-                      "%(prefix)s: use GUP fast-only")
-FAST_ONLY_MESSAGE = """\
-__get_user_pages_fast() is going away. get_user_pages_fast_only() does
-the same, never sleeping and never falling back to the slow path, but
-takes gup_flags like get_user_pages_fast(). Call it instead, with the
-write argument in flag form: 1 and true become FOLL_WRITE, false becomes
-0, and any other expression E becomes E ? FOLL_WRITE : 0, so that a
-nonzero value other than 1 cannot turn into FOLL_TOUCH, FOLL_GET or
-FOLL_FORCE.
-
-The pages pinned and the values returned are the same: this changes no
-behaviour.
-
-%(scope)s
-"""
-
-# The write argument's rewrite, the same for get_user_pages_fast() and
-# __get_user_pages_fast(): %s is the call's first line.
-WRITE_SMPL = """\
-@@
-expression A, N, E, P;
-symbol true, false;
-@@
-%s(
-  \\(0\\|E & FOLL_WRITE\\|E ? FOLL_WRITE : 0\\)
-|
-- 1
-+ FOLL_WRITE
-|
-- true
-+ FOLL_WRITE
-|
-- false
-+ 0
-|
-- E
-+ E ? FOLL_WRITE : 0
-)
-  , P)
-"""
-WRITE_CAVEAT = ("also puts a compound E in parentheses, and reports FOLL_* values passed "
-                "as write and calls in #define bodies instead of rewriting them")
-# The semantic patch of each conversion as a commit message gives it (as
-# Coccinelle-made kernel commits do): its rewrite, without the guards and
-# reports that the full rule in cocci/ adds, which the caveat names.
-SMPL = {
-    sites.LONGTERM: ("""\
-@@
-expression S, N, F, P, V;
-@@
-- get_user_pages_longterm(S, N, F, P, V)
-+ get_user_pages(S, N, F | FOLL_LONGTERM, P, V)
-""", "also writes FOLL_LONGTERM for 0 | FOLL_LONGTERM, puts a compound F "
-         "in parentheses and leaves calls in #define bodies alone"),
-    sites.FAST: (WRITE_SMPL % ("  get_user_pages_fast(A, N,\n"), WRITE_CAVEAT),
-    sites.FAST_IRQ: (WRITE_SMPL % ("- __get_user_pages_fast(A, N,\n"
-                                   "+ get_user_pages_fast_only(A, N,\n"), WRITE_CAVEAT),
-}
 SMPL_INTRO = ("The semantic patch that makes this change, in essence (the full one %s), "
               "for Coccinelle (https://coccinelle.gitlabpages.inria.fr/website/):")
-
-# Per API: the commit's subjects and body.
-MESSAGES = {sites.LONGTERM: (LONGTERM_SUBJECTS, LONGTERM_MESSAGE),
-            sites.FAST: (FAST_SUBJECTS, FAST_MESSAGE),
-            sites.FAST_IRQ: (FAST_ONLY_SUBJECTS, FAST_ONLY_MESSAGE)}
 
 
 def _convert_all(wt, workdir, state, apis):
@@ -125,15 +25,16 @@ def _convert_all(wt, workdir, state, apis):
     """
     changes, found = {}, []
     current = {}        # {path: (mode, blob)} as the tree stands, of the files seen so far
+    mig = migration.current()
     for api in apis:
+        rule = mig.rule(api)
         now = api_state(wt.path)
-        if api == sites.FAST and now["fast_takes"] == "gup_flags":
-            progress("get_user_pages_fast() already takes gup_flags here: no write "
-                     "argument to convert")
+        if migration.holds(now, rule.done):
+            progress(rule.done_message)
             state.steps.append({"step": api, "result": "already converted"})
             continue
-        if api == sites.FAST:
-            check_foll_write(now)
+        if rule.check:
+            mig.hooks.CHECKS[rule.check](now)
         lacking = _lacking(api, now)
         if lacking:
             step = callers.CallerStep(wt, api, workdir)
@@ -167,26 +68,26 @@ def _convert_all(wt, workdir, state, apis):
 
 SYMLINK = "120000"
 
-# What a converted call of each API names, and how include/linux/mm.h shows
-# that the tree has it (tree.api_state()).
-NEEDS = {sites.LONGTERM: ("FOLL_LONGTERM", "foll_longterm"),
-         sites.FAST_IRQ: (sites.FAST_ONLY + "()", "has_fast_only")}
-
-
 def _lacking(api, state):
     """Why api's callers cannot be converted in this tree, or None when they can.
 
-    A base with no core series (v4.19) has neither FOLL_LONGTERM nor
-    get_user_pages_fast_only(): a call converted to either would not build.
+    What a converted call names (the rule's needs) comes with the core
+    series; a base with none (gup-flags: v4.19) lacks it, and a call
+    converted to it would not build.
     """
-    if api not in NEEDS or state[NEEDS[api][1]]:
+    rule = migration.current().rule(api)
+    if not rule.needs or state[rule.needs[1]]:
         return None
-    return ("%s is absent from this tree (include/linux/mm.h) and no core series for its "
-            "base adds it: %s() kept, convert once the tree has it" % (NEEDS[api][0], api))
+    return ("%s is absent from this tree (%s) and no core series for its "
+            "base adds it: %s() kept, convert once the tree has it"
+            % (rule.needs[0], migration.current().header, api))
 
 
-def commit_callers(wt, workdir, state, context, apis=(sites.LONGTERM, sites.FAST)):
+def commit_callers(wt, workdir, state, context, apis=None):
     """Convert every caller of apis, then commit the changes one MAINTAINERS group at a time.
+
+    apis are old names of the migration's rules; by default those of its
+    first caller phase.
 
     The conversions run tree-wide first, so each group is known before any
     commit; then, from the same starting point, each group gets its
@@ -197,6 +98,9 @@ def commit_callers(wt, workdir, state, context, apis=(sites.LONGTERM, sites.FAST
     Returns (the site records of apis, the groups as the report lists them,
     or None when nothing changed).
     """
+    if apis is None:
+        mig = migration.current()
+        apis = tuple(rule.old for rule in mig.phase_rules(mig.phases[0]))
     start = wt.head()
     # The prefixes come from the history of the user's tree, not of the core
     # patches just applied on it; the groups from the MAINTAINERS of start.
@@ -220,7 +124,7 @@ def _commit_groups(wt, workdir, state, context, apis, start, history, owners):
         for path in files:
             per_file.setdefault(path, 0)
     owners = owners.result()
-    cma = migrates_cma(wt.repo, wt.start)
+    fragments = fragments_at(wt.repo, wt.start)
     groups = split.plan(owners, per_file, context.min_sites)
     with phase("subject prefixes from the history of %d files" % len(per_file)):
         prefixes.assign(wt.repo, wt.start, groups, context.prefix_overrides, history)
@@ -230,7 +134,8 @@ def _commit_groups(wt, workdir, state, context, apis, start, history, owners):
         for api in changed:
             files = {p: changed[api][p] for p in group.files if p in changed[api]}
             if files:
-                commits.append(_caller_message(api, group, state.sites, state.renamed, cma)
+                commits.append(_caller_message(api, group, state.sites, state.renamed,
+                                               fragments, paths=sorted(files))
                                + (files, commitformat.note_text(group.name, api, group.prefix,
                                                               group.prefix_source,
                                                               group.prefix_why)))
@@ -244,10 +149,12 @@ def _commit_groups(wt, workdir, state, context, apis, start, history, owners):
                    "merged": g.merged} for g in groups]
 
 
-def migrates_cma(repo, commit):
-    """Does get_user_pages_longterm() of commit's tree migrate pages out of CMA areas?"""
-    return run(["git", "-C", repo, "grep", "-q", "-F", "-e", CMA_MARK, commit, "--", "mm/gup.c"],
-               check=False)[0] == 0
+def fragments_at(repo, commit):
+    """The names of the migration's text fragments whose mark commit's tree holds
+    (gup-flags: cma, on a base whose old function migrates out of CMA areas)."""
+    return {name for name, (_, path, mark) in migration.current().fragments.items()
+            if run(["git", "-C", repo, "grep", "-q", "-F", "-e", mark, commit, "--", path],
+                   check=False)[0] == 0}
 
 
 def owners_at(repo, commit):
@@ -262,14 +169,19 @@ def _owner_name(owners, path):
     return found[0].name if found else "no entry for %s" % os.path.dirname(path)
 
 
-def _caller_message(api, group, records, renamed=(), cma=False):
-    """(subject, body) of one group's commit for api; cma: the base migrates
-    long-term pins out of CMA areas."""
+def _caller_message(api, group, records, renamed=(), fragments=(), paths=()):
+    """(subject, body) of one group's commit for api; fragments: the names of the
+    migration's text fragments that the base calls for; paths: the files the
+    commit changes, named when none of api's own calls in them was converted
+    (a semantic patch that converts other rules' calls too)."""
+    rule = migration.current().rule(api)
     mine = [r for r in records if r.api == api and r.outcome == "converted"
             and r.file in group.files]
     count = ("call of %s()" % api if len(mine) == 1
              else "%d calls of %s()" % (len(mine), api))
     files = sorted({r.file for r in mine})
+    if not files:
+        count, files = "calls", list(paths)
     listed = files[0] if len(files) == 1 else "%s and %s" % (", ".join(files[:-1]), files[-1])
     scope = _fill(commitformat.SCOPE % {"count": count, "files": listed})
     mine = [r for r in renamed if r["file"] in group.files and r["api"] == api]
@@ -277,12 +189,11 @@ def _caller_message(api, group, records, renamed=(), cma=False):
         scope = _fill(
             "The %s that still named %s() in %s now name%s %s(), as the call does." % (
                 _counted(mine), api, ", ".join(sorted({r["file"] for r in mine})),
-                "s" if len(mine) == 1 else "", sites.RENAMED[api])) + "\n\n" + scope
-    smpl, caveat = SMPL[api]
-    scope += "\n\n%s\n\n// <smpl>\n%s// </smpl>" % (_fill(SMPL_INTRO % caveat), smpl)
-    subjects, message = MESSAGES[api]
-    return _subject(subjects, group.prefix), message % {"scope": scope,
-                                                        "cma": CMA if cma else ""}
+                "s" if len(mine) == 1 else "", rule.new)) + "\n\n" + scope
+    scope += "\n\n%s\n\n// <smpl>\n%s// </smpl>" % (_fill(SMPL_INTRO % rule.caveat), rule.smpl)
+    values = {name: text if name in fragments else ""
+              for name, (text, _, _) in migration.current().fragments.items()}
+    return _subject(rule.subjects, group.prefix), rule.message % dict(values, scope=scope)
 
 
 def _fill(text):
@@ -292,8 +203,8 @@ def _fill(text):
 def longest_prefix():
     """The columns a subject prefix may have: every caller commit's shortest subject
     with it stays within the subject limit (what _subject() picks from)."""
-    tail = max(min(len(t % {"prefix": ""}) for t in subjects)
-               for subjects, _ in MESSAGES.values())
+    tail = max(min(len(t % {"prefix": ""}) for t in rule.subjects)
+               for rule in migration.current().rules)
     return prefixes.SUBJECT_LIMIT - 1 - tail
 
 
@@ -304,7 +215,7 @@ def _subject(templates, prefix):
 
 def prefix_of(subject):
     """The subsystem prefix of a commit subject ('KVM: x86' of a caller commit)."""
-    for template in LONGTERM_SUBJECTS + FAST_SUBJECTS + FAST_ONLY_SUBJECTS:
+    for template in [t for rule in migration.current().rules for t in rule.subjects]:
         tail = template % {"prefix": ""}
         if subject.endswith(tail) and len(subject) > len(tail):
             return subject[:-len(tail)]

@@ -8,39 +8,25 @@ import concurrent.futures
 import os
 import re
 
-from ..common import spatch
+from ..common import migration, spatch
 from ..common.progress import phase, progress
 from ..csource import ctokens, idioms, layout, mentions, sites, source, stale
 
-# Where callers keep pages pinned for long (RDMA, vfio-like device DMA): a
-# get_user_pages_fast() call there may want FOLL_LONGTERM. A judgement for
-# the maintainer, so such sites are only reported (docs/conversion.md).
-LONGTERM_CANDIDATE_PATHS = ("drivers/infiniband/", "drivers/vfio/", "net/rds/",
-                            "drivers/fpga/", "drivers/misc/", "drivers/staging/gasket/",
-                            "arch/powerpc/mm/mmu_context_iommu.c", "net/xdp/")
-
-# Per API: the semantic patch, the names a scan looks for (the old one and
-# what a call becomes) and the argument count.
-COCCI = {sites.LONGTERM: spatch.LONGTERM_COCCI, sites.FAST: spatch.FAST_COCCI,
-         sites.FAST_IRQ: spatch.FAST_ONLY_COCCI}
-NAMES = {sites.LONGTERM: (sites.LONGTERM, sites.GUP), sites.FAST: (sites.FAST,),
-         sites.FAST_IRQ: (sites.FAST_IRQ, sites.FAST_ONLY)}
-ARITY = {sites.LONGTERM: 5, sites.FAST: 4, sites.FAST_IRQ: 4}
-
-
 def _pairable(site, api):
-    """Sites that stand for the same call before and after a conversion."""
+    """Sites that stand for the same call before and after a conversion: a call of
+    the old name, or of the new one (with the rule's converted mark, if it has one)."""
     if site.kind != "call":
         return False
-    if api == sites.FAST:
-        return site.name == sites.FAST
-    if api == sites.FAST_IRQ:
-        return site.name in NAMES[api]
-    if site.name == sites.LONGTERM:
+    rule = migration.current().rule(api)
+    if site.name == rule.old or site.name in rule.also:
         return True
-    return (site.name == sites.GUP and len(site.args) > 2
-            and "FOLL_LONGTERM" in site.args[2])
+    return (site.name == rule.new and
+            (not rule.converted_mark or (len(site.args) > rule.argument
+                                         and rule.converted_mark in site.args[rule.argument])))
 
+
+# What a hook's replacement is when the argument goes (docs/migrations.md).
+DROPPED = ""
 
 NON_UTF8_NAME = "file name is not UTF-8: not converted, rename it or convert it by hand"
 
@@ -58,18 +44,22 @@ class CallerStep:
         self.root = wt.path
         self.api = api
         self.workdir = workdir
-        self.cocci = COCCI[api]
+        self.rule = migration.current().rule(api)
+        self.cocci = self.rule.cocci
         self.records = []
         self.skipped = []       # [{file, reason}]: files left as they were
         self.renamed = []       # messages and comments naming the removed function
         self.files = []         # the files it may have rewritten
 
     def run(self):
-        names = NAMES[self.api]
+        names = self.rule.names
         files = []
         with phase("%s: finding the files that mention it" % self.api):
             mentioning = mentions.files_mentioning(self.wt, self.api)
+        core = migration.current().core_files
         for relpath in mentioning:
+            if relpath in core:
+                continue        # the core series changes its calls, not the conversion
             if "\ufffd" in relpath:
                 # git's name did not decode: there is no such path to open.
                 self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
@@ -110,7 +100,7 @@ class CallerStep:
     def leave_all(self, reason):
         """Record every site of the API as left for a human, for reason; rewrite nothing.
 
-        What a base lacks (FOLL_LONGTERM before its core series) cannot be
+        What a base lacks (a rule's needs, before its core series) cannot be
         written into its callers: the branch would not build.
         """
         for relpath in mentions.files_mentioning(self.wt, self.api):
@@ -118,7 +108,7 @@ class CallerStep:
                 self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
                 continue
             data = source.read_bytes(os.path.join(self.root, relpath))
-            for s in sites.scan(relpath, source.text_of(data), NAMES[self.api]):
+            for s in sites.scan(relpath, source.text_of(data), self.rule.names):
                 if s.name == self.api:
                     self.records.append(self._record(s, None, "manual", None, reason))
         return self.records
@@ -201,12 +191,13 @@ class CallerStep:
             moved += made
         final_sites = current   # the tidying changes white space only: same tokens
         renamed = []
-        if self.api == sites.LONGTERM and notes and not any(
-                s.name == sites.LONGTERM for s in scanned):
+        rename = self.rule.rename
+        if rename == "last-call" and notes and not any(
+                s.name == self.api for s in scanned):
             # Its last call is gone: so goes the name from its messages and comments.
-            text, renamed = stale.rename(text)
+            text, renamed = stale.rename(text, self.api)
             self.renamed += [dict(r, file=relpath, api=self.api) for r in renamed]
-        elif self.api == sites.FAST_IRQ and notes and not stale.in_code(text, self.api):
+        elif rename == "not-in-code" and notes and not stale.in_code(text, self.api):
             # Only where no definition is left: those go with the core patches.
             text, renamed = stale.rename(text, self.api)
             self.renamed += [dict(r, file=relpath, api=self.api) for r in renamed]
@@ -217,7 +208,8 @@ class CallerStep:
         if final != on_disk:
             source.write_bytes(path, final)
         for index, outcome, by, reason, idiom, disagreement in plan:
-            if calls[index].name == sites.FAST_ONLY:
+            if calls[index].name == self.rule.new != self.api and \
+                    not self.rule.converted_mark:
                 continue        # a call of the new API already there: no site
             record = self._record(calls[index], final_sites[index], outcome, by, reason, idiom)
             if disagreement:
@@ -228,17 +220,21 @@ class CallerStep:
 
     def _plan(self, original, old, new, old_call, new_call, failed):
         """(outcome, by, reason, idiom, disagreement) for one call and what spatch made of it."""
-        if old.name == sites.GUP:
-            return "unchanged", None, "already get_user_pages() with FOLL_LONGTERM", \
-                "flag_form", None
-        if old.name == sites.FAST_ONLY:
-            return "unchanged", None, "already get_user_pages_fast_only()", "flag_form", None
+        at = self.rule.argument
+        if old.name != self.api or len(old.args) == self.rule.new_arity != self.rule.arity:
+            return "unchanged", None, self.rule.already, "flag_form", None
         if old.directives:
             return "manual", None, idioms.DIRECTIVE, None, None
-        if len(old.args) != ARITY[self.api]:
+        if len(old.args) != self.rule.arity:
             return "manual", None, "unexpected number of arguments", None, None
-        idiom, expected = idioms.classify(self.api, old.args[2])
-        if old.args[2] != new.args[2] or old.name != new.name:
+        idiom, expected = idioms.classify(self.api, old.args[at])
+        if idiom in idioms.by_spatch():
+            # The statements around the call decide it: what spatch wrote stands.
+            if new_call != old_call or old.name != new.name:
+                return "converted", "spatch", None, idiom, None
+            return "manual", None, idioms.reasons()[idiom], idiom, None
+        if len(old.args) != len(new.args) or old.args[at] != new.args[at] \
+                or old.name != new.name:
             if ctokens.comments(old_call) != ctokens.comments(new_call):
                 return "converted", "fallback", "spatch dropped a comment inside the call: " \
                     "rewritten by the driver, comments kept", idiom, None
@@ -247,11 +243,14 @@ class CallerStep:
                 return "converted", "fallback", "the call opens past column %d: rewritten " \
                     "in place by the driver, not re-wrapped by spatch" % layout.WIDTH, \
                     idiom, None
-            extra = None if _same(new.args[2], expected) else expected
+            if expected == DROPPED:
+                extra = None if len(new.args) == len(old.args) - 1 else "(argument dropped)"
+            else:
+                extra = None if _same(new.args[at], expected) else expected
             return "converted", "spatch", None, idiom, extra
         if expected is None:
-            outcome = "manual" if idiom == "other_foll_flag" else "unchanged"
-            return outcome, None, idioms.REASONS[idiom], idiom, None
+            outcome = "manual" if idiom in idioms.manual() else "unchanged"
+            return outcome, None, idioms.reasons()[idiom], idiom, None
         why = ("spatch failed on this file (%s)" % _last_line(failed[2]) if failed
                else "spatch could not match this call (code it cannot parse, or a macro "
                     "argument)")
@@ -265,7 +264,9 @@ class CallerStep:
         over 80 columns, and the edits made.
         """
         call_span = [layout.shift(o, moved) for o in site.call_span]
-        flag_span = [layout.shift(o, moved) for o in site.arg_spans[2]]
+        # The argument converted, or where a dropped one was.
+        at = min(self.rule.argument, len(site.arg_spans) - 1)
+        flag_span = [layout.shift(o, moved) for o in site.arg_spans[at]]
         old_col = layout.paren_column(original, old.call_span[0])
         text, edits = layout.tidy_call(text, call_span, flag_span, old_col)
         was = layout.widest_line(original, *old.call_span)
@@ -279,8 +280,8 @@ class CallerStep:
 
     def _record(self, old, new, outcome, by, reason, idiom=None):
         record = sites.Record.of(old, outcome, reason, by, idiom, new)
-        record.longterm_candidate = (self.api == sites.FAST
-                                     and old.path.startswith(LONGTERM_CANDIDATE_PATHS))
+        record.longterm_candidate = bool(self.rule.candidates) and \
+            old.path.startswith(self.rule.candidates)
         return record
 
 
@@ -300,12 +301,20 @@ def _rewritten_call(text, site, api):
     The argument is classified as it stands in the source, so comments and
     line breaks inside it are kept.
     """
+    rule = migration.current().rule(api)
     start, end = site.call_span
-    arg_start, arg_end = site.arg_spans[2]
+    at = rule.argument
+    arg_start, arg_end = site.arg_spans[at]
     _, replacement = idioms.classify(api, text[arg_start:arg_end])
+    if replacement == DROPPED:
+        # The argument goes with the comma before it (after it, when it is the first).
+        if at:
+            arg_start = site.arg_spans[at - 1][1]
+        else:
+            arg_end = site.arg_spans[1][0]
     call = text[start:arg_start] + replacement + text[arg_end:end]
-    if site.name in sites.RENAMED:
-        call = sites.RENAMED[site.name] + call[len(site.name):]
+    if site.name == rule.old != rule.new:
+        call = rule.new + call[len(site.name):]
     return call
 
 

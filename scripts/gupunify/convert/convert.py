@@ -11,7 +11,7 @@ import os
 import sys
 import tempfile
 
-from ..common import outputs, report, spatch
+from ..common import migration, outputs, report, spatch
 from ..common.repository import branch_exists, check_refs_writable, is_import
 from ..common.runcontext import opened
 from ..common.tree import api_state
@@ -38,7 +38,7 @@ class ConvertOptions:
     allow_dirty: bool = False       # start from HEAD even with uncommitted changes
     keep: bool = True               # false: make the commits, keep no branch, diff or report
     work_repo: str | None = None    # where the commits go instead of the tree's repository
-    fast_only: bool = False         # add the __get_user_pages_fast() phase
+    fast_only: bool = False         # add the migration's second caller phase
 
 
 def _dirty(repo):
@@ -78,9 +78,9 @@ def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None, allow_
     Its tip is None when there was nothing to convert.
     who is the --identity text; without it the tree's git config names the
     author. prefix_overrides ({group: prefix}) take the place of learned
-    subject prefixes. fast_only adds the final phase: the core patches that
-    add get_user_pages_fast_only(), the __get_user_pages_fast() callers
-    converted one group at a time, then the removal of the old function.
+    subject prefixes. fast_only adds the migration's second caller phase:
+    the core patches that add what its calls become, its callers converted
+    one group at a time, then the removal of the old function.
     """
     check_options(branch, min_sites)
     with opened(kernel, who, branch, reports_dir, min_sites, prefix_overrides) as context:
@@ -98,6 +98,9 @@ def run_conversion(context, options):
     watch = Stopwatch()
     tree, repo, branch, author = context.tree, context.repo, context.branch, context.identity
     diff_path, allow_dirty, fast_only = options.diff_path, options.allow_dirty, options.fast_only
+    mig = migration.current()
+    if fast_only and len(mig.phases) < 2:
+        die("--fast-only: migration %s has one caller phase only" % mig.name)
     clean = preflight(tree, repo, branch, diff_path, allow_dirty)
     if diff_path:
         outputs.check_file(diff_path, "--diff", tree.path)
@@ -124,8 +127,7 @@ def run_conversion(context, options):
         state.base_commit = wt.start
         before = api_state(wt.path)
         state.api_before = before
-        if base and before["fast_takes"] == "gup_flags" and before["foll_longterm"] \
-                and not before["has_longterm"]:
+        if base and migration.holds(before, migration.current().applied):
             progress("the core series is already in this tree: converting callers only")
             prep, finish, base = [], [], None
             state.core_series = None

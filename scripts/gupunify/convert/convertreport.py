@@ -2,9 +2,13 @@
 the lines the CLI prints after a conversion."""
 import collections
 
-from ..common import report
+from ..common import migration, report
 from ..common.report import cell, code
 from ..groups import prefixes
+
+# The renamed section's words where the migration's [report] has none.
+RENAMED = ("They named a function the migration removes in a file that no longer calls it; "
+           "each is renamed in the commit that converts the file's calls.")
 
 
 def counts(records, by="api"):
@@ -64,19 +68,17 @@ def markdown(state):
         out += ["", "## spatch and the inventory disagree (%d)" % len(disagree), ""]
         out += ["- `%s:%d` spatch wrote `%s`, %s" % (r.file, r.line, r.after, r.disagreement)
                 for r in disagree]
+    mig = migration.current()
     renamed = state.renamed
     out += ["", "## Messages and comments renamed (%d)" % len(renamed), "",
-            "They named get_user_pages_longterm() (or, with --fast-only, "
-            "__get_user_pages_fast()) in a file that no longer calls it; each is renamed "
-            "in the commit that converts the file's calls.", ""]
+            mig.value("report", "renamed", RENAMED), ""]
     out += ["- `%s:%d` %s: `%s` -> `%s`" % (r["file"], r["line"], r["kind"], r["before"],
                                            r["after"]) for r in renamed] or ["None."]
-    candidates = [r for r in records if r.longterm_candidate]
-    out += ["", "## Long-term pin candidates (%d)" % len(candidates), "",
-            "get_user_pages_fast() callers in drivers that keep pages pinned for device "
-            "DMA: consider `| FOLL_LONGTERM` once the fast path honours it. A judgement, "
-            "not a rewrite.", ""]
-    out += ["- `%s:%d`" % (r.file, r.line) for r in candidates] or ["None."]
+    if mig.ini.has_option("report", "candidates"):
+        candidates = [r for r in records if r.longterm_candidate]
+        out += ["", "## %s (%d)" % (mig.value("report", "candidates_title"), len(candidates)),
+                "", mig.value("report", "candidates"), ""]
+        out += ["- `%s:%d`" % (r.file, r.line) for r in candidates] or ["None."]
     out += ["", "## Every site", "", "| site | API | before | after | outcome | by |",
             "|---|---|---|---|---|---|"]
     for r in records:

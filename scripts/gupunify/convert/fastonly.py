@@ -1,53 +1,60 @@
-"""The --fast-only phase: __get_user_pages_fast() callers, between their own core patches."""
+"""A later caller phase (gup-flags: --fast-only): its callers, between their own core patches."""
 import os
 
+from ..common import migration
 from ..common.tree import api_state
 from ..common.progress import progress
-from ..csource import sites
 from . import callercommits, patches
 
 
 def phase(wt, workdir, state, context, watch):
-    """The --fast-only phase, after the main series.
+    """The migration's second caller phase (gup-flags: fast-only), after the main series.
 
-    patches/<base>/fast-only/series: its patches before @callers add
-    get_user_pages_fast_only(), then each MAINTAINERS group's
-    __get_user_pages_fast() callers are committed, then the patches after
-    @callers remove the old function, but only once no call of it is left
-    (a call left for a human would no longer build). A patch whose work the
-    tree already shows is not applied again.
+    patches/<base>/<phase>/series: its patches before @callers add what its
+    calls become, then each
+    MAINTAINERS group's callers of the phase's rules are committed, then the
+    patches after @callers remove the old function, but only once no call
+    of it is left (a call left for a human would no longer build). A patch
+    whose work the tree already shows is not applied again.
     """
     version = context.tree.version
-    steps = patches.fast_only_steps(version)
+    mig = migration.current()
+    name = mig.phases[1]
+    rules = mig.phase_rules(name)
+    olds = tuple(rule.old for rule in rules)
+    has_new = lambda: all(api_state(wt.path)[rule.needs[1]] for rule in rules if rule.needs)
+    steps = patches.phase_steps(version, name)
     if steps is None:
-        if api_state(wt.path)["has_fast_only"]:
-            progress("no fast-only core patches for v%s: converting the %s() callers only"
-                     % (version, sites.FAST_IRQ))
+        if has_new():
+            progress("no %s core patches for v%s: converting the %s callers only"
+                     % (name, version, ", ".join("%s()" % old for old in olds)))
         else:
-            progress("no fast-only core patches for v%s" % version)
+            progress("no %s core patches for v%s" % (name, version))
         steps = [], []
-    state.fast_only_series = "v%s/%s" % (version, patches.FAST_ONLY) if any(steps) else None
+    state.fast_only_series = ("v%s/%s" % (version, patches.phase_folder(name)) if any(steps)
+                              else None)
     prep, finish = steps
-    if api_state(wt.path)["has_fast_only"]:
+    if has_new():
         prep = []
     texts = {patch: patches.patch_text_for(patch, wt.identity) for patch in prep + finish}
     wt.materialize([f for text in texts.values() for f in patches.paths_in(text)])
-    with watch("fast-only core patches before the callers"):
+    with watch("%s core patches before the callers" % name):
         patches.apply(wt, prep, texts, state)
     # The core patches may have moved the old name: look for it again.
     wt.mentions = None
-    with watch("fast-only callers"):
+    with watch("%s callers" % name):
         found, state.fast_only_groups = callercommits.commit_callers(
-            wt, workdir, state, context, apis=(sites.FAST_IRQ,))
+            wt, workdir, state, context, apis=olds)
     left = [r for r in found if r.outcome == "manual"]
-    if not api_state(wt.path)["has_fast_irq"]:
+    if not any(api_state(wt.path)[rule.declared] for rule in rules if rule.declared):
         finish = []
     if left:
-        reason = ("not applied: %d call%s of %s() left for a human"
-                  % (len(left), "" if len(left) == 1 else "s", sites.FAST_IRQ))
+        reason = ("not applied: %d call%s of %s left for a human"
+                  % (len(left), "" if len(left) == 1 else "s",
+                     ", ".join("%s()" % old for old in olds)))
         for patch in finish:
             progress("%s: %s" % (os.path.basename(patch), reason))
             state.steps.append({"step": os.path.basename(patch), "result": reason})
         return
-    with watch("fast-only core patches after the callers"):
+    with watch("%s core patches after the callers" % name):
         patches.apply(wt, finish, texts, state)

@@ -19,7 +19,7 @@ import re
 import shutil
 import sys
 
-from ..common import outputs, report
+from ..common import migration, outputs, report
 from ..common.leftovers import temporary_dir
 from ..common.spatch import max_bytes
 from ..common.tree import ModuleDir
@@ -28,9 +28,6 @@ from ..common.util import die, git, interrupts_held, kept, pause_at, write_atomi
 from ..common.repository import scratch_dir
 from ..csource import ctokens, idioms, layout, mentions, shims, sites, source
 
-NAMES = (sites.FAST, sites.LONGTERM, sites.FAST_IRQ)
-# Neither side can be written for both kernels: a compat header chooses.
-COMPAT_APIS = (sites.LONGTERM, sites.FAST_IRQ)
 COMPAT = ("left for the module's compat header: the two sides of the change cannot be "
           "written alike")
 COMPAT_CODE = ("compat code: a header that names the other side too (the guard passes it); "
@@ -55,10 +52,14 @@ def convert_module(path, diff_path, reports_dir=None, compat=None):
 
     compat, when given, is called as compat(copy) on the scratch copy (the
     module's files in its layout) once every
-    call is converted, the calls of COMPAT_APIS too; what it changes or adds
+    call is converted, the renamed calls (a rule whose new name differs) too; what it changes or adds
     there is in the diff, and what it returns (a dataclass or a dict) is the
     report's "compat". Without it those calls are left as they are.
     """
+    mig = migration.current()
+    if not mig.ini.has_section("module"):
+        die("%s: a module directory, and migration %s converts kernel trees only (no "
+            "[module] in its %s)" % (path, mig.name, migration.INI))
     module = ModuleDir(path)
     if not diff_path:
         die("%s: not a kernel tree but a module directory: it is converted to a diff, its "
@@ -143,6 +144,7 @@ def _sources(root, run):
     """[(relpath, bytes)] of the .c and .h files under root naming the old API; those
     the conversion cannot take are listed in run["skipped_files"] with why."""
     found, budget = [], max_bytes()
+    olds = tuple(rule.old for rule in migration.current().rules)
     for top, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
@@ -152,7 +154,7 @@ def _sources(root, run):
                 continue
             relpath = os.path.relpath(full, root)
             data = source.read_bytes(full)
-            if not mentions.words(data, NAMES):
+            if not mentions.words(data, olds):
                 continue
             why = None
             if len(data) > budget:
@@ -196,14 +198,17 @@ def _copy(root, copy, files):
 
 
 def _convert_file(copy, relpath, data, run, with_compat):
-    """Rewrite one file's calls in the copy (those of COMPAT_APIS only with_compat),
+    """Rewrite one file's calls in the copy (the renamed ones only with_compat),
     record every site."""
+    mig = migration.current()
+    # Neither side of a renamed call can be written for both kernels: a compat header chooses.
+    renamed = {r.old: r.new for r in mig.rules if r.old != r.new}
     crlf = source.line_ends(data)
     text = source.decode(data.replace(b"\r\n", b"\n")) if crlf else source.decode(data)
     # A call inside a #define body is a call too (the guard reads them so).
-    found = sites.scan(relpath, shims.define_bodies(text), NAMES)
+    found = sites.scan(relpath, shims.define_bodies(text), tuple(r.old for r in mig.rules))
     macros = [(t.start, t.end) for t in ctokens.tokenize(text) if t.kind == "pp"]
-    compat_code = shims.covered(relpath, text)
+    compat_code = shims.covered(relpath, text, getattr(mig.hooks, "OTHER_SIDE", {}))
     edits = []          # (site, edit of _plan(), its record)
     for site in found:
         if site.kind != "call":
@@ -211,7 +216,7 @@ def _convert_file(copy, relpath, data, run, with_compat):
         if site.name in compat_code:
             run["sites"].append(sites.Record.of(site, "unchanged", COMPAT_CODE))
             continue
-        if site.name in COMPAT_APIS and not with_compat:
+        if site.name in renamed and not with_compat:
             run["sites"].append(sites.Record.of(site, "manual", COMPAT))
             continue
         record, edit = _plan(site, text)
@@ -226,8 +231,8 @@ def _convert_file(copy, relpath, data, run, with_compat):
         was = layout.widest_line(text, start, end)
         text = text[:lo] + new + text[hi:]
         end += len(new) - (hi - lo)
-        if site.name in sites.RENAMED:
-            name = sites.RENAMED[site.name]
+        if site.name in renamed:
+            name = renamed[site.name]
             text = text[:start] + name + text[start + len(site.name):]
             moved = len(name) - len(site.name)
             end, flag_at = end + moved, (flag_at[0] + moved, flag_at[1] + moved)
@@ -260,24 +265,26 @@ def _plan(site, text):
 
     Of get_user_pages_fast(), what the guard passes (a gup_flags value, or a
     variable, which may hold one) stays; what it flags becomes the value
-    classify_write() gives. A call of COMPAT_APIS is renamed (by the caller)
+    classify_write() gives. A call a rule renames is renamed (by the caller)
     with its flags as the tree conversion gives them.
     """
     if site.directives:
         return sites.Record.of(site, "manual", idioms.DIRECTIVE), None
-    if len(site.args) != (5 if site.name == sites.LONGTERM else 4):
+    rule = migration.current().rule(site.name)
+    if len(site.args) != rule.arity:
         return sites.Record.of(site, "manual", "unexpected number of arguments"), None
-    start, end = site.arg_spans[2]
-    lo, hi = site.arg_spans[1][1], site.arg_spans[3][0]
+    at = rule.argument
+    start, end = site.arg_spans[at]
+    lo, hi = site.arg_spans[at - 1][1], site.arg_spans[at + 1][0]
     lo = text.index(",", lo) + 1
     hi = text.rindex(",", end, hi)
     if "\\\n" in text[lo:hi]:
         return sites.Record.of(site, "manual", "the argument runs over a macro's line "
                                "continuation: left as it was, convert by hand"), None
-    if site.name in COMPAT_APIS:
+    if rule.new != rule.old:
         idiom, replacement = idioms.classify(site.name, text[start:end])
-        if replacement is None and idiom == "other_foll_flag":
-            return sites.Record.of(site, "manual", idioms.REASONS[idiom], idiom=idiom), None
+        if replacement is None and idiom in idioms.manual():
+            return sites.Record.of(site, "manual", idioms.reasons()[idiom], idiom=idiom), None
         replacement = replacement or text[start:end]
         record = sites.Record.of(site, "converted", WITH_COMPAT, by="driver", idiom=idiom)
         record.after = replacement
@@ -285,14 +292,14 @@ def _plan(site, text):
     arg = _without_stale_comments(text[start:end])
     lead, trail = _without_stale_comments(text[lo:start]), _without_stale_comments(text[end:hi])
     stale = (lead + arg + trail) != text[lo:hi]
-    idiom, replacement = idioms.classify_write(arg)
+    idiom, replacement = idioms.classify(site.name, arg)
     if idioms.flags_ok(arg):
         if not stale:
             return sites.Record.of(site, "unchanged", VARIABLE if idiom == "variable" else
-                                   idioms.REASONS[idiom], idiom=idiom), None
+                                   idioms.reasons()[idiom], idiom=idiom), None
         replacement = arg
     elif replacement is None or ctokens.comments(replacement) != ctokens.comments(arg):
-        why = (idioms.REASONS[idiom] if replacement is None else "the rewrite would drop a "
+        why = (idioms.reasons()[idiom] if replacement is None else "the rewrite would drop a "
                "comment inside the argument: left as it was, convert by hand")
         return sites.Record.of(site, "manual", why, idiom=idiom), None
     record = sites.Record.of(site, "converted", STALE if stale else None, by="driver",

@@ -1,25 +1,33 @@
-"""The core C series of patches/<base>/, where the caller conversions go in it, and
-applying it."""
+"""The migration's core C series of patches/<base>/, where the caller conversions go in
+it, and applying it."""
 import os
 import re
 
-from .. import ROOT
+from ..common import migration
 from ..common.repository import identity_args
 from ..common.progress import phase, progress
 from ..common.util import UserError, die
 
-PATCHES_DIR = os.path.join(ROOT, "patches")
 CALLERS = "@callers"
-# The --fast-only phase's own core patches, in patches/<base>/FAST_ONLY/.
-FAST_ONLY = "fast-only"
 SIGNOFF = re.compile(r"^Signed-off-by: .*\n", re.M)
 
 
+def patches_dir():
+    """The run's migration's patches/."""
+    return migration.current().file("patches")
+
+
+def base_of(version):
+    """The patches/ folder of a kernel version ("5.1" -> "v5.1")."""
+    return migration.current().bases.get(version, "v" + version)
+
+
 def supported_bases():
-    if not os.path.isdir(PATCHES_DIR):
+    folder = patches_dir()
+    if not os.path.isdir(folder):
         return []
-    return sorted(d for d in os.listdir(PATCHES_DIR)
-                  if os.path.isfile(os.path.join(PATCHES_DIR, d, "series")))
+    return sorted(d for d in os.listdir(folder)
+                  if os.path.isfile(os.path.join(folder, d, "series")))
 
 
 def steps_for(version):
@@ -28,8 +36,8 @@ def steps_for(version):
     A base without a series gets the caller conversions alone (no patches),
     and a message naming the bases that have one.
     """
-    base = "v" + version
-    series = os.path.join(PATCHES_DIR, base, "series")
+    base = base_of(version)
+    series = os.path.join(patches_dir(), base, "series")
     if not os.path.isfile(series):
         progress("no core series for %s (supported: %s): converting the callers only"
                  % (base, ", ".join(supported_bases()) or "none"))
@@ -38,11 +46,16 @@ def steps_for(version):
     return prep, finish, base
 
 
-def fast_only_steps(version):
-    """(prep, finish) of the --fast-only phase: the patches that add
-    get_user_pages_fast_only(), and those that remove __get_user_pages_fast()
-    once its callers are converted; None when the base has none."""
-    series = os.path.join(PATCHES_DIR, "v" + version, FAST_ONLY, "series")
+def phase_folder(phase):
+    """The folder of patches/<base>/ that holds a later phase's core series."""
+    return migration.current().value("phase:" + phase, "series")
+
+
+def phase_steps(version, phase):
+    """(prep, finish) of a later caller phase (gup-flags: --fast-only): the patches
+    that add what its calls become, and those that remove the old function once
+    its callers are converted; None when the base has none."""
+    series = os.path.join(patches_dir(), base_of(version), phase_folder(phase), "series")
     if not os.path.isfile(series):
         return None
     return _read_series(series)

@@ -6,7 +6,7 @@ import fnmatch
 import functools
 import os
 
-from ..common import spatch
+from ..common import migration, spatch
 from ..common.repository import is_import, zpaths
 from ..common.progress import progress
 from ..common.util import git, run
@@ -28,7 +28,12 @@ TOO_LARGE = ("%d bytes, over the %d-byte budget per file (GUP_UNIFY_MAX_FILE_BYT
 IN_SUBMODULE = "inside submodule %s: convert it in that repository"
 SUBMODULE_NOT_READ = "submodule not checked out: not searched for callers"
 
-NAMES = (sites.LONGTERM, sites.FAST, sites.FAST_IRQ)
+
+def olds():
+    """The old names of every rule of the migration: what the search looks for."""
+    return tuple(rule.old for rule in migration.current().rules)
+
+
 _WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 
 
@@ -146,7 +151,7 @@ def _grep(wt, rev, pathspecs, tree=None, checkout=None):
     # A commit is read from the repository, the index from the worktree's.
     where = wt.git if rev is None else functools.partial(git, wt.repo)
     search = functools.partial(git, checkout) if checkout else where
-    out = search("grep", "-l", "-z", "-F", *fixed_strings(NAMES),
+    out = search("grep", "-l", "-z", "-F", *fixed_strings(olds()),
                  *(["--cached"] if rev is None else [] if checkout else [rev]), "--",
                  *pathspecs, *SCAN_EXCLUDES, check=False, binary=True)
     # "[rev:]path\0" per file.
@@ -168,11 +173,11 @@ def _grep(wt, rev, pathspecs, tree=None, checkout=None):
         data = blobs.get(blob)
         if data is None:
             data = where("cat-file", "blob", blob, binary=True)
-            found.left[path] = (words(data, NAMES), TOO_LARGE % (size, budget))
+            found.left[path] = (words(data, olds()), TOO_LARGE % (size, budget))
         elif b"\0" in data:
-            found.left[path] = (words(data, NAMES), NUL_BYTES)
+            found.left[path] = (words(data, olds()), NUL_BYTES)
         else:
-            names = words(data, NAMES)
+            names = words(data, olds())
             if names:
                 found.files[path] = names
     return found
@@ -180,7 +185,7 @@ def _grep(wt, rev, pathspecs, tree=None, checkout=None):
 
 def fixed_strings(names):
     """-e arguments finding every file that mentions one of names (a superset:
-    get_user_pages_fast is in __get_user_pages_fast, and not only as a word)."""
+    a name may be part of another, and may be there not only as a word)."""
     kept = [n for n in names if not any(o != n and o in n for o in names)]
     return [arg for n in kept for arg in ("-e", n)]
 
@@ -269,13 +274,13 @@ def _in_submodule(repo, path, commit):
     """{path: (names, reason)} of the files in one submodule that mention the API."""
     checkout = os.path.join(repo, path)
     if is_import(repo) or not os.path.exists(os.path.join(checkout, ".git")):
-        return {path: (set(NAMES), SUBMODULE_NOT_READ)}
+        return {path: (set(olds()), SUBMODULE_NOT_READ)}
     left = {}
-    for name in NAMES:
+    for name in olds():
         rc, out, _ = run(["git", "-C", checkout, "grep", "-l", "-z", "-F", "-w", "-e", name,
                           commit, "--", *SCAN_FILES], check=False, binary=True)
         if rc not in (0, 1):
-            return {path: (set(NAMES), SUBMODULE_NOT_READ)}
+            return {path: (set(olds()), SUBMODULE_NOT_READ)}
         for item in out.split(b"\0"):
             if item:
                 inner = path + "/" + _name(item)[len(commit) + 1:]
@@ -284,10 +289,11 @@ def _in_submodule(repo, path, commit):
 
 
 def _mentions(wt):
-    """{name: files} for both APIs, from start_search()'s git grep of the tree.
+    """{name: files} for the rules' old names, from start_search()'s git grep of the tree.
 
-    It runs once: the longterm step adds or removes no get_user_pages_fast,
-    so what it found for that still holds when the fast step comes.
+    It runs once: no rule's step adds or removes another rule's old name
+    (gup-flags' longterm step writes no fast call), so what it found still
+    holds when the next step comes.
     """
     if wt.mentions is None:
         found = wt.search.result()
@@ -338,8 +344,9 @@ def untracked(repo, fast_only):
             found = []      # git's name did not decode: no path to read it by
         else:
             data = source.read_bytes(os.path.join(repo, relpath))
-            names = (sites.LONGTERM, sites.FAST) + ((sites.FAST_IRQ,) if fast_only
-                                                    else ())
+            mig = migration.current()
+            names = tuple(rule.old for rule in mig.rules
+                          if rule.phase == mig.phases[0] or fast_only)
             if not words(data, names):
                 continue        # most untracked files (generated ones) name none
             if len(data) > spatch.max_bytes():

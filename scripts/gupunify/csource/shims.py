@@ -7,10 +7,7 @@ CI guard reads a file through these, the same way cocci/gup_flags_misuse.cocci
 """
 import re
 
-from . import ctokens, sites
-
-# The name whose file must also name the other side for its uses to be compat code.
-OTHER_SIDE = {sites.LONGTERM: "FOLL_LONGTERM", sites.FAST_IRQ: sites.FAST_ONLY}
+from . import ctokens
 
 _DEFINE_HEAD = re.compile(r"[ \t]*#[ \t]*define[ \t]+(\w+)(\([^)]*\))?")
 
@@ -48,13 +45,13 @@ def names_in_code(text, name):
                for t in ctokens.tokenize(define_bodies(text)))
 
 
-def covered(path, text):
+def covered(path, text, other_side):
     """The old names whose uses in the file at path are compat code: a header that
-    names the other side too (a .c file that also uses FOLL_LONGTERM still calls
-    the old function)."""
+    names the other side too ({old name: a name of the new side}; a .c file that
+    also names the new side still calls the old function)."""
     if not path.endswith(".h"):
         return set()
-    return {old for old, new in OTHER_SIDE.items() if names_in_code(text, new)}
+    return {old for old, new in other_side.items() if names_in_code(text, new)}
 
 
 def shims_without(text, name, flag):

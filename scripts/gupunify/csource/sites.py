@@ -1,4 +1,4 @@
-"""Find every use of the old GUP API in C source, and record what became of each.
+"""Find every use of the migration's old API in C source, and record what became of each.
 
 This is the inventory half of the conversion: spatch does the rewriting, this
 module finds every site lexically (including the ones spatch cannot see:
@@ -10,15 +10,9 @@ leftovers converted or reported.
 import dataclasses
 import re
 
+from ..common import migration
 from .ctokens import matching, respace, split_args, tokenize
 
-FAST = "get_user_pages_fast"
-LONGTERM = "get_user_pages_longterm"
-GUP = "get_user_pages"
-FAST_IRQ = "__get_user_pages_fast"
-FAST_ONLY = "get_user_pages_fast_only"
-# The name each conversion gives a call it rewrites.
-RENAMED = {LONGTERM: GUP, FAST_IRQ: FAST_ONLY}
 
 class Site:
     """One occurrence of an API name: a call, a use in a #define, a reference or a member."""
@@ -49,8 +43,10 @@ def _is_declaration(tokens, i):
     return prev.kind == "ident" and prev.text not in ("return", "else", "do", "case")
 
 
-def scan(path, source, names=(FAST, LONGTERM)):
-    """All sites of names in one file's source."""
+def scan(path, source, names=None):
+    """All sites of names (by default, the migration's old ones) in one file's source."""
+    if names is None:
+        names = tuple(rule.old for rule in migration.current().rules)
     tokens = tokenize(source)
     sites = []
     line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
@@ -130,7 +126,7 @@ class Record:
     outcome: str            # "converted", "unchanged" or "manual"
     by: str | None          # who converted it: "spatch" or "fallback"
     reason: str | None      # why it was left, or converted outside spatch
-    longterm_candidate: bool = False    # a fast call that may want FOLL_LONGTERM
+    longterm_candidate: bool = False    # under a rule's candidates paths: a closer look
     disagreement: str | None = None     # spatch wrote other than the inventory expects
     note: str | None = None             # the call converted, a line left long
     group: str | None = None            # the MAINTAINERS group it was committed in
@@ -141,9 +137,10 @@ class Record:
     def of(cls, site, outcome, reason, by=None, idiom=None, now=None):
         """The record of site, a Site of the original source; now is where it stands
         after the conversion, if anywhere."""
+        at = migration.current().argument_of(site.name)
         return cls(site.path, site.line, site.column + 1, site.name, site.kind, idiom,
-                   site.args[2] if len(site.args) > 2 else None,
-                   now.args[2] if now is not None and len(now.args) > 2 else None,
+                   site.args[at] if len(site.args) > at else None,
+                   now.args[at] if now is not None and len(now.args) > at else None,
                    outcome, by, reason)
 
     def to_json(self):

@@ -1,19 +1,20 @@
 """Messages and comments that still name a function the conversion removed.
 
-Once a file no longer calls get_user_pages_longterm(), a printk that says
-"get_user_pages_longterm: err=" or a comment naming it misleads whoever
-reads the log or the code next; upstream renamed them in the same commit
-that converted the call, and so does the conversion here. The same goes
-for __get_user_pages_fast() ("Try IRQ-safe __get_user_pages_fast first"),
-which becomes get_user_pages_fast_only().
+Once a file no longer calls a function the migration removes, a printk
+that says "<old>: err=" or a comment naming it misleads whoever reads the log or the code next; upstream renamed them in
+the same commit that converted the call, and so does the conversion here,
+for each rule of the migration with a rename key (docs/migrations.md).
 """
 import re
 
-from . import ctokens, sites
+from ..common import migration
+from . import ctokens
 
 LINE_LIMIT = 80
-_NAME = re.compile(r"\b%s\b(\(\))?" % sites.LONGTERM)
-_FAST_IRQ = re.compile(r"\b%s\b" % sites.FAST_IRQ)
+
+
+def _pattern(rule):
+    return re.compile(r"\b%s\b(\(\))?" % re.escape(rule.old))
 
 
 def _width(source, at):
@@ -23,19 +24,19 @@ def _width(source, at):
     return len(source[start:end if end >= 0 else None].expandtabs(8))
 
 
-def _in_comment(source, offset, text):
-    """The name in a comment: the long-term call it now is, when its line has room."""
+def _in_comment(source, offset, text, rule):
+    """The name in a comment: the rule's comment form, when its line has room."""
     widths = {}
 
     def repl(n):
         line = source.count("\n", 0, offset + n.start())
         width = widths.get(line, _width(source, offset + n.start()))
-        long_form = "%s(FOLL_LONGTERM)" % sites.GUP
-        new = long_form if width + len(long_form) - len(n.group(0)) <= LINE_LIMIT \
-            else sites.GUP + (n.group(1) or "")
+        long_form = rule.comment_form
+        new = long_form if long_form and width + len(long_form) - len(n.group(0)) <= LINE_LIMIT \
+            else rule.new + (n.group(1) or "")
         widths[line] = width + len(new) - len(n.group(0))
         return new
-    return _NAME.sub(repl, text)
+    return _pattern(rule).sub(repl, text)
 
 
 def in_code(source, name):
@@ -43,27 +44,25 @@ def in_code(source, name):
     return any(t.kind == "ident" and t.text == name for t in ctokens.tokenize(source))
 
 
-def rename(source, name=sites.LONGTERM):
+def rename(source, name):
     """(new source, [{line, kind, before, after}]) with the removed name renamed.
 
-    get_user_pages_longterm in a string becomes get_user_pages, as
-    upstream's messages did; in a comment, get_user_pages(FOLL_LONGTERM)
-    when the line stays within 80 columns, else get_user_pages().
-    __get_user_pages_fast becomes get_user_pages_fast_only in both.
+    The old name of name's rule becomes the new one in a string, as
+    upstream's messages did; in a comment, the rule's comment form when it
+    has one and the line stays within 80 columns, else the new name.
     """
-    pattern = _NAME if name == sites.LONGTERM else _FAST_IRQ
+    rule = migration.current().rule(name)
+    pattern = _pattern(rule)
     out, renamed, pos = [], [], 0
     for m in ctokens.TOKEN.finditer(source):
         kind = m.lastgroup
         text = m.group()
         if kind not in ("comment", "string") or not pattern.search(text):
             continue
-        if name == sites.FAST_IRQ:
-            new = pattern.sub(sites.FAST_ONLY, text)
-        elif kind == "string":
-            new = _NAME.sub(lambda n: sites.GUP + (n.group(1) or ""), text)
+        if kind == "string":
+            new = pattern.sub(lambda n: rule.new + (n.group(1) or ""), text)
         else:
-            new = _in_comment(source, m.start(), text)
+            new = _in_comment(source, m.start(), text, rule)
         out.append(source[pos:m.start()] + new)
         pos = m.end()
         line = source.count("\n", 0, m.start()) + 1

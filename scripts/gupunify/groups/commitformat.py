@@ -61,11 +61,12 @@ def parse(note):
     return CallerNote(**fields)
 
 
-def legacy_group(subject, body, fast_only_rule):
-    """(group, fast-only?) of a caller commit of an earlier release without notes, from
-    its message (body on one line); None for a core patch."""
+def legacy_group(subject, body, rule_files):
+    """(group, the file of rule_files its body names, or None) of a caller commit of an
+    earlier release without notes, from its message (body on one line); None for a
+    core patch."""
     if GENERATED not in body:
         return None
     m = LEGACY_SECTION.search(body)
     return (m.group(1) if m else subject.split(":", 1)[0],
-            GENERATED + fast_only_rule in body)
+            next((f for f in rule_files if GENERATED + f in body), None))

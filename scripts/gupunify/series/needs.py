@@ -1,14 +1,13 @@
 """Which series each series needs first, from what their patches use, convert and remove.
 
 A series needs another, earlier on the branch, when
-- its patches use what that one's core patches add to include/linux/mm.h
-  (FOLL_LONGTERM, get_user_pages_fast_only()): a caller series passing
-  FOLL_LONGTERM needs the core patch that teaches get_user_pages() the flag;
-  one that only changes gup_flags values needs nothing (FOLL_WRITE is old);
+- its patches use what that one's core patches add to the migration's
+  header (its [provides:*]: gup-flags' new flag, for one): a caller series
+  passing a new flag needs the core patch that adds it; one that only
+  changes values of old names needs nothing;
 - it is a core part that removes a function, or changes its prototype,
-  whose calls that earlier series converts: those calls would break
-  without it (get_user_pages_longterm() removed, get_user_pages_fast()
-  taking gup_flags, __get_user_pages_fast() removed);
+  whose calls that earlier series converts (a rule's old function): those
+  calls would break without it;
 - it is a core part and that one is the core part before it: the core is
   one series of mm, cut where the callers go;
 - it does not apply without it: it changes a file that one changes too, and
@@ -23,20 +22,28 @@ wants, and their patches are its prerequisite-patch-id lines.
 import re
 import tempfile
 
+from ..common import migration
 from ..common.util import git, run
 
-# What a core commit adds to mm.h, and a caller's diff then uses.
-PROVIDES = {
-    "FOLL_LONGTERM": (r"^\+#define FOLL_LONGTERM\b", r"^\+.*\bFOLL_LONGTERM\b"),
-    "get_user_pages_fast_only()": (r"^\+.*\bget_user_pages_fast_only\s*\(",
-                                   r"^\+.*\bget_user_pages_fast_only\b"),
-}
+
+def provides():
+    """{name: (regex of a core commit's header diff adding it, regex of a diff using
+    it)}: the migration's [provides:NAME] sections."""
+    mig = migration.current()
+    return {section.split(":", 1)[1]: (mig.value(section, "adds"), mig.value(section, "uses"))
+            for section in mig.ini.sections() if section.startswith("provides:")}
+
+
 # A removed line declaring or defining a function: a type, then its name and "(".
 DECLARATION = re.compile(r"^-\s*(?!(?:return|else|case|goto|do)\b)"
                          r"(?:[A-Za-z_]\w*[\s*]+)+?([A-Za-z_]\w*)\s*\(")
 CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
-# The functions whose callers the tool converts: what a series says it does.
-FAMILY = ("get_user_pages_longterm", "get_user_pages_fast", "__get_user_pages_fast")
+
+
+def family():
+    """The functions whose callers the tool converts (the rules' old names, in order):
+    what a series says it does."""
+    return tuple(rule.old for rule in migration.current().rules)
 
 
 def diffs(repo, base, tip):
@@ -52,21 +59,21 @@ def diffs(repo, base, tip):
 
 
 def _header_diff(diff):
-    """The part of a commit's diff that changes include/linux/mm.h."""
-    m = re.search(r"^diff --git a/include/linux/mm\.h .*?(?=^diff --git |\Z)", diff,
-                  re.M | re.S)
+    """The part of a commit's diff that changes the migration's header."""
+    m = re.search(r"^diff --git a/%s .*?(?=^diff --git |\Z)"
+                  % re.escape(migration.current().header), diff, re.M | re.S)
     return m.group(0) if m else ""
 
 
 def provided(diff):
-    """What of PROVIDES a core commit adds to mm.h."""
+    """What of provides() a core commit adds to the header."""
     header = _header_diff(diff)
-    return {name for name, (adds, _) in PROVIDES.items() if re.search(adds, header, re.M)}
+    return {name for name, (adds, _) in provides().items() if re.search(adds, header, re.M)}
 
 
 def used(diff):
-    """What of PROVIDES a commit's added lines use."""
-    return {name for name, (_, uses) in PROVIDES.items() if re.search(uses, diff, re.M)}
+    """What of provides() a commit's added lines use."""
+    return {name for name, (_, uses) in provides().items() if re.search(uses, diff, re.M)}
 
 
 def _lines(diff, sign):
@@ -125,18 +132,20 @@ class Graph:
 
     def compute(self):
         """Set part.depends (directories, branch order) and part.why {directory: reason},
-        and what the part does: converts (the FAMILY calls it converts), provides
-        (what of PROVIDES it adds), breaks ({FAMILY function: "removes" or "changes"})."""
-        providers = {}          # what of PROVIDES -> the first part adding it
+        and what the part does: converts (the family() calls it converts), provides
+        (what of provides() it adds), breaks ({family() function: "removes" or
+        "changes"})."""
+        olds = family()
+        providers = {}          # what of provides() -> the first part adding it
         for number, part in enumerate(self.parts):
             diffs = self._diffs(part)
-            part.converts = sorted(set().union(*map(converted, diffs)) & set(FAMILY),
-                                   key=FAMILY.index)
+            part.converts = sorted(set().union(*map(converted, diffs)) & set(olds),
+                                   key=olds.index)
             part.provides = sorted(set().union(*map(provided, diffs)))
             part.breaks = {}
             for diff in diffs:
                 for name, how in broken(diff).items():
-                    if name in FAMILY:
+                    if name in olds:
                         part.breaks.setdefault(name, how)
             why = {}
             earlier = self.parts[:number]

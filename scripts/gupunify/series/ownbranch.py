@@ -15,7 +15,7 @@ from ..common import notes
 from ..common.repository import branch_ref, marker, series_range
 from ..common.progress import progress
 from ..common.util import die, git, run
-from ..convert.patches import PATCHES_DIR
+from ..convert.patches import patches_dir
 from ..groups import commitformat
 
 
@@ -95,8 +95,8 @@ def _patch_ids(repo, commits):
 
 
 def _core_patch_ids():
-    """The stable patch-ids of every core patch in patches/."""
-    files = sorted(glob.glob(os.path.join(PATCHES_DIR, "**", "*.patch"), recursive=True))
+    """The stable patch-ids of every core patch in the migration's patches/."""
+    files = sorted(glob.glob(os.path.join(patches_dir(), "**", "*.patch"), recursive=True))
     text = "".join(open(f, encoding="utf-8", errors="surrogateescape").read() for f in files)
     out = run(["git", "patch-id", "--stable"], input=text)[1]
     return {line.split()[0] for line in out.splitlines()}

@@ -13,11 +13,12 @@ import json
 import os
 
 from .. import ROOT
+from ..common import migration
 from ..common.util import git, write_atomic
 
 RECORD = ".series-run.json"
 # What the output depends on in gup-unify's own checkout.
-OWN = ("scripts/gupunify", "cocci", "patches")
+OWN = ("scripts/gupunify", "cocci", "migrations")
 
 
 def _tool_digest():
@@ -36,7 +37,8 @@ def _tool_digest():
 def fingerprint(repo, base, tip, out, options):
     """What the output of a series run is made from; options is a JSON-able dict."""
     text = json.dumps({"repository": os.path.realpath(repo), "base": base, "tip": tip,
-                       "output": out, "options": options, "tool": _tool_digest()},
+                       "output": out, "options": options, "tool": _tool_digest(),
+                       "migration": migration.current().name},
                       sort_keys=True)
     return hashlib.sha1(text.encode()).hexdigest()
 

@@ -4,53 +4,39 @@ import os
 import re
 import textwrap
 
+from ..common import migration
 from ..common.repository import identity_args
 from ..common.util import git, run
 from ..groups import routing
 from . import needs
 
-ATOMIC_SUBJECT = "mm/gup: one flag-based get_user_pages() API, tree-wide"
-TREEWIDE_SUBJECT = "mm/gup: FOLL_LONGTERM and gup_flags for get_user_pages_fast()"
 # The tree-wide overview, a plain file: a numbered 0/N mail would need N patches after it.
 SUMMARY = "overview.txt"
 # A subject line's limit, [PATCH n/m] included (checkpatch and b4 warn past it).
 SUBJECT_COLUMNS = 75
-# What a series of callers does, by the calls it converts (needs.FAMILY).
-CALLER_TITLES = [
-    ({"get_user_pages_longterm", "get_user_pages_fast"},
-     "%s: move to FOLL_LONGTERM and gup_flags"),
-    ({"get_user_pages_longterm"}, "%s: move to FOLL_LONGTERM"),
-    ({"get_user_pages_fast"}, "%s: pass gup_flags to get_user_pages_fast()"),
-    ({"__get_user_pages_fast"}, "%s: move to get_user_pages_fast_only()"),
-]
-# What a core part does, most telling first: its title is the first that fits.
-CORE_TITLES = [
-    ("changes", "get_user_pages_fast", "get_user_pages_fast() takes gup_flags"),
-    ("provides", "FOLL_LONGTERM", "get_user_pages() honours FOLL_LONGTERM"),
-    ("removes", "get_user_pages_longterm", "remove get_user_pages_longterm()"),
-    ("provides", "get_user_pages_fast_only()", "add get_user_pages_fast_only()"),
-    ("removes", "__get_user_pages_fast", "remove __get_user_pages_fast()"),
-]
 
-OVERVIEW = """\
-get_user_pages_fast() takes "int write" where every other function of the
-family takes gup_flags, and get_user_pages_longterm() is a function of its
-own where a flag would do. This moves the tree to one flag-based API:
-get_user_pages_fast() takes unsigned int gup_flags (FOLL_WRITE, ...), and
-FOLL_LONGTERM is a flag that get_user_pages() and the fast path honour.
 
-The caller patches change no value: FOLL_WRITE is 1, so
-"w ? FOLL_WRITE : 0" passed to the old int write is what w was, and
-get_user_pages(..., F | FOLL_LONGTERM, ...) does what
-get_user_pages_longterm(..., F, ...) did.
-"""
+def _texts(section):
+    """[series:*] of the migration as [(key words, text)], in order."""
+    return [(key.split(), text) for key, text in migration.current().ini.items(section)]
 
-FAST_ONLY_OVERVIEW = """\
-Then __get_user_pages_fast(), the variant that never sleeps, gives way to
-get_user_pages_fast_only(), which takes gup_flags too: the core adds it,
-its callers move to it with the same values, and the core removes the
-old function.
-"""
+
+def caller_titles():
+    """What a series of callers does, by the calls it converts (needs.family()):
+    [({old names}, "%s: ...")], from [series:caller_titles]."""
+    return [(set(names), text) for names, text in _texts("series:caller_titles")]
+
+
+def core_titles():
+    """What a core part does, most telling first: its title is the first that fits.
+    [(provides|changes|removes, name, text)], from [series:core_titles]; a name
+    may hold spaces (a [provides:NAME] section's)."""
+    return [tuple(key.split(None, 1)) + (text,)
+            for key, text in migration.current().ini.items("series:core_titles")]
+
+
+def _series(key):
+    return migration.current().value("series", key)
 
 
 def _fold(name, people):
@@ -181,9 +167,10 @@ class Writer:
     def _needs_text(self, part):
         """What the series needs first, by the titles the reader sees on the list."""
         if not part.depends:
+            alone = [rule.alone for rule in migration.current().rules
+                     if part.converts == [rule.old] and rule.alone]
             return _fill("It needs nothing beyond the base (base-commit below)%s." % (
-                ": FOLL_WRITE is 1, so the values it passes are what the old int write "
-                "took" if part.converts == ["get_user_pages_fast"] else ""))
+                ": " + alone[0] if alone else ""))
         lines = ["It needs %s first:" % ("this series" if len(part.depends) == 1 else
                                         "these %d series" % len(part.depends)), ""]
         for need in part.depends:
@@ -196,10 +183,14 @@ class Writer:
         return "\n".join(lines)
 
     def overview(self):
-        """What the whole change does, the fast-only phase included when there is one."""
-        if any("get_user_pages_fast_only()" in p.provides for p in self.parts):
-            return OVERVIEW + "\n" + FAST_ONLY_OVERVIEW
-        return OVERVIEW
+        """What the whole change does, a later phase's part included when a part of the
+        branch provides what it adds ([series] overview_more_when)."""
+        mig = migration.current()
+        text = mig.text(_series("overview"))
+        if mig.ini.has_option("series", "overview_more") and \
+                any(_series("overview_more_when") in p.provides for p in self.parts):
+            return text + "\n" + mig.text(_series("overview_more"))
+        return text
 
     def summary(self, atomic_dir):
         """The tree-wide overview as a plain file (no mail: no patch follows it)."""
@@ -232,7 +223,7 @@ class Writer:
         subjects = "\n".join("  " + s for p in self.parts for _, s in p.commits)
         author = "%s <%s>" % self.author
         message = "%s\n\n%s\nIt is the following series as one commit:\n\n%s\n\n" \
-                  "Signed-off-by: %s\n" % (ATOMIC_SUBJECT, self.overview(), subjects,
+                  "Signed-off-by: %s\n" % (_series("atomic_subject"), self.overview(), subjects,
                                             author)
         tree = git(self.repo, "rev-parse", self.tip + "^{tree}").strip()
         _, out, _ = run(["git", "-C", self.repo] + identity_args(self.author) +
@@ -297,12 +288,9 @@ def _route_text(part):
 
 def _converts_text(part):
     """What a series of callers changes, in words."""
-    said = {"get_user_pages_longterm": "get_user_pages_longterm() calls become "
-                                       "get_user_pages() with FOLL_LONGTERM",
-            "get_user_pages_fast": "get_user_pages_fast() calls pass gup_flags values",
-            "__get_user_pages_fast": "__get_user_pages_fast() calls become "
-                                     "get_user_pages_fast_only()"}
-    return ", and ".join(said[name] for name in part.converts) or "its calls move to gup_flags"
+    mig = migration.current()
+    return ", and ".join(mig.rule(name).converts for name in part.converts) or \
+        _series("converts")
 
 
 def title(part):
@@ -313,19 +301,21 @@ def title(part):
     room = SUBJECT_COLUMNS - len("[%s %d/%d] " % (part.subject_prefix, len(part.commits),
                                                    len(part.commits)))
     if part.kind == "mm":
-        candidates = [TREEWIDE_SUBJECT, ATOMIC_SUBJECT]
+        candidates = [_series("treewide_subject"), _series("atomic_subject")]
     elif part.kind == "core":
         did = {"provides": set(part.provides), "changes": {
             n for n, how in part.breaks.items() if how == "changes"},
             "removes": {n for n, how in part.breaks.items() if how == "removes"}}
-        phrases = [text for kind, name, text in CORE_TITLES if name in did[kind]]
-        candidates = ["mm/gup: " + " and ".join(phrases[:2])] if len(phrases) > 1 else []
-        candidates += ["mm/gup: " + phrase for phrase in phrases]
+        phrases = [text for kind, name, text in core_titles() if name in did[kind]]
+        core = _series("core_prefix") + ": "
+        candidates = [core + " and ".join(phrases[:2])] if len(phrases) > 1 else []
+        candidates += [core + phrase for phrase in phrases]
         candidates.append(part.commits[0][1])
     else:
         converts = set(part.converts)
-        candidates = [t % part.prefix for names, t in CALLER_TITLES if names == converts]
-        candidates += [t % part.prefix for names, t in CALLER_TITLES if names <= converts]
+        titles = caller_titles()
+        candidates = [t % part.prefix for names, t in titles if names == converts]
+        candidates += [t % part.prefix for names, t in titles if names <= converts]
         candidates.append(part.commits[0][1])
     fits = [c for c in candidates if len(c) <= room]
     return fits[0] if fits else candidates[-1][:room]

@@ -4,18 +4,13 @@ as upstream took the change in v5.2)."""
 import os
 import re
 
-from ..common import notes, spatch
+from ..common import migration, notes
 from ..common.util import die, git
 from ..convert import callercommits
-from ..csource import sites
 from ..groups import commitformat, prefixes, routing
 from . import needs
 
 SHAPES = ("maintainers", "mm")
-# The rule of a caller commit of the --fast-only phase, which goes after the
-# core patch adding get_user_pages_fast_only(): its own series, even for a
-# group that has one from the main phase.
-FAST_ONLY_RULE = os.path.basename(spatch.FAST_ONLY_COCCI)
 
 
 class SubSeries:
@@ -95,13 +90,23 @@ def _commits(repo, base, tip):
 def _caller_group(subject, body, note):
     """(group, phase) of a caller commit: from its note, else (a branch made before
     the notes) from its message; None for a core patch."""
+    mig = migration.current()
     if note:
-        return note.group, "fast-only" if note.api == sites.FAST_IRQ else None
-    legacy = commitformat.legacy_group(subject, body, FAST_ONLY_RULE)
+        return note.group, _later_phase(mig, mig.rule(note.api))
+    legacy = commitformat.legacy_group(subject, body,
+                                       [os.path.basename(rule.cocci) for rule in mig.rules])
     if legacy is None:
         return None
-    group, fast_only = legacy
-    return group, "fast-only" if fast_only else None
+    group, rule_file = legacy
+    return group, next((_later_phase(mig, rule) for rule in mig.rules
+                        if os.path.basename(rule.cocci) == rule_file), None)
+
+
+def _later_phase(mig, rule):
+    """The phase of rule when it is not the first: a caller commit of a later phase
+    (gup-flags' --fast-only) goes after the core patch adding what its calls
+    become, in a series of its own even for a group with one from the first."""
+    return rule.phase if rule.phase != mig.phases[0] else None
 
 
 def split_commits(repo, base, tip, shape="maintainers"):
