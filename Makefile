@@ -145,10 +145,10 @@ boottest: deps-boottest
 check:
 	@scripts/deps check $(if $(MODULE),modules,$(if $(call on,$(SPARSE)),sparse) \
 		$(if $(DISTCC_HOSTS),distcc))
-	$(CLI) check $(migration) $(if $(MODULE),$(call q,$(MODULE)) $(foreach k,$(KDIR),--kdir $(call q,$(k))),\
+	$(CLI) check $(if $(MODULE),$(call q,$(MODULE)) $(foreach k,$(KDIR),--kdir $(call q,$(k))),\
 		$(call q,$(KERNEL)) --branch $(call q,$(BRANCH)) $(foreach k,$(KDIR),--kdir $(call q,$(k))) \
 		$(if $(BASE),--base $(call q,$(BASE))) $(if $(ARCHES),--arches $(call q,$(ARCHES))) \
 		$(foreach c,$(CONFIG),--config $(call q,$(c))) $(if $(call on,$(SPARSE)),--sparse) \
 		$(if $(call on,$(CHECKPATCH)),--checkpatch) \
 		$(if $(DISTCC_HOSTS),--distcc-hosts $(call q,$(DISTCC_HOSTS)))) \
-		$(if $(REPORTS),--reports $(call q,$(REPORTS)))
+		$(if $(REPORTS),--reports $(call q,$(REPORTS))) $(migration)

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 from conftest import CLI, gup_unify
-from test_hostile_bytes import DMA_SG, DMA_SG_RES, TOY, add, changed, git, of, spatch
+from test_hostile_bytes import DMA_SG_RES, TOY, add, changed, git, of, spatch
 from gupunify.buildcheck import affected
 from gupunify.csource import mentions
 

@@ -450,7 +450,6 @@ def test_bad_input_is_one_line_and_non_zero(tree, tmp_path):
 
 def test_cc_trailers_of_a_commit_are_its_own(tmp_path):
     """A Cc: trailer (stable) reaches the patch's Cc header, as send-email and b4 put it."""
-    from gupunify.series import series
     repo = tmp_path / "r"
     git(tmp_path, "init", "-q", str(repo))
     (repo / "f").write_text("x\n")
