@@ -108,3 +108,37 @@ def test_the_guard_finds_the_old_calls_on_the_base_and_only_what_was_left_after(
     assert after.returncode in (0, 1), after.stderr
     found = {line.split(":", 1)[0] for line in after.stdout.splitlines()}
     assert found <= left_files, found - left_files
+
+
+def test_each_call_at_the_base_is_recorded_as_what_the_run_did_to_it(run, vmas):
+    """The four rules are one semantic patch: a file's calls of all four change in one
+    spatch run, and each is recorded by its own rule as converted or left, never as
+    "already in the new form" (every one had its vmas argument at the base)."""
+    tree, _, reports, _ = run
+    at_base = set()
+    for rule in vmas.rules:
+        for path in git(tree, "grep", "-l", "-w", "-e", rule.old, "master", "--", "*.c",
+                        "*.h").split():
+            path = path.split(":", 1)[1]
+            if path in vmas.core_files:
+                continue
+            text = git(tree, "show", "master:" + path)
+            at_base |= {(s.path, s.line) for s in sites.scan(path, text, (rule.old,))
+                        if s.kind == "call" and len(s.args) == rule.arity}
+    data = json.loads((reports / "conversion.json").read_text())
+    recorded = {(s["file"], s["line"]): s["outcome"] for s in data["sites"]}
+    assert at_base
+    outcomes = {site: recorded.get(site, "not recorded") for site in at_base}
+    assert set(outcomes.values()) <= {"converted", "manual"}, \
+        {site: outcome for site, outcome in outcomes.items()
+         if outcome not in ("converted", "manual")}
+
+
+def test_a_group_gets_one_commit(run):
+    """One step, one commit per MAINTAINERS group: two commits of one group would reach
+    its maintainer with the same subject."""
+    tree = run[0]
+    subjects = git(tree, "log", "--format=%s", "master..gup-unify").splitlines()
+    callers = [s for s in subjects if "drop the vmas argument" in s]
+    assert callers
+    assert len(callers) == len(set(callers)), sorted(callers)

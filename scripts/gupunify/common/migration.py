@@ -151,6 +151,27 @@ class Migration:
     def phase_rules(self, phase):
         return [rule for rule in self.rules if rule.phase == phase]
 
+    def steps(self, olds):
+        """The rules of olds as the conversion's steps, in order: rules of one phase
+        that share a semantic patch are one step (one spatch run over the files that
+        mention any of them, one commit per group), as that patch converts a file's
+        calls of all of them at once."""
+        steps = []
+        for old in olds:
+            rule = self.rule(old)
+            step = next((s for s in steps
+                         if (s[0].phase, s[0].cocci) == (rule.phase, rule.cocci)), None)
+            if step is None:
+                steps.append([rule])
+            else:
+                step.append(rule)
+        return steps
+
+    def step_of(self, old):
+        """The rules converted in one step with old's (itself included)."""
+        rule = self.rule(old)
+        return [r for r in self.rules if (r.phase, r.cocci) == (rule.phase, rule.cocci)]
+
     @property
     def hooks(self):
         """The folder's hooks.py: what its data cannot say (idiom classifiers)."""

@@ -26,28 +26,28 @@ def _convert_all(wt, workdir, state, apis):
     changes, found = {}, []
     current = {}        # {path: (mode, blob)} as the tree stands, of the files seen so far
     mig = migration.current()
-    for api in apis:
-        rule = mig.rule(api)
+    for rules in mig.steps(apis):
+        api = rules[0].old
         now = api_state(wt.path)
-        if migration.holds(now, rule.done):
-            progress(rule.done_message)
+        if all(migration.holds(now, rule.done) for rule in rules):
+            progress(rules[0].done_message)
             state.steps.append({"step": api, "result": "already converted"})
             continue
-        if rule.check:
-            mig.hooks.CHECKS[rule.check](now)
-        lacking = _lacking(api, now)
+        for rule in rules:
+            if rule.check:
+                mig.hooks.CHECKS[rule.check](now)
+        step = callers.CallerStep(wt, rules, workdir)
+        lacking = next(filter(None, (_lacking(rule.old, now) for rule in rules)), None)
         if lacking:
-            step = callers.CallerStep(wt, api, workdir)
             records = step.leave_all(lacking)
             found += records
             state.skipped_files.extend(f for f in step.skipped
                                         if f not in state.skipped_files)
-            progress("%s: %d call%s left: %s" % (api, len(records),
+            progress("%s: %d call%s left: %s" % (step.name, len(records),
                                                  "" if len(records) == 1 else "s", lacking))
-            state.steps.append({"step": api, "result": "left for a human",
+            state.steps.append({"step": step.name, "result": "left for a human",
                                  "summary": lacking})
             continue
-        step = callers.CallerStep(wt, api, workdir)
         records = step.run()
         found += records
         state.renamed.extend(step.renamed)
@@ -58,7 +58,7 @@ def _convert_all(wt, workdir, state, apis):
         made = {path: (current[path][0], blob) for path, blob in zip(paths, wt.hash(paths))
                 if blob != current[path][1]}
         current.update(made)
-        state.steps.append({"step": api, "result": "converted" if made else "nothing to do",
+        state.steps.append({"step": step.name, "result": "converted" if made else "nothing to do",
                              "summary": callers.summarise(records)})
         if made:
             changes[api] = made
@@ -170,21 +170,23 @@ def _owner_name(owners, path):
 
 
 def _caller_message(api, group, records, renamed=(), fragments=(), paths=()):
-    """(subject, body) of one group's commit for api; fragments: the names of the
-    migration's text fragments that the base calls for; paths: the files the
-    commit changes, named when none of api's own calls in them was converted
+    """(subject, body) of one group's commit for api's step; fragments: the names of
+    the migration's text fragments that the base calls for; paths: the files the
+    commit changes, named when none of the step's own calls in them was converted
     (a semantic patch that converts other rules' calls too)."""
     rule = migration.current().rule(api)
-    mine = [r for r in records if r.api == api and r.outcome == "converted"
+    olds = [r.old for r in migration.current().step_of(api)]
+    mine = [r for r in records if r.api in olds and r.outcome == "converted"
             and r.file in group.files]
-    count = ("call of %s()" % api if len(mine) == 1
-             else "%d calls of %s()" % (len(mine), api))
     files = sorted({r.file for r in mine})
-    if not files:
+    if files:
+        called = _listed(["%s()" % old for old in olds if any(r.api == old for r in mine)])
+        count = ("call of %s" % called if len(mine) == 1
+                 else "%d calls of %s" % (len(mine), called))
+    else:
         count, files = "calls", list(paths)
-    listed = files[0] if len(files) == 1 else "%s and %s" % (", ".join(files[:-1]), files[-1])
-    scope = _fill(commitformat.SCOPE % {"count": count, "files": listed})
-    mine = [r for r in renamed if r["file"] in group.files and r["api"] == api]
+    scope = _fill(commitformat.SCOPE % {"count": count, "files": _listed(files)})
+    mine = [r for r in renamed if r["file"] in group.files and r["api"] in olds]
     if mine:
         scope = _fill(
             "The %s that still named %s() in %s now name%s %s(), as the call does." % (
@@ -194,6 +196,11 @@ def _caller_message(api, group, records, renamed=(), fragments=(), paths=()):
     values = {name: text if name in fragments else ""
               for name, (text, _, _) in migration.current().fragments.items()}
     return _subject(rule.subjects, group.prefix), rule.message % dict(values, scope=scope)
+
+
+def _listed(items):
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else "%s and %s" % (", ".join(items[:-1]), items[-1])
 
 
 def _fill(text):

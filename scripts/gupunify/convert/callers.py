@@ -1,4 +1,8 @@
-"""One rule's conversion of the callers in a worktree, with a record of each site.
+"""One step of the caller conversion in a worktree, with a record of each site.
+
+A step is the rules that share a semantic patch (gup-flags: one rule each;
+gup-vmas: its four functions), converted by one spatch run over the files
+that mention any of them.
 
 spatch rewrites what it can parse; the driver checks each call against the
 inventory (sites.py), rewrites what spatch could not reach, puts back what
@@ -12,12 +16,11 @@ from ..common import migration, spatch
 from ..common.progress import phase, progress
 from ..csource import ctokens, idioms, layout, mentions, sites, source, stale
 
-def _pairable(site, api):
+def _pairable(site, rule):
     """Sites that stand for the same call before and after a conversion: a call of
     the old name, or of the new one (with the rule's converted mark, if it has one)."""
     if site.kind != "call":
         return False
-    rule = migration.current().rule(api)
     if site.name == rule.old or site.name in rule.also:
         return True
     return (site.name == rule.new and
@@ -32,30 +35,38 @@ NON_UTF8_NAME = "file name is not UTF-8: not converted, rename it or convert it 
 
 
 class CallerStep:
-    """One caller conversion (longterm or fast) over a worktree, with its site records.
+    """One step of the caller conversion over a worktree, with its site records.
 
     Files are read and written as bytes (source.py): a CRLF or Latin-1 file
     is converted with every other byte kept, and a file that cannot be (mixed
     line ends) is left as it is and listed in skipped, with its sites.
     """
 
-    def __init__(self, wt, api, workdir):
+    def __init__(self, wt, rules, workdir):
         self.wt = wt
         self.root = wt.path
-        self.api = api
+        self.rules = rules      # the rules of one semantic patch, in the migration's order
+        self.api = rules[0].old     # the step's name in the group notes
         self.workdir = workdir
-        self.rule = migration.current().rule(api)
-        self.cocci = self.rule.cocci
+        self.cocci = rules[0].cocci
         self.records = []
         self.skipped = []       # [{file, reason}]: files left as they were
         self.renamed = []       # messages and comments naming the removed function
         self.files = []         # the files it may have rewritten
 
+    @property
+    def name(self):
+        """What the progress lines and the report call the step."""
+        return ", ".join(rule.old for rule in self.rules)
+
     def run(self):
-        names = self.rule.names
+        names = tuple(dict.fromkeys(name for rule in self.rules for name in rule.names))
         files = []
-        with phase("%s: finding the files that mention it" % self.api):
-            mentioning = mentions.files_mentioning(self.wt, self.api)
+        mentioning = []
+        for rule in self.rules:
+            with phase("%s: finding the files that mention it" % rule.old):
+                mentioning += mentions.files_mentioning(self.wt, rule.old)
+        mentioning = list(dict.fromkeys(mentioning))
         core = migration.current().core_files
         for relpath in mentioning:
             if relpath in core:
@@ -66,7 +77,9 @@ class CallerStep:
             else:
                 files.append(relpath)
         # Binary, too large or in a submodule: listed with the reason.
-        self.skipped += mentions.files_left(self.wt, self.api)
+        for rule in self.rules:
+            self.skipped += [f for f in mentions.files_left(self.wt, rule.old)
+                             if f not in self.skipped]
         originals = {}          # {relpath: (bytes, crlf)}
         for relpath in files:
             path = os.path.join(self.root, relpath)
@@ -82,7 +95,7 @@ class CallerStep:
                 source.write_bytes(path, data.replace(b"\r\n", b"\n"))
         self.files = list(originals)
         progress("%s: %d files mention it; running %s"
-                 % (self.api, len(files), os.path.basename(self.cocci)))
+                 % (self.name, len(files), os.path.basename(self.cocci)))
         # Tokenizing is most of the driver's own work: the files as they were
         # are scanned in a thread while spatch runs, which needs none of it.
         pool = concurrent.futures.ThreadPoolExecutor(1)
@@ -103,26 +116,28 @@ class CallerStep:
         What a base lacks (a rule's needs, before its core series) cannot be
         written into its callers: the branch would not build.
         """
-        for relpath in mentions.files_mentioning(self.wt, self.api):
-            if "\ufffd" in relpath:
-                self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
-                continue
-            data = source.read_bytes(os.path.join(self.root, relpath))
-            for s in sites.scan(relpath, source.text_of(data), self.rule.names):
-                if s.name == self.api:
-                    self.records.append(self._record(s, None, "manual", None, reason))
+        for rule in self.rules:
+            for relpath in mentions.files_mentioning(self.wt, rule.old):
+                if "\ufffd" in relpath:
+                    self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
+                    continue
+                data = source.read_bytes(os.path.join(self.root, relpath))
+                for s in sites.scan(relpath, source.text_of(data), rule.names):
+                    if s.name == rule.old:
+                        self.records.append(self._record(rule, s, None, "manual", None,
+                                                         reason))
         return self.records
 
     def _leave(self, relpath, data, names, why):
         """List a file the conversion cannot write back, with every site in it."""
-        found = [s for s in sites.scan(relpath, source.text_of(data), names)
-                 if s.name == self.api]
+        found = [(rule, s) for s in sites.scan(relpath, source.text_of(data), names)
+                 for rule in self.rules if s.name == rule.old]
         if not found:
             return
         reason = "%s: file left as it was, convert by hand" % why
         self.skipped.append({"file": relpath, "reason": reason})
-        for s in found:
-            self.records.append(self._record(s, None, "manual", None, reason))
+        for rule, s in found:
+            self.records.append(self._record(rule, s, None, "manual", None, reason))
 
     def _file(self, relpath, data, crlf, result, names, before):
         """Check, complete and record what spatch did to one file; before are its sites."""
@@ -134,35 +149,51 @@ class CallerStep:
             # undoing what it did can give back the original.
             return before if text == original else sites.scan(relpath, text, names)
 
-        for s in before:
-            if s.kind != "call" and s.name == self.api:
-                reason = idioms.NOT_A_CALL[s.kind] % {"api": self.api}
-                self.records.append(self._record(s, None, "manual", None, reason))
-        calls = [s for s in before if _pairable(s, self.api)]
+        for rule in self.rules:
+            for s in before:
+                if s.kind != "call" and s.name == rule.old:
+                    reason = idioms.NOT_A_CALL[s.kind] % {"api": rule.old}
+                    self.records.append(self._record(rule, s, None, "manual", None, reason))
+        calls = [[s for s in before if _pairable(s, rule)] for rule in self.rules]
         on_disk = source.read_bytes(path)
         text = source.decode(on_disk)
         # The file is tokenized as spatch left it, once more only if the driver
         # rewrites calls, and once after the tidying only if messages are renamed.
         scanned = scan(text)
-        after = [s for s in scanned if _pairable(s, self.api)]
-        if len(after) != len(calls):
+        if any(len([s for s in scanned if _pairable(s, rule)]) != len(mine)
+               for rule, mine in zip(self.rules, calls)):
             # Cannot tell which rewrite belongs to which call: keep the file as it was.
             source.write_bytes(path, data)
-            for s in calls:
-                self.records.append(self._record(s, None, "manual", None,
-                                                 "call count changed under spatch: "
-                                                 "file left as it was, convert by hand"))
+            for rule, mine in zip(self.rules, calls):
+                for s in mine:
+                    self.records.append(self._record(rule, s, None, "manual", None,
+                                                     "call count changed under spatch: "
+                                                     "file left as it was, convert by hand"))
             return
+        for number, (rule, mine) in enumerate(zip(self.rules, calls)):
+            if number:
+                scanned = scan(text)    # where the previous rule's pass left the calls
+            text = self._rule_pass(rule, relpath, original, text, scanned, mine, result,
+                                   names, scan)
+        final = source.as_bytes(text, crlf)
+        if final != on_disk:
+            source.write_bytes(path, final)
+
+    def _rule_pass(self, rule, relpath, original, text, scanned, calls, result, names, scan):
+        """What spatch made of one rule's calls in a file's text: checked, completed,
+        laid out and recorded. Returns the text."""
+        api = rule.old
+        after = [s for s in scanned if _pairable(s, rule)]
         spatch_failed = result is not None and result[0] != 0
         plan = []           # (index, outcome, by, reason, idiom, disagreement)
         rewrites = []       # (span of a call in text, what it becomes)
         for index, (old, new) in enumerate(zip(calls, after)):
             old_call = original[old.call_span[0]:old.call_span[1]]
             new_call = text[new.call_span[0]:new.call_span[1]]
-            step = self._plan(original, old, new, old_call, new_call,
+            step = self._plan(rule, original, old, new, old_call, new_call,
                               result if spatch_failed else None)
             if step[1] == "fallback":
-                rewritten = _rewritten_call(original, old, self.api)
+                rewritten = _rewritten_call(original, old, rule)
                 if ctokens.comments(rewritten) != ctokens.comments(old_call):
                     step = ("manual", None, "the rewrite would drop a comment inside the "
                             "argument: left as it was, convert by hand", step[3], None)
@@ -177,7 +208,7 @@ class CallerStep:
             text = text[:start] + replacement + text[end:]
         if rewrites:
             scanned = scan(text)
-        current = [s for s in scanned if _pairable(s, self.api)]
+        current = [s for s in scanned if _pairable(s, rule)]
         if any(p[2] == "fallback" for p in plan):
             unparsed = spatch.unparsed_lines(self.root, relpath, self.workdir)
             plan = [p if p[2] != "fallback" else
@@ -186,48 +217,46 @@ class CallerStep:
         notes = {}
         moved = []          # the tidying's edits so far, for the spans of current
         for index in reversed([p[0] for p in plan if p[1] == "converted"]):
-            text, notes[index], made = self._tidy(original, text, calls[index],
+            text, notes[index], made = self._tidy(rule, original, text, calls[index],
                                                   current[index], moved)
             moved += made
         final_sites = current   # the tidying changes white space only: same tokens
         renamed = []
-        rename = self.rule.rename
+        rename = rule.rename
         if rename == "last-call" and notes and not any(
-                s.name == self.api for s in scanned):
+                s.name == api for s in scanned):
             # Its last call is gone: so goes the name from its messages and comments.
-            text, renamed = stale.rename(text, self.api)
-            self.renamed += [dict(r, file=relpath, api=self.api) for r in renamed]
-        elif rename == "not-in-code" and notes and not stale.in_code(text, self.api):
+            text, renamed = stale.rename(text, api)
+            self.renamed += [dict(r, file=relpath, api=api) for r in renamed]
+        elif rename == "not-in-code" and notes and not stale.in_code(text, api):
             # Only where no definition is left: those go with the core patches.
-            text, renamed = stale.rename(text, self.api)
-            self.renamed += [dict(r, file=relpath, api=self.api) for r in renamed]
+            text, renamed = stale.rename(text, api)
+            self.renamed += [dict(r, file=relpath, api=api) for r in renamed]
         if renamed:
             final_sites = [s for s in sites.scan(relpath, text, names)
-                           if _pairable(s, self.api)]
-        final = source.as_bytes(text, crlf)
-        if final != on_disk:
-            source.write_bytes(path, final)
+                           if _pairable(s, rule)]
         for index, outcome, by, reason, idiom, disagreement in plan:
-            if calls[index].name == self.rule.new != self.api and \
-                    not self.rule.converted_mark:
+            if calls[index].name == rule.new != api and not rule.converted_mark:
                 continue        # a call of the new API already there: no site
-            record = self._record(calls[index], final_sites[index], outcome, by, reason, idiom)
+            record = self._record(rule, calls[index], final_sites[index], outcome, by,
+                                  reason, idiom)
             if disagreement:
                 record.disagreement = "inventory expected %r" % disagreement
             if notes.get(index):
                 record.note = notes[index]
             self.records.append(record)
+        return text
 
-    def _plan(self, original, old, new, old_call, new_call, failed):
+    def _plan(self, rule, original, old, new, old_call, new_call, failed):
         """(outcome, by, reason, idiom, disagreement) for one call and what spatch made of it."""
-        at = self.rule.argument
-        if old.name != self.api or len(old.args) == self.rule.new_arity != self.rule.arity:
-            return "unchanged", None, self.rule.already, "flag_form", None
+        at = rule.argument
+        if old.name != rule.old or len(old.args) == rule.new_arity != rule.arity:
+            return "unchanged", None, rule.already, "flag_form", None
         if old.directives:
             return "manual", None, idioms.DIRECTIVE, None, None
-        if len(old.args) != self.rule.arity:
+        if len(old.args) != rule.arity:
             return "manual", None, "unexpected number of arguments", None, None
-        idiom, expected = idioms.classify(self.api, old.args[at])
+        idiom, expected = idioms.classify(rule.old, old.args[at])
         if idiom in idioms.by_spatch():
             # The statements around the call decide it: what spatch wrote stands.
             if new_call != old_call or old.name != new.name:
@@ -256,7 +285,7 @@ class CallerStep:
                     "argument)")
         return "converted", "fallback", why, idiom, None
 
-    def _tidy(self, original, text, old, site, moved):
+    def _tidy(self, rule, original, text, old, site, moved):
         """Kernel style for one call (old, in original) that stands at site in text.
 
         site's offsets are those of text before moved, the edits made to it
@@ -265,7 +294,7 @@ class CallerStep:
         """
         call_span = [layout.shift(o, moved) for o in site.call_span]
         # The argument converted, or where a dropped one was.
-        at = min(self.rule.argument, len(site.arg_spans) - 1)
+        at = min(rule.argument, len(site.arg_spans) - 1)
         flag_span = [layout.shift(o, moved) for o in site.arg_spans[at]]
         old_col = layout.paren_column(original, old.call_span[0])
         text, edits = layout.tidy_call(text, call_span, flag_span, old_col)
@@ -278,10 +307,10 @@ class CallerStep:
                           "place, the line not re-wrapped (%d columns now)" % (was, now)), edits
         return text, "a line of the call is %d columns now: re-wrap it by hand" % now, edits
 
-    def _record(self, old, new, outcome, by, reason, idiom=None):
+    def _record(self, rule, old, new, outcome, by, reason, idiom=None):
         record = sites.Record.of(old, outcome, reason, by, idiom, new)
-        record.longterm_candidate = bool(self.rule.candidates) and \
-            old.path.startswith(self.rule.candidates)
+        record.longterm_candidate = bool(rule.candidates) and \
+            old.path.startswith(rule.candidates)
         return record
 
 
@@ -295,17 +324,16 @@ def _last_line(text):
     return lines[-1] if lines else "no message"
 
 
-def _rewritten_call(text, site, api):
+def _rewritten_call(text, site, rule):
     """The call at site in text with its flag argument (and a longterm name) converted.
 
     The argument is classified as it stands in the source, so comments and
     line breaks inside it are kept.
     """
-    rule = migration.current().rule(api)
     start, end = site.call_span
     at = rule.argument
     arg_start, arg_end = site.arg_spans[at]
-    _, replacement = idioms.classify(api, text[arg_start:arg_end])
+    _, replacement = idioms.classify(rule.old, text[arg_start:arg_end])
     if replacement == DROPPED:
         # The argument goes with the comma before it (after it, when it is the first).
         if at:
@@ -322,5 +350,6 @@ def summarise(records):
     converted = sum(1 for r in records if r.outcome == "converted")
     manual = sum(1 for r in records if r.outcome == "manual")
     unchanged = sum(1 for r in records if r.outcome == "unchanged")
-    return "%d calls converted, %d already in flag form, %d left for a human" % (
-        converted, unchanged, manual)
+    return "%d calls converted, %d %s, %d left for a human" % (
+        converted, unchanged, migration.current().value("report", "unchanged",
+                                                         "already in the new form"), manual)

@@ -136,12 +136,13 @@ class Record:
     @classmethod
     def of(cls, site, outcome, reason, by=None, idiom=None, now=None):
         """The record of site, a Site of the original source; now is where it stands
-        after the conversion, if anywhere."""
+        after the conversion, if anywhere. A call that has lost arguments (the one
+        classified dropped, or a helper taking fewer) has no argument after."""
         at = migration.current().argument_of(site.name)
+        kept = now is not None and len(now.args) == len(site.args) > at
         return cls(site.path, site.line, site.column + 1, site.name, site.kind, idiom,
                    site.args[at] if len(site.args) > at else None,
-                   now.args[at] if now is not None and len(now.args) > at else None,
-                   outcome, by, reason)
+                   now.args[at] if kept else None, outcome, by, reason)
 
     def to_json(self):
         return {name: value for name, value in dataclasses.asdict(self).items()
