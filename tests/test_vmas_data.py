@@ -6,6 +6,7 @@ import importlib.util
 import os
 import re
 
+from conftest import git, gup_unify, make_tree
 from gupunify.csource import sites
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -148,3 +149,21 @@ def test_boot_cases_pin_through_each_entry_point():
     assert {c[2] for c in cases} <= {"gup_test", "proc_mem", "vm_readv"}
     with open(os.path.join(FOLDER, "boot", "config")) as f:
         assert "CONFIG_GUP_TEST=y" in f.read().split()
+
+
+def test_an_error_finding_fails_the_guard_as_a_warning_does(tmp_path):
+    """On a tree whose header has the four without vmas, a call still passing one is an
+    error: the guard exits 1 for it, and its total line counts it."""
+    tree = make_tree(tmp_path / "linux")
+    with open(tree / "include" / "linux" / "mm.h", "a") as f:
+        f.write("long get_user_pages(unsigned long start, unsigned long nr_pages,\n"
+                "\t\t    unsigned int gup_flags, struct page **pages);\n")
+    (tree / "drivers" / "newcaller.c").write_text(
+        "static void f(void)\n{\n\tget_user_pages(a, 1, 0, pages, NULL);\n}\n")
+    git(tree, "add", "-A")
+    done = gup_unify("cicheck", str(tree), "--migration", "gup-vmas", scratch=tmp_path / "s")
+    assert "drivers/newcaller.c:3:2: error: a NULL vmas argument" in done.stdout
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    errors = done.stdout.count(": error: ")
+    assert errors == len(done.stdout.splitlines())
+    assert "%d findings (%d errors, 0 warnings)" % (errors, errors) in done.stderr

@@ -155,8 +155,8 @@ def cicheck_options(p):
 
 
 def run_cicheck(args):
-    """The findings on stdout, and a total line on stderr; 0 when clean, 1 when a
-    warning was found."""
+    """The findings on stdout, and a total line on stderr; 0 when clean, 1 when an
+    error or a warning was found."""
     with progress.phase("cicheck: %s" % args.kernel) as scan:
         api, findings = cicheck.check(args.kernel, args.since)
     if args.format == "json":
@@ -169,12 +169,14 @@ def run_cicheck(args):
     sys.stdout.buffer.write(source.encode(text))
     sys.stdout.flush()
     warnings = sum(f.level == "warning" for f in findings)
-    progress.progress("cicheck: %s: %s (%s) in %s%s, %.1f s" % (
-        args.kernel, _counted(len(findings), "finding"), _counted(warnings, "warning"),
+    errors = sum(f.level == "error" for f in findings)
+    progress.progress("cicheck: %s: %s (%s%s) in %s%s, %.1f s" % (
+        args.kernel, _counted(len(findings), "finding"),
+        _counted(errors, "error") + ", " if errors else "", _counted(warnings, "warning"),
         _counted(len({f.site.path for f in findings}), "file"),
         ", lines added since %s" % args.since if args.since is not None else "",
         time.monotonic() - scan.start))
-    return 1 if warnings else 0
+    return 1 if warnings or errors else 0
 
 
 def _counted(n, noun):
