@@ -1,0 +1,137 @@
+"""A migration's boot cases without a kernel: boot/cases read, boot_cases' TAP (run on
+the host, where it is not /init), the kernel log judged per case, and the report rows
+of recorded gup-vmas boots."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from bootrecords import fixture
+from gupunify.boottest import bootcases, bootreport, initramfs
+from gupunify.boottest.bootresult import ArchBoot, KernelBoot
+from gupunify.boottest.tap import parse_tap, scan_console
+from gupunify.common import migration
+from gupunify.common.util import UserError
+
+VMAS = migration.load("gup-vmas")
+
+
+def test_gup_vmas_cases_are_its_seven_entry_point_cases():
+    cases = bootcases.read_cases(VMAS)
+    assert [c.name for c in cases] == ["get_basic", "get_basic_w", "pin_basic",
+                                       "pin_longterm", "dump_pages", "get_remote",
+                                       "pin_remote"]
+    assert cases[0] == bootcases.BootCase("get_basic", "get_user_pages", "gup_test",
+                                          ("-U", "-n", "16", "-m", "4"))
+    assert cases[5] == bootcases.BootCase("get_remote", "get_user_pages_remote",
+                                          "proc_mem", ("16",))
+    assert {c.entry for c in cases} == {"get_user_pages", "pin_user_pages",
+                                        "get_user_pages_remote", "pin_user_pages_remote"}
+    assert bootcases.cases_text(cases[:2]) == ("get_basic gup_test -U -n 16 -m 4\n"
+                                               "get_basic_w gup_test -U -w -n 16 -m 4\n")
+
+
+def test_a_migration_without_boot_folder_keeps_boottests_own_cases():
+    assert bootcases.read_cases(migration.load("gup-flags")) is None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("a get_user_pages\n", "x:1: a case is <name> <entry point> <how> <arguments...>"),
+    ("# c\na f gup_test -U\na f gup_test -b\n", "x:3: case a given twice"),
+    ("a f gdb -U\n", "x:1: case a: unknown how 'gdb' (gup_test, proc_mem, vm_readv)"),
+    ("a f proc_mem\n", "x:1: case a: proc_mem takes one argument"),
+    ("a f vm_readv 0\n", "x:1: case a: vm_readv takes one argument"),
+    ("a/b f proc_mem 1\n", "x:1: case name 'a/b'"),
+    ("# only comments\n\n", "x: no case"),
+])
+def test_a_bad_cases_line_is_one_message_naming_the_line(text, message):
+    with pytest.raises(UserError) as e:
+        bootcases.parse_cases(text, "x")
+    assert str(e.value).startswith(message)
+    assert "\n" not in str(e.value)
+
+
+def test_cases_without_config_is_the_migrations_error(tmp_path):
+    shutil.copytree(VMAS.path, str(tmp_path / "m"))
+    os.unlink(str(tmp_path / "m" / "boot" / "config"))
+    with pytest.raises(UserError, match=r"boot/config is missing \(boot/cases and boot/config"):
+        bootcases.read_cases(migration.Migration("m", str(tmp_path / "m")))
+
+
+@pytest.fixture(scope="module")
+def boot_cases(tmp_path_factory):
+    out = tmp_path_factory.mktemp("boot_cases")
+    exe = str(out / "boot_cases")
+    subprocess.run(["gcc", "-O2", "-Wall", "-Wextra", "-Werror", "-static", "-o", exe,
+                    bootcases.RUNNER], check=True)
+    assert initramfs.is_static_elf(exe)
+    return exe
+
+
+def test_boot_cases_reads_and_pins_pages_on_the_host(boot_cases, tmp_path):
+    """Not /init there: TAP on stdout, no mount, no reboot; the remote cases run."""
+    cases = tmp_path / "cases"
+    cases.write_text("get_remote proc_mem 16\npin_remote vm_readv 16\n")
+    proc = subprocess.run([boot_cases, str(cases)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    tap = parse_tap(proc.stdout)
+    assert tap.complete and tap.problems == []
+    assert [(t.name, t.status) for t in tap.tests] == [("get_remote", "pass"),
+                                                       ("pin_remote", "pass")]
+    assert tap.tests[0].notes == ["16 pages read and written through /proc/self/mem"]
+    assert tap.tests[1].notes == ["16 pages of the parent read"]
+    assert tap.totals["pass"] == 2
+
+
+def test_boot_cases_fails_a_case_with_its_reason_and_goes_on(boot_cases, tmp_path):
+    cases = tmp_path / "cases"
+    cases.write_text("bad proc_mem x\nmissing gup_test -U\nafter vm_readv 1\n")
+    proc = subprocess.run([boot_cases, str(cases)], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 1
+    tap = parse_tap(proc.stdout)
+    assert [(t.name, t.status) for t in tap.tests] == [
+        ("bad", "fail"), ("missing", "fail"), ("after", "pass")]
+    assert tap.tests[0].notes == ["not a number of pages: x", "exit status 1"]
+    # no /gup_test on the host: exec fails in the child, exit 127
+    assert "exit status 127" in tap.tests[1].notes
+    assert tap.problems == ["not ok 1 bad", "not ok 2 missing"]
+    assert tap.totals == {"pass": 1, "fail": 2, "xfail": 0, "xpass": 0, "skip": 0, "error": 0}
+
+
+TAP = """TAP version 13
+1..3
+# kernel: Linux version 6.1.192
+ok 1 get_basic
+ok 2 get_remote
+ok 3 pin_remote
+# Totals: pass:3 fail:0 xfail:0 xpass:0 skip:0 error:0
+"""
+
+
+def test_a_warning_after_a_case_fails_that_case_only():
+    console = "\n".join([
+        "[    0.500000] boottest: case get_basic start",
+        "[    0.510000] boottest: case get_basic end, exit status 0",
+        "[    0.520000] boottest: case get_remote start",
+        "[    0.530000] WARNING: CPU: 0 PID: 1 at mm/gup.c:1234 __get_user_pages+0x1/0x2",
+        "[    0.540000] boottest: case get_remote end, exit status 0",
+        "[    0.550000] boottest: case pin_remote start",
+        "[    0.560000] boottest: case pin_remote end, exit status 0"])
+    tap = bootcases.judge_log(parse_tap(TAP), console)
+    assert [(t.name, t.status) for t in tap.tests] == [
+        ("get_basic", "pass"), ("get_remote", "fail"), ("pin_remote", "pass")]
+    assert tap.tests[1].reason == ("kernel log: WARNING: CPU: 0 PID: 1 at mm/gup.c:1234 "
+                                   "__get_user_pages+0x1/0x2")
+    assert tap.problems == ["not ok 2 get_remote (kernel log: WARNING: CPU: 0 PID: 1 at "
+                            "mm/gup.c:1234 __get_user_pages+0x1/0x2)"]
+
+
+def test_a_case_the_kernel_log_never_saw_start_is_not_a_pass():
+    console = "[    0.5] boottest: case get_basic start\n[    0.6] BUG: Bad page state\n"
+    tap = bootcases.judge_log(parse_tap(TAP), console)
+    assert [t.status for t in tap.tests] == ["fail", "fail", "fail"]
+    assert tap.tests[0].reason == "kernel log: BUG: Bad page state"
+    assert tap.tests[2].reason == "kernel log: no 'boottest: case pin_remote start' line"
