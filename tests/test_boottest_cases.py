@@ -135,3 +135,62 @@ def test_a_case_the_kernel_log_never_saw_start_is_not_a_pass():
     assert [t.status for t in tap.tests] == ["fail", "fail", "fail"]
     assert tap.tests[0].reason == "kernel log: BUG: Bad page state"
     assert tap.tests[2].reason == "kernel log: no 'boottest: case pin_remote start' line"
+
+
+def _tree_with_gup_test(path, folder):
+    """A git repository holding gup_test's source as a tree does, in folder (vm or mm)."""
+    files = {
+        "mm/gup_test.h": "#define GUP_TEST_ANSWER 42\n",
+        "tools/testing/selftests/kselftest.h": "#define KSFT_PASS 0\n",
+        "tools/testing/selftests/%s/gup_test.c" % folder:
+            '#include <mm/gup_test.h>\n#include "../kselftest.h"\n'
+            "int main(void) { return GUP_TEST_ANSWER == 42 ? KSFT_PASS : 1; }\n",
+        "README": "not a kernel\n"}
+    for rel, text in files.items():
+        os.makedirs(os.path.dirname(str(path / rel)) or str(path), exist_ok=True)
+        (path / rel).write_text(text)
+    for argv in (["init", "-q"], ["add", "-A"],
+                 ["-c", "user.name=t", "-c", "user.email=t@l", "commit", "-q", "-m", "t"]):
+        subprocess.run(["git", "-C", str(path)] + argv, check=True)
+    return subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+@pytest.mark.parametrize("folder", ["vm", "mm"])
+def test_the_trees_own_gup_test_is_built_static_from_the_commit(tmp_path, folder):
+    repo = tmp_path / "tree"
+    rev = _tree_with_gup_test(repo, folder)
+    (repo / "mm" / "gup_test.h").write_text("#error the worktree is not what is built\n")
+    programs = bootcases.build_programs(str(tmp_path / "out"), "x86_64", str(repo), rev)
+    assert set(programs) == {"init", "gup_test"}
+    for path in programs.values():
+        assert initramfs.is_static_elf(path)
+    assert subprocess.run([programs["gup_test"]]).returncode == 0
+
+
+def test_a_tree_without_gup_test_is_refused_in_one_line(tmp_path):
+    repo = tmp_path / "tree"
+    rev = _tree_with_gup_test(repo, "vm")
+    subprocess.run(["git", "-C", str(repo), "rm", "-q", "-r", "tools"], check=True)
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@l",
+                    "commit", "-q", "-m", "no tools"], check=True)
+    rev = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True,
+                         capture_output=True, text=True).stdout.strip()
+    with pytest.raises(UserError, match=r"has none of tools/testing/selftests/mm/gup_test.c, "
+                                        r"tools/testing/selftests/vm/gup_test.c"):
+        bootcases.build_programs(str(tmp_path / "out"), "x86_64", str(repo), rev)
+
+
+def test_the_guest_holds_boot_cases_as_init_gup_test_and_the_cases(tmp_path):
+    progs = {}
+    for name in ("init", "gup_test"):
+        progs[name] = str(tmp_path / name)
+        (tmp_path / name).write_bytes(name.encode())
+    guest = tmp_path / "guest"
+    guest.mkdir()
+    initrd = bootcases.guest_initramfs(str(guest), progs, bootcases.read_cases(VMAS)[5:])
+    data = open(initrd, "rb").read()
+    for name in (b"init", b"gup_test", b"cases", b"dev/console"):
+        assert name + b"\0" in data
+    assert b"bin/busybox" not in data
+    assert (guest / "cases").read_text() == "get_remote proc_mem 16\npin_remote vm_readv 16\n"
