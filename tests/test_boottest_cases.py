@@ -1,6 +1,7 @@
 """A migration's boot cases without a kernel: boot/cases read, boot_cases' TAP (run on
 the host, where it is not /init), the kernel log judged per case, and the report rows
 of recorded gup-vmas boots."""
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -194,3 +195,69 @@ def test_the_guest_holds_boot_cases_as_init_gup_test_and_the_cases(tmp_path):
         assert name + b"\0" in data
     assert b"bin/busybox" not in data
     assert (guest / "cases").read_text() == "get_remote proc_mem 16\npin_remote vm_readv 16\n"
+
+
+def test_a_recorded_boot_without_futexes_or_kmsg_lines_fails_every_case():
+    """gup-vmas' first x86_64 boot of 6.1 (tinyconfig had no FUTEX, and /dev/kmsg's
+    ratelimit dropped the case lines after the tenth): each case fails, and says why."""
+    tap = bootcases.judge_log(parse_tap(fixture("vmas-nofutex-base.tap")),
+                              fixture("vmas-nofutex-base.console"))
+    assert tap.complete and tap.plan == 7
+    assert [t.status for t in tap.tests] == ["fail"] * 7
+    assert tap.tests[0].notes == ["The futex facility returned an unexpected error code.",
+                                  "gup_test killed by signal 6", "exit status 134"]
+    # the TAP said ok; the log never saw the case start
+    assert tap.tests[5].notes == ["16 pages read and written through /proc/self/mem"]
+    assert tap.tests[5].reason == "kernel log: no 'boottest: case get_remote start' line"
+    assert tap.problems[-1] == ("not ok 7 pin_remote (kernel log: no 'boottest: case "
+                                "pin_remote start' line)")
+
+
+def _recorded_vmas(label):
+    """A kernel record as run_kernel() makes it with boot cases: no module, its TAP
+    judged on the log (gup-vmas on linux-source-6.1, x86_64, KVM)."""
+    name = "vmas-x86_64-6.1-%s" % label
+    return KernelBoot(
+        commit="9ea1ae656011" if label == "base" else "62c5ee79be55", arch="x86_64",
+        build={"config_s": 10.0, "kernel_s": 600.0, "ccache_hits": 0, "ccache_misses": 900},
+        boot={"accel": "kvm", "wall_s": 3.0, "timeout_s": 120, "timed_out": False,
+              "qemu_status": 0, "qemu_output": ""},
+        tap=bootcases.judge_log(parse_tap(fixture(name + ".tap")), fixture(name + ".console")),
+        console=scan_console(fixture(name + ".console")))
+
+
+def _vmas_result(kernels):
+    return bootreport.summarize(ArchBoot(
+        arch="x86_64", family="generic walk (mm/gup.c)", branch="gup-unify", accel="kvm",
+        accel_reason="/dev/kvm usable", kernels=kernels, knobs=[]))
+
+
+def test_recorded_gup_vmas_boots_pass_every_case_on_both_kernels():
+    res = _vmas_result({"base": _recorded_vmas("base"), "patched": _recorded_vmas("patched")})
+    assert res.result == "pass" and res.problems == []
+    assert [row.name for row in res.cases] == [c.name for c in bootcases.read_cases(VMAS)]
+    assert all(row.kernels[k].status == "pass" for row in res.cases
+               for k in ("base", "patched"))
+    dump = next(row for row in res.cases if row.name == "dump_pages")
+    assert dump.kernels["patched"].notes == ["DUMP_USER_PAGES_TEST: done"]
+    text = bootreport.markdown(res)
+    assert "| pin_remote | ok: 16 pages of the parent read | ok: 16 pages of the parent read |" \
+        in text
+    # no module and no gup_benchmark timings with boot cases
+    assert "gup_benchmark timings" not in text and "gup_unify_test.ko" not in text
+    assert "| base | 10.0 | 600.0 | - | 0/900 |" in text
+
+
+def test_a_warning_in_the_patched_log_fails_the_case_and_the_run():
+    patched = _recorded_vmas("patched")
+    console = fixture("vmas-x86_64-6.1-patched.console").replace(
+        "boottest: case pin_remote start\n", "boottest: case pin_remote start\n"
+        "WARNING: CPU: 0 PID: 1 at mm/gup.c:2083 __gup_longterm_locked+0x1/0x2\n")
+    patched = dataclasses.replace(patched, tap=bootcases.judge_log(
+        parse_tap(fixture("vmas-x86_64-6.1-patched.tap")), console))
+    res = _vmas_result({"base": _recorded_vmas("base"), "patched": patched})
+    assert res.result == "fail"
+    assert res.problems == ["patched: not ok 7 pin_remote (kernel log: WARNING: CPU: 0 PID: 1 "
+                            "at mm/gup.c:2083 __gup_longterm_locked+0x1/0x2)"]
+    row = next(row for row in res.cases if row.name == "pin_remote")
+    assert (row.kernels["base"].status, row.kernels["patched"].status) == ("pass", "fail")
