@@ -23,6 +23,8 @@ def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
     assert guests.family("s390x", {}, src) == "arch walk (arch/s390/mm/gup.c)"
     assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
     assert guests.family("riscv64", {"CONFIG_HAVE_GENERIC_GUP": "n"}, src) == guests.FALLBACK
+    # the symbol's name from v5.8 (linux-source-6.1's x86_64)
+    assert guests.family("x86_64", {"CONFIG_HAVE_FAST_GUP": "y"}, src) == guests.GENERIC
 
 
 def test_arm_kernel_builds_through_kbuild_with_soft_float_and_no_objtool_knobs():

@@ -76,7 +76,7 @@ def test_boottest_takes_the_tree_as_the_other_jobs_do(tmp_path, monkeypatch, lay
     assert (repo == kernel) == (layout == "checkout with spaces")
     seen = []
 
-    def booted(arch, repo, revs, wanted, root, args, version, exe, make_jobs):
+    def booted(arch, repo, revs, wanted, root, args, version, exe, make_jobs, cases=None):
         seen.append((arch, repo, revs, wanted))
         return result({"base": recorded("base"), "patched": recorded("patched")})
     monkeypatch.setattr(boottest, "check_tools", lambda arches: None)

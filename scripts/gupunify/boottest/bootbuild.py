@@ -1,5 +1,8 @@
 """The boot test's kernel: tinyconfig and its fragments, the image and the test module.
 
+The fragments: boottest/kernel.config (or a migration's boot/config in its
+place), boottest/config/<arch>.config, the knobs.
+
 Built through kbuild (ARCH=, CROSS_COMPILE=, the knobs, O=, ccache) like make check's.
 """
 import os
@@ -41,17 +44,18 @@ def ccache_counts(stats_log):
     return hits, lines.count("cache_miss")
 
 
-def configure(src, build, log, arch, knobs, jobs=JOBS, env=None):
+def configure(src, build, log, arch, knobs, jobs=JOBS, env=None, fragment=FRAGMENT):
     """tinyconfig + fragments + knobs, olddefconfig; dies naming symbols that did not stick.
 
-    The knobs go in as a fragment of their own, merged last, as
-    kbuild.configure() merges them for make check. jobs and env are make's
-    -j and environment: kbuild.distcc()'s with distcc hosts.
+    fragment is the every-arch one (a migration's boot/config replaces
+    boottest/kernel.config). The knobs go in as a fragment of their own,
+    merged last, as kbuild.configure() merges them for make check. jobs and
+    env are make's -j and environment: kbuild.distcc()'s with distcc hosts.
     """
     knob_fragment = os.path.join(build, "boottest-knobs.config")
     os.makedirs(build, exist_ok=True)
     write_atomic(knob_fragment, "".join(line + "\n" for line in kbuild.knob_lines(knobs)))
-    fragments = [FRAGMENT, arch_fragment(arch), knob_fragment]
+    fragments = [fragment, arch_fragment(arch), knob_fragment]
 
     def step(name, rc):
         if rc:
@@ -71,16 +75,20 @@ def configure(src, build, log, arch, knobs, jobs=JOBS, env=None):
         die("%s: olddefconfig dropped %s" % (src, ", ".join(missing)))
 
 
-def build_kernel(src, build, log, clean, arch, knobs, jobs=JOBS, distcc_env=None):
-    """Configure and build the image and the module; returns the timings and warnings.
+def build_kernel(src, build, log, clean, arch, knobs, jobs=JOBS, distcc_env=None, *,
+                 fragment=FRAGMENT, with_module=True):
+    """Configure and build the image and the module; returns the timings and warnings,
+    and the module's path (None when with_module is False).
 
-    With distcc hosts, jobs and distcc_env are kbuild.distcc()'s.
+    With distcc hosts, jobs and distcc_env are kbuild.distcc()'s. fragment:
+    configure()'s; with_module False builds the image alone (a migration's
+    boot cases run without boottest/module).
     """
     timings = {}
     if clean:
         shutil.rmtree(build, ignore_errors=True)
     start = time.monotonic()
-    configure(src, build, log, arch, knobs, jobs, distcc_env)
+    configure(src, build, log, arch, knobs, jobs, distcc_env, fragment)
     timings["config_s"] = round(time.monotonic() - start, 1)
     start = time.monotonic()
     stats_log = os.path.join(build, "ccache-stats.log")
@@ -97,6 +105,9 @@ def build_kernel(src, build, log, clean, arch, knobs, jobs=JOBS, distcc_env=None
     if rc:
         last = [line for line in out.splitlines() if "rror" in line][-1:] or ["exit %d" % rc]
         die("kernel build failed in %s: %s (log: %s)" % (build, last[0], log.name))
+    if not with_module:
+        timings["ccache_hits"], timings["ccache_misses"] = ccache_counts(stats_log)
+        return timings, None
     moddir = os.path.join(os.path.dirname(build), "module")
     shutil.rmtree(moddir, ignore_errors=True)
     shutil.copytree(os.path.join(guests.BOOTTEST_DIR, "module"), moddir)

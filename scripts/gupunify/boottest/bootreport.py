@@ -22,6 +22,24 @@ def _cell(cell):
     return (text + ": " + detail if detail else text).replace("|", "\\|")
 
 
+def _timings(res):
+    """The gup_benchmark timings of an arch's section."""
+    boots = max([t.get("boots", 1) for t in res.timings.values()] or [1])
+    out = ["", "### gup_benchmark timings (usec, %d boot(s) each: least minimum, median "
+           "of medians; reported, not asserted)" % boots, "",
+           "| kernel | fast get min | fast get median | slow get min | slow get median "
+           "| fast put median | fast/slow (min) |", "|---|---|---|---|---|---|---|"]
+    for label, t in res.timings.items():
+        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
+            label, t.get("fast_get_min_usec"), t.get("fast_get_usec"),
+            t.get("slow_get_min_usec"), t.get("slow_get_usec"), t.get("fast_put_usec"),
+            t.get("fast_over_slow")))
+    if res.ratios:
+        out += ["", "patched/base (above 1: patched slower): " + ", ".join(
+            "%s %.3f" % (key, ratio) for key, ratio in res.ratios.items())]
+    return out
+
+
 def markdown(res):
     """One arch's section: base and patched side by side, timings, builds and boots."""
     kernels = res.kernels
@@ -38,19 +56,11 @@ def markdown(res):
             "|---|" + "---|" * len(labels)]
     for row in res.cases:
         out.append("| %s | %s |" % (row.name, " | ".join(_cell(row.kernels[k]) for k in labels)))
-    boots = max([t.get("boots", 1) for t in res.timings.values()] or [1])
-    out += ["", "### gup_benchmark timings (usec, %d boot(s) each: least minimum, median "
-            "of medians; reported, not asserted)" % boots, "",
-            "| kernel | fast get min | fast get median | slow get min | slow get median "
-            "| fast put median | fast/slow (min) |", "|---|---|---|---|---|---|---|"]
-    for label, t in res.timings.items():
-        out.append("| %s | %s | %s | %s | %s | %s | %s |" % (
-            label, t.get("fast_get_min_usec"), t.get("fast_get_usec"),
-            t.get("slow_get_min_usec"), t.get("slow_get_usec"), t.get("fast_put_usec"),
-            t.get("fast_over_slow")))
-    if res.ratios:
-        out += ["", "patched/base (above 1: patched slower): " + ", ".join(
-            "%s %.3f" % (key, ratio) for key, ratio in res.ratios.items())]
+    # boottest/'s own guest (gup_test and its module) times gup_benchmark;
+    # a migration's boot cases build no module and time nothing.
+    own_guest = any("module_s" in kernels[label].build for label in labels)
+    if own_guest:
+        out += _timings(res)
     out += ["", "### Builds and boots", "",
             "| kernel | config s | image s | module s | ccache hits/misses | boot s | "
             "guest uptime at test | clocksource | kernel warnings |",
@@ -59,14 +69,15 @@ def markdown(res):
         k = kernels[label]
         b, boot = k.build, k.boot
         out.append("| %s | %s | %s | %s | %s/%s | %s | %s | %s | %d |" % (
-            label, b.get("config_s"), b.get("kernel_s"), b.get("module_s"),
+            label, b.get("config_s"), b.get("kernel_s"), b.get("module_s", "-"),
             b.get("ccache_hits"), b.get("ccache_misses"), boot.get("wall_s"),
             k.tap.uptime, k.console.clocksource,
             len(k.console.warnings)))
-    out += ["", "gup_unify_test.ko with -Wall -Wextra: " + ", ".join(
-        "%s %d warnings in its own files (%d in the tree's headers)" % (
-            label, len(kernels[label].build.get("module_warnings", [])),
-            kernels[label].build.get("module_header_warnings", 0)) for label in labels)]
+    if own_guest:
+        out += ["", "gup_unify_test.ko with -Wall -Wextra: " + ", ".join(
+            "%s %d warnings in its own files (%d in the tree's headers)" % (
+                label, len(kernels[label].build.get("module_warnings", [])),
+                kernels[label].build.get("module_header_warnings", 0)) for label in labels)]
     out += ["", "Knobs applied: " + "; ".join(
         "%(knob)s (%(reason)s)" % k for k in res.knobs)]
     for label in labels:

@@ -2,6 +2,8 @@
 
 The run, one kernel after the other: bootbuild builds it, initramfs packs its
 guest, qemuboot boots it, tap reads what it said, bootreport writes the report.
+A migration with boot cases (bootcases.py) has its own kernel fragment and
+guest: boot_cases runs each case in place of boottest/'s gup_test and module.
 """
 import contextlib
 import dataclasses
@@ -9,13 +11,13 @@ import hashlib
 import os
 import shutil
 
-from ..common import kbuild, report, tree as kernel_tree
+from ..common import kbuild, migration, report, tree as kernel_tree
 from ..common.repository import repository, scratch_dir, series_range
 from ..common.progress import progress
 from ..common.util import die, run
 from ..common.worklock import Lock
 from ..common.worktree import checkout
-from . import bootbuild, bootreport, guests, initramfs, pmemimage
+from . import bootbuild, bootcases, bootreport, guests, initramfs, pmemimage
 from .bootresult import ArchBoot, BootResult, KernelBoot
 from .qemuboot import KVM_TIMEOUT, TCG_TIMEOUT, accelerator, boot_with_fallback, timing_boots
 from .tap import KERNELS, parse_tap, scan_console
@@ -39,16 +41,19 @@ class ArchRun:
     root/<label>/<arch>/. exe is the arch's gup_test. qemu is {"accel",
     "reason", "timeout"}; a KVM that fails switches it to TCG for this and
     every later kernel, so that their timings compare. make_jobs is (-j,
-    distcc environment or None) for the builds.
+    distcc environment or None) for the builds. cases are the migration's
+    boot cases (None: boottest/'s own); with them exe is
+    bootcases.build_programs()'s {"init", "gup_test"}.
     """
     arch: str
     repo: str
     root: str
-    exe: str
+    exe: str | dict
     qemu: dict
     clean: bool
     version: str
     make_jobs: tuple = (bootbuild.JOBS, None)
+    cases: list | None = None
 
 
 def run_kernel(label, rev, arch_run):
@@ -68,17 +73,27 @@ def run_kernel(label, rev, arch_run):
     with open(os.path.join(work, "build.log"), "w") as log:
         progress("%s %s: building %s (log: %s)" % (arch, label, rev[:12], log.name))
         knobs = kbuild.knobs(arch, src, arch_run.version)
+        cases = arch_run.cases
+        fragment = (bootcases.kernel_fragment(migration.current()) if cases
+                    else bootbuild.FRAGMENT)
         timings, module = bootbuild.build_kernel(src, build, log, arch_run.clean, arch, knobs,
-                                                 *arch_run.make_jobs)
-    progress("%s %s: %s in %.0f s, module in %.0f s" % (
-        arch, label, g.target, timings["kernel_s"], timings["module_s"]))
+                                                 *arch_run.make_jobs, fragment=fragment,
+                                                 with_module=not cases)
+    progress("%s %s: %s in %.0f s%s" % (
+        arch, label, g.target, timings["kernel_s"],
+        ", module in %.0f s" % timings["module_s"] if module else ""))
     family = guests.family(arch, kbuild.read_config(build), src)
-    initrd = initramfs.guest_initramfs(arch, guest, arch_run.exe, module, family)
+    if cases:
+        initrd = bootcases.guest_initramfs(guest, arch_run.exe, cases)
+    else:
+        initrd = initramfs.guest_initramfs(arch, guest, arch_run.exe, module, family)
     image = os.path.join(build, g.image)
     progress("%s %s: booting under QEMU (%s)" % (arch, label, qemu["accel"]))
     record, tap_text, console_text = boot_with_fallback(image, initrd, guest, qemu, arch)
     record["bzimage"], record["initrd"] = image, initrd
     tap = parse_tap(tap_text)
+    if cases:
+        tap = bootcases.judge_log(tap, console_text)
     progress("%s %s: %d results in %.0f s" % (arch, label, len(tap.tests),
                                               record["wall_s"]))
     return KernelBoot(commit=rev, arch=arch, api=kernel_tree.api_state(src), family=family,
@@ -162,16 +177,17 @@ def check_buildable(tree, repo, revs, arches):
 
 
 def run_arch(arch, repo, revs, wanted, root, options, version, exe,
-             make_jobs=(bootbuild.JOBS, None)):
+             make_jobs=(bootbuild.JOBS, None), cases=None):
     """Build and boot base and patched for one arch; returns its summarized ArchBoot.
 
-    exe is the arch's gup_test (initramfs.build_test_program()).
+    exe is the arch's gup_test (initramfs.build_test_program()), or with
+    cases (the migration's boot cases) bootcases.build_programs()'s.
     """
     accel, why = (("tcg", "--tcg given") if options.tcg else accelerator(arch))
     qemu = {"accel": accel, "reason": why,
             "timeout": options.timeout or (KVM_TIMEOUT if accel == "kvm" else TCG_TIMEOUT)}
     progress("%s: accelerator %s (%s)" % (arch, accel, why))
-    arch_run = ArchRun(arch, repo, root, exe, qemu, options.clean, version, make_jobs)
+    arch_run = ArchRun(arch, repo, root, exe, qemu, options.clean, version, make_jobs, cases)
     kernels = {label: run_kernel(label, revs[label], arch_run) for label in wanted}
     # The knobs come from the tree and the compiler, the GUP code from the
     # tree's config: the same for both kernels.
@@ -179,7 +195,8 @@ def run_arch(arch, repo, revs, wanted, root, options, version, exe,
     res = ArchBoot(arch=arch, family=first.family, branch=options.branch,
                    accel=qemu["accel"], accel_reason=qemu["reason"], kernels=kernels,
                    knobs=first.knobs)
-    if options.boots > 1:
+    # The boot cases time nothing: one boot of each kernel says it all.
+    if options.boots > 1 and not cases:
         progress("%s timings: %d more boots of each kernel, in turn" % (arch, options.boots - 1))
         timing_boots(res.kernels, qemu, options.boots)
     return bootreport.summarize(res)
@@ -204,6 +221,7 @@ def main(kernel, reports_dir, options):
     with repository(tree) as repo:
         revs = kernel_revs(repo, options.branch, tree.path)
     wanted = [options.only] if options.only else list(KERNELS)
+    cases = bootcases.read_cases(migration.current())
     check_buildable(tree, repo, [revs[k] for k in wanted], booted)
     check_tools(booted)
     # Keyed by the repository too: two trees may share a name.
@@ -217,12 +235,15 @@ def main(kernel, reports_dir, options):
         os.makedirs(root, exist_ok=True)
         lock = Lock(os.path.join(root, "lock"), "boottest run", wait=False)
     with lock:
-        # Every guest's gup_test before the first kernel: one that does not
-        # build stops the run with no kernel built.
+        # Every guest's programs before the first kernel: one that does not
+        # build stops the run with no kernel built. The tree's gup_test is
+        # built from the first kernel's commit: a series leaves tools/ alone.
         exes = {}
         for arch in booted:
             os.makedirs(os.path.join(root, arch), exist_ok=True)
-            exes[arch] = initramfs.build_test_program(os.path.join(root, arch), arch)
+            exes[arch] = (bootcases.build_programs(os.path.join(root, arch), arch, repo,
+                                                   revs[wanted[0]]) if cases
+                          else initramfs.build_test_program(os.path.join(root, arch), arch))
         runs, not_booted = {}, {}
         for arch in arches:
             if arch in guests.NOT_BOOTED:
@@ -230,7 +251,7 @@ def main(kernel, reports_dir, options):
                 progress("%s: not booted: %s" % (arch, not_booted[arch]))
                 continue
             runs[arch] = run_arch(arch, repo, revs, wanted, root, options, tree.full_version,
-                                  exes[arch], make_jobs)
+                                  exes[arch], make_jobs, cases)
         res = bootreport.summarize_all(BootResult(
             tree=tree.path, tree_name=tree.name, repository=repo, branch=options.branch,
             kernels=wanted, arches=runs, not_booted=not_booted,

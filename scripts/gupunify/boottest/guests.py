@@ -122,7 +122,8 @@ def family(arch, config, src):
     The table's family is what the arch is there for; this is what the
     booted kernel had (s390 left its arch walk for the generic one in v5.1).
     """
-    if config.get("CONFIG_HAVE_GENERIC_GUP") == "y":
+    # v5.8 renamed HAVE_GENERIC_GUP to HAVE_FAST_GUP
+    if "y" in (config.get("CONFIG_HAVE_GENERIC_GUP"), config.get("CONFIG_HAVE_FAST_GUP")):
         return GENERIC
     walk = os.path.join(src, "arch", kbuild.ARCHES[arch].arch_dir, "mm", "gup.c")
     if os.path.exists(walk):
