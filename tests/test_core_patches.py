@@ -74,7 +74,7 @@ def test_callers_are_found_as_the_core_patches_left_the_tree(series):
     """The git grep runs at the start; what the core patches change is asked again."""
     tree, paths, texts = series
     with Worktree(str(tree), "HEAD", "unused", IDENTITY) as wt:
-        mentions.start_search(wt)
+        wt.search = mentions.start_search(wt.repo, wt.start)
         before = wt.search.result()
         assert before.files["mm/gup_benchmark.c"] == {"get_user_pages_longterm",
                                                       "get_user_pages_fast"}

@@ -5,6 +5,7 @@ A module directory (not a kernel tree) is built against kernels on both
 sides of the change: the hooks get no state for it (None), and hold it to
 what is right on both.
 """
+import concurrent.futures
 import json
 import os
 import re
@@ -123,6 +124,12 @@ def _added_lines(root, commit):
     return added
 
 
+# A kernel tree is searched in two parts: the files outside drivers/ are
+# read and tokenized while git grep goes through drivers/, the larger part.
+FIRST = ["*.c", "*.h", ":!drivers", ":!tools", ":!Documentation", ":!scripts"]
+SECOND = ["drivers/*.c", "drivers/*.h"]
+
+
 def _candidate_files(root, module=False):
     """The .c and .h files under root that may mention names(), submodules checked out
     included; the submodules that are not, with a warning that they were not read.
@@ -132,20 +139,29 @@ def _candidate_files(root, module=False):
     git grep -F with one fixed string finds them at grep speed (an ERE with
     \\b took twenty times as long); check() keeps those that hold a name as
     a word. Names are read as bytes: one that is not UTF-8 is still opened.
+    A generator: the files of FIRST come while git grep reads SECOND.
     """
     fixed = mentions.fixed_strings(names())
     rc = None
     if not module:
-        rc, out, _ = run(["git", "-C", root, "grep", "--recurse-submodules", "-l", "-z", "-F",
-                          *fixed, "--", "*.c", "*.h", ":!tools", ":!Documentation",
-                          ":!scripts"], check=False, binary=True)
+        grep = ["git", "-C", root, "grep", "--recurse-submodules", "-l", "-z", "-F", *fixed,
+                "--"]
+        rc, out, _ = run(grep + FIRST, check=False, binary=True)
     if rc in (0, 1):
         _warn_unread_submodules(root)
-        return [source.decode(p) for p in out.split(b"\0") if p]
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            second = pool.submit(run, grep + SECOND, check=False, binary=True)
+            yield from (source.decode(p) for p in out.split(b"\0") if p)
+            rc, out, err = second.result()
+        if rc not in (0, 1):
+            die("git grep in %s failed: %s" % (root, (err.strip().splitlines() or ["?"])[-1]))
+        yield from (source.decode(p) for p in out.split(b"\0") if p)
+        return
     _, out, _ = run(["grep", "-rlZF", "--include=*.c", "--include=*.h", *fixed, "."],
                     cwd=root, check=False, binary=True)
-    return sorted(source.decode(p[2:]) for p in out.split(b"\0")
-                  if p and not p.startswith((b"./tools/", b"./Documentation/", b"./scripts/")))
+    yield from sorted(source.decode(p[2:]) for p in out.split(b"\0")
+                      if p and not p.startswith((b"./tools/", b"./Documentation/",
+                                                 b"./scripts/")))
 
 
 def _warn_unread_submodules(root):

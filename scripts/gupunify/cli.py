@@ -11,14 +11,13 @@ import signal
 import sys
 import time
 
-from . import advise, cicheck
-from .boottest import bootreport, boottest, guests, qemuboot, tap
-from .buildcheck import buildcheck, buildreport, module, modulereport
+# What the options name is imported here; each job's own modules are imported
+# by its run_*(): a command starts without the code of the other five.
+from .boottest import guests, qemuboot, tap
 from .common import gitenv, kbuild, migration, outputs, progress, repository, tree, util
-from .convert import callercommits, compat, convert, convertreport, moddir
-from .csource import source
+from .convert import callercommits
 from .groups import prefixes, split
-from .series import series, subseries
+from .series import subseries
 
 DESCRIPTION = "gup-unify: convert a kernel tree to the flag-based get_user_pages API."
 
@@ -93,6 +92,7 @@ def convert_options(p):
 
 def run_convert(args):
     """The sites per API and outcome, and the result, on stdout."""
+    from .convert import compat, convert, convertreport, moddir
     if isinstance(tree.tree_or_module(args.kernel), tree.ModuleDir):
         run = moddir.convert_module(args.kernel, args.diff, args.reports, compat=compat.apply).run
         text = convertreport.summary(run["sites"], run["skipped_files"], run["result"])
@@ -133,12 +133,14 @@ def series_options(p):
 
 def _check_series(tree, branch, base, reports_dir):
     """series --check: make check on the series' steps, its exit status and table."""
+    from .buildcheck import buildcheck, buildreport
     result = buildcheck.check(tree, branch, reports_dir, buildcheck.CheckOptions(base))
     return buildcheck.status(result), buildreport.summary(result)
 
 
 def run_series(args):
     """The conversion's summary when it made the branch, the plan, the build table (--check)."""
+    from .series import series
     options = series.SeriesOptions(args.output, args.dry_run, args.allow_dirty,
                                    _check_series if args.check else None, args.b4,
                                    args.fast_only, args.shape)
@@ -157,6 +159,8 @@ def cicheck_options(p):
 def run_cicheck(args):
     """The findings on stdout, and a total line on stderr; 0 when clean, 1 when an
     error or a warning was found."""
+    from . import cicheck
+    from .csource import source
     with progress.phase("cicheck: %s" % args.kernel) as scan:
         api, findings = cicheck.check(args.kernel, args.since)
     if args.format == "json":
@@ -201,6 +205,7 @@ def boottest_options(p):
 
 
 def run_boottest(args):
+    from .boottest import bootreport, boottest
     options = boottest.BootOptions(args.branch, args.arch, args.only, args.clean, args.tcg,
                                    args.boots, args.timeout, args.distcc_hosts)
     res = boottest.main(args.kernel, args.reports, options)
@@ -231,6 +236,7 @@ def buildcheck_options(p):
 
 
 def run_buildcheck(args):
+    from .buildcheck import buildcheck, buildreport, module, modulereport
     if args.jobs is not None and args.jobs < 1:
         util.die("-j must be at least 1 (got %d)" % args.jobs)
     if args.kdir:
@@ -268,6 +274,7 @@ def advise_options(p):
 
 def run_advise(args):
     """The advice on stdout; advice is not failure."""
+    from . import advise
     data = advise.main(args.kernel, args.reports)
     if args.format == "json":
         print(json.dumps(data, indent=1, sort_keys=True))

@@ -56,11 +56,11 @@ def check_options(branch, min_sites):
         die("--min-sites must be at least 1 (got %d)" % min_sites)
 
 
-def preflight(tree, repo, branch, diff_path, allow_dirty):
-    """What the conversion of tree (in repo) needs, checked before any work; whether
-    the checkout holds what HEAD has (git status finds nothing to commit)."""
+def preflight(tree, repo, branch, diff_path, allow_dirty, status=None):
+    """What the conversion of tree (in repo) needs, checked before any work. status is
+    a future of the checkout's git status, when one is under way."""
     spatch.require_spatch()
-    dirty = _dirty(repo)
+    dirty = status.result() if status else _dirty(repo)
     if dirty and not allow_dirty:
         die("%s has uncommitted changes: commit or stash them (the conversion starts "
             "from HEAD), or pass --allow-dirty" % tree.path)
@@ -68,7 +68,6 @@ def preflight(tree, repo, branch, diff_path, allow_dirty):
         die("branch %s already exists in %s: choose another with BRANCH=" % (branch, repo))
     if not diff_path:
         check_refs_writable(repo, branch)
-    return not dirty
 
 
 def convert(kernel, branch="gup-unify", diff_path=None, reports_dir=None, allow_dirty=False,
@@ -101,7 +100,17 @@ def run_conversion(context, options):
     mig = migration.current()
     if fast_only and len(mig.phases) < 2:
         die("--fast-only: migration %s has one caller phase only" % mig.name)
-    clean = preflight(tree, repo, branch, diff_path, allow_dirty)
+    checkout = os.path.realpath(repo) == os.path.realpath(tree.path)
+    work = options.work_repo or repo
+    start = git(work, "rev-parse", "--verify", "HEAD^{commit}").strip()
+    # git status and the one git grep of the tree run side by side: the
+    # search reads the checkout's files and keeps what it found only if the
+    # status is clean (mentions.start_search).
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    status = pool.submit(_dirty, repo)
+    pool.shutdown(wait=False)
+    search = mentions.start_search(work, start, repo if checkout else None, status)
+    preflight(tree, repo, branch, diff_path, allow_dirty, status)
     if diff_path:
         outputs.check_file(diff_path, "--diff", tree.path)
     where = report.folder(context.reports_dir, tree)
@@ -109,7 +118,6 @@ def run_conversion(context, options):
     state = ConversionState(tree.path, repo, tree.full_version, base,
                             None if diff_path else branch, fast_only)
     listing = None
-    checkout = os.path.realpath(repo) == os.path.realpath(tree.path)
     if checkout:
         # git walks the whole checkout to find untracked files: side by side
         # with the worktree and the first core patches, which need none of it.
@@ -118,10 +126,9 @@ def run_conversion(context, options):
         pool.shutdown(wait=False)
     texts = {patch: patches.patch_text_for(patch, author) for patch in prep + finish}
     # What every core patch touches is checked out with the worktree: one read-tree.
-    wt = Worktree(options.work_repo or repo, "HEAD", branch, author,
+    wt = Worktree(work, start, branch, author,
                   [f for text in texts.values() for f in patches.paths_in(text)])
-    # A clean checkout of the start is searched on disk, not blob by blob.
-    mentions.start_search(wt, repo if checkout and clean else None)
+    wt.search = search
     with tempfile.TemporaryDirectory(prefix="gup-unify-") as workdir, wt:
         pause_at("worktree")
         state.base_commit = wt.start

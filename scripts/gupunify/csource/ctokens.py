@@ -3,6 +3,7 @@
 Not a C parser: enough of one to find a call, split its arguments, and tell
 an operand from a binary, boolean or ternary expression.
 """
+import operator
 import re
 
 TOKEN = re.compile(r"""
@@ -24,11 +25,14 @@ _ASSIGN = {"=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>="}
 _OPERAND_END = {"ident", "number", "string"}
 
 
-class Token:
-    __slots__ = ("kind", "text", "start", "end")
-
-    def __init__(self, kind, text, start, end):
-        self.kind, self.text, self.start, self.end = kind, text, start, end
+class Token(tuple):
+    """(kind, text, start, end): a tuple, which the lexer makes without a call of
+    Python code per token (most of its time on a kernel file went to __init__)."""
+    __slots__ = ()
+    kind = property(operator.itemgetter(0))
+    text = property(operator.itemgetter(1))
+    start = property(operator.itemgetter(2))
+    end = property(operator.itemgetter(3))
 
 
 # A directive's '#' after a line's leading blanks.
@@ -38,37 +42,37 @@ _DIRECTIVE = re.compile(r"[ \t]*#")
 def tokenize(source):
     """C tokens without white space and comments; '#...' lines are one 'pp' token."""
     tokens = []
+    # Bound once: the loop runs once per token of a file.
+    append, match, directive, new = tokens.append, TOKEN.match, _DIRECTIVE.match, tuple.__new__
     at_line_start = True
     pos = 0
-    while pos < len(source):
-        if at_line_start:
-            # Matched in place: a slice would copy the rest of the file per line.
-            m = _DIRECTIVE.match(source, pos)
-            if m:
-                end = pos
-                while True:
-                    nl = source.find("\n", end)
-                    if nl < 0:
-                        end = len(source)
-                        break
-                    if source[nl - 1] == "\\" or _open_comment(source, pos, nl):
-                        end = nl + 1
-                        continue
-                    end = nl
+    size = len(source)
+    while pos < size:
+        # Matched in place: a slice would copy the rest of the file per line.
+        if at_line_start and directive(source, pos):
+            end = pos
+            while True:
+                nl = source.find("\n", end)
+                if nl < 0:
+                    end = size
                     break
-                tokens.append(Token("pp", source[pos:end], pos, end))
-                pos = end
-                continue
-        m = TOKEN.match(source, pos)
+                if source[nl - 1] == "\\" or _open_comment(source, pos, nl):
+                    end = nl + 1
+                    continue
+                end = nl
+                break
+            append(new(Token, ("pp", source[pos:end], pos, end)))
+            pos = end
+            continue
+        m = match(source, pos)
         kind = m.lastgroup
+        end = m.end()
         if kind == "space":
             at_line_start = "\n" in m.group()
-        elif kind == "comment":
-            pass
-        else:
+        elif kind != "comment":
             at_line_start = False
-            tokens.append(Token(kind, m.group(), m.start(), m.end()))
-        pos = m.end()
+            append(new(Token, (kind, m.group(), pos, end)))
+        pos = end
     return tokens
 
 

@@ -57,20 +57,25 @@ def files_left(wt, name):
     return list(wt.mentions.left.get(name, []))
 
 
-def start_search(wt, checkout=None):
-    """Start the one git grep of the tree for both APIs, at the worktree's start.
+def start_search(repo, rev, checkout=None, status=None):
+    """Start the one git grep of the tree for both APIs, at the commit rev of repo; return
+    its future (the worktree's search).
 
     git grep reads every blob of the tree, the slow part: it runs in the
     repository, so it can start before the worktree is set up, and goes on
     while the first core patches go in, which need none of it; _mentions()
     then asks the index again for the files those changed.
-    checkout is the user's checkout when git status found it clean: if it
-    holds the start commit's files as they are (same_as_commit()), git grep
-    reads them from disk, a third of the CPU of inflating every blob.
+    checkout is the user's checkout, status a future of its git status
+    (empty when clean): git grep reads the checkout's files from disk, a
+    third of the CPU of inflating every blob, and starts beside git status,
+    not after it. What it found stands if the status is clean and the
+    checkout holds the commit's files as they are (same_as_commit());
+    otherwise git grep runs again, on the commit's blobs.
     """
     pool = concurrent.futures.ThreadPoolExecutor(1)
-    wt.search = pool.submit(_search, wt, wt.start, SCAN_FILES, checkout)
+    search = pool.submit(_search, repo, rev, SCAN_FILES, checkout, status)
     pool.shutdown(wait=False)
+    return search
 
 
 # What makes a checkout's bytes differ from the commit's in a way that can
@@ -122,24 +127,28 @@ class Found:
         self.left.pop(path, None)
 
 
-def _search(wt, rev, pathspecs, checkout=None):
-    """Found in the commit rev, submodules included; its files listed from checkout
-    when that holds them as rev does."""
-    if checkout and not same_as_commit(checkout, rev):
-        checkout = None
-    # The listing of the tree (and its reading here) goes on beside git grep.
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        tree = pool.submit(_tree, functools.partial(git, wt.repo), rev)
-        found = _grep(wt, rev, pathspecs, tree, checkout)
+def _search(repo, rev, pathspecs, checkout=None, status=None):
+    """Found in the commit rev of repo, submodules included; its files listed from
+    checkout when that is clean (status) and holds them as rev does."""
+    where = functools.partial(git, repo)
+    # The listing of the tree (and its reading here) and the checks of the
+    # checkout go on beside git grep.
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        tree = pool.submit(_tree, where, rev)
+        same = pool.submit(same_as_commit, checkout, rev) if checkout else None
+        found = _grep(where, rev, pathspecs, tree, checkout)
+        if checkout and (status.result() or not same.result()):
+            found = _grep(where, rev, pathspecs, tree)
         tree = tree.result()
     for path, (mode, commit) in sorted(tree.items()):
         if mode == b"160000" and not path.startswith(EXCLUDED):
-            found.left.update(_in_submodule(wt.repo, path, commit))
+            found.left.update(_in_submodule(repo, path, commit))
     return found
 
 
-def _grep(wt, rev, pathspecs, tree=None, checkout=None):
-    """Found in the commit rev (None: the index) for pathspecs.
+def _grep(where, rev, pathspecs, tree=None, checkout=None):
+    """Found in the commit rev (None: the index) for pathspecs; where runs git in the
+    repository (or, for the index, the worktree).
 
     git grep -F lists the files (-l -z: one NUL-ended name each, whatever the
     name holds); which names each mentions as a word is checked here on its
@@ -148,8 +157,6 @@ def _grep(wt, rev, pathspecs, tree=None, checkout=None):
     (or a future of it); checkout, when given, holds rev's files and is
     searched in their place; their blobs are read all the same.
     """
-    # A commit is read from the repository, the index from the worktree's.
-    where = wt.git if rev is None else functools.partial(git, wt.repo)
     search = functools.partial(git, checkout) if checkout else where
     out = search("grep", "-l", "-z", "-F", *fixed_strings(olds()),
                  *(["--cached"] if rev is None else [] if checkout else [rev]), "--",
@@ -303,7 +310,7 @@ def _mentions(wt):
         if changed:
             for path in changed:
                 found.drop(path)
-            found.update(_grep(wt, None, [":(literal)" + p for p in changed]))
+            found.update(_grep(wt.git, None, [":(literal)" + p for p in changed]))
         # .gitattributes as the worktree's index has them (a scratch import has
         # no index of its own to ask).
         for path in _binary_by_attribute(wt.git, list(found.files)):
