@@ -211,3 +211,13 @@ def test_real_tree_mips_sigtramp(kernel_tree, tmp_path, need_spatch):
     assert [(f["class"], f["function"]) for f in mips] == \
         ([("A", "r4k_flush_cache_sigtramp")] if has_it else [])
     assert data["failed"] == {}
+
+
+def test_a_migration_without_an_advisor_says_so_in_one_line(tree, tmp_path):
+    done = gup_unify("advise", str(tree), "--migration", "gup-vmas",
+                     "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert done.returncode == 2
+    assert done.stderr == ("gup-unify: error: migration gup-vmas has no lock-context advisor "
+                           "(no [advise] in its migration.ini): make advise has nothing to run "
+                           "for it\n")
+    assert not (tmp_path / "rep").exists()

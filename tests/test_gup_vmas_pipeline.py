@@ -90,6 +90,8 @@ def test_a_second_run_on_the_branch_changes_nothing(run, tmp_path):
         git(tree, "checkout", "-q", "master")
     assert again.returncode == 0, again.stderr[-3000:]
     assert "nothing to do" in again.stderr
+    # The calls the first run converted are not listed as left for a human.
+    assert "manual" not in again.stdout, again.stdout
     assert git(tree, "branch", "--list", "again") == ""
 
 

@@ -183,6 +183,10 @@ def as_markdown(data):
 
 def main(kernel, reports_dir=None):
     """The advise subcommand: writes reports/<tree>/advise.{md,json}, returns the advice."""
+    mig = migration.current()
+    if not mig.ini.has_section("advise"):
+        die("migration %s has no lock-context advisor (no [advise] in its %s): make advise "
+            "has nothing to run for it" % (mig.name, migration.INI))
     tree = tree_or_module(kernel)
     where = report.folder(reports_dir, tree)
     data = advise(tree)

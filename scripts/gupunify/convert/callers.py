@@ -274,6 +274,10 @@ class CallerStep:
                     idiom, None
             if expected == DROPPED:
                 extra = None if len(new.args) == len(old.args) - 1 else "(argument dropped)"
+            elif len(new.args) != len(old.args):
+                # spatch knows more than the argument's text (gup-vmas: a macro the
+                # file defines as NULL): it dropped one the inventory would keep.
+                extra = "(argument kept)" if expected is None else expected
             else:
                 extra = None if _same(new.args[at], expected) else expected
             return "converted", "spatch", None, idiom, extra

@@ -66,8 +66,9 @@ def markdown(state):
     disagree = [r for r in records if r.disagreement]
     if disagree:
         out += ["", "## spatch and the inventory disagree (%d)" % len(disagree), ""]
-        out += ["- `%s:%d` spatch wrote `%s`, %s" % (r.file, r.line, r.after, r.disagreement)
-                for r in disagree]
+        out += ["- `%s:%d` spatch %s, %s" % (
+            r.file, r.line, "dropped the argument" if r.after is None else "wrote `%s`" % r.after,
+            r.disagreement) for r in disagree]
     mig = migration.current()
     renamed = state.renamed
     out += ["", "## Messages and comments renamed (%d)" % len(renamed), "",

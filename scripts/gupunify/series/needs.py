@@ -76,11 +76,6 @@ def used(diff):
     return {name for name, (_, uses) in provides().items() if re.search(uses, diff, re.M)}
 
 
-def _lines(diff, sign):
-    return [line for line in diff.splitlines()
-            if line.startswith(sign) and not line.startswith(sign * 3)]
-
-
 def converted(diff):
     """The functions whose calls a commit changes: those named in the statement of
     each removed line (a call's name is often on a context line above the one
@@ -103,19 +98,42 @@ def converted(diff):
     return names
 
 
+def _declarations(diff, sign):
+    """{name: its declarations}: the declarations and definitions on one side of a diff
+    (sign "-" the old, "+" the new) that the commit touches, each as one normalised
+    statement; a prototype spans lines and often keeps its first one, changing only
+    the parameters below it."""
+    found, statement = {}, []
+
+    def close():
+        if any(line.startswith(sign) for line in statement):
+            text = " ".join(" ".join(line[1:] for line in statement).split())
+            m = DECLARATION.match("-" + text)
+            if m:
+                found.setdefault(m.group(1), set()).add(text)
+        statement.clear()
+
+    in_hunk = False
+    for line in diff.splitlines():
+        if line.startswith("diff --git ") or line.startswith("@@"):
+            close()
+            in_hunk = line.startswith("@@")
+        elif in_hunk and line[:1] in (" ", sign):
+            statement.append(line)
+            directive = statement[0][1:].lstrip().startswith("#")
+            if not line[1:].strip() or line.rstrip().endswith((";", "{", "}", "*/")) or \
+                    directive and not line.rstrip().endswith("\\"):
+                close()
+    close()
+    return found
+
+
 def broken(diff):
     """{function: "removes" or "changes"}: declarations or definitions a commit
     removes, and whether it adds one of the same name back (a new prototype)."""
-    def declared(sign):
-        found = {}
-        for line in _lines(diff, sign):
-            m = DECLARATION.match("-" + line[1:])
-            if m:
-                found.setdefault(m.group(1), set()).add(" ".join(line[1:].split()))
-        return found
-    removed, added = declared("-"), declared("+")
+    removed, added = _declarations(diff, "-"), _declarations(diff, "+")
     return {name: "changes" if name in added else "removes"
-            for name, lines in removed.items() if not lines <= added.get(name, set())}
+            for name, texts in removed.items() if not texts <= added.get(name, set())}
 
 
 WHAT = {"removes": "removes", "changes": "gives a new prototype"}

@@ -1,0 +1,51 @@
+"""gup-vmas's callers through the driver on a small tree: the sample, its header given the
+transitional wrappers, so that its calls may drop vmas (no core series for v4.20)."""
+import json
+
+from conftest import git, gup_unify, make_tree
+
+NOVMAS = ("long __get_user_pages_novmas(unsigned long start, unsigned long nr_pages,\n"
+          "\t\t\t    unsigned int gup_flags, struct page **pages);\n")
+
+# NULL spelled as a macro the file defines: the semantic patch reads the
+# definition, the inventory sees only the word.
+MACRO = """\
+#include <linux/mm.h>
+
+#define NO_VMAS NULL
+
+long by_macro(unsigned long a, struct page **p)
+{
+	return get_user_pages(a, 1, 0, p, NO_VMAS);
+}
+"""
+
+
+def vmas_tree(path, files):
+    tree = make_tree(path)
+    header = tree / "include" / "linux" / "mm.h"
+    header.write_text(header.read_text().replace("#define FOLL_WRITE",
+                                                 NOVMAS + "\n#define FOLL_WRITE"))
+    for name, text in files.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(text)
+    git(tree, "add", "-A")
+    git(tree, "commit", "-qm", "callers")
+    return tree
+
+
+def test_a_null_macro_spatch_drops_is_converted_and_the_disagreement_reported(
+        tmp_path, need_spatch):
+    tree = vmas_tree(tmp_path / "linux", {"drivers/toy/macro.c": MACRO})
+    done = gup_unify("spatch", str(tree), "--migration", "gup-vmas",
+                     "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "return get_user_pages(a, 1, 0, p);" in git(
+        tree, "show", "gup-unify:drivers/toy/macro.c")
+    report = tmp_path / "rep" / "linux"
+    (site,) = [s for s in json.loads((report / "conversion.json").read_text())["sites"]
+               if s["file"] == "drivers/toy/macro.c"]
+    assert (site["outcome"], site["by"]) == ("converted", "spatch")
+    assert site["disagreement"] == "inventory expected '(argument kept)'"
+    assert "- `drivers/toy/macro.c:7` spatch dropped the argument, inventory expected " \
+           "'(argument kept)'" in (report / "conversion.md").read_text()
