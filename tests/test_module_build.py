@@ -164,3 +164,19 @@ def test_a_module_reading_its_parents_include_folder_builds_from_the_copy(tmp_pa
         [kernel] = json.load(f)["kernels"]
     assert kernel["before"]["status"] == kernel["after"]["status"] == "built", done.stdout
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_tree_the_tool_prepared_is_built_for_the_arch_it_was_configured_for(
+        tmp_path, monkeypatch):
+    """A kernel tree's Makefile may default to another arch (a v5.1.15 snapshot has
+    ARCH ?= arm64): the module is built with the ARCH its prepared tree was configured
+    for, and against a build directory of the user's with what that directory says."""
+    from gupunify.buildcheck import modprep, module
+    seen = []
+    monkeypatch.setattr(module, "run", lambda argv, **kw: seen.append(argv) or (0, "", ""))
+    prepared = modprep.Kdir(str(tmp_path), "prepared", "5.1.15", [], True)
+    headers = modprep.Kdir(str(tmp_path), "headers", "6.1.0", [], False)
+    module.build(prepared, str(tmp_path / "copy"), 1)
+    module.build(headers, str(tmp_path / "copy"), 1)
+    assert "ARCH=" + modprep.ARCH in seen[0] and "CROSS_COMPILE=" in seen[0]
+    assert not [a for a in seen[1] if a.startswith(("ARCH=", "CROSS_COMPILE="))]

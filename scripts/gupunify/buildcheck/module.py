@@ -20,7 +20,7 @@ from ..common.worklock import Lock
 from ..common.repository import scratch_dir
 from ..convert import compat, compattext, compatrun
 from .archbuild import compare, parse_build_output
-from .modprep import kernel_dir
+from .modprep import ARCH, kernel_dir
 from .modulereport import markdown
 
 
@@ -135,6 +135,10 @@ def _probe_choice(copy):
 def build(kdir, copy, jobs):
     """make -C kdir M=copy modules, in the C locale: a Side."""
     argv = ["make", "-C", kdir.path, "M=" + copy, "-O", "-j%d" % jobs]
+    if kdir.prepared_here:
+        # Built as it was configured: a tree's Makefile may default to another arch
+        # (a v5.1.15 snapshot has ARCH ?= arm64 and an aarch64 CROSS_COMPILE).
+        argv += ["ARCH=" + ARCH, "CROSS_COMPILE="]
     for knob in kdir.knobs:
         argv += ["%s=%s" % kv for kv in sorted(knob.make_vars.items())]
     # One stream, so that each -O block keeps its kbuild line and its diagnostics.
