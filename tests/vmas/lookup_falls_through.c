@@ -9,7 +9,7 @@ static int note_vma(struct mm_struct *mm, unsigned long addr, struct page **page
 
 	ret = get_user_pages_remote(mm, addr, 1, 0, &page, &vma, NULL);
 	if (ret <= 0)
-		pr_debug("no page at %lx\n", addr);
+		pr_debug("nothing at %lx\n", addr);
 	if (vma)
 		*flags = vma->vm_flags;
 	*pagep = ret > 0 ? page : NULL;

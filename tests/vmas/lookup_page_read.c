@@ -7,7 +7,7 @@ static struct page *find_page(struct mm_struct *mm, unsigned long addr,
 	struct vm_area_struct *vma;
 	long ret;
 
-	ret = pin_user_pages_remote(mm, addr, 1, FOLL_FORCE, &page, &vma, NULL);
+	ret = get_user_pages_remote(mm, addr, 1, FOLL_FORCE, &page, &vma, NULL);
 	if (ret <= 0)
 		return page;
 	*vmap = vma;
