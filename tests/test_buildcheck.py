@@ -73,6 +73,8 @@ def small_repo(tmp_path):
                     "{\n\treturn write;\n}\n",
         "drivers/a/a.c": "#include <linux/mm.h>\nvoid a(void) { gup_fast(0, 1); }\n",
         "drivers/b/b.c": "#include <linux/mm.h>\nvoid b(void) { }\n",
+        # names it in a comment and a string only: no use of it
+        "drivers/c/c.c": "/* unlike gup_fast() */\nconst char *c = \"gup_fast\";\n",
         "arch/x86/kvm/tmpl.h": "static int t(void) { return gup_fast(0, 0); }\n",
         "arch/x86/kvm/mmu.c": "#include \"tmpl.h\"\n",
         "tools/t.c": "int gup_fast;\n",
@@ -98,7 +100,8 @@ def test_prototype_change_reaches_callers_and_headers_that_use_it(small_repo):
                   "proto")
     sources, notes = affected.step_sources(str(small_repo), "HEAD~1", "HEAD")
     # mm/gup.c defines it, drivers/a calls it, arch/x86/kvm/mmu.c includes a
-    # header calling it; drivers/b only includes mm.h; tools/ is not kbuild.
+    # header calling it; drivers/b only includes mm.h; drivers/c names it in
+    # a comment and a string only; tools/ is not kbuild.
     assert set(sources) == {"mm/gup.c", "drivers/a/a.c", "drivers/b/b.c",
                             "arch/x86/kvm/mmu.c"}
     assert sources["drivers/b/b.c"] == "includes include/linux/mm.h"
@@ -113,13 +116,22 @@ def test_body_only_change_builds_the_file_alone(small_repo):
     assert notes == []
 
 
-def test_crowded_header_is_followed_only_through_its_changed_symbols(small_repo, monkeypatch):
+def test_crowded_header_is_built_in_one_includer_and_in_the_users_of_what_changed(
+        small_repo, monkeypatch):
     monkeypatch.setattr(affected, "HEADER_FANOUT", 1)
     commit_change(small_repo, "include/linux/mm.h", "int write);",
                   "int write);\n#define FOLL_X 1\n", "macro")
     sources, notes = affected.step_sources(str(small_repo), "HEAD~1", "HEAD")
-    assert sources == {}
-    assert any("included by more than 1 .c files" in n for n in notes)
+    # Nothing uses FOLL_X yet: the least deep includer still compiles the header.
+    assert sources == {"mm/gup.c": "includes include/linux/mm.h (one of its includers)"}
+    assert any("included by more than 1 .c files; built mm/gup.c" in n for n in notes)
+
+
+def test_a_goto_label_at_column_0_starts_no_declaration():
+    # io_uring/rsrc.c of 6.1: "done:" then "kvfree(vmas);" is no prototype of kvfree.
+    old = ("int f(void)\n{\n\tint r = 0;\ndone:\n\tkvfree(v);\n\treturn r;\n}\n")
+    new = ("int f(void)\n{\n\tint r = 0;\ndone:\n\treturn r;\n}\n")
+    assert affected.changed_symbols("io_uring/rsrc.c", old, new) == []
 
 
 # --- where each object builds --------------------------------------------------------

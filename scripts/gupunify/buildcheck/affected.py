@@ -4,6 +4,7 @@ import re
 
 from ..common.kbuild import ARCHES
 from ..common.util import git
+from ..csource.ctokens import tokenize
 
 # A header included by more .c files than this is not followed to all of them:
 # only the users of the symbols it changes are built (include/linux/mm.h has
@@ -21,6 +22,8 @@ _IDENT_PAREN = re.compile(r"([A-Za-z_]\w*)\s*\($")
 _KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "typeof", "__typeof__",
              "defined", "do", "else"}
 _DEFINE = re.compile(r"#\s*define\s+([A-Za-z_]\w*)")
+# A goto label at column 0 ("done:"): the statement after it is no declaration.
+_LABEL = re.compile(r"[A-Za-z_]\w*\s*:(?!:)")
 
 
 def declarations(text, header):
@@ -45,7 +48,7 @@ def declarations(text, header):
             decls.setdefault(m.group(1), []).append(" ".join(" ".join(body).split()))
             i += 1
             continue
-        if not line or _DECL_SKIP.match(line[0]):
+        if not line or _DECL_SKIP.match(line[0]) or _LABEL.match(line):
             i += 1
             continue
         text_so_far, depth, name, end = "", 0, None, False
@@ -138,6 +141,13 @@ class Source:
         # "commit:path\0" each: a name may hold a colon or a newline.
         return sorted({p[len(self.commit) + 1:] for p in out.split("\0") if p})
 
+    def code_users(self, paths, names):
+        """The paths among paths whose code, not a comment or a string, names one of names."""
+        names = set(names)
+        return {p for p in paths
+                if any(t.kind == "ident" and t.text in names
+                       for t in tokenize(self.read(p) or ""))}
+
     def includers(self, headers):
         """Files that #include one of headers directly: {path: header}."""
         patterns = []
@@ -196,6 +206,13 @@ def _matches(out, commit):
         path = following
 
 
+def _witness(includers):
+    """The includer that stands for a crowded header: a generic .c file, the
+    least deep first (mm/gup.c before drivers/x/y/z.c), by name after that."""
+    generic = [p for p in includers if is_kbuild_source(p) and not p.startswith("arch/")]
+    return min(generic, key=lambda p: (p.count("/"), p)) if generic else None
+
+
 def step_sources(repo, parent, commit):
     """The .c files a commit can affect, each with why.
 
@@ -225,8 +242,14 @@ def step_sources(repo, parent, commit):
             for src in sorted(reached):
                 sources.setdefault(src, "includes %s" % path)
             if crowded:
-                notes.append("%s: included by more than %d .c files; built those using "
-                             "the functions and macros it changes" % (path, HEADER_FANOUT))
+                # One includer still builds, so that the header's new text
+                # compiles in a step where nothing uses what it adds.
+                witness = _witness(new.includers({path}))
+                if witness:
+                    sources.setdefault(witness, "includes %s (one of its includers)" % path)
+                notes.append("%s: included by more than %d .c files; built %s and those "
+                             "using the functions and macros it changes"
+                             % (path, HEADER_FANOUT, witness or "none of them"))
         for sym in changed_symbols(path, old.read(path), new.read(path)):
             symbols.setdefault(sym, path)
     if symbols:
@@ -239,6 +262,8 @@ def step_sources(repo, parent, commit):
         # tree is searched once, the old side only in the files it changes.
         users = set(new.grep("-w", "-F", *args))
         users.update(old.grep("-w", "-F", *args, paths=sorted(touched)))
+        # A name in a comment is no use of it: mm.h's names are in many.
+        users = (users & touched) | new.code_users(sorted(users - touched), symbols)
         headers = set()
         for path in sorted(users - touched):
             if path.startswith(NOT_KBUILD):
