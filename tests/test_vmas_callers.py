@@ -49,3 +49,38 @@ def test_a_null_macro_spatch_drops_is_converted_and_the_disagreement_reported(
     assert site["disagreement"] == "inventory expected '(argument kept)'"
     assert "- `drivers/toy/macro.c:7` spatch dropped the argument, inventory expected " \
            "'(argument kept)'" in (report / "conversion.md").read_text()
+
+
+# A call in a macro body: gup_vmas.cocci drops its NULL on purpose (tests/vmas/null_macro);
+# the other macro passes vmas through from its user, and stays.
+MACRO_BODY = """\
+#include <linux/mm.h>
+
+#define pin_one(addr, page) \\
+	pin_user_pages(addr, 1, FOLL_WRITE, page, NULL)
+#define get_with(addr, page, vmas) \\
+	get_user_pages(addr, 1, 0, page, vmas)
+
+long use(unsigned long a, struct page **p, struct vm_area_struct **v)
+{
+	return pin_one(a, p) + get_with(a, p, v);
+}
+"""
+
+
+def test_a_macro_body_spatch_rewrites_is_recorded_converted_and_one_it_leaves_manual(
+        tmp_path, need_spatch):
+    tree = vmas_tree(tmp_path / "linux", {"drivers/toy/body.c": MACRO_BODY})
+    done = gup_unify("spatch", str(tree), "--migration", "gup-vmas",
+                     "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
+    assert done.returncode == 0, done.stderr[-2000:]
+    after = git(tree, "show", "gup-unify:drivers/toy/body.c")
+    assert "pin_user_pages(addr, 1, FOLL_WRITE, page)\n" in after
+    assert "get_user_pages(addr, 1, 0, page, vmas)\n" in after
+    sites = {s["line"]: s for s in json.loads(
+        (tmp_path / "rep" / "linux" / "conversion.json").read_text())["sites"]
+        if s["file"] == "drivers/toy/body.c"}
+    assert (sites[4]["kind"], sites[4]["outcome"], sites[4]["by"]) == \
+        ("define", "converted", "spatch")
+    assert (sites[6]["kind"], sites[6]["outcome"]) == ("define", "manual")
+    assert sites[6]["reason"].startswith("inside a #define body")

@@ -149,14 +149,21 @@ class CallerStep:
             # undoing what it did can give back the original.
             return before if text == original else sites.scan(relpath, text, names)
 
+        on_disk = source.read_bytes(path)
+        text = source.decode(on_disk)
+        rewritten_directives = _rewritten_directives(original, text, before)
         for rule in self.rules:
             for s in before:
                 if s.kind != "call" and s.name == rule.old:
+                    if s.call_span in rewritten_directives:
+                        # The semantic patch rewrites macro bodies on purpose (gup-vmas'
+                        # NULL vmas): what it did there is the conversion.
+                        self.records.append(self._record(rule, s, None, "converted",
+                                                         "spatch", None))
+                        continue
                     reason = idioms.NOT_A_CALL[s.kind] % {"api": rule.old}
                     self.records.append(self._record(rule, s, None, "manual", None, reason))
         calls = [[s for s in before if _pairable(s, rule)] for rule in self.rules]
-        on_disk = source.read_bytes(path)
-        text = source.decode(on_disk)
         # The file is tokenized as spatch left it, once more only if the driver
         # rewrites calls, and once after the tidying only if messages are renamed.
         scanned = scan(text)
@@ -316,6 +323,16 @@ class CallerStep:
         record.longterm_candidate = bool(rule.candidates) and \
             old.path.startswith(rule.candidates)
         return record
+
+
+def _rewritten_directives(original, text, before):
+    """The spans, in original, of the #define directives naming the API that spatch
+    changed: those no longer found, as they were, in text."""
+    spans = {s.call_span for s in before if s.kind == "define"}
+    if not spans or text == original:
+        return set()
+    kept = {t.text for t in ctokens.tokenize(text) if t.kind == "pp"}
+    return {span for span in spans if original[span[0]:span[1]] not in kept}
 
 
 def _same(a, b):

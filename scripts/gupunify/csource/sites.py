@@ -26,7 +26,7 @@ class Site:
         self.kind = kind            # "call", "define", "reference" or "member"
         self.args = args            # argument texts, comments stripped
         self.arg_spans = arg_spans  # (start, end) of each argument's code
-        self.call_span = call_span
+        self.call_span = call_span  # the call's (start, end); a use in a #define: the directive's
         self.directives = directives    # a #if (or other directive) among the arguments
 
     def key(self):
@@ -66,7 +66,8 @@ def scan(path, source, names=None):
             if re.match(r"\s*#\s*define\b", tok.text):
                 for sub in scan_define(path, source, tok, names):
                     line, col = position(sub[0])
-                    sites.append(Site(path, sub[1], line, col, "define", [], [], None))
+                    sites.append(Site(path, sub[1], line, col, "define", [], [],
+                                      (tok.start, tok.end)))
             continue
         if tok.kind != "ident" or tok.text not in names:
             continue
