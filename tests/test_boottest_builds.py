@@ -17,6 +17,14 @@ from gupunify.common.tree import KernelTree
 def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
     src = str(tmp_path)
     assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
+    # From v5.2 no __weak get_user_pages_fast() in mm/util.c: the slow path
+    # of mm/gup.c (linux-source-6.1 without HAVE_FAST_GUP).
+    os.makedirs(os.path.join(src, "mm"))
+    with open(os.path.join(src, "mm", "util.c"), "w") as util:
+        util.write("/* get_user_pages_fast() is in mm/gup.c */\n")
+    assert guests.family("s390x", {}, src) == guests.SLOW_PATH
+    with open(os.path.join(src, "mm", "util.c"), "w") as util:
+        util.write("int __weak get_user_pages_fast(unsigned long start,\n")
     assert guests.family("s390x", {}, src) == guests.FALLBACK
     os.makedirs(os.path.join(src, "arch", "s390", "mm"))
     open(os.path.join(src, "arch", "s390", "mm", "gup.c"), "w").close()

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from bootrecords import fixture
+from bootrecords import fixture, overall
 from gupunify.boottest import bootcases, bootreport, initramfs
 from gupunify.boottest.bootresult import ArchBoot, KernelBoot
 from gupunify.boottest.tap import parse_tap, scan_console
@@ -246,6 +246,17 @@ def test_recorded_gup_vmas_boots_pass_every_case_on_both_kernels():
     # no module and no gup_benchmark timings with boot cases
     assert "gup_benchmark timings" not in text and "gup_unify_test.ko" not in text
     assert "| base | 10.0 | 600.0 | - | 0/900 |" in text
+
+
+def test_the_matrix_of_boot_cases_has_no_timing_row_and_no_none():
+    res = overall({"x86_64": _vmas_result({"base": _recorded_vmas("base"),
+                                                       "patched": _recorded_vmas("patched")})})
+    rows = {r[0]: r[1:] for r in bootreport.matrix_rows(res)}
+    # gup_benchmark's fast/slow figure comes from gup_test's timing case only
+    assert "fast/slow (min)" not in rows
+    assert rows["pin_remote"] == ["ok / ok"]
+    assert rows["boot s"] == ["3.0 / 3.0"]
+    assert not any("None" in str(cell) for row in rows.values() for cell in row)
 
 
 def test_a_warning_in_the_patched_log_fails_the_case_and_the_run():

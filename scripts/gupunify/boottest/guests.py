@@ -4,6 +4,7 @@ Keyed by kbuild.ARCHES' names: the compiler, ARCH= and the knobs come from there
 """
 import collections
 import os
+import re
 
 from .. import ROOT
 from ..common import kbuild
@@ -14,6 +15,7 @@ BOOTTEST_DIR = os.path.join(ROOT, "boottest")
 # Which get_user_pages_fast() an arch runs in v5.0/v5.1 (docs/builds.md).
 GENERIC = "generic walk (mm/gup.c)"
 FALLBACK = "__weak fallback (mm/util.c)"
+SLOW_PATH = "no fast walk (mm/gup.c's slow path)"
 ARCH_WALK = "arch walk (arch/%s/mm/gup.c)"
 
 Guest = collections.namedtuple("Guest", [
@@ -128,7 +130,15 @@ def family(arch, config, src):
     walk = os.path.join(src, "arch", kbuild.ARCHES[arch].arch_dir, "mm", "gup.c")
     if os.path.exists(walk):
         return ARCH_WALK % kbuild.ARCHES[arch].arch_dir
-    return FALLBACK
+    # v5.2 took the __weak get_user_pages_fast() out of mm/util.c: from then
+    # on a kernel without the fast walk runs mm/gup.c's slow path for it.
+    try:
+        with open(os.path.join(src, "mm", "util.c"), encoding="utf-8",
+                  errors="replace") as util:
+            weak = re.search(r"__weak\s+get_user_pages_fast\s*\(", util.read())
+    except FileNotFoundError:
+        weak = None
+    return FALLBACK if weak else SLOW_PATH
 
 
 def host_arch():

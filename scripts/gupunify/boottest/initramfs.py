@@ -85,13 +85,14 @@ def guest_initramfs(arch, guest_dir, exe, module, family=None):
 
     A busybox guest runs boottest/init, which loads the module and starts
     gup_test; elsewhere gup_test is /init, told by /nodax why DAX is missing.
-    family is the kernel's GUP family (guests.family()): on the __weak
-    fallback /gup_fast_only says "none", and gup_test expects
-    get_user_pages_fast_only() to pin nothing, as that family's contract is.
+    family is the kernel's GUP family (guests.family()): without a fast
+    walk (the __weak fallback, or mm/gup.c's slow path) /gup_fast_only says
+    "none", and gup_test expects get_user_pages_fast_only() to pin nothing,
+    as that family's contract is.
     """
     initrd = os.path.join(guest_dir, "initramfs.cpio")
     common = {"gup_unify_test.ko": (module, 0o644)}
-    if family == guests.FALLBACK:
+    if family in (guests.FALLBACK, guests.SLOW_PATH):
         pins_none = os.path.join(guest_dir, "gup_fast_only")
         write_atomic(pins_none, "none\n")
         common["gup_fast_only"] = (pins_none, 0o644)
