@@ -361,6 +361,9 @@ SLASH = {"drm", "IB", "RDMA", "mm", "net", "xen", "vfio", "rapidio", "iommu", "p
          "hexagon", "csky", "arc", "unicore32", "c6x", "h8300"}
 # Below a subsystem, directories that hold drivers rather than name one.
 CONTAINERS = {"hw", "sw", "ulp", "devices", "host", "interface"}
+# Below arch/<arch>/, directories that hold parts rather than name one: their
+# subjects name the part (x86/sgx for kernel/cpu/sgx/, arm64/mte for kernel/mte.c).
+ARCH_CONTAINERS = {"kernel", "cpu"}
 
 
 def kernel_forms(path):
@@ -394,6 +397,8 @@ def kernel_forms(path):
         else:
             name, below = parts[0], parts[1:]
     dirs = [d for d in below[:-1] if d not in CONTAINERS]
+    if parts[0] == "arch":
+        dirs = [d for d in dirs if d not in ARCH_CONTAINERS]
     component = dirs[0] if dirs else os.path.splitext(below[-1])[0]
     if component.startswith(name + "_"):
         component = component[len(name) + 1:]
