@@ -34,17 +34,24 @@ def vmas_tree(path, files):
     return tree
 
 
-def test_a_null_macro_spatch_drops_is_converted_and_the_disagreement_reported(
-        tmp_path, need_spatch):
-    tree = vmas_tree(tmp_path / "linux", {"drivers/toy/macro.c": MACRO})
+def converted(tmp_path, name, text):
+    """make spatch MIGRATION=gup-vmas of a tree holding text as name: (the file on the
+    branch, {line: site record} of the file)."""
+    tree = vmas_tree(tmp_path / "linux", {name: text})
     done = gup_unify("spatch", str(tree), "--migration", "gup-vmas",
                      "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "return get_user_pages(a, 1, 0, p);" in git(
-        tree, "show", "gup-unify:drivers/toy/macro.c")
+    records = json.loads((tmp_path / "rep" / "linux" / "conversion.json").read_text())
+    return (git(tree, "show", "gup-unify:" + name),
+            {s["line"]: s for s in records["sites"] if s["file"] == name})
+
+
+def test_a_null_macro_spatch_drops_is_converted_and_the_disagreement_reported(
+        tmp_path, need_spatch):
+    after, sites = converted(tmp_path, "drivers/toy/macro.c", MACRO)
+    assert "return get_user_pages(a, 1, 0, p);" in after
     report = tmp_path / "rep" / "linux"
-    (site,) = [s for s in json.loads((report / "conversion.json").read_text())["sites"]
-               if s["file"] == "drivers/toy/macro.c"]
+    (site,) = sites.values()
     assert (site["outcome"], site["by"]) == ("converted", "spatch")
     assert site["disagreement"] == "inventory expected '(argument kept)'"
     assert "- `drivers/toy/macro.c:7` spatch dropped the argument, inventory expected " \
@@ -70,16 +77,9 @@ long use(unsigned long a, struct page **p, struct vm_area_struct **v)
 
 def test_a_macro_body_spatch_rewrites_is_recorded_converted_and_one_it_leaves_manual(
         tmp_path, need_spatch):
-    tree = vmas_tree(tmp_path / "linux", {"drivers/toy/body.c": MACRO_BODY})
-    done = gup_unify("spatch", str(tree), "--migration", "gup-vmas",
-                     "--reports", str(tmp_path / "rep"), scratch=tmp_path / "s")
-    assert done.returncode == 0, done.stderr[-2000:]
-    after = git(tree, "show", "gup-unify:drivers/toy/body.c")
+    after, sites = converted(tmp_path, "drivers/toy/body.c", MACRO_BODY)
     assert "pin_user_pages(addr, 1, FOLL_WRITE, page)\n" in after
     assert "get_user_pages(addr, 1, 0, page, vmas)\n" in after
-    sites = {s["line"]: s for s in json.loads(
-        (tmp_path / "rep" / "linux" / "conversion.json").read_text())["sites"]
-        if s["file"] == "drivers/toy/body.c"}
     assert (sites[4]["kind"], sites[4]["outcome"], sites[4]["by"]) == \
         ("define", "converted", "spatch")
     assert (sites[6]["kind"], sites[6]["outcome"]) == ("define", "manual")
