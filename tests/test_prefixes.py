@@ -72,6 +72,23 @@ def test_history_follows_renames(small):
     assert prefixes.from_history(str(small), "HEAD", ["d/z.c"]) == "vhost"
 
 
+def test_a_rename_between_two_files_both_read_is_followed_not_misread(small):
+    """d/x.c moved to d/z.c and a new d/x.c came: with both names in one git log, git
+    would show the move as one "R100 old new" entry unless told not to."""
+    commit(small, "d/x.c", "vhost: before the move")
+    git(small, "mv", "d/x.c", "d/z.c")
+    git(small, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm",
+        "vhost: move x to z")
+    (small / "d" / "x.c").write_text("")
+    git(small, "add", "d/x.c")
+    git(small, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qm",
+        "drm/via: a new x")
+    histories = prefixes.read_history(str(small), "HEAD", ["d/x.c", "d/z.c"])
+    assert histories["d/z.c"].subjects == ["vhost: move x to z", "vhost: before the move"]
+    # a path's log goes on past a delete and re-add, as git log -- path does
+    assert histories["d/x.c"].subjects[0] == "drm/via: a new x"
+
+
 def test_assign_reads_every_groups_history_in_one_git_log(small, tmp_path, monkeypatch):
     """Two groups of one file each: one git log for both, no --follow, each group its
     own prefix."""
@@ -84,7 +101,7 @@ def test_assign_reads_every_groups_history_in_one_git_log(small, tmp_path, monke
                                                              ("vhost", "history")]
     logs = [line.split()[1:] for line in (tmp_path / "trace").read_text().splitlines()
             if " log " in line and " -- " in line]
-    # (The trace keeps 200 characters of a command line.)
+    # (The trace keeps 300 characters of a command line.)
     assert len(logs) == 1 and "--follow" not in logs[0], logs
     assert logs[0][logs[0].index("--") + 1] == "d/x.c"
 

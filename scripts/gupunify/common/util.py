@@ -196,7 +196,7 @@ def _trace(argv, seconds):
     trace = os.environ.get("GUP_UNIFY_TRACE")
     if trace:
         with open(trace, "a") as f:
-            f.write("%8.3f %s\n" % (seconds, " ".join(argv).replace("\n", " ")[:200]))
+            f.write("%8.3f %s\n" % (seconds, " ".join(argv).replace("\n", " ")[:300]))
 
 
 def _end(proc, group=False, at_once=False):

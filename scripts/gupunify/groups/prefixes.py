@@ -114,7 +114,10 @@ def _read(repo, rev, known, files, skip, count):
     if not start:
         return False
     window = ["--max-age=%d" % (int(beyond[1]) + 1)] if beyond else []
-    out = git(repo, "log", "--no-merges", "--full-history", "-z", *window,
+    # --no-renames: two of files joined by a move would come as one "R100 old
+    # new" entry (diff.renames is on by default); as "D old", "A new" the new
+    # name is seen added and followed.
+    out = git(repo, "log", "--no-merges", "--full-history", "--no-renames", "-z", *window,
               "--format=%x01%H%x02%P%x02%s", "--name-status", start[0], "--", *files)
     for record in out.split("\x01")[1:]:
         head, _, changes = record.partition("\x00")
