@@ -73,6 +73,10 @@ def small_repo(tmp_path):
                     "{\n\treturn write;\n}\n",
         "drivers/a/a.c": "#include <linux/mm.h>\nvoid a(void) { gup_fast(0, 1); }\n",
         "drivers/b/b.c": "#include <linux/mm.h>\nvoid b(void) { }\n",
+        # calls it in a macro body; a header does, and one .c file includes it
+        "drivers/m/m.c": "#define GET(a) gup_fast(a, 1) /* one page */\n",
+        "drivers/h/h.h": "#define HGET(a) \\\n\tgup_fast(a, 0)\n",
+        "drivers/h/h.c": "#include \"h.h\"\n",
         # names it in a comment and a string only: no use of it
         "drivers/c/c.c": "/* unlike gup_fast() */\nconst char *c = \"gup_fast\";\n",
         "arch/x86/kvm/tmpl.h": "static int t(void) { return gup_fast(0, 0); }\n",
@@ -103,7 +107,9 @@ def test_prototype_change_reaches_callers_and_headers_that_use_it(small_repo):
     # header calling it; drivers/b only includes mm.h; drivers/c names it in
     # a comment and a string only; tools/ is not kbuild.
     assert set(sources) == {"mm/gup.c", "drivers/a/a.c", "drivers/b/b.c",
-                            "arch/x86/kvm/mmu.c"}
+                            "arch/x86/kvm/mmu.c", "drivers/m/m.c", "drivers/h/h.c"}
+    assert sources["drivers/m/m.c"] == "uses a changed declaration"
+    assert "includes drivers/h/h.h" in sources["drivers/h/h.c"]
     assert sources["drivers/b/b.c"] == "includes include/linux/mm.h"
     assert "includes arch/x86/kvm/tmpl.h" in sources["arch/x86/kvm/mmu.c"]
     assert any("gup_fast (include/linux/mm.h)" in n for n in notes)
@@ -125,6 +131,16 @@ def test_crowded_header_is_built_in_one_includer_and_in_the_users_of_what_change
     # Nothing uses FOLL_X yet: the least deep includer still compiles the header.
     assert sources == {"mm/gup.c": "includes include/linux/mm.h (one of its includers)"}
     assert any("included by more than 1 .c files; built mm/gup.c" in n for n in notes)
+
+
+def test_a_crowded_arch_header_is_built_in_an_includer_of_its_own_arch(small_repo,
+                                                                         monkeypatch):
+    monkeypatch.setattr(affected, "HEADER_FANOUT", 0)
+    commit_change(small_repo, "arch/x86/kvm/tmpl.h", "return gup_fast(0, 0);",
+                  "return gup_fast(0, 1);", "body")
+    sources, _ = affected.step_sources(str(small_repo), "HEAD~1", "HEAD")
+    assert sources == {"arch/x86/kvm/mmu.c":
+                       "includes arch/x86/kvm/tmpl.h (one of its includers)"}
 
 
 def test_a_goto_label_at_column_0_starts_no_declaration():

@@ -24,6 +24,8 @@ _KEYWORDS = {"if", "for", "while", "switch", "return", "sizeof", "typeof", "__ty
 _DEFINE = re.compile(r"#\s*define\s+([A-Za-z_]\w*)")
 # A goto label at column 0 ("done:"): the statement after it is no declaration.
 _LABEL = re.compile(r"[A-Za-z_]\w*\s*:(?!:)")
+_COMMENT_OR_STRING = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'',
+                                re.S)
 
 
 def declarations(text, header):
@@ -116,6 +118,7 @@ class Source:
         self.repo = repo
         self.commit = commit
         self._files = None
+        self._includers = {}    # {frozenset of headers: includers()}: each grep is the tree
 
     def files(self):
         if self._files is None:
@@ -142,14 +145,23 @@ class Source:
         return sorted({p[len(self.commit) + 1:] for p in out.split("\0") if p})
 
     def code_users(self, paths, names):
-        """The paths among paths whose code, not a comment or a string, names one of names."""
-        names = set(names)
-        return {p for p in paths
-                if any(t.kind == "ident" and t.text in names
-                       for t in tokenize(self.read(p) or ""))}
+        """The paths among paths whose code, not a comment or a string, names one of names.
+
+        A directive's text counts (a #define body calling it, an #ifdef of a
+        changed macro), less its comments and strings; an #include does not.
+        """
+        word = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(names))))
+        return {p for p in paths if any(_names_one(t, set(names), word)
+                                        for t in tokenize(self.read(p) or ""))}
 
     def includers(self, headers):
         """Files that #include one of headers directly: {path: header}."""
+        key = frozenset(headers)
+        if key not in self._includers:
+            self._includers[key] = self._find_includers(headers)
+        return self._includers[key]
+
+    def _find_includers(self, headers):
         patterns = []
         for base in sorted({os.path.basename(h) for h in headers}):
             for pre in "/<\"":
@@ -206,11 +218,25 @@ def _matches(out, commit):
         path = following
 
 
-def _witness(includers):
-    """The includer that stands for a crowded header: a generic .c file, the
-    least deep first (mm/gup.c before drivers/x/y/z.c), by name after that."""
-    generic = [p for p in includers if is_kbuild_source(p) and not p.startswith("arch/")]
-    return min(generic, key=lambda p: (p.count("/"), p)) if generic else None
+def _names_one(token, names, word):
+    """Whether a token of C names one of names in code."""
+    if token.kind == "ident":
+        return token.text in names
+    if token.kind != "pp" or re.match(r"\s*#\s*include\b", token.text):
+        return False
+    return bool(word.search(_COMMENT_OR_STRING.sub(" ", token.text)))
+
+
+
+def _witness(header, includers):
+    """The includer that stands for a crowded header: a .c file outside arch/ (for a
+    header of arch/<a>/, one of arch/<a>/ too), the least deep first (mm/gup.c
+    before drivers/x/y/z.c), by name after that."""
+    parts = header.split("/")
+    own = "/".join(parts[:2]) + "/" if parts[0] == "arch" and len(parts) > 2 else None
+    fits = [p for p in includers if is_kbuild_source(p)
+            and (not p.startswith("arch/") or (own and p.startswith(own)))]
+    return min(fits, key=lambda p: (p.count("/"), p)) if fits else None
 
 
 def step_sources(repo, parent, commit):
@@ -244,7 +270,7 @@ def step_sources(repo, parent, commit):
             if crowded:
                 # One includer still builds, so that the header's new text
                 # compiles in a step where nothing uses what it adds.
-                witness = _witness(new.includers({path}))
+                witness = _witness(path, new.includers({path}))
                 if witness:
                     sources.setdefault(witness, "includes %s (one of its includers)" % path)
                 notes.append("%s: included by more than %d .c files; built %s and those "
