@@ -67,15 +67,18 @@ MACRO_BODY = """\
 	pin_user_pages(addr, 1, FOLL_WRITE, page, NULL)
 #define get_with(addr, page, vmas) \\
 	get_user_pages(addr, 1, 0, page, vmas)
+#define both(addr, page, vmas) \\
+	(pin_user_pages(addr, 1, FOLL_WRITE, page, NULL) + \\
+	 get_user_pages(addr, 1, 0, page, vmas))
 
 long use(unsigned long a, struct page **p, struct vm_area_struct **v)
 {
-	return pin_one(a, p) + get_with(a, p, v);
+	return pin_one(a, p) + get_with(a, p, v) + both(a, p, v);
 }
 """
 
 
-def test_a_macro_body_spatch_rewrites_is_recorded_converted_and_one_it_leaves_manual(
+def test_a_macro_body_use_spatch_rewrites_is_recorded_converted_and_one_it_leaves_manual(
         tmp_path, need_spatch):
     after, sites = converted(tmp_path, "drivers/toy/body.c", MACRO_BODY)
     assert "pin_user_pages(addr, 1, FOLL_WRITE, page)\n" in after
@@ -84,3 +87,6 @@ def test_a_macro_body_spatch_rewrites_is_recorded_converted_and_one_it_leaves_ma
         ("define", "converted", "spatch")
     assert (sites[6]["kind"], sites[6]["outcome"]) == ("define", "manual")
     assert sites[6]["reason"].startswith("inside a #define body")
+    # one macro, two uses: each judged by its own call
+    assert "(pin_user_pages(addr, 1, FOLL_WRITE, page) + \\\n" in after
+    assert (sites[8]["outcome"], sites[9]["outcome"]) == ("converted", "manual")
