@@ -263,6 +263,7 @@ def test_sample_imported_as_one_commit_warns_of_each_guessed_prefix(tree, tmp_pa
     (["arch/x86/kernel/cpu/sgx/ioctl.c"], "x86/sgx"),
     (["arch/arm64/kernel/mte.c"], "arm64/mte"),
     (["arch/x86/kernel/cpu/mce/core.c"], "x86/mce"),
+    (["arch/x86/kernel/cpu/common.c"], "x86/cpu"),
     (["drivers/vfio/vfio_iommu_spapr_tce.c", "drivers/vfio/vfio_iommu_type1.c"], "vfio"),
     (["drivers/xen/gntdev.c"], "xen/gntdev"),
     (["drivers/vhost/vhost.c"], "vhost"),

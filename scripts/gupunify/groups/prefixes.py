@@ -365,7 +365,8 @@ SLASH = {"drm", "IB", "RDMA", "mm", "net", "xen", "vfio", "rapidio", "iommu", "p
 # Below a subsystem, directories that hold drivers rather than name one.
 CONTAINERS = {"hw", "sw", "ulp", "devices", "host", "interface"}
 # Below arch/<arch>/, directories that hold parts rather than name one: their
-# subjects name the part (x86/sgx for kernel/cpu/sgx/, arm64/mte for kernel/mte.c).
+# subjects name the part (x86/sgx for kernel/cpu/sgx/, arm64/mte for kernel/mte.c);
+# cpu/ names one itself when nothing deeper does (x86/cpu for kernel/cpu/common.c).
 ARCH_CONTAINERS = {"kernel", "cpu"}
 
 
@@ -401,7 +402,8 @@ def kernel_forms(path):
             name, below = parts[0], parts[1:]
     dirs = [d for d in below[:-1] if d not in CONTAINERS]
     if parts[0] == "arch":
-        dirs = [d for d in dirs if d not in ARCH_CONTAINERS]
+        dirs = [d for n, d in enumerate(dirs) if d not in ARCH_CONTAINERS
+                or (d != "kernel" and n == len(dirs) - 1)]
     component = dirs[0] if dirs else os.path.splitext(below[-1])[0]
     if component.startswith(name + "_"):
         component = component[len(name) + 1:]
