@@ -17,8 +17,8 @@ from gupunify.common.tree import KernelTree
 def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
     src = str(tmp_path)
     assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
-    # From v5.2 no __weak get_user_pages_fast() in mm/util.c: the slow path
-    # of mm/gup.c (linux-source-6.1 without HAVE_FAST_GUP).
+    # No __weak get_user_pages_fast() in mm/util.c: the slow path of mm/gup.c
+    # (linux-source-6.1 without HAVE_FAST_GUP).
     os.makedirs(os.path.join(src, "mm"))
     with open(os.path.join(src, "mm", "util.c"), "w") as util:
         util.write("/* get_user_pages_fast() is in mm/gup.c */\n")
@@ -31,7 +31,7 @@ def test_family_is_read_from_the_kernels_config_and_tree(tmp_path):
     assert guests.family("s390x", {}, src) == "arch walk (arch/s390/mm/gup.c)"
     assert guests.family("s390x", {"CONFIG_HAVE_GENERIC_GUP": "y"}, src) == guests.GENERIC
     assert guests.family("riscv64", {"CONFIG_HAVE_GENERIC_GUP": "n"}, src) == guests.FALLBACK
-    # the symbol's name from v5.8 (linux-source-6.1's x86_64)
+    # the symbol's later name (linux-source-6.1's x86_64)
     assert guests.family("x86_64", {"CONFIG_HAVE_FAST_GUP": "y"}, src) == guests.GENERIC
 
 

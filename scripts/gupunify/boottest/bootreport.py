@@ -161,7 +161,8 @@ def matrix_rows(res):
     rows.append(["kernel warnings"] + per_kernel(lambda k: len(k.console.warnings)))
     rows.append(["build s (image)"] + per_kernel(lambda k: k.build.get("kernel_s")))
     rows.append(["ccache hits/misses"] + per_kernel(
-        lambda k: "%s:%s" % (k.build.get("ccache_hits"), k.build.get("ccache_misses"))))
+        lambda k: "%s:%s" % (_figure(k.build.get("ccache_hits")),
+                             _figure(k.build.get("ccache_misses")))))
     rows.append(["boot s"] + per_kernel(lambda k: k.boot.get("wall_s")))
     # Only the gup_test timing case measures it (gup-vmas' boot cases do not).
     if any(k.tap.timing.get("fast_over_slow") is not None

@@ -124,14 +124,14 @@ def family(arch, config, src):
     The table's family is what the arch is there for; this is what the
     booted kernel had (s390 left its arch walk for the generic one in v5.1).
     """
-    # v5.8 renamed HAVE_GENERIC_GUP to HAVE_FAST_GUP
+    # HAVE_FAST_GUP is HAVE_GENERIC_GUP's later name (linux-source-6.1 has it)
     if "y" in (config.get("CONFIG_HAVE_GENERIC_GUP"), config.get("CONFIG_HAVE_FAST_GUP")):
         return GENERIC
     walk = os.path.join(src, "arch", kbuild.ARCHES[arch].arch_dir, "mm", "gup.c")
     if os.path.exists(walk):
         return ARCH_WALK % kbuild.ARCHES[arch].arch_dir
-    # v5.2 took the __weak get_user_pages_fast() out of mm/util.c: from then
-    # on a kernel without the fast walk runs mm/gup.c's slow path for it.
+    # Once mm/util.c has no __weak get_user_pages_fast() (it is gone by 6.1),
+    # a kernel without the fast walk runs mm/gup.c's slow path for it.
     try:
         with open(os.path.join(src, "mm", "util.c"), encoding="utf-8",
                   errors="replace") as util:
