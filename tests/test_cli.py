@@ -20,7 +20,7 @@ def test_boottest_summary_names_what_was_not_booted_and_why_it_is_not_a_pass():
         kernels=["base", "patched"], arches={}, not_booted={"mips": "no QEMU machine"}))
     assert bootreport.summary(res) == (
         "case (base / patched)\nfamily\nkernel warnings\nbuild s (image)\n"
-        "ccache hits/misses\nboot s\nfast/slow (min)\naccelerator\n"
+        "ccache hits/misses\nboot s\naccelerator\n"
         "not booted: mips: no QEMU machine\n"
         "result: incomplete\n"
         "problem: mips: not booted: no QEMU machine\n")

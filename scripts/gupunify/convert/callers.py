@@ -31,8 +31,6 @@ def _pairable(site, rule):
 # What a hook's replacement is when the argument goes (docs/migrations.md).
 DROPPED = ""
 
-_DEFINE = re.compile(r"\s*#\s*define\b")
-
 NON_UTF8_NAME = "file name is not UTF-8: not converted, rename it or convert it by hand"
 
 
@@ -160,8 +158,8 @@ class CallerStep:
         count_changed = any(len([s for s in scanned if _pairable(s, rule)]) != len(mine)
                             for rule, mine in zip(self.rules, calls))
         # What spatch did in macro bodies stands only if the file is kept.
-        rewritten = set() if count_changed else _rewritten_defines(original, text, before,
-                                                                   names)
+        rewritten = set() if count_changed else \
+            sites.rewritten_defines(original, text, before, names)
         for rule in self.rules:
             for s in before:
                 if s.kind != "call" and s.name == rule.old:
@@ -328,48 +326,6 @@ class CallerStep:
         record.longterm_candidate = bool(rule.candidates) and \
             old.path.startswith(rule.candidates)
         return record
-
-
-def _rewritten_defines(original, text, before, names):
-    """The sites of before in #define bodies whose use spatch rewrote.
-
-    The directives naming the API are paired in order, before and after, and
-    in each the uses of each name in order: a use whose call changed was
-    rewritten (gup-vmas drops a NULL in a macro body on purpose), one left as
-    it was stays for a human. Directives that no longer pair up are judged whole.
-    """
-    defines = [s for s in before if s.kind == "define"]
-    if not defines or text == original:
-        return set()
-    word = re.compile(r"\b(%s)\b" % "|".join(map(re.escape, names)))
-    now = [t.text for t in ctokens.tokenize(text)
-           if t.kind == "pp" and _DEFINE.match(t.text) and word.search(t.text)]
-    spans = sorted({s.call_span for s in defines})
-    if len(now) != len(spans):
-        return {s for s in defines if original[s.call_span[0]:s.call_span[1]] not in now}
-    rewritten = set()
-    for span, after in zip(spans, now):
-        mine = [s for s in defines if s.call_span == span]     # in the order of scan_define()
-        was = _uses(original[span[0]:span[1]], word)
-        is_now = _uses(after, word)
-        if [name for name, _ in was] != [name for name, _ in is_now]:
-            if original[span[0]:span[1]] != after:
-                rewritten.update(mine)
-            continue
-        rewritten.update(s for s, old, new in zip(mine, was, is_now) if old != new)
-    return rewritten
-
-
-def _uses(directive, word):
-    """(name, its call) of each use of a name in a #define, in order: the call's
-    tokens from the name to its closing parenthesis, line continuations left out."""
-    uses = []
-    for m in word.finditer(directive):
-        tokens = [t for t in ctokens.tokenize(directive[m.start():]) if t.text != "\\"]
-        end = ctokens.matching(tokens, 1) + 1 \
-            if len(tokens) > 1 and tokens[1].text == "(" else 1
-        uses.append((m.group(1), ctokens.respace(tokens[:end])))
-    return uses
 
 
 def _same(a, b):

@@ -13,6 +13,8 @@ import re
 from ..common import migration
 from .ctokens import matching, respace, split_args, tokenize
 
+_DEFINE = re.compile(r"\s*#\s*define\b")
+
 
 class Site:
     """One occurrence of an API name: a call, a use in a #define, a reference or a member."""
@@ -63,7 +65,7 @@ def scan(path, source, names=None):
 
     for i, tok in enumerate(tokens):
         if tok.kind == "pp":
-            if re.match(r"\s*#\s*define\b", tok.text):
+            if _DEFINE.match(tok.text):
                 for sub in scan_define(path, source, tok, names):
                     line, col = position(sub[0])
                     sites.append(Site(path, sub[1], line, col, "define", [], [],
@@ -148,3 +150,45 @@ class Record:
     def to_json(self):
         return {name: value for name, value in dataclasses.asdict(self).items()
                 if value or name not in self.OPTIONAL}
+
+
+def rewritten_defines(original, text, before, names):
+    """The sites of before in #define bodies whose use spatch rewrote.
+
+    The directives naming the API are paired in order, before and after, and
+    in each the uses of each name in order: a use whose call changed was
+    rewritten (gup-vmas drops a NULL in a macro body on purpose), one left as
+    it was stays for a human. Directives that no longer pair up are judged whole.
+    """
+    defines = [s for s in before if s.kind == "define"]
+    if not defines or text == original:
+        return set()
+    word = re.compile(r"\b(%s)\b" % "|".join(map(re.escape, names)))
+    now = [t.text for t in tokenize(text)
+           if t.kind == "pp" and _DEFINE.match(t.text) and word.search(t.text)]
+    spans = sorted({s.call_span for s in defines})
+    if len(now) != len(spans):
+        return {s for s in defines if original[s.call_span[0]:s.call_span[1]] not in now}
+    rewritten = set()
+    for span, after in zip(spans, now):
+        mine = [s for s in defines if s.call_span == span]     # in the order of scan_define()
+        was = _uses(original[span[0]:span[1]], word)
+        is_now = _uses(after, word)
+        if [name for name, _ in was] != [name for name, _ in is_now]:
+            if original[span[0]:span[1]] != after:
+                rewritten.update(mine)
+            continue
+        rewritten.update(s for s, old, new in zip(mine, was, is_now) if old != new)
+    return rewritten
+
+
+def _uses(directive, word):
+    """(name, its call) of each use of a name in a #define, in order: the call's
+    tokens from the name to its closing parenthesis, line continuations left out."""
+    uses = []
+    for m in word.finditer(directive):
+        tokens = [t for t in tokenize(directive[m.start():]) if t.text != "\\"]
+        end = matching(tokens, 1) + 1 \
+            if len(tokens) > 1 and tokens[1].text == "(" else 1
+        uses.append((m.group(1), respace(tokens[:end])))
+    return uses
