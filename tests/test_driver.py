@@ -6,6 +6,8 @@ import subprocess
 import pytest
 from conftest import SAMPLE, git, gup_unify
 
+from gupunify.convert import callercommits, callers, convert
+
 
 def test_converts_on_new_branch_and_leaves_user_alone(tree, tmp_path, need_spatch):
     head = git(tree, "rev-parse", "HEAD")
@@ -151,3 +153,33 @@ def test_plain_directory_is_imported(tmp_path, need_spatch):
     assert git(repo, "log", "--format=%s", "-1", "gup-unify") == \
         "KVM: x86: pass gup_flags to get_user_pages_fast()\n"
     assert not (plain / ".git").exists()
+
+
+
+def test_a_step_begun_ahead_is_begun_again_when_its_plan_no_longer_holds(
+        tree, tmp_path, need_spatch, monkeypatch):
+    """The fast step's spatch starts beside the longterm step's, planned on the API state
+    read before the longterm step; when the state read after it differs, the fast
+    step's files are put back and converted again: the branch is a plain run's."""
+    convert.convert(str(tree), "plain", reports_dir=str(tmp_path / "rep-plain"))
+    real_state, real_put_back = callercommits.api_state, callers.CallerStep.put_back
+    reads, put_back = [], []
+
+    def moving_state(path):
+        # A state that differs at every read: no plan made on it holds.
+        reads.append(path)
+        return dict(real_state(path), reads=len(reads))
+
+    def recorded_put_back(step):
+        put_back.append(step.name)
+        real_put_back(step)
+    monkeypatch.setattr(callercommits, "api_state", moving_state)
+    monkeypatch.setattr(callers.CallerStep, "put_back", recorded_put_back)
+    convert.convert(str(tree), "again", reports_dir=str(tmp_path / "rep-again"))
+    assert put_back == ["get_user_pages_fast"]
+    assert git(tree, "diff", "plain", "again") == ""
+    assert git(tree, "log", "--format=%s%n%b", "master..plain") == \
+        git(tree, "log", "--format=%s%n%b", "master..again")
+    plain, again = [json.loads((tmp_path / rep / "linux" / "conversion.json").read_text())
+                    for rep in ("rep-plain", "rep-again")]
+    assert again["sites"] == plain["sites"]

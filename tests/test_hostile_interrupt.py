@@ -342,3 +342,27 @@ def test_git_config_stays_byte_identical(tree, tmp_path, need_spatch):
     assert out.returncode == 0, out.stderr
     assert config.read_bytes() == before
     assert not (tree / ".git" / "config.worktree").exists()
+
+
+
+def test_a_stop_dropped_in_a_finalizer_still_ends_the_run_before_the_keep(
+        tree, tmp_path, need_spatch, monkeypatch):
+    """The stop handler raises in whatever the main thread runs; raised in a finalizer,
+    Python prints it and goes on. The stop is on record all the same: the run ends
+    before it keeps a branch or a report."""
+    sys.path.insert(0, os.path.join(os.path.dirname(CLI), "..", "scripts"))
+    from gupunify.common import util
+    from gupunify.convert import callercommits, convert
+    commit_callers = callercommits.commit_callers
+
+    def then_dropped_stop(*args, **kw):
+        made = commit_callers(*args, **kw)
+        # What the handler leaves when the Interrupted it raised died in a finalizer.
+        monkeypatch.setattr(util, "_stopping", [signal.SIGINT])
+        return made
+    monkeypatch.setattr(callercommits, "commit_callers", then_dropped_stop)
+    reports = tmp_path / "rep"
+    with pytest.raises(util.Interrupted):
+        convert.convert(str(tree), "stopped", reports_dir=str(reports))
+    assert git(tree, "branch", "--list", "stopped") == ""
+    assert not list(reports.rglob("*.json"))

@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 from conftest import CLI, gup_unify
@@ -38,6 +39,38 @@ def test_a_long_phase_in_a_log_gets_plain_periodic_lines_then_its_end(monkeypatc
     for line in lines[:-1]:
         assert re.fullmatch(r"gup-unify: reading: (\d/)?4 files, \d+ s\n", line), line
     assert lines[-1] == "gup-unify: reading: 4/4 files, done in 1 s\n"
+
+
+def test_a_phase_hidden_by_another_threads_still_ends_with_its_line(monkeypatch):
+    """Two spatch runs side by side (two steps' batches): the one begun last is on
+    screen; the other, never drawn, still says how long it took when it ends."""
+    _fast_phases(monkeypatch)
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    first_running = threading.Event()
+
+    def first():
+        with progress.phase("first", total=46, unit="files"):
+            first_running.set()
+            time.sleep(0.8)
+    beside = threading.Thread(target=first)
+    beside.start()
+    first_running.wait()
+    with progress.phase("second", total=3, unit="files"):
+        time.sleep(0.6)
+    beside.join()
+    lines = log.getvalue().splitlines()
+    assert "gup-unify: second: 3 files, done in 0 s" in lines
+    assert "gup-unify: first: 46 files, done in 0 s" in lines
+    # Nested in one thread, an outer phase is not hidden: it says nothing unless drawn.
+    log.truncate(0)
+    log.seek(0)
+    with progress.phase("outer"):
+        with progress.phase("inner"):
+            time.sleep(0.5)
+    lines = log.getvalue().splitlines()
+    assert lines[-1] == "gup-unify: inner: done in 0 s"
+    assert not [line for line in lines if "outer" in line]
 
 
 def test_a_short_phase_says_nothing(monkeypatch):

@@ -2,20 +2,26 @@
 import io
 import os
 import re
+import time
 
 from gupunify.common import util
 
 
-def test_trace_has_each_programs_wall_seconds_and_command_line(tmp_path, monkeypatch):
+def test_trace_has_each_programs_start_wall_seconds_and_command_line(tmp_path, monkeypatch):
     trace = tmp_path / "trace"
     monkeypatch.setenv("GUP_UNIFY_TRACE", str(trace))
+    monkeypatch.setattr(util, "_BEGAN", time.monotonic())
     util.run(["sleep", "0.2"])
     util.run(["sh", "-c", "exit 3"], check=False)
     lines = trace.read_text().splitlines()
     assert len(lines) == 2
-    seconds, command = re.match(r" *(\d+\.\d{3}) (.*)$", lines[0]).groups()
-    assert 0.2 <= float(seconds) < 5 and command == "sleep 0.2"
-    assert lines[1].endswith(" sh -c exit 3")
+    fields = [re.match(r" *(\d+\.\d{3}) +(\d+\.\d{3}) (.*)$", line).groups()
+              for line in lines]
+    (start, seconds, command), (later, _, other) = fields
+    assert float(start) < 5 and 0.2 <= float(seconds) < 5 and command == "sleep 0.2"
+    # The second started once the first had ended: its start says so.
+    assert float(later) >= float(start) + 0.2
+    assert other == "sh -c exit 3"
 
 
 def test_no_trace_unless_asked(tmp_path, monkeypatch):

@@ -91,13 +91,16 @@ class phase:
     with phase("gup_fast_flags.cocci", total=49, unit="files") as p: ...,
     p.advance() as each is done (when the step can count them). The line
     reads "gup-unify: gup_fast_flags.cocci: 12/49 files, 5 s"; -q shows
-    nothing. Phases nest: the innermost one is shown.
+    nothing. Phases nest: the innermost one is shown, and of phases that run
+    side by side in two threads the last begun; each ends with its line.
     """
 
     def __init__(self, name, total=None, unit=""):
         self.name, self.total, self.unit = name, total, unit
         self.done = 0
         self.shown = False
+        self.hidden = False     # another thread's phase stood in its place on screen
+        self.thread = threading.current_thread()
         self._stop = threading.Event()
 
     def advance(self, n=1):
@@ -129,6 +132,8 @@ class phase:
             return
         while True:
             with _screen:
+                if _phases and _phases[-1] is not self and _phases[-1].thread is not self.thread:
+                    self.hidden = True
                 if _phases and _phases[-1] is self:
                     self.shown = True
                     if terminal:
@@ -147,7 +152,8 @@ class phase:
         self._ticker.join()
         with _screen:
             _phases.remove(self)
-            if self.shown and exc[0] is None:
+            # One that ran beside another thread's, unseen, still says how long it took.
+            if (self.shown or self.hidden) and exc[0] is None:
                 progress(self.line(end=True))
             elif _drawn[0]:
                 sys.stderr.write(_wipe())

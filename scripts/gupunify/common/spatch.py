@@ -81,7 +81,11 @@ def max_bytes():
 def _argv(cocci, builtins, limit, mode, in_place):
     return ["spatch", "--sp-file", cocci, "-D", mode, "--very-quiet",
             "--include-headers", "--no-includes", "--macro-file-builtins", builtins,
-            "--timeout", str(limit)] + (["--in-place"] if in_place else [])
+            "--timeout", str(limit)] + (
+                # The diff spatch prints of what it rewrites takes 40% of its
+                # time (v5.0's fast rule: 4.2 CPU s instead of 7.5); the
+                # rewrite reads the files it wrote.
+                ["--in-place", "--no-show-diff"] if in_place else [])
 
 
 def _spatch(argv, root, workdir, limit, files):
@@ -107,15 +111,17 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
     if not files:
         return results
     builtins = builtins_file(workdir)
+    # Runs of two steps go on side by side: each has a folder of its own.
+    rundir = tempfile.mkdtemp(prefix="spatch-", dir=workdir)
     jobs = jobs or os.cpu_count() or 1
     limit = timeout()
     originals = {}
     for relpath in files:
         with open(os.path.join(root, relpath), "rb") as f:
             originals[relpath] = f.read()
-    names = _names(files, originals, workdir)
+    names = _names(files, originals, rundir)
     by_name = {names[f]: f for f in files}
-    groups = os.path.join(workdir, "file-groups")
+    groups = os.path.join(rundir, "file-groups")
     with open(groups, "w") as f:
         f.write("\n\n".join(names[f] for f in files) + "\n")
     name = os.path.basename(cocci)
@@ -124,7 +130,7 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
     try:
         with phase("%s: spatch" % name, len(files), "file" if len(files) == 1 else "files"):
             rc, out, err = _spatch(argv + ["-j", str(jobs), "--file-groups", groups],
-                                   root, workdir, limit, len(files))
+                                   root, rundir, limit, len(files))
     except UserError as e:
         rc, out, err = None, "", str(e)
     failed = {}
@@ -154,7 +160,7 @@ def apply(cocci, root, files, workdir, mode="patch", in_place=True, jobs=None):
             continue
         progress("%s: %s: %s; running it alone" % (name, relpath, failed[relpath]))
         try:
-            rc, out, err = _spatch(argv + [names[relpath]], root, workdir, limit, 1)
+            rc, out, err = _spatch(argv + [names[relpath]], root, rundir, limit, 1)
             results[relpath] = (rc, _named(out, names[relpath], relpath),
                                 _named(err, names[relpath], relpath))
         except UserError as e:

@@ -55,8 +55,9 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
     one starts nothing, and a program's end is not its result there:
     Interrupted is raised instead of an error made of a killed child's exit
     status (the main thread has it from the signal handler).
-    With GUP_UNIFY_TRACE=<file> set, each program's wall seconds and command
-    line are appended to that file: where a slow run spends its time.
+    With GUP_UNIFY_TRACE=<file> set, each program's start (seconds since the
+    run began), wall seconds and command line are appended to that file:
+    where a slow run spends its time, and what runs beside what.
     """
     started = time.monotonic()
     # git in the user's environment would work in the repository these name,
@@ -100,7 +101,7 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
         finally:
             with _running_lock:
                 del _running[proc]
-    _trace(argv, time.monotonic() - started)
+    _trace(argv, started)
     if proc.returncode == -signal.SIGINT:
         # The terminal's Ctrl-C reached the child first: it is ours as well.
         raise Interrupted(signal.SIGINT)
@@ -191,12 +192,18 @@ def _signal(proc, group, signum):
             proc.send_signal(signum)
 
 
-def _trace(argv, seconds):
-    """One line of GUP_UNIFY_TRACE: a program's wall seconds and its command line."""
+# When the run began, for the trace's start column.
+_BEGAN = time.monotonic()
+
+
+def _trace(argv, started):
+    """One line of GUP_UNIFY_TRACE: when a program started, its wall seconds, its
+    command line."""
     trace = os.environ.get("GUP_UNIFY_TRACE")
     if trace:
         with open(trace, "a") as f:
-            f.write("%8.3f %s\n" % (seconds, " ".join(argv).replace("\n", " ")[:300]))
+            f.write("%8.3f %8.3f %s\n" % (started - _BEGAN, time.monotonic() - started,
+                                         " ".join(argv).replace("\n", " ")[:300]))
 
 
 def _end(proc, group=False, at_once=False):

@@ -5,7 +5,7 @@ import re
 import shutil
 
 from . import notes
-from .repository import (BASE_LINE, MARKERS, OWN_GIT, branch_exists, branch_ref, identity_args,
+from .repository import (BASE_LINE, MARKERS, OWN_GIT, branch_ref, identity_args,
     path_digest, scratch_dir)
 from .progress import phase, progress
 from .util import die, git, interrupts_held
@@ -220,9 +220,12 @@ class Worktree:
                        "\n\ngup-unify made branch %s\n\n%s%s\n" % (
                            tip, self.branch, self.committer, self.branch, BASE_LINE,
                            self.start)).strip()
-        stale = [ref for ref in git(self.repo, "for-each-ref", "--format=%(refname)",
-                                    MARKERS).split()
-                 if not branch_exists(self.repo, ref[len(MARKERS):])]
+        # One listing, not a rev-parse per marker: a repository keeps one for
+        # every branch the tool ever made.
+        refs = set(git(self.repo, "for-each-ref", "--format=%(refname)", MARKERS,
+                       branch_ref("")).splitlines())
+        stale = [ref for ref in refs if ref.startswith(MARKERS)
+                 and branch_ref(ref[len(MARKERS):]) not in refs]
         if stale:
             # Markers of branches since deleted: one could be in the way of this
             # one's (gup-unify against gup-unify/x).

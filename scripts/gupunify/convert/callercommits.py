@@ -1,6 +1,7 @@
 """The caller phase: every caller converted tree-wide, then committed group by group."""
 import collections
 import concurrent.futures
+import contextlib
 import os
 import textwrap
 
@@ -22,48 +23,77 @@ def _convert_all(wt, workdir, state, apis):
     Nothing is committed yet: the files a step may have rewritten are hashed
     as they are on disk, where a git add and a commit per step would read
     and write the index of the whole tree several times.
+
+    Each step's spatch starts on the files the step before it does not
+    convert while that step runs (gup-flags: the fast step's 46 files beside
+    the longterm step); its other files wait for that step to end.
     """
     changes, found = {}, []
     current = {}        # {path: (mode, blob)} as the tree stands, of the files seen so far
     mig = migration.current()
-    for rules in mig.steps(apis):
-        api = rules[0].old
-        now = api_state(wt.path)
-        if all(migration.holds(now, rule.done) for rule in rules):
-            progress(rules[0].done_message)
-            state.steps.append({"step": api, "result": "already converted"})
-            continue
-        for rule in rules:
-            if rule.check:
-                mig.hooks.CHECKS[rule.check](now)
-        step = callers.CallerStep(wt, rules, workdir)
-        lacking = next(filter(None, (_lacking(rule.old, now) for rule in rules)), None)
-        if lacking:
-            records = step.leave_all(lacking)
+    steps = mig.steps(apis)
+    with contextlib.ExitStack() as running:
+        ahead = None    # (the next step, begun; the API state its begin was planned on)
+        for index, rules in enumerate(steps):
+            api = rules[0].old
+            now = api_state(wt.path)
+            step = None
+            if ahead:
+                step, planned = ahead
+                ahead = None
+                if now != planned:
+                    # The step before changed what its plan read: begin it again.
+                    step.put_back()
+                    step = None
+            if all(migration.holds(now, rule.done) for rule in rules):
+                progress(rules[0].done_message)
+                state.steps.append({"step": api, "result": "already converted"})
+                continue
+            for rule in rules:
+                if rule.check:
+                    mig.hooks.CHECKS[rule.check](now)
+            if step is None:
+                step = running.enter_context(callers.CallerStep(wt, rules, workdir))
+            lacking = _lacking_step(rules, now)
+            if lacking:
+                records = step.leave_all(lacking)
+                found += records
+                state.skipped_files.extend(f for f in step.skipped
+                                            if f not in state.skipped_files)
+                progress("%s: %d call%s left: %s" % (step.name, len(records),
+                                                     "" if len(records) == 1 else "s", lacking))
+                state.steps.append({"step": step.name, "result": "left for a human",
+                                     "summary": lacking})
+                continue
+            step.start()
+            following = steps[index + 1] if index + 1 < len(steps) else None
+            if following and not all(migration.holds(now, rule.done) for rule in following) \
+                    and not _lacking_step(following, now):
+                after = running.enter_context(callers.CallerStep(wt, following, workdir))
+                after.begin_beside(step)
+                ahead = after, now
+            records = step.run()
             found += records
-            state.skipped_files.extend(f for f in step.skipped
-                                        if f not in state.skipped_files)
-            progress("%s: %d call%s left: %s" % (step.name, len(records),
-                                                 "" if len(records) == 1 else "s", lacking))
-            state.steps.append({"step": step.name, "result": "left for a human",
-                                 "summary": lacking})
-            continue
-        records = step.run()
-        found += records
-        state.renamed.extend(step.renamed)
-        state.skipped_files.extend(f for f in step.skipped if f not in state.skipped_files)
-        current.update(wt.entries([p for p in step.files if p not in current]))
-        # A symbolic link is written through, to a file that is a path of its own.
-        paths = [p for p in step.files if p in current and current[p][0] != SYMLINK]
-        made = {path: (current[path][0], blob) for path, blob in zip(paths, wt.hash(paths))
-                if blob != current[path][1]}
-        current.update(made)
-        state.steps.append({"step": step.name, "result": "converted" if made else "nothing to do",
-                             "summary": callers.summarise(records)})
-        if made:
-            changes[api] = made
+            state.renamed.extend(step.renamed)
+            state.skipped_files.extend(f for f in step.skipped if f not in state.skipped_files)
+            current.update(wt.entries([p for p in step.files if p not in current]))
+            # A symbolic link is written through, to a file that is a path of its own.
+            paths = [p for p in step.files if p in current and current[p][0] != SYMLINK]
+            made = {path: (current[path][0], blob) for path, blob in zip(paths, wt.hash(paths))
+                    if blob != current[path][1]}
+            current.update(made)
+            state.steps.append({"step": step.name,
+                                "result": "converted" if made else "nothing to do",
+                                "summary": callers.summarise(records)})
+            if made:
+                changes[api] = made
     state.sites.extend(found)
     return changes, found
+
+
+def _lacking_step(rules, now):
+    """Why the callers of one step's rules cannot be converted in this tree, or None."""
+    return next(filter(None, (_lacking(rule.old, now) for rule in rules)), None)
 
 
 SYMLINK = "120000"

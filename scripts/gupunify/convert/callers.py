@@ -1,20 +1,23 @@
 """One step of the caller conversion in a worktree, with a record of each site.
 
 A step is the rules that share a semantic patch (gup-flags: one rule each;
-gup-vmas: its four functions), converted by one spatch run over the files
-that mention any of them.
+gup-vmas: its four functions), converted by spatch over the files that
+mention any of them: one run, or two when some of its files wait for the
+step before it.
 
 spatch rewrites what it can parse; the driver checks each call against the
-inventory (sites.py), rewrites what spatch could not reach, puts back what
-it must not change, and lays the calls out in kernel style.
+inventory (sites.py) and what spatch made of it (callplan.py), rewrites what
+spatch could not reach, puts back what it must not change, and lays the
+calls out in kernel style.
 """
 import concurrent.futures
 import os
-import re
 
 from ..common import migration, spatch
 from ..common.progress import phase, progress
 from ..csource import ctokens, idioms, layout, mentions, sites, source, stale
+from . import callplan
+
 
 def _pairable(site, rule):
     """Sites that stand for the same call before and after a conversion: a call of
@@ -28,9 +31,6 @@ def _pairable(site, rule):
                                          and rule.converted_mark in site.args[rule.argument])))
 
 
-# What a hook's replacement is when the argument goes (docs/migrations.md).
-DROPPED = ""
-
 NON_UTF8_NAME = "file name is not UTF-8: not converted, rename it or convert it by hand"
 
 
@@ -40,6 +40,11 @@ class CallerStep:
     Files are read and written as bytes (source.py): a CRLF or Latin-1 file
     is converted with every other byte kept, and a file that cannot be (mixed
     line ends) is left as it is and listed in skipped, with its sites.
+
+    A step's files can be begun (spatch started on them in the background)
+    before the step runs, while the step before it still converts others:
+    begin() those, then run() does the rest and waits. It is a context
+    manager: leaving it waits for whatever it began.
     """
 
     def __init__(self, wt, rules, workdir):
@@ -49,25 +54,46 @@ class CallerStep:
         self.api = rules[0].old     # the step's name in the group notes
         self.workdir = workdir
         self.cocci = rules[0].cocci
+        self.names = tuple(dict.fromkeys(name for rule in rules for name in rule.names))
         self.records = []
         self.skipped = []       # [{file, reason}]: files left as they were
         self.renamed = []       # messages and comments naming the removed function
         self.files = []         # the files it may have rewritten
+        self._convertible = None    # the files it converts, in path order
+        self._originals = {}        # {relpath: (bytes, crlf)} of the files begun
+        self._unconvertible = {}    # {relpath: (bytes, why)}: files it cannot write back
+        self._before = {}           # {relpath: future of its sites before the step}
+        self._spatch = {}           # {relpath: future of spatch's results for its batch}
+        # Tokenizing is most of the driver's own work: the files as they were
+        # are scanned in a thread while spatch runs, which needs none of it;
+        # each batch's spatch runs in a thread of its own.
+        self._scans = concurrent.futures.ThreadPoolExecutor(1)
+        self._runs = concurrent.futures.ThreadPoolExecutor(2)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._scans.shutdown(cancel_futures=True)
+        self._runs.shutdown(cancel_futures=True)
 
     @property
     def name(self):
         """What the progress lines and the report call the step."""
         return ", ".join(rule.old for rule in self.rules)
 
-    def run(self):
-        names = tuple(dict.fromkeys(name for rule in self.rules for name in rule.names))
-        files = []
+    def convertible(self):
+        """The files the step converts, in path order: those that mention its rules'
+        old names, but for the core series' files and names that did not decode."""
+        if self._convertible is not None:
+            return self._convertible
         mentioning = []
         for rule in self.rules:
             with phase("%s: finding the files that mention it" % rule.old):
                 mentioning += mentions.files_mentioning(self.wt, rule.old)
         mentioning = list(dict.fromkeys(mentioning))
         core = migration.current().core_files
+        self._convertible = []
         for relpath in mentioning:
             if relpath in core:
                 continue        # the core series changes its calls, not the conversion
@@ -75,39 +101,79 @@ class CallerStep:
                 # git's name did not decode: there is no such path to open.
                 self.skipped.append({"file": relpath, "reason": NON_UTF8_NAME})
             else:
-                files.append(relpath)
+                self._convertible.append(relpath)
         # Binary, too large or in a submodule: listed with the reason.
         for rule in self.rules:
             self.skipped += [f for f in mentions.files_left(self.wt, rule.old)
                              if f not in self.skipped]
-        originals = {}          # {relpath: (bytes, crlf)}
-        for relpath in files:
+        return self._convertible
+
+    def begin(self, relpaths):
+        """Start spatch on relpaths (some of the step's files) in the background.
+
+        Nothing else may change them until run() ends (begin_beside()).
+        """
+        batch = []
+        for relpath in relpaths:
             path = os.path.join(self.root, relpath)
             data = source.read_bytes(path)
             try:
                 crlf = source.line_ends(data)
             except source.Unconvertible as e:
-                self._leave(relpath, data, names, str(e))
+                self._unconvertible[relpath] = data, str(e)
                 continue
-            originals[relpath] = data, crlf
+            self._originals[relpath] = data, crlf
             if crlf:
                 # spatch ends the lines it adds with LF: let it see LF only.
                 source.write_bytes(path, data.replace(b"\r\n", b"\n"))
-        self.files = list(originals)
-        progress("%s: %d files mention it; running %s"
-                 % (self.name, len(files), os.path.basename(self.cocci)))
-        # Tokenizing is most of the driver's own work: the files as they were
-        # are scanned in a thread while spatch runs, which needs none of it.
-        pool = concurrent.futures.ThreadPoolExecutor(1)
-        try:
-            before = {relpath: pool.submit(sites.scan, relpath, source.text_of(data), names)
-                      for relpath, (data, _) in originals.items()}
-            results = spatch.apply(self.cocci, self.root, list(originals), self.workdir)
-            for relpath, (data, crlf) in originals.items():
-                self._file(relpath, data, crlf, results.get(relpath), names,
-                           before[relpath].result())
-        finally:
-            pool.shutdown(cancel_futures=True)
+            batch.append(relpath)
+        if not batch:
+            return
+        # spatch first: the scans hold the interpreter, and would hold up its start.
+        results = self._runs.submit(spatch.apply, self.cocci, self.root, batch, self.workdir)
+        for relpath in batch:
+            self._spatch[relpath] = results
+            self._before[relpath] = self._scans.submit(
+                sites.scan, relpath, source.text_of(self._originals[relpath][0]), self.names)
+
+    def begin_beside(self, before):
+        """Begin the files that before (the step before this one, started) does not
+        convert, while it runs; the others wait for it."""
+        theirs = set(before.convertible())
+        mine = [f for f in self.convertible() if f not in theirs]
+        progress("%s: %d files mention it; running %s on %d of them beside %s%s"
+                 % (self.name, len(self.convertible()), os.path.basename(self.cocci),
+                    len(mine), before.name,
+                    ", on the others after it" if len(mine) < len(self.convertible()) else ""))
+        self.begin(mine)
+
+    def start(self):
+        """begin() every file of the step not begun yet."""
+        begun = set(self._originals) | set(self._unconvertible)
+        if not begun:
+            progress("%s: %d files mention it; running %s"
+                     % (self.name, len(self.convertible()), os.path.basename(self.cocci)))
+        self.begin([f for f in self.convertible() if f not in begun])
+
+    def put_back(self):
+        """Undo begin(): wait for its spatch runs, then write the files back as they were."""
+        for results in set(self._spatch.values()):
+            concurrent.futures.wait([results])
+        for relpath, (data, _) in self._originals.items():
+            source.write_bytes(os.path.join(self.root, relpath), data)
+
+    def run(self):
+        files = self.convertible()
+        self.start()
+        for relpath in files:
+            if relpath in self._unconvertible:
+                data, why = self._unconvertible[relpath]
+                self._leave(relpath, data, why)
+        self.files = [f for f in files if f in self._originals]
+        for relpath in self.files:
+            data, crlf = self._originals[relpath]
+            self._file(relpath, data, crlf, self._spatch[relpath].result().get(relpath),
+                       self._before[relpath].result())
         return self.records
 
     def leave_all(self, reason):
@@ -128,9 +194,9 @@ class CallerStep:
                                                          reason))
         return self.records
 
-    def _leave(self, relpath, data, names, why):
+    def _leave(self, relpath, data, why):
         """List a file the conversion cannot write back, with every site in it."""
-        found = [(rule, s) for s in sites.scan(relpath, source.text_of(data), names)
+        found = [(rule, s) for s in sites.scan(relpath, source.text_of(data), self.names)
                  for rule in self.rules if s.name == rule.old]
         if not found:
             return
@@ -139,8 +205,9 @@ class CallerStep:
         for rule, s in found:
             self.records.append(self._record(rule, s, None, "manual", None, reason))
 
-    def _file(self, relpath, data, crlf, result, names, before):
+    def _file(self, relpath, data, crlf, result, before):
         """Check, complete and record what spatch did to one file; before are its sites."""
+        names = self.names
         original = source.text_of(data)
         path = os.path.join(self.root, relpath)
 
@@ -200,10 +267,10 @@ class CallerStep:
         for index, (old, new) in enumerate(zip(calls, after)):
             old_call = original[old.call_span[0]:old.call_span[1]]
             new_call = text[new.call_span[0]:new.call_span[1]]
-            step = self._plan(rule, original, old, new, old_call, new_call,
+            step = callplan.outcome(rule, original, old, new, old_call, new_call,
                               result if spatch_failed else None)
             if step[1] == "fallback":
-                rewritten = _rewritten_call(original, old, rule)
+                rewritten = callplan.rewritten_call(original, old, rule)
                 if ctokens.comments(rewritten) != ctokens.comments(old_call):
                     step = ("manual", None, "the rewrite would drop a comment inside the "
                             "argument: left as it was, convert by hand", step[3], None)
@@ -257,48 +324,6 @@ class CallerStep:
             self.records.append(record)
         return text
 
-    def _plan(self, rule, original, old, new, old_call, new_call, failed):
-        """(outcome, by, reason, idiom, disagreement) for one call and what spatch made of it."""
-        at = rule.argument
-        if old.name != rule.old or len(old.args) == rule.new_arity != rule.arity:
-            return "unchanged", None, rule.already, "flag_form", None
-        if old.directives:
-            return "manual", None, idioms.DIRECTIVE, None, None
-        if len(old.args) != rule.arity:
-            return "manual", None, "unexpected number of arguments", None, None
-        idiom, expected = idioms.classify(rule.old, old.args[at])
-        if idiom in idioms.by_spatch():
-            # The statements around the call decide it: what spatch wrote stands.
-            if new_call != old_call or old.name != new.name:
-                return "converted", "spatch", None, idiom, None
-            return "manual", None, idioms.reasons()[idiom], idiom, None
-        if len(old.args) != len(new.args) or old.args[at] != new.args[at] \
-                or old.name != new.name:
-            if ctokens.comments(old_call) != ctokens.comments(new_call):
-                return "converted", "fallback", "spatch dropped a comment inside the call: " \
-                    "rewritten by the driver, comments kept", idiom, None
-            if layout.paren_column(original, old.call_span[0]) + 1 >= layout.WIDTH:
-                # spatch would align new lines with it: hundreds of tabs.
-                return "converted", "fallback", "the call opens past column %d: rewritten " \
-                    "in place by the driver, not re-wrapped by spatch" % layout.WIDTH, \
-                    idiom, None
-            if expected == DROPPED:
-                extra = None if len(new.args) == len(old.args) - 1 else "(argument dropped)"
-            elif len(new.args) != len(old.args):
-                # spatch knows more than the argument's text (gup-vmas: a macro the
-                # file defines as NULL): it dropped one the inventory would keep.
-                extra = "(argument kept)" if expected is None else expected
-            else:
-                extra = None if _same(new.args[at], expected) else expected
-            return "converted", "spatch", None, idiom, extra
-        if expected is None:
-            outcome = "manual" if idiom in idioms.manual() else "unchanged"
-            return outcome, None, idioms.reasons()[idiom], idiom, None
-        why = ("spatch failed on this file (%s)" % _last_line(failed[2]) if failed
-               else "spatch could not match this call (code it cannot parse, or a macro "
-                    "argument)")
-        return "converted", "fallback", why, idiom, None
-
     def _tidy(self, rule, original, text, old, site, moved):
         """Kernel style for one call (old, in original) that stands at site in text.
 
@@ -326,38 +351,6 @@ class CallerStep:
         record.longterm_candidate = bool(rule.candidates) and \
             old.path.startswith(rule.candidates)
         return record
-
-
-def _same(a, b):
-    squash = lambda s: re.sub(r"\s+", " ", s or "").strip()
-    return squash(a) == squash(b)
-
-
-def _last_line(text):
-    lines = [l for l in (text or "").strip().splitlines() if l.strip()]
-    return lines[-1] if lines else "no message"
-
-
-def _rewritten_call(text, site, rule):
-    """The call at site in text with its flag argument (and a longterm name) converted.
-
-    The argument is classified as it stands in the source, so comments and
-    line breaks inside it are kept.
-    """
-    start, end = site.call_span
-    at = rule.argument
-    arg_start, arg_end = site.arg_spans[at]
-    _, replacement = idioms.classify(rule.old, text[arg_start:arg_end])
-    if replacement == DROPPED:
-        # The argument goes with the comma before it (after it, when it is the first).
-        if at:
-            arg_start = site.arg_spans[at - 1][1]
-        else:
-            arg_end = site.arg_spans[1][0]
-    call = text[start:arg_start] + replacement + text[arg_end:end]
-    if site.name == rule.old != rule.new:
-        call = rule.new + call[len(site.name):]
-    return call
 
 
 def summarise(records):

@@ -16,7 +16,8 @@ from ..common.repository import branch_exists, check_refs_writable, is_import
 from ..common.runcontext import opened
 from ..common.tree import api_state
 from ..common.progress import Stopwatch, progress
-from ..common.util import die, git, interrupts_held, kept, pause_at, write_atomic
+from ..common.util import (die, git, interrupts_held, kept, pause_at, stop_if_stopping,
+                           write_atomic)
 from ..common.worktree import Worktree
 from ..csource import mentions
 from ..groups import split
@@ -164,6 +165,9 @@ def run_conversion(context, options):
         diff = (wt.git("diff", "--binary", wt.start, "HEAD", binary=True) if diff_path
                 else None)
         state.result = "converted"
+        # A stop that landed in a finalizer was printed there and dropped: it
+        # ends the run here, before anything is kept.
+        stop_if_stopping()
         # The branch (or diff) and its report are kept together or not at all.
         with interrupts_held():
             if diff_path == outputs.STDOUT:

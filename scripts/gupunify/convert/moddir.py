@@ -24,7 +24,8 @@ from ..common.leftovers import temporary_dir
 from ..common.spatch import max_bytes
 from ..common.tree import ModuleDir
 from ..common.progress import progress
-from ..common.util import die, git, interrupts_held, kept, pause_at, write_atomic
+from ..common.util import (die, git, interrupts_held, kept, pause_at, stop_if_stopping,
+                           write_atomic)
 from ..common.repository import scratch_dir
 from ..csource import ctokens, idioms, layout, mentions, shims, sites, source
 
@@ -89,6 +90,9 @@ def convert_module(path, diff_path, reports_dir=None, compat=None):
         run["result"] = "nothing to do"
         return ModuleConversion(run)
     run["result"] = "converted"
+    # A stop that landed in a finalizer was printed there and dropped: it ends
+    # the run here, before anything is kept.
+    stop_if_stopping()
     with interrupts_held():
         if diff_path == outputs.STDOUT:
             sys.stdout.buffer.write(diff)

@@ -92,10 +92,19 @@ class FileHistory:
             self.imported = Imported(sha, subject)
 
 
+# The edges found, by (repository, commit, skip): without a commit-graph each
+# is a walk of skip commits, and the end of one window is the start of the next.
+_edges = {}
+
+
 def _edge(repo, rev, skip):
-    """(sha, commit date) of the skip-th commit back from rev, or None past the root."""
-    found = git(repo, "log", "-1", "--skip=%d" % skip, "--format=%H %ct", rev).split()
-    return found or None
+    """(sha, commit date) of the skip-th commit back from the commit rev, or None past
+    the root."""
+    key = (repo, rev, skip)
+    if key not in _edges:
+        _edges[key] = git(repo, "log", "-1", "--skip=%d" % skip, "--format=%H %ct",
+                          rev).split() or None
+    return _edges[key]
 
 
 def _read(repo, rev, known, files, skip, count):

@@ -14,7 +14,7 @@ from ..common.repository import (MARKERS, branch_exists, configured_identity, sc
     series_range)
 from ..common.runcontext import opened
 from ..common.progress import Stopwatch, progress, warn
-from ..common.util import die, git, interrupts_held, kept, pause_at, run
+from ..common.util import die, git, interrupts_held, kept, pause_at, run, stop_if_stopping
 from ..convert import convert, convertreport
 from ..groups import split
 from ..groups.maintainers import Recipients
@@ -246,6 +246,9 @@ def _make_series(context, options):
                                    "to": p.to, "cc": p.cc,
                                    "patches": p.patches} for p in parts],
                        "timings": watch.seconds}
+            # A stop that landed in a finalizer was printed there and dropped: it
+            # ends the run here, before anything is kept.
+            stop_if_stopping()
             # The series and their report are kept together or not at all.
             with interrupts_held():
                 rerun.forget(where)
