@@ -1,5 +1,6 @@
 """make spatch on the bundled sample tree: branch, report, refusals, idempotence."""
 import json
+import re
 import shutil
 import subprocess
 
@@ -183,3 +184,50 @@ def test_a_step_begun_ahead_is_begun_again_when_its_plan_no_longer_holds(
     plain, again = [json.loads((tmp_path / rep / "linux" / "conversion.json").read_text())
                     for rep in ("rep-plain", "rep-again")]
     assert again["sites"] == plain["sites"]
+
+
+def test_a_tree_whose_foll_write_is_not_one_is_refused_before_any_spatch_run(tree, tmp_path):
+    """The write-to-flags rewrite is value-preserving only with FOLL_WRITE == 1: another
+    value refuses the tree in one line, before either step's spatch starts."""
+    header = tree / "include" / "linux" / "mm.h"
+    text = header.read_text()
+    assert "#define FOLL_WRITE\t0x01" in text
+    header.write_text(text.replace("#define FOLL_WRITE\t0x01", "#define FOLL_WRITE\t0x08"))
+    git(tree, "commit", "-qam", "FOLL_WRITE moved")
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s")
+    assert out.returncode == 2
+    assert out.stderr.splitlines()[-1] == \
+        "gup-unify: error: FOLL_WRITE is 0x08, not 1: the caller conversion is not " \
+        "value-preserving here"
+    assert ".cocci: " not in out.stderr
+    assert git(tree, "branch", "--list", "gup-unify") == ""
+    assert git(tree, "worktree", "list").count("\n") == 1
+
+
+def test_each_step_says_once_what_it_runs_on(tree, tmp_path):
+    """The fast step's line counts the files begun beside the longterm step; with none
+    (every fast caller calls the longterm function too) it runs after it, one line."""
+    def running_lines(stderr):
+        return [line for line in stderr.splitlines() if "mention it; running" in line]
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    fast = [line for line in running_lines(out.stderr) if "get_user_pages_fast:" in line]
+    assert len(fast) == 1
+    begun = re.search(r"on (\d+) of them beside get_user_pages_longterm, on the other (\d+) "
+                      r"after it$", fast[0])
+    assert begun, fast[0]
+    assert "gup-unify: gup_fast_flags.cocci: %s files, -j " % begun.group(1) in out.stderr
+    assert "gup-unify: gup_fast_flags.cocci: %s files, -j " % begun.group(2) in out.stderr
+    both = set(git(tree, "grep", "-l", "-w", "get_user_pages_longterm").split())
+    fast_only = set(git(tree, "grep", "-l", "-w", "get_user_pages_fast").split()) - both
+    fast_only.discard("include/linux/mm.h")
+    git(tree, "rm", "-q", *sorted(fast_only))
+    git(tree, "commit", "-qm", "only callers of both")
+    out = gup_unify("spatch", str(tree), "--branch", "both", "--reports",
+                    str(tmp_path / "rep2"), scratch=tmp_path / "s")
+    assert out.returncode == 0, out.stderr
+    assert [line for line in running_lines(out.stderr) if "get_user_pages_fast:" in line] == [
+        "gup-unify: get_user_pages_fast: %d files mention it; running gup_fast_flags.cocci"
+        % len(set(git(tree, "grep", "-l", "-w", "get_user_pages_fast").split()))]

@@ -45,13 +45,11 @@ def _convert_all(wt, workdir, state, apis):
                     # The step before changed what its plan read: begin it again.
                     step.put_back()
                     step = None
-            if all(migration.holds(now, rule.done) for rule in rules):
+            if _done(rules, now):
                 progress(rules[0].done_message)
                 state.steps.append({"step": api, "result": "already converted"})
                 continue
-            for rule in rules:
-                if rule.check:
-                    mig.hooks.CHECKS[rule.check](now)
+            _check(rules, now)
             if step is None:
                 step = running.enter_context(callers.CallerStep(wt, rules, workdir))
             lacking = _lacking_step(rules, now)
@@ -65,10 +63,14 @@ def _convert_all(wt, workdir, state, apis):
                 state.steps.append({"step": step.name, "result": "left for a human",
                                      "summary": lacking})
                 continue
-            step.start()
             following = steps[index + 1] if index + 1 < len(steps) else None
-            if following and not all(migration.holds(now, rule.done) for rule in following) \
-                    and not _lacking_step(following, now):
+            ahead_too = following and not _done(following, now) and \
+                not _lacking_step(following, now)
+            if ahead_too:
+                # What would refuse the tree refuses it now, before any spatch run.
+                _check(following, now)
+            step.start()
+            if ahead_too:
                 after = running.enter_context(callers.CallerStep(wt, following, workdir))
                 after.begin_beside(step)
                 ahead = after, now
@@ -89,6 +91,18 @@ def _convert_all(wt, workdir, state, apis):
                 changes[api] = made
     state.sites.extend(found)
     return changes, found
+
+
+def _done(rules, now):
+    """Whether the tree (its API state now) shows every rule of a step done already."""
+    return all(migration.holds(now, rule.done) for rule in rules)
+
+
+def _check(rules, now):
+    """Refuse the tree (die) where a rule of the step needs what it lacks (CHECKS)."""
+    for rule in rules:
+        if rule.check:
+            migration.current().hooks.CHECKS[rule.check](now)
 
 
 def _lacking_step(rules, now):

@@ -109,7 +109,8 @@ class CallerStep:
         return self._convertible
 
     def begin(self, relpaths):
-        """Start spatch on relpaths (some of the step's files) in the background.
+        """Start spatch on relpaths (some of the step's files) in the background; return
+        those it was started on (a file with mixed line ends is not).
 
         Nothing else may change them until run() ends (begin_beside()).
         """
@@ -128,29 +129,32 @@ class CallerStep:
                 source.write_bytes(path, data.replace(b"\r\n", b"\n"))
             batch.append(relpath)
         if not batch:
-            return
+            return batch
         # spatch first: the scans hold the interpreter, and would hold up its start.
         results = self._runs.submit(spatch.apply, self.cocci, self.root, batch, self.workdir)
         for relpath in batch:
             self._spatch[relpath] = results
             self._before[relpath] = self._scans.submit(
                 sites.scan, relpath, source.text_of(self._originals[relpath][0]), self.names)
+        return batch
 
     def begin_beside(self, before):
         """Begin the files that before (the step before this one, started) does not
-        convert, while it runs; the others wait for it."""
-        theirs = set(before.convertible())
-        mine = [f for f in self.convertible() if f not in theirs]
-        progress("%s: %d files mention it; running %s on %d of them beside %s%s"
-                 % (self.name, len(self.convertible()), os.path.basename(self.cocci),
-                    len(mine), before.name,
-                    ", on the others after it" if len(mine) < len(self.convertible()) else ""))
-        self.begin(mine)
+        convert, while it runs; the others wait for it. So does the migration's
+        header, which the API state is read from when before ends."""
+        theirs = set(before.convertible()) | {migration.current().header}
+        batch = self.begin([f for f in self.convertible() if f not in theirs])
+        if batch:
+            rest = len(self.convertible()) - len(batch) - len(self._unconvertible)
+            progress("%s: %d files mention it; running %s on %d of them beside %s%s"
+                     % (self.name, len(self.convertible()), os.path.basename(self.cocci),
+                        len(batch), before.name,
+                        ", on the other %d after it" % rest if rest else ""))
 
     def start(self):
         """begin() every file of the step not begun yet."""
         begun = set(self._originals) | set(self._unconvertible)
-        if not begun:
+        if not self._spatch:
             progress("%s: %d files mention it; running %s"
                      % (self.name, len(self.convertible()), os.path.basename(self.cocci)))
         self.begin([f for f in self.convertible() if f not in begun])
