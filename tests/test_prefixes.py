@@ -331,6 +331,42 @@ def test_history_read_is_bounded(small, monkeypatch):
     assert known["d/x.c"].subjects == ["drm/via: long ago"]
 
 
+def test_the_older_window_adds_only_to_files_short_of_commits_and_not_made_in_the_newer(
+        small, monkeypatch):
+    """The window further back is read beside the first, for every file; what it finds
+    goes only to a file with fewer than HISTORY_DEPTH commits in the first, and not
+    to one the first saw added (a name used again: its old commits are another file's)."""
+    steps = [("add", "d/n.c", "net: n first"), ("rm", "d/n.c", "net: n removed"),
+             ("edit", "d/y.c", "vhost: 0"), ("add", "d/n.c", "gpu: n again"),
+             ("edit", "d/y.c", "vhost: 1"), ("edit", "d/y.c", "vhost: 2")]
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "@1499999940 +0000")
+    git(small, *IDENTITY, "commit", "-q", "--amend", "-m", "base")
+    for n, (what, path, subject) in enumerate(steps):
+        # A minute apart: the windows end at commit dates.
+        monkeypatch.setenv("GIT_COMMITTER_DATE", "@%d +0000" % (1500000000 + 60 * n))
+        if what == "rm":
+            git(small, "rm", "-q", path)
+            git(small, *IDENTITY, "commit", "-qm", subject)
+        elif what == "add":
+            (small / path).write_text("/* %s */\n" % subject)
+            git(small, "add", path)
+            git(small, *IDENTITY, "commit", "-qm", subject)
+        else:
+            commit(small, path, subject)
+    monkeypatch.setattr(prefixes, "RECENT", 3)
+    monkeypatch.setattr(prefixes, "DEEPER", 2)
+    monkeypatch.setattr(prefixes, "HISTORY_DEPTH", 2)
+    known = prefixes.History(str(small), "HEAD").histories(["d/n.c", "d/x.c", "d/y.c"])
+    assert known["d/y.c"].subjects == ["vhost: 2", "vhost: 1"]
+    assert known["d/n.c"].subjects == ["gpu: n again"]
+    assert known["d/x.c"].subjects == []
+    monkeypatch.setattr(prefixes, "HISTORY_DEPTH", 30)
+    monkeypatch.setattr(prefixes, "_read_before", {})
+    known = prefixes.History(str(small), "HEAD").histories(["d/n.c", "d/y.c"])
+    assert known["d/y.c"].subjects == ["vhost: 2", "vhost: 1", "vhost: 0"]
+    assert known["d/n.c"].subjects == ["gpu: n again"]
+
+
 def followed(repo, path):
     """What prefix learning read before: git log --follow of each file on its own."""
     out = git(repo, "log", "--follow", "--no-merges", "-n", str(prefixes.HISTORY_DEPTH),
