@@ -74,3 +74,17 @@ def test_write_atomic_from_many_threads_at_once(tmp_path):
         list(pool.map(lambda _: util.write_atomic(str(target), text), range(200)))
     assert target.read_text() == text
     assert sorted(os.listdir(tmp_path)) == ["hints.h"]
+
+
+def test_a_program_run_aside_yields_the_cpu(tmp_path, monkeypatch):
+    """aside=True: the program runs at nice 10 more than the run (history beside spatch),
+    and is traced and named by its own command line."""
+    trace = tmp_path / "trace"
+    monkeypatch.setenv("GUP_UNIFY_TRACE", str(trace))
+    ours = os.nice(0)
+    assert util.run(["nice"])[1].strip() == str(ours)
+    assert util.run(["nice"], aside=True)[1].strip() == str(min(ours + 10, 19))
+    aside = trace.read_text().splitlines()[1]
+    assert aside.endswith(" nice") and "-n 10" not in aside
+    rc, _, _ = util.run(["sh", "-c", "exit 4"], check=False, aside=True)
+    assert rc == 4

@@ -43,8 +43,12 @@ GIT_LOCATION = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
 
 
 def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=False,
-        own_group=False):
+        own_group=False, aside=False):
     """Run argv, returning (returncode, stdout, stderr) as text (stdout as bytes with binary).
+
+    With aside, argv runs at a lower priority (nice 10): work done beside the
+    run's critical path (prefix history beside spatch) takes the cores the
+    rest leaves, rather than half of them.
 
     With check, a non-zero exit becomes a UserError naming the command and its
     last line of stderr, because the caller cannot do better than say so.
@@ -74,7 +78,8 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
     # handler does not raise here, and the check below acts on it.
     with _flag("spawning"):
         try:
-            proc = subprocess.Popen(argv, cwd=cwd, env=full_env,
+            proc = subprocess.Popen(["nice", "-n", "10"] + argv if aside else argv,
+                                    cwd=cwd, env=full_env,
                                     stdin=None if input is None else subprocess.PIPE,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     process_group=0 if own_group else None,
@@ -222,10 +227,10 @@ def _end(proc, group=False, at_once=False):
     proc.communicate()
 
 
-def git(repo, *args, check=True, env=None, input=None, binary=False):
-    """Run git in repo and return its stdout."""
+def git(repo, *args, check=True, env=None, input=None, binary=False, aside=False):
+    """Run git in repo and return its stdout (aside: see run())."""
     return run(["git", "-C", repo] + list(args), check=check, env=env,
-               input=input, binary=binary)[1]
+               input=input, binary=binary, aside=aside)[1]
 
 
 def write_atomic(path, text):

@@ -106,7 +106,7 @@ def _edge(repo, rev, skip):
     key = (repo, rev, skip)
     if key not in _edges:
         _edges[key] = git(repo, "log", "-1", "--skip=%d" % skip, "--format=%H %ct",
-                          rev).split() or None
+                          rev, aside=True).split() or None
     return _edges[key]
 
 
@@ -130,8 +130,10 @@ def _read(repo, rev, files, skip, count):
     # --no-renames: two of files joined by a move would come as one "R100 old
     # new" entry (diff.renames is on by default); as "D old", "A new" the new
     # name is seen added and followed.
+    # Read beside spatch, which the run waits for first.
     out = git(repo, "log", "--no-merges", "--full-history", "--no-renames", "-z", *window,
-              "--format=%x01%H%x02%P%x02%s", "--name-status", start[0], "--", *files)
+              "--format=%x01%H%x02%P%x02%s", "--name-status", start[0], "--", *files,
+              aside=True)
     for record in out.split("\x01")[1:]:
         head, _, changes = record.partition("\x00")
         sha, parents, subject = head.split("\x02", 2)
