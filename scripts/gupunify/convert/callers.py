@@ -108,9 +108,9 @@ class CallerStep:
                              if f not in self.skipped]
         return self._convertible
 
-    def begin(self, relpaths):
-        """Start spatch on relpaths (some of the step's files) in the background; return
-        those it was started on (a file with mixed line ends is not).
+    def begin(self, relpaths, announce=None):
+        """Start spatch on relpaths (some of the step's files) in the background, after
+        announce(the files it starts on: a file with mixed line ends is not) when given.
 
         Nothing else may change them until run() ends (begin_beside()).
         """
@@ -129,27 +129,30 @@ class CallerStep:
                 source.write_bytes(path, data.replace(b"\r\n", b"\n"))
             batch.append(relpath)
         if not batch:
-            return batch
+            return
+        if announce:
+            announce(batch)
         # spatch first: the scans hold the interpreter, and would hold up its start.
         results = self._runs.submit(spatch.apply, self.cocci, self.root, batch, self.workdir)
         for relpath in batch:
             self._spatch[relpath] = results
             self._before[relpath] = self._scans.submit(
                 sites.scan, relpath, source.text_of(self._originals[relpath][0]), self.names)
-        return batch
 
     def begin_beside(self, before):
         """Begin the files that before (the step before this one, started) does not
         convert, while it runs; the others wait for it. So does the migration's
         header, which the API state is read from when before ends."""
         theirs = set(before.convertible()) | {migration.current().header}
-        batch = self.begin([f for f in self.convertible() if f not in theirs])
-        if batch:
+
+        def announce(batch):
+            # Before spatch's own line, which its thread prints.
             rest = len(self.convertible()) - len(batch) - len(self._unconvertible)
             progress("%s: %d files mention it; running %s on %d of them beside %s%s"
                      % (self.name, len(self.convertible()), os.path.basename(self.cocci),
                         len(batch), before.name,
                         ", on the other %d after it" % rest if rest else ""))
+        self.begin([f for f in self.convertible() if f not in theirs], announce)
 
     def start(self):
         """begin() every file of the step not begun yet."""
