@@ -232,3 +232,21 @@ def test_a_core_title_may_name_what_is_provided_in_several_words(tmp_path, monke
     assert serieswriter.core_titles() == [
         ("provides", "calls without a cookie", "let frob() callers leave the cookie out"),
         ("removes", "frob", "remove the cookie")]
+
+
+def test_a_step_spatch_has_no_file_for_says_once_what_it_runs_on(tmp_path, need_spatch):
+    """The toy step's one caller has mixed line ends: no spatch run, one line saying so."""
+    tool = toy_tool(tmp_path)
+    tree = make_tree(tmp_path / "linux")
+    (tree / "drivers" / "toy").mkdir(parents=True)
+    (tree / "drivers" / "toy" / "frob.c").write_bytes(
+        FROB.encode().replace(b"\n", b"\r\n", 3))
+    git(tree, "add", "-A")
+    git(tree, "commit", "-qm", "toy driver, mixed line ends")
+    env = dict(os.environ, GUP_UNIFY_SCRATCH=str(tmp_path / "s"))
+    done = subprocess.run([sys.executable, str(tool / "scripts" / "gup-unify"), "spatch",
+                           str(tree), "--migration", "toy", "--reports", str(tmp_path / "rep")],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("mention it; running frob.cocci") == 1, done.stderr
+    assert "frob.cocci: " not in done.stderr.replace("running frob.cocci", "")

@@ -64,6 +64,7 @@ class CallerStep:
         self._unconvertible = {}    # {relpath: (bytes, why)}: files it cannot write back
         self._before = {}           # {relpath: future of its sites before the step}
         self._spatch = {}           # {relpath: future of spatch's results for its batch}
+        self._announced = False     # whether its "N files mention it" line is out
         # Tokenizing is most of the driver's own work: the files as they were
         # are scanned in a thread while spatch runs, which needs none of it;
         # each batch's spatch runs in a thread of its own.
@@ -147,6 +148,7 @@ class CallerStep:
 
         def announce(batch):
             # Before spatch's own line, which its thread prints.
+            self._announced = True
             rest = len(self.convertible()) - len(batch) - len(self._unconvertible)
             progress("%s: %d files mention it; running %s on %d of them beside %s%s"
                      % (self.name, len(self.convertible()), os.path.basename(self.cocci),
@@ -157,15 +159,15 @@ class CallerStep:
     def start(self):
         """begin() every file of the step not begun yet."""
         begun = set(self._originals) | set(self._unconvertible)
-        if not self._spatch:
+        if not self._announced:
+            self._announced = True
             progress("%s: %d files mention it; running %s"
                      % (self.name, len(self.convertible()), os.path.basename(self.cocci)))
         self.begin([f for f in self.convertible() if f not in begun])
 
     def put_back(self):
         """Undo begin(): wait for its spatch runs, then write the files back as they were."""
-        for results in set(self._spatch.values()):
-            concurrent.futures.wait([results])
+        concurrent.futures.wait(set(self._spatch.values()))
         for relpath, (data, _) in self._originals.items():
             source.write_bytes(os.path.join(self.root, relpath), data)
 
