@@ -389,3 +389,26 @@ def test_write_atomic_removes_a_killed_runs_aside_file(tmp_path):
     write_atomic(str(target), "whole\n")
     assert target.read_text() == "whole\n"
     assert not dead.exists() and live.exists()
+
+
+def test_a_stopped_run_exits_though_a_thread_cannot_end(tmp_path):
+    """A stop can leave a thread of the run blocked for good (caught inside
+    concurrent.futures' own locks): the stopped run still exits with its status."""
+    script = tmp_path / "stuck.py"
+    script.write_text(
+        "import runpy, signal, sys, threading\n"
+        "sys.path.insert(0, %r)\n"
+        "from gupunify import cli\n"
+        "from gupunify.common import util\n"
+        "def main():\n"
+        "    threading.Thread(target=threading.Event().wait).start()\n"
+        "    util._stopping.append(signal.SIGINT)\n"
+        "    print('gup-unify: interrupted; nothing was kept', file=sys.stderr)\n"
+        "    return 130\n"
+        "cli.main = main\n"
+        "runpy.run_path(%r, run_name='__main__')\n"
+        % (os.path.join(os.path.dirname(CLI)), CLI))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=STOPPED)
+    assert proc.returncode == 130
+    assert proc.stderr == "gup-unify: interrupted; nothing was kept\n"
