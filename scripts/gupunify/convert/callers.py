@@ -216,14 +216,13 @@ class CallerStep:
 
     def _file(self, relpath, data, crlf, result, before):
         """Check, complete and record what spatch did to one file; before are its sites."""
-        names = self.names
         original = source.text_of(data)
         path = os.path.join(self.root, relpath)
 
         def scan(text):
             # spatch leaves most headers and definitions as they were, and
             # undoing what it did can give back the original.
-            return before if text == original else sites.scan(relpath, text, names)
+            return before if text == original else sites.scan(relpath, text, self.names)
 
         on_disk = source.read_bytes(path)
         text = source.decode(on_disk)
@@ -235,7 +234,7 @@ class CallerStep:
                             for rule, mine in zip(self.rules, calls))
         # What spatch did in macro bodies stands only if the file is kept.
         rewritten = set() if count_changed else \
-            sites.rewritten_defines(original, text, before, names)
+            sites.rewritten_defines(original, text, before, self.names)
         for rule in self.rules:
             for s in before:
                 if s.kind != "call" and s.name == rule.old:
@@ -260,12 +259,12 @@ class CallerStep:
             if number:
                 scanned = scan(text)    # where the previous rule's pass left the calls
             text = self._rule_pass(rule, relpath, original, text, scanned, mine, result,
-                                   names, scan)
+                                   scan)
         final = source.as_bytes(text, crlf)
         if final != on_disk:
             source.write_bytes(path, final)
 
-    def _rule_pass(self, rule, relpath, original, text, scanned, calls, result, names, scan):
+    def _rule_pass(self, rule, relpath, original, text, scanned, calls, result, scan):
         """What spatch made of one rule's calls in a file's text: checked, completed,
         laid out and recorded. Returns the text."""
         api = rule.old
@@ -319,7 +318,7 @@ class CallerStep:
             text, renamed = stale.rename(text, api)
             self.renamed += [dict(r, file=relpath, api=api) for r in renamed]
         if renamed:
-            final_sites = [s for s in sites.scan(relpath, text, names)
+            final_sites = [s for s in sites.scan(relpath, text, self.names)
                            if _pairable(s, rule)]
         for index, outcome, by, reason, idiom, disagreement in plan:
             if calls[index].name == rule.new != api and not rule.converted_mark:
