@@ -106,6 +106,44 @@ def test_assign_reads_every_groups_history_in_one_git_log(small, tmp_path, monke
     assert logs[0][logs[0].index("--") + 1] == "d/x.c"
 
 
+def test_the_widest_directorys_files_are_read_apart_from_the_others(small, tmp_path,
+                                                                   monkeypatch):
+    """git log compares each path it is given in every tree it walks: the files of the
+    top-level directory holding the most are read in a log of their own, the others
+    together in one more; what each file gets is what one log of all gave."""
+    files = ["drivers/a/x.c", "drivers/b/y.c", "arch/x86/z.c", "mm/w.c"]
+    for path in files:
+        (small / path).parent.mkdir(parents=True, exist_ok=True)
+        (small / path).write_text("")
+    git(small, "add", "-A")
+    git(small, *IDENTITY, "commit", "-qm", "add")
+    for path in files + files[:2]:
+        commit(small, path, "%s: a change" % path.split("/")[1])
+    monkeypatch.setenv("GUP_UNIFY_TRACE", str(tmp_path / "trace"))
+    known = prefixes.history(str(small), "HEAD", files)
+    assert known == {f: followed(small, f) for f in files}
+    logs = [line.split()[1:] for line in (tmp_path / "trace").read_text().splitlines()
+            if " log " in line and " -- " in line]
+    assert [log[log.index("--") + 1:] for log in logs] == [
+        ["drivers/a/x.c", "drivers/b/y.c"], ["arch/x86/z.c", "mm/w.c"]], logs
+
+
+def test_the_migrations_header_is_not_read_before_it_is_asked_for(tree, tmp_path,
+                                                                  need_spatch):
+    """The files that mention the API are read while spatch runs, less the header
+    that declares it (the core patches change it; include/linux/ is the widest
+    directory to read a path in); no group asks for it, so it is never read."""
+    trace = tmp_path / "trace"
+    out = gup_unify("spatch", str(tree), "--reports", str(tmp_path / "rep"),
+                    scratch=tmp_path / "s", env={"GUP_UNIFY_TRACE": str(trace)})
+    assert out.returncode == 0, out.stderr
+    logs = [line.split()[1:] for line in trace.read_text().splitlines()
+            if " log --no-merges " in line]
+    read = {path for log in logs for path in log[log.index("--") + 1:]}
+    assert "drivers/infiniband/hw/toy/umem.c" in read, logs
+    assert "include/linux/mm.h" not in read, logs
+
+
 @pytest.mark.parametrize("title, files, expected", [
     ("CEPH COMMON CODE (LIBCEPH)", ["net/ceph/pagevec.c"], "libceph"),
     ("KERNEL VIRTUAL MACHINE FOR X86 (KVM/x86)", ["arch/x86/kvm/mmu.c"], "KVM: x86"),
@@ -329,6 +367,29 @@ def test_history_read_is_bounded(small, monkeypatch):
     monkeypatch.setattr(prefixes, "_read_before", {})
     known = prefixes.History(str(small), "HEAD").histories(["d/x.c", "d/y.c"])
     assert known["d/x.c"].subjects == ["drm/via: long ago"]
+
+
+def test_a_rename_is_followed_no_further_back_than_the_windows(small, monkeypatch):
+    """A file made by a rename, with too few commits since: its old name's commits are
+    read back to where the windows end, not to the root."""
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "@1499999940 +0000")
+    git(small, *IDENTITY, "commit", "-q", "--amend", "-m", "base")
+    steps = [("d/x.c", "drm/via: long ago")] + [("d/y.c", "vhost: %d" % n) for n in range(3)]
+    for n, (path, subject) in enumerate(steps):
+        # A minute apart: the windows end at commit dates.
+        monkeypatch.setenv("GIT_COMMITTER_DATE", "@%d +0000" % (1500000000 + 60 * n))
+        commit(small, path, subject)
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "@%d +0000" % (1500000000 + 60 * len(steps)))
+    git(small, "mv", "d/x.c", "d/z.c")
+    git(small, *IDENTITY, "commit", "-qm", "drm/via: move x to z")
+    monkeypatch.setattr(prefixes, "RECENT", 2)
+    monkeypatch.setattr(prefixes, "DEEPER", 2)
+    known = prefixes.History(str(small), "HEAD").histories(["d/z.c"])
+    assert known["d/z.c"].subjects == ["drm/via: move x to z"]
+    monkeypatch.setattr(prefixes, "DEEPER", 3)
+    monkeypatch.setattr(prefixes, "_read_before", {})
+    known = prefixes.History(str(small), "HEAD").histories(["d/z.c"])
+    assert known["d/z.c"].subjects == ["drm/via: move x to z", "drm/via: long ago"]
 
 
 def test_the_older_window_adds_only_to_files_short_of_commits_and_not_made_in_the_newer(

@@ -25,10 +25,10 @@ SUBJECT_LIMIT = 75      # columns of a commit subject, prefix included
 # How far back history is read, in commits (all files together, not each):
 # the RECENT last for every file, then back to RECENT * DEEPER for the files
 # with fewer than HISTORY_DEPTH commits there. A clone of a million commits
-# costs no more than one of 20000. Each window is seconds of a core (a git
+# costs no more than one of 20000. Each window is a second of a core (git
 # log of many paths, which a commit-graph's Bloom filters do not speed up)
-# taken from spatch: on 2 cores, make spatch on a clone of 300000 commits
-# took 1.55 times its one-commit time reading 30000, 1.15 reading 20000.
+# taken from spatch: on 2 cores, make spatch on v5.0 behind 300000 commits
+# took 1.07 times its one-commit time (make bench BENCH=history).
 RECENT = 10000
 DEEPER = 2
 ABBREVIATION = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9/_.-]*)\)$")
@@ -127,21 +127,41 @@ def _read(repo, rev, files, skip, count):
     if not start:
         return commits, False
     window = ["--max-age=%d" % (int(beyond[1]) + 1)] if beyond else []
-    # --no-renames: two of files joined by a move would come as one "R100 old
-    # new" entry (diff.renames is on by default); as "D old", "A new" the new
-    # name is seen added and followed.
-    # Read beside spatch, which the run waits for first.
-    out = git(repo, "log", "--no-merges", "--full-history", "--no-renames", "-z", *window,
-              "--format=%x01%H%x02%P%x02%s", "--name-status", start[0], "--", *files,
-              aside=True)
-    for record in out.split("\x01")[1:]:
-        head, _, changes = record.partition("\x00")
-        sha, parents, subject = head.split("\x02", 2)
-        fields = changes.lstrip("\n").split("\x00")
-        for status, path in zip(fields[0::2], fields[1::2]):
-            if path in commits:
-                commits[path].append((sha, parents, subject, status))
+    for part in _parts(files):
+        # --no-renames: two of files joined by a move would come as one "R100 old
+        # new" entry (diff.renames is on by default); as "D old", "A new" the new
+        # name is seen added and followed.
+        # Read beside spatch, which the run waits for first.
+        out = git(repo, "log", "--no-merges", "--full-history", "--no-renames", "-z",
+                  *window, "--format=%x01%H%x02%P%x02%s", "--name-status", start[0], "--",
+                  *part, aside=True)
+        for record in out.split("\x01")[1:]:
+            head, _, changes = record.partition("\x00")
+            sha, parents, subject = head.split("\x02", 2)
+            fields = changes.lstrip("\n").split("\x00")
+            for status, path in zip(fields[0::2], fields[1::2]):
+                if path in commits:
+                    commits[path].append((sha, parents, subject, status))
     return commits, beyond is not None
+
+
+def _parts(files):
+    """files in the git logs that read them: those under the top-level directory that
+    holds the most of them, and the others.
+
+    git log compares every entry of each tree it walks into with every path
+    it is given: with the paths of drivers/ and of arch/, mm/, include/ in one
+    log, each of the latter is compared with the 140 entries of drivers/ in
+    every commit to a driver. Apart, each log walks the commits again (a
+    tenth of a second per 10000 without a commit-graph), and the two take
+    three quarters of the one's time on the kernel behind 300000 commits.
+    """
+    by_top = collections.defaultdict(list)
+    for path in files:
+        by_top[path.split("/")[0]].append(path)
+    widest = max(sorted(by_top), key=lambda top: len(by_top[top]))
+    others = [path for top in sorted(by_top) if top != widest for path in by_top[top]]
+    return [by_top[widest]] + ([others] if others else [])
 
 
 def _take(history, commits):
@@ -162,9 +182,17 @@ def _renamed_from(repo, sha, path):
     return None
 
 
-def _follow(repo, history, sha, old):
-    """The subjects of old, the name before sha, renames followed on."""
-    out = git(repo, "log", "--follow", "--no-merges", "-n",
+def _follow(repo, history, sha, old, end):
+    """The subjects of old, the name before sha, renames followed on, back to the commit
+    end (sha, date) where the windows end, or to the root when end is None.
+
+    A file seldom touched made by a rename has fewer than HISTORY_DEPTH
+    commits however far back: unbounded, git log --follow walked all the
+    history behind the rename, after the windows (1.6 s on v5.0 behind
+    100000 commits, which the run waited for).
+    """
+    window = ["--max-age=%d" % (int(end[1]) + 1)] if end else []
+    out = git(repo, "log", "--follow", "--no-merges", *window, "-n",
               str(HISTORY_DEPTH - len(history.subjects)), "--format=%H%x02%P%x02%s",
               sha + "^", "--", old)
     for line in out.splitlines():
@@ -183,8 +211,8 @@ def read_history(repo, rev, files):
     fewer than HISTORY_DEPTH there (and not added there), among the next
     RECENT * (DEEPER - 1). The second pass reads every file, beside the
     first rather than after it: on a clone without a commit-graph's help
-    each takes seconds of one core. --follow only for a file made by a
-    rename with too few commits since.
+    each takes a second of one core. --follow only for a file made by a
+    rename with too few commits since, and no further back than the windows.
     """
     rev = git(repo, "rev-parse", "--verify", rev + "^{commit}").strip()
     kept = {path: _read_before.get((repo, rev, path)) for path in files}
@@ -210,7 +238,7 @@ def read_history(repo, rev, files):
         if history.added and not history.full:
             old = _renamed_from(repo, history.added, path)
             if old:
-                _follow(repo, history, history.added, old)
+                _follow(repo, history, history.added, old, _edge(repo, rev, RECENT * DEEPER))
     _read_before.update(((repo, rev, path), history) for path, history in known.items())
     kept.update(known)
     return kept
