@@ -110,10 +110,10 @@ test-real:
 
 # On GUP_KERNEL_TREE (v5.0; GUP_KERNEL_TREE_V5_1 adds a v5.1.15 tree): make
 # check against a full build, make spatch against a plain spatch --dir on each
-# tree, cicheck against git grep -lw, make advise, make b4 and its rerun with
-# nothing new, ending with a table of the ratios; BENCH=check|spatch|scan|advise|b4
-# runs one part only; BENCH=history times spatch and series behind 100k and
-# 300k synthetic commits (scripts/bench-history, built once in the scratch).
+# tree, cicheck against git grep -lw, make advise, spatch and series behind 100k
+# and 300k synthetic commits (scripts/bench-history, built once in the scratch),
+# make b4 and its rerun with nothing new, ending with a table of the ratios;
+# BENCH=check|spatch|scan|advise|history|b4 runs one part only.
 bench:
 	@scripts/deps bench
 	BENCH=$(BENCH) $(PYTHON) scripts/bench
