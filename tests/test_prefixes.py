@@ -128,6 +128,18 @@ def test_the_widest_directorys_files_are_read_apart_from_the_others(small, tmp_p
         ["drivers/a/x.c", "drivers/b/y.c"], ["arch/x86/z.c", "mm/w.c"]], logs
 
 
+def test_a_file_named_like_pathspec_magic_has_its_own_history(small):
+    """git log is given file names, not pathspecs: ':(top)w.c' is that file, not w.c."""
+    for name in (":(top)w.c", "w.c"):
+        (small / name).write_text("")
+    git(small, "add", "--", ":(literal):(top)w.c", "w.c")
+    git(small, *IDENTITY, "commit", "-qm", "add")
+    commit(small, ":(top)w.c", "tee: the odd name")
+    commit(small, "w.c", "vhost: the plain name")
+    known = prefixes.history(str(small), "HEAD", [":(top)w.c"])
+    assert known == {":(top)w.c": {"tee": 1.0}}
+
+
 def test_the_migrations_header_is_not_read_before_it_is_asked_for(tree, tmp_path,
                                                                   need_spatch):
     """The files that mention the API are read while spatch runs, less the header

@@ -130,11 +130,12 @@ def _read(repo, rev, files, skip, count):
     for part in _parts(files):
         # --no-renames: two of files joined by a move would come as one "R100 old
         # new" entry (diff.renames is on by default); as "D old", "A new" the new
-        # name is seen added and followed.
+        # name is seen added and followed. --literal-pathspecs: a file named
+        # ":(top)x.c" is no pathspec magic.
         # Read beside spatch, which the run waits for first.
-        out = git(repo, "log", "--no-merges", "--full-history", "--no-renames", "-z",
-                  *window, "--format=%x01%H%x02%P%x02%s", "--name-status", start[0], "--",
-                  *part, aside=True)
+        out = git(repo, "--literal-pathspecs", "log", "--no-merges", "--full-history",
+                  "--no-renames", "-z", *window, "--format=%x01%H%x02%P%x02%s",
+                  "--name-status", start[0], "--", *part, aside=True)
         for record in out.split("\x01")[1:]:
             head, _, changes = record.partition("\x00")
             sha, parents, subject = head.split("\x02", 2)
@@ -192,7 +193,7 @@ def _follow(repo, history, sha, old, end):
     100000 commits, which the run waited for).
     """
     window = ["--max-age=%d" % (int(end[1]) + 1)] if end else []
-    out = git(repo, "log", "--follow", "--no-merges", *window, "-n",
+    out = git(repo, "--literal-pathspecs", "log", "--follow", "--no-merges", *window, "-n",
               str(HISTORY_DEPTH - len(history.subjects)), "--format=%H%x02%P%x02%s",
               sha + "^", "--", old)
     for line in out.splitlines():
