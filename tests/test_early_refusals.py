@@ -1,5 +1,6 @@
 """Options and environment the run cannot use are refused in one line before any work:
-make check's -j and --config, --base, and GIT_DIR and its kin."""
+make check's -j and --config, --base, and GIT_DIR and its kin; git's pathspec
+settings in the environment are left out of the run's own git commands."""
 import os
 import shutil
 
@@ -92,3 +93,23 @@ def test_git_variables_with_a_plain_directory_are_refused(tmp_path):
     proc = gup_unify("-q", "spatch", str(plain), "--reports", str(tmp_path / "rep"),
                      scratch=tmp_path / "s", env={"GIT_DIR": str(other / ".git")})
     one_line(proc, "GIT_DIR=", "not a git work tree of its own")
+
+
+@pytest.mark.parametrize("name", ["GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS",
+                                  "GIT_NOGLOB_PATHSPECS", "GIT_ICASE_PATHSPECS"])
+def test_pathspec_settings_in_the_environment_change_nothing(tree, tmp_path, name,
+                                                             need_spatch):
+    """The run's pathspecs mean what git's defaults make them: with one of these set, the
+    search still finds every caller and history still gives each group its prefix."""
+    (tree / "lib" / "iov_iter.c").write_text((tree / "lib" / "iov_iter.c").read_text()
+                                             + "/* x */\n")
+    git(tree, "-c", "user.name=T", "-c", "user.email=t@example.org", "commit", "-qam",
+        "iov_iter: a step")
+    runs = {}
+    for label, env in (("plain", {}), ("set", {name: "1"})):
+        proc = gup_unify("-q", "spatch", str(tree), "--branch", label, "--reports",
+                         str(tmp_path / label), scratch=tmp_path / "s", env=env)
+        assert proc.returncode == 0, proc.stderr
+        runs[label] = git(tree, "log", "--format=%s", "master.." + label)
+    assert "iov_iter: pass gup_flags to get_user_pages_fast()" in runs["plain"]
+    assert runs["set"] == runs["plain"]

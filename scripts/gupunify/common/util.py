@@ -40,6 +40,12 @@ def die(message):
 # to use, whatever -C says.
 GIT_LOCATION = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_COMMON_DIR",
                 "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_NAMESPACE")
+# The variables that change what a pathspec means. The pathspecs given to
+# git here mean what they do by default ("*.c" a glob, a file's name taken
+# literally): with GIT_LITERAL_PATHSPECS "*.c" named no file and the search
+# found no caller; beside GIT_ICASE_PATHSPECS git refuses --literal-pathspecs.
+GIT_PATHSPEC_MODES = ("GIT_LITERAL_PATHSPECS", "GIT_GLOB_PATHSPECS", "GIT_NOGLOB_PATHSPECS",
+                      "GIT_ICASE_PATHSPECS")
 
 
 def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=False,
@@ -65,8 +71,10 @@ def run(argv, cwd=None, check=True, env=None, input=None, timeout=None, binary=F
     """
     started = time.monotonic()
     # git in the user's environment would work in the repository these name,
-    # not in the one given with -C (gitenv.py checks them first).
-    full_env = {k: v for k, v in os.environ.items() if k not in GIT_LOCATION}
+    # not in the one given with -C (gitenv.py checks them first), and read
+    # pathspecs another way.
+    full_env = {k: v for k, v in os.environ.items()
+                if k not in GIT_LOCATION and k not in GIT_PATHSPEC_MODES}
     full_env.update(env or {})
     # A pool's thread starts nothing once the run stops; the main thread
     # does: what runs there then is the stop's own cleanup (git worktree remove).
