@@ -383,7 +383,7 @@ def test_history_read_is_bounded(small, monkeypatch):
 
 def test_a_rename_is_followed_no_further_back_than_the_windows(small, monkeypatch):
     """A file made by a rename, with too few commits since: its old name's commits are
-    read back to where the windows end, not to the root."""
+    read back to where the windows end, not to the root, and the report says so."""
     monkeypatch.setenv("GIT_COMMITTER_DATE", "@1499999940 +0000")
     git(small, *IDENTITY, "commit", "-q", "--amend", "-m", "base")
     steps = [("d/x.c", "drm/via: long ago")] + [("d/y.c", "vhost: %d" % n) for n in range(3)]
@@ -393,15 +393,18 @@ def test_a_rename_is_followed_no_further_back_than_the_windows(small, monkeypatc
         commit(small, path, subject)
     monkeypatch.setenv("GIT_COMMITTER_DATE", "@%d +0000" % (1500000000 + 60 * len(steps)))
     git(small, "mv", "d/x.c", "d/z.c")
-    git(small, *IDENTITY, "commit", "-qm", "drm/via: move x to z")
+    git(small, *IDENTITY, "commit", "-qm", "Move x to z")
     monkeypatch.setattr(prefixes, "RECENT", 2)
     monkeypatch.setattr(prefixes, "DEEPER", 2)
     known = prefixes.History(str(small), "HEAD").histories(["d/z.c"])
-    assert known["d/z.c"].subjects == ["drm/via: move x to z"]
+    assert known["d/z.c"].subjects == ["Move x to z"]
+    assert prefixes.why_not_history(known) == \
+        "history: no subject with a prefix among the last 4 read"
     monkeypatch.setattr(prefixes, "DEEPER", 3)
     monkeypatch.setattr(prefixes, "_read_before", {})
     known = prefixes.History(str(small), "HEAD").histories(["d/z.c"])
-    assert known["d/z.c"].subjects == ["drm/via: move x to z", "drm/via: long ago"]
+    assert known["d/z.c"].subjects == ["Move x to z", "drm/via: long ago"]
+    assert prefixes.from_history(str(small), "HEAD", ["d/z.c"]) == "drm/via"
 
 
 def test_the_older_window_adds_only_to_files_short_of_commits_and_not_made_in_the_newer(

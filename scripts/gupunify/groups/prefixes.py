@@ -239,7 +239,9 @@ def read_history(repo, rev, files):
         if history.added and not history.full:
             old = _renamed_from(repo, history.added, path)
             if old:
-                _follow(repo, history, history.added, old, _edge(repo, rev, RECENT * DEEPER))
+                end = _edge(repo, rev, RECENT * DEEPER)
+                _follow(repo, history, history.added, old, end)
+                history.cut = end is not None and not history.full
     _read_before.update(((repo, rev, path), history) for path, history in known.items())
     kept.update(known)
     return kept
@@ -318,8 +320,11 @@ def why_not_history(histories):
         return "history: %s no commit%s" % (
             "a file has" if len(histories) > 1 else "the file has",
             " among the last %d read" % (RECENT * DEEPER) if cut else " of its own")
-    if not all(h.scores for h in histories.values()):
-        return "history: no subject with a prefix"
+    unscored = [h for h in histories.values() if not h.scores]
+    if unscored:
+        return "history: no subject with a prefix%s" % (
+            " among the last %d read" % (RECENT * DEEPER) if any(h.cut for h in unscored)
+            else "")
     return "history: no prefix common to its %d files" % len(histories)
 
 
