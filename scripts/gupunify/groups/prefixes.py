@@ -28,7 +28,7 @@ SUBJECT_LIMIT = 75      # columns of a commit subject, prefix included
 # costs no more than one of 20000. Each window is a second of a core (git
 # log of many paths, which a commit-graph's Bloom filters do not speed up)
 # taken from spatch: on 2 cores, make spatch on v5.0 behind 300000 commits
-# took 1.07 times its one-commit time (make bench BENCH=history).
+# took 1.07-1.16 times its one-commit time (make bench BENCH=history).
 RECENT = 10000
 DEEPER = 2
 ABBREVIATION = re.compile(r"\(([A-Za-z0-9][A-Za-z0-9/_.-]*)\)$")
@@ -126,7 +126,7 @@ def _read(repo, rev, files, skip, count):
     commits = {path: [] for path in files}
     if not start:
         return commits, False
-    window = ["--max-age=%d" % (int(beyond[1]) + 1)] if beyond else []
+    window = _since(beyond)
     for part in _parts(files):
         # --no-renames: two of files joined by a move would come as one "R100 old
         # new" entry (diff.renames is on by default); as "D old", "A new" the new
@@ -144,6 +144,11 @@ def _read(repo, rev, files, skip, count):
                 if path in commits:
                     commits[path].append((sha, parents, subject, status))
     return commits, beyond is not None
+
+
+def _since(edge):
+    """git log's option for the commits after edge ((sha, date), or None: all of them)."""
+    return ["--max-age=%d" % (int(edge[1]) + 1)] if edge else []
 
 
 def _parts(files):
@@ -192,8 +197,7 @@ def _follow(repo, history, sha, old, end):
     history behind the rename, after the windows (1.6 s on v5.0 behind
     100000 commits, which the run waited for).
     """
-    window = ["--max-age=%d" % (int(end[1]) + 1)] if end else []
-    out = git(repo, "--literal-pathspecs", "log", "--follow", "--no-merges", *window, "-n",
+    out = git(repo, "--literal-pathspecs", "log", "--follow", "--no-merges", *_since(end), "-n",
               str(HISTORY_DEPTH - len(history.subjects)), "--format=%H%x02%P%x02%s",
               sha + "^", "--", old)
     for line in out.splitlines():
@@ -315,16 +319,16 @@ def why_not_history(histories):
     imported = [h.imported for h in histories.values() if h.imported and not h.subjects]
     if imported and len(imported) == len(histories):
         return str(imported[0])
+    bound = " among the last %d read" % (RECENT * DEEPER)
     if not all(h.subjects for h in histories.values()):
         cut = any(h.cut and not h.subjects for h in histories.values())
         return "history: %s no commit%s" % (
             "a file has" if len(histories) > 1 else "the file has",
-            " among the last %d read" % (RECENT * DEEPER) if cut else " of its own")
+            bound if cut else " of its own")
     unscored = [h for h in histories.values() if not h.scores]
     if unscored:
         return "history: no subject with a prefix%s" % (
-            " among the last %d read" % (RECENT * DEEPER) if any(h.cut for h in unscored)
-            else "")
+            bound if any(h.cut for h in unscored) else "")
     return "history: no prefix common to its %d files" % len(histories)
 
 
